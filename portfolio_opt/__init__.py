@@ -1,0 +1,64 @@
+"""portfolio_opt: choose which initiatives to fund, exactly, from an Excel planning workbook.
+
+>>> from portfolio_opt import read_plan, optimize, save_results   # doctest: +SKIP
+>>> result = optimize(read_plan("plan.xlsx"), budget=12_000_000)  # doctest: +SKIP
+>>> result.status, result.objective, result.selected              # doctest: +SKIP
+"""
+
+__version__ = "0.1.0"
+
+from .errors import (
+    ConflictItem,
+    Infeasible,
+    InvalidWorkbook,
+    NoPortfolioFound,
+    NoSolver,
+    OutputError,
+    PortfolioError,
+    Problem,
+)
+from .io import read_plan, save_results, write_template
+from .model import (
+    Decision,
+    Initiative,
+    InitiativeResult,
+    Limit,
+    LimitUse,
+    Objective,
+    Plan,
+    Result,
+    Settings,
+    SolverInfo,
+    Status,
+)
+from .optimize import optimize
+from .scoring import discounted_years, score
+
+__all__ = [
+    "ConflictItem",
+    "Decision",
+    "Infeasible",
+    "Initiative",
+    "InitiativeResult",
+    "InvalidWorkbook",
+    "Limit",
+    "LimitUse",
+    "NoPortfolioFound",
+    "NoSolver",
+    "Objective",
+    "OutputError",
+    "Plan",
+    "PortfolioError",
+    "Problem",
+    "Result",
+    "Settings",
+    "SolverInfo",
+    "Status",
+    "__version__",
+    "discounted_years",
+    "optimize",
+    "read_plan",
+    "save_results",
+    "score",
+    "write_template",
+]

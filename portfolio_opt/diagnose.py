@@ -1,0 +1,176 @@
+"""Why a plan is infeasible: the smallest set of rules that cannot hold together, and what to move.
+
+The rules are the limit sides (budget included), the Must and Exclude decisions, the
+dependencies and the exclusive groups (:func:`portfolio_opt.formulation.rules`). QuickXplain
+(Junker 2004) finds a conflict in which every rule matters: drop any one and the rest can hold.
+It needs O(k log(n/k)) feasibility solves for a conflict of k rules among n, so a plan with
+thousands of dependencies is diagnosed in a few dozen solves.
+
+Each rule of the conflict then gets a relaxation, checked against the *whole* plan: for a
+limit, the smallest move of its bound (an elastic solve), for a decision or rule, dropping it.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from . import formulation, solver
+from .errors import ConflictItem, Infeasible
+from .model import Plan, Status
+from .solver import LinearProgram, Row
+
+
+def diagnose(plan: Plan) -> Infeasible:
+    """The :class:`Infeasible` error for a plan no portfolio can satisfy, conflict named."""
+    all_rules = formulation.rules(plan)
+    feasible = _feasibility(plan)
+    keys = [r.key for r in all_rules]
+    if feasible(set(keys)):
+        return Infeasible((), ("the solver reported the plan infeasible, but a check found it feasible: rerun with --solver cbc",))
+    conflict_keys = quickxplain(keys, feasible)
+    chosen = [r for r in all_rules if r.key in set(conflict_keys)]
+    items = tuple(_describe(plan, rule, chosen) for rule in chosen)
+    relaxations = tuple(_relaxations(plan, chosen, feasible, set(keys)))
+    return Infeasible(items, relaxations)
+
+
+def quickxplain(
+    constraints: Sequence, consistent: Callable[[set], bool], background: Sequence = ()
+) -> list:
+    """A minimal subset of ``constraints`` that is inconsistent together with ``background``.
+
+    ``consistent(set_of_keys)`` says whether a set of constraints can all hold. Minimal means
+    that removing any one member makes the rest consistent (with the background).
+    """
+
+    def qx(base: list, delta_nonempty: bool, cs: list) -> list:
+        if delta_nonempty and not consistent(set(base)):
+            return []
+        if len(cs) == 1:
+            return list(cs)
+        half = len(cs) // 2
+        c1, c2 = cs[:half], cs[half:]
+        d2 = qx(base + c1, bool(c1), c2)
+        d1 = qx(base + d2, bool(d2), c1)
+        return d1 + d2
+
+    base = list(background)
+    cs = list(constraints)
+    if consistent(set(base + cs)) or not cs:
+        return []
+    return qx(base, False, cs)
+
+
+def _feasibility(plan: Plan) -> Callable[[set], bool]:
+    zero = [0.0] * len(plan.initiatives)
+    cache: dict[frozenset, bool] = {}
+
+    def feasible(active: set) -> bool:
+        key = frozenset(active)
+        if key not in cache:
+            lp = formulation.build(plan, zero, active=lambda k: k in active, break_ties=False)
+            sol = solver.solve(lp, plan.settings.solver, 0.0, plan.settings.time_limit)
+            cache[key] = sol.status is not Status.INFEASIBLE
+        return cache[key]
+
+    return feasible
+
+
+def _num(x: float) -> str:
+    return formulation._num(x)
+
+
+def _describe(plan: Plan, rule: formulation.Rule, conflict: list[formulation.Rule]) -> ConflictItem:
+    kind = rule.key[0]
+    if kind in ("must", "exclude"):
+        ini = plan.initiatives[rule.key[1]]
+        what = "must be selected" if kind == "must" else "is excluded"
+        return ConflictItem(rule.kind, rule.name, f"{ini.id} ({ini.name}) {what}: Decision on Initiatives row {ini.row}")
+    if kind == "limit":
+        _, k, side = rule.key
+        limit = plan.all_limits()[k]
+        bound = limit.max if side == "max" else limit.min
+        musts = [i for r in conflict if r.key[0] == "must" for i in [r.key[1]]]
+        detail = f"{limit.name}: {side.capitalize()} {_num(bound)}"
+        if limit.source:
+            detail += f" ({limit.source})"
+        if musts:
+            mask = [False] * len(plan.initiatives)
+            for i in musts:
+                mask[i] = True
+            used = formulation.limit_use(plan, limit, mask)
+            names = ", ".join(plan.initiatives[i].id for i in musts)
+            detail += f"; the Musts {names} alone use {_num(used)}"
+        return ConflictItem(rule.kind, rule.name, detail)
+    if kind == "dependency":
+        a, b = plan.initiatives[rule.key[1]], plan.initiatives[rule.key[2]]
+        return ConflictItem(rule.kind, rule.name, f"{a.id} can only be selected together with {b.id} (Initiatives row {a.row})")
+    members = formulation.exclusive_groups(plan).get(rule.key[1], [])
+    ids = ", ".join(plan.initiatives[i].id for i in members)
+    return ConflictItem(rule.kind, rule.name, f"at most one of {ids}")
+
+
+def _relaxations(plan: Plan, conflict, feasible, all_keys: set) -> list[str]:
+    """One sentence per conflict rule: the change that resolves it, checked on the whole plan."""
+    out: list[tuple[int, str]] = []
+    for rule in conflict:
+        kind = rule.key[0]
+        whole = feasible(all_keys - {rule.key})
+        suffix = "" if whole else " (this resolves the conflict above; the plan has others too)"
+        if kind == "limit":
+            _, k, side = rule.key
+            move = elastic_move(plan, k, side)
+            limit = plan.all_limits()[k]
+            if move is None:
+                continue
+            if side == "max":
+                text = f"raise the {limit.name} Max by {_num(move)} to {_num(limit.max + move)}"
+                if limit.label == "budget":
+                    text = f"raise the budget by {_num(move)} to {_num(limit.max + move)}"
+            else:
+                text = f"lower the {limit.name} Min by {_num(move)} to {_num(limit.min - move)}"
+            out.append((0, text))
+            continue
+        if kind == "must":
+            text = f"drop Must on {plan.initiatives[rule.key[1]].id}"
+        elif kind == "exclude":
+            text = f"allow the Excluded {plan.initiatives[rule.key[1]].id}"
+        elif kind == "dependency":
+            a, b = plan.initiatives[rule.key[1]], plan.initiatives[rule.key[2]]
+            text = f"let {a.id} go ahead without {b.id}"
+        else:
+            text = f"allow more than one of exclusive group {rule.key[1]}"
+        out.append((0 if whole else 1, text + suffix))
+    return [text for _, text in sorted(out, key=lambda t: t[0])]
+
+
+def elastic_move(plan: Plan, k: int, side: str) -> float | None:
+    """The smallest move of limit ``k``'s bound (``side`` min or max) that makes the plan feasible.
+
+    Everything else stays in force. ``None`` when no move of that bound alone is enough.
+    """
+    limit = plan.all_limits()[k]
+    n = len(plan.initiatives)
+    zero = [0.0] * n
+    key = formulation.limit_key(k, side)
+    base = formulation.build(plan, zero, active=lambda r: r != key, break_ties=False)
+    coef = formulation.limit_coefficients(plan, limit)
+    idx = tuple(i for i, a in enumerate(coef) if a != 0) + (n,)
+    if side == "max":
+        row = Row(idx, tuple(coef[i] for i in idx[:-1]) + (-1.0,), None, limit.max)
+    else:
+        row = Row(idx, tuple(coef[i] for i in idx[:-1]) + (1.0,), limit.min, None)
+    lp = LinearProgram(
+        objective=(0.0,) * n + (-1.0,),
+        lower=base.lower + (0.0,),
+        upper=base.upper + (float("inf"),),
+        integer=base.integer + (False,),
+        rows=base.rows + (row,),
+    )
+    sol = solver.solve(lp, plan.settings.solver, 0.0, plan.settings.time_limit)
+    if not sol.has_solution:
+        return None
+    # Measure the move on the integer portfolio found, so the suggested bound admits it exactly.
+    used = formulation.limit_use(plan, limit, [v > 0.5 for v in sol.values[:n]])
+    move = used - limit.max if side == "max" else limit.min - used
+    return max(0.0, move)

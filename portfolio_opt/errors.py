@@ -1,0 +1,151 @@
+"""Everything portfolio_opt raises on purpose, and the exit code each one means.
+
+    PortfolioError                      base class; ``exit_code`` is what the CLI exits with
+    ├── InvalidWorkbook (ValueError)    3  the planning workbook has problems (``problems``)
+    ├── Infeasible                      4  no portfolio satisfies every limit and decision
+    ├── NoSolver (RuntimeError)         5  the requested solver is not installed
+    ├── OutputError (OSError)           6  the results workbook could not be written
+    └── NoPortfolioFound                7  the time limit ran out before any portfolio was found
+
+Usage errors (bad options, an output file that already exists) are click's and exit 2.
+Anything else that escapes is a bug and exits 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+EXIT_OK = 0
+EXIT_BUG = 1
+EXIT_USAGE = 2
+EXIT_INVALID = 3
+EXIT_INFEASIBLE = 4
+EXIT_NO_SOLVER = 5
+EXIT_OUTPUT = 6
+EXIT_NO_PORTFOLIO = 7
+
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "solved: optimal, or stopped at the time limit with a portfolio (a warning says so)",
+    EXIT_BUG: "unexpected internal error (a bug: please report it with --debug output)",
+    EXIT_USAGE: "usage error: unknown option, missing file, output exists without --force",
+    EXIT_INVALID: "invalid workbook: every problem is listed with its Sheet!Cell",
+    EXIT_INFEASIBLE: "infeasible: no portfolio meets every limit and decision; the conflict is named",
+    EXIT_NO_SOLVER: "the requested solver is not available (the message says what to install)",
+    EXIT_OUTPUT: "the results workbook could not be written (permissions, disk)",
+    EXIT_NO_PORTFOLIO: "the time limit ran out before any portfolio was found",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a planning workbook.
+
+    ``code`` is stable (tests and tools match on it); ``where`` is ``Sheet!Cell`` or a sheet
+    name; ``message`` names the value and what was expected; ``fix`` says what to do.
+    """
+
+    code: str
+    where: str
+    message: str
+    fix: str = ""
+    value: Any = None
+
+    def __str__(self) -> str:
+        text = f"{self.where}  {self.message}"
+        return f"{text}. {self.fix}" if self.fix else text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "where": self.where,
+            "message": self.message,
+            "fix": self.fix,
+            "value": _jsonable(self.value),
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+class PortfolioError(Exception):
+    """Base of every error portfolio_opt raises on purpose."""
+
+    exit_code = EXIT_BUG
+
+
+class InvalidWorkbook(PortfolioError, ValueError):
+    """The planning workbook cannot be used as it is; ``problems`` lists every reason."""
+
+    exit_code = EXIT_INVALID
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...], source: str = ""):
+        self.problems = tuple(problems)
+        self.source = source
+        head = f"{source}: " if source else ""
+        n = len(self.problems)
+        super().__init__(f"{head}{n} problem{'s' if n != 1 else ''} in the planning workbook")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": "invalid", "problems": [p.to_dict() for p in self.problems]}
+
+
+@dataclass(frozen=True)
+class ConflictItem:
+    """One limit, rule or decision that takes part in an infeasibility conflict."""
+
+    kind: str  # "limit", "must", "exclude", "dependency", "exclusive group"
+    name: str
+    detail: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "name": self.name, "detail": self.detail}
+
+
+class Infeasible(PortfolioError):
+    """No portfolio satisfies every limit and decision.
+
+    ``conflict`` is a smallest set of limits, rules and decisions that cannot hold together
+    (removing any one of them resolves this conflict); ``relaxations`` are plain sentences,
+    each a single change that makes the whole plan feasible where one exists.
+    """
+
+    exit_code = EXIT_INFEASIBLE
+
+    def __init__(
+        self,
+        conflict: tuple[ConflictItem, ...] = (),
+        relaxations: tuple[str, ...] = (),
+    ):
+        self.conflict = tuple(conflict)
+        self.relaxations = tuple(relaxations)
+        super().__init__("no portfolio satisfies every limit and decision")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": "infeasible",
+            "conflict": [c.to_dict() for c in self.conflict],
+            "relaxations": list(self.relaxations),
+        }
+
+
+class NoSolver(PortfolioError, RuntimeError):
+    """The requested solver cannot be used; the message says what to install."""
+
+    exit_code = EXIT_NO_SOLVER
+
+
+class OutputError(PortfolioError, OSError):
+    """The results workbook could not be written; nothing was left behind."""
+
+    exit_code = EXIT_OUTPUT
+
+
+class NoPortfolioFound(PortfolioError):
+    """The solver stopped (time limit) before it found any portfolio."""
+
+    exit_code = EXIT_NO_PORTFOLIO
+

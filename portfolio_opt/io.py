@@ -1,0 +1,32 @@
+"""Files at the edges: read a planning workbook into a plan, write results and templates."""
+
+from __future__ import annotations
+
+import os
+
+from .model import Plan, Result
+from .validate import load_plan
+from .xlsx import read_workbook, write_planning_workbook, write_results
+
+
+def read_plan(path: str | os.PathLike) -> Plan:
+    """Read and validate a planning workbook.
+
+    Raises :class:`~portfolio_opt.errors.InvalidWorkbook` listing every problem found.
+    """
+    return load_plan(read_workbook(path))
+
+
+def save_results(result: Result, path: str | os.PathLike, force: bool = False) -> None:
+    """Write the results workbook to a new file (an existing one only with ``force``)."""
+    write_results(result, path, force=force)
+
+
+def write_template(path: str | os.PathLike, example: bool = False, force: bool = False) -> None:
+    """Write a blank planning workbook, or with ``example`` the shipped sample portfolio."""
+    if example:
+        from .sample import write_sample
+
+        write_sample(path, force=force)
+    else:
+        write_planning_workbook(path, force=force)

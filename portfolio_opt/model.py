@@ -1,0 +1,332 @@
+"""The plain data portfolio_opt works on: a plan in, a result out.
+
+Nothing here reads files or calls a solver. A :class:`Plan` is what a planning workbook says;
+a :class:`Result` is what the optimizer decided about it.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+COUNT = "Count"
+
+#: Initiatives fields that are numbers, by normalized header, and the attribute holding each.
+NUMERIC_FIELDS = {
+    "impact": "impact",
+    "probability": "probability",
+    "timetovalue": "time_to_value",
+    "cost": "cost",
+    "runcost": "run_cost",
+}
+
+
+def normalize_header(text: Any) -> str:
+    """A header as matched: no case, spaces or underscores, no trailing ``(unit)``.
+
+    >>> normalize_header("Time to value (months)")
+    'timetovalue'
+    """
+    out = str(text if text is not None else "").strip()
+    while True:
+        stripped = re.sub(r"\s*[\(\[][^\(\)\[\]]*[\)\]]\s*$", "", out)
+        if stripped == out:
+            break
+        out = stripped
+    return re.sub(r"[\s_]+", "", out).casefold()
+
+
+class Decision(enum.Enum):
+    """What the planner decided before the optimizer runs."""
+
+    FREE = ""  #: the optimizer decides
+    MUST = "Must"  #: forced in
+    EXCLUDE = "Exclude"  #: forced out
+
+
+class Objective(enum.Enum):
+    """What the optimizer maximizes."""
+
+    VALUE = "value"  #: sum of the selected scores (expected discounted benefit)
+    NPV = "npv"  #: sum of (score - cost)
+
+
+class Status(enum.Enum):
+    """How a solve ended. Only OPTIMAL means proven within the requested gap."""
+
+    OPTIMAL = "optimal"  #: proven optimal within the requested relative gap
+    FEASIBLE = "feasible"  #: stopped (time limit) with a portfolio; the gap says how far off
+    INFEASIBLE = "infeasible"  #: no portfolio meets every limit and decision
+    NO_SOLUTION = "no solution"  #: stopped before any portfolio was found
+    ERROR = "error"  #: the solver failed
+
+
+@dataclass(frozen=True)
+class Initiative:
+    """One candidate initiative, one row of the ``Initiatives`` sheet."""
+
+    id: str
+    name: str
+    impact: float
+    probability: float
+    time_to_value: float
+    cost: float
+    run_cost: float = 0.0
+    depends_on: tuple[str, ...] = ()
+    exclusive_group: str | None = None
+    decision: Decision = Decision.FREE
+    theme: str | None = None
+    row: int = 0  #: the sheet row it came from (0 when built in code)
+    values: Mapping[str, Any] = field(default_factory=dict)  #: every cell by sheet header
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A bound on the sum of one numeric column over the selected initiatives.
+
+    ``column`` is an Initiatives header or ``Count``; ``scope`` is ``None`` for all
+    initiatives or ``(column, value)`` for those whose column equals value.
+    """
+
+    column: str
+    min: float | None = None
+    max: float | None = None
+    scope: tuple[str, Any] | None = None
+    source: str = ""  #: where it was given: ``Constraints!A4``, ``Settings!B2`` or ``--budget``
+    label: str = ""  #: a plain name for people, e.g. ``budget``
+
+    @property
+    def scope_text(self) -> str:
+        if self.scope is None:
+            return "All"
+        return f"{self.scope[0]}={_fmt_scope_value(self.scope[1])}"
+
+    @property
+    def name(self) -> str:
+        """What people call it: ``budget``, ``Data eng FTE``, ``Count (Theme=Retention)``."""
+        if self.label:
+            return self.label
+        if self.scope is None:
+            return self.column
+        return f"{self.column} ({self.scope_text})"
+
+    def applies_to(self, initiative: Initiative) -> bool:
+        if self.scope is None:
+            return True
+        return scope_matches(initiative.values.get(self.scope[0]), self.scope[1])
+
+
+def _fmt_scope_value(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def scope_matches(cell: Any, wanted: Any) -> bool:
+    """True when a cell equals a scope value: numbers numerically, text ignoring case."""
+    if cell is None:
+        return False
+    if isinstance(wanted, (int, float)) and not isinstance(wanted, bool):
+        try:
+            return math.isclose(float(cell), float(wanted), rel_tol=0, abs_tol=1e-9)
+        except (TypeError, ValueError):
+            return False
+    return str(cell).strip().casefold() == str(wanted).strip().casefold()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The ``Settings`` sheet, after defaults and command-line overrides."""
+
+    budget: float | None = None
+    horizon_months: float = 36.0
+    discount_rate: float = 0.10
+    objective: Objective = Objective.VALUE
+    solver: str = "highs"
+    time_limit: float | None = None
+    gap: float = 1e-4
+    currency: str = ""
+    budget_source: str = "Settings"  #: the cell the budget came from, or ``--budget``
+
+
+@dataclass(frozen=True)
+class Table:
+    """A sheet as read: its header row and data rows as plain values (for copying through)."""
+
+    name: str
+    rows: tuple[tuple[Any, ...], ...]  #: the first row is the header
+    number_formats: tuple[str, ...] = ()  #: one per column, from the first data row
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a planning workbook says: initiatives, limits and settings."""
+
+    initiatives: tuple[Initiative, ...]
+    limits: tuple[Limit, ...] = ()
+    settings: Settings = Settings()
+    columns: tuple[str, ...] = ()  #: the Initiatives headers in sheet order
+    numeric_columns: tuple[str, ...] = ()  #: headers whose cells are all numbers or blank
+    tables: tuple[Table, ...] = ()  #: the input sheets as read
+    source_name: str = ""
+    source_sha256: str = ""
+    warnings: tuple[str, ...] = ()  #: things worth a look that do not stop a run
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {ini.id: k for k, ini in enumerate(self.initiatives)})
+
+    def index(self, initiative_id: str) -> int:
+        """Position of an initiative by ID (KeyError when unknown)."""
+        return self._index[initiative_id]  # type: ignore[attr-defined]
+
+    def __contains__(self, initiative_id: object) -> bool:
+        return initiative_id in self._index  # type: ignore[attr-defined]
+
+    @property
+    def budget_limit(self) -> Limit | None:
+        if self.settings.budget is None:
+            return None
+        return Limit(
+            column="Cost",
+            max=self.settings.budget,
+            source=self.settings.budget_source,
+            label="budget",
+        )
+
+    def all_limits(self) -> tuple[Limit, ...]:
+        """The budget (when set) first, then the ``Constraints`` rows."""
+        budget = self.budget_limit
+        return ((budget,) if budget is not None else ()) + self.limits
+
+    def column_values(self, column: str) -> list[float]:
+        """The numbers of one column, one per initiative (blank counts as 0)."""
+        if column == COUNT:
+            return [1.0] * len(self.initiatives)
+        attribute = NUMERIC_FIELDS.get(normalize_header(column))
+        if attribute is not None:
+            return [float(getattr(ini, attribute)) for ini in self.initiatives]
+        out = []
+        for ini in self.initiatives:
+            value = ini.values.get(column)
+            out.append(float(value) if isinstance(value, (int, float)) else 0.0)
+        return out
+
+    def with_settings(self, **changes: Any) -> "Plan":
+        """A copy of the plan with some settings changed."""
+        return replace(self, settings=replace(self.settings, **changes))
+
+    def with_initiatives(self, initiatives: tuple[Initiative, ...]) -> "Plan":
+        return replace(self, initiatives=tuple(initiatives))
+
+
+@dataclass(frozen=True)
+class SolverInfo:
+    """Which solver ran, how long, and how close to proven optimal it got."""
+
+    name: str
+    version: str
+    seconds: float
+    gap: float | None  #: relative gap between the portfolio and the best bound
+    bound: float | None = None
+    requested_gap: float = 1e-4
+    time_limit: float | None = None
+
+
+@dataclass(frozen=True)
+class InitiativeResult:
+    """The optimizer's decision on one initiative, with its reason in words."""
+
+    id: str
+    name: str
+    theme: str | None
+    selected: bool
+    score: float
+    cost: float
+    objective_value: float  #: what it adds to the objective (score, or score - cost for npv)
+    rank: int
+    reason: str
+    row: int = 0
+
+    @property
+    def value_per_cost(self) -> float | None:
+        return self.score / self.cost if self.cost > 0 else None
+
+
+@dataclass(frozen=True)
+class LimitUse:
+    """How much of a limit the portfolio uses."""
+
+    limit: Limit
+    used: float
+
+    @property
+    def slack(self) -> float | None:
+        """Room left to the nearest bound (negative when broken)."""
+        gaps = []
+        if self.limit.max is not None:
+            gaps.append(self.limit.max - self.used)
+        if self.limit.min is not None:
+            gaps.append(self.used - self.limit.min)
+        return min(gaps) if gaps else None
+
+    @property
+    def binding(self) -> bool:
+        slack = self.slack
+        if slack is None:
+            return False
+        scale = max(1.0, abs(self.limit.max or 0.0), abs(self.limit.min or 0.0))
+        return slack <= 1e-9 * scale
+
+
+@dataclass(frozen=True)
+class Result:
+    """What the optimizer decided about a plan."""
+
+    status: Status
+    objective: float
+    total_value: float  #: sum of the selected scores
+    total_cost: float
+    initiatives: tuple[InitiativeResult, ...]  #: in ranking order
+    limits: tuple[LimitUse, ...]
+    solver: SolverInfo
+    plan: Plan
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def selected(self) -> tuple[str, ...]:
+        """IDs of the selected initiatives, in ranking order."""
+        return tuple(r.id for r in self.initiatives if r.selected)
+
+    @property
+    def budget(self) -> float | None:
+        return self.plan.settings.budget
+
+    def by_id(self, initiative_id: str) -> InitiativeResult:
+        for r in self.initiatives:
+            if r.id == initiative_id:
+                return r
+        raise KeyError(initiative_id)
+
+    def to_frame(self):  # -> pandas.DataFrame
+        """The ranking as a pandas DataFrame, one row per initiative."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {
+                    "rank": r.rank,
+                    "id": r.id,
+                    "name": r.name,
+                    "theme": r.theme,
+                    "selected": r.selected,
+                    "score": r.score,
+                    "cost": r.cost,
+                    "value_per_cost": r.value_per_cost,
+                    "reason": r.reason,
+                }
+                for r in self.initiatives
+            ]
+        ).set_index("rank")

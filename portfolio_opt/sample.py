@@ -1,0 +1,104 @@
+"""The shipped sample portfolio: 40 ML, MLOps and product initiatives of a subscription business.
+
+``scripts/build_sample.py`` writes it to ``data/sample_plan.xlsx``; ``portfolio-opt template
+--example`` writes the same workbook anywhere. Figures are invented but plausible: impacts are
+annual benefits, costs one-time, FTE columns the team members each initiative needs.
+"""
+
+from __future__ import annotations
+
+import os
+
+#: (ID, Name, Owner, Theme, Outcome metric, Impact, Probability, Time to value, Cost, Run cost,
+#:  Depends on, Exclusive group, Decision, Data eng FTE, ML eng FTE, Product eng FTE, Notes)
+ROWS = (
+    ("INI-001", "Churn prediction model v2", "A. Okafor", "Retention", "Monthly churn rate", 2_400_000, 0.65, 6, 850_000, 120_000, "INI-004", None, None, 1.0, 2.0, 0.5, "Replaces the 2023 logistic model"),
+    ("INI-002", "Save-offer targeting", "A. Okafor", "Retention", "Save rate on cancel flow", 1_300_000, 0.55, 5, 420_000, 40_000, "INI-001", None, None, 0.5, 1.0, 1.0, ""),
+    ("INI-003", "Customer health score", "L. Ferreira", "Retention", "Net revenue retention", 900_000, 0.7, 4, 300_000, 30_000, None, None, None, 0.5, 0.5, 0.5, ""),
+    ("INI-004", "Feature store", "M. Chen", "Platform", "Model lead time (days)", 1_100_000, 0.8, 6, 1_200_000, 250_000, None, None, None, 2.0, 1.0, 0.0, "Shared by most ML work"),
+    ("INI-005", "Model registry and CI/CD for models", "M. Chen", "Platform", "Deploys per month", 700_000, 0.85, 3, 450_000, 60_000, None, None, None, 0.5, 1.0, 0.0, ""),
+    ("INI-006", "Drift monitoring", "M. Chen", "Risk", "Incidents caught before customers", 600_000, 0.8, 3, 280_000, 50_000, "INI-005", None, None, 0.5, 0.5, 0.0, ""),
+    ("INI-007", "Dynamic pricing experiments", "R. Gupta", "Revenue", "ARPU", 3_000_000, 0.45, 9, 1_100_000, 150_000, None, "Pricing engine", None, 1.0, 2.0, 1.5, "Build in-house"),
+    ("INI-008", "Vendor pricing engine", "R. Gupta", "Revenue", "ARPU", 2_200_000, 0.6, 4, 900_000, 420_000, None, "Pricing engine", None, 0.5, 0.0, 1.0, "Buy: licence in run cost"),
+    ("INI-009", "Real-time personalization", "S. Novak", "Revenue", "Conversion rate", 2_800_000, 0.5, 10, 1_500_000, 200_000, "INI-004, INI-010", None, None, 2.0, 2.0, 2.0, ""),
+    ("INI-010", "Event streaming platform", "M. Chen", "Platform", "Data freshness (minutes)", 500_000, 0.85, 5, 800_000, 180_000, None, None, None, 2.0, 0.0, 0.5, ""),
+    ("INI-011", "GDPR data retention automation", "K. Lindqvist", "Risk", "Audit findings", 400_000, 0.95, 3, 350_000, 30_000, None, None, "Must", 1.0, 0.0, 0.5, "Regulatory deadline"),
+    ("INI-012", "Fraud detection model", "D. Mensah", "Risk", "Chargeback losses", 1_800_000, 0.6, 6, 700_000, 90_000, "INI-004", None, None, 1.0, 1.5, 0.5, ""),
+    ("INI-013", "Demand forecasting for support staffing", "T. Haddad", "Cost", "Support cost per ticket", 650_000, 0.75, 4, 260_000, 25_000, None, None, None, 0.5, 1.0, 0.0, ""),
+    ("INI-014", "Support ticket auto-triage (LLM)", "T. Haddad", "Cost", "Tickets resolved without agent", 1_500_000, 0.6, 5, 620_000, 180_000, None, None, None, 0.5, 1.5, 1.0, ""),
+    ("INI-015", "Cloud cost optimization for ML training", "M. Chen", "Cost", "Training spend", 800_000, 0.8, 2, 180_000, 0, None, None, None, 0.5, 0.5, 0.0, ""),
+    ("INI-016", "Legacy recommender rewrite", "S. Novak", "Revenue", "Click-through rate", 1_200_000, 0.35, 12, 1_300_000, 100_000, None, None, "Exclude", 1.0, 2.0, 2.0, "Deferred by the CTO"),
+    ("INI-017", "Next-best-action engine", "S. Novak", "Revenue", "Cross-sell revenue", 2_000_000, 0.5, 9, 950_000, 120_000, "INI-004", None, None, 1.0, 2.0, 1.0, ""),
+    ("INI-018", "Onboarding funnel redesign", "P. Alvarez", "Retention", "Day-30 activation", 1_000_000, 0.6, 4, 380_000, 20_000, None, None, None, 0.0, 0.0, 2.0, ""),
+    ("INI-019", "In-app guidance experiments", "P. Alvarez", "Retention", "Feature adoption", 550_000, 0.55, 3, 150_000, 10_000, None, None, None, 0.0, 0.0, 1.0, ""),
+    ("INI-020", "Data quality checks in pipelines", "M. Chen", "Risk", "Broken dashboards per month", 450_000, 0.9, 2, 200_000, 20_000, None, None, None, 1.0, 0.0, 0.0, ""),
+    ("INI-021", "Marketing mix model", "J. Becker", "Revenue", "Marketing ROI", 1_400_000, 0.55, 6, 500_000, 50_000, None, None, None, 1.0, 1.0, 0.0, ""),
+    ("INI-022", "Lead scoring model", "J. Becker", "Revenue", "Sales win rate", 900_000, 0.6, 5, 320_000, 30_000, None, None, None, 0.5, 1.0, 0.0, ""),
+    ("INI-023", "Payment retry optimization", "R. Gupta", "Revenue", "Involuntary churn", 1_100_000, 0.7, 3, 300_000, 20_000, None, None, None, 0.5, 0.5, 0.5, ""),
+    ("INI-024", "Self-serve analytics layer", "L. Ferreira", "Platform", "Ad-hoc requests to data team", 400_000, 0.8, 4, 450_000, 80_000, None, None, None, 1.5, 0.0, 0.5, ""),
+    ("INI-025", "Model explainability toolkit", "D. Mensah", "Risk", "Model approvals time", 300_000, 0.75, 3, 220_000, 20_000, "INI-005", None, None, 0.0, 1.0, 0.0, ""),
+    ("INI-026", "Search ranking with learning-to-rank", "S. Novak", "Revenue", "Search conversion", 1_600_000, 0.5, 7, 780_000, 80_000, None, None, None, 1.0, 2.0, 1.0, ""),
+    ("INI-027", "Warehouse to lakehouse migration", "M. Chen", "Platform", "Query cost", 900_000, 0.65, 9, 1_400_000, 0, None, None, None, 3.0, 0.0, 0.0, "Run cost nets out licence savings"),
+    ("INI-028", "Customer lifetime value model", "L. Ferreira", "Retention", "CAC payback", 1_000_000, 0.6, 5, 350_000, 25_000, "INI-004", None, None, 0.5, 1.0, 0.0, ""),
+    ("INI-029", "Win-back email personalization", "A. Okafor", "Retention", "Reactivation rate", 700_000, 0.55, 3, 200_000, 30_000, None, None, None, 0.5, 0.5, 0.5, ""),
+    ("INI-030", "Access control and PII tagging", "K. Lindqvist", "Risk", "PII exposure incidents", 350_000, 0.9, 4, 300_000, 25_000, None, None, None, 1.0, 0.0, 0.5, ""),
+    ("INI-031", "A/B testing platform upgrade", "P. Alvarez", "Platform", "Experiments per quarter", 800_000, 0.75, 4, 520_000, 60_000, None, None, None, 0.5, 0.5, 1.5, ""),
+    ("INI-032", "Contact-center speech analytics", "T. Haddad", "Cost", "Average handle time", 950_000, 0.5, 6, 480_000, 110_000, None, None, None, 0.5, 1.5, 0.5, ""),
+    ("INI-033", "Invoice anomaly detection", "D. Mensah", "Cost", "Billing errors", 500_000, 0.65, 4, 210_000, 20_000, None, None, None, 0.5, 1.0, 0.0, ""),
+    ("INI-034", "Churn survey NLP insights", "A. Okafor", "Retention", "Top churn drivers addressed", 300_000, 0.6, 3, 120_000, 10_000, None, None, None, 0.0, 0.5, 0.0, ""),
+    ("INI-035", "Inventory of ML models (model cards)", "D. Mensah", "Risk", "Models documented", 150_000, 0.9, 2, 90_000, 5_000, None, None, None, 0.0, 0.5, 0.0, "Audit asked for it"),
+    ("INI-036", "Upsell propensity model", "J. Becker", "Revenue", "Expansion revenue", 1_300_000, 0.55, 6, 480_000, 40_000, "INI-004", None, None, 0.5, 1.5, 0.0, ""),
+    ("INI-037", "GPU inference cluster", "M. Chen", "Platform", "Inference latency p95", 600_000, 0.7, 6, 1_000_000, 300_000, None, None, None, 0.5, 1.0, 0.0, ""),
+    ("INI-038", "Partner API for data sharing", "R. Gupta", "Revenue", "Partner revenue", 1_000_000, 0.4, 12, 700_000, 60_000, None, None, None, 1.0, 0.0, 2.0, ""),
+    ("INI-039", "Agent assist copilot", "T. Haddad", "Cost", "Tickets per agent-hour", 1_700_000, 0.45, 8, 900_000, 220_000, "INI-014", None, None, 0.5, 2.0, 1.5, ""),
+    ("INI-040", "Quarterly forecasting automation", "L. Ferreira", "Cost", "Finance hours per close", 250_000, 0.85, 2, 100_000, 5_000, None, None, None, 0.5, 0.0, 0.5, ""),
+)
+
+EXTRA_COLUMNS = (
+    ("Data eng FTE", "0.0", "Optional. Data engineers needed while it is built."),
+    ("ML eng FTE", "0.0", "Optional. ML engineers needed while it is built."),
+    ("Product eng FTE", "0.0", "Optional. Product engineers needed while it is built."),
+    ("Notes", None, "Optional. Anything; carried through untouched."),
+)
+
+CONSTRAINTS = (
+    {"Column": "Data eng FTE", "Scope": "All", "Min": None, "Max": 14},
+    {"Column": "ML eng FTE", "Scope": "All", "Min": None, "Max": 18},
+    {"Column": "Product eng FTE", "Scope": "All", "Min": None, "Max": 12},
+    {"Column": "Count", "Scope": "Theme=Risk", "Min": 3, "Max": None},
+    {"Column": "Cost", "Scope": "Theme=Platform", "Min": None, "Max": 2_500_000},
+)
+
+SETTINGS = (
+    ("Budget", 10_000_000),
+    ("Horizon (months)", 36),
+    ("Discount rate", 0.10),
+    ("Objective", "value"),
+    ("Solver", "highs"),
+    ("Time limit (s)", 60),
+)
+
+_HEADERS = (
+    "ID", "Name", "Owner", "Theme", "Outcome metric", "Impact (per year)", "Probability",
+    "Time to value (months)", "Cost", "Run cost (per year)", "Depends on", "Exclusive group",
+    "Decision", "Data eng FTE", "ML eng FTE", "Product eng FTE", "Notes",
+)
+
+
+def sample_rows() -> list[dict]:
+    """The sample initiatives as dicts keyed by the template headers."""
+    return [{h: (v if v != "" else None) for h, v in zip(_HEADERS, row)} for row in ROWS]
+
+
+def write_sample(path: str | os.PathLike, force: bool = False) -> None:
+    """Write the sample planning workbook to ``path``."""
+    from .xlsx.writer import write_planning_workbook
+
+    write_planning_workbook(
+        path,
+        initiatives=sample_rows(),
+        extra_columns=EXTRA_COLUMNS,
+        constraints=CONSTRAINTS,
+        settings=SETTINGS,
+        force=force,
+    )

@@ -1,0 +1,356 @@
+"""The one module that talks to PuLP and the solvers behind it.
+
+Everything else describes a problem as a :class:`LinearProgram` (plain arrays) and gets a
+:class:`Solution` back, with a :class:`~portfolio_opt.model.Status` that one function here
+translates from each solver's own codes, so a time-limit stop can never pass as optimal.
+A move to PuLP 4, or to another modelling layer, touches this file only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Iterator, Sequence
+
+from .errors import NoSolver
+from .model import Status
+
+SOLVERS = ("highs", "cbc")
+
+
+@dataclass(frozen=True)
+class Row:
+    """``lo <= sum(coef[k] * x[index[k]]) <= hi``; a missing side is ``None``."""
+
+    index: tuple[int, ...]
+    coef: tuple[float, ...]
+    lo: float | None = None
+    hi: float | None = None
+
+
+@dataclass(frozen=True)
+class LinearProgram:
+    """Maximize ``objective · x`` subject to ``rows`` and bounds; ``integer[j]`` marks integers."""
+
+    objective: tuple[float, ...]
+    lower: tuple[float, ...]
+    upper: tuple[float, ...]
+    integer: tuple[bool, ...]
+    rows: tuple[Row, ...] = ()
+
+    @property
+    def n_vars(self) -> int:
+        return len(self.objective)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """What a solve returned. ``values`` is ``None`` unless a solution was found."""
+
+    status: Status
+    values: tuple[float, ...] | None
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    solver: str
+    version: str
+    messages: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def has_solution(self) -> bool:
+        return self.values is not None and self.status in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+def available_solvers() -> tuple[str, ...]:
+    """The solvers that can run here, in order of preference."""
+    return tuple(name for name in SOLVERS if _available(name))
+
+
+def solver_version(name: str) -> str:
+    """The version of a solver, without starting it."""
+    if name == "highs":
+        try:
+            return metadata.version("highspy")
+        except metadata.PackageNotFoundError:
+            return "not installed"
+    return "bundled with PuLP " + _pulp().__version__
+
+
+def check_solver(name: str) -> None:
+    """Raise :class:`NoSolver` (saying what to install) unless ``name`` can run here."""
+    if name not in SOLVERS:
+        raise NoSolver(f"unknown solver {name!r}: choose one of {', '.join(SOLVERS)}")
+    if not _available(name):
+        if name == "highs":
+            raise NoSolver(
+                "HiGHS is not available: install it with `pip install highspy`, "
+                "or run with --solver cbc"
+            )
+        raise NoSolver(
+            "CBC is not available: it ships with PuLP 3 (`pip install 'pulp>=3.3,<4'`); "
+            "or run with --solver highs"
+        )
+
+
+def solve(
+    lp: LinearProgram,
+    solver: str = "highs",
+    gap: float = 1e-4,
+    time_limit: float | None = None,
+    relax: bool = False,
+    threads: int | None = None,
+) -> Solution:
+    """Solve ``lp`` (maximize) with the named solver.
+
+    ``gap`` is the relative optimality gap at which the search stops (0 asks for a proof);
+    ``relax`` drops integrality (the LP relaxation). Nothing is printed on stdout.
+    """
+    check_solver(solver)
+    pulp = _pulp()
+    prob = pulp.LpProblem("portfolio", pulp.LpMaximize)
+    width = max(1, len(str(max(lp.n_vars - 1, 0))))
+    xs = [
+        pulp.LpVariable(
+            f"x{j:0{width}d}",
+            lowBound=lp.lower[j],
+            upBound=None if math.isinf(lp.upper[j]) else lp.upper[j],
+            cat="Integer" if (lp.integer[j] and not relax) else "Continuous",
+        )
+        for j in range(lp.n_vars)
+    ]
+    prob += pulp.LpAffineExpression([(xs[j], c) for j, c in enumerate(lp.objective) if c != 0])
+    for k, row in enumerate(lp.rows):
+        expr = pulp.LpAffineExpression([(xs[j], c) for j, c in zip(row.index, row.coef)])
+        if row.lo is not None and row.hi is not None and row.lo == row.hi:
+            prob.addConstraint(expr == row.hi, f"r{k}e")
+            continue
+        if row.hi is not None:
+            prob.addConstraint(expr <= row.hi, f"r{k}u")
+        if row.lo is not None:
+            prob.addConstraint(expr >= row.lo, f"r{k}l")
+    if lp.n_vars == 0 or not any(True for _ in prob.variables()):
+        return _trivial(lp, prob, xs, solver)
+
+    started = time.perf_counter()
+    if solver == "highs":
+        solution = _solve_highs(prob, xs, gap, time_limit, threads, lp, relax)
+    else:
+        solution = _solve_cbc(prob, xs, gap, time_limit, threads, lp)
+    seconds = time.perf_counter() - started
+    return Solution(
+        status=solution.status,
+        values=solution.values,
+        objective=solution.objective,
+        bound=solution.bound,
+        gap=solution.gap,
+        seconds=seconds,
+        solver=solution.solver,
+        version=solution.version,
+        messages=solution.messages,
+    )
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _pulp():
+    import pulp
+
+    return pulp
+
+
+def _available(name: str) -> bool:
+    if name == "highs":
+        try:
+            import highspy  # noqa: F401
+        except ImportError:
+            return False
+        return bool(_pulp().HiGHS(msg=False).available())
+    if name == "cbc":
+        return bool(_pulp().PULP_CBC_CMD(msg=False).available())
+    return False
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Keep C-level prints (highspy's banner) off stdout, which belongs to the caller."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            try:
+                yield
+            finally:
+                sys.stdout.flush()
+                os.dup2(saved, fd)
+    finally:
+        os.close(saved)
+
+
+def _relative_gap(objective: float | None, bound: float | None) -> float | None:
+    if objective is None or bound is None or not math.isfinite(bound):
+        return None
+    diff = max(0.0, bound - objective)
+    if diff <= 1e-9 * max(1.0, abs(bound)):
+        return 0.0
+    return diff / max(abs(objective), 1e-10)
+
+
+def _values(xs, lp: LinearProgram) -> tuple[float, ...]:
+    # A variable in no row and with no objective weight never reaches the solver: any value
+    # within its bounds is optimal, so take the one nearest zero.
+    return tuple(
+        float(v.varValue) if v.varValue is not None else min(max(0.0, lo), hi)
+        for v, lo, hi in zip(xs, lp.lower, lp.upper)
+    )
+
+
+def _objective_of(lp: LinearProgram, values: Sequence[float]) -> float:
+    return math.fsum(c * v for c, v in zip(lp.objective, values))
+
+
+def _trivial(lp: LinearProgram, prob, xs, solver: str) -> Solution:
+    """No variable carries weight: check the bounds and rows directly."""
+    values = tuple(min(max(0.0, lo), hi) for lo, hi in zip(lp.lower, lp.upper))
+    ok = all(
+        (row.lo is None or sum(c * values[j] for j, c in zip(row.index, row.coef)) >= row.lo - 1e-9)
+        and (row.hi is None or sum(c * values[j] for j, c in zip(row.index, row.coef)) <= row.hi + 1e-9)
+        for row in lp.rows
+    )
+    obj = _objective_of(lp, values)
+    return Solution(
+        status=Status.OPTIMAL if ok else Status.INFEASIBLE,
+        values=values if ok else None,
+        objective=obj if ok else None,
+        bound=obj if ok else None,
+        gap=0.0 if ok else None,
+        seconds=0.0,
+        solver=solver,
+        version=solver_version(solver),
+    )
+
+
+def _solve_highs(prob, xs, gap, time_limit, threads, lp, relax) -> Solution:
+    pulp = _pulp()
+    import highspy
+
+    options = {}
+    if threads is not None:
+        options["threads"] = threads
+    cmd = pulp.HiGHS(msg=False, gapRel=gap, timeLimit=time_limit, **options)
+    # HiGHS stops on an absolute gap of 1e-6 too; at our scale the relative gap is the rule.
+    cmd.optionsDict["mip_abs_gap"] = 0.0 if gap == 0 else 1e-6
+    with _quiet_stdout():
+        prob.solve(cmd)
+    h = prob.solverModel
+    status = h.getModelStatus()
+    info = h.getInfo()
+    M = highspy.HighsModelStatus
+    has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if status == M.kOptimal:
+        result = Status.OPTIMAL
+    elif status in (M.kInfeasible, M.kUnboundedOrInfeasible):
+        result = Status.INFEASIBLE
+    elif status in (M.kTimeLimit, M.kIterationLimit, M.kInterrupt, getattr(M, "kSolutionLimit", None)):
+        result = Status.FEASIBLE if has_primal else Status.NO_SOLUTION
+    else:
+        result = Status.ERROR
+    values = _values(xs, lp) if result in (Status.OPTIMAL, Status.FEASIBLE) else None
+    objective = _objective_of(lp, values) if values is not None else None
+    bound = None
+    if values is not None:
+        if any(lp.integer) and not relax:
+            # PuLP hands HiGHS the negated objective (HiGHS minimizes).
+            bound = -float(info.mip_dual_bound)
+            if not math.isfinite(bound):
+                bound = None
+        else:
+            bound = objective
+        if result is Status.OPTIMAL and bound is not None:
+            bound = max(bound, objective)
+    return Solution(
+        status=result,
+        values=values,
+        objective=objective,
+        bound=bound,
+        gap=_relative_gap(objective, bound),
+        seconds=0.0,
+        solver="highs",
+        version=solver_version("highs"),
+        messages=(str(status),),
+    )
+
+
+_CBC_BOUND = re.compile(r"^(?:Upper|Lower) bound:\s+(-?[\d.eE+-]+)", re.M)
+_CBC_BEST_POSSIBLE = re.compile(r"best possible (-?[\d.eE+-]+)\)")
+_CBC_VERSION = re.compile(r"^Version:\s*(\S+)", re.M)
+
+
+def _solve_cbc(prob, xs, gap, time_limit, threads, lp) -> Solution:
+    pulp = _pulp()
+    with tempfile.TemporaryDirectory(prefix="portfolio-opt-cbc-") as tmp:
+        log_path = os.path.join(tmp, "cbc.log")
+        cmd = pulp.PULP_CBC_CMD(
+            msg=False,
+            gapRel=gap,
+            timeLimit=time_limit,
+            threads=threads,
+            logPath=log_path,
+            keepFiles=False,
+        )
+        cmd.tmpDir = tmp
+        prob.solve(cmd)
+        try:
+            with open(log_path, encoding="utf-8", errors="replace") as fh:
+                log = fh.read()
+        except OSError:
+            log = ""
+    if prob.status == pulp.LpStatusOptimal and prob.sol_status == pulp.LpSolutionOptimal:
+        result = Status.OPTIMAL
+    elif prob.status == pulp.LpStatusOptimal and prob.sol_status == pulp.LpSolutionIntegerFeasible:
+        result = Status.FEASIBLE
+    elif prob.status == pulp.LpStatusInfeasible:
+        result = Status.INFEASIBLE
+    elif prob.status == pulp.LpStatusNotSolved:
+        result = Status.NO_SOLUTION
+    else:
+        result = Status.ERROR
+    values = _values(xs, lp) if result in (Status.OPTIMAL, Status.FEASIBLE) else None
+    objective = _objective_of(lp, values) if values is not None else None
+    bound = None
+    if objective is not None:
+        summary = _CBC_BOUND.findall(log)
+        progress = _CBC_BEST_POSSIBLE.findall(log)
+        if summary:
+            bound = max(float(summary[-1]), objective)
+        elif progress:
+            # Progress lines are in CBC's internal sense: it minimizes the negated objective.
+            bound = max(-float(progress[-1]), objective)
+        elif result is Status.OPTIMAL:
+            bound = objective
+    version = _CBC_VERSION.search(log)
+    return Solution(
+        status=result,
+        values=values,
+        objective=objective,
+        bound=bound,
+        gap=_relative_gap(objective, bound),
+        seconds=0.0,
+        solver="cbc",
+        version=f"CBC {version.group(1)}" if version else solver_version("cbc"),
+        messages=(pulp.LpStatus.get(prob.status, "?"),),
+    )

@@ -1,0 +1,695 @@
+"""Turn the sheets of a planning workbook into a :class:`~portfolio_opt.model.Plan`.
+
+Every problem is collected, with a stable code and its ``Sheet!Cell``, so a planner fixes a
+sheet in one pass; :class:`~portfolio_opt.errors.InvalidWorkbook` carries them all. Pure:
+the sheets arrive as plain values (see :mod:`portfolio_opt.xlsx.reader`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .errors import InvalidWorkbook, Problem
+from .model import (
+    COUNT,
+    Decision,
+    Initiative,
+    Limit,
+    Objective,
+    Plan,
+    Settings,
+    Table,
+    normalize_header,
+)
+from .xlsx.reader import RawSheet, RawWorkbook
+
+INITIATIVES = "Initiatives"
+CONSTRAINTS = "Constraints"
+SETTINGS = "Settings"
+
+#: normalized header -> field, for the Initiatives columns the tool understands
+FIELDS = {
+    "id": "id",
+    "name": "name",
+    "owner": "owner",
+    "theme": "theme",
+    "outcomemetric": "outcome_metric",
+    "impact": "impact",
+    "probability": "probability",
+    "timetovalue": "time_to_value",
+    "cost": "cost",
+    "runcost": "run_cost",
+    "dependson": "depends_on",
+    "exclusivegroup": "exclusive_group",
+    "decision": "decision",
+}
+REQUIRED = ("id", "name", "impact", "probability", "timetovalue", "cost")
+REQUIRED_LABELS = {
+    "id": "ID",
+    "name": "Name",
+    "impact": "Impact",
+    "probability": "Probability",
+    "timetovalue": "Time to value",
+    "cost": "Cost",
+}
+
+DECISIONS = {
+    "": Decision.FREE,
+    "must": Decision.MUST,
+    "exclude": Decision.EXCLUDE,
+    "excluded": Decision.EXCLUDE,
+}
+
+#: normalized setting name -> (Settings field, label as documented)
+SETTING_NAMES = {
+    "budget": ("budget", "Budget"),
+    "horizon": ("horizon_months", "Horizon (months)"),
+    "discountrate": ("discount_rate", "Discount rate"),
+    "objective": ("objective", "Objective"),
+    "solver": ("solver", "Solver"),
+    "timelimit": ("time_limit", "Time limit (s)"),
+    "gap": ("gap", "Gap"),
+    "optimalitygap": ("gap", "Gap"),
+    "currency": ("currency", "Currency"),
+}
+
+#: The sheets portfolio_opt writes; reading a results workbook skips them when copying.
+OUTPUT_SHEETS = ("Summary", "Ranking", "Run info")
+
+MAX_LISTED = 200
+
+
+def load_plan(raw: RawWorkbook) -> Plan:
+    """Validate a workbook's sheets and return its plan, or raise InvalidWorkbook with all problems."""
+    v = _Validator(raw)
+    plan = v.run()
+    if v.problems:
+        raise InvalidWorkbook(v.problems, raw.name)
+    assert plan is not None
+    return plan
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def parse_number(value: Any) -> float | None:
+    """A cell as a number: numbers as they are, plain numeric text, ``70%`` as 0.7.
+
+    Returns ``None`` when the cell is not a number (text, a date, TRUE/FALSE).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        f = float(value)
+        return f if math.isfinite(f) else None
+    if isinstance(value, str):
+        text = value.strip().replace("\u00a0", "")
+        percent = text.endswith("%")
+        if percent:
+            text = text[:-1].strip()
+        if _NUMBER.match(text):
+            f = float(text)
+            return f / 100.0 if percent else f
+    return None
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
+def _id_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def split_ids(value: Any) -> list[str]:
+    """``"INI-001, INI-002"`` -> ``["INI-001", "INI-002"]`` (commas or semicolons)."""
+    if value is None:
+        return []
+    return [part.strip() for part in re.split(r"[,;\n]", _id_text(value)) if part.strip()]
+
+
+# --------------------------------------------------------------------------- the validator
+
+
+@dataclass
+class _Columns:
+    by_norm: dict[str, int] = field(default_factory=dict)  #: normalized header -> column
+    headers: list[str] = field(default_factory=list)  #: header text per column ("" when blank)
+
+
+class _Validator:
+    def __init__(self, raw: RawWorkbook):
+        self.raw = raw
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+
+    def add(self, code: str, where: str, message: str, fix: str = "", value: Any = None) -> None:
+        self.problems.append(Problem(code, where, message, fix, value))
+
+    # -- shared helpers
+
+    def header(self, sheet: RawSheet, key: str) -> tuple[int, _Columns]:
+        """Find the header row (the first of the first ten rows holding ``key``) and its columns."""
+        header_row = 0
+        for r, row in enumerate(sheet.rows[:10]):
+            if any(normalize_header(v) == key for v in row if v is not None):
+                header_row = r
+                break
+        cols = _Columns()
+        row = sheet.rows[header_row] if sheet.rows else ()
+        for c, v in enumerate(row):
+            text = "" if v is None else str(v).strip()
+            cols.headers.append(text)
+            if not text:
+                continue
+            norm = normalize_header(text)
+            if norm in cols.by_norm:
+                first = cols.by_norm[norm]
+                self.add(
+                    "duplicate-column",
+                    sheet.address(header_row, c),
+                    f"column {text!r} repeats {sheet.address(header_row, first)}",
+                    "Rename or delete one of the two columns",
+                    text,
+                )
+                continue
+            cols.by_norm[norm] = c
+        return header_row, cols
+
+    def cell_ok(self, sheet: RawSheet, r: int, c: int, label: str) -> bool:
+        """False (and a problem) for uncalculated formulas and Excel error values."""
+        if (r, c) in sheet.uncalculated:
+            self.add(
+                "uncalculated-formula",
+                sheet.address(r, c),
+                f"{label} is a formula ({sheet.uncalculated[(r, c)]}) that was never calculated",
+                "Open the file in Excel or LibreOffice and save it, or type the value",
+                sheet.uncalculated[(r, c)],
+            )
+            return False
+        if (r, c) in sheet.errors:
+            self.add(
+                "error-value",
+                sheet.address(r, c),
+                f"{label} holds the Excel error {sheet.rows[r][c]}",
+                "Fix the formula or type the value",
+                sheet.rows[r][c],
+            )
+            return False
+        return True
+
+    def number(
+        self,
+        sheet: RawSheet,
+        r: int,
+        c: int,
+        label: str,
+        required: bool,
+        check: Callable[[float], str | None] | None = None,
+        default: float | None = None,
+    ) -> float | None:
+        value = sheet.rows[r][c] if c < len(sheet.rows[r]) else None
+        if not self.cell_ok(sheet, r, c, label):
+            return None
+        if value is None:
+            if required:
+                self.add("missing-value", sheet.address(r, c), f"{label} is blank: a number is required", f"Enter the {label.lower()}")
+            return default
+        number = parse_number(value)
+        if number is None:
+            fix = "Enter a number"
+            if isinstance(value, str) and re.search(r"\d,\d", value):
+                fix = "Enter a number without thousands separators, or format the cell as a number"
+            self.add("not-a-number", sheet.address(r, c), f"{label} {_show(value)}: must be a number", fix, value)
+            return None
+        if check is not None:
+            message = check(number)
+            if message:
+                self.add("out-of-range", sheet.address(r, c), f"{label} {_show(value)}: {message}", "", value)
+                return None
+        return number
+
+    # -- the sheets
+
+    def run(self) -> Plan | None:
+        sheet = self.raw.sheet(INITIATIVES)
+        if sheet is None:
+            names = ", ".join(s.name for s in self.raw.sheets) or "none"
+            self.add(
+                "missing-sheet",
+                INITIATIVES,
+                f"the workbook has no sheet named 'Initiatives' (sheets: {names})",
+                "Rename the sheet holding the initiatives to 'Initiatives', or start from `portfolio-opt template`",
+            )
+            return None
+        initiatives, columns, numeric = self.initiatives(sheet)
+        settings = self.settings()
+        limits = self.constraints(initiatives, columns, numeric)
+        if self.problems:
+            return None
+        tables = tuple(
+            _table(s)
+            for s in self.raw.sheets
+            if s.name.strip().casefold() not in {n.casefold() for n in OUTPUT_SHEETS}
+        )
+        return Plan(
+            initiatives=tuple(initiatives),
+            limits=tuple(limits),
+            settings=settings,
+            columns=tuple(columns),
+            numeric_columns=tuple(numeric),
+            tables=tables,
+            source_name=self.raw.name,
+            source_sha256=self.raw.sha256,
+            warnings=tuple(self.warnings),
+        )
+
+    def initiatives(self, sheet: RawSheet) -> tuple[list[Initiative], list[str], list[str]]:
+        header_row, cols = self.header(sheet, "id")
+        missing = [key for key in REQUIRED if key not in cols.by_norm]
+        for key in missing:
+            self.add(
+                "missing-column",
+                f"{INITIATIVES}!{header_row + 1}",
+                f"required column {REQUIRED_LABELS[key]!r} is missing (headers: {', '.join(h for h in cols.headers if h) or 'none'})",
+                f"Add a column headed {REQUIRED_LABELS[key]!r} to the header row",
+            )
+        if missing:
+            return [], [], []
+        for c, text in enumerate(cols.headers):
+            if not text and any(
+                r < len(sheet.rows) and c < len(sheet.rows[r]) and sheet.rows[r][c] is not None
+                for r in range(header_row + 1, len(sheet.rows))
+            ):
+                self.warnings.append(
+                    f"{sheet.address(header_row, c)} has no header: the cells below it are ignored"
+                )
+        col = cols.by_norm
+        headers = [h for h in cols.headers if h]
+        out: list[Initiative] = []
+        seen: dict[str, str] = {}
+        dep_cells: dict[str, tuple[int, int]] = {}
+        data_rows = [
+            r for r in range(header_row + 1, len(sheet.rows))
+            if any(v is not None for v in sheet.rows[r]) or any(k[0] == r for k in sheet.uncalculated)
+        ]
+        if not data_rows:
+            self.add(
+                "no-initiatives",
+                f"{INITIATIVES}!A{header_row + 2}",
+                "the sheet has a header but no initiatives",
+                "Add one row per initiative below the header",
+            )
+        nonneg = lambda x: "must not be negative" if x < 0 else None  # noqa: E731
+        for r in data_rows:
+            row = sheet.rows[r]
+            for c, text in enumerate(cols.headers):
+                if text and normalize_header(text) not in FIELDS:
+                    self.cell_ok(sheet, r, c, text)
+            id_c = col["id"]
+            raw_id = row[id_c] if self.cell_ok(sheet, r, id_c, "ID") else "?"
+            ini_id = "" if raw_id is None else _id_text(raw_id)
+            if not ini_id:
+                self.add("blank-id", sheet.address(r, id_c), "ID is blank", "Give every initiative a unique ID, e.g. INI-001")
+            elif ini_id in seen:
+                self.add(
+                    "duplicate-id",
+                    sheet.address(r, id_c),
+                    f"ID {ini_id!r} is already used at {seen[ini_id]}",
+                    "Give every initiative a unique ID",
+                    ini_id,
+                )
+            else:
+                seen[ini_id] = sheet.address(r, id_c)
+            name_c = col["name"]
+            name = row[name_c] if self.cell_ok(sheet, r, name_c, "Name") else "?"
+            if name is None or not str(name).strip():
+                self.add("blank-name", sheet.address(r, name_c), "Name is blank", "Give the initiative a name")
+            impact = self.number(sheet, r, col["impact"], "Impact", True)
+            probability = self.number(
+                sheet, r, col["probability"], "Probability", True,
+                lambda p: None if 0 <= p <= 1 else "must be between 0 and 1 (70% is 0.7)",
+            )
+            ttv = self.number(sheet, r, col["timetovalue"], "Time to value", True, nonneg)
+            cost = self.number(sheet, r, col["cost"], "Cost", True, nonneg)
+            run_cost = 0.0
+            if "runcost" in col:
+                run_cost = self.number(sheet, r, col["runcost"], "Run cost", False, nonneg, 0.0)
+            depends: list[str] = []
+            if "dependson" in col and self.cell_ok(sheet, r, col["dependson"], "Depends on"):
+                depends = split_ids(row[col["dependson"]])
+                if depends:
+                    dep_cells[ini_id] = (r, col["dependson"])
+            group = None
+            if "exclusivegroup" in col and self.cell_ok(sheet, r, col["exclusivegroup"], "Exclusive group"):
+                g = row[col["exclusivegroup"]]
+                group = _id_text(g) if g is not None and _id_text(g) else None
+            decision = Decision.FREE
+            if "decision" in col and self.cell_ok(sheet, r, col["decision"], "Decision"):
+                d = row[col["decision"]]
+                key = "" if d is None else str(d).strip().casefold()
+                if key in DECISIONS:
+                    decision = DECISIONS[key]
+                else:
+                    self.add(
+                        "unknown-decision",
+                        sheet.address(r, col["decision"]),
+                        f"Decision {_show(d)}: must be Must, Exclude or blank",
+                        "Use Must to force it in, Exclude to force it out, or leave it blank",
+                        d,
+                    )
+            theme = None
+            if "theme" in col and row[col["theme"]] is not None:
+                theme = str(row[col["theme"]]).strip() or None
+            values = {h: row[c] for c, h in enumerate(cols.headers) if h and c < len(row)}
+            if None in (impact, probability, ttv, cost, run_cost) or not ini_id:
+                continue
+            out.append(
+                Initiative(
+                    id=ini_id,
+                    name=str(name).strip() if name is not None else "",
+                    impact=impact,
+                    probability=probability,
+                    time_to_value=ttv,
+                    cost=cost,
+                    run_cost=run_cost,
+                    depends_on=tuple(dict.fromkeys(depends)),
+                    exclusive_group=group,
+                    decision=decision,
+                    theme=theme,
+                    row=r + 1,
+                    values=values,
+                )
+            )
+        self.dependencies(sheet, out, seen, dep_cells)
+        numeric = [
+            h for c, h in enumerate(cols.headers)
+            if h
+            and normalize_header(h) not in ("id", "name", "dependson", "exclusivegroup", "decision")
+            and all(
+                sheet.rows[r][c] is None or parse_number(sheet.rows[r][c]) is not None
+                for r in data_rows
+            )
+            and any(sheet.rows[r][c] is not None for r in data_rows)
+        ]
+        self._sheet_cols = (sheet, header_row, cols, data_rows)
+        return out, headers, numeric
+
+    def dependencies(self, sheet, initiatives, seen, dep_cells) -> None:
+        ids = set(seen)
+        graph: dict[str, tuple[str, ...]] = {}
+        for ini in initiatives:
+            r, c = dep_cells.get(ini.id, (ini.row - 1, 0))
+            for dep in ini.depends_on:
+                if dep not in ids:
+                    close = difflib.get_close_matches(dep, sorted(ids), n=1)
+                    hint = f" (did you mean {close[0]}?)" if close else ""
+                    self.add(
+                        "unknown-dependency",
+                        sheet.address(r, c),
+                        f"Depends on names {dep!r}, which is not an ID in the sheet{hint}",
+                        "Use IDs from the ID column, separated by commas",
+                        dep,
+                    )
+            graph[ini.id] = tuple(d for d in ini.depends_on if d in ids)
+        for cycle in _cycles(graph):
+            r, c = dep_cells.get(cycle[0], (0, 0))
+            self.add(
+                "dependency-cycle",
+                sheet.address(r, c),
+                f"dependency cycle: {' -> '.join(cycle + [cycle[0]])}",
+                "Remove one of these dependencies; an initiative cannot need itself",
+                " -> ".join(cycle),
+            )
+
+    def settings(self) -> Settings:
+        sheet = self.raw.sheet(SETTINGS)
+        s = Settings()
+        if sheet is None or not sheet.rows:
+            return s
+        header_row, cols = self.header(sheet, "setting")
+        if "setting" not in cols.by_norm or "value" not in cols.by_norm:
+            self.add(
+                "missing-column",
+                f"{SETTINGS}!{header_row + 1}",
+                "the Settings sheet needs the columns 'Setting' and 'Value'",
+                "Put 'Setting' and 'Value' in the header row",
+            )
+            return s
+        sc, vc = cols.by_norm["setting"], cols.by_norm["value"]
+        changes: dict[str, Any] = {}
+        seen: dict[str, str] = {}
+        for r in range(header_row + 1, len(sheet.rows)):
+            row = sheet.rows[r]
+            name = row[sc] if sc < len(row) else None
+            if name is None or not str(name).strip():
+                if vc < len(row) and row[vc] is not None:
+                    self.add("blank-setting", sheet.address(r, sc), "a value has no setting name", "Name the setting or delete the value")
+                continue
+            norm = normalize_header(name)
+            if norm not in SETTING_NAMES:
+                known = ", ".join(sorted({label for _, label in SETTING_NAMES.values()}))
+                self.add(
+                    "unknown-setting",
+                    sheet.address(r, sc),
+                    f"Setting {_show(str(name).strip())} is not known",
+                    f"Use one of: {known}",
+                    name,
+                )
+                continue
+            attr, label = SETTING_NAMES[norm]
+            if attr in seen:
+                self.add("duplicate-setting", sheet.address(r, sc), f"{label} is already set at {seen[attr]}", "Keep one of the two rows")
+                continue
+            seen[attr] = sheet.address(r, vc)
+            if not self.cell_ok(sheet, r, vc, label):
+                continue
+            value = row[vc] if vc < len(row) else None
+            parsed = self.setting_value(sheet, r, vc, attr, label, value)
+            if parsed is not _INVALID:
+                changes[attr] = parsed
+                if attr == "budget":
+                    changes["budget_source"] = sheet.address(r, vc)
+        if changes:
+            from dataclasses import replace
+
+            s = replace(s, **changes)
+        return s
+
+    def setting_value(self, sheet, r, c, attr, label, value):
+        where = sheet.address(r, c)
+        if attr in ("budget", "time_limit") and value is None:
+            return None
+        if attr == "currency":
+            return "" if value is None else str(value).strip()
+        if attr == "objective":
+            text = "" if value is None else str(value).strip().casefold()
+            for o in Objective:
+                if text == o.value:
+                    return o
+            self.add("bad-setting", where, f"Objective {_show(value)}: must be value or npv", "Use 'value' (expected benefit) or 'npv' (benefit minus cost)", value)
+            return _INVALID
+        if attr == "solver":
+            text = "" if value is None else str(value).strip().casefold()
+            if text in ("highs", "cbc"):
+                return text
+            self.add("bad-setting", where, f"Solver {_show(value)}: must be highs or cbc", "Use 'highs' (default) or 'cbc'", value)
+            return _INVALID
+        checks = {
+            "budget": lambda x: "must not be negative" if x < 0 else None,
+            "horizon_months": lambda x: "must be more than 0 months" if x <= 0 else None,
+            "discount_rate": lambda x: None if 0 <= x <= 1 else "must be between 0 and 1 (10% is 0.1)",
+            "time_limit": lambda x: "must be more than 0 seconds" if x <= 0 else None,
+            "gap": lambda x: None if 0 <= x < 1 else "must be between 0 and 1 (0.01% is 0.0001)",
+        }
+        if value is None:
+            self.add("missing-value", where, f"{label} is blank", "Enter a value or delete the row to use the default")
+            return _INVALID
+        number = self.number(sheet, r, c, label, True, checks[attr])
+        return _INVALID if number is None else number
+
+    def constraints(self, initiatives, columns, numeric) -> list[Limit]:
+        sheet = self.raw.sheet(CONSTRAINTS)
+        if sheet is None or not sheet.rows:
+            return []
+        header_row, cols = self.header(sheet, "column")
+        if "column" not in cols.by_norm or not ({"min", "max"} & set(cols.by_norm)):
+            self.add(
+                "missing-column",
+                f"{CONSTRAINTS}!{header_row + 1}",
+                "the Constraints sheet needs the columns 'Column', 'Scope', 'Min' and 'Max'",
+                "Put Column, Scope, Min and Max in the header row",
+            )
+            return []
+        by_norm = {normalize_header(h): h for h in columns}
+        numeric_norm = {normalize_header(h): h for h in numeric}
+        init_sheet, _, init_cols, data_rows = getattr(self, "_sheet_cols", (None, 0, _Columns(), []))
+        out: list[Limit] = []
+        cc = cols.by_norm["column"]
+        for r in range(header_row + 1, len(sheet.rows)):
+            row = sheet.rows[r]
+            if all(v is None for v in row):
+                continue
+            if not all(self.cell_ok(sheet, r, c, cols.headers[c] or "cell") for c in range(len(row)) if c < len(cols.headers)):
+                continue
+            name = row[cc] if cc < len(row) else None
+            if name is None:
+                self.add("missing-value", sheet.address(r, cc), "Column is blank", "Name the Initiatives column to limit, or Count")
+                continue
+            norm = normalize_header(name)
+            if norm == "count":
+                column = COUNT
+            elif norm in numeric_norm:
+                column = numeric_norm[norm]
+            elif norm in by_norm:
+                column = by_norm[norm]
+                bad = self._first_text_cell(init_sheet, init_cols, column, data_rows)
+                self.add(
+                    "not-numeric-column",
+                    sheet.address(r, cc),
+                    f"Column {_show(str(name))} is not numeric{bad}",
+                    "Limit a column that holds numbers, or fix its text cells",
+                    name,
+                )
+                continue
+            else:
+                close = difflib.get_close_matches(str(name), list(numeric) + [COUNT], n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                self.add(
+                    "unknown-column",
+                    sheet.address(r, cc),
+                    f"Column {_show(str(name))} is not a column of Initiatives{hint}",
+                    f"Use Count or one of the numeric columns: {', '.join(numeric) or 'none'}",
+                    name,
+                )
+                continue
+            scope = None
+            if "scope" in cols.by_norm:
+                sc = cols.by_norm["scope"]
+                scope = self.scope(sheet, r, sc, row[sc] if sc < len(row) else None, by_norm, numeric_norm, initiatives)
+                if scope is _INVALID:
+                    continue
+            lo = hi = None
+            ok = True
+            if "min" in cols.by_norm:
+                lo = self.number(sheet, r, cols.by_norm["min"], "Min", False)
+                ok &= not (lo is None and row[cols.by_norm["min"]] is not None)
+            if "max" in cols.by_norm:
+                hi = self.number(sheet, r, cols.by_norm["max"], "Max", False)
+                ok &= not (hi is None and row[cols.by_norm["max"]] is not None)
+            if not ok:
+                continue
+            if lo is None and hi is None:
+                self.add("no-bounds", sheet.address(r, cc), f"the limit on {column} has neither Min nor Max", "Enter a Min, a Max or both")
+                continue
+            if lo is not None and hi is not None and lo > hi:
+                self.add(
+                    "min-above-max",
+                    sheet.address(r, cols.by_norm["min"]),
+                    f"Min {_show(lo)} is above Max {_show(hi)}",
+                    "Swap them or correct one",
+                )
+                continue
+            out.append(Limit(column=column, min=lo, max=hi, scope=scope, source=sheet.address(r, cc)))
+        return out
+
+    def _first_text_cell(self, sheet, cols, column, data_rows) -> str:
+        if sheet is None:
+            return ""
+        c = cols.headers.index(column)
+        for r in data_rows:
+            v = sheet.rows[r][c]
+            if v is not None and parse_number(v) is None:
+                return f": {sheet.address(r, c)} holds {_show(v)}"
+        return ""
+
+    def scope(self, sheet, r, c, value, by_norm, numeric_norm, initiatives):
+        if value is None or str(value).strip().casefold() in ("", "all"):
+            return None
+        text = str(value).strip()
+        if "=" not in text:
+            self.add(
+                "bad-scope",
+                sheet.address(r, c),
+                f"Scope {_show(text)}: must be All or <column>=<value>",
+                "Write e.g. Theme=Retention, or All",
+                value,
+            )
+            return _INVALID
+        left, right = (part.strip() for part in text.split("=", 1))
+        norm = normalize_header(left)
+        if norm not in by_norm:
+            close = difflib.get_close_matches(left, list(by_norm.values()), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            self.add(
+                "unknown-column",
+                sheet.address(r, c),
+                f"Scope {_show(text)}: {left!r} is not a column of Initiatives{hint}",
+                "Use a column header from the Initiatives sheet",
+                value,
+            )
+            return _INVALID
+        column = by_norm[norm]
+        wanted: Any = right
+        if norm in numeric_norm and parse_number(right) is not None:
+            wanted = parse_number(right)
+        limit = Limit(column="Count", scope=(column, wanted))
+        if initiatives and not any(limit.applies_to(ini) for ini in initiatives):
+            self.warnings.append(f"{sheet.address(r, c)} Scope {text} matches no initiative")
+        return (column, wanted)
+
+
+_INVALID = object()
+
+
+def _table(sheet: RawSheet) -> Table:
+    formats: tuple[str, ...] = ()
+    if len(sheet.number_formats) > 1:
+        width = len(sheet.rows[0]) if sheet.rows else 0
+        first = sheet.number_formats[1]
+        formats = tuple(first[c] if c < len(first) else "General" for c in range(width))
+    return Table(name=sheet.name, rows=tuple(sheet.rows), number_formats=formats)
+
+
+def _cycles(graph: dict[str, tuple[str, ...]]) -> list[list[str]]:
+    """One cycle per strongly connected knot, each starting at its first ID in sheet order."""
+    order = {node: k for k, node in enumerate(graph)}
+    WHITE, GREY, BLACK = 0, 1, 2
+    colour = {node: WHITE for node in graph}
+    cycles: list[list[str]] = []
+    for start in graph:
+        if colour[start] != WHITE:
+            continue
+        stack = [(start, iter(graph[start]))]
+        path = [start]
+        colour[start] = GREY
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                colour[node] = BLACK
+                stack.pop()
+                path.pop()
+                continue
+            if colour[nxt] == GREY:
+                cycle = path[path.index(nxt):]
+                k = min(range(len(cycle)), key=lambda i: order[cycle[i]])
+                cycles.append(cycle[k:] + cycle[:k])
+            elif colour[nxt] == WHITE:
+                colour[nxt] = GREY
+                stack.append((nxt, iter(graph[nxt])))
+                path.append(nxt)
+    return cycles

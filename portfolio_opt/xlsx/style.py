@@ -1,0 +1,175 @@
+"""Finance conventions for every sheet we write, and the safe, deterministic way to save.
+
+Bold frozen headers, filters, number formats and readable widths; text that could run as a
+formula written as plain text; files written to a temporary name and renamed, so a reader
+never sees half a workbook; fixed timestamps inside the file, so the same result gives the
+same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import os
+import tempfile
+import zipfile
+from typing import Any, Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ..errors import OutputError
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+YES_FILL = PatternFill("solid", fgColor="E2EFDA")
+NO_FILL = PatternFill("solid", fgColor="F2F2F2")
+TITLE_FONT = Font(bold=True, size=13)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+MONEY = "#,##0"
+MONEY2 = "#,##0.00"
+PERCENT = "0.0%"
+PERCENT2 = "0.00%"
+RATIO = "0.00"
+NUMBER = "#,##0.##"
+
+FIXED_TIME = _dt.datetime(2000, 1, 1)
+_RISKY_START = ("=", "+", "-", "@")
+
+
+def money_format(currency: str = "") -> str:
+    """``#,##0``, or with the currency symbol from Settings, e.g. ``"€"#,##0``."""
+    if not currency:
+        return MONEY
+    return f'"{currency.replace(chr(34), "")}"#,##0'
+
+
+def safe_title(title: str) -> str:
+    """A valid sheet title: at most 31 characters, none of ``\\ * ? : / [ ]``."""
+    cleaned = "".join("_" if ch in '\\*?:/[]' else ch for ch in str(title)).strip("'")
+    return (cleaned or "Sheet")[:31]
+
+
+def put(ws, row: int, col: int, value: Any, number_format: str | None = None):
+    """Write one cell; text is always text (never a formula), illegal characters replaced."""
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        cell.value = text
+        cell.data_type = "s"
+        if text[:1] in _RISKY_START or (text[:1] and (ord(text[0]) < 32 or text[0] == "\ufffd")):
+            cell.quotePrefix = True
+    elif isinstance(value, (_dt.date, _dt.time, _dt.timedelta)) or value is None or isinstance(value, (int, float)):
+        cell.value = value
+    else:
+        put(ws, row, col, str(value))
+        return cell
+    if number_format:
+        cell.number_format = number_format
+    return cell
+
+
+def write_table(
+    ws,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    formats: Sequence[str | None] | None = None,
+    start_row: int = 1,
+    freeze: bool = True,
+    autofilter: bool = True,
+) -> int:
+    """A table with a bold header, optional frozen header and filter; returns the last row."""
+    for c, text in enumerate(header, start=1):
+        cell = put(ws, start_row, c, text)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+    r = start_row
+    for r, row in enumerate(rows, start=start_row + 1):
+        for c, value in enumerate(row, start=1):
+            fmt = formats[c - 1] if formats and c - 1 < len(formats) else None
+            put(ws, r, c, value, fmt)
+    if freeze and start_row == 1:
+        ws.freeze_panes = ws.cell(row=2, column=1)
+    if autofilter and header:
+        ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(header))}{max(r, start_row)}"
+    return r
+
+
+def fit_widths(ws, minimum: int = 8, maximum: int = 60, sample: int = 500) -> None:
+    """Column widths that fit the content (looking at the first rows), within bounds."""
+    widths: dict[int, int] = {}
+    for r, row in enumerate(ws.iter_rows(values_only=True)):
+        if r >= sample:
+            break
+        for c, value in enumerate(row, start=1):
+            if value is None:
+                continue
+            if isinstance(value, float):
+                text = f"{value:,.2f}"
+            elif isinstance(value, int):
+                text = f"{value:,}"
+            else:
+                text = str(value)
+            longest = max((len(line) for line in text.splitlines()), default=0)
+            widths[c] = max(widths.get(c, 0), longest)
+    for c, w in widths.items():
+        ws.column_dimensions[get_column_letter(c)].width = max(minimum, min(maximum, w + 2))
+
+
+def save_atomic(wb: Workbook, path: str | os.PathLike, force: bool = False) -> None:
+    """Save so the file at ``path`` is either the whole new workbook or untouched.
+
+    Refuses an existing file unless ``force``. Timestamps inside the file are fixed, so the
+    same workbook content gives the same bytes.
+    """
+    path = os.fspath(path)
+    if os.path.exists(path) and not force:
+        raise OutputError(f"{path} already exists: choose another name, or pass --force to replace it")
+    directory = os.path.dirname(os.path.abspath(path))
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    wb.properties.creator = "portfolio_opt"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    data = _normalize_zip(buffer.getvalue())
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".portfolio-opt-", suffix=".xlsx.tmp", dir=directory)
+    except OSError as exc:
+        raise OutputError(f"cannot write in {directory}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        if force:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # fails if the file appeared meanwhile: never clobber
+            except FileExistsError:
+                raise OutputError(f"{path} already exists: choose another name, or pass --force to replace it") from None
+            except OSError:
+                if os.path.exists(path):
+                    raise OutputError(f"{path} already exists: choose another name, or pass --force") from None
+                os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _normalize_zip(data: bytes) -> bytes:
+    """The same zip with every entry dated 1980-01-01, so equal content gives equal bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()

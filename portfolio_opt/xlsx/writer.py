@@ -1,0 +1,422 @@
+"""Write results workbooks and planning templates.
+
+A results workbook is itself a planning workbook: it carries the input sheets as read (with
+the settings as used), so optimizing it again gives the same portfolio.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Sequence
+
+from openpyxl import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .. import __version__
+from ..model import Objective, Plan, Result, Settings, Table, normalize_header
+from ..scoring import discounted_years
+from .style import (
+    HEADER_FILL,
+    HEADER_FONT,
+    NO_FILL,
+    NUMBER,
+    PERCENT,
+    PERCENT2,
+    RATIO,
+    TITLE_FONT,
+    WRAP,
+    YES_FILL,
+    fit_widths,
+    money_format,
+    put,
+    safe_title,
+    save_atomic,
+    write_table,
+)
+
+SCORING_TEXT = (
+    "Score = Probability × (Impact − Run cost) × D, where D = (e^(−δT/12) − e^(−δH/12)) / δ "
+    "are the discounted years of benefit between the time to value T and the horizon H "
+    "(months), δ = ln(1 + discount rate); D = (H − T)/12 when the rate is 0 and 0 when T ≥ H."
+)
+RANKING_TEXT = (
+    "Ranking: selected initiatives first, then the rest; within each, by contribution to the "
+    "objective (score, or score − cost for npv), highest first; ties in sheet order."
+)
+
+
+# --------------------------------------------------------------------------- results
+
+
+def write_results(result: Result, path: str | os.PathLike, force: bool = False) -> None:
+    """Write the results workbook: Summary, Ranking, the input sheets as used, Run info."""
+    plan = result.plan
+    money = money_format(plan.settings.currency)
+    wb = Workbook()
+    summary = wb.active
+    summary.title = "Summary"
+    _summary_sheet(summary, result, money)
+    _ranking_sheet(wb.create_sheet("Ranking"), result, money)
+    for table in _input_tables(plan):
+        _copy_table(wb.create_sheet(safe_title(table.name)), table)
+    _run_info_sheet(wb.create_sheet("Run info"), result)
+    wb.active = 0
+    save_atomic(wb, path, force)
+
+
+def _summary_sheet(ws, result: Result, money: str) -> None:
+    plan = result.plan
+    s = plan.settings
+    status = result.status.value
+    gap = result.solver.gap
+    if result.status.value == "feasible":
+        status = "stopped at the time limit (feasible, not proven optimal)"
+    budget = s.budget
+    rows: list[tuple[str, Any, str | None, str]] = [
+        ("Status", status, None, "optimal = proven within the requested gap"),
+        ("Gap", gap, PERCENT2, "distance from the best possible portfolio (upper bound)"),
+        ("Objective", s.objective.value, None, "value = expected benefit; npv = benefit − cost"),
+        ("Objective value", result.objective, money, "what the optimizer maximized"),
+        ("Total expected value", result.total_value, money, "sum of the selected scores"),
+        ("Total cost", result.total_cost, money, ""),
+        ("Budget", budget, money, "none set" if budget is None else f"from {s.budget_source}"),
+        (
+            "Budget used",
+            (result.total_cost / budget) if budget else None,
+            PERCENT,
+            "",
+        ),
+        ("Budget left", (budget - result.total_cost) if budget is not None else None, money, ""),
+        ("Initiatives selected", len(result.selected), "0", f"of {len(result.initiatives)}"),
+    ]
+    last = write_table(ws, ("Measure", "Value", "Note"), [(a, b, d) for a, b, _, d in rows], autofilter=False)
+    for r, (_, _, fmt, _) in enumerate(rows, start=2):
+        if fmt:
+            ws.cell(row=r, column=2).number_format = fmt
+
+    r = last + 2
+    header = ("Limit", "Column", "Scope", "Min", "Max", "Used", "Slack", "Binding", "Source")
+    limit_rows = []
+    for use in result.limits:
+        lim = use.limit
+        limit_rows.append(
+            (lim.name, lim.column, lim.scope_text, lim.min, lim.max, use.used, use.slack,
+             "Yes" if use.binding else "No", lim.source)
+        )
+    fmt_for = []
+    for use in result.limits:
+        fmt_for.append(money if normalize_header(use.limit.column) in ("cost", "impact", "runcost") else NUMBER)
+    end = write_table(ws, header, limit_rows, start_row=r, freeze=False, autofilter=bool(limit_rows))
+    for k, use in enumerate(result.limits):
+        for c in (4, 5, 6, 7):
+            ws.cell(row=r + 1 + k, column=c).number_format = fmt_for[k]
+    if not limit_rows:
+        put(ws, r + 1, 1, "No limits: set a Budget in Settings or rows in Constraints")
+        end = r + 1
+    r = end + 2
+    notes = [SCORING_TEXT, RANKING_TEXT] + [f"Warning: {w}" for w in result.warnings]
+    put(ws, r, 1, "Notes").font = HEADER_FONT
+    for k, note in enumerate(notes, start=1):
+        put(ws, r + k, 1, note)
+    fit_widths(ws, maximum=40)
+    ws.column_dimensions["C"].width = 30
+
+
+def _ranking_sheet(ws, result: Result, money: str) -> None:
+    npv = result.plan.settings.objective is Objective.NPV
+    header = ["Rank", "ID", "Name", "Theme", "Selected", "Score", "Cost", "Value per cost"]
+    formats: list[str | None] = ["0", None, None, None, None, money, money, RATIO]
+    if npv:
+        header.append("Score − cost")
+        formats.append(money)
+    header.append("Reason")
+    formats.append(None)
+    rows = []
+    for r in result.initiatives:
+        row: list[Any] = [r.rank, r.id, r.name, r.theme, "Yes" if r.selected else "No",
+                          r.score, r.cost, r.value_per_cost]
+        if npv:
+            row.append(r.objective_value)
+        row.append(r.reason)
+        rows.append(row)
+    write_table(ws, header, rows, formats)
+    for k, r in enumerate(result.initiatives, start=2):
+        ws.cell(row=k, column=5).fill = YES_FILL if r.selected else NO_FILL
+    fit_widths(ws)
+
+
+def _input_tables(plan: Plan) -> list[Table]:
+    """The input sheets, with the Settings sheet showing the settings as used."""
+    tables = list(plan.tables)
+    names = [t.name.strip().casefold() for t in tables]
+    settings = settings_table(plan.settings, next((t for t in tables if t.name.strip().casefold() == "settings"), None))
+    if "settings" in names:
+        tables[names.index("settings")] = settings
+    elif len(settings.rows) > 1:
+        tables.append(settings)
+    return tables
+
+
+#: Settings rows as written: (label, attribute)
+SETTINGS_ROWS = (
+    ("Budget", "budget"),
+    ("Horizon (months)", "horizon_months"),
+    ("Discount rate", "discount_rate"),
+    ("Objective", "objective"),
+    ("Solver", "solver"),
+    ("Time limit (s)", "time_limit"),
+    ("Gap", "gap"),
+    ("Currency", "currency"),
+)
+_SETTING_KEYS = {
+    "budget": "budget",
+    "horizon": "horizon_months",
+    "discountrate": "discount_rate",
+    "objective": "objective",
+    "solver": "solver",
+    "timelimit": "time_limit",
+    "gap": "gap",
+    "optimalitygap": "gap",
+    "currency": "currency",
+}
+
+
+def _setting_cell(settings: Settings, attr: str) -> Any:
+    value = getattr(settings, attr)
+    if isinstance(value, Objective):
+        return value.value
+    if value == "":
+        return None
+    return value
+
+
+def settings_table(settings: Settings, original: Table | None) -> Table:
+    """A Settings sheet holding ``settings``: the original rows with values as used, plus
+    a row for every setting that differs from its default and has no row yet."""
+    default = Settings()
+    if original is None or not original.rows:
+        rows: list[tuple[Any, ...]] = [("Setting", "Value")]
+        for label, attr in SETTINGS_ROWS:
+            if getattr(settings, attr) != getattr(default, attr):
+                rows.append((label, _setting_cell(settings, attr)))
+        return Table("Settings", tuple(rows), ("General", "General"))
+    header_idx = 0
+    for r, row in enumerate(original.rows[:10]):
+        if any(normalize_header(v) == "setting" for v in row if v is not None):
+            header_idx = r
+            break
+    header = [normalize_header(v) for v in original.rows[header_idx]]
+    sc = header.index("setting") if "setting" in header else 0
+    vc = header.index("value") if "value" in header else 1
+    rows = [list(row) for row in original.rows]
+    present = set()
+    for row in rows[header_idx + 1:]:
+        while len(row) <= max(sc, vc):
+            row.append(None)
+        attr = _SETTING_KEYS.get(normalize_header(row[sc])) if row[sc] is not None else None
+        if attr:
+            present.add(attr)
+            row[vc] = _setting_cell(settings, attr)
+    width = max(len(r) for r in rows)
+    for label, attr in SETTINGS_ROWS:
+        if attr not in present and getattr(settings, attr) != getattr(default, attr):
+            new = [None] * width
+            new[sc], new[vc] = label, _setting_cell(settings, attr)
+            rows.append(new)
+    rows = [tuple(r) + (None,) * (width - len(r)) for r in rows]
+    return Table(original.name, tuple(rows), original.number_formats)
+
+
+def _copy_table(ws, table: Table) -> None:
+    if not table.rows:
+        return
+    header_idx = 0
+    for r, row in enumerate(table.rows[:10]):
+        if any(v is not None for v in row):
+            header_idx = r
+            break
+    for r, row in enumerate(table.rows, start=1):
+        for c, value in enumerate(row, start=1):
+            fmt = None
+            if r > header_idx + 1 and table.number_formats and c - 1 < len(table.number_formats):
+                f = table.number_formats[c - 1]
+                fmt = f if f and f != "General" else None
+            cell = put(ws, r, c, value, fmt)
+            if r == header_idx + 1:
+                cell.font = HEADER_FONT
+                cell.fill = HEADER_FILL
+    width = max(len(row) for row in table.rows)
+    if width:
+        from openpyxl.utils import get_column_letter
+
+        ws.freeze_panes = ws.cell(row=header_idx + 2, column=1)
+        ws.auto_filter.ref = f"A{header_idx + 1}:{get_column_letter(width)}{len(table.rows)}"
+    fit_widths(ws)
+
+
+def _run_info_sheet(ws, result: Result) -> None:
+    plan = result.plan
+    s = plan.settings
+    info = result.solver
+    rows = [
+        ("Tool", "portfolio_opt"),
+        ("Tool version", __version__),
+        ("Input file", plan.source_name),
+        ("Input SHA-256", plan.source_sha256),
+        ("Objective", s.objective.value),
+        ("Horizon (months)", s.horizon_months),
+        ("Discount rate", s.discount_rate),
+        ("Budget", s.budget),
+        ("Budget from", s.budget_source if s.budget is not None else ""),
+        ("Solver", info.name),
+        ("Solver version", info.version),
+        ("Requested gap", info.requested_gap),
+        ("Time limit (s)", info.time_limit),
+        ("Status", result.status.value),
+        ("Gap", info.gap),
+        ("Best bound", info.bound),
+        ("Solve time (s)", round(info.seconds, 3)),
+        ("Initiatives", len(plan.initiatives)),
+        ("Limits", len(result.limits)),
+        ("Scoring", SCORING_TEXT),
+        ("D at T=0 (years)", discounted_years(0, s.horizon_months, s.discount_rate)),
+    ]
+    write_table(ws, ("Item", "Value"), rows, autofilter=False)
+    percent_rows = {"Discount rate", "Requested gap", "Gap"}
+    for r, (key, _) in enumerate(rows, start=2):
+        if key in percent_rows:
+            ws.cell(row=r, column=2).number_format = PERCENT2
+        elif key in ("Budget", "Best bound"):
+            ws.cell(row=r, column=2).number_format = money_format(s.currency)
+    fit_widths(ws, maximum=70)
+
+
+# --------------------------------------------------------------------------- templates
+
+
+#: The Initiatives columns of a template: header (with unit), number format, help text.
+TEMPLATE_COLUMNS: tuple[tuple[str, str | None, str], ...] = (
+    ("ID", None, "Required. Unique text, e.g. INI-001."),
+    ("Name", None, "Required. A short name."),
+    ("Owner", None, "Optional. Who is accountable."),
+    ("Theme", None, "Optional. E.g. Retention, Revenue, Cost, Platform, Risk (used in Scope)."),
+    ("Outcome metric", None, "Optional. What moves if it works."),
+    ("Impact (per year)", "#,##0", "Required. Annual benefit once live, in currency per year."),
+    ("Probability", "0%", "Required. Chance of success, 0 to 1 (type 70% or 0.7)."),
+    ("Time to value (months)", "0", "Required. Months from the start until the benefit begins."),
+    ("Cost", "#,##0", "Required. One-time cost."),
+    ("Run cost (per year)", "#,##0", "Optional. Annual operating cost once live (blank = 0)."),
+    ("Depends on", None, "Optional. IDs that must be selected too, separated by commas."),
+    ("Exclusive group", None, "Optional. At most one initiative of a group is selected."),
+    ("Decision", None, "Optional. Must (forced in), Exclude (forced out), or blank (optimizer decides)."),
+)
+
+
+def write_planning_workbook(
+    path: str | os.PathLike,
+    initiatives: Sequence[dict[str, Any]] = (),
+    extra_columns: Sequence[tuple[str, str | None, str]] = (),
+    constraints: Sequence[dict[str, Any]] = (),
+    settings: Sequence[tuple[str, Any]] = (),
+    force: bool = False,
+) -> None:
+    """Write a planning workbook: Instructions, Initiatives, Constraints and Settings.
+
+    ``initiatives`` are dicts keyed by the template headers (and ``extra_columns``);
+    ``constraints`` dicts keyed Column/Scope/Min/Max; ``settings`` (name, value) pairs
+    (the defaults when empty). Drop-downs help people; validation happens on reading.
+    """
+    columns = list(TEMPLATE_COLUMNS) + list(extra_columns)
+    wb = Workbook()
+    ws_help = wb.active
+    ws_help.title = "Instructions"
+    _instructions(ws_help, columns)
+
+    ws = wb.create_sheet("Initiatives")
+    header = [c[0] for c in columns]
+    formats = [c[1] for c in columns]
+    rows = [[ini.get(h) for h in header] for ini in initiatives]
+    write_table(ws, header, rows, formats)
+    n = max(len(rows), 1) + 500  # room to add rows with the same help
+    letters = {h: ws.cell(row=1, column=k + 1).column_letter for k, h in enumerate(header)}
+    dv = DataValidation(type="list", formula1='"Must,Exclude"', allow_blank=True,
+                        error="Use Must, Exclude or leave blank", errorTitle="Decision")
+    dv.add(f"{letters['Decision']}2:{letters['Decision']}{n + 1}")
+    prob = DataValidation(type="decimal", operator="between", formula1="0", formula2="1", allow_blank=True,
+                          error="A probability between 0% and 100%", errorTitle="Probability")
+    prob.add(f"{letters['Probability']}2:{letters['Probability']}{n + 1}")
+    nonneg = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                            error="Must not be negative", errorTitle="Number")
+    for h in ("Time to value (months)", "Cost", "Run cost (per year)"):
+        nonneg.add(f"{letters[h]}2:{letters[h]}{n + 1}")
+    for v in (dv, prob, nonneg):
+        ws.add_data_validation(v)
+    for k, (_, fmt, _) in enumerate(columns, start=1):
+        if fmt:
+            for r in range(len(rows) + 2, min(n, 200) + 2):
+                ws.cell(row=r, column=k).number_format = fmt
+    fit_widths(ws, minimum=10)
+
+    wc = wb.create_sheet("Constraints")
+    write_table(
+        wc, ("Column", "Scope", "Min", "Max"),
+        [[c.get("Column"), c.get("Scope", "All"), c.get("Min"), c.get("Max")] for c in constraints],
+        (None, None, "#,##0.##", "#,##0.##"),
+    )
+    fit_widths(wc, minimum=14)
+
+    wsx = wb.create_sheet("Settings")
+    pairs = list(settings) or [
+        ("Budget", None),
+        ("Horizon (months)", 36),
+        ("Discount rate", 0.10),
+        ("Objective", "value"),
+        ("Solver", "highs"),
+        ("Time limit (s)", None),
+    ]
+    write_table(wsx, ("Setting", "Value"), pairs, autofilter=False)
+    for r, (name, _) in enumerate(pairs, start=2):
+        norm = normalize_header(name)
+        if norm == "discountrate":
+            wsx.cell(row=r, column=2).number_format = PERCENT
+        elif norm == "budget":
+            wsx.cell(row=r, column=2).number_format = "#,##0"
+        elif norm == "objective":
+            v = DataValidation(type="list", formula1='"value,npv"', allow_blank=True)
+            v.add(f"B{r}")
+            wsx.add_data_validation(v)
+        elif norm == "solver":
+            v = DataValidation(type="list", formula1='"highs,cbc"', allow_blank=True)
+            v.add(f"B{r}")
+            wsx.add_data_validation(v)
+    fit_widths(wsx, minimum=18)
+    wb.active = 1
+    save_atomic(wb, path, force)
+
+
+def _instructions(ws, columns) -> None:
+    put(ws, 1, 1, "portfolio_opt planning workbook").font = TITLE_FONT
+    lines = [
+        "Fill in one row per initiative in the Initiatives sheet, limits in Constraints and the budget in Settings.",
+        "Then run:  portfolio-opt validate plan.xlsx   and   portfolio-opt optimize plan.xlsx -o result.xlsx",
+        "Headers match ignoring case, spaces, underscores and a trailing unit in brackets.",
+        "Any other numeric column (e.g. Data eng FTE) can be limited in Constraints; other columns are carried through.",
+        "",
+        "Constraints: each row bounds the sum of one numeric Initiatives column over the selected initiatives.",
+        "  Column: an Initiatives column header, or Count (the number selected).",
+        "  Scope: All, or <column>=<value> such as Theme=Retention.  Min and/or Max: the bounds.",
+        "Settings: Budget (maximum total Cost), Horizon (months, default 36), Discount rate (default 10%),",
+        "  Objective (value = expected benefit, npv = benefit minus cost), Solver (highs or cbc), Time limit (s).",
+        "",
+        SCORING_TEXT,
+    ]
+    for k, line in enumerate(lines, start=3):
+        put(ws, k, 1, line)
+    r = len(lines) + 4
+    write_table(ws, ("Initiatives column", "What to enter"), [(c[0], c[2]) for c in columns],
+                start_row=r, freeze=False, autofilter=False)
+    ws.column_dimensions["A"].width = 26
+    ws.column_dimensions["B"].width = 90
+    for row in ws.iter_rows(min_row=r + 1, max_row=r + len(columns), min_col=2, max_col=2):
+        for cell in row:
+            cell.alignment = WRAP
