@@ -110,7 +110,7 @@ def _check_output(output: str, inputs: tuple[str, ...], force: bool) -> None:
         raise click.UsageError(f"the output {output} must end in .xlsx")
 
 
-EPILOG = "Exit codes: " + "; ".join(f"{k} {v.split(':')[0]}" for k, v in EXIT_CODES.items())
+EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {k}  {v}" for k, v in EXIT_CODES.items())
 
 
 @click.group(epilog=EPILOG)

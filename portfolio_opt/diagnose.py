@@ -140,7 +140,7 @@ def _relaxations(plan: Plan, conflict, feasible, all_keys: set) -> list[str]:
             text = f"let {a.id} go ahead without {b.id}"
         else:
             text = f"allow more than one of exclusive group {rule.key[1]}"
-        out.append((0 if whole else 1, text + suffix))
+        out.append((1 if whole else 2, text + suffix))
     return [text for _, text in sorted(out, key=lambda t: t[0])]
 
 

@@ -26,11 +26,11 @@ EXIT_OUTPUT = 6
 EXIT_NO_PORTFOLIO = 7
 
 EXIT_CODES: dict[int, str] = {
-    EXIT_OK: "solved: optimal, or stopped at the time limit with a portfolio (a warning says so)",
-    EXIT_BUG: "unexpected internal error (a bug: please report it with --debug output)",
-    EXIT_USAGE: "usage error: unknown option, missing file, output exists without --force",
-    EXIT_INVALID: "invalid workbook: every problem is listed with its Sheet!Cell",
-    EXIT_INFEASIBLE: "infeasible: no portfolio meets every limit and decision; the conflict is named",
+    EXIT_OK: "solved (optimal, or stopped at the time limit with a portfolio and a warning)",
+    EXIT_BUG: "unexpected internal error (a bug; rerun with --debug and report it)",
+    EXIT_USAGE: "usage error (unknown option, missing file, output exists without --force)",
+    EXIT_INVALID: "invalid workbook (every problem listed with its Sheet!Cell)",
+    EXIT_INFEASIBLE: "infeasible (the conflicting limits and decisions are named)",
     EXIT_NO_SOLVER: "the requested solver is not available (the message says what to install)",
     EXIT_OUTPUT: "the results workbook could not be written (permissions, disk)",
     EXIT_NO_PORTFOLIO: "the time limit ran out before any portfolio was found",

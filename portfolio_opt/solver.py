@@ -15,6 +15,7 @@ import re
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Iterator, Sequence
@@ -118,7 +119,7 @@ def solve(
     prob = pulp.LpProblem("portfolio", pulp.LpMaximize)
     width = max(1, len(str(max(lp.n_vars - 1, 0))))
     xs = [
-        pulp.LpVariable(
+        prob.add_variable(
             f"x{j:0{width}d}",
             lowBound=lp.lower[j],
             upBound=None if math.isinf(lp.upper[j]) else lp.upper[j],
@@ -175,7 +176,9 @@ def _available(name: str) -> bool:
             return False
         return bool(_pulp().HiGHS(msg=False).available())
     if name == "cbc":
-        return bool(_pulp().PULP_CBC_CMD(msg=False).available())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return bool(_pulp().PULP_CBC_CMD(msg=False).available())
     return False
 
 
@@ -302,7 +305,10 @@ _CBC_VERSION = re.compile(r"^Version:\s*(\S+)", re.M)
 
 def _solve_cbc(prob, xs, gap, time_limit, threads, lp) -> Solution:
     pulp = _pulp()
-    with tempfile.TemporaryDirectory(prefix="portfolio-opt-cbc-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="portfolio-opt-cbc-") as tmp, warnings.catch_warnings():
+        # PuLP 3 warns that its bundled CBC goes away in PuLP 4 (which wants COIN_CMD and
+        # `pip install pulp[cbc]`): that move belongs to this module when it comes.
+        warnings.simplefilter("ignore", DeprecationWarning)
         log_path = os.path.join(tmp, "cbc.log")
         cmd = pulp.PULP_CBC_CMD(
             msg=False,

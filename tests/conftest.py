@@ -1,0 +1,79 @@
+"""Shared helpers: build planning workbooks cell by cell, and run the CLI for real."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+import pytest
+from openpyxl import Workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SAMPLE = ROOT / "data" / "sample_plan.xlsx"
+
+HEADERS = ("ID", "Name", "Theme", "Impact", "Probability", "Time to value", "Cost",
+           "Run cost", "Depends on", "Exclusive group", "Decision")
+
+
+def write_plan(
+    path: os.PathLike | str,
+    rows: Sequence[Sequence[Any]],
+    headers: Sequence[str] = HEADERS,
+    constraints: Sequence[Sequence[Any]] = (),
+    settings: Sequence[Sequence[Any]] = (),
+    constraint_headers: Sequence[str] = ("Column", "Scope", "Min", "Max"),
+) -> Path:
+    """A planning workbook written cell by cell with openpyxl (no help from the library)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Initiatives"
+    ws.append(list(headers))
+    for row in rows:
+        ws.append(list(row))
+    if constraints:
+        wc = wb.create_sheet("Constraints")
+        wc.append(list(constraint_headers))
+        for row in constraints:
+            wc.append(list(row))
+    if settings:
+        wsx = wb.create_sheet("Settings")
+        wsx.append(["Setting", "Value"])
+        for row in settings:
+            wsx.append(list(row))
+    wb.save(path)
+    return Path(path)
+
+
+def ini(id_, cost, impact=1_000_000, probability=1.0, ttv=0, theme="Core", run_cost=None,
+        depends=None, group=None, decision=None, name=None):
+    """One Initiatives row in HEADERS order."""
+    return (id_, name or f"Initiative {id_}", theme, impact, probability, ttv, cost, run_cost,
+            depends, group, decision)
+
+
+def run_cli(*args: str, cwd: os.PathLike | str | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m portfolio_opt`` in a real process (so C-level output is seen too)."""
+    return subprocess.run(
+        [sys.executable, "-m", "portfolio_opt", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+    )
+
+
+def run_json(*args: str) -> tuple[int, dict]:
+    proc = run_cli(*args, "--json")
+    return proc.returncode, json.loads(proc.stdout)
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "plan.xlsx"
+    target.write_bytes(SAMPLE.read_bytes())
+    return target

@@ -1,0 +1,143 @@
+"""The optimizer equals brute-force enumeration on small random plans with every rule kind.
+
+The oracle below is written from the README's definitions alone; it shares no code with the
+formulation it checks.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portfolio_opt import Decision, Infeasible, Initiative, Limit, Objective, Plan, Settings, optimize
+
+
+@st.composite
+def plans(draw):
+    n = draw(st.integers(1, 7))
+    themes = ["Retention", "Revenue", "Risk"]
+    initiatives = []
+    for i in range(n):
+        deps = tuple(f"I{j}" for j in range(i) if draw(st.integers(0, 5)) == 0)
+        group = draw(st.sampled_from([None, None, None, "G1", "G2"]))
+        decision = draw(st.sampled_from([Decision.FREE] * 8 + [Decision.MUST, Decision.EXCLUDE]))
+        fte = draw(st.sampled_from([0, 0.5, 1, 2, 3]))
+        initiatives.append(
+            Initiative(
+                id=f"I{i}",
+                name=f"initiative {i}",
+                impact=float(draw(st.integers(0, 2_000))) * 1000,
+                probability=draw(st.sampled_from([0.0, 0.3, 0.5, 0.7, 0.9, 1.0])),
+                time_to_value=float(draw(st.integers(0, 40))),
+                cost=float(draw(st.integers(0, 100))) * 10_000,
+                run_cost=float(draw(st.sampled_from([0, 0, 100_000, 900_000]))),
+                depends_on=deps,
+                exclusive_group=group,
+                decision=decision,
+                theme=draw(st.sampled_from(themes)),
+                values={"FTE": fte, "Theme": None},
+            )
+        )
+    initiatives = [
+        Initiative(**{**ini.__dict__, "values": {"FTE": ini.values["FTE"], "Theme": ini.theme}})
+        for ini in initiatives
+    ]
+    limits = []
+    if draw(st.booleans()):
+        limits.append(Limit("FTE", max=float(draw(st.integers(0, 8)))))
+    if draw(st.booleans()):
+        lo = draw(st.sampled_from([None, 1, 2]))
+        hi = draw(st.sampled_from([None, 2, 3]))
+        if lo is not None or hi is not None:
+            if lo is not None and hi is not None and lo > hi:
+                lo, hi = hi, lo
+            limits.append(Limit("Count", min=lo, max=hi, scope=("Theme", draw(st.sampled_from(themes)))))
+    if draw(st.booleans()):
+        limits.append(Limit("Cost", min=float(draw(st.integers(0, 3))) * 100_000, scope=("Theme", "Revenue")))
+    budget = draw(st.sampled_from([None, 200_000.0, 500_000.0, 1_000_000.0]))
+    objective = draw(st.sampled_from([Objective.VALUE, Objective.VALUE, Objective.NPV]))
+    rate = draw(st.sampled_from([0.0, 0.1, 0.25]))
+    return Plan(
+        tuple(initiatives),
+        tuple(limits),
+        Settings(budget=budget, horizon_months=36, discount_rate=rate, objective=objective, gap=0.0),
+    )
+
+
+def oracle_score(ini: Initiative, s: Settings) -> float:
+    t, h, r = ini.time_to_value, s.horizon_months, s.discount_rate
+    if t >= h:
+        d = 0.0
+    elif r == 0:
+        d = (h - t) / 12
+    else:
+        k = math.log(1 + r)
+        d = (math.exp(-k * t / 12) - math.exp(-k * h / 12)) / k
+    value = ini.probability * (ini.impact - ini.run_cost) * d
+    return value - ini.cost if s.objective is Objective.NPV else value
+
+
+def feasible(plan: Plan, chosen: set[str]) -> bool:
+    inis = plan.initiatives
+    for ini in inis:
+        if ini.decision is Decision.MUST and ini.id not in chosen:
+            return False
+        if ini.decision is Decision.EXCLUDE and ini.id in chosen:
+            return False
+        if ini.id in chosen and any(d not in chosen for d in ini.depends_on):
+            return False
+    groups: dict[str, int] = {}
+    for ini in inis:
+        if ini.exclusive_group and ini.id in chosen:
+            groups[ini.exclusive_group] = groups.get(ini.exclusive_group, 0) + 1
+    if any(c > 1 for c in groups.values()):
+        return False
+    if plan.settings.budget is not None and sum(i.cost for i in inis if i.id in chosen) > plan.settings.budget + 1e-6:
+        return False
+    for lim in plan.limits:
+        total = 0.0
+        for ini in inis:
+            if ini.id not in chosen:
+                continue
+            if lim.scope is not None and ini.values.get(lim.scope[0]) != lim.scope[1]:
+                continue
+            total += {"Count": 1.0, "Cost": ini.cost}.get(lim.column, ini.values.get(lim.column, 0.0))
+        if lim.max is not None and total > lim.max + 1e-6:
+            return False
+        if lim.min is not None and total < lim.min - 1e-6:
+            return False
+    return True
+
+
+def brute_force(plan: Plan) -> float | None:
+    best = None
+    ids = [ini.id for ini in plan.initiatives]
+    for mask in itertools.product([False, True], repeat=len(ids)):
+        chosen = {i for i, m in zip(ids, mask) if m}
+        if feasible(plan, chosen):
+            value = sum(oracle_score(ini, plan.settings) for ini in plan.initiatives if ini.id in chosen)
+            best = value if best is None else max(best, value)
+    return best
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+@settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan=plans())
+def test_optimizer_equals_brute_force(solver, plan):
+    best = brute_force(plan)
+    if best is None:
+        with pytest.raises(Infeasible) as info:
+            optimize(plan, solver_name=solver)
+        assert info.value.conflict, "an infeasible plan names its conflict"
+        return
+    result = optimize(plan, solver_name=solver)
+    assert result.status.value == "optimal"
+    chosen = set(result.selected)
+    assert feasible(plan, chosen), "the portfolio keeps every rule"
+    achieved = sum(oracle_score(i, plan.settings) for i in plan.initiatives if i.id in chosen)
+    assert achieved == pytest.approx(result.objective, rel=1e-9, abs=1e-6)
+    assert achieved == pytest.approx(best, rel=1e-6, abs=1e-3)

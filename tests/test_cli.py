@@ -1,0 +1,123 @@
+"""The CLI end to end on the shipped sample, as a user runs it (real processes, real files)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import SAMPLE, run_cli
+from portfolio_opt import optimize, read_plan
+from portfolio_opt.errors import EXIT_CODES
+
+
+def test_optimize_sample_prints_a_summary(tmp_path):
+    out = tmp_path / "result.xlsx"
+    proc = run_cli("optimize", SAMPLE, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("Status          optimal")
+    assert any(line.startswith("Expected value") for line in lines)
+    assert any(line.startswith("Cost") and "of budget 10,000,000" in line for line in lines)
+    assert any(line.startswith("Selected") and "of 40 initiatives" in line for line in lines)
+    assert lines[-1] == f"Written         {out}"
+    assert "HiGHS" not in proc.stdout
+    wb = load_workbook(out)
+    assert wb.sheetnames[:2] == ["Summary", "Ranking"]
+    assert "Run info" in wb.sheetnames and "Initiatives" in wb.sheetnames
+
+
+def test_optimize_json_is_the_only_thing_on_stdout(tmp_path):
+    proc = run_cli("optimize", SAMPLE, "-o", tmp_path / "r.xlsx", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)  # fails if the HiGHS banner or anything else got in
+    assert data["status"] == "optimal"
+    for key in ("objective", "total_cost", "selected", "initiatives", "constraints", "solver"):
+        assert key in data
+    assert set(data["solver"]) >= {"name", "seconds", "gap"}
+    first = data["initiatives"][0]
+    assert set(first) >= {"id", "score", "cost", "selected", "rank", "reason"}
+    assert [i["rank"] for i in data["initiatives"]] == list(range(1, 41))
+    assert data["selected"] == [i["id"] for i in data["initiatives"] if i["selected"]]
+    assert data["total_cost"] <= 10_000_000
+    budget = [c for c in data["constraints"] if c["name"] == "budget"][0]
+    assert budget["column"] == "Cost" and budget["scope"] == "All" and budget["max"] == 10_000_000
+    assert budget["used"] == pytest.approx(data["total_cost"])
+    # the same as the library says
+    result = optimize(read_plan(SAMPLE))
+    assert data["selected"] == list(result.selected)
+    assert data["objective"] == pytest.approx(result.objective)
+
+
+def test_sample_exercises_every_rule():
+    result = optimize(read_plan(SAMPLE))
+    reasons = {r.id: r.reason for r in result.initiatives}
+    assert reasons["INI-011"] == "Must"
+    assert reasons["INI-016"] == "Excluded"
+    assert "exclusive with" in reasons["INI-007"] or "exclusive with" in reasons["INI-008"]
+    assert any(r.startswith("needed by") for r in reasons.values())
+    risk = [u for u in result.limits if u.limit.scope == ("Theme", "Risk")][0]
+    assert risk.used >= risk.limit.min
+    assert result.total_cost <= 10_000_000
+
+
+def test_budget_cut_lowers_value_and_respects_budget(tmp_path):
+    base = run_cli("optimize", SAMPLE, "-o", tmp_path / "a.xlsx", "--json")
+    cut = run_cli("optimize", SAMPLE, "-o", tmp_path / "b.xlsx", "--json", "--budget", "8500000")
+    a, b = json.loads(base.stdout), json.loads(cut.stdout)
+    assert b["total_cost"] <= 8_500_000
+    assert b["objective"] < a["objective"]
+
+
+def test_cbc_gives_the_same_value(tmp_path):
+    highs = json.loads(run_cli("optimize", SAMPLE, "-o", tmp_path / "a.xlsx", "--json", "--gap", "0").stdout)
+    cbc = json.loads(run_cli("optimize", SAMPLE, "-o", tmp_path / "b.xlsx", "--json", "--gap", "0", "--solver", "cbc").stdout)
+    assert cbc["solver"]["name"] == "cbc"
+    assert cbc["objective"] == pytest.approx(highs["objective"], rel=1e-9)
+
+
+def test_template_and_validate(tmp_path):
+    blank = tmp_path / "blank.xlsx"
+    proc = run_cli("template", blank)
+    assert proc.returncode == 0 and "Wrote blank planning workbook" in proc.stdout
+    wb = load_workbook(blank)
+    assert wb.sheetnames == ["Instructions", "Initiatives", "Constraints", "Settings"]
+    ws = wb["Initiatives"]
+    assert ws.freeze_panes == "A2"
+    assert any("Must,Exclude" in (dv.formula1 or "") for dv in ws.data_validations.dataValidation)
+    proc = run_cli("validate", blank)
+    assert proc.returncode == 3 and "no initiatives" in proc.stderr
+
+    example = tmp_path / "example.xlsx"
+    assert run_cli("template", example, "--example").returncode == 0
+    proc = run_cli("validate", example)
+    assert proc.returncode == 0, proc.stderr
+    assert "40 initiatives" in proc.stdout
+    assert run_cli("template", example).returncode == 2  # exists, no --force
+
+
+def test_help_lists_exit_codes_and_examples():
+    proc = run_cli("--help")
+    assert proc.returncode == 0
+    for code in EXIT_CODES:
+        assert f"{code} " in proc.stdout
+    for command in ("template", "validate", "optimize"):
+        sub = run_cli(command, "--help")
+        assert sub.returncode == 0 and "Example:" in sub.stdout
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_time_limit_reports_feasible_with_gap(tmp_path, solver):
+    from test_orlib import MKNAPCB1, workbook
+
+    n, m, best, profits, weights, caps = MKNAPCB1[3]
+    path = workbook(tmp_path / "p.xlsx", n, m, profits, weights, caps)
+    proc = run_cli("optimize", path, "-o", tmp_path / "r.xlsx", "--gap", "0", "--time-limit", "0.2",
+                   "--solver", solver, "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["status"] == "feasible"
+    assert data["solver"]["gap"] is not None and data["solver"]["gap"] > 0
+    assert data["objective"] <= best
+    assert "time limit" in proc.stderr

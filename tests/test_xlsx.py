@@ -1,0 +1,113 @@
+"""Results workbooks follow finance conventions, keep hostile text inert, and are deterministic."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import SAMPLE, ini, write_plan
+from portfolio_opt import Initiative, Plan, optimize, read_plan, save_results
+
+
+@pytest.fixture(scope="module")
+def sample_result():
+    return optimize(read_plan(SAMPLE))
+
+
+def test_finance_conventions(tmp_path, sample_result):
+    out = tmp_path / "r.xlsx"
+    save_results(sample_result, out)
+    wb = load_workbook(out)
+    ranking = wb["Ranking"]
+    assert ranking.freeze_panes == "A2"
+    assert ranking.auto_filter.ref.startswith("A1:")
+    assert all(c.font.b for c in ranking[1])
+    headers = [c.value for c in ranking[1]]
+    assert headers[:8] == ["Rank", "ID", "Name", "Theme", "Selected", "Score", "Cost", "Value per cost"]
+    assert ranking.cell(row=2, column=6).number_format == "#,##0"
+    assert ranking.column_dimensions["C"].width > 20
+    # selected rows first, each block by score, high to low
+    rows = list(ranking.iter_rows(min_row=2, values_only=True))
+    flags = [r[4] for r in rows]
+    assert flags == sorted(flags, key=lambda f: f != "Yes")
+    yes = [r[5] for r in rows if r[4] == "Yes"]
+    assert yes == sorted(yes, reverse=True)
+    summary = wb["Summary"]
+    assert summary["A1"].value == "Measure" and summary["A2"].value == "Status"
+    assert summary["B2"].value == "optimal"
+    run_info = {r[0]: r[1] for r in wb["Run info"].iter_rows(min_row=2, values_only=True)}
+    assert run_info["Input file"] == "sample_plan.xlsx"
+    assert len(run_info["Input SHA-256"]) == 64
+    assert run_info["Solver"] == "highs"
+    # plain values, never formulas, in the sheets a program reads back
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", cell.coordinate
+
+
+def test_same_result_same_bytes(tmp_path, sample_result):
+    save_results(sample_result, tmp_path / "a.xlsx")
+    save_results(sample_result, tmp_path / "b.xlsx")
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+
+
+def test_same_input_same_portfolio():
+    runs = {optimize(read_plan(SAMPLE)).selected for _ in range(3)}
+    assert len(runs) == 1
+
+
+@pytest.mark.parametrize("text", ["=1+2", "+SUM(A1:A3)", "-2+3", "@cmd", "\t=HYPERLINK(\"x\")"])
+def test_formula_like_text_from_a_workbook_stays_text(tmp_path, text):
+    path = write_plan(tmp_path / "p.xlsx", [ini("A", 1, name="placeholder"), ini("B", 2)])
+    wb = load_workbook(path)
+    cell = wb["Initiatives"]["B2"]
+    cell.value = text
+    cell.data_type = "s"  # a text cell in the input, as Excel stores '=1+2 typed with a quote
+    wb.save(path)
+    save_results(optimize(read_plan(path)), tmp_path / "r.xlsx")
+    out = load_workbook(tmp_path / "r.xlsx")
+    ranking_name = [r for r in out["Ranking"].iter_rows(min_row=2) if r[1].value == "A"][0][2]
+    copied = out["Initiatives"]["B2"]
+    assert copied.value == text  # the input sheet is carried through exactly
+    assert ranking_name.value == text.strip()  # names are trimmed in the ranking
+    for written in (ranking_name, copied):
+        assert written.data_type == "s"
+    assert b"<f>" not in (tmp_path / "r.xlsx").read_bytes()
+
+
+def test_control_characters_never_break_the_file(tmp_path):
+    plan = Plan((Initiative("A", "\x07=bell", 1000, 1.0, 0, 1), Initiative("B", "ok", 10, 1.0, 0, 1)))
+    save_results(optimize(plan), tmp_path / "r.xlsx")
+    name = [r for r in load_workbook(tmp_path / "r.xlsx")["Ranking"].iter_rows(min_row=2) if r[1].value == "A"][0][2]
+    assert name.value == "\ufffd=bell" and name.data_type == "s"
+
+
+def test_nothing_half_written_on_failure(tmp_path, sample_result, monkeypatch):
+    import portfolio_opt.xlsx.style as style
+
+    def boom(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(style.os, "fsync", boom)
+    from portfolio_opt import OutputError
+
+    with pytest.raises(OutputError):
+        save_results(sample_result, tmp_path / "r.xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_opens_the_results(tmp_path, sample_result):
+    save_results(sample_result, tmp_path / "r.xlsx")
+    proc = subprocess.run(
+        ["soffice", "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,2",
+         "--outdir", str(tmp_path / "csv"), str(tmp_path / "r.xlsx")],
+        capture_output=True, text=True, timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr
+    ranking = (tmp_path / "csv" / "r-Ranking.csv").read_text()
+    assert "INI-011" in ranking and "Must" in ranking
