@@ -119,6 +119,17 @@ def fit_widths(ws, minimum: int = 8, maximum: int = 60, sample: int = 500) -> No
         ws.column_dimensions[get_column_letter(c)].width = max(minimum, min(maximum, w + 2))
 
 
+def print_setup(wb: Workbook) -> None:
+    """Landscape, one page wide, header row repeated: readable when printed or made a PDF."""
+    for ws in wb.worksheets:
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        if ws.freeze_panes == "A2":
+            ws.print_title_rows = "1:1"
+
+
 def save_atomic(wb: Workbook, path: str | os.PathLike, force: bool = False) -> None:
     """Save so the file at ``path`` is either the whole new workbook or untouched.
 
@@ -129,6 +140,7 @@ def save_atomic(wb: Workbook, path: str | os.PathLike, force: bool = False) -> N
     if os.path.exists(path) and not force:
         raise OutputError(f"{path} already exists: choose another name, or pass --force to replace it")
     directory = os.path.dirname(os.path.abspath(path))
+    print_setup(wb)
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     wb.properties.creator = "portfolio_opt"
