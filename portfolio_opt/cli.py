@@ -6,6 +6,7 @@ documented exit code, and prints. No business logic lives here.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import sys
@@ -23,9 +24,10 @@ from .errors import (
     InvalidWorkbook,
     PortfolioError,
 )
+from .explain import DEFAULT_MAX, explain
 from .io import read_plan, save_results, write_template
 from .optimize import optimize as run_optimize
-from .report import result_to_dict, summary_lines
+from .report import result_to_dict, story, summary_lines
 
 MAX_PROBLEMS_SHOWN = 200
 
@@ -196,11 +198,13 @@ def validate(ctx: Context, path: str, as_json: bool) -> None:
 @click.option("--solver", "solver_name", type=click.Choice(["highs", "cbc"]), help="Solver (default highs, or the Settings value).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Stop after this many seconds with the best portfolio found.")
 @click.option("--gap", type=click.FloatRange(min=0, max=1, max_open=True), help="Relative optimality gap (default 0.0001 = 0.01%; 0 asks for a proof).")
+@click.option("--explain-limit", type=click.IntRange(min=0), default=DEFAULT_MAX, show_default=True,
+              help="Explain (regret, break-even) at most this many initiatives: the selected and the closest candidates first; 0 skips it.")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout and nothing else there.")
 @click.pass_obj
 def optimize(ctx: Context, path: str, output: str | None, budget: float | None, solver_name: str | None,
-             time_limit: float | None, gap: float | None, force: bool, as_json: bool) -> None:
+             time_limit: float | None, gap: float | None, explain_limit: int, force: bool, as_json: bool) -> None:
     """Choose the portfolio of highest expected value within every limit.
 
     Writes the results workbook (Summary, Ranking, the input sheets as used, Run info) to a
@@ -218,6 +222,8 @@ def optimize(ctx: Context, path: str, output: str | None, budget: float | None, 
     def body() -> None:
         plan = read_plan(path)
         result = run_optimize(plan, budget=budget, solver_name=solver_name, gap=gap, time_limit=time_limit)
+        if explain_limit:
+            result = explain(result, max_initiatives=explain_limit)
         save_results(result, output, force=force)
         if as_json:
             _print_json(result_to_dict(result, output))
@@ -226,6 +232,45 @@ def optimize(ctx: Context, path: str, output: str | None, budget: float | None, 
                 click.echo(line)
         for w in result.warnings:
             _echo_err(f"Warning: {w}")
+
+    _run(ctx, as_json, body)
+
+
+@main.command(name="explain")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("initiative_id")
+@click.option("--budget", type=click.FloatRange(min=0), help="Budget (maximum total Cost); overrides Settings.")
+@click.option("--solver", "solver_name", type=click.Choice(["highs", "cbc"]), help="Solver (default highs).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Time limit per solve, seconds.")
+@click.option("--gap", type=click.FloatRange(min=0, max=1, max_open=True), help="Relative optimality gap.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.pass_obj
+def explain_command(ctx: Context, path: str, initiative_id: str, budget: float | None, solver_name: str | None,
+                    time_limit: float | None, gap: float | None, as_json: bool) -> None:
+    """Tell one initiative's story: why in or out, and what it would take.
+
+    \b
+    Example:
+      portfolio-opt explain plan.xlsx INI-007
+    """
+
+    def body() -> None:
+        plan = read_plan(path)
+        if initiative_id not in plan:
+            close = difflib.get_close_matches(initiative_id, [i.id for i in plan.initiatives], n=3)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise click.BadParameter(f"{initiative_id!r} is not an ID in {os.path.basename(path)}{hint}",
+                                     param_hint="INITIATIVE_ID")
+        result = run_optimize(plan, budget=budget, solver_name=solver_name, gap=gap, time_limit=time_limit)
+        result = explain(result, initiative_ids=[initiative_id], limits=False)
+        lines = story(result, initiative_id)
+        if as_json:
+            data = result_to_dict(result)
+            entry = next(i for i in data["initiatives"] if i["id"] == initiative_id)
+            _print_json({"status": data["status"], "objective": data["objective"], "initiative": entry, "story": lines})
+        else:
+            for line in lines:
+                click.echo(line)
 
     _run(ctx, as_json, body)
 

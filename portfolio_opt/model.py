@@ -249,6 +249,18 @@ class InitiativeResult:
     rank: int
     reason: str
     row: int = 0
+    #: value lost if its decision were flipped (forced out when selected, in when not);
+    #: None when a rule forbids the flip or it was not explained
+    regret: float | None = None
+    #: not selected: the score above which it would be selected (None: never / not explained)
+    break_even_score: float | None = None
+    #: not selected: the cost below which it would be selected (None: never / not explained)
+    break_even_cost: float | None = None
+    explained: bool = False
+    #: what the flip changes: initiatives that would enter and leave alongside it
+    flip_enters: tuple[str, ...] = ()
+    flip_leaves: tuple[str, ...] = ()
+    flip_note: str = ""  #: why the flip is impossible, when it is
 
     @property
     def value_per_cost(self) -> float | None:
@@ -261,6 +273,10 @@ class LimitUse:
 
     limit: Limit
     used: float
+    #: objective gained by one more unit of room (Max + 1, or Min − 1), by re-solving
+    value_one_more: float | None = None
+    #: objective gained by 10% more room (Max × 1.1, or Min × 0.9), by re-solving
+    value_ten_percent: float | None = None
 
     @property
     def slack(self) -> float | None:
@@ -294,6 +310,7 @@ class Result:
     solver: SolverInfo
     plan: Plan
     warnings: tuple[str, ...] = ()
+    explain_note: str = ""  #: what the explanations cover, their precision, what was left out
 
     @property
     def selected(self) -> tuple[str, ...]:

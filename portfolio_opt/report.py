@@ -37,6 +37,12 @@ def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
                 "selected": r.selected,
                 "rank": r.rank,
                 "reason": r.reason,
+                "regret": _clean(r.regret),
+                "break_even_score": _clean(r.break_even_score),
+                "break_even_cost": _clean(r.break_even_cost),
+                "explained": r.explained,
+                "if_flipped": {"enters": list(r.flip_enters), "leaves": list(r.flip_leaves),
+                               "impossible": r.flip_note or None},
             }
             for r in result.initiatives
         ],
@@ -50,6 +56,8 @@ def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
                 "used": _clean(u.used),
                 "slack": _clean(u.slack),
                 "binding": u.binding,
+                "value_one_more": _clean(u.value_one_more),
+                "value_ten_percent": _clean(u.value_ten_percent),
                 "source": u.limit.source,
             }
             for u in result.limits
@@ -62,6 +70,7 @@ def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
             "bound": _clean(result.solver.bound),
         },
         "warnings": list(result.warnings),
+        "explain_note": result.explain_note,
         "output": output,
     }
 
@@ -91,4 +100,83 @@ def summary_lines(result: Result, output: str | None = None) -> list[str]:
         lines.append(f"Binding limits  {', '.join(binding)}")
     if output:
         lines.append(f"Written         {output}")
+    return lines
+
+
+def _ids(ids) -> str:
+    ids = list(ids)
+    if len(ids) <= 6:
+        return ", ".join(ids)
+    return ", ".join(ids[:6]) + f" and {len(ids) - 6} more"
+
+
+def story(result: Result, initiative_id: str) -> list[str]:
+    """One initiative's decision in plain sentences (for ``portfolio-opt explain``)."""
+    from .scoring import discounted_years
+
+    r = result.by_id(initiative_id)
+    plan = result.plan
+    ini = plan.initiatives[plan.index(initiative_id)]
+    s = plan.settings
+    d = discounted_years(ini.time_to_value, s.horizon_months, s.discount_rate)
+    who = ", ".join(x for x in (ini.theme, f"owner {ini.values.get('Owner')}" if ini.values.get("Owner") else None) if x)
+    lines = [f"{ini.id} {ini.name}" + (f" ({who})" if who else "") + f" is {'SELECTED' if r.selected else 'NOT selected'}"
+             f" (rank {r.rank} of {len(result.initiatives)})."]
+    lines.append(
+        f"Score {money(r.score)} = probability {ini.probability:.0%} × (impact {money(ini.impact)} − run cost "
+        f"{money(ini.run_cost)}) × {d:.3f} discounted years (value from month {ini.time_to_value:g} to "
+        f"{s.horizon_months:g}); cost {money(ini.cost)}"
+        + (f"; {r.value_per_cost:.2f} of value per unit of cost." if r.value_per_cost is not None else ".")
+    )
+    reason = r.reason
+    if r.selected:
+        why = {
+            "Must": "it is a Must (Decision column).",
+            "on merit": "it earns its place: the best portfolio within the limits includes it on its value.",
+        }.get(reason, reason + ".")
+        if reason.startswith("needed by"):
+            why = f"it is {reason}, which the best portfolio includes."
+        lines.append("Why in: " + why)
+    else:
+        if reason == "Excluded":
+            why = "it is Excluded (Decision column)."
+        elif reason.startswith("needs"):
+            why = f"it {reason}."
+        elif reason.startswith("exclusive with"):
+            why = f"it is {reason}, which the best portfolio includes (at most one of its group)."
+        elif reason.startswith("negative value") or reason.startswith("no value"):
+            why = f"{reason}: selecting it would lower the objective."
+        elif reason == "within the optimality gap":
+            why = "it fits, but the search stopped within the optimality gap."
+        else:
+            why = f"it does not fit alongside the selected portfolio within these limits: {reason}."
+        lines.append("Why out: " + why)
+    if not r.explained:
+        lines.append("What it would take: not computed (see --explain-limit).")
+        return lines
+    if r.flip_note:
+        lines.append(f"It cannot be {'dropped' if r.selected else 'forced in'}: {r.flip_note}.")
+        return lines
+    changes = []
+    if r.flip_enters:
+        changes.append(f"{_ids(r.flip_enters)} would come in")
+    if r.flip_leaves:
+        changes.append(f"{_ids(r.flip_leaves)} would go")
+    change_text = (" (" + "; ".join(changes) + ")") if changes else ""
+    measure = "expected value" if s.objective.value == "value" else "NPV (expected value − cost)"
+    if r.selected:
+        lines.append(f"Dropping it would lose {money(r.regret)} of {measure}{change_text}.")
+        return lines
+    lines.append(f"Forcing it in would lose {money(r.regret)} of {measure}{change_text}.")
+    lines.append(
+        f"It would be selected if its score rose above {money(r.break_even_score)} "
+        f"(+{money(r.break_even_score - r.score)}), all else equal."
+    )
+    if r.break_even_cost is None:
+        lines.append("No cut of its cost alone would get it selected: a non-cost limit or a rule blocks it.")
+    else:
+        lines.append(
+            f"Or if its cost fell below {money(r.break_even_cost)} "
+            f"(−{money(ini.cost - r.break_even_cost)}), all else equal."
+        )
     return lines

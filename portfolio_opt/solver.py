@@ -85,6 +85,16 @@ def solver_version(name: str) -> str:
     return "bundled with PuLP " + _pulp().__version__
 
 
+def prepare_worker() -> None:
+    """Make a forked worker process safe for the solvers (HiGHS keeps a thread pool)."""
+    if "highspy" in sys.modules:
+        import highspy
+
+        reset = getattr(highspy.Highs, "resetGlobalScheduler", None)
+        if reset is not None:
+            reset(True)
+
+
 def check_solver(name: str) -> None:
     """Raise :class:`NoSolver` (saying what to install) unless ``name`` can run here."""
     if name not in SOLVERS:

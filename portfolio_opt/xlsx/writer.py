@@ -44,6 +44,14 @@ RANKING_TEXT = (
     "objective (score, or score − cost for npv), highest first; ties in sheet order."
 )
 
+EXPLAIN_TEXT = (
+    "Value lost if flipped: what the objective loses if the decision is reversed (forced out if "
+    "selected, forced in if not), by re-solving. Break-even score / cost: the score above which, "
+    "or the cost below which, an unselected initiative would be selected, all else equal; 'never' "
+    "when no such value exists. Value of 1 more unit / 10% more: what one more unit of a limit's "
+    "room (Max up, or Min down) would add, by re-solving."
+)
+
 
 # --------------------------------------------------------------------------- results
 
@@ -95,13 +103,14 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
             ws.cell(row=r, column=2).number_format = fmt
 
     r = last + 2
-    header = ("Limit", "Column", "Scope", "Min", "Max", "Used", "Slack", "Binding", "Source")
+    header = ("Limit", "Column", "Scope", "Min", "Max", "Used", "Slack", "Binding",
+              "Value of 1 more unit", "Value of 10% more", "Source")
     limit_rows = []
     for use in result.limits:
         lim = use.limit
         limit_rows.append(
             (lim.name, lim.column, lim.scope_text, lim.min, lim.max, use.used, use.slack,
-             "Yes" if use.binding else "No", lim.source)
+             "Yes" if use.binding else "No", use.value_one_more, use.value_ten_percent, lim.source)
         )
     fmt_for = []
     for use in result.limits:
@@ -110,11 +119,16 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
     for k, use in enumerate(result.limits):
         for c in (4, 5, 6, 7):
             ws.cell(row=r + 1 + k, column=c).number_format = fmt_for[k]
+        for c in (9, 10):
+            ws.cell(row=r + 1 + k, column=c).number_format = money
     if not limit_rows:
         put(ws, r + 1, 1, "No limits: set a Budget in Settings or rows in Constraints")
         end = r + 1
     r = end + 2
-    notes = [SCORING_TEXT, RANKING_TEXT] + [f"Warning: {w}" for w in result.warnings]
+    notes = [SCORING_TEXT, RANKING_TEXT, EXPLAIN_TEXT]
+    if result.explain_note:
+        notes.append(result.explain_note)
+    notes += [f"Warning: {w}" for w in result.warnings]
     put(ws, r, 1, "Notes").font = HEADER_FONT
     for k, note in enumerate(notes, start=1):
         put(ws, r + k, 1, note)
@@ -129,8 +143,8 @@ def _ranking_sheet(ws, result: Result, money: str) -> None:
     if npv:
         header.append("Score − cost")
         formats.append(money)
-    header.append("Reason")
-    formats.append(None)
+    header += ["Reason", "Value lost if flipped", "Break-even score", "Break-even cost", "If flipped"]
+    formats += [None, money, money, money, None]
     rows = []
     for r in result.initiatives:
         row: list[Any] = [r.rank, r.id, r.name, r.theme, "Yes" if r.selected else "No",
@@ -138,11 +152,30 @@ def _ranking_sheet(ws, result: Result, money: str) -> None:
         if npv:
             row.append(r.objective_value)
         row.append(r.reason)
+        row += _explanation_cells(r)
         rows.append(row)
     write_table(ws, header, rows, formats)
     for k, r in enumerate(result.initiatives, start=2):
         ws.cell(row=k, column=5).fill = YES_FILL if r.selected else NO_FILL
     fit_widths(ws)
+
+
+def _explanation_cells(r) -> list[Any]:
+    """Regret, break-even score and cost, and what a flip changes, as a person reads them."""
+    if not r.explained:
+        return [None, None, None, "not explained (see Summary)"]
+    if r.flip_note:
+        never = None if r.selected else "never"
+        return ["n/a", never, never, f"cannot flip: {r.flip_note}"]
+    changes = []
+    if r.flip_enters:
+        changes.append("in: " + ", ".join(r.flip_enters))
+    if r.flip_leaves:
+        changes.append("out: " + ", ".join(r.flip_leaves))
+    if r.selected:
+        return [r.regret, None, None, "; ".join(changes) or "nothing else changes"]
+    be_cost = r.break_even_cost if r.break_even_cost is not None else "never"
+    return [r.regret, r.break_even_score, be_cost, "; ".join(changes) or "nothing else changes"]
 
 
 def _input_tables(plan: Plan) -> list[Table]:

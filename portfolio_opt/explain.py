@@ -1,0 +1,362 @@
+"""Explain every decision by re-solving: what a flip would cost, and what it would take.
+
+For the optimal value V* of a plan:
+
+* a selected initiative's **regret** is V* − V_out, where V_out is the optimum with it forced
+  out; an unselected one's is V* − V_in, with it forced in. ``None`` when a rule forbids the
+  flip (a Must cannot go, an Exclude cannot come, or forcing it breaks the plan).
+* an unselected initiative's **break-even score** is score + (V* − V_in): the portfolios
+  that contain it gain exactly what its score gains, and no other portfolio changes, so
+  just above that score it is selected and just below it is not.
+* its **break-even cost** is the largest cost at which some portfolio containing it beats
+  V*, found by one mixed-integer solve (maximize its cost t subject to the portfolio value
+  exceeding V*, t entering every Cost limit it is in). ``None`` ("never") when no cut of
+  its cost alone is enough, e.g. when a team limit or a rule blocks it.
+* each limit's value of **one more unit** and of **10% more** comes from re-solving with
+  the limit moved, not from LP duals, which mean little in an integer program.
+
+The solves are independent, so they run in worker processes. Figures are exact to the
+optimality gap of the solves (``gap × V*``), stated in the result.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Iterable, Sequence
+
+from . import formulation, solver
+from .model import Decision, InitiativeResult, LimitUse, Objective, Plan, Result, Status, normalize_header
+from .scoring import objective_coefficients, plan_scores
+from .solver import LinearProgram, Row
+
+#: plans up to this many initiatives are explained in full by default
+DEFAULT_MAX = 500
+#: below this many solves, worker processes cost more than they save
+PARALLEL_FROM = 24
+
+
+@dataclass(frozen=True)
+class Task:
+    kind: str  # "out", "in", "cost", "limit"
+    i: int = -1
+    k: int = -1
+    side: str = ""
+    bound: float = 0.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    task: Task
+    value: float | None  # objective (true coefficients), break-even cost, or None
+    selected: tuple[int, ...] = ()
+
+
+def explain(result: Result, max_initiatives: int | None = DEFAULT_MAX, workers: int | None = None,
+            initiative_ids: Sequence[str] | None = None, limits: bool = True) -> Result:
+    """The result with regret, break-even score and cost, and limit values filled in.
+
+    Explains every initiative when the plan has at most ``max_initiatives`` (``None``: no
+    cap); otherwise the selected ones and the closest candidates first, up to the cap, and
+    ``explain_note`` says what was left out. ``initiative_ids`` explains just those.
+    """
+    plan = result.plan
+    if result.status is not Status.OPTIMAL:
+        return replace(result, explain_note=(
+            "Not explained: the portfolio is not proven optimal (the time limit stopped the search), "
+            "so flips and break-even values could not be measured against the best portfolio."))
+    scores = plan_scores(plan)
+    coefs = objective_coefficients(plan, scores)
+    index = {ini.id: k for k, ini in enumerate(plan.initiatives)}
+    selected = [False] * len(plan.initiatives)
+    for r in result.initiatives:
+        selected[index[r.id]] = r.selected
+
+    if initiative_ids is not None:
+        chosen = [index[i] for i in initiative_ids]
+        left_out = 0
+    else:
+        chosen, left_out = _priority(plan, result, index, max_initiatives)
+
+    tasks: list[Task] = []
+    for i in chosen:
+        tasks.extend(_initiative_tasks(plan, i, selected[i]))
+    if limits:
+        for k, use in enumerate(result.limits):
+            side, bound = _room_side(use)
+            step = 1.0 if side == "max" else -1.0
+            tasks.append(Task("limit", k=k, side=side, bound=bound + step))
+            tasks.append(Task("limit", k=k, side=side, bound=bound + 0.1 * abs(bound) * step))
+
+    v_star = result.objective
+    outcomes = run_tasks(plan, tasks, v_star, workers)
+    # A re-solve can find a portfolio better than the one reported (within the gap): the
+    # best value seen is the reference, so no regret is negative.
+    seen = [o.value for o in outcomes if o.task.kind in ("out", "in") and o.value is not None]
+    reference = max([v_star] + seen)
+
+    by_task = {o.task: o for o in outcomes}
+    ids = [ini.id for ini in plan.initiatives]
+    new_rows = []
+    explained_set = set(chosen)
+    for r in result.initiatives:
+        i = index[r.id]
+        if i not in explained_set:
+            new_rows.append(r)
+            continue
+        new_rows.append(_explain_row(plan, r, i, selected, scores, coefs, reference, by_task, ids))
+    new_limits = []
+    for k, use in enumerate(result.limits):
+        if not limits:
+            new_limits.append(use)
+            continue
+        one, ten = (by_task[t].value for t in tasks if t.kind == "limit" and t.k == k)
+        new_limits.append(
+            replace(
+                use,
+                value_one_more=None if one is None else max(0.0, one - reference),
+                value_ten_percent=None if ten is None else max(0.0, ten - reference),
+            )
+        )
+    gap = plan.settings.gap
+    note = (
+        f"Explained {len(chosen)} of {len(plan.initiatives)} initiatives by re-solving "
+        f"({len(tasks)} solves); figures are exact to the optimality gap ({gap:.4%} of the value, "
+        f"about {gap * abs(reference):,.0f})."
+    )
+    if left_out:
+        note += (
+            f" Left out: {left_out} initiatives furthest from selection (raise --explain-limit "
+            f"to include them)."
+        )
+    return replace(result, initiatives=tuple(new_rows), limits=tuple(new_limits), explain_note=note)
+
+
+# --------------------------------------------------------------------------- choosing what to explain
+
+
+def _room_side(use: LimitUse) -> tuple[str, float]:
+    """The side of a limit that more room means: its Max, or its Min when that is the tighter one."""
+    lim = use.limit
+    if lim.max is None:
+        return "min", lim.min
+    if lim.min is not None and abs(use.used - lim.min) < abs(lim.max - use.used):
+        return "min", lim.min
+    return "max", lim.max
+
+
+def _priority(plan: Plan, result: Result, index: dict, cap: int | None) -> tuple[list[int], int]:
+    n = len(plan.initiatives)
+    if cap is None or n <= cap:
+        return list(range(n)), 0
+    sel = [index[r.id] for r in result.initiatives if r.selected]
+    # the closest candidates: unselected, not ruled out, best value per unit of cost
+    cands = [
+        index[r.id]
+        for r in sorted(
+            (r for r in result.initiatives if not r.selected),
+            key=lambda r: (-(r.objective_value / r.cost) if r.cost > 0 else -math.inf, r.rank),
+        )
+    ]
+    chosen = (sel + cands)[:cap]
+    return sorted(chosen), n - len(chosen)
+
+
+def _ruled_out(plan: Plan, i: int) -> str:
+    """Why forcing an unselected initiative in can never work, or ''."""
+    ini = plan.initiatives[i]
+    if ini.decision is Decision.EXCLUDE:
+        return "it is Excluded"
+    for dep in _all_prerequisites(plan, i):
+        if plan.initiatives[dep].decision is Decision.EXCLUDE:
+            return f"it needs {plan.initiatives[dep].id}, which is Excluded"
+    return ""
+
+
+def _all_prerequisites(plan: Plan, i: int) -> list[int]:
+    seen: list[int] = []
+    stack = [i]
+    while stack:
+        k = stack.pop()
+        for dep in plan.initiatives[k].depends_on:
+            if dep in plan:
+                j = plan.index(dep)
+                if j not in seen:
+                    seen.append(j)
+                    stack.append(j)
+    return seen
+
+
+def _initiative_tasks(plan: Plan, i: int, selected: bool) -> list[Task]:
+    ini = plan.initiatives[i]
+    if selected:
+        return [] if ini.decision is Decision.MUST else [Task("out", i)]
+    if _ruled_out(plan, i):
+        return []
+    return [Task("in", i), Task("cost", i)]
+
+
+# --------------------------------------------------------------------------- running the solves
+
+
+_STATE: dict = {}
+
+
+def _init_worker(plan: Plan, v_star: float) -> None:
+    solver.prepare_worker()
+    _STATE["plan"] = plan
+    _STATE["v_star"] = v_star
+    _STATE["coefs"] = objective_coefficients(plan)
+
+
+def _run_chunk(tasks: Sequence[Task]) -> list[Outcome]:
+    return [solve_task(_STATE["plan"], _STATE["coefs"], t, _STATE["v_star"], threads=1) for t in tasks]
+
+
+def run_tasks(plan: Plan, tasks: Sequence[Task], v_star: float, workers: int | None = None) -> list[Outcome]:
+    """Solve every task, in worker processes when there are enough of them."""
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
+    if workers <= 1 or len(tasks) < PARALLEL_FROM:
+        coefs = objective_coefficients(plan)
+        return [solve_task(plan, coefs, t, v_star) for t in tasks]
+    size = max(1, math.ceil(len(tasks) / (workers * 8)))
+    chunks = [list(tasks[k:k + size]) for k in range(0, len(tasks), size)]
+    # fork starts fast and needs no importable __main__; each worker resets the solver's
+    # thread pool, whose threads a fork does not copy.
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(plan, v_star)) as pool:
+        results = list(pool.map(_run_chunk, chunks))
+    return [o for chunk in results for o in chunk]
+
+
+def solve_task(plan: Plan, coefs: Sequence[float], task: Task, v_star: float, threads: int | None = None) -> Outcome:
+    """One re-solve. Values are measured with the true coefficients (no tie-break term)."""
+    s = plan.settings
+    if task.kind in ("out", "in"):
+        kwargs = {"force_out": [task.i]} if task.kind == "out" else {"force_in": [task.i]}
+        lp = formulation.build(plan, coefs, break_ties=False, **kwargs)
+    elif task.kind == "limit":
+        lim = plan.all_limits()[task.k]
+        lo, hi = lim.min, lim.max
+        if task.side == "max":
+            hi = task.bound
+        else:
+            lo = task.bound
+        lp = formulation.build(plan, coefs, break_ties=False, limit_overrides={task.k: (lo, hi)})
+    else:
+        return _break_even_cost(plan, coefs, task, v_star, threads)
+    sol = solver.solve(lp, s.solver, s.gap, s.time_limit, threads=threads)
+    if not sol.has_solution:
+        return Outcome(task, None)
+    picked = tuple(j for j, v in enumerate(sol.values) if v > 0.5)
+    return Outcome(task, math.fsum(coefs[j] for j in picked), picked)
+
+
+def _break_even_cost(plan: Plan, coefs: Sequence[float], task: Task, v_star: float, threads) -> Outcome:
+    """Largest cost t at which a portfolio containing initiative i beats V* (None: never)."""
+    i = task.i
+    n = len(plan.initiatives)
+    ini = plan.initiatives[i]
+    base = formulation.build(plan, coefs, force_in=[i], break_ties=False)
+    t = n  # the column of the new variable
+    eps = _epsilon(plan, v_star)
+    rows = list(_with_cost_as_t(plan, base.rows, i, t))
+    npv = plan.settings.objective is Objective.NPV
+    own = coefs[i] + (ini.cost if npv else 0.0)  # its score (coefs hold score − cost for npv)
+    idx = [j for j in range(n) if j != i and coefs[j] != 0]
+    value_row = Row(
+        tuple(idx) + ((t,) if npv else ()),
+        tuple(coefs[j] for j in idx) + ((-1.0,) if npv else ()),
+        v_star + eps - own,
+        None,
+    )
+    lp = LinearProgram(
+        objective=(0.0,) * n + (1.0,),
+        lower=base.lower + (0.0,),
+        upper=base.upper + (float(ini.cost),),
+        integer=base.integer + (False,),
+        rows=tuple(rows) + (value_row,),
+    )
+    s = plan.settings
+    sol = solver.solve(lp, s.solver, s.gap, s.time_limit, threads=threads)
+    if not sol.has_solution:
+        return Outcome(task, None)
+    picked = tuple(j for j in range(n) if sol.values[j] > 0.5)
+    # The largest t the portfolio found allows, measured exactly on it.
+    room = [ini.cost]
+    for lim in plan.all_limits():
+        if normalize_header(lim.column) != "cost" or not lim.applies_to(ini) or lim.max is None:
+            continue
+        others = math.fsum(plan.initiatives[j].cost for j in picked if j != i and lim.applies_to(plan.initiatives[j]))
+        room.append(lim.max - others)
+    if npv:
+        value_others = math.fsum(coefs[j] for j in picked if j != i)
+        room.append(value_others + own - v_star - eps)
+    return Outcome(task, max(0.0, min(room)), picked)
+
+
+def _epsilon(plan: Plan, v_star: float) -> float:
+    """How much a portfolio must beat V* by to count as better: above solver tolerances."""
+    return max(1e-7 * abs(v_star), 1e-6)
+
+
+def _with_cost_as_t(plan: Plan, rows: Sequence[Row], i: int, t: int) -> Iterable[Row]:
+    """The rows with initiative i's cost replaced by the variable t in every Cost limit it is in.
+
+    :func:`formulation.build` emits one row per limit with a bound, in ``all_limits`` order,
+    before the dependency and group rows.
+    """
+    limits = [lim for lim in plan.all_limits() if lim.min is not None or lim.max is not None]
+    ini = plan.initiatives[i]
+    for k, row in enumerate(rows):
+        if k < len(limits) and normalize_header(limits[k].column) == "cost" and limits[k].applies_to(ini):
+            idx = [j for j in row.index if j != i]
+            coef = [c for j, c in zip(row.index, row.coef) if j != i]
+            yield Row(tuple(idx) + (t,), tuple(coef) + (1.0,), row.lo, row.hi)
+        else:
+            yield row
+
+
+# --------------------------------------------------------------------------- assembling
+
+
+def _explain_row(plan, r: InitiativeResult, i: int, selected, scores, coefs, reference, by_task, ids) -> InitiativeResult:
+    ini = plan.initiatives[i]
+    if r.selected:
+        if ini.decision is Decision.MUST:
+            return replace(r, explained=True, flip_note="it is a Must")
+        out = by_task.get(Task("out", i))
+        if out is None or out.value is None:
+            return replace(r, explained=True, flip_note="dropping it leaves no feasible portfolio (a Min or a Must needs it)")
+        enters, leaves = _diff(selected, out.selected, ids, skip=i)
+        return replace(r, explained=True, regret=max(0.0, reference - out.value), flip_enters=enters, flip_leaves=leaves)
+    why = _ruled_out(plan, i)
+    if why:
+        return replace(r, explained=True, flip_note=why)
+    inn = by_task.get(Task("in", i))
+    cost = by_task.get(Task("cost", i))
+    if inn is None or inn.value is None:
+        return replace(r, explained=True, flip_note="forcing it in leaves no feasible portfolio (a rule or limit forbids it)")
+    regret = max(0.0, reference - inn.value)
+    enters, leaves = _diff(selected, inn.selected, ids, skip=i)
+    be_cost = cost.value if cost is not None else None
+    return replace(
+        r,
+        explained=True,
+        regret=regret,
+        break_even_score=scores[i] + regret,
+        break_even_cost=be_cost,
+        flip_enters=enters,
+        flip_leaves=leaves,
+    )
+
+
+def _diff(before: Sequence[bool], after_idx: Sequence[int], ids: Sequence[str], skip: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    after = set(after_idx)
+    enters = tuple(ids[j] for j in sorted(after) if not before[j] and j != skip)
+    leaves = tuple(ids[j] for j in range(len(before)) if before[j] and j not in after and j != skip)
+    return enters, leaves
