@@ -12,11 +12,12 @@ limit, the smallest move of its bound (an elastic solve), for a decision or rule
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable, Sequence
 
 from . import formulation, solver
-from .errors import ConflictItem, Infeasible
-from .model import Plan, Status
+from .errors import ConflictItem, Infeasible, Relaxation
+from .model import Decision, Plan, Status
 from .solver import LinearProgram, Row
 
 
@@ -26,12 +27,36 @@ def diagnose(plan: Plan) -> Infeasible:
     feasible = _feasibility(plan)
     keys = [r.key for r in all_rules]
     if feasible(set(keys)):
-        return Infeasible((), ("the solver reported the plan infeasible, but a check found it feasible: rerun with --solver cbc",))
+        return Infeasible((), (), "the solver reported the plan infeasible, but a check found it feasible: rerun with --solver cbc")
     conflict_keys = quickxplain(keys, feasible)
     chosen = [r for r in all_rules if r.key in set(conflict_keys)]
     items = tuple(_describe(plan, rule, chosen) for rule in chosen)
-    relaxations = tuple(_relaxations(plan, chosen, feasible, set(keys)))
-    return Infeasible(items, relaxations)
+    return Infeasible(items, tuple(_relaxations(plan, chosen, feasible, set(keys))))
+
+
+def apply_relaxation(plan: Plan, change: Relaxation) -> Plan:
+    """The plan with one suggested change made (the way a planner would edit the workbook)."""
+    kind = change.rule[0]
+    if kind == "limit":
+        _, k, side = change.rule
+        if plan.budget_limit is not None and k == 0:
+            return plan.with_settings(budget=change.bound)
+        offset = 1 if plan.budget_limit is not None else 0
+        limits = list(plan.limits)
+        limits[k - offset] = replace(limits[k - offset], **{side: change.bound})
+        return replace(plan, limits=tuple(limits))
+    inis = list(plan.initiatives)
+    if kind in ("must", "exclude"):
+        i = change.rule[1]
+        inis[i] = replace(inis[i], decision=Decision.FREE)
+    elif kind == "dependency":
+        i, j = change.rule[1], change.rule[2]
+        inis[i] = replace(inis[i], depends_on=tuple(d for d in inis[i].depends_on if d != inis[j].id))
+    else:
+        members = formulation.exclusive_groups(plan).get(change.rule[1], [])
+        for i in members:
+            inis[i] = replace(inis[i], exclusive_group=None)
+    return plan.with_initiatives(tuple(inis))
 
 
 def quickxplain(
@@ -110,9 +135,9 @@ def _describe(plan: Plan, rule: formulation.Rule, conflict: list[formulation.Rul
     return ConflictItem(rule.kind, rule.name, f"at most one of {ids}")
 
 
-def _relaxations(plan: Plan, conflict, feasible, all_keys: set) -> list[str]:
-    """One sentence per conflict rule: the change that resolves it, checked on the whole plan."""
-    out: list[tuple[int, str]] = []
+def _relaxations(plan: Plan, conflict, feasible, all_keys: set) -> list[Relaxation]:
+    """One change per conflict rule that resolves it, each checked on the whole plan."""
+    out: list[tuple[int, Relaxation]] = []
     for rule in conflict:
         kind = rule.key[0]
         whole = feasible(all_keys - {rule.key})
@@ -124,12 +149,14 @@ def _relaxations(plan: Plan, conflict, feasible, all_keys: set) -> list[str]:
             if move is None:
                 continue
             if side == "max":
-                text = f"raise the {limit.name} Max by {_num(move)} to {_num(limit.max + move)}"
+                bound = limit.max + move
+                text = f"raise the {limit.name} Max by {_num(move)} to {_num(bound)}"
                 if limit.label == "budget":
-                    text = f"raise the budget by {_num(move)} to {_num(limit.max + move)}"
+                    text = f"raise the budget by {_num(move)} to {_num(bound)}"
             else:
-                text = f"lower the {limit.name} Min by {_num(move)} to {_num(limit.min - move)}"
-            out.append((0, text))
+                bound = limit.min - move
+                text = f"lower the {limit.name} Min by {_num(move)} to {_num(bound)}"
+            out.append((0, Relaxation(text, rule.key, bound, True)))
             continue
         if kind == "must":
             text = f"drop Must on {plan.initiatives[rule.key[1]].id}"
@@ -140,8 +167,8 @@ def _relaxations(plan: Plan, conflict, feasible, all_keys: set) -> list[str]:
             text = f"let {a.id} go ahead without {b.id}"
         else:
             text = f"allow more than one of exclusive group {rule.key[1]}"
-        out.append((1 if whole else 2, text + suffix))
-    return [text for _, text in sorted(out, key=lambda t: t[0])]
+        out.append((1 if whole else 2, Relaxation(text + suffix, rule.key, None, whole)))
+    return [change for _, change in sorted(out, key=lambda t: t[0])]
 
 
 def elastic_move(plan: Plan, k: int, side: str) -> float | None:

@@ -105,12 +105,30 @@ class ConflictItem:
         return {"kind": self.kind, "name": self.name, "detail": self.detail}
 
 
+@dataclass(frozen=True)
+class Relaxation:
+    """One change that resolves an infeasibility conflict; ``text`` says it in words.
+
+    ``rule`` is the key of the rule it changes (see ``formulation.rules``); ``bound`` the new
+    Min or Max for a limit. ``whole_plan`` is True when this change alone makes the whole
+    plan feasible (checked by solving), False when other conflicts remain.
+    """
+
+    text: str
+    rule: tuple
+    bound: float | None = None
+    whole_plan: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "rule": list(self.rule), "bound": self.bound, "whole_plan": self.whole_plan}
+
+
 class Infeasible(PortfolioError):
     """No portfolio satisfies every limit and decision.
 
     ``conflict`` is a smallest set of limits, rules and decisions that cannot hold together
-    (removing any one of them resolves this conflict); ``relaxations`` are plain sentences,
-    each a single change that makes the whole plan feasible where one exists.
+    (removing any one of them resolves this conflict); ``changes`` are the single changes
+    that resolve it (:class:`Relaxation`), and ``relaxations`` the same as sentences.
     """
 
     exit_code = EXIT_INFEASIBLE
@@ -118,10 +136,12 @@ class Infeasible(PortfolioError):
     def __init__(
         self,
         conflict: tuple[ConflictItem, ...] = (),
-        relaxations: tuple[str, ...] = (),
+        changes: tuple[Relaxation, ...] = (),
+        note: str = "",
     ):
         self.conflict = tuple(conflict)
-        self.relaxations = tuple(relaxations)
+        self.changes = tuple(changes)
+        self.relaxations = tuple(c.text for c in self.changes) + ((note,) if note else ())
         super().__init__("no portfolio satisfies every limit and decision")
 
     def to_dict(self) -> dict[str, Any]:
@@ -129,6 +149,7 @@ class Infeasible(PortfolioError):
             "status": "infeasible",
             "conflict": [c.to_dict() for c in self.conflict],
             "relaxations": list(self.relaxations),
+            "changes": [c.to_dict() for c in self.changes],
         }
 
 

@@ -286,7 +286,11 @@ def _break_even_cost(plan: Plan, coefs: Sequence[float], task: Task, v_star: flo
     if not sol.has_solution:
         return Outcome(task, None)
     picked = tuple(j for j in range(n) if sol.values[j] > 0.5)
-    # The largest t the portfolio found allows, measured exactly on it.
+    # The largest t the portfolio found allows, measured exactly on it (solver tolerances
+    # could otherwise pass off a tie as a win).
+    value_others = math.fsum(coefs[j] for j in picked if j != i)
+    if value_others + own - v_star - eps < 0:
+        return Outcome(task, None)
     room = [ini.cost]
     for lim in plan.all_limits():
         if normalize_header(lim.column) != "cost" or not lim.applies_to(ini) or lim.max is None:
@@ -294,14 +298,13 @@ def _break_even_cost(plan: Plan, coefs: Sequence[float], task: Task, v_star: flo
         others = math.fsum(plan.initiatives[j].cost for j in picked if j != i and lim.applies_to(plan.initiatives[j]))
         room.append(lim.max - others)
     if npv:
-        value_others = math.fsum(coefs[j] for j in picked if j != i)
         room.append(value_others + own - v_star - eps)
     return Outcome(task, max(0.0, min(room)), picked)
 
 
 def _epsilon(plan: Plan, v_star: float) -> float:
     """How much a portfolio must beat V* by to count as better: above solver tolerances."""
-    return max(1e-7 * abs(v_star), 1e-6)
+    return max(1e-7 * abs(v_star), 1e-3)
 
 
 def _with_cost_as_t(plan: Plan, rows: Sequence[Row], i: int, t: int) -> Iterable[Row]:

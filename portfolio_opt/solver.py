@@ -125,6 +125,11 @@ def solve(
     ``relax`` drops integrality (the LP relaxation). Nothing is printed on stdout.
     """
     check_solver(solver)
+    for row in lp.rows:
+        # A row without variables is a statement about 0; modelling layers may drop it silently.
+        if not any(c != 0 for c in row.coef):
+            if (row.lo is not None and row.lo > 1e-9) or (row.hi is not None and row.hi < -1e-9):
+                return Solution(Status.INFEASIBLE, None, None, None, None, 0.0, solver, solver_version(solver))
     pulp = _pulp()
     prob = pulp.LpProblem("portfolio", pulp.LpMaximize)
     width = max(1, len(str(max(lp.n_vars - 1, 0))))
