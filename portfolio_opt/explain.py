@@ -33,8 +33,9 @@ from .model import Decision, InitiativeResult, LimitUse, Objective, Plan, Result
 from .scoring import objective_coefficients, plan_scores
 from .solver import LinearProgram, Row
 
-#: plans up to this many initiatives are explained in full by default
-DEFAULT_MAX = 500
+#: plans up to this many initiatives are explained in full by default (about 30 s of
+#: re-solving on two cores at 250; see benchmarks/bench_explain.py)
+DEFAULT_MAX = 250
 #: below this many solves, worker processes cost more than they save
 PARALLEL_FROM = 24
 

@@ -125,6 +125,9 @@ def solve(
     ``relax`` drops integrality (the LP relaxation). Nothing is printed on stdout.
     """
     check_solver(solver)
+    if any(lo > hi for lo, hi in zip(lp.lower, lp.upper)):
+        # crossed bounds (e.g. a Must forced out): CBC crashes on them, so answer here
+        return Solution(Status.INFEASIBLE, None, None, None, None, 0.0, solver, solver_version(solver))
     for row in lp.rows:
         # A row without variables is a statement about 0; modelling layers may drop it silently.
         if not any(c != 0 for c in row.coef):
@@ -334,7 +337,10 @@ def _solve_cbc(prob, xs, gap, time_limit, threads, lp) -> Solution:
             keepFiles=False,
         )
         cmd.tmpDir = tmp
-        prob.solve(cmd)
+        try:
+            prob.solve(cmd)
+        except pulp.PulpSolverError as exc:
+            return Solution(Status.ERROR, None, None, None, None, 0.0, "cbc", solver_version("cbc"), (str(exc),))
         try:
             with open(log_path, encoding="utf-8", errors="replace") as fh:
                 log = fh.read()
