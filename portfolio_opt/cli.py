@@ -24,10 +24,18 @@ from .errors import (
     InvalidWorkbook,
     PortfolioError,
 )
+from .compare import compare as run_compare
+from .compare import comparison_to_dict
+from .errors import Problem
 from .explain import DEFAULT_MAX, explain
+from .frontier import frontier as run_frontier
+from .frontier import frontier_to_dict
 from .io import read_plan, save_results, write_template
+from .optimize import apply_overrides
 from .optimize import optimize as run_optimize
 from .report import result_to_dict, story, summary_lines
+from .scenarios import run_scenarios, scenarios_to_dict
+from .xlsx.reports import write_comparison, write_frontier, write_scenarios
 
 MAX_PROBLEMS_SHOWN = 200
 
@@ -214,9 +222,7 @@ def optimize(ctx: Context, path: str, output: str | None, budget: float | None, 
     Example:
       portfolio-opt optimize plan.xlsx -o result.xlsx --budget 12000000
     """
-    if output is None:
-        stem, _ = os.path.splitext(path)
-        output = f"{stem}_result.xlsx"
+    output = output or _default_output(path, "result")
     _check_output(output, (path,), force)
 
     def body() -> None:
@@ -234,6 +240,170 @@ def optimize(ctx: Context, path: str, output: str | None, budget: float | None, 
             _echo_err(f"Warning: {w}")
 
     _run(ctx, as_json, body)
+
+
+def _solver_options(f):
+    f = click.option("--gap", type=click.FloatRange(min=0, max=1, max_open=True), help="Relative optimality gap per solve.")(f)
+    f = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Time limit per solve, seconds.")(f)
+    f = click.option("--solver", "solver_name", type=click.Choice(["highs", "cbc"]), help="Solver (default highs).")(f)
+    return f
+
+
+def _read_with_overrides(path: str, solver_name, gap, time_limit):
+    return apply_overrides(read_plan(path), solver_name=solver_name, gap=gap, time_limit=time_limit)
+
+
+@main.command(name="frontier")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Frontier workbook (default: <input>_frontier.xlsx).")
+@click.option("--steps", type=click.IntRange(min=2, max=1000), default=25, show_default=True, help="Number of budgets.")
+@click.option("--from", "lo", type=click.FloatRange(min=0), help="Lowest budget (default: the cheapest feasible portfolio).")
+@click.option("--to", "hi", type=click.FloatRange(min=0), help="Highest budget (default: the cost of everything).")
+@_solver_options
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.pass_obj
+def frontier_command(ctx: Context, path: str, output: str | None, steps: int, lo: float | None, hi: float | None,
+                     solver_name, time_limit, gap, force: bool, as_json: bool) -> None:
+    """Re-optimize at every budget: the true efficient frontier, with a live chart.
+
+    \b
+    Example:
+      portfolio-opt frontier plan.xlsx -o frontier.xlsx --steps 25 --from 2000000 --to 20000000
+    """
+    output = output or _default_output(path, "frontier")
+    _check_output(output, (path,), force)
+    if lo is not None and hi is not None and lo > hi:
+        raise click.BadParameter("--from must not be above --to", param_hint="--from")
+
+    def body() -> None:
+        plan = _read_with_overrides(path, solver_name, gap, time_limit)
+        f = run_frontier(plan, steps=steps, lo=lo, hi=hi)
+        write_frontier(f, output, force=force)
+        if as_json:
+            _print_json(frontier_to_dict(f) | {"output": output})
+            return
+        click.echo(f"{len(f.points)} budgets from {f.points[0].budget:,.0f} to {f.points[-1].budget:,.0f} "
+                   f"({f.solves} solves, {f.seconds:.1f} s)")
+        click.echo(f"{'Budget':>14} {'Expected value':>15} {'Cost':>14} {'Count':>5}")
+        for p in f.points:
+            mark = "  <- current budget" if p.current else ""
+            value = f"{p.objective:,.0f}" if p.objective is not None else p.status
+            cost = f"{p.total_cost:,.0f}" if p.total_cost is not None else ""
+            click.echo(f"{p.budget:>14,.0f} {value:>15} {cost:>14} {p.count:>5}{mark}")
+        click.echo(f"Written {output}")
+
+    _run(ctx, as_json, body)
+
+
+@main.command(name="scenarios")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Scenarios workbook (default: <input>_scenarios.xlsx).")
+@_solver_options
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.pass_obj
+def scenarios_command(ctx: Context, path: str, output: str | None, solver_name, time_limit, gap,
+                      force: bool, as_json: bool) -> None:
+    """Run every scenario of the Scenarios sheet against the baseline and say what moved, and why.
+
+    \b
+    Example:
+      portfolio-opt scenarios plan.xlsx -o scenarios.xlsx
+    """
+    output = output or _default_output(path, "scenarios")
+    _check_output(output, (path,), force)
+
+    def body() -> None:
+        plan = _read_with_overrides(path, solver_name, gap, time_limit)
+        if not plan.scenarios:
+            raise InvalidWorkbook([Problem("no-scenarios", "Scenarios", "the workbook has no Scenarios sheet (or it has no rows)",
+                                           "Add a sheet 'Scenarios' with a 'Scenario' column and one row per scenario")],
+                                  os.path.basename(path))
+        run = run_scenarios(plan)
+        write_scenarios(run, output, force=force)
+        if as_json:
+            _print_json(scenarios_to_dict(run) | {"output": output})
+            return
+        base = run.results[0].solved
+        for r in run.results:
+            value = f"{r.solved.objective:,.0f}" if r.solved.ok else r.solved.status
+            delta = ""
+            if r is not run.results[0] and r.solved.ok and base.ok:
+                delta = f" ({r.solved.objective - base.objective:+,.0f})"
+            cost = f", cost {r.solved.total_cost:,.0f}" if r.solved.ok else ""
+            click.echo(f"{r.name}: {value}{delta}{cost}")
+            for i, cause in r.entered:
+                click.echo(f"    entered {i}: {cause}")
+            for i, cause in r.left:
+                click.echo(f"    left    {i}: {cause}")
+            if r.solved.conflict:
+                click.echo(f"    conflict: {'; '.join(r.solved.conflict)}")
+        click.echo(f"Written {output}")
+
+    _run(ctx, as_json, body)
+
+
+@main.command(name="compare")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="comparison.xlsx", show_default=True,
+              help="Comparison workbook.")
+@_solver_options
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.pass_obj
+def compare_command(ctx: Context, paths: tuple[str, ...], output: str, solver_name, time_limit, gap,
+                    force: bool, as_json: bool) -> None:
+    """Compare plans (workbooks with a Selected column, or results workbooks): value, cost,
+    broken rules, and efficiency against the optimum at the same cost.
+
+    \b
+    Example:
+      portfolio-opt compare cto_plan.xlsx cfo_plan.xlsx -o comparison.xlsx
+    """
+    _check_output(output, paths, force)
+
+    def body() -> None:
+        plans = []
+        problems = []
+        for path in paths:
+            try:
+                plan = _read_with_overrides(path, solver_name, gap, time_limit)
+            except InvalidWorkbook as exc:
+                problems.extend(Problem(p.code, f"{os.path.basename(path)}: {p.where}", p.message, p.fix, p.value)
+                                for p in exc.problems)
+                continue
+            if plan.selection is None:
+                problems.append(Problem("no-selection", f"{os.path.basename(path)}: Initiatives",
+                                        "the plan has no Selected column",
+                                        "Add a column 'Selected' to Initiatives with Yes for each initiative in the plan"))
+            plans.append((os.path.splitext(os.path.basename(path))[0], plan))
+        if problems:
+            raise InvalidWorkbook(problems, "compare")
+        c = run_compare(plans)
+        write_comparison(c, output, force=force)
+        if as_json:
+            _print_json(comparison_to_dict(c) | {"output": output})
+            return
+        for r in c.plans:
+            eff = f"{r.efficiency:.1%}" if r.efficiency is not None else "n/a"
+            click.echo(f"{r.name}: value {r.objective:,.0f}, cost {r.total_cost:,.0f}, {len(r.selected)} initiatives, "
+                       f"efficiency {eff}")
+            if r.optimal.ok:
+                click.echo(f"    optimum at this cost: {r.optimal.objective:,.0f}"
+                           + (f" (adds {', '.join(r.adds)}; drops {', '.join(r.drops)})" if r.adds or r.drops else ""))
+            for v in r.violations:
+                click.echo(f"    breaks: {v}")
+        for d in c.differences:
+            click.echo(f"Note: {d}")
+        click.echo(f"Written {output}")
+
+    _run(ctx, as_json, body)
+
+
+def _default_output(path: str, what: str) -> str:
+    stem, _ = os.path.splitext(path)
+    return f"{stem}_{what}.xlsx"
 
 
 @main.command(name="explain")

@@ -22,13 +22,10 @@ optimality gap of the solves (``gap × V*``), stated in the result.
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
-from . import formulation, solver
+from . import batch, formulation, solver
 from .model import Decision, InitiativeResult, LimitUse, Objective, Plan, Result, Status, normalize_header
 from .scoring import objective_coefficients, plan_scores
 from .solver import LinearProgram, Row
@@ -203,35 +200,16 @@ def _initiative_tasks(plan: Plan, i: int, selected: bool) -> list[Task]:
 # --------------------------------------------------------------------------- running the solves
 
 
-_STATE: dict = {}
-
-
-def _init_worker(plan: Plan, v_star: float) -> None:
-    solver.prepare_worker()
-    _STATE["plan"] = plan
-    _STATE["v_star"] = v_star
-    _STATE["coefs"] = objective_coefficients(plan)
-
-
-def _run_chunk(tasks: Sequence[Task]) -> list[Outcome]:
-    return [solve_task(_STATE["plan"], _STATE["coefs"], t, _STATE["v_star"], threads=1) for t in tasks]
+def _task(task: Task, state: dict) -> Outcome:
+    # one solver thread per worker process: the workers already use every core
+    return solve_task(state["plan"], state["coefs"], task, state["v_star"], threads=1 if state.get("in_worker") else None)
 
 
 def run_tasks(plan: Plan, tasks: Sequence[Task], v_star: float, workers: int | None = None) -> list[Outcome]:
     """Solve every task, in worker processes when there are enough of them."""
-    if workers is None:
-        workers = min(2, os.cpu_count() or 1)
-    if workers <= 1 or len(tasks) < PARALLEL_FROM:
-        coefs = objective_coefficients(plan)
-        return [solve_task(plan, coefs, t, v_star) for t in tasks]
-    size = max(1, math.ceil(len(tasks) / (workers * 8)))
-    chunks = [list(tasks[k:k + size]) for k in range(0, len(tasks), size)]
-    # fork starts fast and needs no importable __main__; each worker resets the solver's
-    # thread pool, whose threads a fork does not copy.
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(plan, v_star)) as pool:
-        results = list(pool.map(_run_chunk, chunks))
-    return [o for chunk in results for o in chunk]
+    workers = batch.default_workers() if workers is None else workers
+    state = {"plan": plan, "coefs": objective_coefficients(plan), "v_star": v_star}
+    return batch.pool_map(_task, list(tasks), workers, state, min_parallel=PARALLEL_FROM)
 
 
 def solve_task(plan: Plan, coefs: Sequence[float], task: Task, v_star: float, threads: int | None = None) -> Outcome:

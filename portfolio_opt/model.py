@@ -162,6 +162,31 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One input change of a scenario, e.g. ``Budget change -15%`` or ``Force in INI-003``.
+
+    ``kind`` is budget, budget_change, force_in, force_out, setting, limit_max, limit_min or
+    limit_change; ``target`` the initiative ID, setting attribute or limit position in
+    ``Plan.limits``; ``label`` how the change is named in attributions.
+    """
+
+    kind: str
+    value: Any
+    label: str
+    target: Any = None
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of changes to the plan (a row of the ``Scenarios`` sheet)."""
+
+    name: str
+    changes: tuple[Change, ...]
+    where: str = ""
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything a planning workbook says: initiatives, limits and settings."""
 
@@ -174,6 +199,8 @@ class Plan:
     source_name: str = ""
     source_sha256: str = ""
     warnings: tuple[str, ...] = ()  #: things worth a look that do not stop a run
+    scenarios: tuple[Scenario, ...] = ()  #: the ``Scenarios`` sheet, if any
+    selection: tuple[str, ...] | None = None  #: IDs marked in a ``Selected`` column, if any
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {ini.id: k for k, ini in enumerate(self.initiatives)})

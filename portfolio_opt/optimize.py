@@ -46,6 +46,7 @@ def optimize(
     solver_name: str | None = None,
     gap: float | None = None,
     time_limit: float | None = None,
+    threads: int | None = None,
 ) -> Result:
     """The portfolio of highest expected value that keeps every limit and decision.
 
@@ -65,7 +66,7 @@ def optimize(
     scores = plan_scores(plan)
     coefficients = objective_coefficients(plan, scores)
     lp = formulation.build(plan, coefficients)
-    solution = solver.solve(lp, settings.solver, settings.gap, settings.time_limit)
+    solution = solver.solve(lp, settings.solver, settings.gap, settings.time_limit, threads=threads)
     if solution.status is Status.INFEASIBLE:
         from .diagnose import diagnose
 

@@ -78,6 +78,21 @@ SETTINGS = (
     ("Time limit (s)", 60),
 )
 
+SCENARIOS = (
+    {"Scenario": "Budget cut 15%", "Budget change": -0.15},
+    {"Scenario": "Next million", "Budget": 11_000_000},
+    {"Scenario": "Higher discount rate", "Discount rate": 0.15},
+    {"Scenario": "Data team halved", "Change: Data eng FTE": -0.5},
+    {"Scenario": "CTO wants real-time", "Force in": "INI-009"},
+    {"Scenario": "Squeeze", "Budget change": -0.15, "Force in": "INI-027", "Description": "cut and migrate anyway"},
+)
+
+#: Two hand-made plans for ``compare``: what a CTO and a CFO might each put forward.
+CTO_PLAN = ("INI-004", "INI-005", "INI-006", "INI-009", "INI-010", "INI-011", "INI-001", "INI-012",
+            "INI-017", "INI-026", "INI-037", "INI-020", "INI-035")
+CFO_PLAN = ("INI-011", "INI-015", "INI-023", "INI-040", "INI-013", "INI-003", "INI-019", "INI-008",
+            "INI-033", "INI-022", "INI-029", "INI-018", "INI-020", "INI-035", "INI-034", "INI-014", "INI-021")
+
 _HEADERS = (
     "ID", "Name", "Owner", "Theme", "Outcome metric", "Impact (per year)", "Probability",
     "Time to value (months)", "Cost", "Run cost (per year)", "Depends on", "Exclusive group",
@@ -90,15 +105,22 @@ def sample_rows() -> list[dict]:
     return [{h: (v if v != "" else None) for h, v in zip(_HEADERS, row)} for row in ROWS]
 
 
-def write_sample(path: str | os.PathLike, force: bool = False) -> None:
-    """Write the sample planning workbook to ``path``."""
+def write_sample(path: str | os.PathLike, force: bool = False, selected: tuple[str, ...] | None = None) -> None:
+    """Write the sample planning workbook to ``path`` (with a Selected column when given)."""
     from .xlsx.writer import write_planning_workbook
 
+    rows = sample_rows()
+    extra = EXTRA_COLUMNS
+    if selected is not None:
+        for row in rows:
+            row["Selected"] = "Yes" if row["ID"] in selected else "No"
+        extra = EXTRA_COLUMNS + (("Selected", None, "Yes for the initiatives in this plan."),)
     write_planning_workbook(
         path,
-        initiatives=sample_rows(),
-        extra_columns=EXTRA_COLUMNS,
+        initiatives=rows,
+        extra_columns=extra,
         constraints=CONSTRAINTS,
         settings=SETTINGS,
+        scenarios=SCENARIOS if selected is None else (),
         force=force,
     )

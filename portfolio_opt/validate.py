@@ -16,11 +16,13 @@ from typing import Any, Callable
 from .errors import InvalidWorkbook, Problem
 from .model import (
     COUNT,
+    Change,
     Decision,
     Initiative,
     Limit,
     Objective,
     Plan,
+    Scenario,
     Settings,
     Table,
     normalize_header,
@@ -258,6 +260,8 @@ class _Validator:
         initiatives, columns, numeric = self.initiatives(sheet)
         settings = self.settings()
         limits = self.constraints(initiatives, columns, numeric)
+        scenarios = self.scenarios({i.id for i in initiatives}, limits, settings)
+        selection = self.selection(sheet, initiatives)
         if self.problems:
             return None
         tables = tuple(
@@ -275,6 +279,8 @@ class _Validator:
             source_name=self.raw.name,
             source_sha256=self.raw.sha256,
             warnings=tuple(self.warnings),
+            scenarios=tuple(scenarios),
+            selection=selection,
         )
 
     def initiatives(self, sheet: RawSheet) -> tuple[list[Initiative], list[str], list[str]]:
@@ -650,6 +656,174 @@ class _Validator:
         if initiatives and not any(limit.applies_to(ini) for ini in initiatives):
             self.warnings.append(f"{sheet.address(r, c)} Scope {text} matches no initiative")
         return (column, wanted)
+
+
+    # -- plans marked by hand, and scenarios
+
+    def selection(self, sheet: RawSheet, initiatives: list[Initiative]) -> tuple[str, ...] | None:
+        """IDs marked in a ``Selected`` column of Initiatives (or of a results workbook's Ranking)."""
+        source = sheet
+        header_row, cols = self.header(sheet, "id")
+        if "selected" not in cols.by_norm:
+            ranking = self.raw.sheet("Ranking")
+            if ranking is None:
+                return None
+            header_row, cols = self.header(ranking, "id")
+            if "selected" not in cols.by_norm or "id" not in cols.by_norm:
+                return None
+            source = ranking
+        sc, ic = cols.by_norm["selected"], cols.by_norm["id"]
+        known = {i.id for i in initiatives}
+        chosen = []
+        for r in range(header_row + 1, len(source.rows)):
+            row = source.rows[r]
+            if all(v is None for v in row):
+                continue
+            raw_id = row[ic] if ic < len(row) else None
+            value = row[sc] if sc < len(row) else None
+            flag = _truthy(value)
+            if flag is None:
+                self.add(
+                    "bad-selected",
+                    source.address(r, sc),
+                    f"Selected {_show(value)}: must be Yes/No, 1/0, x or blank",
+                    "Mark selected initiatives with Yes (or 1, x) and leave the rest blank or No",
+                    value,
+                )
+                continue
+            if flag and raw_id is not None:
+                ini_id = _id_text(raw_id)
+                if ini_id in known:
+                    chosen.append(ini_id)
+        return tuple(chosen)
+
+    def scenarios(self, ids: set[str], limits: list[Limit], settings: Settings) -> list[Scenario]:
+        sheet = self.raw.sheet("Scenarios")
+        if sheet is None or not sheet.rows:
+            return []
+        header_row, cols = self.header(sheet, "scenario")
+        if "scenario" not in cols.by_norm:
+            self.add("missing-column", f"Scenarios!{header_row + 1}", "the Scenarios sheet needs a 'Scenario' column (the name)",
+                     "Put 'Scenario' in the header row, one scenario per row below")
+            return []
+        limit_names = {normalize_header(lim.name): (k, lim) for k, lim in enumerate(limits)}
+        known_settings = {k: v for k, v in SETTING_NAMES.items() if v[0] != "budget"}
+        parsers: dict[int, tuple[str, Any]] = {}
+        for c, text in enumerate(cols.headers):
+            if not text:
+                continue
+            norm = normalize_header(text)
+            low = text.strip().casefold()
+            if norm in ("scenario", "description", "notes", "note", "comment"):
+                continue
+            if norm in ("budget", "budgetchange", "forcein", "forceout"):
+                parsers[c] = (norm, None)
+            elif norm in known_settings:
+                parsers[c] = ("setting", known_settings[norm])
+            elif low.startswith(("max:", "min:", "change:")):
+                kind, _, name = text.partition(":")
+                match = limit_names.get(normalize_header(name))
+                if match is None:
+                    names = ", ".join(lim.name for lim in limits) or "none"
+                    self.add("unknown-limit", sheet.address(header_row, c),
+                             f"column {text!r} names no limit of the Constraints sheet",
+                             f"Write Max:, Min: or Change: followed by one of: {names}", text)
+                    continue
+                parsers[c] = ("limit_" + kind.strip().casefold(), match)
+            else:
+                self.add("unknown-scenario-column", sheet.address(header_row, c),
+                         f"column {text!r} is not a scenario input",
+                         "Use Budget, Budget change, Force in, Force out, a Settings name "
+                         "(e.g. Discount rate), or Max:/Min:/Change: followed by a limit name", text)
+        out: list[Scenario] = []
+        names_seen: dict[str, str] = {}
+        nc = cols.by_norm["scenario"]
+        for r in range(header_row + 1, len(sheet.rows)):
+            row = sheet.rows[r]
+            if all(v is None for v in row):
+                continue
+            name = row[nc] if nc < len(row) else None
+            if name is None or not str(name).strip():
+                self.add("blank-scenario", sheet.address(r, nc), "the scenario has no name", "Name every scenario")
+                continue
+            name = str(name).strip()
+            if name.casefold() in names_seen or name.casefold() == "baseline":
+                self.add("duplicate-scenario", sheet.address(r, nc), f"scenario {name!r} is named twice (or 'Baseline')",
+                         "Give every scenario its own name; the workbook as it stands is the Baseline")
+                continue
+            names_seen[name.casefold()] = sheet.address(r, nc)
+            changes: list[Change] = []
+            for c, (kind, extra) in parsers.items():
+                value = row[c] if c < len(row) else None
+                if value is None or not self.cell_ok(sheet, r, c, cols.headers[c]):
+                    continue
+                changes.extend(self.scenario_change(sheet, r, c, kind, extra, value, ids, cols.headers[c]))
+            kinds = {ch.kind for ch in changes}
+            if {"budget", "budget_change"} <= kinds:
+                self.add("conflicting-budget", sheet.address(r, nc), f"scenario {name!r} sets both Budget and Budget change",
+                         "Give one of the two")
+            if "budget_change" in kinds and settings.budget is None:
+                self.add("no-budget", sheet.address(r, nc), f"scenario {name!r} changes a budget the plan does not set",
+                         "Set a Budget in Settings, or give the scenario a Budget instead")
+            out.append(Scenario(name, tuple(changes), sheet.address(r, nc)))
+        return out
+
+    def scenario_change(self, sheet, r, c, kind, extra, value, ids, header) -> list[Change]:
+        where = sheet.address(r, c)
+        if kind in ("forcein", "forceout"):
+            out = []
+            for ini_id in split_ids(value):
+                if ini_id not in ids:
+                    close = difflib.get_close_matches(ini_id, sorted(ids), n=1)
+                    hint = f" (did you mean {close[0]}?)" if close else ""
+                    self.add("unknown-id", where, f"{'Force in' if kind == 'forcein' else 'Force out'} names {ini_id!r}, which is not an ID{hint}",
+                             "Use IDs from the Initiatives sheet, separated by commas", ini_id)
+                    continue
+                label = f"{'Force in' if kind == 'forcein' else 'Force out'} {ini_id}"
+                out.append(Change("force_in" if kind == "forcein" else "force_out", None, label, ini_id, where))
+            return out
+        if kind == "setting":
+            attr, label = extra
+            parsed = self.setting_value(sheet, r, c, attr, label, value)
+            if parsed is _INVALID:
+                return []
+            shown = parsed.value if isinstance(parsed, Objective) else (f"{parsed:.4g}" if isinstance(parsed, float) else parsed)
+            if attr == "discount_rate":
+                shown = f"{parsed:.4g}".rstrip() if parsed >= 1 else f"{parsed:.1%}".replace(".0%", "%")
+            return [Change("setting", parsed, f"{label} {shown}", attr, where)]
+        number = self.number(sheet, r, c, header, True)
+        if number is None:
+            return []
+        if kind == "budget":
+            if number < 0:
+                self.add("out-of-range", where, f"Budget {_show(number)}: must not be negative", "")
+                return []
+            return [Change("budget", number, f"Budget {number:,.0f}", None, where)]
+        if kind == "budgetchange":
+            if number <= -1:
+                self.add("out-of-range", where, f"Budget change {_show(value)}: must be above -100%", "Write e.g. -15% or 0.1")
+                return []
+            return [Change("budget_change", number, f"Budget change {number:+.0%}", None, where)]
+        k, lim = extra
+        if kind == "limit_change":
+            return [Change("limit_change", number, f"{lim.name} change {number:+.0%}", k, where)]
+        side = "Max" if kind == "limit_max" else "Min"
+        return [Change(kind, number, f"{side} {lim.name} {_show(number)}", k, where)]
+
+
+def _truthy(value: Any) -> bool | None:
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return True if value == 1 else False if value == 0 else None
+    text = str(value).strip().casefold()
+    if text in ("yes", "y", "x", "1", "true", "selected", "in"):
+        return True
+    if text in ("no", "n", "0", "false", "", "-", "out"):
+        return False
+    return None
 
 
 _INVALID = object()

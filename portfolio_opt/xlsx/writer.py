@@ -352,8 +352,9 @@ def write_planning_workbook(
     constraints: Sequence[dict[str, Any]] = (),
     settings: Sequence[tuple[str, Any]] = (),
     force: bool = False,
+    scenarios: Sequence[dict[str, Any]] = (),
 ) -> None:
-    """Write a planning workbook: Instructions, Initiatives, Constraints and Settings.
+    """Write a planning workbook: Instructions, Initiatives, Constraints, Settings (and Scenarios).
 
     ``initiatives`` are dicts keyed by the template headers (and ``extra_columns``);
     ``constraints`` dicts keyed Column/Scope/Min/Max; ``settings`` (name, value) pairs
@@ -423,6 +424,12 @@ def write_planning_workbook(
             v.add(f"B{r}")
             wsx.add_data_validation(v)
     fit_widths(wsx, minimum=18)
+    if scenarios:
+        wsc = wb.create_sheet("Scenarios")
+        header = list(dict.fromkeys(k for row in scenarios for k in row))
+        fmts = ["0%" if "change" in h.casefold() or "rate" in h.casefold() else "#,##0.##" for h in header]
+        write_table(wsc, header, [[row.get(h) for h in header] for row in scenarios], fmts)
+        fit_widths(wsc, minimum=12)
     wb.active = 1
     save_atomic(wb, path, force)
 

@@ -1,0 +1,109 @@
+"""Many independent solves: frontier points, scenarios, compared plans, explanations.
+
+The solves share nothing, so they run in worker processes, one per core. Workers are forked
+(fast, and no importable ``__main__`` needed) and reset the solver's thread pool first.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from . import solver
+from .errors import Infeasible, NoPortfolioFound
+from .model import Plan, Status
+
+#: below this many items, starting workers costs more than it saves
+PARALLEL_FROM = 4
+
+
+def default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+_STATE: dict[str, Any] = {}
+
+
+def _init(state: dict[str, Any]) -> None:
+    solver.prepare_worker()
+    _STATE.clear()
+    _STATE.update(state)
+    _STATE["in_worker"] = True
+
+
+def _run_chunk(args: tuple[Callable, list]) -> list:
+    fn, chunk = args
+    return [fn(item, _STATE) for item in chunk]
+
+
+def pool_map(fn: Callable[[Any, dict], Any], items: Sequence, workers: int | None = None,
+             state: dict[str, Any] | None = None, min_parallel: int = PARALLEL_FROM) -> list:
+    """``[fn(item, state) for item in items]``, in worker processes when worthwhile.
+
+    ``fn`` must be a module-level function; ``state`` is sent to each worker once.
+    """
+    state = state or {}
+    workers = default_workers() if workers is None else workers
+    if workers <= 1 or len(items) < min_parallel:
+        return [fn(item, state) for item in items]
+    # small chunks balance uneven solve times; large ones save messages when items are many
+    size = 1 if len(items) <= 64 else math.ceil(len(items) / (workers * 8))
+    chunks = [(fn, list(items[k:k + size])) for k in range(0, len(items), size)]
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init, initargs=(state,)) as pool:
+        results = list(pool.map(_run_chunk, chunks))
+    return [r for chunk in results for r in chunk]
+
+
+@dataclass(frozen=True)
+class Solved:
+    """The outcome of one plan's solve, small enough to pass between processes."""
+
+    status: str  # optimal, feasible, infeasible, no solution
+    objective: float | None
+    total_value: float | None
+    total_cost: float | None
+    selected: tuple[str, ...]
+    gap: float | None
+    seconds: float
+    conflict: tuple[str, ...] = ()
+    relaxations: tuple[str, ...] = ()
+    limit_use: tuple[float, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (Status.OPTIMAL.value, Status.FEASIBLE.value)
+
+
+def solve_plan(plan: Plan, state: dict | None = None) -> Solved:
+    """Optimize one plan and keep what comparisons need (infeasible plans included)."""
+    from .optimize import optimize
+
+    # inside a worker process, one solver thread: the workers already use every core
+    threads = 1 if (state or {}).get("in_worker") else None
+    try:
+        result = optimize(plan, threads=threads)
+    except Infeasible as exc:
+        return Solved("infeasible", None, None, None, (), None, 0.0,
+                      tuple(c.name for c in exc.conflict), exc.relaxations)
+    except NoPortfolioFound:
+        return Solved(Status.NO_SOLUTION.value, None, None, None, (), None, 0.0)
+    return Solved(
+        result.status.value,
+        result.objective,
+        result.total_value,
+        result.total_cost,
+        tuple(sorted(result.selected, key=plan.index)),
+        result.solver.gap,
+        result.solver.seconds,
+        limit_use=tuple(u.used for u in result.limits),
+    )
+
+
+def solve_plans(plans: Sequence[Plan], workers: int | None = None) -> list[Solved]:
+    """Optimize several plans, in parallel when worthwhile."""
+    return pool_map(solve_plan, list(plans), workers)

@@ -1,0 +1,154 @@
+"""Compare plans: each against the rules and the optimum at its own cost, and against each other.
+
+A plan is a planning workbook whose ``Initiatives`` sheet carries a ``Selected`` column (or a
+results workbook, whose ``Ranking`` says what was selected). For each plan: its value, cost and
+count, every rule and limit it breaks, and its **efficiency**: its value divided by the
+optimal value at the same cost under the same rules (the optimizer's portfolio with the plan's
+cost as the budget), with what that portfolio adds and drops.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+from . import batch, formulation
+from .model import Plan
+from .scoring import objective_coefficients, plan_scores
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    name: str
+    plan: Plan
+    selected: tuple[str, ...]
+    objective: float
+    total_value: float
+    total_cost: float
+    violations: tuple[str, ...]
+    optimal: batch.Solved  #: the optimum at the plan's cost under its rules
+    adds: tuple[str, ...]  #: in the optimum, not in the plan
+    drops: tuple[str, ...]  #: in the plan, not in the optimum
+
+    @property
+    def efficiency(self) -> float | None:
+        if not self.optimal.ok or not self.optimal.objective:
+            return None
+        return self.objective / self.optimal.objective
+
+
+@dataclass(frozen=True)
+class Comparison:
+    plans: tuple[PlanReport, ...]
+    differences: tuple[str, ...]  #: how the plans' initiative lists differ
+    seconds: float
+
+
+def evaluate(name: str, plan: Plan, selected: Sequence[str]) -> tuple[float, float, float, tuple[str, ...]]:
+    """Value (objective), total score, cost and broken rules of a hand-made selection."""
+    wanted = set(selected)
+    mask = [ini.id in wanted for ini in plan.initiatives]
+    coefs = objective_coefficients(plan)
+    scores = plan_scores(plan)
+    objective = math.fsum(c for c, m in zip(coefs, mask) if m)
+    value = math.fsum(s for s, m in zip(scores, mask) if m)
+    cost = math.fsum(ini.cost for ini, m in zip(plan.initiatives, mask) if m)
+    return objective, value, cost, tuple(formulation.violations(plan, mask))
+
+
+def _optimum_at_cost(item: tuple[Plan, float], state: dict) -> batch.Solved:
+    plan, cost = item
+    return batch.solve_plan(plan.with_settings(budget=cost, budget_source="plan cost"), state)
+
+
+def compare(plans: Sequence[tuple[str, Plan]], workers: int | None = None) -> Comparison:
+    """Compare named plans (each with ``plan.selection`` set)."""
+    started = time.perf_counter()
+    evaluated = []
+    for name, plan in plans:
+        selected = tuple(plan.selection or ())
+        evaluated.append((name, plan, selected, *evaluate(name, plan, selected)))
+    optima = batch.pool_map(_optimum_at_cost, [(p, cost) for _, p, _, _, _, cost, _ in evaluated], workers, min_parallel=2)
+    reports = []
+    for (name, plan, selected, objective, value, cost, broken), opt in zip(evaluated, optima):
+        mine, best = set(selected), set(opt.selected)
+        order = {ini.id: k for k, ini in enumerate(plan.initiatives)}
+        reports.append(
+            PlanReport(
+                name=name, plan=plan, selected=tuple(sorted(selected, key=order.get)),
+                objective=objective, total_value=value, total_cost=cost, violations=broken, optimal=opt,
+                adds=tuple(sorted(best - mine, key=order.get)),
+                drops=tuple(sorted(mine - best, key=order.get)),
+            )
+        )
+    return Comparison(tuple(reports), tuple(_differences(plans)), time.perf_counter() - started)
+
+
+def _differences(plans: Sequence[tuple[str, Plan]]) -> list[str]:
+    """What differs between the plans' initiative lists and their figures (never ignored)."""
+    if len(plans) < 2:
+        return []
+    out = []
+    first_name, first = plans[0]
+    fields = ("impact", "probability", "time_to_value", "cost", "run_cost")
+    base = {ini.id: ini for ini in first.initiatives}
+    for name, plan in plans[1:]:
+        other = {ini.id: ini for ini in plan.initiatives}
+        missing = [i for i in base if i not in other]
+        extra = [i for i in other if i not in base]
+        if missing:
+            out.append(f"{name} lacks {len(missing)} initiative(s) of {first_name}: {', '.join(missing[:10])}")
+        if extra:
+            out.append(f"{name} has {len(extra)} initiative(s) {first_name} lacks: {', '.join(extra[:10])}")
+        for i, a in base.items():
+            b = other.get(i)
+            if b is None:
+                continue
+            for f in fields:
+                if not math.isclose(getattr(a, f), getattr(b, f), rel_tol=1e-12, abs_tol=1e-12):
+                    out.append(f"{i} {f.replace('_', ' ')} differs: {getattr(a, f):,.4g} in {first_name}, {getattr(b, f):,.4g} in {name}")
+        if first.settings != plan.settings:
+            out.append(f"{name} has different settings from {first_name}")
+        if first.limits != plan.limits:
+            out.append(f"{name} has different limits (Constraints) from {first_name}")
+    return out
+
+
+def matrix(comparison: Comparison) -> list[dict]:
+    """Initiative by plan: who has what, and the value each difference carries."""
+    first = comparison.plans[0].plan
+    scores = dict(zip((ini.id for ini in first.initiatives), objective_coefficients(first)))
+    ids = [ini.id for ini in first.initiatives]
+    for rep in comparison.plans[1:]:
+        ids += [ini.id for ini in rep.plan.initiatives if ini.id not in scores and ini.id not in ids]
+    rows = []
+    for i in ids:
+        ins = [i in set(rep.selected) for rep in comparison.plans]
+        rows.append({"id": i, "value": scores.get(i), "in": ins, "differs": len(set(ins)) > 1})
+    return rows
+
+
+def comparison_to_dict(c: Comparison) -> dict:
+    return {
+        "plans": [
+            {
+                "name": r.name,
+                "objective": r.objective,
+                "total_value": r.total_value,
+                "total_cost": r.total_cost,
+                "count": len(r.selected),
+                "selected": list(r.selected),
+                "violations": list(r.violations),
+                "efficiency": r.efficiency,
+                "optimal_objective": r.optimal.objective,
+                "optimal_selected": list(r.optimal.selected),
+                "optimal_adds": list(r.adds),
+                "optimal_drops": list(r.drops),
+            }
+            for r in c.plans
+        ],
+        "differences": list(c.differences),
+        "initiatives": matrix(c),
+    }
