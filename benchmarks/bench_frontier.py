@@ -29,7 +29,7 @@ def scenario_set(plan):
     out = []
     for k, pct in enumerate((-0.3, -0.2, -0.15, -0.1, -0.05, 0.05, 0.1, 0.2)):
         out.append(Scenario(f"Budget {pct:+.0%}", (Change("budget_change", pct, f"Budget change {pct:+.0%}"),)))
-    out.append(Scenario("Data team halved", (Change("limit_change", -0.5, "Data eng FTE change -50%", 0),)))
+    out.append(Scenario("Data team halved", (Change("limit_change", -0.5, "Data eng FTE change -50%", (0,)),)))
     out.append(Scenario("Force two in", (Change("force_in", None, f"Force in {ids[3]}", ids[3]),
                                          Change("force_in", None, f"Force in {ids[7]}", ids[7]))))
     return tuple(out)

@@ -58,6 +58,31 @@ def evaluate(name: str, plan: Plan, selected: Sequence[str]) -> tuple[float, flo
     return objective, value, cost, tuple(formulation.violations(plan, mask))
 
 
+def evaluate_timed(plan: Plan, selected: Sequence[str]) -> tuple[float, float, float, tuple[str, ...]]:
+    """A multi-period plan names initiatives, not start periods: it is valued at the best
+    schedule of exactly that selection, and breaks the rules when no schedule fits them."""
+    from dataclasses import replace
+
+    from .model import Decision
+
+    wanted = set(selected)
+    fixed = plan.with_initiatives(tuple(
+        replace(ini, decision=Decision.MUST if ini.id in wanted else Decision.EXCLUDE) for ini in plan.initiatives
+    ))
+    res = batch.solve_plan(fixed)
+    cost = math.fsum(ini.cost for ini in plan.initiatives if ini.id in wanted)
+    if res.ok:
+        return res.objective, res.total_value, cost, ()
+    coefs = objective_coefficients(plan)
+    scores = plan_scores(plan)
+    mask = [ini.id in wanted for ini in plan.initiatives]
+    broken = ("no schedule of this selection keeps every rule and per-period limit"
+              + (f" (conflict: {'; '.join(res.conflict)})" if res.conflict else ""),)
+    objective = math.fsum(c for c, m in zip(coefs, mask) if m)
+    value = math.fsum(sc for sc, m in zip(scores, mask) if m)
+    return objective, value, cost, broken
+
+
 def _optimum_at_cost(item: tuple[Plan, float], state: dict) -> batch.Solved:
     plan, cost = item
     return batch.solve_plan(plan.with_settings(budget=cost, budget_source="plan cost"), state)
@@ -69,7 +94,10 @@ def compare(plans: Sequence[tuple[str, Plan]], workers: int | None = None) -> Co
     evaluated = []
     for name, plan in plans:
         selected = tuple(plan.selection or ())
-        evaluated.append((name, plan, selected, *evaluate(name, plan, selected)))
+        if plan.settings.periods:
+            evaluated.append((name, plan, selected, *evaluate_timed(plan, selected)))
+        else:
+            evaluated.append((name, plan, selected, *evaluate(name, plan, selected)))
     optima = batch.pool_map(_optimum_at_cost, [(p, cost) for _, p, _, _, _, cost, _ in evaluated], workers, min_parallel=2)
     reports = []
     for (name, plan, selected, objective, value, cost, broken), opt in zip(evaluated, optima):

@@ -13,12 +13,13 @@ limit, the smallest move of its bound (an elastic solve), for a decision or rule
 from __future__ import annotations
 
 from dataclasses import replace
+import math
 from typing import Callable, Sequence
 
 from . import formulation, solver
 from .errors import ConflictItem, Infeasible, Relaxation
 from .model import Decision, Plan, Status
-from .solver import LinearProgram, Row
+from .solver import LinearProgram
 
 
 def diagnose(plan: Plan) -> Infeasible:
@@ -174,30 +175,25 @@ def _relaxations(plan: Plan, conflict, feasible, all_keys: set) -> list[Relaxati
 def elastic_move(plan: Plan, k: int, side: str) -> float | None:
     """The smallest move of limit ``k``'s bound (``side`` min or max) that makes the plan feasible.
 
-    Everything else stays in force. ``None`` when no move of that bound alone is enough.
+    Everything else stays in force: the limit's use is minimized (for a Max) or maximized
+    (for a Min) over every portfolio that keeps the other rules. ``None`` when no portfolio
+    keeps them, so no move of this bound alone is enough.
     """
     limit = plan.all_limits()[k]
-    n = len(plan.initiatives)
-    zero = [0.0] * n
+    zero = [0.0] * len(plan.initiatives)
     key = formulation.limit_key(k, side)
-    base = formulation.build(plan, zero, active=lambda r: r != key, break_ties=False)
-    coef = formulation.limit_coefficients(plan, limit)
-    idx = tuple(i for i, a in enumerate(coef) if a != 0) + (n,)
-    if side == "max":
-        row = Row(idx, tuple(coef[i] for i in idx[:-1]) + (-1.0,), None, limit.max)
-    else:
-        row = Row(idx, tuple(coef[i] for i in idx[:-1]) + (1.0,), limit.min, None)
-    lp = LinearProgram(
-        objective=(0.0,) * n + (-1.0,),
-        lower=base.lower + (0.0,),
-        upper=base.upper + (float("inf"),),
-        integer=base.integer + (False,),
-        rows=base.rows + (row,),
-    )
+    full = formulation.build(plan, zero, break_ties=False)
+    row = next(r for r, rk in zip(full.rows, full.row_keys) if rk == ("limit", k))
+    relaxed = formulation.build(plan, zero, active=lambda r: r != key, break_ties=False)
+    sign = -1.0 if side == "max" else 1.0  # maximize −use for a Max, +use for a Min
+    objective = [0.0] * len(relaxed.objective)
+    for j, c in zip(row.index, row.coef):
+        objective[j] = sign * c
+    lp = LinearProgram(tuple(objective), relaxed.lower, relaxed.upper, relaxed.integer, relaxed.rows, relaxed.row_keys)
     sol = solver.solve(lp, plan.settings.solver, 0.0, plan.settings.time_limit)
     if not sol.has_solution:
         return None
-    # Measure the move on the integer portfolio found, so the suggested bound admits it exactly.
-    used = formulation.limit_use(plan, limit, [v > 0.5 for v in sol.values[:n]])
+    # Measure the use on the integer portfolio found, so the suggested bound admits it exactly.
+    used = math.fsum(c * (1.0 if sol.values[j] > 0.5 else 0.0) for j, c in zip(row.index, row.coef))
     move = used - limit.max if side == "max" else limit.min - used
     return max(0.0, move)

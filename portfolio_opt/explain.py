@@ -62,6 +62,10 @@ def explain(result: Result, max_initiatives: int | None = DEFAULT_MAX, workers: 
     ``explain_note`` says what was left out. ``initiative_ids`` explains just those.
     """
     plan = result.plan
+    if plan.settings.periods:
+        return replace(result, explain_note=(
+            "Not explained: regret and break-even values are computed for single-period plans; "
+            "this plan has Periods (see Schedule and Capacity for its timing)."))
     if result.status is not Status.OPTIMAL:
         return replace(result, explain_note=(
             "Not explained: the portfolio is not proven optimal (the time limit stopped the search), "

@@ -121,6 +121,10 @@ def build(
     initiatives on top of the plan's decisions; ``limit_overrides`` maps a limit's position
     in :meth:`Plan.all_limits` to new ``(min, max)``.
     """
+    if plan.settings.periods:
+        from . import schedule
+
+        return schedule.build(plan, coefficients, active, force_in, force_out, limit_overrides, break_ties)
     on = active or (lambda key: True)
     n = len(plan.initiatives)
     lower = [0.0] * n
@@ -136,6 +140,7 @@ def build(
         upper[i] = 0.0
 
     rows: list[Row] = []
+    keys: list[tuple] = []
     for k, limit in enumerate(plan.all_limits()):
         lo, hi = limit.min, limit.max
         if limit_overrides and k in limit_overrides:
@@ -147,12 +152,15 @@ def build(
         coef = limit_coefficients(plan, limit)
         idx = tuple(i for i, a in enumerate(coef) if a != 0)
         rows.append(Row(idx, tuple(coef[i] for i in idx), lo, hi))
+        keys.append(("limit", k))
     for i, j in dependency_pairs(plan):
         if on(("dependency", i, j)):
             rows.append(Row((i, j), (1.0, -1.0), None, 0.0))
+            keys.append(("dependency", i, j))
     for group, members in exclusive_groups(plan).items():
         if len(members) > 1 and on(("group", group)):
             rows.append(Row(tuple(members), (1.0,) * len(members), None, 1.0))
+            keys.append(("group", group))
 
     objective = tie_break(plan, coefficients) if break_ties else list(coefficients)
     return LinearProgram(
@@ -161,7 +169,17 @@ def build(
         upper=tuple(upper),
         integer=(True,) * n,
         rows=tuple(rows),
+        row_keys=tuple(keys),
     )
+
+
+def selection(plan: Plan, values: Sequence[float]) -> list[bool]:
+    """Which initiatives a solution of :func:`build`'s program selects (any plan)."""
+    if plan.settings.periods:
+        from . import schedule
+
+        return schedule.selection(plan, values)[0]
+    return [v > 0.5 for v in values[: len(plan.initiatives)]]
 
 
 def limit_use(plan: Plan, limit: Limit, selected: Sequence[bool]) -> float:

@@ -63,7 +63,8 @@ def budget_range(plan: Plan) -> tuple[float, float]:
         from .diagnose import diagnose
 
         raise diagnose(unbudgeted)
-    cheapest = math.fsum(plan.initiatives[j].cost for j in range(n) if sol.values[j] > 0.5)
+    chosen = formulation.selection(plan, sol.values)
+    cheapest = math.fsum(plan.initiatives[j].cost for j in range(n) if chosen[j])
     everything = math.fsum(ini.cost for ini in plan.initiatives if ini.decision is not Decision.EXCLUDE)
     return cheapest, everything
 

@@ -81,6 +81,12 @@ class Initiative:
     theme: str | None = None
     row: int = 0  #: the sheet row it came from (0 when built in code)
     values: Mapping[str, Any] = field(default_factory=dict)  #: every cell by sheet header
+    #: multi-period plans: build time in months (None: one period), the start window as
+    #: 0-based period positions (None: the whole plan), the share of Cost in each build period
+    duration: float | None = None
+    earliest: int | None = None
+    latest: int | None = None
+    cost_profile: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,8 @@ class Limit:
     scope: tuple[str, Any] | None = None
     source: str = ""  #: where it was given: ``Constraints!A4``, ``Settings!B2`` or ``--budget``
     label: str = ""  #: a plain name for people, e.g. ``budget``
+    period: int | None = None  #: multi-period plans: the 0-based period it bounds (None: whole plan)
+    period_label: str = ""
 
     @property
     def scope_text(self) -> str:
@@ -107,11 +115,8 @@ class Limit:
     @property
     def name(self) -> str:
         """What people call it: ``budget``, ``Data eng FTE``, ``Count (Theme=Retention)``."""
-        if self.label:
-            return self.label
-        if self.scope is None:
-            return self.column
-        return f"{self.column} ({self.scope_text})"
+        base = self.label or (self.column if self.scope is None else f"{self.column} ({self.scope_text})")
+        return f"{base} [{self.period_label}]" if self.period is not None else base
 
     def applies_to(self, initiative: Initiative) -> bool:
         if self.scope is None:
@@ -150,7 +155,31 @@ class Settings:
     gap: float = 1e-4
     currency: str = ""
     budget_source: str = "Settings"  #: the cell the budget came from, or ``--budget``
+    periods: int | None = None  #: multi-period plans: how many periods (None: one lump)
+    period_length: float = 3.0  #: months per period
+    first_period: str = "P1"  #: the first period's label; later labels follow
+    timed_dependencies: bool = True  #: a dependent starts after its prerequisite finishes
 
+    def period_labels(self) -> list[str]:
+        """The label of every period, e.g. 2027-Q1, 2027-Q2, ..."""
+        return period_labels(self.first_period, self.periods or 1, self.period_length)
+
+
+def period_labels(first: str, count: int, length_months: float = 3.0) -> list[str]:
+    """Labels that follow ``first``: 2027-Q4 -> 2028-Q1, 2027-11 -> 2027-12, P1 -> P2."""
+    first = str(first).strip()
+    m = re.fullmatch(r"(\d{4})\s*-?\s*Q([1-4])", first, re.I)
+    if m and length_months == 3:
+        y, q = int(m.group(1)), int(m.group(2)) - 1
+        return [f"{y + (q + k) // 4}-Q{(q + k) % 4 + 1}" for k in range(count)]
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})", first)
+    if m and length_months == 1:
+        y, mo = int(m.group(1)), int(m.group(2)) - 1
+        return [f"{y + (mo + k) // 12}-{(mo + k) % 12 + 1:02d}" for k in range(count)]
+    m = re.fullmatch(r"(.*?)(\d+)", first)
+    if m:
+        return [f"{m.group(1)}{int(m.group(2)) + k}" for k in range(count)]
+    return [first] + [f"{first}+{k}" for k in range(1, count)]
 
 @dataclass(frozen=True)
 class Table:
@@ -288,6 +317,11 @@ class InitiativeResult:
     flip_enters: tuple[str, ...] = ()
     flip_leaves: tuple[str, ...] = ()
     flip_note: str = ""  #: why the flip is impossible, when it is
+    #: multi-period plans: start and finish period labels, and the score lost by starting
+    #: later than its earliest allowed period
+    start: str | None = None
+    finish: str | None = None
+    delay_loss: float | None = None
 
     @property
     def value_per_cost(self) -> float | None:
@@ -338,6 +372,8 @@ class Result:
     plan: Plan
     warnings: tuple[str, ...] = ()
     explain_note: str = ""  #: what the explanations cover, their precision, what was left out
+    #: multi-period plans: the start period (0-based) of each selected initiative, by ID
+    starts: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def selected(self) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
-from . import formulation, solver
+from . import formulation, schedule, solver
 from .errors import NoPortfolioFound, PortfolioError
 from .model import (
     Decision,
@@ -65,7 +65,9 @@ def optimize(
     solver.check_solver(settings.solver)
     scores = plan_scores(plan)
     coefficients = objective_coefficients(plan, scores)
-    lp = formulation.build(plan, coefficients)
+    timed = bool(settings.periods)
+    # multi-period plans value each start by its own score (coefficients None)
+    lp = formulation.build(plan, None if timed else coefficients)
     solution = solver.solve(lp, settings.solver, settings.gap, settings.time_limit, threads=threads)
     if solution.status is Status.INFEASIBLE:
         from .diagnose import diagnose
@@ -78,6 +80,15 @@ def optimize(
         )
     if not solution.has_solution:
         raise PortfolioError(f"the solver failed ({', '.join(solution.messages)}); try --solver cbc")
+    if timed:
+        selected, starts = schedule.selection(plan, solution.values)
+        scores = list(scores)
+        coefficients = list(coefficients)
+        for i, t in starts.items():
+            ini = plan.initiatives[i]
+            scores[i] = schedule.start_score(ini, t, settings)
+            coefficients[i] = scores[i] - (ini.cost if settings.objective is Objective.NPV else 0.0)
+        return build_result(plan, scores, coefficients, selected, solution, starts)
     selected = [v > 0.5 for v in solution.values]
     return build_result(plan, scores, coefficients, selected, solution)
 
@@ -88,16 +99,36 @@ def build_result(
     coefficients: Sequence[float],
     selected: Sequence[bool],
     solution: solver.Solution,
+    starts: dict[int, int] | None = None,
 ) -> Result:
-    """Assemble a :class:`Result`: totals, limit use, ranking and reasons."""
-    uses = tuple(
-        LimitUse(limit, formulation.limit_use(plan, limit, selected)) for limit in plan.all_limits()
-    )
-    reasons = decision_reasons(plan, coefficients, selected, uses)
+    """Assemble a :class:`Result`: totals, limit use, ranking and reasons.
+
+    ``starts`` (multi-period plans) gives each selected initiative's start period; its score
+    and coefficient are then those of that start.
+    """
+    if starts is None:
+        uses = tuple(
+            LimitUse(limit, formulation.limit_use(plan, limit, selected)) for limit in plan.all_limits()
+        )
+    else:
+        uses = tuple(LimitUse(limit, schedule.limit_use(plan, limit, selected, starts)) for limit in plan.all_limits())
+    reasons = decision_reasons(plan, coefficients, selected, uses, starts)
     order = ranking_order(plan, coefficients, selected)
     rows = []
+    labels = plan.settings.period_labels() if starts is not None else []
     for rank, i in enumerate(order, start=1):
         ini = plan.initiatives[i]
+        timing: dict = {}
+        if starts is not None and i in starts:
+            t = starts[i]
+            end = t + schedule.build_periods(ini, plan.settings) - 1
+            first = schedule.window(ini, plan.settings)
+            best = schedule.start_score(ini, first[0], plan.settings) if len(first) else scores[i]
+            timing = dict(
+                start=labels[t],
+                finish=labels[end] if end < len(labels) else f"{labels[-1]}+{end - len(labels) + 1}",
+                delay_loss=max(0.0, best - scores[i]),
+            )
         rows.append(
             InitiativeResult(
                 id=ini.id,
@@ -110,6 +141,7 @@ def build_result(
                 rank=rank,
                 reason=reasons[i],
                 row=ini.row,
+                **timing,
             )
         )
     status = solution.status
@@ -139,6 +171,7 @@ def build_result(
         ),
         plan=plan,
         warnings=tuple(warnings),
+        starts={plan.initiatives[i].id: t for i, t in (starts or {}).items()},
     )
 
 
@@ -155,6 +188,7 @@ def decision_reasons(
     coefficients: Sequence[float],
     selected: Sequence[bool],
     uses: Sequence[LimitUse],
+    starts: dict[int, int] | None = None,
 ) -> list[str]:
     """A short reason in words for each initiative's decision, in plan order."""
     ids = [ini.id for ini in plan.initiatives]
@@ -212,6 +246,9 @@ def decision_reasons(
         if rivals:
             out.append("exclusive with " + _list(rivals))
             continue
+        if starts is not None:
+            out.append(_timed_reason(plan, i, selected, starts, uses))
+            continue
         binding = []
         for u, a in zip(uses, coef_by_limit):
             lim = u.limit
@@ -222,6 +259,39 @@ def decision_reasons(
                 binding.append(lim.name)
         out.append(_list(binding) if binding else "within the optimality gap")
     return out
+
+
+def _timed_reason(plan: Plan, i: int, selected, starts: dict[int, int], uses: Sequence[LimitUse]) -> str:
+    """Why an unselected initiative of a multi-period plan is out: the limits that block its
+    best start, or a prerequisite that finishes too late."""
+    s = plan.settings
+    ini = plan.initiatives[i]
+    tol = 1e-9
+    whole = []
+    for u in uses:
+        lim = u.limit
+        if lim.period is None and lim.max is not None and lim.applies_to(ini):
+            a = plan.column_values(lim.column)[i]
+            if a > 0 and u.used + a > lim.max + tol * max(1.0, abs(lim.max)):
+                whole.append(lim.name)
+    best: list[str] | None = None
+    for t in schedule.window(ini, s):
+        late = [plan.initiatives[plan.index(d)].id for d in ini.depends_on
+                if d in plan and schedule.timed_dependencies(s) and plan.index(d) in starts
+                and starts[plan.index(d)] + schedule.build_periods(plan.initiatives[plan.index(d)], s) > t]
+        blocked = [f"needs {x} to finish first" for x in late]
+        for u in uses:
+            lim = u.limit
+            if lim.period is None or lim.max is None:
+                continue
+            use = schedule.demand(plan, lim, i)
+            off = lim.period - t
+            if 0 <= off < len(use) and use[off] > 0 and u.used + use[off] > lim.max + tol * max(1.0, abs(lim.max)):
+                blocked.append(lim.name)
+        if best is None or len(blocked) < len(best):
+            best = blocked
+    reasons = whole + (best or [])
+    return _list(reasons) if reasons else "within the optimality gap"
 
 
 def _list(items: Sequence[str], most: int = 3) -> str:

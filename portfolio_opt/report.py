@@ -41,6 +41,9 @@ def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
                 "break_even_score": _clean(r.break_even_score),
                 "break_even_cost": _clean(r.break_even_cost),
                 "explained": r.explained,
+                "start": r.start,
+                "finish": r.finish,
+                "delay_loss": _clean(r.delay_loss),
                 "if_flipped": {"enters": list(r.flip_enters), "leaves": list(r.flip_leaves),
                                "impossible": r.flip_note or None},
             }
@@ -49,6 +52,7 @@ def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
         "constraints": [
             {
                 "name": u.limit.name,
+                "period": u.limit.period_label or None,
                 "column": u.limit.column,
                 "scope": u.limit.scope_text,
                 "min": _clean(u.limit.min),

@@ -93,6 +93,29 @@ CTO_PLAN = ("INI-004", "INI-005", "INI-006", "INI-009", "INI-010", "INI-011", "I
 CFO_PLAN = ("INI-011", "INI-015", "INI-023", "INI-040", "INI-013", "INI-003", "INI-019", "INI-008",
             "INI-033", "INI-022", "INI-029", "INI-018", "INI-020", "INI-035", "INI-034", "INI-014", "INI-021")
 
+#: The quarterly version: 8 quarters from 2027-Q1, teams per quarter, a frozen first quarter.
+QUARTERLY_SETTINGS = SETTINGS + (
+    ("Periods", 8),
+    ("Period length (months)", 3),
+    ("First period", "2027-Q1"),
+)
+QUARTERLY_CONSTRAINTS = (
+    {"Column": "Data eng FTE", "Scope": "All", "Min": None, "Max": 6, "Period": "each"},
+    {"Column": "ML eng FTE", "Scope": "All", "Min": None, "Max": 8, "Period": "each"},
+    {"Column": "Product eng FTE", "Scope": "All", "Min": None, "Max": 6, "Period": "each"},
+    {"Column": "Cost", "Scope": "All", "Min": None, "Max": 2_500_000, "Period": "each"},
+    {"Column": "Cost", "Scope": "All", "Min": None, "Max": 400_000, "Period": "2027-Q1"},
+    {"Column": "Count", "Scope": "Theme=Risk", "Min": 3, "Max": None, "Period": None},
+)
+#: build time in months by ID (the rest take one quarter)
+DURATIONS = {
+    "INI-001": 6, "INI-004": 9, "INI-007": 6, "INI-009": 9, "INI-010": 6, "INI-012": 6, "INI-014": 6,
+    "INI-016": 12, "INI-017": 6, "INI-021": 6, "INI-026": 6, "INI-027": 12, "INI-031": 6, "INI-037": 6,
+    "INI-038": 9, "INI-039": 6,
+}
+#: start windows: the regulatory item must start in the first half of 2027
+WINDOWS = {"INI-011": (None, "2027-Q2"), "INI-038": ("2027-Q3", None)}
+
 _HEADERS = (
     "ID", "Name", "Owner", "Theme", "Outcome metric", "Impact (per year)", "Probability",
     "Time to value (months)", "Cost", "Run cost (per year)", "Depends on", "Exclusive group",
@@ -103,6 +126,32 @@ _HEADERS = (
 def sample_rows() -> list[dict]:
     """The sample initiatives as dicts keyed by the template headers."""
     return [{h: (v if v != "" else None) for h, v in zip(_HEADERS, row)} for row in ROWS]
+
+
+def write_quarterly_sample(path: str | os.PathLike, force: bool = False) -> None:
+    """Write the multi-period sample: the same initiatives planned over 8 quarters."""
+    from .xlsx.writer import write_planning_workbook
+
+    rows = sample_rows()
+    for row in rows:
+        row["Duration (months)"] = DURATIONS.get(row["ID"], 3)
+        earliest, latest = WINDOWS.get(row["ID"], (None, None))
+        row["Earliest start"] = earliest
+        row["Latest start"] = latest
+    extra = EXTRA_COLUMNS + (
+        ("Duration (months)", "0", "Multi-period plans: build time in months (default one period)."),
+        ("Earliest start", None, "Multi-period plans: first period it may start, e.g. 2027-Q3 (blank = any)."),
+        ("Latest start", None, "Multi-period plans: last period it may start (blank = any)."),
+    )
+    write_planning_workbook(path, initiatives=rows, extra_columns=extra, constraints=QUARTERLY_CONSTRAINTS,
+                            settings=QUARTERLY_SETTINGS, force=force, scenarios=QUARTERLY_SCENARIOS)
+
+
+QUARTERLY_SCENARIOS = (
+    {"Scenario": "Budget cut 15%", "Budget change": -0.15},
+    {"Scenario": "Data team halved", "Change: Data eng FTE": -0.5},
+    {"Scenario": "Q2 frozen too", "Max: Cost [2027-Q2]": 0},
+)
 
 
 def write_sample(path: str | os.PathLike, force: bool = False, selected: tuple[str, ...] | None = None) -> None:

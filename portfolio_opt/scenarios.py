@@ -32,18 +32,24 @@ def apply_change(plan: Plan, change: Change, baseline_budget: float | None = Non
     if k == "setting":
         return plan.with_settings(**{change.target: change.value})
     limits = list(plan.limits)
-    lim: Limit = limits[change.target]
-    if k == "limit_max":
-        lim = replace(lim, max=float(change.value))
-    elif k == "limit_min":
-        lim = replace(lim, min=float(change.value))
-    else:  # limit_change: the Max moves, or the Min where there is no Max
-        if lim.max is not None:
-            lim = replace(lim, max=lim.max * (1 + change.value))
-        else:
-            lim = replace(lim, min=lim.min * (1 + change.value))
-    limits[change.target] = lim
+    for t in _targets(change):
+        lim: Limit = limits[t]
+        if k == "limit_max":
+            lim = replace(lim, max=float(change.value))
+        elif k == "limit_min":
+            lim = replace(lim, min=float(change.value))
+        else:  # limit_change: the Max moves, or the Min where there is no Max
+            if lim.max is not None:
+                lim = replace(lim, max=lim.max * (1 + change.value))
+            else:
+                lim = replace(lim, min=lim.min * (1 + change.value))
+        limits[t] = lim
     return replace(plan, limits=tuple(limits))
+
+
+def _targets(change: Change) -> tuple[int, ...]:
+    """The positions in ``Plan.limits`` a limit change applies to (one, or every period's)."""
+    return change.target if isinstance(change.target, tuple) else (change.target,)
 
 
 def apply_scenario(plan: Plan, scenario: Scenario) -> Plan:
@@ -91,7 +97,8 @@ def run_scenarios(plan: Plan, scenarios: tuple[Scenario, ...] | None = None, wor
         variant = plan
         for change in changes:
             variant = apply_change(variant, change, plan.settings.budget)
-        if base.ok and _only_tightens(changes, plan) and not formulation.violations(
+        # (multi-period plans: the baseline's schedule is not checked here, so always solve)
+        if base.ok and not plan.settings.periods and _only_tightens(changes, plan) and not formulation.violations(
             variant, [ini.id in set(base.selected) for ini in variant.initiatives]
         ):
             # tighter rules that the baseline portfolio still keeps: it is still optimal
@@ -151,15 +158,17 @@ def _only_tightens(changes: tuple[Change, ...], plan: Plan) -> bool:
             continue
         if c.kind == "budget_change" and c.value <= 0:
             continue
-        if c.kind == "limit_max" and plan.limits[c.target].max is not None and c.value <= plan.limits[c.target].max:
+        lims = [plan.limits[t] for t in _targets(c)] if c.kind.startswith("limit") else []
+        if c.kind == "limit_max" and all(lim.max is not None and c.value <= lim.max for lim in lims):
             continue
-        if c.kind == "limit_min" and plan.limits[c.target].min is not None and c.value >= plan.limits[c.target].min:
+        if c.kind == "limit_min" and all(lim.min is not None and c.value >= lim.min for lim in lims):
             continue
-        if c.kind == "limit_change":
-            lim = plan.limits[c.target]
-            # the Max moves to max × (1 + v), the Min (when there is no Max) to min × (1 + v)
-            if (lim.max is not None and lim.max * c.value <= 0) or (lim.max is None and lim.min * c.value >= 0):
-                continue
+        # the Max moves to max × (1 + v), the Min (when there is no Max) to min × (1 + v)
+        if c.kind == "limit_change" and all(
+            (lim.max is not None and lim.max * c.value <= 0) or (lim.max is None and lim.min * c.value >= 0)
+            for lim in lims
+        ):
+            continue
         return False
     return True
 

@@ -45,6 +45,7 @@ class LinearProgram:
     upper: tuple[float, ...]
     integer: tuple[bool, ...]
     rows: tuple[Row, ...] = ()
+    row_keys: tuple = ()  #: optional: which rule each row comes from (for diagnosis)
 
     @property
     def n_vars(self) -> int:

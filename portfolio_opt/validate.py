@@ -48,6 +48,10 @@ FIELDS = {
     "dependson": "depends_on",
     "exclusivegroup": "exclusive_group",
     "decision": "decision",
+    "duration": "duration",
+    "earlieststart": "earliest",
+    "lateststart": "latest",
+    "costprofile": "cost_profile",
 }
 REQUIRED = ("id", "name", "impact", "probability", "timetovalue", "cost")
 REQUIRED_LABELS = {
@@ -77,6 +81,10 @@ SETTING_NAMES = {
     "gap": ("gap", "Gap"),
     "optimalitygap": ("gap", "Gap"),
     "currency": ("currency", "Currency"),
+    "periods": ("periods", "Periods"),
+    "periodlength": ("period_length", "Period length (months)"),
+    "firstperiod": ("first_period", "First period"),
+    "dependencies": ("timed_dependencies", "Dependencies"),
 }
 
 #: The sheets portfolio_opt writes; reading a results workbook skips them when copying.
@@ -257,8 +265,10 @@ class _Validator:
                 "Rename the sheet holding the initiatives to 'Initiatives', or start from `portfolio-opt template`",
             )
             return None
-        initiatives, columns, numeric = self.initiatives(sheet)
         settings = self.settings()
+        self.labels = settings.period_labels() if settings.periods else []
+        self.settings_ = settings
+        initiatives, columns, numeric = self.initiatives(sheet)
         limits = self.constraints(initiatives, columns, numeric)
         scenarios = self.scenarios({i.id for i in initiatives}, limits, settings)
         selection = self.selection(sheet, initiatives)
@@ -377,6 +387,7 @@ class _Validator:
                         "Use Must to force it in, Exclude to force it out, or leave it blank",
                         d,
                     )
+            timing = self.timing(sheet, r, row, col)
             theme = None
             if "theme" in col and row[col["theme"]] is not None:
                 theme = str(row[col["theme"]]).strip() or None
@@ -398,6 +409,7 @@ class _Validator:
                     theme=theme,
                     row=r + 1,
                     values=values,
+                    **timing,
                 )
             )
         self.dependencies(sheet, out, seen, dep_cells)
@@ -413,6 +425,53 @@ class _Validator:
         ]
         self._sheet_cols = (sheet, header_row, cols, data_rows)
         return out, headers, numeric
+
+    def period(self, sheet, r, c, value, label) -> int | None | object:
+        """A period label (or number 1..Periods) as a 0-based position; _INVALID if unknown."""
+        if value is None:
+            return None
+        labels = self.labels
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+            k = int(value) - 1
+            if 0 <= k < len(labels):
+                return k
+        text = str(value).strip().casefold()
+        for k, lab in enumerate(labels):
+            if lab.casefold() == text:
+                return k
+        shown = ", ".join(labels[:4]) + (" ..." if len(labels) > 4 else "")
+        self.add("unknown-period", sheet.address(r, c), f"{label} {_show(value)} is not a period of the plan ({shown})",
+                 f"Use a label from {labels[0]} to {labels[-1]}, or a period number 1 to {len(labels)}", value)
+        return _INVALID
+
+    def timing(self, sheet, r, row, col) -> dict:
+        """Duration, start window and cost profile of one initiative (multi-period plans)."""
+        if not self.labels:
+            return {}
+        out: dict = {}
+        if "duration" in col:
+            d = self.number(sheet, r, col["duration"], "Duration", False,
+                            lambda x: "must be more than 0 months" if x <= 0 else None)
+            out["duration"] = d
+        for key, attr, label in (("earlieststart", "earliest", "Earliest start"), ("lateststart", "latest", "Latest start")):
+            if key in col and self.cell_ok(sheet, r, col[key], label):
+                k = self.period(sheet, r, col[key], row[col[key]], label)
+                out[attr] = None if k is _INVALID else k
+        if out.get("earliest") is not None and out.get("latest") is not None and out["earliest"] > out["latest"]:
+            self.add("bad-window", sheet.address(r, col["lateststart"]),
+                     f"Latest start {self.labels[out['latest']]} is before Earliest start {self.labels[out['earliest']]}",
+                     "Swap them or correct one")
+        if "costprofile" in col and row[col["costprofile"]] is not None and self.cell_ok(sheet, r, col["costprofile"], "Cost profile"):
+            parts = [p.strip() for p in re.split(r"[,;/]", str(row[col["costprofile"]])) if p.strip()]
+            shares = [parse_number(p) for p in parts]
+            if not shares or any(x is None or x < 0 for x in shares) or sum(shares) <= 0:
+                self.add("bad-cost-profile", sheet.address(r, col["costprofile"]),
+                         f"Cost profile {_show(row[col['costprofile']])}: must be shares per build period, e.g. 50%, 30%, 20%",
+                         "List one non-negative share per build period, separated by commas")
+            else:
+                total = sum(shares)
+                out["cost_profile"] = tuple(x / total for x in shares)
+        return out
 
     def dependencies(self, sheet, initiatives, seen, dep_cells) -> None:
         ids = set(seen)
@@ -501,6 +560,23 @@ class _Validator:
             return None
         if attr == "currency":
             return "" if value is None else str(value).strip()
+        if attr == "first_period":
+            return "P1" if value is None else _id_text(value)
+        if attr == "timed_dependencies":
+            text = "" if value is None else str(value).strip().casefold()
+            if text in ("", "timed", "in time", "finish to start", "sequence"):
+                return True
+            if text in ("together", "selected together", "selection"):
+                return False
+            self.add("bad-setting", where, f"Dependencies {_show(value)}: must be timed or together",
+                     "Use 'timed' (a dependent starts after its prerequisite finishes) or 'together'", value)
+            return _INVALID
+        if attr == "periods":
+            if value is None:
+                return None
+            number = self.number(sheet, r, c, label, True,
+                                 lambda x: None if x >= 1 and float(x).is_integer() and x <= 240 else "must be a whole number from 1 to 240")
+            return _INVALID if number is None else int(number)
         if attr == "objective":
             text = "" if value is None else str(value).strip().casefold()
             for o in Objective:
@@ -520,6 +596,7 @@ class _Validator:
             "discount_rate": lambda x: None if 0 <= x <= 1 else "must be between 0 and 1 (10% is 0.1)",
             "time_limit": lambda x: "must be more than 0 seconds" if x <= 0 else None,
             "gap": lambda x: None if 0 <= x < 1 else "must be between 0 and 1 (0.01% is 0.0001)",
+            "period_length": lambda x: "must be more than 0 months" if x <= 0 else None,
         }
         if value is None:
             self.add("missing-value", where, f"{label} is blank", "Enter a value or delete the row to use the default")
@@ -609,7 +686,24 @@ class _Validator:
                     "Swap them or correct one",
                 )
                 continue
-            out.append(Limit(column=column, min=lo, max=hi, scope=scope, source=sheet.address(r, cc)))
+            periods: list[int | None] = [None]
+            if "period" in cols.by_norm and row[cols.by_norm["period"]] is not None:
+                pc = cols.by_norm["period"]
+                pv = row[pc]
+                if not self.labels:
+                    self.add("no-periods", sheet.address(r, pc), f"Period {_show(pv)} given, but the plan has no Periods",
+                             "Set Periods (and First period) in Settings, or clear the Period cell")
+                    continue
+                if str(pv).strip().casefold() in ("each", "every", "all periods", "per period"):
+                    periods = list(range(len(self.labels)))
+                else:
+                    k = self.period(sheet, r, pc, pv, "Period")
+                    if k is _INVALID:
+                        continue
+                    periods = [k]
+            for p in periods:
+                out.append(Limit(column=column, min=lo, max=hi, scope=scope, source=sheet.address(r, cc),
+                                 period=p, period_label=self.labels[p] if p is not None else ""))
         return out
 
     def _first_text_cell(self, sheet, cols, column, data_rows) -> str:
@@ -706,7 +800,19 @@ class _Validator:
             self.add("missing-column", f"Scenarios!{header_row + 1}", "the Scenarios sheet needs a 'Scenario' column (the name)",
                      "Put 'Scenario' in the header row, one scenario per row below")
             return []
-        limit_names = {normalize_header(lim.name): (k, lim) for k, lim in enumerate(limits)}
+        # a limit by its full name (``Data eng FTE [2027-Q2]``), or a per-period limit's base name
+        # for every period at once (``Data eng FTE``)
+        def fold(text: str) -> str:  # like headers, but "[2027-Q2]" is part of the name, not a unit
+            return re.sub(r"[\s_]+", "", str(text)).casefold()
+
+        limit_names: dict[str, tuple[tuple[int, ...], Limit]] = {}
+        for k, lim in enumerate(limits):
+            keys = [fold(lim.name)]
+            if lim.period is not None:
+                keys.append(fold(lim.name.rsplit(" [", 1)[0]))
+            for key in keys:
+                ks, first = limit_names.get(key, ((), lim))
+                limit_names[key] = (ks + (k,), first)
         known_settings = {k: v for k, v in SETTING_NAMES.items() if v[0] != "budget"}
         parsers: dict[int, tuple[str, Any]] = {}
         for c, text in enumerate(cols.headers):
@@ -722,7 +828,7 @@ class _Validator:
                 parsers[c] = ("setting", known_settings[norm])
             elif low.startswith(("max:", "min:", "change:")):
                 kind, _, name = text.partition(":")
-                match = limit_names.get(normalize_header(name))
+                match = limit_names.get(fold(name))
                 if match is None:
                     names = ", ".join(lim.name for lim in limits) or "none"
                     self.add("unknown-limit", sheet.address(header_row, c),
@@ -804,11 +910,12 @@ class _Validator:
                 self.add("out-of-range", where, f"Budget change {_show(value)}: must be above -100%", "Write e.g. -15% or 0.1")
                 return []
             return [Change("budget_change", number, f"Budget change {number:+.0%}", None, where)]
-        k, lim = extra
+        ks, lim = extra
+        name = header.split(":", 1)[1].strip()
         if kind == "limit_change":
-            return [Change("limit_change", number, f"{lim.name} change {number:+.0%}", k, where)]
+            return [Change("limit_change", number, f"{name} change {number:+.0%}", ks, where)]
         side = "Max" if kind == "limit_max" else "Min"
-        return [Change(kind, number, f"{side} {lim.name} {_show(number)}", k, where)]
+        return [Change(kind, number, f"{side} {name} {_show(number)}", ks, where)]
 
 
 def _truthy(value: Any) -> bool | None:

@@ -10,6 +10,7 @@ import os
 from typing import Any, Sequence
 
 from openpyxl import Workbook
+from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import __version__
@@ -65,6 +66,9 @@ def write_results(result: Result, path: str | os.PathLike, force: bool = False) 
     summary.title = "Summary"
     _summary_sheet(summary, result, money)
     _ranking_sheet(wb.create_sheet("Ranking"), result, money)
+    if plan.settings.periods:
+        _schedule_sheet(wb.create_sheet("Schedule"), result)
+        _capacity_sheet(wb.create_sheet("Capacity"), result, money)
     for table in _input_tables(plan):
         _copy_table(wb.create_sheet(safe_title(table.name)), table)
     _run_info_sheet(wb.create_sheet("Run info"), result)
@@ -143,6 +147,10 @@ def _ranking_sheet(ws, result: Result, money: str) -> None:
     if npv:
         header.append("Score − cost")
         formats.append(money)
+    timed = bool(result.plan.settings.periods)
+    if timed:
+        header += ["Start", "Finish", "Value lost to delay"]
+        formats += [None, None, money]
     header += ["Reason", "Value lost if flipped", "Break-even score", "Break-even cost", "If flipped"]
     formats += [None, money, money, money, None]
     rows = []
@@ -151,6 +159,8 @@ def _ranking_sheet(ws, result: Result, money: str) -> None:
                           r.score, r.cost, r.value_per_cost]
         if npv:
             row.append(r.objective_value)
+        if timed:
+            row += [r.start, r.finish, r.delay_loss]
         row.append(r.reason)
         row += _explanation_cells(r)
         rows.append(row)
@@ -158,6 +168,109 @@ def _ranking_sheet(ws, result: Result, money: str) -> None:
     for k, r in enumerate(result.initiatives, start=2):
         ws.cell(row=k, column=5).fill = YES_FILL if r.selected else NO_FILL
     fit_widths(ws)
+
+
+BUILD_FILL = PatternFill("solid", fgColor="F4B183")
+LIVE_FILL = PatternFill("solid", fgColor="A9D08E")
+
+
+def _schedule_sheet(ws, result: Result) -> None:
+    """A Gantt chart a person reads at a glance: build periods in orange, live in green."""
+    from ..schedule import build_periods
+
+    plan = result.plan
+    labels = plan.settings.period_labels()
+    header = ["ID", "Name", "Theme", "Start", "Finish"] + labels
+    rows = []
+    spans = []
+    for r in result.initiatives:
+        if not r.selected:
+            continue
+        ini = plan.initiatives[plan.index(r.id)]
+        t = result.starts[r.id]
+        d = build_periods(ini, plan.settings)
+        live_from = t + int(ini.time_to_value // plan.settings.period_length)
+        cells = []
+        for p in range(len(labels)):
+            if t <= p < t + d:
+                cells.append("build")
+            elif p >= max(t + d, live_from):
+                cells.append("live")
+            else:
+                cells.append(None)
+        rows.append([r.id, r.name, r.theme, r.start, r.finish] + cells)
+        spans.append(cells)
+    rows_sorted = sorted(zip(rows, spans), key=lambda x: (labels.index(x[0][3]), x[0][0]))
+    write_table(ws, header, [r for r, _ in rows_sorted])
+    for k, (_, cells) in enumerate(rows_sorted, start=2):
+        for p, value in enumerate(cells):
+            cell = ws.cell(row=k, column=6 + p)
+            if value == "build":
+                cell.fill = BUILD_FILL
+            elif value == "live":
+                cell.fill = LIVE_FILL
+    fit_widths(ws, maximum=40)
+    for p in range(len(labels)):
+        ws.column_dimensions[ws.cell(row=1, column=6 + p).column_letter].width = 10
+
+
+def _capacity_sheet(ws, result: Result, money: str) -> None:
+    """Each per-period limit by period: limit, use, surplus (negative: deficit), and a chart."""
+    from openpyxl.chart import LineChart, Reference
+
+    labels = result.plan.settings.period_labels()
+    groups: dict[str, dict[int, Any]] = {}
+    for use in result.limits:
+        lim = use.limit
+        if lim.period is None:
+            continue
+        base = lim.label or (lim.column if lim.scope is None else f"{lim.column} ({lim.scope_text})")
+        groups.setdefault((base, lim.source), {})[lim.period] = use
+    bases = [b for b, _ in groups]
+    groups = {(b if bases.count(b) == 1 else f"{b} ({src})"): v for (b, src), v in groups.items()}
+    rows = []
+    for name, by_period in groups.items():
+        for p, label in enumerate(labels):
+            use = by_period.get(p)
+            if use is None:
+                continue
+            bound = use.limit.max if use.limit.max is not None else use.limit.min
+            surplus = use.slack
+            rows.append((name, label, use.limit.min, use.limit.max, use.used, surplus, bound))
+    last = write_table(ws, ("Limit", "Period", "Min", "Max", "Used", "Surplus (deficit)", "Limit value"), rows)
+    k = 2
+    for by_period in groups.values():
+        for use in by_period.values():
+            fmt = money if normalize_header(use.limit.column) == "cost" else "#,##0.##"
+            for c in range(3, 8):
+                ws.cell(row=k, column=c).number_format = fmt
+            k += 1
+    fit_widths(ws, maximum=40)
+    r0 = 2
+    anchor_row = 2
+    for name, by_period in groups.items():
+        n = len(by_period)
+        if n == 0:
+            continue
+        chart = LineChart()
+        chart.title = f"{name}: use against limit"
+        chart.height, chart.width = 7, 14
+        chart.add_data(Reference(ws, min_col=5, min_row=r0, max_row=r0 + n - 1), titles_from_data=False)
+        chart.add_data(Reference(ws, min_col=7, min_row=r0, max_row=r0 + n - 1), titles_from_data=False)
+        chart.set_categories(Reference(ws, min_col=2, min_row=r0, max_row=r0 + n - 1))
+        from openpyxl.chart.series import SeriesLabel
+
+        chart.series[0].tx = SeriesLabel(v="Used")
+        chart.series[1].tx = SeriesLabel(v="Limit")
+        for series in chart.series:
+            series.smooth = False
+        for axis in (chart.x_axis, chart.y_axis):
+            axis.delete = False
+        ws.add_chart(chart, f"I{anchor_row}")
+        anchor_row += 15
+        r0 += n
+    if last < 2:
+        put(ws, 2, 1, "No per-period limits: add a Period to rows of the Constraints sheet")
 
 
 def _explanation_cells(r) -> list[Any]:
@@ -392,10 +505,12 @@ def write_planning_workbook(
     fit_widths(ws, minimum=10)
 
     wc = wb.create_sheet("Constraints")
+    c_header = ["Column", "Scope", "Min", "Max"] + (["Period"] if any("Period" in c for c in constraints) else [])
     write_table(
-        wc, ("Column", "Scope", "Min", "Max"),
-        [[c.get("Column"), c.get("Scope", "All"), c.get("Min"), c.get("Max")] for c in constraints],
-        (None, None, "#,##0.##", "#,##0.##"),
+        wc, c_header,
+        [[c.get("Column"), c.get("Scope", "All"), c.get("Min"), c.get("Max")] + ([c.get("Period")] if len(c_header) > 4 else [])
+         for c in constraints],
+        (None, None, "#,##0.##", "#,##0.##", None),
     )
     fit_widths(wc, minimum=14)
 

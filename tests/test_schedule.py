@@ -1,0 +1,213 @@
+"""Multi-period plans: brute force over selections and start periods, limits per period,
+windows, timed dependencies, the cost of delay, and single-period equivalence."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from conftest import ROOT, run_cli
+from portfolio_opt import Decision, Infeasible, Initiative, Limit, Plan, Settings, optimize, read_plan
+from portfolio_opt.schedule import build_periods, demand, start_score, window
+
+QUARTERLY = ROOT / "data" / "sample_quarterly.xlsx"
+
+
+@st.composite
+def timed_plans(draw):
+    periods = draw(st.integers(1, 3))
+    n = draw(st.integers(1, 4))
+    inis = []
+    for i in range(n):
+        deps = tuple(f"I{j}" for j in range(i) if draw(st.integers(0, 3)) == 0)
+        lo = draw(st.sampled_from([None, 0, 1])) if periods > 1 else None
+        hi = draw(st.sampled_from([None, periods - 1, 0])) if periods > 1 else None
+        if lo is not None and hi is not None and lo > hi:
+            lo, hi = hi, lo
+        inis.append(Initiative(
+            id=f"I{i}", name=f"i{i}", impact=float(draw(st.integers(0, 100))) * 1000,
+            probability=draw(st.sampled_from([0.5, 1.0])), time_to_value=float(draw(st.sampled_from([0, 3, 6]))),
+            cost=float(draw(st.integers(1, 10))) * 1000, depends_on=deps,
+            exclusive_group=draw(st.sampled_from([None, None, "G"])),
+            decision=draw(st.sampled_from([Decision.FREE] * 6 + [Decision.MUST])),
+            values={"FTE": float(draw(st.integers(0, 3)))},
+            duration=float(draw(st.sampled_from([3, 3, 6]))), earliest=lo, latest=hi,
+        ))
+    labels = [f"P{k + 1}" for k in range(periods)]
+    limits = []
+    cap = float(draw(st.integers(1, 5)))
+    for p in range(periods):
+        limits.append(Limit("FTE", max=cap, period=p, period_label=labels[p]))
+    if draw(st.booleans()):
+        limits.append(Limit("Cost", max=float(draw(st.integers(3, 15))) * 1000, period=0, period_label="P1"))
+    s = Settings(budget=float(draw(st.integers(5, 30))) * 1000, horizon_months=24, discount_rate=0.1, gap=0,
+                 periods=periods, period_length=3, first_period="P1",
+                 timed_dependencies=draw(st.booleans()))
+    return Plan(tuple(inis), tuple(limits), s)
+
+
+def brute(plan: Plan):
+    """Best value over every choice of (not selected | start period) per initiative."""
+    s = plan.settings
+    options = [[None] + list(window(ini, s)) for ini in plan.initiatives]
+    best = None
+    for choice in itertools.product(*options):
+        if not feasible(plan, choice):
+            continue
+        value = sum(start_score(ini, t, s) for ini, t in zip(plan.initiatives, choice) if t is not None)
+        best = value if best is None else max(best, value)
+    return best
+
+
+def feasible(plan: Plan, choice) -> bool:
+    s = plan.settings
+    inis = plan.initiatives
+    ids = {ini.id: k for k, ini in enumerate(inis)}
+    for ini, t in zip(inis, choice):
+        if ini.decision is Decision.MUST and t is None:
+            return False
+        if t is None:
+            continue
+        for d in ini.depends_on:
+            tj = choice[ids[d]]
+            if tj is None:
+                return False
+            if s.timed_dependencies and s.periods > 1 and t < tj + build_periods(inis[ids[d]], s):
+                return False
+    if sum(1 for ini, t in zip(inis, choice) if t is not None and ini.exclusive_group == "G") > 1:
+        return False
+    if s.budget is not None and sum(ini.cost for ini, t in zip(inis, choice) if t is not None) > s.budget + 1e-9:
+        return False
+    for lim in plan.limits:
+        used = 0.0
+        for k, (ini, t) in enumerate(zip(inis, choice)):
+            if t is None:
+                continue
+            d = build_periods(ini, s)
+            if t <= lim.period < t + d:
+                used += ini.cost / d if lim.column == "Cost" else ini.values["FTE"]
+        if used > lim.max + 1e-9:
+            return False
+    return True
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan=timed_plans())
+def test_multi_period_equals_brute_force(plan):
+    best = brute(plan)
+    if best is None:
+        with pytest.raises(Infeasible):
+            optimize(plan)
+        return
+    result = optimize(plan)
+    starts = {plan.index(i): t for i, t in result.starts.items()}
+    choice = [starts.get(k) for k in range(len(plan.initiatives))]
+    assert feasible(plan, choice), "limits per period, windows and timed dependencies hold"
+    for ini, t in zip(plan.initiatives, choice):
+        if t is not None:
+            assert t in window(ini, plan.settings)
+    assert result.objective == pytest.approx(best, rel=1e-6, abs=1e-3)
+
+
+def test_single_period_plan_gives_the_core_answer():
+    core = read_plan(ROOT / "data" / "sample_plan.xlsx")
+    one = core.with_settings(periods=1, gap=0)
+    a, b = optimize(core.with_settings(gap=0)), optimize(one)
+    assert b.objective == pytest.approx(a.objective, rel=1e-9)
+    assert set(b.selected) == set(a.selected)
+    assert set(b.starts.values()) == {0}
+
+
+def test_delay_by_one_period_costs_what_the_formula_says():
+    s = Settings(horizon_months=36, discount_rate=0.1, periods=4, period_length=3, first_period="2027-Q1", gap=0)
+    ini = Initiative("A", "a", 1_000_000, 0.6, 6, 100)
+    frozen = Limit("Cost", max=0, period=0, period_label="2027-Q1")  # Q1 is frozen: it starts in Q2
+    result = optimize(Plan((ini,), (frozen,), settings=s))
+    r = result.by_id("A")
+    assert (r.start, r.finish) == ("2027-Q2", "2027-Q2")
+    expected = 0.6 * 1_000_000 * (math.exp(-math.log(1.1) * 9 / 12) - math.exp(-math.log(1.1) * 3)) / math.log(1.1)
+    assert r.score == pytest.approx(expected)
+    assert r.delay_loss == pytest.approx(start_score(ini, 0, s) - expected)
+    assert start_score(ini, 0, s) - start_score(ini, 1, s) > 0
+
+
+def test_frozen_first_quarter_and_dependencies_in_the_sample(tmp_path):
+    plan = read_plan(QUARTERLY)
+    assert plan.settings.period_labels()[:2] == ["2027-Q1", "2027-Q2"]
+    result = optimize(plan, solver_name="cbc")  # CBC: ~0.6 s here against HiGHS's ~4 s
+    starts = {plan.index(i): t for i, t in result.starts.items()}
+    for use in result.limits:
+        if use.limit.max is not None:
+            assert use.used <= use.limit.max + 1e-6, use.limit.name
+    for i, t in starts.items():
+        ini = plan.initiatives[i]
+        for dep in ini.depends_on:
+            j = plan.index(dep)
+            assert j in starts and t >= starts[j] + build_periods(plan.initiatives[j], plan.settings)
+    q1 = [u for u in result.limits if u.limit.name == "Cost [2027-Q1]" and u.limit.max == 400_000][0]
+    assert q1.used <= 400_000
+    assert demand(plan, q1.limit, plan.index("INI-004")) == [400_000.0] * 3
+
+
+def test_quarterly_results_workbook_and_json(tmp_path):
+    out = tmp_path / "q.xlsx"
+    proc = run_cli("optimize", QUARTERLY, "-o", out, "--json", "--solver", "cbc")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    for entry in data["initiatives"]:
+        assert "start" in entry and "finish" in entry
+        assert (entry["start"] is None) == (not entry["selected"])
+    wb = load_workbook(out)
+    assert {"Schedule", "Capacity"} <= set(wb.sheetnames)
+    gantt = wb["Schedule"]
+    header = [c.value for c in gantt[1]]
+    assert header[:5] == ["ID", "Name", "Theme", "Start", "Finish"] and "2027-Q1" in header
+    row = next(gantt.iter_rows(min_row=2))
+    assert any(c.value == "build" and c.fill.fgColor.rgb.endswith("F4B183") for c in row)
+    # the results workbook is itself a multi-period plan that optimizes to the same schedule
+    again = optimize(read_plan(out), solver_name="cbc")
+    assert dict(again.starts) == {r["id"]: read_plan(QUARTERLY).settings.period_labels().index(r["start"])
+                                  for r in data["initiatives"] if r["selected"]}
+
+
+def test_frontier_and_scenarios_work_on_multi_period_plans(tmp_path):
+    proc = run_cli("frontier", QUARTERLY, "-o", tmp_path / "f.xlsx", "--steps", "3", "--from", "6000000",
+                   "--to", "10000000", "--json", "--solver", "cbc")
+    assert proc.returncode == 0, proc.stderr
+    points = json.loads(proc.stdout)["points"]
+    values = [p["objective"] for p in points]
+    assert None not in values and values == sorted(values)
+    plan = read_plan(QUARTERLY)
+    from portfolio_opt.frontier import budget_range
+
+    cheapest, _ = budget_range(plan.with_settings(solver="cbc"))
+    assert cheapest >= 350_000  # the Must and the Risk minimum cost something
+    proc = run_cli("scenarios", QUARTERLY, "-o", tmp_path / "s.xlsx", "--json", "--solver", "cbc")
+    assert proc.returncode == 0, proc.stderr
+    runs = {s["name"]: s for s in json.loads(proc.stdout)["scenarios"]}
+    assert runs["Data team halved"]["objective"] < runs["Baseline"]["objective"]
+    assert runs["Q2 frozen too"]["status"] == "optimal"
+    assert all(m["cause"] == "Max Cost [2027-Q2] 0" for m in runs["Q2 frozen too"]["left"] + runs["Q2 frozen too"]["entered"])
+
+
+def test_period_errors_name_their_cells(tmp_path):
+    from openpyxl import load_workbook as lw
+
+    path = tmp_path / "p.xlsx"
+    path.write_bytes(QUARTERLY.read_bytes())
+    wb = lw(path)
+    ws = wb["Initiatives"]
+    header = [c.value for c in ws[1]]
+    ws.cell(row=2, column=header.index("Earliest start") + 1, value="2031-Q9")
+    wb["Constraints"].append(["Cost", "All", None, 5, "someday"])
+    wb.save(path)
+    proc = run_cli("validate", path)
+    assert proc.returncode == 3
+    assert "Earliest start '2031-Q9' is not a period of the plan" in proc.stderr
+    assert "Period 'someday'" in proc.stderr
