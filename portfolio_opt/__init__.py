@@ -31,10 +31,16 @@ from .model import (
     SolverInfo,
     Status,
 )
+from .compare import compare
+from .explain import explain
+from .frontier import frontier
+from .model import Change, Scenario
 from .optimize import optimize
+from .scenarios import run_scenarios
 from .scoring import discounted_years, score
 
 __all__ = [
+    "Change",
     "ConflictItem",
     "Decision",
     "Infeasible",
@@ -51,13 +57,18 @@ __all__ = [
     "PortfolioError",
     "Problem",
     "Result",
+    "Scenario",
     "Settings",
     "SolverInfo",
     "Status",
     "__version__",
+    "compare",
     "discounted_years",
+    "explain",
+    "frontier",
     "optimize",
     "read_plan",
+    "run_scenarios",
     "save_results",
     "score",
     "write_template",

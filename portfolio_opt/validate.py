@@ -267,7 +267,6 @@ class _Validator:
             return None
         settings = self.settings()
         self.labels = settings.period_labels() if settings.periods else []
-        self.settings_ = settings
         initiatives, columns, numeric = self.initiatives(sheet)
         limits = self.constraints(initiatives, columns, numeric)
         scenarios = self.scenarios({i.id for i in initiatives}, limits, settings)

@@ -102,9 +102,13 @@ def test_help_lists_exit_codes_and_examples():
     assert proc.returncode == 0
     for code in EXIT_CODES:
         assert f"{code} " in proc.stdout
-    for command in ("template", "validate", "optimize"):
+    readme = (SAMPLE.parent.parent / "README.md").read_text()
+    commands = ("template", "validate", "optimize", "explain", "scenarios", "frontier", "compare")
+    for command in commands:
+        assert command in proc.stdout
         sub = run_cli(command, "--help")
         assert sub.returncode == 0 and "Example:" in sub.stdout
+        assert f"portfolio-opt {command} " in readme, f"{command} is documented in the README"
 
 
 @pytest.mark.parametrize("solver", ["highs", "cbc"])

@@ -5,7 +5,7 @@ import portfolio_opt
 
 def test_all_is_sorted_and_real():
     names = portfolio_opt.__all__
-    assert names == sorted(names, key=str.casefold) or names == sorted(names)
+    assert names == sorted(names)
     for name in names:
         assert hasattr(portfolio_opt, name), name
 

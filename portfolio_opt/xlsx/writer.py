@@ -562,6 +562,11 @@ def _instructions(ws, columns) -> None:
         "  Scope: All, or <column>=<value> such as Theme=Retention.  Min and/or Max: the bounds.",
         "Settings: Budget (maximum total Cost), Horizon (months, default 36), Discount rate (default 10%),",
         "  Objective (value = expected benefit, npv = benefit minus cost), Solver (highs or cbc), Time limit (s).",
+        "Multi-period plans: set Periods, Period length (months) and First period (e.g. 2027-Q1) in Settings;",
+        "  give Initiatives a Duration (months), Earliest start and Latest start; give Constraints rows a Period",
+        "  (a label, or 'each' for every period). The optimizer then chooses when each initiative starts.",
+        "Scenarios (optional sheet): Scenario, then any of Budget, Budget change, Force in, Force out, a Settings",
+        "  name, or Max:/Min:/Change: followed by a limit name. Run: portfolio-opt scenarios plan.xlsx",
         "",
         SCORING_TEXT,
     ]
