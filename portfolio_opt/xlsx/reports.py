@@ -13,29 +13,17 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.styles import Font
 
-from .. import __version__
 from ..compare import Comparison, matrix
 from ..frontier import Frontier
 from ..scenarios import ScenarioRun
 from .style import NO_FILL, PERCENT, RATIO, YES_FILL, fit_widths, money_format, put, save_atomic, write_table
-
-LEFT_FILL = NO_FILL
+from .writer import run_info_rows
 
 
 def _run_info(wb: Workbook, plan, extra: list[tuple[str, Any]]) -> None:
     ws = wb.create_sheet("Run info")
     s = plan.settings
-    rows = [
-        ("Tool", "portfolio_opt"),
-        ("Tool version", __version__),
-        ("Input file", plan.source_name),
-        ("Input SHA-256", plan.source_sha256),
-        ("Objective", s.objective.value),
-        ("Horizon (months)", s.horizon_months),
-        ("Discount rate", s.discount_rate),
-        ("Solver", s.solver),
-        ("Gap", s.gap),
-    ] + extra
+    rows = run_info_rows(plan) + [("Solver", s.solver), ("Gap", s.gap)] + extra
     write_table(ws, ("Item", "Value"), rows, autofilter=False)
     fit_widths(ws, maximum=70)
 
@@ -144,7 +132,7 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
     for r_i, ini in enumerate(plan.initiatives, start=2):
         for c_i, s in enumerate(sets, start=4):
             cell = wm.cell(row=r_i, column=c_i)
-            cell.fill = YES_FILL if cell.value == "In" else LEFT_FILL
+            cell.fill = YES_FILL if cell.value == "In" else NO_FILL
             if c_i > 4 and (ini.id in s) != (ini.id in sets[0]):
                 cell.font = Font(bold=True, color="9C0006" if cell.value == "Out" else "006100")
     fit_widths(wm, maximum=40)

@@ -400,11 +400,10 @@ def _copy_table(ws, table: Table) -> None:
     fit_widths(ws)
 
 
-def _run_info_sheet(ws, result: Result) -> None:
-    plan = result.plan
+def run_info_rows(plan: Plan) -> list[tuple[str, Any]]:
+    """What every output's Run info starts with: the tool, the input file, the scoring settings."""
     s = plan.settings
-    info = result.solver
-    rows = [
+    return [
         ("Tool", "portfolio_opt"),
         ("Tool version", __version__),
         ("Input file", plan.source_name),
@@ -412,6 +411,14 @@ def _run_info_sheet(ws, result: Result) -> None:
         ("Objective", s.objective.value),
         ("Horizon (months)", s.horizon_months),
         ("Discount rate", s.discount_rate),
+    ]
+
+
+def _run_info_sheet(ws, result: Result) -> None:
+    plan = result.plan
+    s = plan.settings
+    info = result.solver
+    rows = run_info_rows(plan) + [
         ("Budget", s.budget),
         ("Budget from", s.budget_source if s.budget is not None else ""),
         ("Solver", info.name),
