@@ -122,13 +122,16 @@ def story(result: Result, initiative_id: str) -> list[str]:
     plan = result.plan
     ini = plan.initiatives[plan.index(initiative_id)]
     s = plan.settings
-    d = discounted_years(ini.time_to_value, s.horizon_months, s.discount_rate)
+    ttv = ini.time_to_value
+    if r.start is not None:  # multi-period: counted from the start of its start period
+        ttv += s.period_labels().index(r.start) * s.period_length
+    d = discounted_years(ttv, s.horizon_months, s.discount_rate)
     who = ", ".join(x for x in (ini.theme, f"owner {ini.values.get('Owner')}" if ini.values.get("Owner") else None) if x)
     lines = [f"{ini.id} {ini.name}" + (f" ({who})" if who else "") + f" is {'SELECTED' if r.selected else 'NOT selected'}"
              f" (rank {r.rank} of {len(result.initiatives)})."]
     lines.append(
         f"Score {money(r.score)} = probability {ini.probability:.0%} × (impact {money(ini.impact)} − run cost "
-        f"{money(ini.run_cost)}) × {d:.3f} discounted years (value from month {ini.time_to_value:g} to "
+        f"{money(ini.run_cost)}) × {d:.3f} discounted years (value from month {ttv:g} to "
         f"{s.horizon_months:g}); cost {money(ini.cost)}"
         + (f"; {r.value_per_cost:.2f} of value per unit of cost." if r.value_per_cost is not None else ".")
     )
@@ -155,8 +158,11 @@ def story(result: Result, initiative_id: str) -> list[str]:
         else:
             why = f"it does not fit alongside the selected portfolio within these limits: {reason}."
         lines.append("Why out: " + why)
+    if r.start is not None:
+        lines.append(f"Scheduled from {r.start} to {r.finish}"
+                     + (f"; starting later than its earliest allowed period costs {money(r.delay_loss)}." if r.delay_loss else "."))
     if not r.explained:
-        lines.append("What it would take: not computed (see --explain-limit).")
+        lines.append("What it would take: not computed. " + (result.explain_note or "See --explain-limit."))
         return lines
     if r.flip_note:
         lines.append(f"It cannot be {'dropped' if r.selected else 'forced in'}: {r.flip_note}.")

@@ -211,3 +211,15 @@ def test_period_errors_name_their_cells(tmp_path):
     assert proc.returncode == 3
     assert "Earliest start '2031-Q9' is not a period of the plan" in proc.stderr
     assert "Period 'someday'" in proc.stderr
+
+
+def test_explain_story_uses_the_chosen_start():
+    proc = run_cli("explain", QUARTERLY, "INI-001", "--solver", "cbc")
+    assert proc.returncode == 0, proc.stderr
+    plan = read_plan(QUARTERLY)
+    result = optimize(plan, solver_name="cbc")
+    r = result.by_id("INI-001")
+    t = plan.settings.period_labels().index(r.start)
+    assert f"value from month {6 + 3 * t:g} to 36" in proc.stdout
+    assert f"Score {r.score:,.0f} =" in proc.stdout
+    assert f"Scheduled from {r.start} to {r.finish}" in proc.stdout
