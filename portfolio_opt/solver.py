@@ -86,14 +86,20 @@ def solver_version(name: str) -> str:
     return "bundled with PuLP " + _pulp().__version__
 
 
+_UNSET = object()
+_HIGHS_THREADS: object = _UNSET  # the thread count HiGHS's pool was sized for in this process
+
+
 def prepare_worker() -> None:
     """Make a forked worker process safe for the solvers (HiGHS keeps a thread pool)."""
+    global _HIGHS_THREADS
     if "highspy" in sys.modules:
         import highspy
 
         reset = getattr(highspy.Highs, "resetGlobalScheduler", None)
         if reset is not None:
             reset(True)
+    _HIGHS_THREADS = _UNSET
 
 
 def check_solver(name: str) -> None:
@@ -271,6 +277,15 @@ def _solve_highs(prob, xs, gap, time_limit, threads, lp, relax) -> Solution:
     import highspy
 
     options = {}
+    global _HIGHS_THREADS
+    if threads != _HIGHS_THREADS:
+        # HiGHS keeps one thread pool per process, sized by the first solve: a solve asking
+        # for another size fails unless the pool is reset first.
+        if _HIGHS_THREADS is not _UNSET:
+            reset = getattr(highspy.Highs, "resetGlobalScheduler", None)
+            if reset is not None:
+                reset(True)
+        _HIGHS_THREADS = threads
     if threads is not None:
         options["threads"] = threads
     cmd = pulp.HiGHS(msg=False, gapRel=gap, timeLimit=time_limit, **options)

@@ -222,3 +222,24 @@ def test_usage_error_is_exit_2(tmp_path):
     assert res.exit_code == 2
     res = run("optimize", write_plan(tmp_path / "plan.xlsx", GOOD), "--solver", "gurobi")
     assert res.exit_code == 2
+
+
+def test_missing_solver_is_exit_5_and_says_what_to_install(tmp_path, monkeypatch):
+    import portfolio_opt.solver as solver
+
+    monkeypatch.setattr(solver, "_available", lambda name: False)
+    path = write_plan(tmp_path / "plan.xlsx", GOOD)
+    res = run("optimize", path, "-o", tmp_path / "r.xlsx")
+    assert res.exit_code == 5
+    assert "pip install highspy" in res.stderr and "--solver cbc" in res.stderr
+    res = run("optimize", path, "-o", tmp_path / "r.xlsx", "--solver", "cbc", "--json")
+    assert res.exit_code == 5
+    assert json.loads(res.stdout)["exit_code"] == 5
+    assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_debug_shows_the_traceback_for_a_user_error(tmp_path):
+    path = write_plan(tmp_path / "plan.xlsx", [ini("A", "x")])
+    res = CliRunner().invoke(main, ["--debug", "validate", str(path)])
+    assert res.exit_code == 3
+    assert "Traceback" in res.stderr
