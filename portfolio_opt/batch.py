@@ -59,6 +59,43 @@ def pool_map(fn: Callable[[Any, dict], Any], items: Sequence, workers: int | Non
     return [r for chunk in results for r in chunk]
 
 
+class Pool:
+    """Submit solves one at a time and collect them later: in worker processes, or (with one
+    worker) right away in this process. ``submit`` returns an object with ``result()``."""
+
+    def __init__(self, workers: int | None = None, state: dict[str, Any] | None = None):
+        self.workers = default_workers() if workers is None else workers
+        self.state = state or {}
+        self._executor: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "Pool":
+        if self.workers > 1:
+            ctx = multiprocessing.get_context("fork")
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init, initargs=(self.state,))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=exc[0] is not None)
+
+    def submit(self, fn: Callable[[Any, dict], Any], item: Any):
+        if self._executor is None:
+            return _Done(fn(item, self.state))
+        return self._executor.submit(_run_one, fn, item)
+
+
+class _Done:
+    def __init__(self, value: Any):
+        self.value = value
+
+    def result(self) -> Any:
+        return self.value
+
+
+def _run_one(fn: Callable, item: Any) -> Any:
+    return fn(item, _STATE)
+
+
 @dataclass(frozen=True)
 class Solved:
     """The outcome of one plan's solve, small enough to pass between processes."""
@@ -80,27 +117,37 @@ class Solved:
 
 
 def solve_plan(plan: Plan, state: dict | None = None) -> Solved:
-    """Optimize one plan and keep what comparisons need (infeasible plans included)."""
-    from .optimize import optimize
+    """Optimize one plan and keep what comparisons need (infeasible plans included).
+
+    Uses the lean core of ``optimize`` (no ranking or reasons, which nobody reads here).
+    """
+    from . import formulation, schedule
+    from .optimize import solve
 
     # inside a worker process, one solver thread: the workers already use every core
     threads = 1 if (state or {}).get("in_worker") else None
     try:
-        result = optimize(plan, threads=threads)
+        core = solve(plan, threads=threads)
     except Infeasible as exc:
         return Solved("infeasible", None, None, None, (), None, 0.0,
                       tuple(c.name for c in exc.conflict), exc.relaxations)
     except NoPortfolioFound:
         return Solved(Status.NO_SOLUTION.value, None, None, None, (), None, 0.0)
+    sol, sel = core.solution, core.selected
+    if core.starts is None:
+        uses = tuple(formulation.limit_use(plan, lim, sel) for lim in plan.all_limits())
+    else:
+        uses = tuple(schedule.limit_use(plan, lim, sel, core.starts) for lim in plan.all_limits())
+    gap = sol.gap if sol.gap is not None else (0.0 if sol.status is Status.OPTIMAL else None)
     return Solved(
-        result.status.value,
-        result.objective,
-        result.total_value,
-        result.total_cost,
-        tuple(sorted(result.selected, key=plan.index)),
-        result.solver.gap,
-        result.solver.seconds,
-        limit_use=tuple(u.used for u in result.limits),
+        sol.status.value,
+        core.objective,
+        math.fsum(v for v, s in zip(core.scores, sel) if s),
+        math.fsum(ini.cost for ini, s in zip(plan.initiatives, sel) if s),
+        tuple(ini.id for ini, s in zip(plan.initiatives, sel) if s),
+        gap,
+        sol.seconds,
+        limit_use=uses,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Sequence
 
 from . import formulation, schedule, solver
@@ -61,6 +62,27 @@ def optimize(
     ('A',)
     """
     plan = apply_overrides(plan, budget, solver_name, gap, time_limit)
+    solved = solve(plan, threads)
+    return build_result(plan, solved.scores, solved.coefficients, solved.selected, solved.solution, solved.starts)
+
+
+@dataclass(frozen=True)
+class Solved:
+    """The portfolio a solve chose, before any ranking or reasons are worked out."""
+
+    scores: list[float]  #: per initiative (multi-period: at its chosen start)
+    coefficients: list[float]
+    selected: list[bool]
+    solution: solver.Solution
+    starts: dict[int, int] | None = None
+
+    @property
+    def objective(self) -> float:
+        return math.fsum(c for c, s in zip(self.coefficients, self.selected) if s)
+
+
+def solve(plan: Plan, threads: int | None = None) -> Solved:
+    """Solve the plan as it stands: the lean core of :func:`optimize` (same errors)."""
     settings = plan.settings
     solver.check_solver(settings.solver)
     scores = plan_scores(plan)
@@ -88,9 +110,9 @@ def optimize(
             ini = plan.initiatives[i]
             scores[i] = schedule.start_score(ini, t, settings)
             coefficients[i] = scores[i] - (ini.cost if settings.objective is Objective.NPV else 0.0)
-        return build_result(plan, scores, coefficients, selected, solution, starts)
+        return Solved(scores, coefficients, selected, solution, starts)
     selected = [v > 0.5 for v in solution.values]
-    return build_result(plan, scores, coefficients, selected, solution)
+    return Solved(list(scores), list(coefficients), selected, solution)
 
 
 def build_result(

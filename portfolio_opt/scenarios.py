@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from typing import Any
 
 from . import batch, formulation
 from .model import Change, Decision, Limit, Plan, Scenario
@@ -82,7 +83,6 @@ def run_scenarios(plan: Plan, scenarios: tuple[Scenario, ...] | None = None, wor
     """Solve the baseline and every scenario, and attribute every move to its cause."""
     started = time.perf_counter()
     scenarios = plan.scenarios if scenarios is None else scenarios
-    base = batch.solve_plan(plan)
     # Every plan to solve, keyed by its set of changes: a single change that is also a whole
     # scenario (or another scenario's single) is solved once.
     wanted: dict[tuple, tuple[Change, ...]] = {}
@@ -91,22 +91,34 @@ def run_scenarios(plan: Plan, scenarios: tuple[Scenario, ...] | None = None, wor
         if len(sc.changes) > 1:
             for change in sc.changes:
                 wanted.setdefault(_key((change,)), (change,))
-    solved_by_key: dict[tuple, batch.Solved] = {}
-    to_solve: list[tuple[tuple, Plan]] = []
+    variants: dict[tuple, Plan] = {}
     for key, changes in wanted.items():
         variant = plan
         for change in changes:
             variant = apply_change(variant, change, plan.settings.budget)
-        # (multi-period plans: the baseline's schedule is not checked here, so always solve)
-        if base.ok and not plan.settings.periods and _only_tightens(changes, plan) and not formulation.violations(
-            variant, [ini.id in set(base.selected) for ini in variant.initiatives]
-        ):
-            # tighter rules that the baseline portfolio still keeps: it is still optimal
-            solved_by_key[key] = base
-        else:
-            to_solve.append((key, variant))
-    for (key, _), res in zip(to_solve, batch.solve_plans([v for _, v in to_solve], workers)):
-        solved_by_key[key] = res
+        variants[key] = variant
+    # A scenario that only tightens rules may keep the baseline portfolio, which is then still
+    # optimal; it waits for the baseline, the rest start at once beside it. (Multi-period
+    # plans: the baseline's schedule is not checked here, so they always solve.)
+    maybe_same = {k for k in variants if not plan.settings.periods and _only_tightens(wanted[k], plan)}
+    futures: dict[tuple, Any] = {}
+    with batch.Pool(workers) as pool:
+        base_future = pool.submit(batch.solve_plan, plan)
+        for key, variant in variants.items():
+            if key not in maybe_same:
+                futures[key] = pool.submit(batch.solve_plan, variant)
+        base = base_future.result()
+        reused = set()
+        for key in maybe_same:
+            variant = variants[key]
+            if base.ok and not formulation.violations(variant, [i.id in set(base.selected) for i in variant.initiatives]):
+                reused.add(key)
+            else:
+                futures[key] = pool.submit(batch.solve_plan, variant)
+        solved_by_key: dict[tuple, batch.Solved] = {key: f.result() for key, f in futures.items()}
+    for key in reused:
+        solved_by_key[key] = base
+    to_solve = list(futures)
     solved: dict[tuple, batch.Solved] = {("baseline",): base}
     for s_idx, sc in enumerate(scenarios):
         solved[("scenario", s_idx)] = solved_by_key[_key(sc.changes)]

@@ -9,6 +9,7 @@ A move to PuLP 4, or to another modelling layer, touches this file only.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import re
@@ -76,6 +77,7 @@ def available_solvers() -> tuple[str, ...]:
     return tuple(name for name in SOLVERS if _available(name))
 
 
+@functools.lru_cache(maxsize=None)
 def solver_version(name: str) -> str:
     """The version of a solver, without starting it."""
     if name == "highs":
@@ -193,6 +195,7 @@ def _pulp():
     return pulp
 
 
+@functools.lru_cache(maxsize=None)
 def _available(name: str) -> bool:
     if name == "highs":
         try:
