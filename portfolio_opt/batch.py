@@ -22,6 +22,9 @@ PARALLEL_FROM = 4
 
 
 def default_workers() -> int:
+    """Two workers where the machine has two cores and can fork (Linux, macOS); else one."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1  # Windows: no fork, and spawn would re-run the caller's __main__
     return max(1, min(2, os.cpu_count() or 1))
 
 
@@ -48,6 +51,8 @@ def pool_map(fn: Callable[[Any, dict], Any], items: Sequence, workers: int | Non
     """
     state = state or {}
     workers = default_workers() if workers is None else workers
+    if "fork" not in multiprocessing.get_all_start_methods():
+        workers = 1
     if workers <= 1 or len(items) < min_parallel:
         return [fn(item, state) for item in items]
     # small chunks balance uneven solve times; large ones save messages when items are many
@@ -65,6 +70,8 @@ class Pool:
 
     def __init__(self, workers: int | None = None, state: dict[str, Any] | None = None):
         self.workers = default_workers() if workers is None else workers
+        if "fork" not in multiprocessing.get_all_start_methods():
+            self.workers = 1
         self.state = state or {}
         self._executor: ProcessPoolExecutor | None = None
 
