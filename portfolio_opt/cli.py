@@ -19,7 +19,6 @@ from . import __version__
 from .errors import (
     EXIT_BUG,
     EXIT_CODES,
-    EXIT_USAGE,
     Infeasible,
     InvalidWorkbook,
     PortfolioError,

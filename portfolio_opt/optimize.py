@@ -321,11 +321,3 @@ def _list(items: Sequence[str], most: int = 3) -> str:
     if len(items) <= most:
         return ", ".join(items)
     return ", ".join(items[:most]) + f" and {len(items) - most} more"
-
-
-def selection_of(plan: Plan, ids: Sequence[str]) -> list[bool]:
-    """A selection mask from IDs."""
-    wanted = set(ids)
-    return [ini.id in wanted for ini in plan.initiatives]
-
-
