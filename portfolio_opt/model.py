@@ -24,6 +24,28 @@ NUMERIC_FIELDS = {
 }
 
 
+#: The Settings sheet's names, normalized, -> (Settings field, label as documented). One table
+#: for reading and writing, so a setting the reader knows is never dropped on the way out.
+SETTING_NAMES: dict[str, tuple[str, str]] = {
+    "budget": ("budget", "Budget"),
+    "horizon": ("horizon_months", "Horizon (months)"),
+    "discountrate": ("discount_rate", "Discount rate"),
+    "objective": ("objective", "Objective"),
+    "solver": ("solver", "Solver"),
+    "timelimit": ("time_limit", "Time limit (s)"),
+    "gap": ("gap", "Gap"),
+    "optimalitygap": ("gap", "Gap"),
+    "currency": ("currency", "Currency"),
+    "periods": ("periods", "Periods"),
+    "periodlength": ("period_length", "Period length (months)"),
+    "firstperiod": ("first_period", "First period"),
+    "dependencies": ("timed_dependencies", "Dependencies"),
+}
+
+#: The sheets a results workbook adds; reading one back skips them (they are not input).
+OUTPUT_SHEETS = ("Summary", "Ranking", "Schedule", "Capacity", "Run info")
+
+
 def normalize_header(text: Any) -> str:
     """A header as matched: no case, spaces or underscores, no trailing ``(unit)``.
 

@@ -16,6 +16,8 @@ from typing import Any, Callable
 from .errors import InvalidWorkbook, Problem
 from .model import (
     COUNT,
+    OUTPUT_SHEETS,
+    SETTING_NAMES,
     Change,
     Decision,
     Initiative,
@@ -69,26 +71,6 @@ DECISIONS = {
     "exclude": Decision.EXCLUDE,
     "excluded": Decision.EXCLUDE,
 }
-
-#: normalized setting name -> (Settings field, label as documented)
-SETTING_NAMES = {
-    "budget": ("budget", "Budget"),
-    "horizon": ("horizon_months", "Horizon (months)"),
-    "discountrate": ("discount_rate", "Discount rate"),
-    "objective": ("objective", "Objective"),
-    "solver": ("solver", "Solver"),
-    "timelimit": ("time_limit", "Time limit (s)"),
-    "gap": ("gap", "Gap"),
-    "optimalitygap": ("gap", "Gap"),
-    "currency": ("currency", "Currency"),
-    "periods": ("periods", "Periods"),
-    "periodlength": ("period_length", "Period length (months)"),
-    "firstperiod": ("first_period", "First period"),
-    "dependencies": ("timed_dependencies", "Dependencies"),
-}
-
-#: The sheets portfolio_opt writes; reading a results workbook skips them when copying.
-OUTPUT_SHEETS = ("Summary", "Ranking", "Run info")
 
 MAX_LISTED = 200
 

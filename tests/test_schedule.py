@@ -223,3 +223,20 @@ def test_explain_story_uses_the_chosen_start():
     assert f"value from month {6 + 3 * t:g} to 36" in proc.stdout
     assert f"Score {r.score:,.0f} =" in proc.stdout
     assert f"Scheduled from {r.start} to {r.finish}" in proc.stdout
+
+
+def test_results_of_results_keep_one_schedule_and_every_setting(tmp_path):
+    from portfolio_opt import save_results
+
+    from portfolio_opt.xlsx.writer import settings_table
+
+    plan = read_plan(QUARTERLY).with_settings(solver="cbc", currency="€")
+    first = optimize(plan)
+    save_results(first, tmp_path / "r1.xlsx")
+    again = read_plan(tmp_path / "r1.xlsx")
+    assert again.settings == plan.settings  # Periods, First period, solver, currency all kept
+    rows = dict(settings_table(plan.settings.__class__(periods=4, timed_dependencies=False), None).rows)
+    assert rows["Periods"] == 4 and rows["Dependencies"] == "together"
+    save_results(optimize(again), tmp_path / "r2.xlsx")
+    names = load_workbook(tmp_path / "r2.xlsx").sheetnames
+    assert names.count("Schedule") == 1 and "Schedule1" not in names and "Capacity1" not in names

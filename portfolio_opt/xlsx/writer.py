@@ -14,7 +14,7 @@ from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import __version__
-from ..model import Objective, Plan, Result, Settings, Table, normalize_header
+from ..model import SETTING_NAMES, Objective, Plan, Result, Settings, Table, normalize_header
 from ..scoring import discounted_years
 from .style import (
     HEADER_FILL,
@@ -303,34 +303,16 @@ def _input_tables(plan: Plan) -> list[Table]:
     return tables
 
 
-#: Settings rows as written: (label, attribute)
-SETTINGS_ROWS = (
-    ("Budget", "budget"),
-    ("Horizon (months)", "horizon_months"),
-    ("Discount rate", "discount_rate"),
-    ("Objective", "objective"),
-    ("Solver", "solver"),
-    ("Time limit (s)", "time_limit"),
-    ("Gap", "gap"),
-    ("Currency", "currency"),
-)
-_SETTING_KEYS = {
-    "budget": "budget",
-    "horizon": "horizon_months",
-    "discountrate": "discount_rate",
-    "objective": "objective",
-    "solver": "solver",
-    "timelimit": "time_limit",
-    "gap": "gap",
-    "optimalitygap": "gap",
-    "currency": "currency",
-}
+#: Settings rows as written, (label, attribute), one per setting, from the reader's table
+SETTINGS_ROWS = tuple({attr: (label, attr) for attr, label in SETTING_NAMES.values()}.values())
 
 
 def _setting_cell(settings: Settings, attr: str) -> Any:
     value = getattr(settings, attr)
     if isinstance(value, Objective):
         return value.value
+    if attr == "timed_dependencies":
+        return "timed" if value else "together"
     if value == "":
         return None
     return value
@@ -359,7 +341,7 @@ def settings_table(settings: Settings, original: Table | None) -> Table:
     for row in rows[header_idx + 1:]:
         while len(row) <= max(sc, vc):
             row.append(None)
-        attr = _SETTING_KEYS.get(normalize_header(row[sc])) if row[sc] is not None else None
+        attr = SETTING_NAMES.get(normalize_header(row[sc]), (None,))[0] if row[sc] is not None else None
         if attr:
             present.add(attr)
             row[vc] = _setting_cell(settings, attr)
