@@ -21,11 +21,14 @@ from .model import Plan, Status
 PARALLEL_FROM = 4
 
 
+def _can_fork() -> bool:
+    # Windows has no fork, and spawn would re-run the caller's __main__: stay serial there
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def default_workers() -> int:
     """Two workers where the machine has two cores and can fork (Linux, macOS); else one."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1  # Windows: no fork, and spawn would re-run the caller's __main__
-    return max(1, min(2, os.cpu_count() or 1))
+    return max(1, min(2, os.cpu_count() or 1)) if _can_fork() else 1
 
 
 _STATE: dict[str, Any] = {}
@@ -50,9 +53,7 @@ def pool_map(fn: Callable[[Any, dict], Any], items: Sequence, workers: int | Non
     ``fn`` must be a module-level function; ``state`` is sent to each worker once.
     """
     state = state or {}
-    workers = default_workers() if workers is None else workers
-    if "fork" not in multiprocessing.get_all_start_methods():
-        workers = 1
+    workers = (default_workers() if workers is None else workers) if _can_fork() else 1
     if workers <= 1 or len(items) < min_parallel:
         return [fn(item, state) for item in items]
     # small chunks balance uneven solve times; large ones save messages when items are many
@@ -69,9 +70,7 @@ class Pool:
     worker) right away in this process. ``submit`` returns an object with ``result()``."""
 
     def __init__(self, workers: int | None = None, state: dict[str, Any] | None = None):
-        self.workers = default_workers() if workers is None else workers
-        if "fork" not in multiprocessing.get_all_start_methods():
-            self.workers = 1
+        self.workers = (default_workers() if workers is None else workers) if _can_fork() else 1
         self.state = state or {}
         self._executor: ProcessPoolExecutor | None = None
 

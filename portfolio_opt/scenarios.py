@@ -130,7 +130,7 @@ def run_scenarios(plan: Plan, scenarios: tuple[Scenario, ...] | None = None, wor
     order = {ini.id: k for k, ini in enumerate(plan.initiatives)}
     for s_idx, sc in enumerate(scenarios):
         res = solved[("scenario", s_idx)]
-        budget = apply_scenario(plan, sc).settings.budget
+        budget = variants[_key(sc.changes)].settings.budget
         if not res.ok or not base.ok:
             results.append(ScenarioResult(sc.name, res, budget, changes=tuple(c.label for c in sc.changes)))
             continue
