@@ -351,7 +351,9 @@ def _solve_cbc(prob, xs, gap, time_limit, threads, lp) -> Solution:
             msg=False,
             gapRel=gap,
             timeLimit=time_limit,
-            threads=threads,
+            # "-threads 1" runs CBC's parallel search on one thread, which now and then waits
+            # 10 s for itself after the root (seen with PuLP 3.3's CBC 2.10): serial is one thread
+            threads=threads if threads and threads > 1 else None,
             logPath=log_path,
             keepFiles=False,
         )
