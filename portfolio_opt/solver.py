@@ -66,6 +66,9 @@ class Solution:
     solver: str
     version: str
     messages: tuple[str, ...] = field(default_factory=tuple)
+    #: LP relaxations only: one multiplier per row of the program, in the maximizing sense
+    #: (> 0: raising the row's upper side raises the optimum; < 0: its lower side binds)
+    duals: tuple[float, ...] | None = None
 
     @property
     def has_solution(self) -> bool:
@@ -131,7 +134,8 @@ def solve(
     """Solve ``lp`` (maximize) with the named solver.
 
     ``gap`` is the relative optimality gap at which the search stops (0 asks for a proof);
-    ``relax`` drops integrality (the LP relaxation). Nothing is printed on stdout.
+    ``relax`` drops integrality (the LP relaxation), and the solution then carries the rows'
+    ``duals``. Nothing is printed on stdout.
     """
     check_solver(solver)
     if any(lo > hi for lo, hi in zip(lp.lower, lp.upper)):
@@ -155,15 +159,21 @@ def solve(
         for j in range(lp.n_vars)
     ]
     prob += pulp.LpAffineExpression([(xs[j], c) for j, c in enumerate(lp.objective) if c != 0])
+    names: list[tuple[str, ...]] = []  # the PuLP constraints of each row
     for k, row in enumerate(lp.rows):
         expr = pulp.LpAffineExpression([(xs[j], c) for j, c in zip(row.index, row.coef)])
         if row.lo is not None and row.hi is not None and row.lo == row.hi:
             prob.addConstraint(expr == row.hi, f"r{k}e")
+            names.append((f"r{k}e",))
             continue
+        mine = []
         if row.hi is not None:
             prob.addConstraint(expr <= row.hi, f"r{k}u")
+            mine.append(f"r{k}u")
         if row.lo is not None:
             prob.addConstraint(expr >= row.lo, f"r{k}l")
+            mine.append(f"r{k}l")
+        names.append(tuple(mine))
     if lp.n_vars == 0 or not any(True for _ in prob.variables()):
         return _trivial(lp, prob, xs, solver)
 
@@ -173,6 +183,15 @@ def solve(
     else:
         solution = _solve_cbc(prob, xs, gap, time_limit, threads, lp)
     seconds = time.perf_counter() - started
+    duals = None
+    if relax and solution.has_solution:
+        # PuLP hands HiGHS the negated objective, so its prices come back negated; CBC's
+        # come back in the maximizing sense. A missing price counts as 0 (a weaker bound).
+        sign = -1.0 if solver == "highs" else 1.0
+        duals = tuple(
+            sign * math.fsum(float(prob.get_constraint_by_name(name).pi or 0.0) for name in mine)
+            for mine in names
+        )
     return Solution(
         status=solution.status,
         values=solution.values,
@@ -183,6 +202,7 @@ def solve(
         solver=solution.solver,
         version=solution.version,
         messages=solution.messages,
+        duals=duals,
     )
 
 
@@ -232,7 +252,8 @@ def _quiet_stdout() -> Iterator[None]:
         os.close(saved)
 
 
-def _relative_gap(objective: float | None, bound: float | None) -> float | None:
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """(bound − objective) / |objective|, 0 when they agree to rounding; None when unknown."""
     if objective is None or bound is None or not math.isfinite(bound):
         return None
     diff = max(0.0, bound - objective)
@@ -327,7 +348,7 @@ def _solve_highs(prob, xs, gap, time_limit, threads, lp, relax) -> Solution:
         values=values,
         objective=objective,
         bound=bound,
-        gap=_relative_gap(objective, bound),
+        gap=relative_gap(objective, bound),
         seconds=0.0,
         solver="highs",
         version=solver_version("highs"),
@@ -396,7 +417,7 @@ def _solve_cbc(prob, xs, gap, time_limit, threads, lp) -> Solution:
         values=values,
         objective=objective,
         bound=bound,
-        gap=_relative_gap(objective, bound),
+        gap=relative_gap(objective, bound),
         seconds=0.0,
         solver="cbc",
         version=f"CBC {version.group(1)}" if version else solver_version("cbc"),
