@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-from . import formulation, schedule, solver
+from . import formulation, reduction, schedule, solver
 from .errors import NoPortfolioFound, PortfolioError
 from .model import (
     Decision,
@@ -90,7 +90,7 @@ def solve(plan: Plan, threads: int | None = None) -> Solved:
     timed = bool(settings.periods)
     # multi-period plans value each start by its own score (coefficients None)
     lp = formulation.build(plan, None if timed else coefficients)
-    solution = solver.solve(lp, settings.solver, settings.gap, settings.time_limit, threads=threads)
+    solution = reduction.solve(lp, settings.solver, settings.gap, settings.time_limit, threads=threads)
     if solution.status is Status.INFEASIBLE:
         from .diagnose import diagnose
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -77,3 +78,17 @@ def sample_copy(tmp_path: Path) -> Path:
     target = tmp_path / "plan.xlsx"
     target.write_bytes(SAMPLE.read_bytes())
     return target
+
+
+@contextlib.contextmanager
+def reduced(on: bool = True):
+    """Run solves through the reduction (``portfolio_opt.reduction``) even on the tiny plans
+    brute force can check, which it otherwise leaves whole."""
+    from portfolio_opt import reduction
+
+    saved = reduction.SMALL
+    reduction.SMALL = 0 if on else saved
+    try:
+        yield
+    finally:
+        reduction.SMALL = saved

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import reduced
 from portfolio_opt import Decision, Infeasible, Initiative, Limit, Objective, Plan, Settings, optimize
 
 
@@ -125,16 +126,18 @@ def brute_force(plan: Plan) -> float | None:
 
 
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
+@pytest.mark.parametrize("reduce", [False, True], ids=["whole", "reduced"])
 @settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans())
-def test_optimizer_equals_brute_force(solver, plan):
+def test_optimizer_equals_brute_force(solver, reduce, plan):
     best = brute_force(plan)
     if best is None:
-        with pytest.raises(Infeasible) as info:
+        with pytest.raises(Infeasible) as info, reduced(reduce):
             optimize(plan, solver_name=solver)
         assert info.value.conflict, "an infeasible plan names its conflict"
         return
-    result = optimize(plan, solver_name=solver)
+    with reduced(reduce):
+        result = optimize(plan, solver_name=solver)
     assert result.status.value == "optimal"
     chosen = set(result.selected)
     assert feasible(plan, chosen), "the portfolio keeps every rule"

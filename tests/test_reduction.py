@@ -1,0 +1,123 @@
+"""Fixing by the LP bound never changes an answer: the bound holds for any prices, every fix
+holds in every portfolio worth the target, and reduced solves equal whole ones."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from test_bruteforce import plans
+from portfolio_opt import Decision, Initiative, Limit, Plan, Settings, formulation, optimize, reduction, solver
+from portfolio_opt.scoring import objective_coefficients
+
+
+def feasible_points(lp):
+    """Every 0/1 point of a small program that keeps its bounds and rows, with its value."""
+    for x in itertools.product((0.0, 1.0), repeat=lp.n_vars):
+        if any(v < lo or v > hi for v, lo, hi in zip(x, lp.lower, lp.upper)):
+            continue
+        ok = True
+        for row in lp.rows:
+            total = math.fsum(a * x[j] for j, a in zip(row.index, row.coef))
+            if (row.lo is not None and total < row.lo - 1e-6) or (row.hi is not None and total > row.hi + 1e-6):
+                ok = False
+                break
+        if ok:
+            yield math.fsum(c * v for c, v in zip(lp.objective, x)), x
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan=plans(), data=st.data())
+def test_bound_and_fixes_hold_for_any_prices(plan, data):
+    lp = formulation.build(plan, objective_coefficients(plan), break_ties=False)
+    prices = [data.draw(st.sampled_from([0.0, 1.0, -1.0, 1e-3, -2e4, 0.5, 3e5])) for _ in lp.rows]
+    bound = reduction.lagrangian(lp, prices)
+    points = list(feasible_points(lp))
+    if not points:
+        return
+    best = max(v for v, _ in points)
+    assert bound.value + bound.tolerance >= best
+    worst = min(v for v, _ in points)
+    for target in (best, (best + worst) / 2, worst):
+        reduced, _ = reduction.fix(lp, bound, target)
+        for value, x in points:
+            if value >= target:
+                assert all(reduced.lower[j] <= x[j] <= reduced.upper[j] for j in range(lp.n_vars)), (
+                    "a portfolio worth the target breaks a fix"
+                )
+
+
+def random_plan(n: int, seed: int) -> Plan:
+    """Initiatives with teams, dependencies, groups, a Must and an Exclude: a realistic mix."""
+    rng = random.Random(seed)
+    inis = []
+    for i in range(n):
+        cost = round(rng.lognormvariate(12.5, 0.8), -3)
+        deps = (f"I{rng.randrange(i):03d}",) if i > 5 and rng.random() < 0.1 else ()
+        decision = Decision.FREE
+        if not deps and i % 37 == 5:
+            decision = Decision.MUST
+        elif i % 41 == 7:
+            decision = Decision.EXCLUDE
+        inis.append(Initiative(
+            f"I{i:03d}", f"initiative {i}", round(cost * rng.uniform(0.3, 2.5), -3), round(rng.uniform(0.3, 0.95), 2),
+            float(rng.randrange(1, 24)), cost, depends_on=deps, decision=decision,
+            exclusive_group=f"G{i // 3}" if rng.random() < 0.08 else None,
+            theme=rng.choice(("Growth", "Risk", "Platform")),
+            values={"FTE": rng.choice((0, 0.5, 1, 2, 3)), "Theme": None},
+        ))
+    inis = [Initiative(**{**x.__dict__, "values": {"FTE": x.values["FTE"], "Theme": x.theme}}) for x in inis]
+    total = sum(x.cost for x in inis)
+    limits = (
+        Limit("FTE", max=round(0.3 * sum(x.values["FTE"] for x in inis))),
+        Limit("Count", min=3, scope=("Theme", "Risk")),
+    )
+    return Plan(tuple(inis), limits, Settings(budget=round(0.3 * total, -3), gap=0.0))
+
+
+@pytest.mark.parametrize("solver_name", ["highs", "cbc"])
+def test_lp_prices_give_the_lp_optimum_as_bound(solver_name):
+    """The prices come back in the sign the bound expects, from both solvers."""
+    plan = random_plan(150, seed=1)
+    lp = formulation.build(plan, objective_coefficients(plan))
+    relaxed = solver.solve(lp, solver_name, 0.0, None, relax=True)
+    bound = reduction.lagrangian(lp, relaxed.duals)
+    assert bound.value == pytest.approx(relaxed.objective, rel=1e-7)
+    flipped = reduction.lagrangian(lp, [-y for y in relaxed.duals])
+    assert flipped.value > relaxed.objective * (1 + 1e-3), "the wrong sign would be a much weaker bound"
+
+
+@pytest.mark.parametrize("solver_name", ["highs", "cbc"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("guess", ["usual", "too high"])
+def test_reduced_solve_equals_the_whole_solve(solver_name, seed, guess, monkeypatch):
+    plan = random_plan(120, seed=seed)
+    lp = formulation.build(plan, objective_coefficients(plan))
+    whole = solver.solve(lp, solver_name, 0.0, None)
+    if guess == "too high":
+        # the first guess is the bound itself: no portfolio reaches it, so the later rounds
+        # (a lower guess, or fixing at the value found) must find the optimum
+        monkeypatch.setattr(reduction, "GUESS", 0.0)
+        monkeypatch.setattr(reduction, "MIN_MARGIN", 0.0)
+    calls = []
+    original = reduction.solve_fixed
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(reduction, "solve_fixed", spy)
+    cut = reduction.solve(lp, solver_name, 0.0, None)
+    assert calls, "the reduction was used"
+    if guess == "too high":
+        assert len(calls) >= 2
+    assert cut.status.value == "optimal"
+    assert cut.objective == pytest.approx(whole.objective, rel=1e-9)
+    assert cut.bound >= cut.objective - 1e-6
+    picked = [v > 0.5 for v in cut.values]
+    assert not formulation.violations(plan, picked)
