@@ -26,7 +26,7 @@ from .errors import (
 from .compare import compare as run_compare
 from .compare import comparison_to_dict
 from .errors import Problem
-from .explain import DEFAULT_MAX, explain
+from .explain import AUTO, FULL_UP_TO, WORK, explain
 from .frontier import frontier as run_frontier
 from .frontier import frontier_to_dict
 from .io import read_plan, save_results, write_template
@@ -205,13 +205,14 @@ def validate(ctx: Context, path: str, as_json: bool) -> None:
 @click.option("--solver", "solver_name", type=click.Choice(["highs", "cbc"]), help="Solver (default highs, or the Settings value).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Stop after this many seconds with the best portfolio found.")
 @click.option("--gap", type=click.FloatRange(min=0, max=1, max_open=True), help="Relative optimality gap (default 0.0001 = 0.01%; 0 asks for a proof).")
-@click.option("--explain-limit", type=click.IntRange(min=0), default=DEFAULT_MAX, show_default=True,
-              help="Explain (regret, break-even) at most this many initiatives: the selected and the closest candidates first; 0 skips it.")
+@click.option("--explain-limit", type=click.IntRange(min=0), default=None,
+              help=f"Explain (regret, break-even) at most this many initiatives: the selected and the closest "
+                   f"candidates first; 0 skips it. Default: all up to {FULL_UP_TO}, beyond that {WORK:,} / initiatives.")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout and nothing else there.")
 @click.pass_obj
 def optimize(ctx: Context, path: str, output: str | None, budget: float | None, solver_name: str | None,
-             time_limit: float | None, gap: float | None, explain_limit: int, force: bool, as_json: bool) -> None:
+             time_limit: float | None, gap: float | None, explain_limit: int | None, force: bool, as_json: bool) -> None:
     """Choose the portfolio of highest expected value within every limit.
 
     Writes the results workbook (Summary, Ranking, the input sheets as used, Run info) to a
@@ -227,8 +228,8 @@ def optimize(ctx: Context, path: str, output: str | None, budget: float | None, 
     def body() -> None:
         plan = read_plan(path)
         result = run_optimize(plan, budget=budget, solver_name=solver_name, gap=gap, time_limit=time_limit)
-        if explain_limit:
-            result = explain(result, max_initiatives=explain_limit)
+        if explain_limit is None or explain_limit > 0:
+            result = explain(result, max_initiatives=AUTO if explain_limit is None else explain_limit)
         save_results(result, output, force=force)
         if as_json:
             _print_json(result_to_dict(result, output))

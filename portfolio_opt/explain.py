@@ -15,24 +15,32 @@ For the optimal value V* of a plan:
 * each limit's value of **one more unit** and of **10% more** comes from re-solving with
   the limit moved, not from LP duals, which mean little in an integer program.
 
-The solves are independent, so they run in worker processes. Figures are exact to the
-optimality gap of the solves (``gap × V*``), stated in the result.
+The solves are independent, so they run in worker processes. Each is a variant of the plan's
+own program (other bounds, one more column or row), so the prices of the plan's one LP
+relaxation bound all of them, and each solve first fixes what that bound proves no good answer
+changes (:mod:`.reduction`); the break-even solves also guess a floor for the cost and prove
+it. Figures are exact to the optimality gap of the solves (``gap × V*``), stated in the result.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
-from . import batch, formulation, solver
+from . import batch, formulation, reduction, solver
 from .model import Decision, InitiativeResult, LimitUse, Objective, Plan, Result, Status, normalize_header
 from .scoring import objective_coefficients, plan_scores
 from .solver import LinearProgram, Row
 
-#: plans up to this many initiatives are explained in full by default (about 30 s of
-#: re-solving on two cores at 250; see benchmarks/bench_explain.py)
-DEFAULT_MAX = 250
+#: plans up to this many initiatives are explained in full by default (about 18 s of
+#: re-solving on two cores at 500; see benchmarks/bench_explain.py)
+FULL_UP_TO = 500
+#: beyond that, about the same work: this many divided by the plan's initiatives
+WORK = FULL_UP_TO * FULL_UP_TO
+#: ``max_initiatives`` that means "the default for the plan's size" (:func:`default_limit`)
+AUTO = "auto"
 #: below this many solves, worker processes cost more than they save
 PARALLEL_FROM = 24
 
@@ -53,12 +61,18 @@ class Outcome:
     selected: tuple[int, ...] = ()
 
 
-def explain(result: Result, max_initiatives: int | None = DEFAULT_MAX, workers: int | None = None,
+def default_limit(n: int) -> int:
+    """How many of ``n`` initiatives to explain by default: all up to 500; beyond, 250,000 / n
+    (the re-solves grow with the plan, so this keeps about the time 500 take)."""
+    return n if n <= FULL_UP_TO else max(1, WORK // n)
+
+
+def explain(result: Result, max_initiatives: int | str | None = AUTO, workers: int | None = None,
             initiative_ids: Sequence[str] | None = None, limits: bool = True) -> Result:
     """The result with regret, break-even score and cost, and limit values filled in.
 
     Explains every initiative when the plan has at most ``max_initiatives`` (``None``: no
-    cap); otherwise the selected ones and the closest candidates first, up to the cap, and
+    cap; ``"auto"``: :func:`default_limit`); otherwise the selected ones and the closest candidates first, up to the cap, and
     ``explain_note`` says what was left out. ``initiative_ids`` explains just those.
     """
     plan = result.plan
@@ -81,7 +95,8 @@ def explain(result: Result, max_initiatives: int | None = DEFAULT_MAX, workers: 
         chosen = [index[i] for i in initiative_ids]
         left_out = 0
     else:
-        chosen, left_out = _priority(plan, result, index, max_initiatives)
+        cap = default_limit(len(plan.initiatives)) if max_initiatives == AUTO else max_initiatives
+        chosen, left_out = _priority(plan, result, index, cap)
 
     tasks: list[Task] = []
     for i in chosen:
@@ -206,18 +221,31 @@ def _initiative_tasks(plan: Plan, i: int, selected: bool) -> list[Task]:
 
 def _task(task: Task, state: dict) -> Outcome:
     # one solver thread per worker process: the workers already use every core
-    return solve_task(state["plan"], state["coefs"], task, state["v_star"], threads=1 if state.get("in_worker") else None)
+    threads = 1 if state.get("in_worker") else None
+    return solve_task(state["plan"], state["coefs"], task, state["v_star"], threads, state["duals"])
 
 
 def run_tasks(plan: Plan, tasks: Sequence[Task], v_star: float, workers: int | None = None) -> list[Outcome]:
     """Solve every task, in worker processes when there are enough of them."""
     workers = batch.default_workers() if workers is None else workers
-    state = {"plan": plan, "coefs": objective_coefficients(plan), "v_star": v_star}
+    coefs = objective_coefficients(plan)
+    state = {"plan": plan, "coefs": coefs, "v_star": v_star, "duals": plan_duals(plan, coefs)}
     return batch.pool_map(_task, list(tasks), workers, state, min_parallel=PARALLEL_FROM)
 
 
-def solve_task(plan: Plan, coefs: Sequence[float], task: Task, v_star: float, threads: int | None = None) -> Outcome:
-    """One re-solve. Values are measured with the true coefficients (no tie-break term)."""
+def plan_duals(plan: Plan, coefs: Sequence[float]) -> tuple[float, ...] | None:
+    """Row prices of the plan's LP relaxation: every re-solve is a variant of it (same rows,
+    other bounds), so one LP gives each of them a valid bound to reduce with."""
+    lp = formulation.build(plan, coefs, break_ties=False)
+    return solver.solve(lp, plan.settings.solver, 0.0, None, relax=True).duals
+
+
+def solve_task(plan: Plan, coefs: Sequence[float], task: Task, v_star: float, threads: int | None = None,
+               duals: Sequence[float] | None = None) -> Outcome:
+    """One re-solve. Values are measured with the true coefficients (no tie-break term).
+
+    ``duals`` (see :func:`plan_duals`) let the solve fix what no good answer changes first.
+    """
     s = plan.settings
     if task.kind in ("out", "in"):
         kwargs = {"force_out": [task.i]} if task.kind == "out" else {"force_in": [task.i]}
@@ -231,15 +259,19 @@ def solve_task(plan: Plan, coefs: Sequence[float], task: Task, v_star: float, th
             lo = task.bound
         lp = formulation.build(plan, coefs, break_ties=False, limit_overrides={task.k: (lo, hi)})
     else:
-        return _break_even_cost(plan, coefs, task, v_star, threads)
-    sol = solver.solve(lp, s.solver, s.gap, s.time_limit, threads=threads)
+        return _break_even_cost(plan, coefs, task, v_star, threads, duals)
+    if duals is None:
+        sol = solver.solve(lp, s.solver, s.gap, s.time_limit, threads=threads)
+    else:
+        sol = reduction.solve(lp, s.solver, s.gap, s.time_limit, threads=threads, duals=duals)
     if not sol.has_solution:
         return Outcome(task, None)
     picked = tuple(j for j, v in enumerate(sol.values) if v > 0.5)
     return Outcome(task, math.fsum(coefs[j] for j in picked), picked)
 
 
-def _break_even_cost(plan: Plan, coefs: Sequence[float], task: Task, v_star: float, threads) -> Outcome:
+def _break_even_cost(plan: Plan, coefs: Sequence[float], task: Task, v_star: float, threads,
+                     duals: Sequence[float] | None = None) -> Outcome:
     """Largest cost t at which a portfolio containing initiative i beats V* (None: never)."""
     i = task.i
     n = len(plan.initiatives)
@@ -247,7 +279,7 @@ def _break_even_cost(plan: Plan, coefs: Sequence[float], task: Task, v_star: flo
     base = formulation.build(plan, coefs, force_in=[i], break_ties=False)
     t = n  # the column of the new variable
     eps = _epsilon(plan, v_star)
-    rows = list(_with_cost_as_t(plan, base.rows, i, t))
+    rows = tuple(_with_cost_as_t(plan, base.rows, i, t))
     npv = plan.settings.objective is Objective.NPV
     own = coefs[i] + (ini.cost if npv else 0.0)  # its score (coefs hold score − cost for npv)
     idx = [j for j in range(n) if j != i and coefs[j] != 0]
@@ -262,10 +294,20 @@ def _break_even_cost(plan: Plan, coefs: Sequence[float], task: Task, v_star: flo
         lower=base.lower + (0.0,),
         upper=base.upper + (float(ini.cost),),
         integer=base.integer + (False,),
-        rows=tuple(rows) + (value_row,),
+        rows=rows + (value_row,),
     )
     s = plan.settings
-    sol = solver.solve(lp, s.solver, s.gap, s.time_limit, threads=threads)
+    if duals is None or n < reduction.SMALL:
+        sol = solver.solve(lp, s.solver, s.gap, s.time_limit, threads=threads)
+    else:
+        # The portfolio's value as an objective over the same rows, to bound with the prices.
+        value = LinearProgram(
+            objective=tuple(coefs[j] if j != i else own for j in range(n)) + ((-1.0,) if npv else (0.0,)),
+            lower=lp.lower, upper=lp.upper, integer=lp.integer, rows=rows,
+        )
+        sol = _reduced_break_even(lp, value, duals, v_star + eps, plan.settings.gap, threads, s)
+        if sol is None:
+            return Outcome(task, None)
     if not sol.has_solution:
         return Outcome(task, None)
     picked = tuple(j for j in range(n) if sol.values[j] > 0.5)
@@ -283,6 +325,43 @@ def _break_even_cost(plan: Plan, coefs: Sequence[float], task: Task, v_star: flo
     if npv:
         room.append(value_others + own - v_star - eps)
     return Outcome(task, max(0.0, min(room)), picked)
+
+
+def _reduced_break_even(lp: LinearProgram, value: LinearProgram, duals, target: float, gap: float,
+                        threads, s) -> solver.Solution | None:
+    """Solve the break-even program on reduced programs (see :mod:`.reduction`).
+
+    Only portfolios worth ``target`` count, so every initiative whose flip would cost more
+    than the Lagrangian bound's lead over ``target`` is fixed. Guessing a floor ``t_g`` for
+    the cost t tightens the bound further: a reduced program that finds any portfolio with
+    t >= t_g holds the best one; one that finds none proves t < t_g, and the next guess is
+    lower, down to 0. ``None``: no portfolio containing it is worth ``target`` (never).
+    """
+    t = len(lp.objective) - 1
+    cost = lp.upper[t]
+    whole = reduction.lagrangian(value, duals)
+    if whole.value + whole.tolerance < target:
+        return None
+    slope = -whole.reduced[t]  # each unit of t costs the bound this much
+    margin = max(gap * reduction.GUESS, reduction.MIN_MARGIN) * max(abs(target), 1.0)
+    floors = []
+    if slope > 0:
+        top = min(cost, (whole.value - target) / slope)
+        floors = [max(0.0, top - k * margin / slope) for k in (4, 20)]
+    floors = [f for f in floors if f > 0] + [0.0]
+    started = time.perf_counter()
+    for floor in floors:
+        remaining = None if s.time_limit is None else max(0.0, s.time_limit - (time.perf_counter() - started))
+        lower = value.lower[:t] + (floor,)
+        bound = reduction.lagrangian(replace(value, lower=lower), duals)
+        if bound.value + bound.tolerance < target:
+            continue
+        reduced, _ = reduction.fix(replace(value, lower=lower), bound, target)
+        sol = solver.solve(replace(lp, lower=reduced.lower, upper=reduced.upper), s.solver, gap, remaining,
+                           threads=threads)
+        if sol.has_solution or sol.status is not Status.INFEASIBLE:
+            return sol
+    return None
 
 
 def _epsilon(plan: Plan, v_star: float) -> float:

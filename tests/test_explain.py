@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SAMPLE, run_cli
+from conftest import SAMPLE, reduced, run_cli
 from test_bruteforce import brute_force, oracle_score, plans
 from portfolio_opt import Decision, Infeasible, Initiative, Limit, Plan, Settings, optimize, read_plan
 from portfolio_opt.diagnose import apply_relaxation
-from portfolio_opt.explain import explain
+from portfolio_opt.explain import default_limit, explain
 from portfolio_opt.scoring import discounted_years
 
 
@@ -40,13 +40,15 @@ def with_cost(plan: Plan, i: int, cost: float) -> Plan:
     return plan.with_initiatives(tuple(inis))
 
 
+@pytest.mark.parametrize("reduce", [False, True], ids=["whole", "reduced"])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans())
-def test_regret_equals_brute_force(plan):
+def test_regret_equals_brute_force(reduce, plan):
     best = brute_force(plan)
     if best is None:
         return
-    result = explain(optimize(plan), workers=1)
+    with reduced(reduce):
+        result = explain(optimize(plan), workers=1)
     assert result.objective == pytest.approx(best, rel=1e-6, abs=1e-3)
     for k, ini in enumerate(plan.initiatives):
         r = result.by_id(ini.id)
@@ -83,12 +85,14 @@ def test_break_even_score_flips_the_decision(plan, data):
     assert plan.initiatives[k].id not in optimize(with_score(plan, k, be - delta)).selected
 
 
+@pytest.mark.parametrize("reduce", [False, True], ids=["whole", "reduced"])
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans(), data=st.data())
-def test_break_even_cost_flips_the_decision(plan, data):
+def test_break_even_cost_flips_the_decision(reduce, plan, data):
     if brute_force(plan) is None:
         return
-    result = explain(optimize(plan), workers=1)
+    with reduced(reduce):
+        result = explain(optimize(plan), workers=1)
     candidates = [
         k for k, ini in enumerate(plan.initiatives)
         if result.by_id(ini.id).break_even_cost is not None
@@ -142,6 +146,13 @@ def test_parallel_equals_serial():
             if x is not None:
                 assert x == pytest.approx(y, rel=1e-9, abs=1e-6)
         assert (a.flip_enters, a.flip_leaves) == (b.flip_enters, b.flip_leaves)
+
+
+def test_default_cap_keeps_the_work_of_500():
+    assert default_limit(40) == 40
+    assert default_limit(500) == 500
+    assert default_limit(1000) == 250
+    assert default_limit(10_000) == 25
 
 
 def test_cap_explains_selected_and_closest_first():
