@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, reduced, run_cli
 from portfolio_opt import Decision, Infeasible, Initiative, Limit, Plan, Settings, optimize, read_plan
 from portfolio_opt.schedule import build_periods, demand, start_score, window
 
@@ -97,15 +97,17 @@ def feasible(plan: Plan, choice) -> bool:
     return True
 
 
+@pytest.mark.parametrize("reduce", [False, True], ids=["whole", "reduced"])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=timed_plans())
-def test_multi_period_equals_brute_force(plan):
+def test_multi_period_equals_brute_force(reduce, plan):
     best = brute(plan)
     if best is None:
-        with pytest.raises(Infeasible):
+        with pytest.raises(Infeasible), reduced(reduce):
             optimize(plan)
         return
-    result = optimize(plan)
+    with reduced(reduce):
+        result = optimize(plan)
     starts = {plan.index(i): t for i, t in result.starts.items()}
     choice = [starts.get(k) for k in range(len(plan.initiatives))]
     assert feasible(plan, choice), "limits per period, windows and timed dependencies hold"
