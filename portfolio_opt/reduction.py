@@ -137,7 +137,7 @@ def solve(
         reduced, fixed = fix(lp, bound, target)
         if not fixed:
             break
-        sol = solve_fixed(reduced, solver_name, gap, remaining(), threads)
+        sol = solve_fixed(reduced, solver_name, gap, remaining(), threads, reference=target)
         if sol.has_solution:
             if best is not None and sol.objective < best.objective:
                 sol = replace(sol, values=best.values, objective=best.objective)
@@ -163,9 +163,14 @@ def solve(
 
 
 def solve_fixed(lp: LinearProgram, solver_name: str, gap: float, time_limit: float | None,
-                threads: int | None = None) -> Solution:
+                threads: int | None = None, reference: float | None = None) -> Solution:
     """Solve ``lp`` with its fixed columns taken out (moved into the row sides), so the solver
-    sees only the columns left to decide; the solution is given back in full."""
+    sees only the columns left to decide; the solution is given back in full.
+
+    The solver sees the objective without the fixed columns' part, so its relative gap would
+    be far stricter than the one asked for; ``reference`` (a value the whole objective is
+    expected to reach) turns ``gap`` into the absolute gap it means.
+    """
     keep = [j for j in range(lp.n_vars) if lp.lower[j] != lp.upper[j]]
     if len(keep) == lp.n_vars:
         return solver.solve(lp, solver_name, gap, time_limit, threads=threads)
@@ -191,7 +196,8 @@ def solve_fixed(lp: LinearProgram, solver_name: str, gap: float, time_limit: flo
         integer=tuple(lp.integer[j] for j in keep),
         rows=tuple(rows),
     )
-    sol = solver.solve(small, solver_name, gap, time_limit, threads=threads)
+    abs_gap = None if reference is None else gap * abs(reference)
+    sol = solver.solve(small, solver_name, gap, time_limit, threads=threads, abs_gap=abs_gap)
     if sol.values is None:
         return sol
     values = list(lp.lower)

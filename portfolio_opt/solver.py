@@ -130,10 +130,12 @@ def solve(
     time_limit: float | None = None,
     relax: bool = False,
     threads: int | None = None,
+    abs_gap: float | None = None,
 ) -> Solution:
     """Solve ``lp`` (maximize) with the named solver.
 
     ``gap`` is the relative optimality gap at which the search stops (0 asks for a proof);
+    ``abs_gap``, when given, also stops it once the bound is that close in absolute terms;
     ``relax`` drops integrality (the LP relaxation), and the solution then carries the rows'
     ``duals``. Nothing is printed on stdout.
     """
@@ -179,9 +181,9 @@ def solve(
 
     started = time.perf_counter()
     if solver == "highs":
-        solution = _solve_highs(prob, xs, gap, time_limit, threads, lp, relax)
+        solution = _solve_highs(prob, xs, gap, time_limit, threads, lp, relax, abs_gap)
     else:
-        solution = _solve_cbc(prob, xs, gap, time_limit, threads, lp)
+        solution = _solve_cbc(prob, xs, gap, time_limit, threads, lp, abs_gap)
     seconds = time.perf_counter() - started
     duals = None
     if relax and solution.has_solution:
@@ -296,7 +298,7 @@ def _trivial(lp: LinearProgram, prob, xs, solver: str) -> Solution:
     )
 
 
-def _solve_highs(prob, xs, gap, time_limit, threads, lp, relax) -> Solution:
+def _solve_highs(prob, xs, gap, time_limit, threads, lp, relax, abs_gap=None) -> Solution:
     pulp = _pulp()
     import highspy
 
@@ -314,7 +316,7 @@ def _solve_highs(prob, xs, gap, time_limit, threads, lp, relax) -> Solution:
         options["threads"] = threads
     cmd = pulp.HiGHS(msg=False, gapRel=gap, timeLimit=time_limit, **options)
     # HiGHS stops on an absolute gap of 1e-6 too; at our scale the relative gap is the rule.
-    cmd.optionsDict["mip_abs_gap"] = 0.0 if gap == 0 else 1e-6
+    cmd.optionsDict["mip_abs_gap"] = abs_gap if abs_gap is not None else (0.0 if gap == 0 else 1e-6)
     with _quiet_stdout():
         prob.solve(cmd)
     h = prob.solverModel
@@ -361,7 +363,7 @@ _CBC_BEST_POSSIBLE = re.compile(r"best possible (-?[\d.eE+-]+)\)")
 _CBC_VERSION = re.compile(r"^Version:\s*(\S+)", re.M)
 
 
-def _solve_cbc(prob, xs, gap, time_limit, threads, lp) -> Solution:
+def _solve_cbc(prob, xs, gap, time_limit, threads, lp, abs_gap=None) -> Solution:
     pulp = _pulp()
     with tempfile.TemporaryDirectory(prefix="portfolio-opt-cbc-") as tmp, warnings.catch_warnings():
         # PuLP 3 warns that its bundled CBC goes away in PuLP 4 (which wants COIN_CMD and
@@ -371,6 +373,7 @@ def _solve_cbc(prob, xs, gap, time_limit, threads, lp) -> Solution:
         cmd = pulp.PULP_CBC_CMD(
             msg=False,
             gapRel=gap,
+            gapAbs=abs_gap or None,
             timeLimit=time_limit,
             # "-threads 1" runs CBC's parallel search on one thread, which now and then waits
             # 10 s for itself after the root (seen with PuLP 3.3's CBC 2.10): serial is one thread
