@@ -351,7 +351,7 @@ def _reduced_break_even(lp: LinearProgram, value: LinearProgram, duals, target: 
     floors = [f for f in floors if f > 0] + [0.0]
     started = time.perf_counter()
     for floor in floors:
-        remaining = None if s.time_limit is None else max(0.0, s.time_limit - (time.perf_counter() - started))
+        remaining = None if s.time_limit is None else max(1e-3, s.time_limit - (time.perf_counter() - started))
         lower = value.lower[:t] + (floor,)
         bound = reduction.lagrangian(replace(value, lower=lower), duals)
         if bound.value + bound.tolerance < target:

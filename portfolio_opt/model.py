@@ -311,6 +311,8 @@ class SolverInfo:
     bound: float | None = None
     requested_gap: float = 1e-4
     time_limit: float | None = None
+    fixed: int = 0  #: decisions the LP bound settled before the search
+    columns: int = 0  #: decisions in the program
 
 
 @dataclass(frozen=True)

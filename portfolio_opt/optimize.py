@@ -190,6 +190,8 @@ def build_result(
             bound=solution.bound,
             requested_gap=plan.settings.gap,
             time_limit=plan.settings.time_limit,
+            fixed=solution.fixed,
+            columns=len(solution.values) if solution.values is not None else 0,
         ),
         plan=plan,
         warnings=tuple(warnings),

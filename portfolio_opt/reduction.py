@@ -119,7 +119,8 @@ def solve(
     started = time.perf_counter()
 
     def remaining() -> float | None:
-        return None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - started))
+        # (a solver handed 0 might read it as "no limit")
+        return None if time_limit is None else max(1e-3, time_limit - (time.perf_counter() - started))
 
     if duals is None:
         relaxed = solver.solve(lp, solver_name, 0.0, time_limit, relax=True, threads=threads)
@@ -145,9 +146,9 @@ def solve(
             whole = max(target, sol.bound if sol.bound is not None else math.inf)
             rel = solver.relative_gap(sol.objective, whole)
             if rel is not None and rel <= gap:
-                return _timed(replace(sol, bound=whole, gap=rel), started)
+                return _timed(replace(sol, bound=whole, gap=rel, fixed=fixed), started)
             if sol.status is not Status.OPTIMAL:  # the time limit: what there is, honestly bounded
-                return _timed(replace(sol, status=Status.FEASIBLE, bound=whole, gap=rel), started)
+                return _timed(replace(sol, status=Status.FEASIBLE, bound=whole, gap=rel, fixed=fixed), started)
             if best is not None:
                 break
             # The guess was too high. What was found is a true value, and fixing at it is

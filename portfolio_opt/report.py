@@ -72,6 +72,8 @@ def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
             "seconds": _clean(result.solver.seconds),
             "gap": _clean(result.solver.gap),
             "bound": _clean(result.solver.bound),
+            "fixed_by_lp_bound": result.solver.fixed,
+            "columns": result.solver.columns,
         },
         "warnings": list(result.warnings),
         "explain_note": result.explain_note,

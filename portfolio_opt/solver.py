@@ -69,6 +69,8 @@ class Solution:
     #: LP relaxations only: one multiplier per row of the program, in the maximizing sense
     #: (> 0: raising the row's upper side raises the optimum; < 0: its lower side binds)
     duals: tuple[float, ...] | None = None
+    #: columns fixed by the LP bound before the search (see :mod:`.reduction`)
+    fixed: int = 0
 
     @property
     def has_solution(self) -> bool:

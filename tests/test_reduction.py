@@ -145,3 +145,19 @@ def test_reduced_explanations_equal_whole_ones():
             assert cut.value is None, task
         else:
             assert cut.value == pytest.approx(whole.value, rel=1e-9, abs=1e-6), task
+
+
+def test_results_say_how_much_the_bound_settled(tmp_path):
+    from openpyxl import load_workbook
+
+    from portfolio_opt import save_results
+    from portfolio_opt.report import result_to_dict
+
+    result = optimize(random_plan(120, seed=4).with_settings(gap=1e-4))
+    assert 0 < result.solver.fixed <= 120 and result.solver.columns == 120
+    data = result_to_dict(result, None)["solver"]
+    assert (data["fixed_by_lp_bound"], data["columns"]) == (result.solver.fixed, 120)
+    path = tmp_path / "r.xlsx"
+    save_results(result, path)
+    rows = dict(r[:2] for r in load_workbook(path)["Run info"].iter_rows(values_only=True))
+    assert rows["Settled by the LP bound"] == f"{result.solver.fixed:,} of 120 decisions before the search"

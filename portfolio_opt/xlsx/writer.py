@@ -411,6 +411,8 @@ def _run_info_sheet(ws, result: Result) -> None:
         ("Gap", info.gap),
         ("Best bound", info.bound),
         ("Solve time (s)", round(info.seconds, 3)),
+        ("Settled by the LP bound", f"{info.fixed:,} of {info.columns:,} decisions before the search"
+         if info.fixed else "none (the whole program was searched)"),
         ("Initiatives", len(plan.initiatives)),
         ("Limits", len(result.limits)),
         ("Scoring", SCORING_TEXT),
