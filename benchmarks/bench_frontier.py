@@ -82,7 +82,7 @@ def main(n: int, gap: float) -> None:
     jobs = [plan] + [apply_scenario(plan, sc) for sc in scenarios]
     jobs += [apply_change(plan, c) for sc in scenarios if len(sc.changes) > 1 for c in sc.changes]
     t = time.perf_counter()
-    from_scratch(jobs)
+    base = from_scratch(jobs)
     t_base = time.perf_counter() - t
     t = time.perf_counter()
     solve_plans(jobs, workers=1)
@@ -90,8 +90,13 @@ def main(n: int, gap: float) -> None:
     t = time.perf_counter()
     run = run_scenarios(plan, scenarios)
     t_ours = time.perf_counter() - t
+    same = all(
+        abs(a.objective - r.solved.objective) <= gap * abs(a.objective) * 1.01 + 1
+        for a, r in zip(base, run.results) if a.objective is not None and r.solved.objective is not None
+    )
     print(f"scenarios  baseline {t_base:6.2f} s ({len(jobs)} solves)   ours, one core {t_single:6.2f} s   "
-          f"ours {t_ours:6.2f} s ({run.solves} solves)   speed-up {t_base / t_ours:4.1f}x")
+          f"ours {t_ours:6.2f} s ({run.solves} solves)   speed-up {t_base / t_ours:4.1f}x   "
+          f"same values within gap: {same}")
 
 
 if __name__ == "__main__":
