@@ -33,10 +33,20 @@ from .solver import LinearProgram, Row, Solution
 
 #: programs with fewer integer columns than this are solved as they are
 SMALL = 30
-#: the first guess of T sits this far below L(y), relative to |L(y)|, at the least; more when
-#: the requested gap is wider (a quarter of it)
+#: a reduced program is worth solving only when the bound fixes at least this share of the
+#: columns still open (below it, e.g. on weaker multi-period LPs, the rounds cost more than
+#: they save)
+MIN_SHARE = 0.25
+#: the first guess of T sits a margin below L(y): half the requested gap, relative to |L(y)|,
+#: and at least MIN_MARGIN of it
 MIN_MARGIN = 2e-5
 GUESS = 0.5
+#: the guesses, in margins below the bound: each that proves too high is followed by the next
+GUESSES = (1, 16)
+#: after the guesses, fixing at the best value found (conclusive) is tried only when that value
+#: is within this many margins of the bound; further off, the LP is not tight (multi-period
+#: plans can be 1% off), too little gets fixed, and the whole program is solved instead
+CONCLUSIVE_WITHIN = 64
 
 
 @dataclass(frozen=True)
@@ -132,11 +142,20 @@ def solve(
         return _timed(solver.solve(lp, solver_name, gap, remaining(), threads=threads), started)
 
     margin = max(gap * GUESS, MIN_MARGIN) * max(abs(bound.value), 1.0)
-    target = bound.value - margin
-    best: Solution | None = None  # found on an earlier reduced program
-    for attempt in range(3):
+    guesses = [bound.value - k * margin for k in GUESSES]
+    best: Solution | None = None  # the best found on an earlier reduced program
+    open_columns = sum(1 for j in range(lp.n_vars) if lp.integer[j] and lp.upper[j] - lp.lower[j] == 1.0)
+    while True:
+        if guesses and (best is None or guesses[0] > best.objective):
+            target, conclusive = guesses.pop(0), False
+        elif best is None or bound.value - best.objective > CONCLUSIVE_WITHIN * margin:
+            break
+        else:
+            # Fixing at a value already found is conclusive: the reduced program then holds
+            # every portfolio worth more.
+            target, conclusive = best.objective, True
         reduced, fixed = fix(lp, bound, target)
-        if not fixed:
+        if not fixed or fixed < MIN_SHARE * open_columns:
             break
         sol = solve_fixed(reduced, solver_name, gap, remaining(), threads, reference=target)
         if sol.has_solution:
@@ -149,17 +168,11 @@ def solve(
                 return _timed(replace(sol, bound=whole, gap=rel, fixed=fixed), started)
             if sol.status is not Status.OPTIMAL:  # the time limit: what there is, honestly bounded
                 return _timed(replace(sol, status=Status.FEASIBLE, bound=whole, gap=rel, fixed=fixed), started)
-            if best is not None:
-                break
-            # The guess was too high. What was found is a true value, and fixing at it is
-            # conclusive: the reduced program then holds every portfolio worth more.
-            best, target = sol, sol.objective
-            continue
-        if sol.status is Status.INFEASIBLE and best is None and attempt == 0:
-            # no portfolio is worth the guess: guess lower once, then solve it whole
-            target = bound.value - 16 * margin
-            continue
-        break
+            best = sol  # the guess was too high, but what was found is a true value
+        elif sol.status is not Status.INFEASIBLE:
+            break  # the time limit, or a solver failure: the whole program says what it is
+        if conclusive:
+            break
     return _timed(solver.solve(lp, solver_name, gap, remaining(), threads=threads), started)
 
 

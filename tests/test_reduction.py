@@ -104,7 +104,10 @@ def test_reduced_solve_equals_the_whole_solve(solver_name, seed, guess, monkeypa
         # the first guess is the bound itself: no portfolio reaches it, so the later rounds
         # (a lower guess, or fixing at the value found) must find the optimum
         monkeypatch.setattr(reduction, "GUESS", 0.0)
-        monkeypatch.setattr(reduction, "MIN_MARGIN", 0.0)
+        monkeypatch.setattr(reduction, "MIN_MARGIN", 1e-12)
+        # run the conclusive round however far off the guesses were and however little it fixes
+        monkeypatch.setattr(reduction, "CONCLUSIVE_WITHIN", math.inf)
+        monkeypatch.setattr(reduction, "MIN_SHARE", 0.0)
     calls = []
     original = reduction.solve_fixed
 
@@ -116,7 +119,7 @@ def test_reduced_solve_equals_the_whole_solve(solver_name, seed, guess, monkeypa
     cut = reduction.solve(lp, solver_name, 0.0, None)
     assert calls, "the reduction was used"
     if guess == "too high":
-        assert len(calls) >= 2
+        assert len(calls) >= 3, "two guesses and the conclusive round"
     assert cut.status.value == "optimal"
     assert cut.objective == pytest.approx(whole.objective, rel=1e-9)
     assert cut.bound >= cut.objective - 1e-6
