@@ -34,7 +34,7 @@ from .model import Decision, InitiativeResult, LimitUse, Objective, Plan, Result
 from .scoring import objective_coefficients, plan_scores
 from .solver import LinearProgram, Row
 
-#: plans up to this many initiatives are explained in full by default (about 18 s of
+#: plans up to this many initiatives are explained in full by default (about 17 s of
 #: re-solving on two cores at 500; see benchmarks/bench_explain.py)
 FULL_UP_TO = 500
 #: beyond that, about the same work: this many divided by the plan's initiatives
