@@ -62,7 +62,7 @@ def main(n: int, gap: float) -> None:
     base = from_scratch([plan.with_settings(budget=b) for b in points])
     t_base = time.perf_counter() - t
     t = time.perf_counter()
-    single = frontier(plan, steps=25, lo=lo, hi=hi, workers=1, reuse=False)
+    frontier(plan, steps=25, lo=lo, hi=hi, workers=1, reuse=False)
     t_single = time.perf_counter() - t
     t = time.perf_counter()
     ours = frontier(plan, steps=25, lo=lo, hi=hi)

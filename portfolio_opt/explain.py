@@ -72,8 +72,8 @@ def explain(result: Result, max_initiatives: int | str | None = AUTO, workers: i
     """The result with regret, break-even score and cost, and limit values filled in.
 
     Explains every initiative when the plan has at most ``max_initiatives`` (``None``: no
-    cap; ``"auto"``: :func:`default_limit`); otherwise the selected ones and the closest candidates first, up to the cap, and
-    ``explain_note`` says what was left out. ``initiative_ids`` explains just those.
+    cap; ``"auto"``: :func:`default_limit`); otherwise the selected ones and the closest
+    candidates first, up to the cap, and ``explain_note`` says what was left out. ``initiative_ids`` explains just those.
     """
     plan = result.plan
     if plan.settings.periods:
@@ -352,11 +352,11 @@ def _reduced_break_even(lp: LinearProgram, value: LinearProgram, duals, target: 
     started = time.perf_counter()
     for floor in floors:
         remaining = None if s.time_limit is None else max(1e-3, s.time_limit - (time.perf_counter() - started))
-        lower = value.lower[:t] + (floor,)
-        bound = reduction.lagrangian(replace(value, lower=lower), duals)
+        floored = replace(value, lower=value.lower[:t] + (floor,))
+        bound = reduction.lagrangian(floored, duals)
         if bound.value + bound.tolerance < target:
             continue
-        reduced, _ = reduction.fix(replace(value, lower=lower), bound, target)
+        reduced, _ = reduction.fix(floored, bound, target)
         sol = solver.solve(replace(lp, lower=reduced.lower, upper=reduced.upper), s.solver, gap, remaining,
                            threads=threads)
         if sol.has_solution or sol.status is not Status.INFEASIBLE:

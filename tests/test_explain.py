@@ -3,6 +3,7 @@ limit values equal re-solving by hand, infeasibility names exactly the conflict.
 
 from __future__ import annotations
 
+import importlib
 import json
 from dataclasses import replace
 
@@ -153,6 +154,16 @@ def test_default_cap_keeps_the_work_of_500():
     assert default_limit(500) == 500
     assert default_limit(1000) == 250
     assert default_limit(10_000) == 25
+
+
+def test_explain_applies_the_default_cap_for_the_plan_size(monkeypatch):
+    module = importlib.import_module("portfolio_opt.explain")  # the package exports a function of that name
+
+    monkeypatch.setattr(module, "FULL_UP_TO", 10)
+    monkeypatch.setattr(module, "WORK", 200)  # 40 initiatives -> 5 explained
+    result = explain(optimize(read_plan(SAMPLE)), workers=1, limits=False)
+    assert sum(r.explained for r in result.initiatives) == 5
+    assert "Left out: 35" in result.explain_note
 
 
 def test_cap_explains_selected_and_closest_first():
