@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
@@ -53,6 +55,16 @@ def test_same_result_same_bytes(tmp_path, sample_result):
     save_results(sample_result, tmp_path / "a.xlsx")
     save_results(sample_result, tmp_path / "b.xlsx")
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+
+
+def test_no_clock_in_the_file(tmp_path, sample_result):
+    # openpyxl stamps "modified" with the time of saving: two saves a second apart differed
+    save_results(sample_result, tmp_path / "a.xlsx")
+    with zipfile.ZipFile(tmp_path / "a.xlsx") as zf:
+        core = zf.read("docProps/core.xml").decode()
+    assert "<dcterms:modified" in core
+    stamps = re.findall(r"<dcterms:(?:created|modified)[^>]*>([^<]*)<", core)
+    assert stamps == ["2000-01-01T00:00:00Z"] * 2, core
 
 
 def test_same_input_same_portfolio():

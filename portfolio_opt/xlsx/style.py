@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.xml.functions import tostring
 
 from ..errors import OutputError
 
@@ -37,6 +38,7 @@ RATIO = "0.00"
 NUMBER = "#,##0.##"
 
 FIXED_TIME = _dt.datetime(2000, 1, 1)
+CORE_PART = "docProps/core.xml"  #: the workbook's document properties (author, dates)
 _RISKY_START = ("=", "+", "-", "@")
 
 
@@ -145,8 +147,9 @@ def save_atomic(wb: Workbook, path: str | os.PathLike, force: bool = False) -> N
     wb.properties.modified = FIXED_TIME
     wb.properties.creator = "portfolio_opt"
     buffer = io.BytesIO()
-    wb.save(buffer)
-    data = _normalize_zip(buffer.getvalue())
+    wb.save(buffer)  # stamps properties.modified with the clock: put the fixed time back
+    wb.properties.modified = FIXED_TIME
+    data = _normalize_zip(buffer.getvalue(), {CORE_PART: tostring(wb.properties.to_tree())})
     try:
         fd, tmp = tempfile.mkstemp(prefix=".portfolio-opt-", suffix=".xlsx.tmp", dir=directory)
     except OSError as exc:
@@ -175,13 +178,17 @@ def save_atomic(wb: Workbook, path: str | os.PathLike, force: bool = False) -> N
             os.unlink(tmp)
 
 
-def _normalize_zip(data: bytes) -> bytes:
-    """The same zip with every entry dated 1980-01-01, so equal content gives equal bytes."""
+def _normalize_zip(data: bytes, replace: dict[str, bytes] | None = None) -> bytes:
+    """The same zip with every entry dated 1980-01-01, so equal content gives equal bytes.
+
+    ``replace`` maps entry names to the content to write instead of what the zip holds.
+    """
+    replace = replace or {}
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info.filename))
+            dst.writestr(fixed, replace.get(info.filename) or src.read(info.filename))
     return out.getvalue()
