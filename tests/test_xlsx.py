@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -65,6 +66,14 @@ def test_no_clock_in_the_file(tmp_path, sample_result):
     assert "<dcterms:modified" in core
     stamps = re.findall(r"<dcterms:(?:created|modified)[^>]*>([^<]*)<", core)
     assert stamps == ["2000-01-01T00:00:00Z"] * 2, core
+
+
+def test_two_runs_differ_only_in_the_solve_time(tmp_path):
+    first, second = (optimize(read_plan(SAMPLE)) for _ in range(2))
+    second = dataclasses.replace(second, solver=dataclasses.replace(second.solver, seconds=first.solver.seconds))
+    save_results(first, tmp_path / "a.xlsx")
+    save_results(second, tmp_path / "b.xlsx")
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
 
 
 def test_same_input_same_portfolio():
