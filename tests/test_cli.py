@@ -117,7 +117,7 @@ def test_time_limit_reports_feasible_with_gap(tmp_path, solver):
 
     n, m, best, profits, weights, caps = MKNAPCB1[3]
     path = workbook(tmp_path / "p.xlsx", n, m, profits, weights, caps)
-    proc = run_cli("optimize", path, "-o", tmp_path / "r.xlsx", "--gap", "0", "--time-limit", "0.2",
+    proc = run_cli("optimize", path, "-o", tmp_path / "r.xlsx", "--gap", "0", "--time-limit", "1",
                    "--solver", solver, "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
