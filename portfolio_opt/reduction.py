@@ -8,17 +8,19 @@ feasible x of the program ``max c·x`` obeys the Lagrangian bound
 where x̂_j is the bound of x_j that maximizes d_j·x_j and L(y) = Σ_k y_k b_k + Σ_j d_j x̂_j
 (b_k the side of row k that its price presses on). So a binary x_j with L(y) − |d_j| below a
 value T can leave x̂_j only in portfolios worth less than T: in every portfolio worth T or
-more it sits at x̂_j, and is fixed there. Portfolio LPs are tight (their bound is within a few hundredths of a percent
-of the optimum), so a T just below L(y) fixes most initiatives and leaves the solver a small
-core to search. This is *reduced-cost fixing*, done once, before the search.
+more it sits at x̂_j, and is fixed there. Portfolio LPs are tight (their bound is within a few
+hundredths of a percent of the optimum), so a T just below L(y) fixes most initiatives and
+leaves the solver a small core to search. This is *reduced-cost fixing*, done once, before
+the search.
 
 :func:`solve` guesses T, solves the reduced program, and accepts the answer only when it is
 provably within the requested gap of the whole program's optimum: no portfolio outside the
 reduced program is worth T or more, so the optimum is at most max(T, the reduced program's
 bound). A guess that was too high is followed by a lower one, then by T set to the best value
 found (always conclusive) when that value is close to the bound; when it is not (the LP is
-not tight) or a round would fix too little, the whole program is solved. The bound is computed here, in exact terms of the prices the LP
-returned: a price the LP got slightly wrong makes the bound weaker, never wrong.
+not tight) or a round would fix too little, the whole program is solved. The bound is
+computed here, in exact terms of the prices the LP returned: a price the LP got slightly
+wrong makes the bound weaker, never wrong.
 """
 
 from __future__ import annotations
