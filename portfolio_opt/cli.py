@@ -408,14 +408,14 @@ def _default_output(path: str, what: str) -> str:
 
 @main.command(name="explain")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.argument("initiative_id")
+@click.argument("wanted_id", metavar="INITIATIVE_ID")
 @click.option("--budget", type=click.FloatRange(min=0), help="Budget (maximum total Cost); overrides Settings.")
 @click.option("--solver", "solver_name", type=click.Choice(["highs", "cbc"]), help="Solver (default highs).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Time limit per solve, seconds.")
 @click.option("--gap", type=click.FloatRange(min=0, max=1, max_open=True), help="Relative optimality gap.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
-def explain_command(ctx: Context, path: str, initiative_id: str, budget: float | None, solver_name: str | None,
+def explain_command(ctx: Context, path: str, wanted_id: str, budget: float | None, solver_name: str | None,
                     time_limit: float | None, gap: float | None, as_json: bool) -> None:
     """Tell one initiative's story: why in or out, and what it would take.
 
@@ -426,8 +426,10 @@ def explain_command(ctx: Context, path: str, initiative_id: str, budget: float |
 
     def body() -> None:
         plan = read_plan(path)
+        initiative_id = plan.resolve(wanted_id) or wanted_id
         if initiative_id not in plan:
-            close = difflib.get_close_matches(initiative_id, [i.id for i in plan.initiatives], n=3)
+            folded = {i.id.casefold(): i.id for i in plan.initiatives}
+            close = [folded[c] for c in difflib.get_close_matches(initiative_id.casefold(), list(folded), n=3)]
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
             raise click.BadParameter(f"{initiative_id!r} is not an ID in {os.path.basename(path)}{hint}",
                                      param_hint="INITIATIVE_ID")

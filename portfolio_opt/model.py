@@ -46,6 +46,18 @@ SETTING_NAMES: dict[str, tuple[str, str]] = {
 OUTPUT_SHEETS = ("Summary", "Ranking", "Schedule", "Capacity", "Run info")
 
 
+def text_key(value: Any) -> str:
+    """How IDs, themes, exclusive groups and scope values are compared: ignoring case and
+    surrounding spaces (``" ini-017 "`` and ``"INI-017"`` are one key).
+
+    >>> text_key(" Platform ") == text_key("platform")
+    True
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(str(value).split()).casefold()
+
+
 def normalize_header(text: Any) -> str:
     """A header as matched: no case, spaces or underscores, no trailing ``(unit)``.
 
@@ -161,7 +173,7 @@ def scope_matches(cell: Any, wanted: Any) -> bool:
             return math.isclose(float(cell), float(wanted), rel_tol=0, abs_tol=1e-9)
         except (TypeError, ValueError):
             return False
-    return str(cell).strip().casefold() == str(wanted).strip().casefold()
+    return text_key(cell) == text_key(wanted)
 
 
 @dataclass(frozen=True)
@@ -255,6 +267,13 @@ class Plan:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {ini.id: k for k, ini in enumerate(self.initiatives)})
+
+    def resolve(self, text: str) -> str | None:
+        """The ID a user means by ``text`` (``ini-017`` finds ``INI-017``), or None."""
+        if text in self._index:  # type: ignore[attr-defined]
+            return text
+        wanted = text_key(text)
+        return next((ini.id for ini in self.initiatives if text_key(ini.id) == wanted), None)
 
     def index(self, initiative_id: str) -> int:
         """Position of an initiative by ID (KeyError when unknown)."""

@@ -247,7 +247,7 @@ def decision_reasons(
             out.append("Excluded")
             continue
         if coefficients[i] <= 0:
-            if ini.time_to_value >= s.horizon_months:
+            if schedule.value_start(ini, s) >= s.horizon_months:
                 out.append("no value within the horizon")
             elif ini.probability == 0:
                 out.append("no value (probability 0)")

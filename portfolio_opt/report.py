@@ -126,7 +126,9 @@ def story(result: Result, initiative_id: str) -> list[str]:
     s = plan.settings
     ttv = ini.time_to_value
     if r.start is not None:  # multi-period: counted from the start of its start period
-        ttv += s.period_labels().index(r.start) * s.period_length
+        from .schedule import value_start
+
+        ttv = value_start(ini, s, s.period_labels().index(r.start))
     d = discounted_years(ttv, s.horizon_months, s.discount_rate)
     who = ", ".join(x for x in (ini.theme, f"owner {ini.values.get('Owner')}" if ini.values.get("Owner") else None) if x)
     lines = [f"{ini.id} {ini.name}" + (f" ({who})" if who else "") + f" is {'SELECTED' if r.selected else 'NOT selected'}"

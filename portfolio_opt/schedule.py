@@ -50,9 +50,22 @@ def window(ini: Initiative, settings: Settings) -> range:
     return range(lo, hi + 1)
 
 
+def value_start(ini: Initiative, settings: Settings, t: int = 0) -> float:
+    """Months from the plan's start until its value begins, when it starts in period t.
+
+    Value begins at its time to value, but never before its build is done: with a Duration
+    longer than the time to value, at the end of the Duration (both counted from the start
+    of its start period).
+    """
+    lead = ini.time_to_value
+    if settings.periods and ini.duration is not None:
+        lead = max(lead, ini.duration)
+    return lead + t * settings.period_length
+
+
 def start_score(ini: Initiative, t: int, settings: Settings) -> float:
-    """Its score when it starts in period t: time to value counted from that period's start."""
-    return score(ini.impact, ini.probability, ini.time_to_value + t * settings.period_length,
+    """Its score when it starts in period t: value from :func:`value_start` on."""
+    return score(ini.impact, ini.probability, value_start(ini, settings, t),
                  settings.horizon_months, settings.discount_rate, ini.run_cost)
 
 

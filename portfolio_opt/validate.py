@@ -7,12 +7,14 @@ the sheets arrive as plain values (see :mod:`portfolio_opt.xlsx.reader`).
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
+from . import parse as _parse
 from .errors import InvalidWorkbook, Problem
 from .model import (
     COUNT,
@@ -28,6 +30,7 @@ from .model import (
     Settings,
     Table,
     normalize_header,
+    text_key,
 )
 from .xlsx.reader import RawSheet, RawWorkbook
 
@@ -88,28 +91,20 @@ def load_plan(raw: RawWorkbook) -> Plan:
 # --------------------------------------------------------------------------- numbers
 
 
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+def parse_number(value: Any, amount: bool = True) -> float | None:
+    """A cell as a number by the rule of :mod:`portfolio_opt.parse`, or ``None`` when it is not one."""
+    number = _parse.parse_number(value, amount=amount)
+    return None if isinstance(number, _parse.Refusal) else number
 
 
-def parse_number(value: Any) -> float | None:
-    """A cell as a number: numbers as they are, plain numeric text, ``70%`` as 0.7.
+#: Where an amount belongs: a currency symbol or a k / M / bn suffix is understood there.
+AMOUNT_LABELS = {"Impact", "Cost", "Run cost", "Budget", "Min", "Max"}
 
-    Returns ``None`` when the cell is not a number (text, a date, TRUE/FALSE).
-    """
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        f = float(value)
-        return f if math.isfinite(f) else None
-    if isinstance(value, str):
-        text = value.strip().replace("\u00a0", "")
-        percent = text.endswith("%")
-        if percent:
-            text = text[:-1].strip()
-        if _NUMBER.match(text):
-            f = float(text)
-            return f / 100.0 if percent else f
-    return None
+
+def _show_date(value: Any) -> str:
+    if isinstance(value, _dt.datetime) and value.time() == _dt.time(0):
+        return value.date().isoformat()
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _show(value: Any) -> str:
@@ -147,6 +142,13 @@ class _Validator:
         self.raw = raw
         self.problems: list[Problem] = []
         self.warnings: list[str] = []
+        self._spellings: dict[str, dict[str, tuple[str, str]]] = {}
+        self.all_ids: dict[str, tuple[str, str]] = {}
+        self._period_length = 3.0
+        self.rows_unread = False  #: Initiatives could not be read row by row (a required column is missing)
+        self._header_typos: dict[tuple[str, str], list[str]] = {}
+        self.refused_limits: set[str] = set()  #: folded names of Constraints rows with problems
+        self.refused_settings: set[str] = set()  #: settings whose row has a problem (or a misspelled name)
 
     def add(self, code: str, where: str, message: str, fix: str = "", value: Any = None) -> None:
         self.problems.append(Problem(code, where, message, fix, value))
@@ -212,6 +214,7 @@ class _Validator:
         required: bool,
         check: Callable[[float], str | None] | None = None,
         default: float | None = None,
+        amount: bool = False,
     ) -> float | None:
         value = sheet.rows[r][c] if c < len(sheet.rows[r]) else None
         if not self.cell_ok(sheet, r, c, label):
@@ -220,12 +223,22 @@ class _Validator:
             if required:
                 self.add("missing-value", sheet.address(r, c), f"{label} is blank: a number is required", f"Enter the {label.lower()}")
             return default
-        number = parse_number(value)
-        if number is None:
-            fix = "Enter a number"
-            if isinstance(value, str) and re.search(r"\d,\d", value):
-                fix = "Enter a number without thousands separators, or format the cell as a number"
-            self.add("not-a-number", sheet.address(r, c), f"{label} {_show(value)}: must be a number", fix, value)
+        number = _parse.parse_number(value, amount=label.split(" [")[0] in AMOUNT_LABELS or amount)
+        if isinstance(number, _parse.Refusal) and number.code == "date-in-number":
+            typed = _parse.date_as_typed_number(sheet.serials.get((r, c)))
+            if typed is not None:
+                self.warnings.append(f"{sheet.address(r, c)} is formatted as a date; its {label} is read as "
+                                     f"{_show(typed)}, the number typed (format the cell as Number)")
+                number = typed
+            else:
+                unit = "a number of months" if "month" in label.casefold() or label == "Time to value" else "a number"
+                number = _parse.Refusal(
+                    "date-in-number",
+                    f"holds a date ({_show_date(value)}), and Excel formats it as one",
+                    f"Enter {unit}, and format the cell as Number or General",
+                )
+        if isinstance(number, _parse.Refusal):
+            self.add(number.code, sheet.address(r, c), f"{label} {_show(value)}: {number.reason}", number.fix, value)
             return None
         if check is not None:
             message = check(number)
@@ -251,7 +264,8 @@ class _Validator:
         self.labels = settings.period_labels() if settings.periods else []
         initiatives, columns, numeric = self.initiatives(sheet)
         limits = self.constraints(initiatives, columns, numeric)
-        scenarios = self.scenarios({i.id for i in initiatives}, limits, settings)
+        self.header_typos()
+        scenarios = self.scenarios({k: v[0] for k, v in self.all_ids.items()}, limits, settings)
         selection = self.selection(sheet, initiatives)
         if self.problems:
             return None
@@ -277,15 +291,40 @@ class _Validator:
     def initiatives(self, sheet: RawSheet) -> tuple[list[Initiative], list[str], list[str]]:
         header_row, cols = self.header(sheet, "id")
         missing = [key for key in REQUIRED if key not in cols.by_norm]
+        unknown = [h for h in cols.headers if h and normalize_header(h) not in FIELDS]
         for key in missing:
-            self.add(
-                "missing-column",
-                f"{INITIATIVES}!{header_row + 1}",
-                f"required column {REQUIRED_LABELS[key]!r} is missing (headers: {', '.join(h for h in cols.headers if h) or 'none'})",
-                f"Add a column headed {REQUIRED_LABELS[key]!r} to the header row",
-            )
+            label = REQUIRED_LABELS[key]
+            close = difflib.get_close_matches(label.casefold(), [h.casefold() for h in unknown], n=1, cutoff=0.7)
+            if close:
+                typo = next(h for h in unknown if h.casefold() == close[0])
+                c = cols.headers.index(typo)
+                self.add("missing-column", sheet.address(header_row, c),
+                         f"required column {label!r} is missing; the header {typo!r} looks like a misspelling of it",
+                         f"Rename the header {typo!r} to {label!r}", typo)
+            else:
+                self.add(
+                    "missing-column",
+                    f"{INITIATIVES}!{header_row + 1}",
+                    f"required column {label!r} is missing (headers: {', '.join(h for h in cols.headers if h) or 'none'})",
+                    f"Add a column headed {label!r} to the header row",
+                )
+        data_rows = [
+            r for r in range(header_row + 1, len(sheet.rows))
+            if any(v is not None for v in sheet.rows[r]) or any(k[0] == r for k in sheet.uncalculated)
+        ]
+        numeric = [
+            h for c, h in enumerate(cols.headers)
+            if h
+            and normalize_header(h) not in ("id", "name", "dependson", "exclusivegroup", "decision")
+            and all(sheet.rows[r][c] is None or parse_number(sheet.rows[r][c]) is not None for r in data_rows)
+            and any(sheet.rows[r][c] is not None for r in data_rows)
+        ]
+        self._sheet_cols = (sheet, header_row, cols, data_rows)
         if missing:
-            return [], [], []
+            # The other sheets are still checked against the columns there are, but nothing
+            # that names an initiative is: the rows could not be read.
+            self.rows_unread = True
+            return [], [h for h in cols.headers if h], numeric
         for c, text in enumerate(cols.headers):
             if not text and any(
                 r < len(sheet.rows) and c < len(sheet.rows[r]) and sheet.rows[r][c] is not None
@@ -297,12 +336,9 @@ class _Validator:
         col = cols.by_norm
         headers = [h for h in cols.headers if h]
         out: list[Initiative] = []
-        seen: dict[str, str] = {}
+        seen: dict[str, tuple[str, str]] = {}  #: ID key -> (the ID as written first, its cell)
         dep_cells: dict[str, tuple[int, int]] = {}
-        data_rows = [
-            r for r in range(header_row + 1, len(sheet.rows))
-            if any(v is not None for v in sheet.rows[r]) or any(k[0] == r for k in sheet.uncalculated)
-        ]
+        self.all_ids = seen  # every ID in the sheet, kept or dropped, for lookups in other sheets
         if not data_rows:
             self.add(
                 "no-initiatives",
@@ -321,16 +357,19 @@ class _Validator:
             ini_id = "" if raw_id is None else _id_text(raw_id)
             if not ini_id:
                 self.add("blank-id", sheet.address(r, id_c), "ID is blank", "Give every initiative a unique ID, e.g. INI-001")
-            elif ini_id in seen:
+            elif text_key(ini_id) in seen:
+                first_id, first_at = seen[text_key(ini_id)]
+                same = "" if first_id == ini_id else f" as {first_id!r} (IDs are compared ignoring case and spaces)"
                 self.add(
                     "duplicate-id",
                     sheet.address(r, id_c),
-                    f"ID {ini_id!r} is already used at {seen[ini_id]}",
+                    f"ID {ini_id!r} is already used at {first_at}{same}",
                     "Give every initiative a unique ID",
                     ini_id,
                 )
+                ini_id = ""  # a duplicate row is dropped: nothing may look it up later
             else:
-                seen[ini_id] = sheet.address(r, id_c)
+                seen[text_key(ini_id)] = (ini_id, sheet.address(r, id_c))
             name_c = col["name"]
             name = row[name_c] if self.cell_ok(sheet, r, name_c, "Name") else "?"
             if name is None or not str(name).strip():
@@ -354,6 +393,8 @@ class _Validator:
             if "exclusivegroup" in col and self.cell_ok(sheet, r, col["exclusivegroup"], "Exclusive group"):
                 g = row[col["exclusivegroup"]]
                 group = _id_text(g) if g is not None and _id_text(g) else None
+                if group is not None:
+                    group = self.canonical("Exclusive group", group, sheet.address(r, col["exclusivegroup"]))
             decision = Decision.FREE
             if "decision" in col and self.cell_ok(sheet, r, col["decision"], "Decision"):
                 d = row[col["decision"]]
@@ -371,7 +412,9 @@ class _Validator:
             timing = self.timing(sheet, r, row, col)
             theme = None
             if "theme" in col and row[col["theme"]] is not None:
-                theme = str(row[col["theme"]]).strip() or None
+                theme = _id_text(row[col["theme"]]) or None
+                if theme is not None:
+                    theme = self.canonical("Theme", theme, sheet.address(r, col["theme"]))
             values = {h: row[c] for c, h in enumerate(cols.headers) if h and c < len(row)}
             if None in (impact, probability, ttv, cost, run_cost) or not ini_id:
                 continue
@@ -393,25 +436,51 @@ class _Validator:
                     **timing,
                 )
             )
-        self.dependencies(sheet, out, seen, dep_cells)
-        numeric = [
-            h for c, h in enumerate(cols.headers)
-            if h
-            and normalize_header(h) not in ("id", "name", "dependson", "exclusivegroup", "decision")
-            and all(
-                sheet.rows[r][c] is None or parse_number(sheet.rows[r][c]) is not None
-                for r in data_rows
-            )
-            and any(sheet.rows[r][c] is not None for r in data_rows)
-        ]
-        self._sheet_cols = (sheet, header_row, cols, data_rows)
+        out = self.dependencies(sheet, out, seen, dep_cells)
+        custom = [h for h in numeric if normalize_header(h) not in FIELDS]
+        if custom:  # numbers typed as text ("2", "1,200") count as the numbers they are
+            out = [replace(ini, values={**ini.values, **{h: parse_number(ini.values.get(h)) for h in custom}})
+                   for ini in out]
         return out, headers, numeric
+
+    def header_typo(self, header: str, named: str, where: str) -> bool:
+        """Note that ``where`` names ``named``, close to the Initiatives header ``header``.
+
+        Every such reference to one header is reported once, at the header (see
+        :meth:`header_typos`): one misspelling, one problem. False when the Initiatives
+        header row cannot be told (the reference is reported where it stands).
+        """
+        if not getattr(self, "_sheet_cols", None):
+            return False
+        self._header_typos.setdefault((header, named.strip()), []).append(where)
+        return True
+
+    def header_typos(self) -> None:
+        sheet, header_row, cols, _ = self._sheet_cols
+        for (header, named), cells in self._header_typos.items():
+            c = cols.headers.index(header)
+            self.add("misspelled-column", sheet.address(header_row, c),
+                     f"the header {header!r} is named {named!r} by {', '.join(cells)}",
+                     f"Rename the header to {named!r}, or correct the name where it is used", header)
+
+    def canonical(self, label: str, text: str, where: str) -> str:
+        """One spelling per key: ``platform `` after ``Platform`` is read as ``Platform``, with a warning."""
+        spellings = self._spellings.setdefault(label, {})
+        first = spellings.setdefault(text_key(text), (text, where))
+        if first[0] != text:
+            self.warnings.append(
+                f"{where} {label} {text!r} is read as {first[0]!r} (as at {first[1]}): "
+                f"{label.lower()}s are compared ignoring case and spaces"
+            )
+        return first[0]
 
     def period(self, sheet, r, c, value, label) -> int | None | object:
         """A period label (or number 1..Periods) as a 0-based position; _INVALID if unknown."""
         if value is None:
             return None
         labels = self.labels
+        if self.refused_settings & {"first_period", "period_length", "periods"}:
+            return _INVALID  # the labels cannot be known: the Settings problem is reported there
         if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
             k = int(value) - 1
             if 0 <= k < len(labels):
@@ -454,14 +523,22 @@ class _Validator:
                 out["cost_profile"] = tuple(x / total for x in shares)
         return out
 
-    def dependencies(self, sheet, initiatives, seen, dep_cells) -> None:
-        ids = set(seen)
+    def dependencies(self, sheet, initiatives, seen, dep_cells) -> list[Initiative]:
+        """Resolve every Depends on to the ID as written in the ID column, and refuse cycles.
+
+        Only the initiatives kept (rows without problems) enter the graph: a reference to a
+        row that has its own problem is not looked up again.
+        """
+        kept = {text_key(ini.id) for ini in initiatives}
         graph: dict[str, tuple[str, ...]] = {}
+        resolved: list[Initiative] = []
         for ini in initiatives:
             r, c = dep_cells.get(ini.id, (ini.row - 1, 0))
+            deps = tuple(dict.fromkeys(seen[text_key(d)][0] for d in ini.depends_on if text_key(d) in seen))
+            resolved.append(replace(ini, depends_on=deps) if deps != ini.depends_on else ini)
             for dep in ini.depends_on:
-                if dep not in ids:
-                    close = difflib.get_close_matches(dep, sorted(ids), n=1)
+                if text_key(dep) not in seen:
+                    close = difflib.get_close_matches(dep, sorted(v[0] for v in seen.values()), n=1)
                     hint = f" (did you mean {close[0]}?)" if close else ""
                     self.add(
                         "unknown-dependency",
@@ -470,7 +547,7 @@ class _Validator:
                         "Use IDs from the ID column, separated by commas",
                         dep,
                     )
-            graph[ini.id] = tuple(d for d in ini.depends_on if d in ids)
+            graph[ini.id] = tuple(d for d in deps if text_key(d) in kept)
         for cycle in _cycles(graph):
             r, c = dep_cells.get(cycle[0], (0, 0))
             self.add(
@@ -480,6 +557,7 @@ class _Validator:
                 "Remove one of these dependencies; an initiative cannot need itself",
                 " -> ".join(cycle),
             )
+        return resolved
 
     def settings(self) -> Settings:
         sheet = self.raw.sheet(SETTINGS)
@@ -496,6 +574,12 @@ class _Validator:
             )
             return s
         sc, vc = cols.by_norm["setting"], cols.by_norm["value"]
+        self._period_length = 3.0  # First period's label depends on it, wherever its row is
+        for row in sheet.rows[header_row + 1:]:
+            if sc < len(row) and SETTING_NAMES.get(normalize_header(row[sc]), ("",))[0] == "period_length":
+                length = parse_number(row[vc] if vc < len(row) else None, amount=False)
+                if length is not None and length > 0:
+                    self._period_length = length
         changes: dict[str, Any] = {}
         seen: dict[str, str] = {}
         for r in range(header_row + 1, len(sheet.rows)):
@@ -508,10 +592,16 @@ class _Validator:
             norm = normalize_header(name)
             if norm not in SETTING_NAMES:
                 known = ", ".join(sorted({label for _, label in SETTING_NAMES.values()}))
+                close = difflib.get_close_matches(norm, list(SETTING_NAMES), n=1, cutoff=0.7)
+                hint = ""
+                if close:
+                    attr, label = SETTING_NAMES[close[0]]
+                    self.refused_settings.add(attr)
+                    hint = f" (did you mean {label!r}?)"
                 self.add(
                     "unknown-setting",
                     sheet.address(r, sc),
-                    f"Setting {_show(str(name).strip())} is not known",
+                    f"Setting {_show(str(name).strip())} is not known{hint}",
                     f"Use one of: {known}",
                     name,
                 )
@@ -525,13 +615,13 @@ class _Validator:
                 continue
             value = row[vc] if vc < len(row) else None
             parsed = self.setting_value(sheet, r, vc, attr, label, value)
-            if parsed is not _INVALID:
+            if parsed is _INVALID:
+                self.refused_settings.add(attr)
+            else:
                 changes[attr] = parsed
                 if attr == "budget":
                     changes["budget_source"] = sheet.address(r, vc)
         if changes:
-            from dataclasses import replace
-
             s = replace(s, **changes)
         return s
 
@@ -542,7 +632,12 @@ class _Validator:
         if attr == "currency":
             return "" if value is None else str(value).strip()
         if attr == "first_period":
-            return "P1" if value is None else _id_text(value)
+            label_ = _parse.first_period_label(value, self._period_length)
+            if isinstance(label_, _parse.Refusal):
+                self.add(label_.code, where, f"First period {_show(value) if not _parse.is_date(value) else _show_date(value)}: "
+                         f"{label_.reason}", label_.fix, value)
+                return _INVALID
+            return label_
         if attr == "timed_dependencies":
             text = "" if value is None else str(value).strip().casefold()
             if text in ("", "timed", "in time", "finish to start", "sequence"):
@@ -632,6 +727,8 @@ class _Validator:
             else:
                 close = difflib.get_close_matches(str(name), list(numeric) + [COUNT], n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
+                if close and close[0] != COUNT and self.header_typo(close[0], str(name), sheet.address(r, cc)):
+                    continue
                 self.add(
                     "unknown-column",
                     sheet.address(r, cc),
@@ -685,6 +782,17 @@ class _Validator:
             for p in periods:
                 out.append(Limit(column=column, min=lo, max=hi, scope=scope, source=sheet.address(r, cc),
                                  period=p, period_label=self.labels[p] if p is not None else ""))
+        # A scenario that names a refused row is not reported again (the row's problem is).
+        flagged = [p.where for p in self.problems] + [w for ws in self._header_typos.values() for w in ws]
+        bad_rows = {int(m.group(1)) - 1 for where in flagged
+                    if (m := re.fullmatch(rf"{re.escape(sheet.name)}![A-Z]+(\d+)", where))}
+        for r in bad_rows:
+            if r < len(sheet.rows) and cc < len(sheet.rows[r]) and sheet.rows[r][cc] is not None:
+                column = str(sheet.rows[r][cc]).strip()
+                scope = sheet.rows[r][cols.by_norm["scope"]] if "scope" in cols.by_norm else None
+                self.refused_limits.add(_fold_name(column))
+                if scope is not None and str(scope).strip().casefold() not in ("", "all"):
+                    self.refused_limits.add(_fold_name(f"{column} ({str(scope).strip()})"))
         return out
 
     def _first_text_cell(self, sheet, cols, column, data_rows) -> str:
@@ -715,6 +823,8 @@ class _Validator:
         if norm not in by_norm:
             close = difflib.get_close_matches(left, list(by_norm.values()), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
+            if close and self.header_typo(close[0], left, sheet.address(r, c)):
+                return _INVALID
             self.add(
                 "unknown-column",
                 sheet.address(r, c),
@@ -748,7 +858,7 @@ class _Validator:
                 return None
             source = ranking
         sc, ic = cols.by_norm["selected"], cols.by_norm["id"]
-        known = {i.id for i in initiatives}
+        known = {text_key(i.id): i.id for i in initiatives}
         chosen = []
         for r in range(header_row + 1, len(source.rows)):
             row = source.rows[r]
@@ -767,12 +877,12 @@ class _Validator:
                 )
                 continue
             if flag and raw_id is not None:
-                ini_id = _id_text(raw_id)
-                if ini_id in known:
+                ini_id = known.get(text_key(_id_text(raw_id)))
+                if ini_id is not None:
                     chosen.append(ini_id)
         return tuple(chosen)
 
-    def scenarios(self, ids: set[str], limits: list[Limit], settings: Settings) -> list[Scenario]:
+    def scenarios(self, ids: dict[str, str], limits: list[Limit], settings: Settings) -> list[Scenario]:
         sheet = self.raw.sheet("Scenarios")
         if sheet is None or not sheet.rows:
             return []
@@ -783,8 +893,7 @@ class _Validator:
             return []
         # a limit by its full name (``Data eng FTE [2027-Q2]``), or a per-period limit's base name
         # for every period at once (``Data eng FTE``)
-        def fold(text: str) -> str:  # like headers, but "[2027-Q2]" is part of the name, not a unit
-            return re.sub(r"[\s_]+", "", str(text)).casefold()
+        fold = _fold_name
 
         limit_names: dict[str, tuple[tuple[int, ...], Limit]] = {}
         for k, lim in enumerate(limits):
@@ -810,6 +919,9 @@ class _Validator:
             elif low.startswith(("max:", "min:", "change:")):
                 kind, _, name = text.partition(":")
                 match = limit_names.get(fold(name))
+                if match is None and (fold(name) in self.refused_limits or
+                                      ("[" in name and self.refused_settings & {"first_period", "period_length", "periods"})):
+                    continue  # its Constraints row (or the period labels) has a problem, reported there
                 if match is None:
                     names = ", ".join(lim.name for lim in limits) or "none"
                     self.add("unknown-limit", sheet.address(header_row, c),
@@ -849,7 +961,7 @@ class _Validator:
             if {"budget", "budget_change"} <= kinds:
                 self.add("conflicting-budget", sheet.address(r, nc), f"scenario {name!r} sets both Budget and Budget change",
                          "Give one of the two")
-            if "budget_change" in kinds and settings.budget is None:
+            if "budget_change" in kinds and settings.budget is None and "budget" not in self.refused_settings:
                 self.add("no-budget", sheet.address(r, nc), f"scenario {name!r} changes a budget the plan does not set",
                          "Set a Budget in Settings, or give the scenario a Budget instead")
             out.append(Scenario(name, tuple(changes), sheet.address(r, nc)))
@@ -859,9 +971,12 @@ class _Validator:
         where = sheet.address(r, c)
         if kind in ("forcein", "forceout"):
             out = []
-            for ini_id in split_ids(value):
-                if ini_id not in ids:
-                    close = difflib.get_close_matches(ini_id, sorted(ids), n=1)
+            for written in split_ids(value):
+                ini_id = ids.get(text_key(written), written)
+                if self.rows_unread:
+                    continue  # the Initiatives rows could not be read: no ID can be checked
+                if text_key(written) not in ids:
+                    close = difflib.get_close_matches(ini_id, sorted(ids.values()), n=1)
                     hint = f" (did you mean {close[0]}?)" if close else ""
                     self.add("unknown-id", where, f"{'Force in' if kind == 'forcein' else 'Force out'} names {ini_id!r}, which is not an ID{hint}",
                              "Use IDs from the Initiatives sheet, separated by commas", ini_id)
@@ -878,7 +993,7 @@ class _Validator:
             if attr == "discount_rate":
                 shown = f"{parsed:.4g}".rstrip() if parsed >= 1 else f"{parsed:.1%}".replace(".0%", "%")
             return [Change("setting", parsed, f"{label} {shown}", attr, where)]
-        number = self.number(sheet, r, c, header, True)
+        number = self.number(sheet, r, c, header, True, amount=kind in ("budget", "limit_max", "limit_min"))
         if number is None:
             return []
         if kind == "budget":
@@ -897,6 +1012,11 @@ class _Validator:
             return [Change("limit_change", number, f"{name} change {number:+.0%}", ks, where)]
         side = "Max" if kind == "limit_max" else "Min"
         return [Change(kind, number, f"{side} {name} {_show(number)}", ks, where)]
+
+
+def _fold_name(text: str) -> str:
+    """A limit's name as matched: like headers, but ``[2027-Q2]`` is part of the name, not a unit."""
+    return re.sub(r"[\s_]+", "", str(text)).casefold()
 
 
 def _truthy(value: Any) -> bool | None:

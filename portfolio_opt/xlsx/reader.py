@@ -6,6 +6,7 @@ validation in :mod:`portfolio_opt.validate` turns into a plan.
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import os
 import zipfile
@@ -14,6 +15,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
 from ..errors import InvalidWorkbook, Problem
@@ -28,6 +30,9 @@ class RawSheet:
     number_formats: list[tuple[str, ...]] = field(default_factory=list)
     uncalculated: dict[tuple[int, int], str] = field(default_factory=dict)  #: (r, c) -> formula
     errors: set[tuple[int, int]] = field(default_factory=set)  #: cells holding #DIV/0! etc.
+    #: date- or time-formatted cells: the serial number the cell stores (what was typed, when
+    #: a number went into a cell formatted as a date)
+    serials: dict[tuple[int, int], float] = field(default_factory=dict)
 
     def address(self, r: int, c: int) -> str:
         """``Sheet!B7`` for 0-based row ``r`` and column ``c``."""
@@ -83,7 +88,7 @@ def read_workbook(path: str | os.PathLike) -> RawWorkbook:
         ) from None
     try:
         sheets = [
-            _read_sheet(values_wb[title], formulas_wb[title])
+            _read_sheet(values_wb[title], formulas_wb[title], values_wb.epoch)
             for title in values_wb.sheetnames
             if values_wb[title].__class__.__name__ != "ReadOnlyChartsheet"
         ]
@@ -104,7 +109,7 @@ def _format_hint(data: bytes) -> str:
     return ""
 
 
-def _read_sheet(values_ws, formulas_ws) -> RawSheet:
+def _read_sheet(values_ws, formulas_ws, epoch) -> RawSheet:
     sheet = RawSheet(name=values_ws.title, rows=[])
     width = 0
     raw_rows: list[list[Any]] = []
@@ -122,6 +127,11 @@ def _read_sheet(values_ws, formulas_ws) -> RawSheet:
                 sheet.errors.add((r, cell.column - 1))
             if isinstance(value, str) and value == "":
                 value = None
+            elif isinstance(value, (_dt.date, _dt.time, _dt.timedelta)):
+                try:
+                    sheet.serials[(r, cell.column - 1)] = float(to_excel(value, epoch))
+                except (TypeError, ValueError, OverflowError):
+                    pass
             vals.append(value)
             fmts.append(cell.number_format or "General")
         while vals and vals[-1] is None:

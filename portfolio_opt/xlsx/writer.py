@@ -176,7 +176,7 @@ LIVE_FILL = PatternFill("solid", fgColor="A9D08E")
 
 def _schedule_sheet(ws, result: Result) -> None:
     """A Gantt chart a person reads at a glance: build periods in orange, live in green."""
-    from ..schedule import build_periods
+    from ..schedule import build_periods, value_start
 
     plan = result.plan
     labels = plan.settings.period_labels()
@@ -189,7 +189,7 @@ def _schedule_sheet(ws, result: Result) -> None:
         ini = plan.initiatives[plan.index(r.id)]
         t = result.starts[r.id]
         d = build_periods(ini, plan.settings)
-        live_from = t + int(ini.time_to_value // plan.settings.period_length)
+        live_from = int(value_start(ini, plan.settings, t) // plan.settings.period_length)
         cells = []
         for p in range(len(labels)):
             if t <= p < t + d:

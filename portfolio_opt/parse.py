@@ -1,0 +1,250 @@
+"""Numbers and period labels as people type them into a spreadsheet, read one documented way.
+
+Pure: a cell value in, a number (or label) out, or a :class:`Refusal` that says what the cell
+holds, what was expected and how to fix it. The validator turns refusals into problems at
+their cells.
+
+**The rule for numbers typed as text** (cells that hold real numbers are taken as they are):
+
+- the decimal separator is a point, the thousands separator a comma (or a space), in groups of
+  three: ``1,200,000``, ``1 200 000`` and ``1200000.50`` are read; ``0,8`` is refused with a
+  hint about the decimal separator;
+- a point followed by exactly three digits after a leading 1-3 digit group (``950.000``,
+  ``1.200.000``) is refused as ambiguous: in much of Europe it is a thousands separator;
+- a currency symbol or code before or after the number is ignored: ``$1,200,000``,
+  ``1,200,000 €``, ``EUR 250k``;
+- a suffix scales amounts: ``k`` thousand, ``M`` (or ``m``, ``mn``, ``MM``) million, ``bn``
+  billion: ``1.2M`` is 1,200,000 (only where an amount belongs, never a number of months);
+- ``70%`` is 0.7; a minus sign or accounting parentheses make it negative: ``(5,000)``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+#: Magnitudes beyond this are refused at their cell: no plan is measured in quadrillions, and
+#: the solvers lose precision long before.
+MAX_MAGNITUDE = 1e15
+
+_CURRENCY = r"(?:[$€£¥₹₩₽₺₪฿]|CHF|USD|EUR|GBP|JPY|CAD|AUD|SEK|NOK|DKK|INR|CNY|R\$|US\$|A\$|C\$)"
+_SUFFIX = {"k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6, "mn": 1e6, "MM": 1e6, "mm": 1e6,
+           "bn": 1e9, "Bn": 1e9, "BN": 1e9, "b": 1e9, "B": 1e9}
+_AMOUNT = re.compile(
+    rf"^(?P<sign1>[-+−])?\s*(?P<cur1>{_CURRENCY})?\s*(?P<sign2>[-+−])?\s*"
+    r"(?P<num>[\d.,' \u00a0\u202f\u2009]*\d[\d.,' \u00a0\u202f\u2009]*|\.\d+)"
+    r"\s*(?P<exp>[eE][+-]?\d+)?"
+    rf"\s*(?P<suffix>k|K|mn|MM|mm|m|M|bn|Bn|BN|b|B)?\s*(?P<cur2>{_CURRENCY})?\s*(?P<pct>%)?$"
+)
+_PLAIN = re.compile(r"^\d+(\.\d*)?$|^\.\d+$")
+_THOUSANDS = re.compile(r"^[1-9]\d{0,2}([, \u00a0\u202f\u2009']\d{3})+(\.\d*)?$")
+_EURO_THOUSANDS = re.compile(r"^[1-9]\d{0,2}(\.\d{3})+$")
+_DECIMAL_COMMA = re.compile(r"^\d+(\.\d{3})*,\d+$")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a cell is not read as a number: ``reason`` follows the value, ``fix`` says what to do."""
+
+    code: str
+    reason: str
+    fix: str
+
+
+def is_date(value: Any) -> bool:
+    return isinstance(value, (_dt.date, _dt.time, _dt.timedelta))
+
+
+def parse_number(value: Any, amount: bool = False) -> float | Refusal:
+    """A cell as a number, by the rule in this module's docstring.
+
+    ``amount`` allows currency symbols and the k / M / bn suffixes. Dates are refused here
+    (see :func:`date_as_typed_number`): a date where a number belongs is a formatting accident
+    the validator explains.
+
+    >>> parse_number("$1,200,000", amount=True)
+    1200000.0
+    >>> parse_number("70%")
+    0.7
+    >>> parse_number("950.000").code
+    'ambiguous-separator'
+    """
+    if isinstance(value, bool):
+        return Refusal("not-a-number", "is TRUE/FALSE, not a number", "Enter a number")
+    if isinstance(value, (int, float)):
+        f = float(value)
+        if not math.isfinite(f):
+            return Refusal("not-a-number", "is not a finite number", "Enter a number")
+        return _bounded(f)
+    if is_date(value):
+        return Refusal("date-in-number", "holds a date (the cell is formatted as one)",
+                       "Enter a number, and format the cell as Number or General")
+    if not isinstance(value, str):
+        return Refusal("not-a-number", "must be a number", "Enter a number")
+    text = value.strip().replace("\u2212", "-")
+    negative = False
+    if text.startswith("(") and text.endswith(")"):
+        negative, text = True, text[1:-1].strip()
+    m = _AMOUNT.match(text)
+    if m is None:
+        return Refusal("not-a-number", "must be a number", "Enter a number")
+    if (m["cur1"] or m["cur2"] or m["suffix"]) and not amount:
+        return Refusal("not-a-number", "must be a plain number here (no currency or k/M suffix)",
+                       "Enter the number alone, e.g. 6")
+    if m["sign1"] and m["sign2"]:
+        return Refusal("not-a-number", "has two signs", "Enter one number")
+    if (m["cur1"] and m["cur2"]) or (m["pct"] and (m["cur1"] or m["cur2"] or m["suffix"])):
+        return Refusal("not-a-number", "mixes units", "Enter one number with at most one unit")
+    digits = m["num"].strip()
+    if _EURO_THOUSANDS.match(digits):
+        whole = digits.replace(".", "")
+        if digits.count(".") > 1:
+            return Refusal("ambiguous-separator", "uses points to separate thousands",
+                           f"Write {whole} (or {int(whole):,}): the decimal separator is a point, "
+                           "thousands are separated by commas")
+        return Refusal(
+            "ambiguous-separator",
+            "is ambiguous: a point followed by three digits reads as a thousands separator in many countries",
+            f"Write {whole} (or {int(whole):,}) if the point separates thousands, or {digits}0 if it is a decimal point",
+        )
+    if _PLAIN.match(digits):
+        number = float(digits)
+    elif _THOUSANDS.match(digits):
+        number = float(re.sub(r"[, \u00a0\u202f\u2009']", "", digits))
+    elif _DECIMAL_COMMA.match(digits):
+        fixed = digits.replace(".", "").replace(",", ".")
+        return Refusal(
+            "decimal-comma",
+            "uses a comma as the decimal separator",
+            f"Write {fixed}: the decimal separator is a point (commas separate thousands, in groups of three)",
+        )
+    else:
+        return Refusal("not-a-number", "must be a number",
+                       "Enter a number; separate thousands with commas in groups of three, decimals with a point")
+    if m["exp"]:
+        number = float(f"{number!r}{m['exp']}")
+    if m["suffix"]:
+        number *= _SUFFIX[m["suffix"]]
+    if m["pct"]:
+        number /= 100.0
+    if negative or "-" in ((m["sign1"] or "") + (m["sign2"] or "")):
+        number = -number
+    if not math.isfinite(number):
+        return Refusal("not-a-number", "is not a finite number", "Enter a number")
+    return _bounded(number)
+
+
+def _bounded(number: float) -> float | Refusal:
+    if abs(number) > MAX_MAGNITUDE:
+        return Refusal("too-large", f"is beyond the largest magnitude accepted ({MAX_MAGNITUDE:,.0e})",
+                       "Enter the figure in the sheet's units; no plan needs numbers this large")
+    return number
+
+
+#: A date-formatted cell holding a serial below this is a number typed into a cell that was
+#: formatted as a date (serial 999 is 1902-09-25, a date no plan speaks of).
+TYPED_SERIAL_BELOW = 1000
+
+
+def date_as_typed_number(serial: float | None) -> float | None:
+    """The number a user typed into a date-formatted cell, when that is unambiguous."""
+    if serial is None or not 0 <= serial < TYPED_SERIAL_BELOW:
+        return None
+    return float(serial)
+
+
+# --------------------------------------------------------------------------- period labels
+
+_QUARTER = re.compile(r"^(?:(\d{4})\s*[-/ ]?\s*Q([1-4])|Q([1-4])\s*[-/ ]?\s*(\d{4}))$", re.I)
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
+_SLASH_DATE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+
+
+def first_period_label(value: Any, period_length: float) -> str | Refusal:
+    """``First period`` as its documented label: ``2027-Q1`` for quarters, ``2027-01`` for months.
+
+    A date (a real date cell, or text such as ``2027-01-01`` or ``1/1/2027``) becomes the label
+    of the period holding it; text like ``Q1 2027`` becomes ``2027-Q1``; ``P1`` and other text
+    ending in a number is kept.
+    """
+    if value is None:
+        return "P1"
+    when: _dt.date | None = None
+    if isinstance(value, _dt.datetime):
+        when = value.date()
+    elif isinstance(value, _dt.date):
+        when = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if float(value).is_integer():
+            return str(int(value))
+        return Refusal("bad-first-period", "is not a period label", _label_fix(period_length))
+    else:
+        text = str(value).strip()
+        q = _QUARTER.match(text)
+        if q:
+            year, quarter = (q[1], q[2]) if q[1] else (q[4], q[3])
+            if period_length != 3:
+                return Refusal("bad-first-period", f"is a quarter, but periods are {_months(period_length)}",
+                               _label_fix(period_length))
+            return f"{year}-Q{quarter}"
+        mo = _MONTH.match(text)
+        if mo and 1 <= int(mo[2]) <= 12:
+            when = _dt.date(int(mo[1]), int(mo[2]), 1)
+        iso = _ISO_DATE.match(text)
+        if iso:
+            when = _safe_date(int(iso[1]), int(iso[2]), int(iso[3]))
+            if when is None:
+                return Refusal("bad-first-period", "is not a date", _label_fix(period_length))
+        sl = _SLASH_DATE.match(text)
+        if sl:
+            a, b, year = int(sl[1]), int(sl[2]), int(sl[3])
+            readings = {d for d in (_safe_date(year, a, b), _safe_date(year, b, a)) if d is not None}
+            labels = {_date_label(d, period_length) for d in readings}
+            if not readings:
+                return Refusal("bad-first-period", "is not a date", _label_fix(period_length))
+            if len(labels) > 1:
+                return Refusal("ambiguous-date", "is ambiguous: month/day or day/month give different periods",
+                               f"Write the date as year-month-day (e.g. {year}-{a:02d}-{b:02d}), or a label such as "
+                               + ("2027-Q1" if period_length == 3 else "2027-01"))
+            when = min(readings)
+        if when is None:
+            if text and re.search(r"\d+$", text) and not re.search(r"[:/]", text):
+                return text
+            return Refusal("bad-first-period", "is not a period label", _label_fix(period_length))
+    label = _date_label(when, period_length)
+    if label is None:
+        return Refusal("bad-first-period",
+                       f"is a date, but dates name periods of 1 or 3 months only (periods are {_months(period_length)})",
+                       "Write a label such as P1")
+    return label
+
+
+def _safe_date(year: int, month: int, day: int) -> _dt.date | None:
+    try:
+        return _dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _date_label(when: _dt.date, period_length: float) -> str | None:
+    if period_length == 3:
+        return f"{when.year}-Q{(when.month - 1) // 3 + 1}"
+    if period_length == 1:
+        return f"{when.year}-{when.month:02d}"
+    return None
+
+
+def _label_fix(period_length: float) -> str:
+    if period_length == 3:
+        return "Write a quarter such as 2027-Q1, a date such as 2027-01-01, or P1"
+    if period_length == 1:
+        return "Write a month such as 2027-01, a date such as 2027-01-01, or P1"
+    return "Write a label that ends in a number, such as P1"
+
+
+def _months(n: float) -> str:
+    return f"{n:g} month" + ("" if n == 1 else "s")
