@@ -221,7 +221,7 @@ class Table:
 
     name: str
     rows: tuple[tuple[Any, ...], ...]  #: the first row is the header
-    number_formats: tuple[str, ...] = ()  #: one per column, from the first data row
+    number_formats: tuple[tuple[str, ...], ...] = ()  #: each cell's number format, row by row
 
 
 @dataclass(frozen=True)

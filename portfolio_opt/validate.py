@@ -450,7 +450,9 @@ class _Validator:
         :meth:`header_typos`): one misspelling, one problem. False when the Initiatives
         header row cannot be told (the reference is reported where it stands).
         """
-        if not getattr(self, "_sheet_cols", None):
+        if not getattr(self, "_sheet_cols", None) or normalize_header(header) in FIELDS:
+            return False  # a header the tool knows is spelled right: the reference is not
+        if difflib.SequenceMatcher(None, header.casefold(), named.casefold()).ratio() < 0.75:
             return False
         self._header_typos.setdefault((header, named.strip()), []).append(where)
         return True
@@ -627,8 +629,8 @@ class _Validator:
 
     def setting_value(self, sheet, r, c, attr, label, value):
         where = sheet.address(r, c)
-        if attr in ("budget", "time_limit") and value is None:
-            return None
+        if value is None:  # a blank value means the default, as the template says
+            return getattr(Settings(), attr)
         if attr == "currency":
             return "" if value is None else str(value).strip()
         if attr == "first_period":
@@ -674,9 +676,6 @@ class _Validator:
             "gap": lambda x: None if 0 <= x < 1 else "must be between 0 and 1 (0.01% is 0.0001)",
             "period_length": lambda x: "must be more than 0 months" if x <= 0 else None,
         }
-        if value is None:
-            self.add("missing-value", where, f"{label} is blank", "Enter a value or delete the row to use the default")
-            return _INVALID
         number = self.number(sheet, r, c, label, True, checks[attr])
         return _INVALID if number is None else number
 
@@ -1038,12 +1037,7 @@ _INVALID = object()
 
 
 def _table(sheet: RawSheet) -> Table:
-    formats: tuple[str, ...] = ()
-    if len(sheet.number_formats) > 1:
-        width = len(sheet.rows[0]) if sheet.rows else 0
-        first = sheet.number_formats[1]
-        formats = tuple(first[c] if c < len(first) else "General" for c in range(width))
-    return Table(name=sheet.name, rows=tuple(sheet.rows), number_formats=formats)
+    return Table(name=sheet.name, rows=tuple(sheet.rows), number_formats=tuple(sheet.number_formats))
 
 
 def _cycles(graph: dict[str, tuple[str, ...]]) -> list[list[str]]:

@@ -73,7 +73,7 @@ def test_budget_override_is_kept_in_the_results(tmp_path):
     proc = run_cli("optimize", plan_path, "-o", tmp_path / "r.xlsx", "--budget", "6000000")
     assert proc.returncode == 0, proc.stderr
     settings = load_workbook(tmp_path / "r.xlsx")["Settings"]
-    values = {normalize_header(a): b for a, b in settings.iter_rows(min_row=2, values_only=True)}
+    values = {normalize_header(row[0]): row[1] for row in settings.iter_rows(min_row=2, values_only=True)}
     assert values["budget"] == 6_000_000
     first = optimize(read_plan(plan_path), budget=6_000_000)
     second = optimize(read_plan(tmp_path / "r.xlsx"))

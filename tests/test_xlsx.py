@@ -30,7 +30,7 @@ def test_finance_conventions(tmp_path, sample_result):
     assert all(c.font.b for c in ranking[1])
     headers = [c.value for c in ranking[1]]
     assert headers[:8] == ["Rank", "ID", "Name", "Theme", "Selected", "Score", "Cost", "Value per cost"]
-    assert ranking.cell(row=2, column=6).number_format == "#,##0"
+    assert ranking.cell(row=2, column=6).number_format == "#,##0_)"
     assert ranking.column_dimensions["C"].width > 20
     # selected rows first, each block by score, high to low
     rows = list(ranking.iter_rows(min_row=2, values_only=True))

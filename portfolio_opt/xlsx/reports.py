@@ -11,21 +11,16 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
-from openpyxl.styles import Font
 
 from ..compare import Comparison, matrix
 from ..frontier import Frontier
 from ..scenarios import ScenarioRun
-from .style import NO_FILL, PERCENT, RATIO, YES_FILL, fit_widths, money_format, put, save_atomic, write_table
-from .writer import run_info_rows
+from .style import NUMBER, font, set_format, NO_FILL, PERCENT, RATIO, YES_FILL, fit_widths, money_format, put, save_atomic, write_table
+from .writer import run_info_rows, write_run_info
 
 
 def _run_info(wb: Workbook, plan, extra: list[tuple[str, Any]]) -> None:
-    ws = wb.create_sheet("Run info")
-    s = plan.settings
-    rows = run_info_rows(plan) + [("Solver", s.solver), ("Gap", s.gap)] + extra
-    write_table(ws, ("Item", "Value"), rows, autofilter=False)
-    fit_widths(ws, maximum=70)
+    write_run_info(wb, plan, run_info_rows(plan) + extra)
 
 
 def _axes_visible(chart) -> None:
@@ -54,7 +49,7 @@ def write_frontier(f: Frontier, path: str | os.PathLike, force: bool = False) ->
     for r, p in enumerate(f.points, start=2):
         if p.current:
             for c in range(1, len(header) + 1):
-                ws.cell(row=r, column=c).font = Font(bold=True)
+                ws.cell(row=r, column=c).font = font(bold=True)
                 ws.cell(row=r, column=c).fill = YES_FILL
     fit_widths(ws, maximum=45)
     chart = ScatterChart()
@@ -100,7 +95,7 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
     for k, lim in enumerate(plan.all_limits()):
         label = "Budget used" if lim.label == "budget" else f"{lim.name} used"
         measures.append((label, [r.solved.limit_use[k] if r.solved.ok and k < len(r.solved.limit_use) else None
-                                 for r in run.results], money if lim.column == "Cost" else "#,##0.##"))
+                                 for r in run.results], money if lim.column == "Cost" else NUMBER))
     measures.append(("Changes", ["(as the workbook stands)"] + ["; ".join(r.changes) for r in run.results[1:]], None))
     measures.append(("Conflict (if infeasible)", ["; ".join(r.solved.conflict) for r in run.results], None))
     rows = [[label] + values for label, values, _ in measures]
@@ -134,7 +129,7 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
             cell = wm.cell(row=r_i, column=c_i)
             cell.fill = YES_FILL if cell.value == "In" else NO_FILL
             if c_i > 4 and (ini.id in s) != (ini.id in sets[0]):
-                cell.font = Font(bold=True, color="9C0006" if cell.value == "Out" else "006100")
+                cell.font = font(bold=True, color="9C0006" if cell.value == "Out" else "006100")
     fit_widths(wm, maximum=40)
 
     wc = wb.create_sheet("Scenario changes")
@@ -180,7 +175,7 @@ def write_comparison(c: Comparison, path: str | os.PathLike, force: bool = False
     ws.add_chart(chart, f"A{last + 3}")
     if c.differences:
         r0 = last + 22
-        put(ws, r0, 1, "Differences between the plans' initiative lists and figures").font = Font(bold=True)
+        put(ws, r0, 1, "Differences between the plans' initiative lists and figures").font = font(bold=True)
         for k, text in enumerate(c.differences, start=1):
             put(ws, r0 + k, 1, text)
 

@@ -23,23 +23,48 @@ from openpyxl.xml.functions import tostring
 
 from ..errors import OutputError
 
-HEADER_FONT = Font(bold=True)
+#: One font family for every cell we write: headers, body and highlights differ in weight and
+#: colour only. Calibri is Excel's default; LibreOffice shows it as the metric-compatible Carlito.
+FONT_NAME = "Calibri"
+BODY_FONT = Font(name=FONT_NAME, size=11)
+HEADER_FONT = Font(name=FONT_NAME, size=11, bold=True)
+TITLE_FONT = Font(name=FONT_NAME, size=13, bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 YES_FILL = PatternFill("solid", fgColor="E2EFDA")
 NO_FILL = PatternFill("solid", fgColor="F2F2F2")
-TITLE_FONT = Font(bold=True, size=13)
 WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def font(bold: bool = False, color: str | None = None, size: float = 11) -> Font:
+    """A font of the one family, e.g. bold green for a highlighted cell."""
+    return Font(name=FONT_NAME, size=size, bold=bold, color=color)
 
 MONEY = "#,##0"
 MONEY2 = "#,##0.00"
 PERCENT = "0.0%"
 PERCENT2 = "0.00%"
 RATIO = "0.00"
+#: A quantity (FTE, months, a count): :func:`put` shows whole numbers without decimals and
+#: others with one or two, cell by cell (Excel's ``#,##0.##`` would show 36 as "36.").
 NUMBER = "#,##0.##"
+#: Appended to every number format we write: a space the width of ")" after the number, so a
+#: right-aligned figure never touches the text of the column to its right.
+PAD = "_)"
 
 FIXED_TIME = _dt.datetime(2000, 1, 1)
 CORE_PART = "docProps/core.xml"  #: the workbook's document properties (author, dates)
 _RISKY_START = ("=", "+", "-", "@")
+
+
+def percent_format(value: float | None) -> str:
+    """The fewest decimals that show a rate as it is: 10% as ``0%``, 12.5% as ``0.0%``,
+    a gap of 0.0001 as ``0.00%``."""
+    if value is None or not isinstance(value, (int, float)):
+        return PERCENT
+    for places in range(0, 4):
+        if abs(round(value * 100, places) - value * 100) < 1e-9:
+            return "0%" if places == 0 else "0." + "0" * places + "%"
+    return "0.0000%"
 
 
 def money_format(currency: str = "") -> str:
@@ -55,8 +80,32 @@ def safe_title(title: str) -> str:
     return (cleaned or "Sheet")[:31]
 
 
-def put(ws, row: int, col: int, value: Any, number_format: str | None = None):
-    """Write one cell; text is always text (never a formula), illegal characters replaced."""
+def shown_format(number_format: str, value: Any) -> str:
+    """The format a number is written with: quantities by their own decimals, then padded."""
+    if number_format == NUMBER:
+        number_format = "#,##0" if float(value).is_integer() else "#,##0.0#"
+    if number_format in ("General", "@") or number_format.endswith(PAD) or ";" in number_format:
+        return number_format
+    return number_format + PAD
+
+
+def set_format(cell, number_format: str) -> None:
+    """Give a written cell its number format as :func:`shown_format` makes it for its value."""
+    value = cell.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        cell.number_format = shown_format(number_format, value)
+    elif value is None:  # an empty cell to type into: General for a quantity, padded otherwise
+        cell.number_format = "General" if number_format == NUMBER else shown_format(number_format, 0)
+    else:
+        cell.number_format = number_format
+
+
+def put(ws, row: int, col: int, value: Any, number_format: str | None = None, exact: bool = False):
+    """Write one cell; text is always text (never a formula), illegal characters replaced.
+
+    A number gets ``number_format`` as :func:`shown_format` makes it (``exact``: as given, for
+    the input sheets copied as they were read).
+    """
     cell = ws.cell(row=row, column=col)
     if isinstance(value, str):
         text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
@@ -64,7 +113,13 @@ def put(ws, row: int, col: int, value: Any, number_format: str | None = None):
         cell.data_type = "s"
         if text[:1] in _RISKY_START or (text[:1] and (ord(text[0]) < 32 or text[0] == "\ufffd")):
             cell.quotePrefix = True
-    elif isinstance(value, (_dt.date, _dt.time, _dt.timedelta)) or value is None or isinstance(value, (int, float)):
+    elif isinstance(value, (_dt.date, _dt.time, _dt.timedelta)) or value is None:
+        cell.value = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        cell.value = value
+        if number_format and not exact:
+            number_format = shown_format(number_format, value)
+    elif isinstance(value, bool):
         cell.value = value
     else:
         put(ws, row, col, str(value))

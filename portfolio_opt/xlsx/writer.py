@@ -12,6 +12,7 @@ from typing import Any, Sequence
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
+from dataclasses import replace
 
 from .. import __version__
 from ..model import SETTING_NAMES, Objective, Plan, Result, Settings, Table, normalize_header
@@ -29,7 +30,9 @@ from .style import (
     YES_FILL,
     fit_widths,
     money_format,
+    percent_format,
     put,
+    set_format,
     safe_title,
     save_atomic,
     write_table,
@@ -71,7 +74,7 @@ def write_results(result: Result, path: str | os.PathLike, force: bool = False) 
         _capacity_sheet(wb.create_sheet("Capacity"), result, money)
     for table in _input_tables(plan):
         _copy_table(wb.create_sheet(safe_title(table.name)), table)
-    _run_info_sheet(wb.create_sheet("Run info"), result)
+    _run_info_sheet(wb, result)
     wb.active = 0
     save_atomic(wb, path, force)
 
@@ -241,7 +244,7 @@ def _capacity_sheet(ws, result: Result, money: str) -> None:
     k = 2
     for by_period in groups.values():
         for use in by_period.values():
-            fmt = money if normalize_header(use.limit.column) == "cost" else "#,##0.##"
+            fmt = money if normalize_header(use.limit.column) == "cost" else NUMBER
             for c in range(3, 8):
                 ws.cell(row=k, column=c).number_format = fmt
             k += 1
@@ -318,16 +321,29 @@ def _setting_cell(settings: Settings, attr: str) -> Any:
     return value
 
 
+def setting_format(settings: Settings, attr: str) -> str:
+    """How a setting's value is shown: the budget as money, rates as percentages."""
+    if attr == "budget":
+        return money_format(settings.currency)
+    if attr in ("discount_rate", "gap"):
+        return percent_format(getattr(settings, attr))
+    if attr in ("horizon_months", "time_limit", "periods", "period_length"):
+        return NUMBER
+    return "General"
+
+
 def settings_table(settings: Settings, original: Table | None) -> Table:
     """A Settings sheet holding ``settings``: the original rows with values as used, plus
     a row for every setting that differs from its default and has no row yet."""
     default = Settings()
     if original is None or not original.rows:
         rows: list[tuple[Any, ...]] = [("Setting", "Value")]
+        formats: list[tuple[str, ...]] = [("General", "General")]
         for label, attr in SETTINGS_ROWS:
             if getattr(settings, attr) != getattr(default, attr):
                 rows.append((label, _setting_cell(settings, attr)))
-        return Table("Settings", tuple(rows), ("General", "General"))
+                formats.append(("General", setting_format(settings, attr)))
+        return Table("Settings", tuple(rows), tuple(formats))
     header_idx = 0
     for r, row in enumerate(original.rows[:10]):
         if any(normalize_header(v) == "setting" for v in row if v is not None):
@@ -337,22 +353,29 @@ def settings_table(settings: Settings, original: Table | None) -> Table:
     sc = header.index("setting") if "setting" in header else 0
     vc = header.index("value") if "value" in header else 1
     rows = [list(row) for row in original.rows]
+    formats = [list(f) for f in original.number_formats] + [[] for _ in range(len(rows) - len(original.number_formats))]
     present = set()
-    for row in rows[header_idx + 1:]:
+    for row, fmts in zip(rows[header_idx + 1:], formats[header_idx + 1:]):
         while len(row) <= max(sc, vc):
             row.append(None)
+        while len(fmts) < len(row):
+            fmts.append("General")
         attr = SETTING_NAMES.get(normalize_header(row[sc]), (None,))[0] if row[sc] is not None else None
         if attr:
             present.add(attr)
             row[vc] = _setting_cell(settings, attr)
+            fmts[vc] = setting_format(settings, attr)
     width = max(len(r) for r in rows)
     for label, attr in SETTINGS_ROWS:
         if attr not in present and getattr(settings, attr) != getattr(default, attr):
             new = [None] * width
             new[sc], new[vc] = label, _setting_cell(settings, attr)
             rows.append(new)
+            fmt = ["General"] * width
+            fmt[vc] = setting_format(settings, attr)
+            formats.append(fmt)
     rows = [tuple(r) + (None,) * (width - len(r)) for r in rows]
-    return Table(original.name, tuple(rows), original.number_formats)
+    return Table(original.name, tuple(rows), tuple(tuple(f) for f in formats))
 
 
 def _copy_table(ws, table: Table) -> None:
@@ -366,9 +389,9 @@ def _copy_table(ws, table: Table) -> None:
     for r, row in enumerate(table.rows, start=1):
         for c, value in enumerate(row, start=1):
             fmt = None
-            if r > header_idx + 1 and table.number_formats and c - 1 < len(table.number_formats):
-                f = table.number_formats[c - 1]
-                fmt = f if f and f != "General" else None
+            if r - 1 < len(table.number_formats) and c - 1 < len(table.number_formats[r - 1]):
+                f = table.number_formats[r - 1][c - 1]
+                fmt = f if f and f != "General" and not isinstance(value, str) else None
             cell = put(ws, r, c, value, fmt)
             if r == header_idx + 1:
                 cell.font = HEADER_FONT
@@ -383,7 +406,7 @@ def _copy_table(ws, table: Table) -> None:
 
 
 def run_info_rows(plan: Plan) -> list[tuple[str, Any]]:
-    """What every output's Run info starts with: the tool, the input file, the scoring settings."""
+    """What every output's Run info starts with: the tool, the input file, the settings used."""
     s = plan.settings
     return [
         ("Tool", "portfolio_opt"),
@@ -393,20 +416,51 @@ def run_info_rows(plan: Plan) -> list[tuple[str, Any]]:
         ("Objective", s.objective.value),
         ("Horizon (months)", s.horizon_months),
         ("Discount rate", s.discount_rate),
+        ("Budget", s.budget),
+        ("Budget from", s.budget_source if s.budget is not None else "none set"),
+        ("Solver", s.solver),
+        ("Requested gap", s.gap),
+        ("Time limit (s)", s.time_limit),
     ]
 
 
-def _run_info_sheet(ws, result: Result) -> None:
+#: How each Run info item is shown, whichever command wrote it
+_RUN_INFO_FORMATS = {
+    "Horizon (months)": NUMBER, "Time limit (s)": NUMBER, "Solve time (s)": "0.000",
+    "Seconds": "0.000", "Initiatives": "#,##0", "Limits": "#,##0", "Points": "#,##0",
+    "Solves": "#,##0", "Scenarios": "#,##0", "D at T=0 (years)": "0.0000",
+}
+
+
+def write_run_info(wb: Workbook, plan: Plan, rows: list[tuple[str, Any]]) -> None:
+    """The ``Run info`` sheet of every output: items and values, each value in its own format."""
+    ws = wb.create_sheet("Run info")
+    write_table(ws, ("Item", "Value"), rows, autofilter=False)
+    money = money_format(plan.settings.currency)
+    for r, (key, value) in enumerate(rows, start=2):
+        cell = ws.cell(row=r, column=2)
+        if key in ("Discount rate", "Requested gap", "Gap"):
+            set_format(cell, percent_format(value) if value else PERCENT2)
+        elif key in ("Budget", "Best bound"):
+            set_format(cell, money)
+        elif key in _RUN_INFO_FORMATS:
+            set_format(cell, _RUN_INFO_FORMATS[key])
+        if isinstance(value, str) and len(value) > 60:
+            cell.alignment = WRAP
+    fit_widths(ws, maximum=70)
+    ws.column_dimensions["B"].width = 70
+
+
+def _run_info_sheet(wb: Workbook, result: Result) -> None:
     plan = result.plan
     s = plan.settings
     info = result.solver
-    rows = run_info_rows(plan) + [
-        ("Budget", s.budget),
-        ("Budget from", s.budget_source if s.budget is not None else ""),
-        ("Solver", info.name),
+    rows = run_info_rows(plan)
+    rows[rows.index(("Solver", s.solver))] = ("Solver", info.name)
+    rows[rows.index(("Requested gap", s.gap))] = ("Requested gap", info.requested_gap)
+    rows[rows.index(("Time limit (s)", s.time_limit))] = ("Time limit (s)", info.time_limit)
+    rows += [
         ("Solver version", info.version),
-        ("Requested gap", info.requested_gap),
-        ("Time limit (s)", info.time_limit),
         ("Status", result.status.value),
         ("Gap", info.gap),
         ("Best bound", info.bound),
@@ -418,14 +472,7 @@ def _run_info_sheet(ws, result: Result) -> None:
         ("Scoring", SCORING_TEXT),
         ("D at T=0 (years)", discounted_years(0, s.horizon_months, s.discount_rate)),
     ]
-    write_table(ws, ("Item", "Value"), rows, autofilter=False)
-    percent_rows = {"Discount rate", "Requested gap", "Gap"}
-    for r, (key, _) in enumerate(rows, start=2):
-        if key in percent_rows:
-            ws.cell(row=r, column=2).number_format = PERCENT2
-        elif key in ("Budget", "Best bound"):
-            ws.cell(row=r, column=2).number_format = money_format(s.currency)
-    fit_widths(ws, maximum=70)
+    write_run_info(wb, plan, rows)
 
 
 # --------------------------------------------------------------------------- templates
@@ -477,14 +524,14 @@ def write_planning_workbook(
     write_table(ws, header, rows, formats)
     n = max(len(rows), 1) + 500  # room to add rows with the same help
     letters = {h: ws.cell(row=1, column=k + 1).column_letter for k, h in enumerate(header)}
-    dv = DataValidation(type="list", formula1='"Must,Exclude"', allow_blank=True,
-                        error="Use Must, Exclude or leave blank", errorTitle="Decision")
+    dv = _validation(type="list", formula1='"Must,Exclude"', error="Use Must, Exclude or leave blank",
+                     errorTitle="Decision", prompt="Must (forced in), Exclude (forced out) or blank")
     dv.add(f"{letters['Decision']}2:{letters['Decision']}{n + 1}")
-    prob = DataValidation(type="decimal", operator="between", formula1="0", formula2="1", allow_blank=True,
-                          error="A probability between 0% and 100%", errorTitle="Probability")
+    prob = _validation(type="decimal", operator="between", formula1="0", formula2="1",
+                       error="A probability between 0% and 100% (type 70% or 0.7)", errorTitle="Probability")
     prob.add(f"{letters['Probability']}2:{letters['Probability']}{n + 1}")
-    nonneg = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                            error="Must not be negative", errorTitle="Number")
+    nonneg = _validation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+                         error="A number, not negative", errorTitle="Number")
     for h in ("Time to value (months)", "Cost", "Run cost (per year)"):
         nonneg.add(f"{letters[h]}2:{letters[h]}{n + 1}")
     for v in (dv, prob, nonneg):
@@ -492,8 +539,12 @@ def write_planning_workbook(
     for k, (_, fmt, _) in enumerate(columns, start=1):
         if fmt:
             for r in range(len(rows) + 2, min(n, 200) + 2):
-                ws.cell(row=r, column=k).number_format = fmt
+                set_format(ws.cell(row=r, column=k), fmt)
     fit_widths(ws, minimum=10)
+    for h, width in (("Name", 36), ("Owner", 16), ("Theme", 14), ("Outcome metric", 26), ("Depends on", 18)):
+        letter = letters.get(h)
+        if letter and (ws.column_dimensions[letter].width or 0) < width:
+            ws.column_dimensions[letter].width = width
 
     wc = wb.create_sheet("Constraints")
     c_header = ["Column", "Scope", "Min", "Max"] + (["Period"] if any("Period" in c for c in constraints) else [])
@@ -501,43 +552,66 @@ def write_planning_workbook(
         wc, c_header,
         [[c.get("Column"), c.get("Scope", "All"), c.get("Min"), c.get("Max")] + ([c.get("Period")] if len(c_header) > 4 else [])
          for c in constraints],
-        (None, None, "#,##0.##", "#,##0.##", None),
+        (None, None, NUMBER, NUMBER, None),
     )
     fit_widths(wc, minimum=14)
 
     wsx = wb.create_sheet("Settings")
-    pairs = list(settings) or [
-        ("Budget", None),
-        ("Horizon (months)", 36),
-        ("Discount rate", 0.10),
-        ("Objective", "value"),
-        ("Solver", "highs"),
-        ("Time limit (s)", None),
-    ]
-    write_table(wsx, ("Setting", "Value"), pairs, autofilter=False)
-    for r, (name, _) in enumerate(pairs, start=2):
-        norm = normalize_header(name)
-        if norm == "discountrate":
-            wsx.cell(row=r, column=2).number_format = PERCENT
-        elif norm == "budget":
-            wsx.cell(row=r, column=2).number_format = "#,##0"
-        elif norm == "objective":
-            v = DataValidation(type="list", formula1='"value,npv"', allow_blank=True)
+    given = {normalize_header(name): value for name, value in settings}
+    pairs = [(label, given.get(normalize_header(label), default) if settings else default, help_text)
+             for label, default, help_text, _ in TEMPLATE_SETTINGS
+             if not settings or normalize_header(label) in given or label in ("Gap", "Currency")]
+    write_table(wsx, ("Setting", "Value", "What it means"), pairs, autofilter=False)
+    shown = Settings()
+    for r, (label, value, _) in enumerate(pairs, start=2):
+        attr = SETTING_NAMES[normalize_header(label)][0]
+        fmt = setting_format(replace(shown, **{attr: value}) if isinstance(value, float) else shown, attr)
+        set_format(wsx.cell(row=r, column=2), fmt)
+        choices = next(c for lab, _, _, c in TEMPLATE_SETTINGS if lab == label)
+        if choices:
+            v = _validation(type="list", formula1=f'"{",".join(choices)}"', errorTitle=label,
+                            error=f"Use one of: {', '.join(choices)} (or leave blank for the default)")
             v.add(f"B{r}")
             wsx.add_data_validation(v)
-        elif norm == "solver":
-            v = DataValidation(type="list", formula1='"highs,cbc"', allow_blank=True)
-            v.add(f"B{r}")
-            wsx.add_data_validation(v)
+        wsx.cell(row=r, column=3).alignment = WRAP
     fit_widths(wsx, minimum=18)
+    wsx.column_dimensions["C"].width = 70
     if scenarios:
         wsc = wb.create_sheet("Scenarios")
         header = list(dict.fromkeys(k for row in scenarios for k in row))
-        fmts = ["0%" if "change" in h.casefold() or "rate" in h.casefold() else "#,##0.##" for h in header]
+        fmts = ["0%" if "change" in h.casefold() or "rate" in h.casefold() else NUMBER for h in header]
         write_table(wsc, header, [[row.get(h) for h in header] for row in scenarios], fmts)
         fit_widths(wsc, minimum=12)
     wb.active = 1
     save_atomic(wb, path, force)
+
+
+#: The template's Settings rows: label, default value, meaning, drop-down choices. Every
+#: setting the reader knows (SETTING_NAMES) is here; a blank value means the default.
+TEMPLATE_SETTINGS: tuple[tuple[str, Any, str, tuple[str, ...]], ...] = (
+    ("Budget", None, "Maximum total Cost (blank: no budget). --budget overrides it.", ()),
+    ("Horizon (months)", 36, "Benefits after the horizon are not counted (default 36).", ()),
+    ("Discount rate", 0.10, "Annual, e.g. 10% (default).", ()),
+    ("Objective", "value", "value: maximize expected benefit (default); npv: benefit minus cost.", ("value", "npv")),
+    ("Solver", "highs", "highs (default) or cbc. --solver overrides it.", ("highs", "cbc")),
+    ("Time limit (s)", None, "Stop with the best portfolio found after this many seconds (blank: none).", ()),
+    ("Gap", 0.0001, "Relative optimality gap: 0.01% (default) stops within 0.01% of the best possible; 0 asks for a proof.", ()),
+    ("Currency", None, "A symbol for money in the results, e.g. € or $ (blank: none).", ()),
+    ("Periods", None, "Multi-period plans: how many periods (blank: one lump).", ()),
+    ("Period length (months)", 3, "Multi-period plans: months per period (default 3).", ()),
+    ("First period", None, "Multi-period plans: the first label, e.g. 2027-Q1, or a date (default P1).", ()),
+    ("Dependencies", "timed", "Multi-period plans: timed (a dependent starts after its prerequisite finishes) "
+     "or together (only selected together).", ("timed", "together")),
+)
+
+
+def _validation(**kwargs) -> DataValidation:
+    """A drop-down or number check that says what is wrong when a wrong value is typed."""
+    prompt = kwargs.pop("prompt", None)
+    v = DataValidation(allow_blank=True, showErrorMessage=True, errorStyle="stop", **kwargs)
+    if prompt:
+        v.prompt, v.promptTitle, v.showInputMessage = prompt, kwargs.get("errorTitle"), True
+    return v
 
 
 def _instructions(ws, columns) -> None:

@@ -1,0 +1,110 @@
+"""What finance sees in the written workbooks: each number in its own format, one font family,
+the same Run info from every command, a template whose checks speak up."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import ROOT, SAMPLE, run_cli
+from portfolio_opt.model import SETTING_NAMES, normalize_header
+
+CTO = ROOT / "data" / "plan_cto.xlsx"
+CFO = ROOT / "data" / "plan_cfo.xlsx"
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    """Every kind of output workbook, written once from the shipped samples."""
+    folder = tmp_path_factory.mktemp("outputs")
+    runs = {
+        "result": ("optimize", SAMPLE, "--explain-limit", "0"),
+        "scenarios": ("scenarios", SAMPLE),
+        "frontier": ("frontier", SAMPLE, "--steps", "4"),
+        "comparison": ("compare", CTO, CFO),
+    }
+    paths = {}
+    for name, args in runs.items():
+        path = folder / f"{name}.xlsx"
+        proc = run_cli(*args, "-o", path)
+        assert proc.returncode == 0, proc.stderr
+        paths[name] = path
+    return paths
+
+
+def _rows(ws):
+    return {row[0].value: row[1] for row in ws.iter_rows(min_row=2) if row[0].value is not None}
+
+
+def test_settings_show_rates_as_percentages(outputs):
+    settings = _rows(load_workbook(outputs["result"])["Settings"])
+    assert settings["Discount rate"].value == pytest.approx(0.1)
+    assert settings["Discount rate"].number_format.startswith("0%")
+    assert settings["Gap"].value == pytest.approx(0.0001)
+    assert settings["Gap"].number_format.startswith("0.00%")
+    assert settings["Budget"].number_format.startswith("#,##0")
+    assert settings["Horizon (months)"].number_format.startswith("#,##0")
+    assert "." not in settings["Horizon (months)"].number_format  # 36, never "36."
+
+
+def test_copied_sheets_keep_each_cells_format(outputs):
+    ws = load_workbook(outputs["result"])["Scenarios"]
+    header = [c.value for c in ws[1]]
+    by_name = {row[0].value: row for row in ws.iter_rows(min_row=2)}
+    budget = by_name["Next million"][header.index("Budget")]
+    assert budget.value == 11_000_000 and budget.number_format.startswith("#,##0")
+    change = by_name["Budget cut 15%"][header.index("Budget change")]
+    assert change.value == pytest.approx(-0.15) and "%" in change.number_format
+    halved = by_name["Data team halved"][header.index("Change: Data eng FTE")]
+    assert halved.value == pytest.approx(-0.5) and "%" in halved.number_format
+
+
+def test_run_info_is_the_same_in_every_output(outputs):
+    shared = ("Tool", "Tool version", "Input file", "Objective", "Horizon (months)", "Discount rate",
+              "Budget", "Budget from", "Solver", "Requested gap", "Time limit (s)")
+    seen = {}
+    for name, path in outputs.items():
+        info = _rows(load_workbook(path)["Run info"])
+        for key in shared:
+            assert key in info, (name, key)
+        seen[name] = {k: info[k].number_format for k in shared}
+        assert info["Discount rate"].number_format.startswith("0%")
+        assert info["Requested gap"].number_format.startswith("0.00%")
+        assert info["Budget"].number_format.startswith("#,##0")
+    first = seen.pop("result")
+    for name, formats in seen.items():
+        assert formats == first, name
+
+
+def test_every_written_cell_uses_one_font_family(outputs):
+    for name, path in outputs.items():
+        wb = load_workbook(path)
+        families = {cell.font.name for ws in wb.worksheets for row in ws.iter_rows() for cell in row
+                    if cell.value is not None}
+        assert families == {"Calibri"}, (name, families)
+
+
+def test_numbers_are_padded_from_the_next_columns_text(outputs):
+    ranking = load_workbook(outputs["result"])["Ranking"]
+    header = [c.value for c in ranking[1]]
+    for col in ("Score", "Cost", "Value per cost"):
+        cell = ranking.cell(row=2, column=header.index(col) + 1)
+        assert cell.number_format.endswith("_)"), (col, cell.number_format)
+
+
+def test_template_has_every_setting_and_checks_that_speak(tmp_path):
+    path = tmp_path / "plan.xlsx"
+    assert run_cli("template", path).returncode == 0
+    wb = load_workbook(path)
+    names = {normalize_header(r[0]) for r in wb["Settings"].iter_rows(min_row=2, values_only=True)}
+    assert {SETTING_NAMES[n][0] for n in names} == {attr for attr, _ in SETTING_NAMES.values()}
+    ws = wb["Initiatives"]
+    checks = ws.data_validations.dataValidation + wb["Settings"].data_validations.dataValidation
+    assert checks and all(v.showErrorMessage and v.error for v in checks)
+    name_col = [c.value for c in ws[1]].index("Name") + 1
+    assert ws.column_dimensions[ws.cell(1, name_col).column_letter].width >= 30
+    # a blank template validates its defaults: blank settings mean the default
+    ws.append(["INI-001", "First", None, None, None, 1000, 0.5, 6, 100])
+    wb.save(path)
+    proc = run_cli("validate", path)
+    assert proc.returncode == 0, proc.stderr
