@@ -103,7 +103,7 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
     for r, (_, _, fmt) in enumerate(measures, start=2):
         if fmt:
             for c in range(2, len(names) + 2):
-                ws.cell(row=r, column=c).number_format = fmt
+                set_format(ws.cell(row=r, column=c), fmt)
     fit_widths(ws, maximum=40)
     chart = BarChart()
     chart.type = "col"

@@ -33,6 +33,7 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 YES_FILL = PatternFill("solid", fgColor="E2EFDA")
 NO_FILL = PatternFill("solid", fgColor="F2F2F2")
 WRAP = Alignment(wrap_text=True, vertical="top")
+HEADER_ALIGN = Alignment(wrap_text=True, vertical="center")
 
 
 def font(bold: bool = False, color: str | None = None, size: float = 11) -> Font:
@@ -143,6 +144,8 @@ def write_table(
         cell = put(ws, start_row, c, text)
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
+        cell.alignment = HEADER_ALIGN
+    ws._header_rows = getattr(ws, "_header_rows", set()) | {start_row}
     r = start_row
     for r, row in enumerate(rows, start=start_row + 1):
         for c, value in enumerate(row, start=1):
@@ -156,35 +159,151 @@ def write_table(
 
 
 def fit_widths(ws, minimum: int = 8, maximum: int = 60, sample: int = 500) -> None:
-    """Column widths that fit the content (looking at the first rows), within bounds."""
+    """Column widths that fit the content (looking at the first rows), within bounds.
+
+    Header cells wrap at their spaces, so a long header ("Value of 1 more unit") asks only for
+    its longest word; longer text in the body wraps within ``maximum`` when printed.
+    """
     widths: dict[int, int] = {}
-    for r, row in enumerate(ws.iter_rows(values_only=True)):
-        if r >= sample:
+    headers = getattr(ws, "_header_rows", set())
+    for r, row in enumerate(ws.iter_rows(), start=1):
+        if r > sample:
             break
-        for c, value in enumerate(row, start=1):
-            if value is None:
+        for c, cell in enumerate(row, start=1):
+            value = cell.value
+            if value is None or cell.coordinate in ws.merged_cells:
                 continue
-            if isinstance(value, float):
-                text = f"{value:,.2f}"
-            elif isinstance(value, int):
-                text = f"{value:,}"
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                text = _as_shown(value, cell.number_format or "General")
             else:
                 text = str(value)
-            longest = max((len(line) for line in text.splitlines()), default=0)
+            if r in headers:
+                longest = max((len(word) for word in text.split()), default=0) + 1
+            else:
+                longest = max((len(line) for line in text.splitlines()), default=0) + 1
             widths[c] = max(widths.get(c, 0), longest)
     for c, w in widths.items():
-        ws.column_dimensions[get_column_letter(c)].width = max(minimum, min(maximum, w + 2))
+        ws.column_dimensions[get_column_letter(c)].width = max(minimum, min(maximum, w + 1))
+
+
+def _as_shown(value: float, number_format: str) -> str:
+    """Roughly what a spreadsheet shows for a number in a format (for column widths)."""
+    core = number_format.split(";")[0].replace(PAD, "")
+    decimals = len(core.split(".")[1].rstrip("%_)\" ")) if "." in core else 0
+    if "%" in core:
+        return f"{value * 100:,.{decimals}f}% "
+    if core == "General":
+        return f"{value:,.6g}" if isinstance(value, float) else f"{value:,}"
+    prefix = core.split('"')[1] if core.count('"') >= 2 else ""
+    return f"{prefix}{value:,.{decimals}f} "
+
+
+#: Printable width of a landscape and a portrait page (A4 or Letter, default margins) in
+#: column-width units (the width of one digit of the body font), and the smallest print scale
+#: that keeps 11-point text readable.
+LANDSCAPE_UNITS = 100
+PORTRAIT_UNITS = 72
+MIN_SCALE = 0.7
+DEFAULT_WIDTH = 8.43
+
+
+CHARS_PER_UNIT = 1.15  #: characters of ordinary text per column-width unit
+LINE_HEIGHT = 15  #: points per line of 11-point text
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines ``text`` takes when wrapped at its spaces in a column ``width`` wide."""
+    room = max(1, int(width * CHARS_PER_UNIT) - 1)
+    count = 0
+    for paragraph in str(text).splitlines() or [""]:
+        used = 0
+        count += 1
+        for word in paragraph.split(" "):
+            need = len(word) + (1 if used else 0)
+            if used and used + need > room:
+                count += 1 + (len(word) - 1) // room
+                used = len(word) % room or room
+            else:
+                used += need
+    return count
+
+
+def column_widths(ws) -> list[float]:
+    """The width of every used column, as set or Excel's default."""
+    return [ws.column_dimensions[get_column_letter(c)].width or DEFAULT_WIDTH
+            for c in range(1, (ws.max_column or 0) + 1)]
+
+
+def print_layout(ws, header_row: int | None = None, title_columns: str | None = None) -> None:
+    """Make a sheet readable on paper and in a PDF, whatever it holds.
+
+    Text longer than its column wraps within the column (the column keeps its width, the row
+    grows); a sheet wider than a portrait page prints landscape; it is fitted to one page wide
+    only where that keeps the print scale at 70% or more, otherwise it runs on to further pages
+    with ``title_columns`` repeated; the header row repeats on every page.
+    """
+    widths = column_widths(ws)
+    merged = {c for rng in ws.merged_cells.ranges for row in rng.cells for c in row}
+    for row in ws.iter_rows():
+        lines = 1
+        for cell in row:
+            value = cell.value
+            if not isinstance(value, str) or cell.column > len(widths) or (cell.row, cell.column) in merged:
+                continue
+            width = widths[cell.column - 1]
+            if not cell.alignment.wrap_text:
+                if len(value) <= width * CHARS_PER_UNIT:
+                    continue
+                cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal=cell.alignment.horizontal)
+            lines = max(lines, wrapped_lines(value, width))
+        if row and lines > 1 and ws.row_dimensions[row[0].row].height is None:
+            # spreadsheets do not grow a row for wrapped text they did not lay out themselves;
+            # every cell of a tall row reads from its top, so figures sit beside their text
+            ws.row_dimensions[row[0].row].height = LINE_HEIGHT * lines + 2
+            for cell in row:
+                if cell.value is not None and cell.alignment.vertical != "top" and (cell.row, cell.column) not in merged:
+                    cell.alignment = Alignment(wrap_text=cell.alignment.wrap_text, vertical="top",
+                                               horizontal=cell.alignment.horizontal)
+    total = sum(widths)
+    ws.page_setup.orientation = "portrait" if total <= PORTRAIT_UNITS else "landscape"
+    room = PORTRAIT_UNITS if total <= PORTRAIT_UNITS else LANDSCAPE_UNITS
+    ws.sheet_properties.pageSetUpPr.fitToPage = room < total <= room / MIN_SCALE
+    if ws.sheet_properties.pageSetUpPr.fitToPage:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+    elif total > room and title_columns:
+        ws.print_title_cols = title_columns
+    if header_row is None and ws.freeze_panes and ws.freeze_panes != "A1":
+        header_row = int("".join(ch for ch in ws.freeze_panes if ch.isdigit())) - 1
+    if header_row:
+        ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.print_options.gridLines = False
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+
+
+def write_notes(ws, first_row: int, notes: Sequence[str], title: str = "Notes", last_column: int | None = None) -> int:
+    """Paragraphs under a table: each in one row merged across the table's columns, wrapped,
+    the row as tall as its lines (so a long note never stretches a column or the page).
+    Returns the last row written."""
+    last_column = last_column or max(ws.max_column, 1)
+    width = sum(column_widths(ws)[:last_column]) or DEFAULT_WIDTH
+    put(ws, first_row, 1, title).font = HEADER_FONT
+    r = first_row
+    for r, note in enumerate(notes, start=first_row + 1):
+        cell = put(ws, r, 1, note)
+        cell.alignment = WRAP
+        if last_column > 1:
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last_column)
+        ws.row_dimensions[r].height = LINE_HEIGHT * wrapped_lines(note, width) + 2
+    return r
 
 
 def print_setup(wb: Workbook) -> None:
-    """Landscape, one page wide, header row repeated: readable when printed or made a PDF."""
+    """Every sheet laid out for printing (see :func:`print_layout`), unless it was already."""
     for ws in wb.worksheets:
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        if ws.freeze_panes == "A2":
-            ws.print_title_rows = "1:1"
+        if not getattr(ws, "_print_laid_out", False):
+            print_layout(ws, title_columns="A:B" if ws.max_column > 6 else None)
 
 
 def save_atomic(wb: Workbook, path: str | os.PathLike, force: bool = False) -> None:

@@ -29,6 +29,7 @@ from .style import (
     WRAP,
     YES_FILL,
     fit_widths,
+    write_notes,
     money_format,
     percent_format,
     put,
@@ -107,16 +108,18 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
     last = write_table(ws, ("Measure", "Value", "Note"), [(a, b, d) for a, b, _, d in rows], autofilter=False)
     for r, (_, _, fmt, _) in enumerate(rows, start=2):
         if fmt:
-            ws.cell(row=r, column=2).number_format = fmt
+            set_format(ws.cell(row=r, column=2), fmt)
 
     r = last + 2
-    header = ("Limit", "Column", "Scope", "Min", "Max", "Used", "Slack", "Binding",
+    # The limit's name says its column and scope ("Count (Theme=Risk)"); the Constraints
+    # sheet and JSON hold them apart. Nine columns keep the sheet on one page wide.
+    header = ("Limit", "Min", "Max", "Used", "Slack", "Binding",
               "Value of 1 more unit", "Value of 10% more", "Source")
     limit_rows = []
     for use in result.limits:
         lim = use.limit
         limit_rows.append(
-            (lim.name, lim.column, lim.scope_text, lim.min, lim.max, use.used, use.slack,
+            (lim.name, lim.min, lim.max, use.used, use.slack,
              "Yes" if use.binding else "No", use.value_one_more, use.value_ten_percent, lim.source)
         )
     fmt_for = []
@@ -124,10 +127,10 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
         fmt_for.append(money if normalize_header(use.limit.column) in ("cost", "impact", "runcost") else NUMBER)
     end = write_table(ws, header, limit_rows, start_row=r, freeze=False, autofilter=bool(limit_rows))
     for k, use in enumerate(result.limits):
-        for c in (4, 5, 6, 7):
-            ws.cell(row=r + 1 + k, column=c).number_format = fmt_for[k]
-        for c in (9, 10):
-            ws.cell(row=r + 1 + k, column=c).number_format = money
+        for c in (2, 3, 4, 5):
+            set_format(ws.cell(row=r + 1 + k, column=c), fmt_for[k])
+        for c in (7, 8):
+            set_format(ws.cell(row=r + 1 + k, column=c), money)
     if not limit_rows:
         put(ws, r + 1, 1, "No limits: set a Budget in Settings or rows in Constraints")
         end = r + 1
@@ -136,11 +139,9 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
     if result.explain_note:
         notes.append(result.explain_note)
     notes += [f"Warning: {w}" for w in result.warnings]
-    put(ws, r, 1, "Notes").font = HEADER_FONT
-    for k, note in enumerate(notes, start=1):
-        put(ws, r + k, 1, note)
-    fit_widths(ws, maximum=40)
-    ws.column_dimensions["C"].width = 30
+    fit_widths(ws, maximum=32)
+    ws.column_dimensions["C"].width = min(ws.column_dimensions["C"].width or 24, 24)
+    write_notes(ws, r, notes, last_column=len(header))
 
 
 def _ranking_sheet(ws, result: Result, money: str) -> None:
@@ -170,7 +171,7 @@ def _ranking_sheet(ws, result: Result, money: str) -> None:
     write_table(ws, header, rows, formats)
     for k, r in enumerate(result.initiatives, start=2):
         ws.cell(row=k, column=5).fill = YES_FILL if r.selected else NO_FILL
-    fit_widths(ws)
+    fit_widths(ws, maximum=36)
 
 
 BUILD_FILL = PatternFill("solid", fgColor="F4B183")
@@ -246,7 +247,7 @@ def _capacity_sheet(ws, result: Result, money: str) -> None:
         for use in by_period.values():
             fmt = money if normalize_header(use.limit.column) == "cost" else NUMBER
             for c in range(3, 8):
-                ws.cell(row=k, column=c).number_format = fmt
+                set_format(ws.cell(row=k, column=c), fmt)
             k += 1
     fit_widths(ws, maximum=40)
     r0 = 2
