@@ -21,6 +21,24 @@ HEADERS = ("ID", "Name", "Theme", "Impact", "Probability", "Time to value", "Cos
            "Run cost", "Depends on", "Exclusive group", "Decision")
 
 
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true", default=False,
+                     help="also run the long cases marked slow (CI and the README's test command do)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: a long case, run with --slow (CI runs every one)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="long case: run with --slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 def write_plan(
     path: os.PathLike | str,
     rows: Sequence[Sequence[Any]],

@@ -66,6 +66,7 @@ def test_mknap1_proven_optima(tmp_path, solver, k):
     assert not [u for u in result.limits if u.used > u.limit.max + 1e-9]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 @pytest.mark.parametrize("k", range(10))
 def test_mknapcb1_best_known(tmp_path, solver, k):

@@ -178,6 +178,7 @@ def test_quarterly_results_workbook_and_json(tmp_path):
                                   for r in data["initiatives"] if r["selected"]}
 
 
+@pytest.mark.slow
 def test_frontier_and_scenarios_work_on_multi_period_plans(tmp_path):
     proc = run_cli("frontier", QUARTERLY, "-o", tmp_path / "f.xlsx", "--steps", "3", "--from", "6000000",
                    "--to", "10000000", "--json", "--solver", "cbc")
