@@ -139,6 +139,9 @@ class Limit:
     label: str = ""  #: a plain name for people, e.g. ``budget``
     period: int | None = None  #: multi-period plans: the 0-based period it bounds (None: whole plan)
     period_label: str = ""
+    #: what tells it apart from another limit of the same column and scope, e.g. ``each
+    #: quarter`` (a row whose Period is ``each``) or ``Max 14``; empty when nothing else shares its name
+    qualifier: str = ""
 
     @property
     def scope_text(self) -> str:
@@ -147,10 +150,20 @@ class Limit:
         return f"{self.scope[0]}={_fmt_scope_value(self.scope[1])}"
 
     @property
-    def name(self) -> str:
-        """What people call it: ``budget``, ``Data eng FTE``, ``Count (Theme=Retention)``."""
+    def family(self) -> str:
+        """Its name without the period: the Constraints row it comes from, e.g. ``Cost [each quarter]``."""
         base = self.label or (self.column if self.scope is None else f"{self.column} ({self.scope_text})")
-        return f"{base} [{self.period_label}]" if self.period is not None else base
+        return f"{base} [{self.qualifier}]" if self.qualifier else base
+
+    @property
+    def name(self) -> str:
+        """What people call it, unique in a plan: ``budget``, ``Data eng FTE``, ``Count
+        (Theme=Retention)``, ``Cost [2027-Q1]``, ``Cost [each quarter, 2027-Q1]``."""
+        if self.period is None:
+            return self.family
+        base = self.label or (self.column if self.scope is None else f"{self.column} ({self.scope_text})")
+        inside = f"{self.qualifier}, {self.period_label}" if self.qualifier else self.period_label
+        return f"{base} [{inside}]"
 
     def applies_to(self, initiative: Initiative) -> bool:
         if self.scope is None:
@@ -174,6 +187,39 @@ def scope_matches(cell: Any, wanted: Any) -> bool:
         except (TypeError, ValueError):
             return False
     return text_key(cell) == text_key(wanted)
+
+
+def unique_limit_names(limits: "tuple[Limit, ...] | list[Limit]", period_length: float = 3.0) -> list[Limit]:
+    """The limits with qualifiers where two would share a name: told apart by what they bound
+    (a row for each period against a row for one, then Min / Max), never by a cell reference."""
+    out = list(limits)
+    each = {1: "each month", 3: "each quarter", 12: "each year"}.get(period_length, "each period")
+
+    def clashes() -> dict[str, list[int]]:
+        names: dict[str, list[int]] = {}
+        for k, lim in enumerate(out):
+            names.setdefault(lim.name.casefold(), []).append(k)
+        return {n: ks for n, ks in names.items() if len(ks) > 1}
+
+    for ks in clashes().values():  # a row for every period against a row for one of them
+        for k in ks:
+            if out[k].period is not None and out[k].source and _from_each_row(out, k):
+                out[k] = replace(out[k], qualifier=each)
+    for ks in clashes().values():
+        for k in ks:
+            lim = out[k]
+            bounds = ", ".join(f"{side} {_fmt_scope_value(v)}" for side, v in (("Min", lim.min), ("Max", lim.max))
+                               if v is not None)
+            out[k] = replace(lim, qualifier=", ".join(x for x in (lim.qualifier, bounds) if x))
+    for ks in clashes().values():  # identical rows: numbered in sheet order
+        for n, k in enumerate(ks, start=1):
+            out[k] = replace(out[k], qualifier=", ".join(x for x in (out[k].qualifier, f"#{n}") if x))
+    return out
+
+
+def _from_each_row(limits: list[Limit], k: int) -> bool:
+    """True when limit k comes from a Constraints row that bounds more than one period."""
+    return sum(1 for lim in limits if lim.source == limits[k].source and lim.period is not None) > 1
 
 
 @dataclass(frozen=True)

@@ -382,6 +382,10 @@ def _solve_cbc(prob, xs, gap, time_limit, threads, lp, abs_gap=None) -> Solution
             threads=threads if threads and threads > 1 else None,
             logPath=log_path,
             keepFiles=False,
+            # CBC 2.10's preprocessing can cut off the optimum when a limit has both a Min and
+            # a Max (two rows on the same sum): seen on a two-initiative plan where it proved
+            # a portfolio worth -90,000 optimal against one worth 0. Exact answers first.
+            options=["preprocess off"],
         )
         cmd.tmpDir = tmp
         try:

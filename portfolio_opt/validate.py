@@ -31,6 +31,7 @@ from .model import (
     Table,
     normalize_header,
     text_key,
+    unique_limit_names,
 )
 from .xlsx.reader import RawSheet, RawWorkbook
 
@@ -263,7 +264,7 @@ class _Validator:
         settings = self.settings()
         self.labels = settings.period_labels() if settings.periods else []
         initiatives, columns, numeric = self.initiatives(sheet)
-        limits = self.constraints(initiatives, columns, numeric)
+        limits = unique_limit_names(self.constraints(initiatives, columns, numeric), settings.period_length)
         self.header_typos()
         scenarios = self.scenarios({k: v[0] for k, v in self.all_ids.items()}, limits, settings)
         selection = self.selection(sheet, initiatives)
@@ -897,8 +898,9 @@ class _Validator:
         limit_names: dict[str, tuple[tuple[int, ...], Limit]] = {}
         for k, lim in enumerate(limits):
             keys = [fold(lim.name)]
-            if lim.period is not None:
-                keys.append(fold(lim.name.rsplit(" [", 1)[0]))
+            if lim.period is not None:  # every period of its row, and of every row on its column
+                keys.append(fold(lim.family))
+                keys.append(fold(lim.name.split(" [", 1)[0]))
             for key in keys:
                 ks, first = limit_names.get(key, ((), lim))
                 limit_names[key] = (ks + (k,), first)

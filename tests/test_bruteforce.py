@@ -144,3 +144,22 @@ def test_optimizer_equals_brute_force(solver, reduce, plan):
     achieved = sum(oracle_score(i, plan.settings) for i in plan.initiatives if i.id in chosen)
     assert achieved == pytest.approx(result.objective, rel=1e-9, abs=1e-6)
     assert achieved == pytest.approx(best, rel=1e-6, abs=1e-3)
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_a_limit_with_min_and_max_keeps_the_optimum(solver):
+    """Found by the test above: CBC's preprocessing proved the worse of two portfolios optimal
+    when one sum had both a Min and a Max (a -90,000 portfolio against one worth 0)."""
+    plan = Plan(
+        initiatives=(
+            Initiative("I0", "a", impact=0.0, probability=0.3, time_to_value=0.0, cost=670_000, run_cost=100_000,
+                       theme="Revenue", values={"Theme": "Revenue"}),
+            Initiative("I1", "b", impact=0.0, probability=0.0, time_to_value=0.0, cost=340_000,
+                       theme="Revenue", values={"Theme": "Revenue"}),
+        ),
+        limits=(Limit(column="Cost", min=100_000, scope=("Theme", "Revenue")),),
+        settings=Settings(budget=1_000_000, discount_rate=0.0, gap=0.0),
+    )
+    result = optimize(plan, solver_name=solver)
+    assert result.selected == ("I1",)
+    assert result.objective == pytest.approx(0.0, abs=1e-6)

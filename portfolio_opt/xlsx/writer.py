@@ -228,10 +228,7 @@ def _capacity_sheet(ws, result: Result, money: str) -> None:
         lim = use.limit
         if lim.period is None:
             continue
-        base = lim.label or (lim.column if lim.scope is None else f"{lim.column} ({lim.scope_text})")
-        groups.setdefault((base, lim.source), {})[lim.period] = use
-    bases = [b for b, _ in groups]
-    groups = {(b if bases.count(b) == 1 else f"{b} ({src})"): v for (b, src), v in groups.items()}
+        groups.setdefault(lim.family, {})[lim.period] = use
     rows = []
     for name, by_period in groups.items():
         for p, label in enumerate(labels):
