@@ -280,6 +280,8 @@ def frontier_command(ctx: Context, path: str, output: str | None, steps: int, lo
         plan = _read_with_overrides(path, solver_name, gap, time_limit)
         f = run_frontier(plan, steps=steps, lo=lo, hi=hi)
         write_frontier(f, output, force=force)
+        for w in f.warnings:
+            _echo_err(f"Warning: {w}")
         if as_json:
             _print_json(frontier_to_dict(f) | {"output": output})
             return

@@ -49,10 +49,16 @@ class Frontier:
     plan: Plan
     solves: int
     seconds: float
+    warnings: tuple[str, ...] = ()
 
 
 def budget_range(plan: Plan) -> tuple[float, float]:
-    """From the cheapest feasible portfolio (all other limits in force) to the cost of everything."""
+    """From the cheapest feasible portfolio to the first budget at which value stops growing.
+
+    Both with every other limit and rule in force. The upper end is the cost of the best
+    portfolio when the budget is no limit at all (the cheapest such, by the tie-break): a
+    larger budget buys nothing more, because some other limit binds first.
+    """
     n = len(plan.initiatives)
     unbudgeted = plan.with_settings(budget=None)
     costs = [-ini.cost for ini in plan.initiatives]
@@ -65,18 +71,55 @@ def budget_range(plan: Plan) -> tuple[float, float]:
         raise diagnose(unbudgeted)
     chosen = formulation.selection(plan, sol.values)
     cheapest = math.fsum(plan.initiatives[j].cost for j in range(n) if chosen[j])
-    everything = math.fsum(ini.cost for ini in plan.initiatives if ini.decision is not Decision.EXCLUDE)
-    return cheapest, everything
+    best = batch.solve_plan(unbudgeted, {"plan": unbudgeted})
+    plateau = best.total_cost if best.ok and best.total_cost is not None else math.fsum(
+        ini.cost for ini in plan.initiatives if ini.decision is not Decision.EXCLUDE)
+    return cheapest, max(cheapest, plateau)
+
+
+def nice_unit(lo: float, hi: float, steps: int) -> float:
+    """A round unit for budgets about a tenth of a step apart or less: 1, 2 or 5 times a power of 10."""
+    step = (hi - lo) / max(1, steps - 1)
+    if step <= 0:
+        return 1.0
+    target = step / 10
+    power = 10 ** math.floor(math.log10(target))
+    for m in (5, 2, 1):
+        if m * power <= target:
+            return m * power
+    return power
 
 
 def budgets(lo: float, hi: float, steps: int, current: float | None) -> list[float]:
-    """``steps`` evenly spaced budgets from lo to hi, plus the current budget if inside."""
+    """``steps`` budgets from lo to hi, evenly spaced and rounded to a round unit.
+
+    The ends are rounded up (the lowest stays feasible, the highest still reaches the
+    plateau). A current budget inside the range replaces the nearest point between the ends,
+    so it is always one of the ``steps`` points (with 2 steps there is no point between).
+    """
     steps = max(2, int(steps))
-    values = [lo + (hi - lo) * k / (steps - 1) for k in range(steps)] if hi > lo else [lo]
+    if hi <= lo:
+        return [lo]
+    unit = nice_unit(lo, hi, steps)
+    top = math.ceil(hi / unit - 1e-9) * unit
+    bottom = min(math.ceil(lo / unit - 1e-9) * unit, top)
+    values = [bottom] + [round((lo + (hi - lo) * k / (steps - 1)) / unit) * unit for k in range(1, steps - 1)] + [top]
     values = [round(v, 6) for v in values]
-    if current is not None and lo <= current <= hi and not any(math.isclose(current, v) for v in values):
-        values.append(float(current))
+    if current is not None and steps > 2 and bottom < current < top and not any(math.isclose(current, v) for v in values):
+        nearest = min(range(1, steps - 1), key=lambda k: (abs(values[k] - current), k))
+        values[nearest] = float(current)
     return sorted(set(values))
+
+
+def cost_caps(plan: Plan, above: float) -> list[str]:
+    """Constraints rows that cap total Cost below ``above``: budgets beyond them buy nothing."""
+    out = []
+    for lim in plan.limits:
+        if (lim.column == "Cost" and lim.scope is None and lim.period is None and lim.max is not None
+                and lim.max < above - 1e-9):
+            out.append(f"{lim.source or lim.name} caps total Cost at {lim.max:,.0f}: budgets above it "
+                       f"buy nothing more (the frontier is flat there)")
+    return out
 
 
 def lp_bounds(plan: Plan, points: Sequence[float]) -> list[float | None]:
@@ -161,7 +204,8 @@ def frontier(
         )
     out = _monotone(out)
     out = _neighbours(out)
-    return Frontier(tuple(out), plan, len(fresh), time.perf_counter() - started)
+    warnings = tuple(cost_caps(plan, points[-1]))
+    return Frontier(tuple(out), plan, len(fresh), time.perf_counter() - started, warnings)
 
 
 def _monotone(points: list[FrontierPoint]) -> list[FrontierPoint]:
@@ -216,5 +260,6 @@ def frontier_to_dict(f: Frontier) -> dict:
         ],
         "solves": f.solves,
         "seconds": round(f.seconds, 3),
+        "warnings": list(f.warnings),
     }
 

@@ -38,7 +38,8 @@ def test_frontier_is_non_decreasing_and_each_point_is_the_optimum():
         assert p.total_cost <= p.budget + 1e-6
         alone = optimize(plan, budget=p.budget)
         assert p.objective == pytest.approx(alone.objective, rel=1e-9, abs=1e-6)
-    assert f.solves < len(f.points), "points covered by a cheaper optimum are not solved again"
+    wide = frontier(plan, steps=9, hi=16_000_000)  # past the plateau: those points share one optimum
+    assert wide.solves < len(wide.points), "points covered by a cheaper optimum are not solved again"
     for prev, p in zip(f.points, f.points[1:]):
         assert set(p.selected) == (set(prev.selected) | set(p.entered)) - set(p.left)
         if p.lp_bound is not None:
@@ -251,3 +252,51 @@ def test_shipped_workbooks_are_what_the_script_builds(tmp_path):
     subprocess.run([sys.executable, str(build / "build_sample.py")], check=True, capture_output=True)
     for name in ("sample_plan.xlsx", "plan_cto.xlsx", "plan_cfo.xlsx", "sample_quarterly.xlsx"):
         assert (tmp_path / "data" / name).read_bytes() == (ROOT / "data" / name).read_bytes(), name
+
+
+# --------------------------------------------------------------------------- frontier: what users expect
+
+
+def test_steps_gives_that_many_round_budgets_with_the_current_one_among_them():
+    plan = read_plan(SAMPLE)
+    for steps in (4, 8, 25):
+        f = frontier(plan, steps=steps)
+        assert len(f.points) == steps
+        current = [p for p in f.points if p.current]
+        assert len(current) == 1 and current[0].budget == plan.settings.budget
+        others = [p.budget for p in f.points if not p.current]
+        unit = min(b2 - b1 for b1, b2 in zip(others, others[1:]))
+        assert all(b % 10_000 == 0 for b in others), others  # round figures, not 1,234,567.89
+        assert unit > 0
+
+
+def test_the_default_upper_end_is_where_value_stops_growing():
+    plan = read_plan(SAMPLE).with_settings(gap=0)
+    f = frontier(plan, steps=6)
+    unlimited = optimize(plan.with_settings(budget=None))
+    top = f.points[-1]
+    assert top.objective == pytest.approx(unlimited.objective, rel=1e-9)
+    assert top.budget < sum(i.cost for i in plan.initiatives) / 2  # not the cost of everything
+    assert top.budget - unlimited.total_cost < (top.budget - f.points[0].budget) / 10
+    assert f.points[-2].objective < top.objective  # the curve still rises into its last point
+
+
+def test_a_cost_cap_in_constraints_is_named_instead_of_a_flat_frontier(tmp_path):
+    from conftest import ini, write_plan
+
+    rows = [ini(k, 100 * (k + 1), impact=1000 * (k + 1)) for k in range(6)]
+    path = write_plan(tmp_path / "plan.xlsx", [(str(r[0]),) + tuple(r[1:]) for r in rows],
+                      constraints=[("Cost", "All", None, 700)])
+    proc = run_cli("frontier", path, "-o", tmp_path / "f.xlsx", "--steps", "4", "--to", "2100", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["warnings"] and "Constraints!A2 caps total Cost at 700" in data["warnings"][0]
+    assert "Constraints!A2 caps total Cost" in proc.stderr
+
+
+def test_the_chart_marks_the_current_budget(tmp_path):
+    out = tmp_path / "frontier.xlsx"
+    assert run_cli("frontier", SAMPLE, "-o", out, "--steps", "5").returncode == 0
+    with zipfile.ZipFile(out) as z:
+        xml = z.read(next(n for n in z.namelist() if n.startswith("xl/charts/chart"))).decode()
+    assert "Current budget" in xml and "diamond" in xml

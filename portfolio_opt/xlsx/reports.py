@@ -15,7 +15,7 @@ from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from ..compare import Comparison, matrix
 from ..frontier import Frontier
 from ..scenarios import ScenarioRun
-from .style import NUMBER, font, set_format, NO_FILL, PERCENT, RATIO, YES_FILL, fit_widths, money_format, put, save_atomic, write_table
+from .style import NUMBER, write_notes, font, set_format, NO_FILL, PERCENT, RATIO, YES_FILL, fit_widths, money_format, put, save_atomic, write_table
 from .writer import run_info_rows, write_run_info
 
 
@@ -64,8 +64,18 @@ def write_frontier(f: Frontier, path: str | os.PathLike, force: bool = False) ->
         series = Series(ys, xs, title_from_data=True)
         series.marker.symbol = "circle" if col == 2 else "none"
         chart.series.append(series)
+    current = next((r for r, p in enumerate(f.points, start=2) if p.current), None)
+    if current is not None:  # the plan's own budget, as a point of its own on the chart
+        mark = Series(Reference(ws, min_col=2, min_row=current, max_row=current),
+                      Reference(ws, min_col=1, min_row=current, max_row=current), title="Current budget")
+        mark.marker.symbol = "diamond"
+        mark.marker.size = 11
+        mark.graphicalProperties.line.noFill = True
+        chart.series.append(mark)
     _axes_visible(chart)
     ws.add_chart(chart, "L2")
+    if f.warnings:
+        write_notes(ws, last + 2, [f"Warning: {w}" for w in f.warnings], title="Warnings", last_column=len(header))
     _run_info(wb, f.plan, [("Points", len(f.points)), ("Solves", f.solves), ("Seconds", round(f.seconds, 3)),
                            ("Method", "re-optimized at every budget with every other limit in force; "
                                       "a portfolio optimal at budget b and costing c is reused for budgets in [c, b]")])
