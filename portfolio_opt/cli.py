@@ -388,7 +388,7 @@ def compare_command(ctx: Context, paths: tuple[str, ...], output: str, solver_na
             _print_json(comparison_to_dict(c) | {"output": output})
             return
         for r in c.plans:
-            eff = f"{r.efficiency:.1%}" if r.efficiency is not None else "n/a"
+            eff = f"{r.efficiency:.1%}" if r.efficiency is not None else ("n/a (breaks the rules)" if r.violations else "n/a")
             click.echo(f"{r.name}: value {r.objective:,.0f}, cost {r.total_cost:,.0f}, {len(r.selected)} initiatives, "
                        f"efficiency {eff}")
             if r.optimal.ok:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from . import batch, formulation
-from .model import Plan
+from .model import SETTING_NAMES, Plan
 from .scoring import objective_coefficients, plan_scores
 
 
@@ -34,7 +34,9 @@ class PlanReport:
 
     @property
     def efficiency(self) -> float | None:
-        if not self.optimal.ok or not self.optimal.objective:
+        """Its value over the optimum at its cost; None for a plan that breaks a rule (its value
+        is not attainable under the rules, so any ratio would flatter it)."""
+        if self.violations or not self.optimal.ok or not self.optimal.objective:
             return None
         return self.objective / self.optimal.objective
 
@@ -60,27 +62,48 @@ def evaluate(name: str, plan: Plan, selected: Sequence[str]) -> tuple[float, flo
 
 def evaluate_timed(plan: Plan, selected: Sequence[str]) -> tuple[float, float, float, tuple[str, ...]]:
     """A multi-period plan names initiatives, not start periods: it is valued at the best
-    schedule of exactly that selection, and breaks the rules when no schedule fits them."""
+    schedule of exactly that selection, and breaks the rules when no schedule fits them.
+
+    Rules that hold or break whatever the schedule (decisions, whole-plan limits, a
+    dependency without its prerequisite, two of an exclusive group) are checked on the
+    selection itself, in the same words as for a single-period plan.
+    """
     from dataclasses import replace
 
     from .model import Decision
 
     wanted = set(selected)
-    fixed = plan.with_initiatives(tuple(
-        replace(ini, decision=Decision.MUST if ini.id in wanted else Decision.EXCLUDE) for ini in plan.initiatives
-    ))
-    res = batch.solve_plan(fixed)
-    cost = math.fsum(ini.cost for ini in plan.initiatives if ini.id in wanted)
-    if res.ok:
-        return res.objective, res.total_value, cost, ()
+    mask = [ini.id in wanted for ini in plan.initiatives]
     coefs = objective_coefficients(plan)
     scores = plan_scores(plan)
-    mask = [ini.id in wanted for ini in plan.initiatives]
-    broken = ("no schedule of this selection keeps every rule and per-period limit"
-              + (f" (conflict: {'; '.join(res.conflict)})" if res.conflict else ""),)
+    cost = math.fsum(ini.cost for ini in plan.initiatives if ini.id in wanted)
+    whole_plan = plan.with_settings(periods=None)
+    untimed = replace(whole_plan, limits=tuple(lim for lim in plan.limits if lim.period is None))
+    broken = tuple(formulation.violations(untimed, mask))
+    if not broken:
+        fixed = plan.with_initiatives(tuple(
+            replace(ini, decision=Decision.MUST if ini.id in wanted else Decision.EXCLUDE) for ini in plan.initiatives
+        ))
+        res = batch.solve_plan(fixed)
+        if res.ok:
+            return res.objective, res.total_value, cost, ()
+        free = {ini.id for ini in plan.initiatives if ini.decision is Decision.FREE}
+        conflict = [_as_selection(name, wanted, free) for name in res.conflict]
+        broken = ("no schedule of this selection keeps every per-period limit and timed dependency"
+                  + (f" (conflict: {'; '.join(conflict)})" if conflict else ""),)
     objective = math.fsum(c for c, m in zip(coefs, mask) if m)
     value = math.fsum(sc for sc, m in zip(scores, mask) if m)
     return objective, value, cost, broken
+
+
+def _as_selection(name: str, wanted: set[str], free: set[str]) -> str:
+    """A conflict item in the words of a hand-made plan: its selections are not the user's Musts."""
+    kind, _, ini_id = name.partition(" ")
+    if ini_id in free and kind == "Must" and ini_id in wanted:
+        return f"{ini_id} is in the plan"
+    if ini_id in free and kind == "Exclude" and ini_id not in wanted:
+        return f"{ini_id} is not in the plan"
+    return name
 
 
 def _optimum_at_cost(item: tuple[Plan, float], state: dict) -> batch.Solved:
@@ -137,11 +160,41 @@ def _differences(plans: Sequence[tuple[str, Plan]]) -> list[str]:
             for f in fields:
                 if not math.isclose(getattr(a, f), getattr(b, f), rel_tol=1e-12, abs_tol=1e-12):
                     out.append(f"{i} {f.replace('_', ' ')} differs: {getattr(a, f):,.4g} in {first_name}, {getattr(b, f):,.4g} in {name}")
-        if first.settings != plan.settings:
-            out.append(f"{name} has different settings from {first_name}")
-        if first.limits != plan.limits:
-            out.append(f"{name} has different limits (Constraints) from {first_name}")
+        for attr, label in dict((a, lab) for a, lab in SETTING_NAMES.values()).items():
+            a, b = getattr(first.settings, attr), getattr(plan.settings, attr)
+            if a != b:
+                out.append(f"{name} has a different {label}: {_setting_text(attr, a)} in {first_name}, "
+                           f"{_setting_text(attr, b)} in {name}")
+        mine = {lim.name: lim for lim in first.limits}
+        theirs = {lim.name: lim for lim in plan.limits}
+        for lim_name in dict.fromkeys(list(mine) + list(theirs)):
+            a, b = mine.get(lim_name), theirs.get(lim_name)
+            if a is None or b is None:
+                out.append(f"{name} {'lacks' if b is None else 'adds'} the limit {lim_name} "
+                           f"({_bounds(a or b)}) {'of' if b is None else 'that'} {first_name}"
+                           + ("" if b is None else " lacks"))
+            elif (a.min, a.max) != (b.min, b.max) or a.scope != b.scope:
+                out.append(f"{name} bounds {lim_name} differently: {_bounds(a)} in {first_name}, {_bounds(b)} in {name}")
     return out
+
+
+def _setting_text(attr: str, value) -> str:
+    if value is None or value == "":
+        return "none"
+    if hasattr(value, "value"):
+        return str(value.value)
+    if attr in ("discount_rate", "gap") and isinstance(value, float):
+        return f"{value * 100:.4g}%"
+    if isinstance(value, bool):
+        return "timed" if value else "together"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.4g}"
+    return str(value)
+
+
+def _bounds(lim) -> str:
+    parts = [f"Min {lim.min:,.4g}" if lim.min is not None else "", f"Max {lim.max:,.4g}" if lim.max is not None else ""]
+    return ", ".join(p for p in parts if p) or "no bounds"
 
 
 def matrix(comparison: Comparison) -> list[dict]:
@@ -151,10 +204,14 @@ def matrix(comparison: Comparison) -> list[dict]:
     ids = [ini.id for ini in first.initiatives]
     for rep in comparison.plans[1:]:
         ids += [ini.id for ini in rep.plan.initiatives if ini.id not in scores and ini.id not in ids]
+    known = {}
+    for rep in reversed(comparison.plans):
+        known.update({ini.id: ini for ini in rep.plan.initiatives})
     rows = []
     for i in ids:
         ins = [i in set(rep.selected) for rep in comparison.plans]
-        rows.append({"id": i, "value": scores.get(i), "in": ins, "differs": len(set(ins)) > 1})
+        rows.append({"id": i, "name": known[i].name, "cost": known[i].cost, "value": scores.get(i), "in": ins,
+                     "differs": len(set(ins)) > 1})
     return rows
 
 

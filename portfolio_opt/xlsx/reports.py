@@ -169,11 +169,12 @@ def write_comparison(c: Comparison, path: str | os.PathLike, force: bool = False
     rows = []
     for r in c.plans:
         opt = r.optimal.objective if r.optimal.ok else None
-        rows.append((r.name, r.objective, r.total_cost, len(r.selected), r.efficiency, opt,
-                     (opt - r.objective) if opt is not None else None,
+        efficiency = r.efficiency if not r.violations else "n/a: breaks the rules"
+        left_on_table = (opt - r.objective) if opt is not None and not r.violations else None
+        rows.append((r.name, r.objective, r.total_cost, len(r.selected), efficiency, opt, left_on_table,
                      "; ".join(r.violations) or "none", ", ".join(r.adds), ", ".join(r.drops)))
     last = write_table(ws, header, rows, (None, money, money, "0", PERCENT, money, money, None, None, None))
-    fit_widths(ws, maximum=50)
+    fit_widths(ws, maximum=36)
     chart = BarChart()
     chart.type = "col"
     chart.title = "Plan value against the optimum at the same cost"
@@ -184,19 +185,19 @@ def write_comparison(c: Comparison, path: str | os.PathLike, force: bool = False
     _axes_visible(chart)
     ws.add_chart(chart, f"A{last + 3}")
     if c.differences:
-        r0 = last + 22
-        put(ws, r0, 1, "Differences between the plans' initiative lists and figures").font = font(bold=True)
-        for k, text in enumerate(c.differences, start=1):
-            put(ws, r0 + k, 1, text)
+        write_notes(ws, last + 22, c.differences, title="Differences between the plans' initiatives, figures, settings and limits",
+                    last_column=len(header))
 
     wm = wb.create_sheet("Plan matrix")
     names = [r.name for r in c.plans]
     mrows = []
     for row in matrix(c):
-        mrows.append([row["id"], row["value"]] + ["Yes" if x else "No" for x in row["in"]] + ["Yes" if row["differs"] else ""])
-    write_table(wm, ["ID", "Value (first plan's scoring)"] + names + ["Differs"], mrows, (None, money))
+        mrows.append([row["id"], row["name"], row["cost"], row["value"]] + ["Yes" if x else "No" for x in row["in"]]
+                     + ["Yes" if row["differs"] else ""])
+    write_table(wm, ["ID", "Name", "Cost", "Value (first plan's scoring)"] + names + ["Differs"], mrows,
+                (None, None, money, money))
     for r_i, row in enumerate(mrows, start=2):
-        for c_i in range(3, 3 + len(names)):
+        for c_i in range(5, 5 + len(names)):
             cell = wm.cell(row=r_i, column=c_i)
             cell.fill = YES_FILL if cell.value == "Yes" else NO_FILL
     fit_widths(wm, maximum=40)
