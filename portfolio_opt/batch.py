@@ -116,6 +116,8 @@ class Solved:
     conflict: tuple[str, ...] = ()
     relaxations: tuple[str, ...] = ()
     limit_use: tuple[float, ...] = ()
+    #: multi-period plans: (ID, start period, 0-based) of each selected initiative
+    starts: tuple[tuple[str, int], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -154,6 +156,7 @@ def solve_plan(plan: Plan, state: dict | None = None) -> Solved:
         gap,
         sol.seconds,
         limit_use=uses,
+        starts=tuple((plan.initiatives[i].id, t) for i, t in sorted(core.starts.items())) if core.starts else (),
     )
 
 

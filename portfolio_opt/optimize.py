@@ -229,8 +229,11 @@ def decision_reasons(
     for i, ini in enumerate(plan.initiatives):
         if selected[i]:
             needed_by = [ids[k] for k in dependents.get(i, []) if selected[k]]
+            also = f"; also needed by {_list(needed_by)}" if needed_by else ""
             if ini.decision is Decision.MUST:
-                out.append("Must")
+                out.append("Must" + also)
+            elif needed_by and coefficients[i] > 0:
+                out.append("on merit" + also)  # worth its place, and others rely on it too
             elif needed_by:
                 out.append("needed by " + _list(needed_by))
             elif coefficients[i] <= 0:

@@ -141,12 +141,14 @@ def story(result: Result, initiative_id: str) -> list[str]:
     )
     reason = r.reason
     if r.selected:
+        head, _, also = reason.partition("; also ")
         why = {
-            "Must": "it is a Must (Decision column).",
-            "on merit": "it earns its place: the best portfolio within the limits includes it on its value.",
-        }.get(reason, reason + ".")
-        if reason.startswith("needed by"):
-            why = f"it is {reason}, which the best portfolio includes."
+            "Must": "it is a Must (Decision column)",
+            "on merit": "it earns its place: the best portfolio within the limits includes it on its value",
+        }.get(head, head)
+        if head.startswith("needed by"):
+            why = f"it is {head}, which the best portfolio includes"
+        why += f"; it is also {also}, which the best portfolio includes." if also else "."
         lines.append("Why in: " + why)
     else:
         if reason == "Excluded":

@@ -186,6 +186,9 @@ def _only_tightens(changes: tuple[Change, ...], plan: Plan) -> bool:
 
 
 def scenarios_to_dict(run: ScenarioRun) -> dict:
+    """The run as JSON; multi-period plans add each scenario's ``starts`` (ID -> period label)."""
+    plan = run.plan
+    labels = plan.settings.period_labels() if plan.settings.periods else []
     return {
         "scenarios": [
             {
@@ -196,6 +199,7 @@ def scenarios_to_dict(run: ScenarioRun) -> dict:
                 "budget": r.budget,
                 "count": len(r.solved.selected),
                 "selected": list(r.solved.selected),
+                "starts": {i: labels[t] for i, t in r.solved.starts} if labels else None,
                 "changes": list(r.changes),
                 "entered": [{"id": i, "cause": c} for i, c in r.entered],
                 "left": [{"id": i, "cause": c} for i, c in r.left],

@@ -108,3 +108,46 @@ def test_template_has_every_setting_and_checks_that_speak(tmp_path):
     wb.save(path)
     proc = run_cli("validate", path)
     assert proc.returncode == 0, proc.stderr
+
+
+QUARTERLY = ROOT / "data" / "sample_quarterly.xlsx"
+
+
+def test_multi_period_ranking_has_no_always_empty_column_and_says_when_value_starts(tmp_path):
+    out = tmp_path / "q.xlsx"
+    proc = run_cli("optimize", QUARTERLY, "-o", out, "--explain-limit", "0")
+    assert proc.returncode == 0, proc.stderr
+    ws = load_workbook(out)["Ranking"]
+    header = [c.value for c in ws[1]]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    for k, name in enumerate(header):
+        assert any(r[k] not in (None, "") for r in rows), f"column {name!r} is always empty"
+    k = header.index("Value from")
+    starts, values = header.index("Start"), header.index("Value from")
+    labels = load_workbook(out)["Schedule"][1]
+    order = [c.value for c in labels][5:]
+    for r in rows:
+        if r[starts] is not None and r[values] in order:
+            assert order.index(r[values]) > order.index(r[starts])  # value begins after the build starts
+
+
+def test_reasons_say_both_merit_and_who_needs_it():
+    from portfolio_opt import optimize, read_plan
+
+    reasons = {r.id: r.reason for r in optimize(read_plan(SAMPLE)).initiatives}
+    assert reasons["INI-004"].startswith("on merit; also needed by INI-001")
+
+
+def test_scenario_matrix_shows_a_moved_start(tmp_path):
+    out = tmp_path / "s.xlsx"
+    proc = run_cli("scenarios", QUARTERLY, "-o", out, "--json")
+    assert proc.returncode == 0, proc.stderr
+    ws = load_workbook(out)["Scenario matrix"]
+    header = [c.value for c in ws[1]]
+    rows = list(ws.iter_rows(min_row=2))
+    moved = [r for r in rows if r[3].value.startswith("In ") and any(
+        c.value.startswith("In ") and c.value != r[3].value for c in r[4:])]
+    assert moved, "some scenario moves a start without dropping the initiative"
+    cell = next(c for c in moved[0][4:] if c.value.startswith("In ") and c.value != moved[0][3].value)
+    assert cell.font.b, "a moved start is highlighted like a move in or out"
+    assert header[3] == "Baseline"

@@ -129,16 +129,24 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
     wm = wb.create_sheet("Scenario matrix")
     header = ["ID", "Name", "Theme"] + names
     sets = [set(r.solved.selected) for r in run.results]
-    mrows = []
-    for ini in plan.initiatives:
-        mrows.append([ini.id, ini.name, ini.theme] + [
-            ("In" if ini.id in s else "Out") if r.solved.ok else "n/a" for s, r in zip(sets, run.results)])
+    # multi-period plans: "In 2027-Q2", so a scenario that only moves a start shows it
+    labels = plan.settings.period_labels() if plan.settings.periods else []
+    starts = [dict(r.solved.starts) for r in run.results]
+
+    def shown(ini_id: str, k: int) -> str:
+        if not run.results[k].solved.ok:
+            return "n/a"
+        if ini_id not in sets[k]:
+            return "Out"
+        return f"In {labels[starts[k][ini_id]]}" if labels and ini_id in starts[k] else "In"
+
+    mrows = [[ini.id, ini.name, ini.theme] + [shown(ini.id, k) for k in range(len(sets))] for ini in plan.initiatives]
     write_table(wm, header, mrows)
     for r_i, ini in enumerate(plan.initiatives, start=2):
-        for c_i, s in enumerate(sets, start=4):
-            cell = wm.cell(row=r_i, column=c_i)
-            cell.fill = YES_FILL if cell.value == "In" else NO_FILL
-            if c_i > 4 and (ini.id in s) != (ini.id in sets[0]):
+        for k in range(len(sets)):
+            cell = wm.cell(row=r_i, column=4 + k)
+            cell.fill = YES_FILL if str(cell.value).startswith("In") else NO_FILL
+            if k and cell.value != mrows[r_i - 2][3]:
                 cell.font = font(bold=True, color="9C0006" if cell.value == "Out" else "006100")
     fit_widths(wm, maximum=40)
 

@@ -153,10 +153,16 @@ def _ranking_sheet(ws, result: Result, money: str) -> None:
         formats.append(money)
     timed = bool(result.plan.settings.periods)
     if timed:
-        header += ["Start", "Finish", "Value lost to delay"]
-        formats += [None, None, money]
-    header += ["Reason", "Value lost if flipped", "Break-even score", "Break-even cost", "If flipped"]
-    formats += [None, money, money, money, None]
+        header += ["Start", "Finish", "Value from", "Value lost to delay"]
+        formats += [None, None, None, money]
+    header.append("Reason")
+    formats.append(None)
+    explained = any(r.explained for r in result.initiatives) or not timed
+    if explained:  # multi-period plans are not explained: no columns that are always empty
+        header += ["Value lost if flipped", "Break-even score", "Break-even cost", "If flipped"]
+        formats += [money, money, money, None]
+    plan = result.plan
+    labels = plan.settings.period_labels() if timed else []
     rows = []
     for r in result.initiatives:
         row: list[Any] = [r.rank, r.id, r.name, r.theme, "Yes" if r.selected else "No",
@@ -164,14 +170,29 @@ def _ranking_sheet(ws, result: Result, money: str) -> None:
         if npv:
             row.append(r.objective_value)
         if timed:
-            row += [r.start, r.finish, r.delay_loss]
+            row += [r.start, r.finish, _value_from(plan, r, labels), r.delay_loss]
         row.append(r.reason)
-        row += _explanation_cells(r)
+        if explained:
+            row += _explanation_cells(r)
         rows.append(row)
     write_table(ws, header, rows, formats)
     for k, r in enumerate(result.initiatives, start=2):
         ws.cell(row=k, column=5).fill = YES_FILL if r.selected else NO_FILL
     fit_widths(ws, maximum=36)
+
+
+def _value_from(plan: Plan, r, labels: list[str]) -> str | None:
+    """The period its value begins in (time to value, but never before the build is done)."""
+    if r.start is None:
+        return None
+    from ..schedule import value_start
+
+    ini = plan.initiatives[plan.index(r.id)]
+    months = value_start(ini, plan.settings, labels.index(r.start))
+    k = int(months // plan.settings.period_length)
+    if months >= plan.settings.horizon_months:
+        return "after the horizon"
+    return labels[k] if k < len(labels) else f"month {months:g}"
 
 
 BUILD_FILL = PatternFill("solid", fgColor="F4B183")
