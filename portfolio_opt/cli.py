@@ -26,6 +26,7 @@ from .errors import (
 from .compare import compare as run_compare
 from .compare import comparison_to_dict
 from .errors import Problem
+from .diagnose import PARTIAL
 from .explain import AUTO, FULL_UP_TO, WORK, explain
 from .frontier import frontier as run_frontier
 from .frontier import frontier_to_dict
@@ -70,10 +71,18 @@ def _report_error(exc: PortfolioError, as_json: bool) -> None:
             _echo_err("These cannot all hold together (drop or move any one of them):")
             for item in exc.conflict:
                 _echo_err(f"  - {item.name}: {item.detail}")
-        if exc.relaxations:
+        whole = [c.text for c in exc.changes if c.whole_plan]
+        partial = [c.text.replace(PARTIAL, "") for c in exc.changes if not c.whole_plan]
+        if whole:
             _echo_err("Any one of these changes makes the plan feasible:")
-            for text in exc.relaxations:
+            for text in whole:
                 _echo_err(f"  - {text}")
+        if partial:
+            _echo_err("Each of these resolves the conflict above, but the plan has other conflicts too:")
+            for text in partial:
+                _echo_err(f"  - {text}")
+        for text in exc.relaxations[len(exc.changes):]:
+            _echo_err(f"Note: {text}")
         if as_json:
             _print_json(exc.to_dict())
         return

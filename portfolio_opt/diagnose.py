@@ -22,6 +22,10 @@ from .model import Decision, Plan, Status
 from .solver import LinearProgram
 
 
+#: Said of a change that resolves the conflict found but not the whole plan
+PARTIAL = " (this resolves the conflict above; the plan has others too)"
+
+
 def diagnose(plan: Plan) -> Infeasible:
     """The :class:`Infeasible` error for a plan no portfolio can satisfy, conflict named."""
     all_rules = formulation.rules(plan)
@@ -142,7 +146,7 @@ def _relaxations(plan: Plan, conflict, feasible, all_keys: set) -> list[Relaxati
     for rule in conflict:
         kind = rule.key[0]
         whole = feasible(all_keys - {rule.key})
-        suffix = "" if whole else " (this resolves the conflict above; the plan has others too)"
+        suffix = "" if whole else PARTIAL
         if kind == "limit":
             _, k, side = rule.key
             move = elastic_move(plan, k, side)
@@ -157,6 +161,10 @@ def _relaxations(plan: Plan, conflict, feasible, all_keys: set) -> list[Relaxati
             else:
                 bound = limit.min - move
                 text = f"lower the {limit.name} Min by {_num(move)} to {_num(bound)}"
+            drivers = [r.name for r in conflict if r.key != rule.key]
+            if drivers:  # what forces the move: the rest of the conflict
+                text += f" (what {_and(drivers)} need together)" if side == "max" else \
+                    f" (what {_and(drivers)} allow together)"
             out.append((0, Relaxation(text, rule.key, bound, True)))
             continue
         if kind == "must":
@@ -170,6 +178,10 @@ def _relaxations(plan: Plan, conflict, feasible, all_keys: set) -> list[Relaxati
             text = f"allow more than one of exclusive group {rule.key[1]}"
         out.append((1 if whole else 2, Relaxation(text + suffix, rule.key, None, whole)))
     return [change for _, change in sorted(out, key=lambda t: t[0])]
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def elastic_move(plan: Plan, k: int, side: str) -> float | None:

@@ -243,3 +243,24 @@ def test_debug_shows_the_traceback_for_a_user_error(tmp_path):
     res = CliRunner().invoke(main, ["--debug", "validate", str(path)])
     assert res.exit_code == 3
     assert "Traceback" in res.stderr
+
+
+def test_infeasible_text_never_promises_what_a_change_does_not_do(tmp_path):
+    """Two conflicts: dropping one Must resolves the one shown, not the plan."""
+    rows = [ini("A", 1, decision="Must", group="X"), ini("B", 1, decision="Must", group="X"),
+            ini("C", 1, decision="Must", group="Y"), ini("D", 1, decision="Must", group="Y")]
+    path = write_plan(tmp_path / "plan.xlsx", rows)
+    res = run("optimize", path, "-o", tmp_path / "out.xlsx")
+    assert res.exit_code == 4
+    assert "Any one of these changes makes the plan feasible" not in res.stderr
+    assert "Each of these resolves the conflict above, but the plan has other conflicts too:" in res.stderr
+    assert "  - drop Must on A\n" in res.stderr
+
+
+def test_a_suggested_budget_names_what_drives_it(tmp_path):
+    rows = [ini("A", 2_000_000, decision="Must"), ini("B", 2_200_000, decision="Must"), ini("C", 100)]
+    path = write_plan(tmp_path / "plan.xlsx", rows, settings=[("Budget", 4_000_000)])
+    res = run("optimize", path, "-o", tmp_path / "out.xlsx")
+    assert res.exit_code == 4
+    assert "Any one of these changes makes the plan feasible:" in res.stderr
+    assert "raise the budget by 200,000 to 4,200,000 (what Must A and Must B need together)" in res.stderr

@@ -200,7 +200,7 @@ def test_conflict_names_exactly_the_conflicting_set():
     exc = infeasible(plan)
     assert sorted(c.name for c in exc.conflict) == ["Max budget", "Must B", "Must C"]
     texts = exc.relaxations
-    assert texts[0] == "raise the budget by 100 to 1,100"
+    assert texts[0] == "raise the budget by 100 to 1,100 (what Must B and Must C need together)"
     for change in exc.changes:
         assert change.whole_plan
         fixed = optimize(apply_relaxation(plan, change))
@@ -291,7 +291,7 @@ def test_infeasible_json_has_conflict_and_relaxations(tmp_path):
     data = json.loads(proc.stdout)
     assert data["status"] == "infeasible"
     assert {c["kind"] for c in data["conflict"]} == {"must", "limit"}
-    assert data["relaxations"][0] == "raise the budget by 1 to 6"
+    assert data["relaxations"][0] == "raise the budget by 1 to 6 (what Must A and Must B need together)"
     assert not (tmp_path / "r.xlsx").exists()
 
 
