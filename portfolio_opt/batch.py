@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from . import solver
+from . import progress, solver
 from .errors import Infeasible, NoPortfolioFound
 from .model import Plan, Status
 
@@ -36,6 +36,7 @@ _STATE: dict[str, Any] = {}
 
 def _init(state: dict[str, Any]) -> None:
     solver.prepare_worker()
+    progress.silence()  # a forked worker inherits the parent's listener: only the parent reports
     _STATE.clear()
     _STATE.update(state)
     _STATE["in_worker"] = True
@@ -47,21 +48,31 @@ def _run_chunk(args: tuple[Callable, list]) -> list:
 
 
 def pool_map(fn: Callable[[Any, dict], Any], items: Sequence, workers: int | None = None,
-             state: dict[str, Any] | None = None, min_parallel: int = PARALLEL_FROM) -> list:
+             state: dict[str, Any] | None = None, min_parallel: int = PARALLEL_FROM,
+             on_done: Callable[[int], None] | None = None) -> list:
     """``[fn(item, state) for item in items]``, in worker processes when worthwhile.
 
-    ``fn`` must be a module-level function; ``state`` is sent to each worker once.
+    ``fn`` must be a module-level function; ``state`` is sent to each worker once;
+    ``on_done(n)`` is told as results come back (for progress).
     """
     state = state or {}
+    on_done = on_done or (lambda n: None)
     workers = (default_workers() if workers is None else workers) if _can_fork() else 1
     if workers <= 1 or len(items) < min_parallel:
-        return [fn(item, state) for item in items]
+        out = []
+        for item in items:
+            out.append(fn(item, state))
+            on_done(1)
+        return out
     # small chunks balance uneven solve times; large ones save messages when items are many
     size = 1 if len(items) <= 64 else math.ceil(len(items) / (workers * 8))
     chunks = [(fn, list(items[k:k + size])) for k in range(0, len(items), size)]
     ctx = multiprocessing.get_context("fork")
+    results = []
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init, initargs=(state,)) as pool:
-        results = list(pool.map(_run_chunk, chunks))
+        for chunk in pool.map(_run_chunk, chunks):
+            results.append(chunk)
+            on_done(len(chunk))
     return [r for chunk in results for r in chunk]
 
 

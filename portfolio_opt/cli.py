@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import click
 
-from . import __version__
+from . import __version__, progress
 from .errors import (
     EXIT_BUG,
     EXIT_CODES,
@@ -91,9 +91,45 @@ def _report_error(exc: PortfolioError, as_json: bool) -> None:
         _print_json({"status": "error", "exit_code": exc.exit_code, "message": str(exc)})
 
 
+class _ProgressLine:
+    """Progress on stderr: a line redrawn in place on a terminal; elsewhere (CI logs, files) one
+    line per stage that took a second or more, when it ends. Never anything on stdout."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.depth = 0
+        self.shown = 0
+        self.last = 0.0
+
+    def __call__(self, e: progress.Event) -> None:
+        if e.done == 0 and not e.finished:
+            self.depth += 1
+        outer = self.depth == 1
+        if e.finished:
+            self.depth -= 1
+        if not outer:
+            return  # a stage inside another (a solve within a sweep): the outer one speaks
+        count = f" {e.done:,}/{e.total:,}" if e.total else ""
+        if not self.tty:
+            if e.finished and e.seconds >= 1.0:
+                self.stream.write(f"{e.stage}:{count} done in {e.seconds:.1f} s\n")
+                self.stream.flush()
+            return
+        if e.finished:
+            self.stream.write("\r" + " " * self.shown + "\r")
+        elif e.done == 0 or e.seconds - self.last >= 0.1 or e.done == e.total:
+            self.last = e.seconds
+            text = f"{e.stage}:{count}" + ("" if e.total else " ...") + f"  {e.seconds:.0f} s"
+            self.stream.write("\r" + text.ljust(self.shown))
+            self.shown = len(text)
+        self.stream.flush()
+
+
 def _run(ctx: Context, as_json: bool, body: Callable[[], int | None]) -> None:
     try:
-        code = body() or 0
+        with progress.listening(_ProgressLine()):
+            code = body() or 0
     except PortfolioError as exc:
         if ctx.debug:
             traceback.print_exc()

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Sequence
 
-from . import batch, formulation
+from . import batch, formulation, progress
 from .model import SETTING_NAMES, Plan
 from .scoring import objective_coefficients, plan_scores
 
@@ -121,7 +121,9 @@ def compare(plans: Sequence[tuple[str, Plan]], workers: int | None = None) -> Co
             evaluated.append((name, plan, selected, *evaluate_timed(plan, selected)))
         else:
             evaluated.append((name, plan, selected, *evaluate(name, plan, selected)))
-    optima = batch.pool_map(_optimum_at_cost, [(p, cost) for _, p, _, _, _, cost, _ in evaluated], workers, min_parallel=2)
+    with progress.stage("Optimum at each plan's cost", len(evaluated)) as step:
+        optima = batch.pool_map(_optimum_at_cost, [(p, cost) for _, p, _, _, _, cost, _ in evaluated], workers,
+                                min_parallel=2, on_done=step)
     reports = []
     for (name, plan, selected, objective, value, cost, broken), opt in zip(evaluated, optima):
         mine, best = set(selected), set(opt.selected)

@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
-from . import batch, formulation, reduction, solver
+from . import batch, formulation, progress, reduction, solver
 from .model import Decision, InitiativeResult, LimitUse, Objective, Plan, Result, Status, normalize_header
 from .scoring import objective_coefficients, plan_scores
 from .solver import LinearProgram, Row
@@ -230,7 +230,8 @@ def run_tasks(plan: Plan, tasks: Sequence[Task], v_star: float, workers: int | N
     workers = batch.default_workers() if workers is None else workers
     coefs = objective_coefficients(plan)
     state = {"plan": plan, "coefs": coefs, "v_star": v_star, "duals": plan_duals(plan, coefs)}
-    return batch.pool_map(_task, list(tasks), workers, state, min_parallel=PARALLEL_FROM)
+    with progress.stage("Explanations", len(tasks)) as step:
+        return batch.pool_map(_task, list(tasks), workers, state, min_parallel=PARALLEL_FROM, on_done=step)
 
 
 def plan_duals(plan: Plan, coefs: Sequence[float]) -> tuple[float, ...] | None:

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from . import batch, formulation, solver
+from . import batch, formulation, progress, solver
 from .model import Decision, Plan
 from .scoring import objective_coefficients
 
@@ -158,33 +158,8 @@ def frontier(
         hi = everything if hi is None else hi
     points = budgets(lo, hi, steps, plan.settings.budget)
     workers = batch.default_workers() if workers is None else workers
-    solved: dict[int, batch.Solved] = {}
-    fresh: set[int] = set()  # points solved, not copied from a higher point
-    if not reuse:
-        results = batch.pool_map(_solve_at, points, workers, {"plan": plan})
-        solved = dict(enumerate(results))
-        fresh = set(solved)
-    else:
-        pending = list(range(len(points)))[::-1]  # highest budget first
-        while pending:
-            batch_idx = pending[:workers]
-            results = batch.pool_map(_solve_at, [points[k] for k in batch_idx], workers, {"plan": plan}, min_parallel=2)
-            fresh.update(batch_idx)
-            for k, res in zip(batch_idx, results):
-                solved[k] = res
-            # every pending point at or above a solved portfolio's cost, and at or below its
-            # budget, has the same optimum
-            covered = set(batch_idx)
-            for k in pending:
-                if k in covered:
-                    continue
-                for j in batch_idx:
-                    res = solved[j]
-                    if res.ok and res.total_cost is not None and res.total_cost - 1e-9 <= points[k] <= points[j]:
-                        solved[k] = res
-                        covered.add(k)
-                        break
-            pending = [k for k in pending if k not in covered]
+    with progress.stage("Frontier", len(points)) as step:
+        solved, fresh = _solve_points(plan, points, workers, reuse, step)
     bounds = lp_bounds(plan, points)
     out: list[FrontierPoint] = []
     for k, b in enumerate(points):
@@ -206,6 +181,40 @@ def frontier(
     out = _neighbours(out)
     warnings = tuple(cost_caps(plan, points[-1]))
     return Frontier(tuple(out), plan, len(fresh), time.perf_counter() - started, warnings)
+
+
+def _solve_points(plan: Plan, points: list[float], workers: int, reuse: bool, step) -> tuple[dict, set]:
+    """Solve every budget: from the top down, reusing a portfolio for the budgets it is optimal
+    for (or, without ``reuse``, each from scratch). Returns the results by point and the points
+    solved rather than copied."""
+    solved: dict[int, batch.Solved] = {}
+    if not reuse:
+        results = batch.pool_map(_solve_at, points, workers, {"plan": plan}, on_done=step)
+        return dict(enumerate(results)), set(range(len(points)))
+    fresh: set[int] = set()
+    pending = list(range(len(points)))[::-1]  # highest budget first
+    while pending:
+        batch_idx = pending[:workers]
+        results = batch.pool_map(_solve_at, [points[k] for k in batch_idx], workers, {"plan": plan},
+                                 min_parallel=2, on_done=step)
+        fresh.update(batch_idx)
+        for k, res in zip(batch_idx, results):
+            solved[k] = res
+        # every pending point at or above a solved portfolio's cost, and at or below its
+        # budget, has the same optimum
+        covered = set(batch_idx)
+        for k in pending:
+            if k in covered:
+                continue
+            for j in batch_idx:
+                res = solved[j]
+                if res.ok and res.total_cost is not None and res.total_cost - 1e-9 <= points[k] <= points[j]:
+                    solved[k] = res
+                    covered.add(k)
+                    break
+        step(len(covered) - len(batch_idx))
+        pending = [k for k in pending if k not in covered]
+    return solved, fresh
 
 
 def _monotone(points: list[FrontierPoint]) -> list[FrontierPoint]:

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-from . import formulation, reduction, schedule, solver
+from . import formulation, progress, reduction, schedule, solver
 from .errors import NoPortfolioFound, PortfolioError
 from .model import (
     Decision,
@@ -62,7 +62,9 @@ def optimize(
     ('A',)
     """
     plan = apply_overrides(plan, budget, solver_name, gap, time_limit)
-    solved = solve(plan, threads)
+    periods = f" × {plan.settings.periods} periods" if plan.settings.periods else ""
+    with progress.stage(f"Solving {len(plan.initiatives):,} initiatives{periods}"):
+        solved = solve(plan, threads)
     return build_result(plan, solved.scores, solved.coefficients, solved.selected, solved.solution, solved.starts)
 
 

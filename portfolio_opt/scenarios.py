@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import batch, formulation
+from . import batch, formulation, progress
 from .model import Change, Decision, Limit, Plan, Scenario
 
 
@@ -102,20 +102,25 @@ def run_scenarios(plan: Plan, scenarios: tuple[Scenario, ...] | None = None, wor
     # plans: the baseline's schedule is not checked here, so they always solve.)
     maybe_same = {k for k in variants if not plan.settings.periods and _only_tightens(wanted[k], plan)}
     futures: dict[tuple, Any] = {}
-    with batch.Pool(workers) as pool:
+    with batch.Pool(workers) as pool, progress.stage("Scenarios", len(variants) + 1) as step:
         base_future = pool.submit(batch.solve_plan, plan)
         for key, variant in variants.items():
             if key not in maybe_same:
                 futures[key] = pool.submit(batch.solve_plan, variant)
         base = base_future.result()
+        step()
         reused = set()
         for key in maybe_same:
             variant = variants[key]
             if base.ok and not formulation.violations(variant, [i.id in set(base.selected) for i in variant.initiatives]):
                 reused.add(key)
+                step()
             else:
                 futures[key] = pool.submit(batch.solve_plan, variant)
-        solved_by_key: dict[tuple, batch.Solved] = {key: f.result() for key, f in futures.items()}
+        solved_by_key: dict[tuple, batch.Solved] = {}
+        for key, f in futures.items():
+            solved_by_key[key] = f.result()
+            step()
     for key in reused:
         solved_by_key[key] = base
     to_solve = list(futures)

@@ -372,31 +372,39 @@ def _solve_cbc(prob, xs, gap, time_limit, threads, lp, abs_gap=None) -> Solution
         # `pip install pulp[cbc]`): that move belongs to this module when it comes.
         warnings.simplefilter("ignore", DeprecationWarning)
         log_path = os.path.join(tmp, "cbc.log")
-        cmd = pulp.PULP_CBC_CMD(
-            msg=False,
-            gapRel=gap,
-            gapAbs=abs_gap or None,
-            timeLimit=time_limit,
-            # "-threads 1" runs CBC's parallel search on one thread, which now and then waits
-            # 10 s for itself after the root (seen with PuLP 3.3's CBC 2.10): serial is one thread
-            threads=threads if threads and threads > 1 else None,
-            logPath=log_path,
-            keepFiles=False,
-            # CBC 2.10's preprocessing can cut off the optimum when a limit has both a Min and
-            # a Max (two rows on the same sum): seen on a two-initiative plan where it proved
-            # a portfolio worth -90,000 optimal against one worth 0. Exact answers first.
-            options=["preprocess off"],
-        )
-        cmd.tmpDir = tmp
-        try:
-            prob.solve(cmd)
-        except pulp.PulpSolverError as exc:
-            return Solution(Status.ERROR, None, None, None, None, 0.0, "cbc", solver_version("cbc"), (str(exc),))
+        # CBC 2.10's preprocessing can cut off the optimum: on a two-initiative plan with a
+        # Min and a Max on one sum it proved a portfolio worth -90,000 optimal against one
+        # worth 0. Without it, CBC is exact, but on some plans it proves infeasible while
+        # tightening bounds and then crashes (segmentation fault, no solution file): only then
+        # is preprocessing used, and its answer there is "infeasible", which it gets right.
+        failed = None
+        for options in (["preprocess off"], []):
+            cmd = pulp.PULP_CBC_CMD(
+                msg=False,
+                gapRel=gap,
+                gapAbs=abs_gap or None,
+                timeLimit=time_limit,
+                # "-threads 1" runs CBC's parallel search on one thread, which now and then
+                # waits 10 s for itself after the root (PuLP 3.3's CBC 2.10): serial is one thread
+                threads=threads if threads and threads > 1 else None,
+                logPath=log_path,
+                keepFiles=False,
+                options=options,
+            )
+            cmd.tmpDir = tmp
+            try:
+                prob.solve(cmd)
+                failed = None
+                break
+            except pulp.PulpSolverError as exc:
+                failed = exc
         try:
             with open(log_path, encoding="utf-8", errors="replace") as fh:
                 log = fh.read()
         except OSError:
             log = ""
+        if failed is not None:
+            return Solution(Status.ERROR, None, None, None, None, 0.0, "cbc", solver_version("cbc"), (str(failed),))
     if prob.status == pulp.LpStatusOptimal and prob.sol_status == pulp.LpSolutionOptimal:
         result = Status.OPTIMAL
     elif prob.status == pulp.LpStatusOptimal and prob.sol_status == pulp.LpSolutionIntegerFeasible:

@@ -163,3 +163,21 @@ def test_a_limit_with_min_and_max_keeps_the_optimum(solver):
     result = optimize(plan, solver_name=solver)
     assert result.selected == ("I1",)
     assert result.objective == pytest.approx(0.0, abs=1e-6)
+
+
+def test_cbc_proving_infeasible_while_tightening_bounds_is_infeasible_not_a_failure():
+    """Found by the test above: without preprocessing, CBC 2.10 crashes on this plan once it
+    sees no portfolio fits (the Revenue minimum needs I4, which needs I0-I3 and breaks the budget)."""
+    ids = [f"I{k}" for k in range(6)]
+    inis = tuple(
+        Initiative(ids[k], "x", impact=0.0, probability=0.0, time_to_value=0.0, cost=230_000 if k == 4 else 0.0,
+                   depends_on=tuple(ids[:k]), theme="Revenue" if k == 4 else "Retention",
+                   values={"Theme": "Revenue" if k == 4 else "Retention"})
+        for k in range(6)
+    )
+    plan = Plan(inis, (Limit(column="Cost", min=100_000, scope=("Theme", "Revenue")),),
+                Settings(budget=200_000, discount_rate=0.0, gap=0.0))
+    for on in (False, True):
+        with reduced(on):
+            with pytest.raises(Infeasible):
+                optimize(plan, solver_name="cbc")

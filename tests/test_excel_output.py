@@ -138,6 +138,7 @@ def test_reasons_say_both_merit_and_who_needs_it():
     assert reasons["INI-004"].startswith("on merit; also needed by INI-001")
 
 
+@pytest.mark.slow
 def test_scenario_matrix_shows_a_moved_start(tmp_path):
     out = tmp_path / "s.xlsx"
     proc = run_cli("scenarios", QUARTERLY, "-o", out, "--json")

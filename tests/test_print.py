@@ -15,8 +15,11 @@ from conftest import ROOT, SAMPLE, run_cli
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 PDFTOTEXT = shutil.which("pdftotext")
-pytestmark = pytest.mark.skipif(not (SOFFICE and PDFTOTEXT),
-                                reason="needs LibreOffice and poppler-utils (apt-get install libreoffice-calc-nogui poppler-utils)")
+pytestmark = [
+    pytest.mark.slow,  # a real spreadsheet program prints every output: CI runs it (--slow)
+    pytest.mark.skipif(not (SOFFICE and PDFTOTEXT),
+                       reason="needs LibreOffice and poppler-utils (apt-get install libreoffice-calc-nogui poppler-utils)"),
+]
 
 #: pdftotext's word box for 11-point body text printed at 100% is 14.3 points tall
 BODY_BOX_AT_100 = 14.3

@@ -127,6 +127,7 @@ def test_reduced_solve_equals_the_whole_solve(solver_name, seed, guess, monkeypa
     assert not formulation.violations(plan, picked)
 
 
+@pytest.mark.slow
 def test_reduced_explanations_equal_whole_ones():
     """Every re-solve of an explanation, with and without the fixing, at gap 0."""
     plan = random_plan(60, seed=3)

@@ -157,6 +157,7 @@ def test_frozen_first_quarter_and_dependencies_in_the_sample(tmp_path):
     assert demand(plan, q1.limit, plan.index("INI-004")) == [400_000.0] * 3
 
 
+@pytest.mark.slow
 def test_quarterly_results_workbook_and_json(tmp_path):
     out = tmp_path / "q.xlsx"
     proc = run_cli("optimize", QUARTERLY, "-o", out, "--json", "--solver", "cbc")

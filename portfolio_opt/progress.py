@@ -1,0 +1,71 @@
+"""How far a long run has got, as events: the library says what it is doing, the caller decides
+how to show it (the command line draws a line on a terminal; a library user may pass anything).
+
+    with progress.stage("Frontier", total=25) as step:
+        for point in points:
+            solve(point)
+            step()
+
+Nothing is shown unless a listener is installed with :func:`listening`; the events cost next to
+nothing otherwise. Worker processes never report: their parent counts what comes back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+
+@dataclass(frozen=True)
+class Event:
+    """A stage began (``done`` 0), moved on, or ended (``finished``)."""
+
+    stage: str
+    done: int
+    total: int | None
+    seconds: float
+    finished: bool = False
+
+
+Listener = Callable[[Event], None]
+_listener: contextvars.ContextVar[Listener | None] = contextvars.ContextVar("portfolio_opt_progress", default=None)
+
+
+@contextlib.contextmanager
+def listening(listener: Listener | None) -> Iterator[None]:
+    """Send the progress events of everything run inside to ``listener``."""
+    token = _listener.set(listener)
+    try:
+        yield
+    finally:
+        _listener.reset(token)
+
+
+def silence() -> None:
+    """No events from here on in this process (worker processes call it when they start)."""
+    _listener.set(None)
+
+
+@contextlib.contextmanager
+def stage(name: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+    """A stage of work; the yielded function counts items done (``step()`` or ``step(n)``)."""
+    listener = _listener.get()
+    if listener is None:
+        yield lambda n=1: None
+        return
+    started = time.perf_counter()
+    done = 0
+
+    def step(n: int = 1) -> None:
+        nonlocal done
+        done += n
+        listener(Event(name, done, total, time.perf_counter() - started))
+
+    listener(Event(name, 0, total, 0.0))
+    try:
+        yield step
+    finally:
+        listener(Event(name, done, total, time.perf_counter() - started, finished=True))

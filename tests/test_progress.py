@@ -1,0 +1,76 @@
+"""Progress of long runs: events from the library, a line on a terminal, one line per long stage
+elsewhere, nothing on stdout."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from conftest import SAMPLE, run_cli
+from portfolio_opt import progress, read_plan
+from portfolio_opt.cli import _ProgressLine
+from portfolio_opt.explain import explain
+from portfolio_opt.frontier import frontier
+from portfolio_opt.optimize import optimize
+from portfolio_opt.scenarios import run_scenarios
+
+
+class TTY(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def collect(fn):
+    events = []
+    with progress.listening(events.append):
+        fn()
+    return events
+
+
+def test_sweeps_report_every_item_once_from_the_parent_process():
+    plan = read_plan(SAMPLE)
+    for name, run, total in (
+        ("Frontier", lambda: frontier(plan, steps=6, workers=2), 6),
+        ("Scenarios", lambda: run_scenarios(plan, workers=2), None),
+        ("Explanations", lambda: explain(optimize(plan), workers=2), None),
+    ):
+        events = [e for e in collect(run) if e.stage == name]
+        assert events[0].done == 0 and events[-1].finished, name
+        assert events[-1].done == events[-1].total, (name, events[-1])
+        if total:
+            assert events[-1].total == total
+        steps = [e.done for e in events if not e.finished]
+        assert steps == sorted(steps), "counts only go up"
+
+
+def test_nothing_is_reported_without_a_listener(capsys):
+    frontier(read_plan(SAMPLE), steps=3)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_a_terminal_gets_one_line_redrawn_in_place():
+    line = _ProgressLine(TTY())
+    with progress.listening(line):
+        frontier(read_plan(SAMPLE), steps=5)
+    text = line.stream.getvalue()
+    assert "\rFrontier: 0/5" in text and "Frontier: 5/5" in text
+    assert "\n" not in text, "redrawn in place, then cleared"
+    assert text.endswith("\r")
+
+
+def test_a_log_gets_one_line_per_long_stage_and_only_the_outer_one():
+    line = _ProgressLine(io.StringIO())
+    for e in (progress.Event("Frontier", 0, 3, 0.0), progress.Event("Solving", 0, None, 0.1),
+              progress.Event("Solving", 0, None, 2.0, finished=True), progress.Event("Frontier", 1, 3, 2.0),
+              progress.Event("Frontier", 3, 3, 4.5, finished=True), progress.Event("Quick", 0, 2, 0.0),
+              progress.Event("Quick", 2, 2, 0.2, finished=True)):
+        line(e)
+    assert line.stream.getvalue() == "Frontier: 3/3 done in 4.5 s\n"
+
+
+def test_json_mode_keeps_stdout_to_the_json(tmp_path):
+    proc = run_cli("scenarios", SAMPLE, "-o", tmp_path / "s.xlsx", "--json")
+    assert proc.returncode == 0, proc.stderr
+    json.loads(proc.stdout)
+    assert "Scenarios" not in proc.stdout
