@@ -201,10 +201,12 @@ def unique_limit_names(limits: "tuple[Limit, ...] | list[Limit]", period_length:
             names.setdefault(lim.name.casefold(), []).append(k)
         return {n: ks for n, ks in names.items() if len(ks) > 1}
 
-    for ks in clashes().values():  # a row for every period against a row for one of them
-        for k in ks:
+    for ks in clashes().values():  # a row for every period against a row for one of them:
+        for k in ks:  # the whole row's limits are told apart, so the row keeps one family name
             if out[k].period is not None and out[k].source and _from_each_row(out, k):
-                out[k] = replace(out[k], qualifier=each)
+                source = out[k].source
+                out = [replace(lim, qualifier=each) if lim.source == source and lim.period is not None else lim
+                       for lim in out]
     for ks in clashes().values():
         for k in ks:
             lim = out[k]

@@ -896,12 +896,19 @@ class _Validator:
         fold = _fold_name
 
         limit_names: dict[str, tuple[tuple[int, ...], Limit]] = {}
+        for k, lim in enumerate(limits):  # names first: they are unique
+            limit_names[fold(lim.name)] = ((k,), lim)
+        exact = set(limit_names)
         for k, lim in enumerate(limits):
-            keys = [fold(lim.name)]
+            keys = []
             if lim.period is not None:  # every period of its row, and of every row on its column
                 keys.append(fold(lim.family))
                 keys.append(fold(lim.name.split(" [", 1)[0]))
-            for key in keys:
+                # "Cost [2027-Q2]" for a row of every quarter whose name says "each quarter"
+                keys.append(fold(f"{lim.name.split(' [', 1)[0]} [{lim.period_label}]"))
+            for key in dict.fromkeys(keys):
+                if key in exact:
+                    continue
                 ks, first = limit_names.get(key, ((), lim))
                 limit_names[key] = (ks + (k,), first)
         known_settings = {k: v for k, v in SETTING_NAMES.items() if v[0] != "budget"}

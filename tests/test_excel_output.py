@@ -152,3 +152,33 @@ def test_scenario_matrix_shows_a_moved_start(tmp_path):
     cell = next(c for c in moved[0][4:] if c.value.startswith("In ") and c.value != moved[0][3].value)
     assert cell.font.b, "a moved start is highlighted like a move in or out"
     assert header[3] == "Baseline"
+
+
+def test_limit_names_are_unique_and_never_a_cell_reference(tmp_path):
+    from conftest import write_plan
+    from portfolio_opt import read_plan
+
+    headers = ("ID", "Name", "Impact", "Probability", "Time to value", "Cost", "Data eng FTE")
+    rows = [(f"I{k}", f"n{k}", 1000 * (k + 1), 1, 0, 100, 1) for k in range(6)]
+    path = write_plan(tmp_path / "plan.xlsx", rows, headers=headers,
+                      constraints=[("Cost", "All", None, 300, "each"), ("Cost", "All", None, 100, "P1"),
+                                   ("Data eng FTE", "All", 1, None, None), ("Data eng FTE", "All", None, 4, None)],
+                      constraint_headers=("Column", "Scope", "Min", "Max", "Period"),
+                      settings=[("Periods", 3), ("Period length (months)", 3)])
+    plan = read_plan(path)
+    names = [lim.name for lim in plan.all_limits()]
+    assert len(set(names)) == len(names), names
+    assert "Cost [each quarter, P1]" in names and "Cost [P1]" in names
+    assert "Data eng FTE [Min 1]" in names and "Data eng FTE [Max 4]" in names
+    assert not any("!" in n for n in names)
+    out = tmp_path / "r.xlsx"
+    proc = run_cli("optimize", path, "-o", out, "--json")
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    assert [c["name"] for c in json.loads(proc.stdout)["constraints"]] == names
+    wb = load_workbook(out)
+    capacity = {r[0] for r in wb["Capacity"].iter_rows(min_row=2, values_only=True) if r[0]}
+    assert capacity == {"Cost [each quarter]", "Cost"}
+    summary = [r[0] for r in wb["Summary"].iter_rows(values_only=True)]
+    assert all(n in summary for n in names)
