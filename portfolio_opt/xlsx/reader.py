@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import io
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +21,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
 from ..errors import InvalidWorkbook, Problem
+from . import archive
 
 
 @dataclass
@@ -72,30 +75,52 @@ def read_workbook(path: str | os.PathLike) -> RawWorkbook:
             name,
         ) from None
     sha = hashlib.sha256(data).hexdigest()
-    if not zipfile.is_zipfile(path):
+    ole = archive.ole_problem(data, name)
+    if ole is not None:
+        raise InvalidWorkbook([ole], name)
+    if not zipfile.is_zipfile(io.BytesIO(data)):
         hint = _format_hint(data)
         raise InvalidWorkbook(
             [Problem("not-xlsx", name, f"is not an .xlsx workbook{hint}", "Open it in Excel and save it as 'Excel Workbook (.xlsx)'")],
             name,
         )
     try:
-        values_wb = load_workbook(path, read_only=True, data_only=True)
-        formulas_wb = load_workbook(path, read_only=True, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InvalidWorkbook(
-            [Problem("not-xlsx", name, f"is not a readable .xlsx workbook ({type(exc).__name__}: {exc})", "Open it in Excel and save it as 'Excel Workbook (.xlsx)'")],
-            name,
-        ) from None
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            problems = archive.check(zf, name)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        problems = [Problem("not-xlsx", name, f"is not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
+                            "Open it in Excel and save it as 'Excel Workbook (.xlsx)'")]
+    if problems:
+        raise InvalidWorkbook(problems, name)
+    # From here on the archive is bounded and plain: what fails is a damaged part, not a bug.
+    # The bytes already read are parsed, so the file is read once and never changed.
+    values_wb = formulas_wb = None
     try:
+        values_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formulas_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         sheets = [
             _read_sheet(values_wb[title], formulas_wb[title], values_wb.epoch)
             for title in values_wb.sheetnames
             if values_wb[title].__class__.__name__ != "ReadOnlyChartsheet"
         ]
+    except InvalidWorkbook as exc:
+        raise InvalidWorkbook(exc.problems, name) from None
+    except _DAMAGE as exc:
+        raise InvalidWorkbook(
+            [Problem("damaged", name, f"is damaged and cannot be read ({type(exc).__name__}: {str(exc)[:200]})",
+                     "Open it in Excel or LibreOffice and save a copy as 'Excel Workbook (.xlsx)'")],
+            name,
+        ) from None
     finally:
-        values_wb.close()
-        formulas_wb.close()
+        for wb in (values_wb, formulas_wb):
+            if wb is not None:
+                wb.close()
     return RawWorkbook(sheets=sheets, name=name, sha256=sha)
+
+
+#: What a damaged part raises inside the spreadsheet library (after the archive checks)
+_DAMAGE = (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError,
+           AttributeError, EOFError, zlib.error, SyntaxError, OverflowError, UnicodeError)
 
 
 def _format_hint(data: bytes) -> str:
@@ -109,12 +134,29 @@ def _format_hint(data: bytes) -> str:
     return ""
 
 
+#: The most cells a sheet's table may span (rows × columns, from A1 to its farthest value). A
+#: value far outside the table (say at XFD1048576) would make a dense grid of billions of cells:
+#: the sheet is refused at that cell instead.
+MAX_CELLS = 10_000_000
+
+
+def _reset(ws) -> None:
+    """Read only the cells the sheet holds, not the area its header claims (a stray or forged
+    dimension would make every row as wide as the claim)."""
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
+
+
 def _read_sheet(values_ws, formulas_ws, epoch) -> RawSheet:
     sheet = RawSheet(name=values_ws.title, rows=[])
     width = 0
     raw_rows: list[list[Any]] = []
     formats: list[list[str]] = []
+    _reset(values_ws)
+    _reset(formulas_ws)
     for r, row in enumerate(values_ws.iter_rows()):
+        if len(row) > width and (r + 1) * len(row) > MAX_CELLS or (row and (r + 1) * max(width, len(row)) > MAX_CELLS):
+            _too_far(sheet, r, row, width)
         vals: list[Any] = []
         fmts: list[str] = []
         for cell in row:
@@ -149,6 +191,10 @@ def _read_sheet(values_ws, formulas_ws, epoch) -> RawSheet:
     # A formula whose cached value is missing was never calculated (written by a program
     # and not opened in a spreadsheet since): flag it rather than read it as blank.
     for r, row in enumerate(formulas_ws.iter_rows()):
+        if r >= len(sheet.rows) and not row:
+            continue
+        if (r + 1) * max(width, len(row)) > MAX_CELLS:
+            _too_far(sheet, r, row, width)
         for cell in row:
             if cell.__class__.__name__ == "EmptyCell" or cell.data_type != "f":
                 continue
@@ -156,3 +202,18 @@ def _read_sheet(values_ws, formulas_ws, epoch) -> RawSheet:
             if r >= len(sheet.rows) or c >= width or sheet.rows[r][c] is None:
                 sheet.uncalculated[(r, c)] = str(cell.value)
     return sheet
+
+
+def _too_far(sheet: RawSheet, r: int, row, width: int) -> None:
+    """Refuse the sheet at the value that stretches it past :data:`MAX_CELLS`."""
+    present = [c for c in row if c.__class__.__name__ != "EmptyCell" and c.value not in (None, "")]
+    cell = max(present, key=lambda c: c.column) if present else None
+    where = sheet.address(r, (cell.column - 1) if cell is not None else 0)
+    shown = repr(cell.value)[:40] if cell is not None else "a value"
+    raise InvalidWorkbook([Problem(
+        "far-cell", where,
+        f"holds {shown}, far outside the table: the sheet would span {r + 1:,} rows × "
+        f"{max(width, len(row)):,} columns (at most {MAX_CELLS:,} cells)",
+        "Delete that cell (and anything else far below or right of the table), then save",
+        cell.value if cell is not None else None,
+    )], "")
