@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from . import progress, solver
+from . import progress, solver, stopping
 from .errors import Infeasible, NoPortfolioFound
 from .model import Plan, Status
 
@@ -37,6 +37,7 @@ _STATE: dict[str, Any] = {}
 def _init(state: dict[str, Any]) -> None:
     solver.prepare_worker()
     progress.silence()  # a forked worker inherits the parent's listener: only the parent reports
+    stopping.exit_with_parent()
     _STATE.clear()
     _STATE.update(state)
     _STATE["in_worker"] = True

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import click
 
-from . import __version__, progress
+from . import __version__, progress, stopping
 from .errors import (
     EXIT_BUG,
     EXIT_CODES,
@@ -127,9 +127,20 @@ class _ProgressLine:
 
 
 def _run(ctx: Context, as_json: bool, body: Callable[[], int | None]) -> None:
-    try:
+    def job() -> int | None:
         with progress.listening(_ProgressLine()):
-            code = body() or 0
+            return body()
+
+    def on_stop(code: int) -> None:
+        _echo_err("")
+        _echo_err(f"{'Interrupted' if code == 130 else 'Stopped'}: nothing was written.")
+        if as_json:
+            _print_json({"status": "interrupted", "exit_code": code, "message": "nothing was written"})
+
+    try:
+        # the command runs beside the main thread, which stays free to act on Ctrl-C or SIGTERM
+        # at once (a solver may hold the command inside C code for minutes)
+        code = stopping.run_interruptibly(job, on_stop) or 0
     except PortfolioError as exc:
         if ctx.debug:
             traceback.print_exc()

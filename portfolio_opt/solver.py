@@ -14,13 +14,13 @@ import math
 import os
 import re
 import sys
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Iterator, Sequence
 
+from . import stopping
 from .errors import NoSolver
 from .model import Status
 
@@ -367,7 +367,7 @@ _CBC_VERSION = re.compile(r"^Version:\s*(\S+)", re.M)
 
 def _solve_cbc(prob, xs, gap, time_limit, threads, lp, abs_gap=None) -> Solution:
     pulp = _pulp()
-    with tempfile.TemporaryDirectory(prefix="portfolio-opt-cbc-") as tmp, warnings.catch_warnings():
+    with stopping.temporary_directory("portfolio-opt-cbc-") as tmp, warnings.catch_warnings():
         # PuLP 3 warns that its bundled CBC goes away in PuLP 4 (which wants COIN_CMD and
         # `pip install pulp[cbc]`): that move belongs to this module when it comes.
         warnings.simplefilter("ignore", DeprecationWarning)

@@ -9,8 +9,10 @@ same bytes.
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import io
 import os
+import sys
 import tempfile
 import zipfile
 from typing import Any, Iterable, Sequence
@@ -21,6 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
+from .. import stopping
 from ..errors import OutputError
 
 #: One font family for every cell we write: headers, body and highlights differ in weight and
@@ -321,13 +324,38 @@ def save_atomic(wb: Workbook, path: str | os.PathLike, force: bool = False) -> N
     wb.properties.modified = FIXED_TIME
     wb.properties.creator = "portfolio_opt"
     buffer = io.BytesIO()
-    wb.save(buffer)  # stamps properties.modified with the clock: put the fixed time back
+    saved_tempdir, saved_hook = tempfile.tempdir, sys.unraisablehook
+    failure = None
+    try:
+        # the spreadsheet library spools sheets through temporary files: beside the output,
+        # so a full disk is the output's problem, reported as one, and nothing lands elsewhere
+        if os.path.isdir(directory):
+            tempfile.tempdir = directory
+        wb.save(buffer)  # stamps properties.modified with the clock: put the fixed time back
+    except OSError as exc:
+        # its half-written archive would try to finish itself when collected and print the
+        # same error again as a traceback: collect it here, quietly
+        sys.unraisablehook = lambda unraisable: None
+        failure = f"cannot write {path}: {exc.strerror or exc}"
+    finally:
+        tempfile.tempdir = saved_tempdir
+        stopping.remove_temporary_of_library()
+    if failure is not None:
+        gc.collect()
+        sys.unraisablehook = saved_hook
+        raise OutputError(failure)
     wb.properties.modified = FIXED_TIME
     data = _normalize_zip(buffer.getvalue(), {CORE_PART: tostring(wb.properties.to_tree())})
     try:
         fd, tmp = tempfile.mkstemp(prefix=".portfolio-opt-", suffix=".xlsx.tmp", dir=directory)
     except OSError as exc:
         raise OutputError(f"cannot write in {directory}: {exc.strerror}") from None
+    with stopping.temporary(tmp):
+        _write_and_link(fd, tmp, path, force, data)
+
+
+def _write_and_link(fd: int, tmp: str, path: str, force: bool, data: bytes) -> None:
+    """Write the bytes to the temporary file, then give it its name (never clobbering)."""
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -347,9 +375,6 @@ def save_atomic(wb: Workbook, path: str | os.PathLike, force: bool = False) -> N
                 os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _normalize_zip(data: bytes, replace: dict[str, bytes] | None = None) -> bytes:

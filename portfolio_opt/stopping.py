@@ -1,0 +1,185 @@
+"""Stopping at any moment without leaving anything behind: temporary files, worker processes,
+solver processes.
+
+* Files being written register here while they exist (:func:`temporary`), so a stop removes
+  them even when it cannot wait for the code writing them.
+* :func:`run_interruptibly` runs a job in a thread while the main thread waits, so Ctrl-C or
+  SIGTERM is acted on at once even while a solver holds the job inside C code: the partial
+  files are removed, every process this one started is killed, and the process exits with
+  130 (SIGINT) or 143 (SIGTERM).
+* Worker processes call :func:`exit_with_parent`: when the main process dies without cleaning
+  up (SIGKILL, as a scheduler's timeout does), they notice within a second and exit, taking
+  their own solver processes with them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import signal
+import sys
+import threading
+from typing import Any, Callable, Iterator
+
+_TEMPORARY: set[str] = set()
+_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def temporary(path: str) -> Iterator[str]:
+    """Register ``path`` as a file being written; it is removed on leaving, on every path."""
+    with _LOCK:
+        _TEMPORARY.add(path)
+    try:
+        yield path
+    finally:
+        with _LOCK:
+            _TEMPORARY.discard(path)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+@contextlib.contextmanager
+def temporary_directory(prefix: str) -> Iterator[str]:
+    """A new temporary directory, registered like :func:`temporary` and removed on leaving."""
+    import shutil
+    import tempfile
+
+    path = tempfile.mkdtemp(prefix=prefix)
+    with _LOCK:
+        _TEMPORARY.add(path)
+    try:
+        yield path
+    finally:
+        with _LOCK:
+            _TEMPORARY.discard(path)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def remove_temporary() -> None:
+    """Remove every registered file and directory, and the spreadsheet library's temporary files."""
+    import shutil
+
+    with _LOCK:
+        paths = list(_TEMPORARY)
+    try:
+        from openpyxl.worksheet._writer import ALL_TEMP_FILES
+
+        paths += list(ALL_TEMP_FILES)
+    except ImportError:  # pragma: no cover - openpyxl always has it
+        pass
+    for path in paths:
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def remove_temporary_of_library() -> None:
+    """Remove the spreadsheet library's spool files now (it would only at exit)."""
+    try:
+        from openpyxl.worksheet import _writer
+    except ImportError:  # pragma: no cover
+        return
+    for path in list(_writer.ALL_TEMP_FILES):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        with contextlib.suppress(ValueError):
+            _writer.ALL_TEMP_FILES.remove(path)
+
+
+def descendants(pid: int | None = None) -> list[int]:
+    """Every process started (directly or not) by ``pid`` (this one by default), Linux only."""
+    pid = os.getpid() if pid is None else pid
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read().decode(errors="replace")
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def kill_descendants() -> None:
+    for pid in descendants():
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+class Stopped(BaseException):
+    """Raised in the main thread by SIGINT or SIGTERM; ``code`` is the exit code to use."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
+def run_interruptibly(job: Callable[[], Any], on_stop: Callable[[int], None]) -> Any:
+    """``job()`` in a thread, the main thread waiting; a signal calls ``on_stop(code)``, cleans
+    up and ends the process at once. Returns what ``job`` returns, or raises what it raised."""
+    if threading.current_thread() is not threading.main_thread():
+        return job()
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = job()
+        except BaseException as exc:  # handed to the main thread as it is
+            outcome["error"] = exc
+
+    def handler(signum, frame) -> None:
+        raise Stopped(130 if signum == signal.SIGINT else 143)
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    worker = threading.Thread(target=contextvars.copy_context().run, args=(target,), daemon=True)
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.1)
+    except Stopped as stop:
+        for s in previous:  # a second signal while cleaning up changes nothing
+            signal.signal(s, signal.SIG_IGN)
+        remove_temporary()
+        kill_descendants()
+        on_stop(stop.code)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(stop.code)
+    finally:
+        for s, h in previous.items():
+            with contextlib.suppress(ValueError, TypeError):
+                signal.signal(s, h)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+def exit_with_parent() -> None:
+    """In a worker process: exit, with any solver process it started, within half a second of
+    its parent's death (the solvers release the interpreter while they work, so the watch runs)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            threading.Event().wait(0.5)
+            if os.getppid() != parent:
+                kill_descendants()
+                remove_temporary()
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="portfolio-opt-parent-watch").start()
