@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import traceback
+import warnings
 from typing import Any, Callable
 
 import click
@@ -36,6 +37,7 @@ from .optimize import optimize as run_optimize
 from .report import result_to_dict, story, summary_lines
 from .scenarios import run_scenarios, scenarios_to_dict
 from .xlsx.reports import write_comparison, write_frontier, write_scenarios
+from .xlsx.style import TextCut
 
 MAX_PROBLEMS_SHOWN = 200
 
@@ -128,8 +130,14 @@ class _ProgressLine:
 
 def _run(ctx: Context, as_json: bool, body: Callable[[], int | None]) -> None:
     def job() -> int | None:
-        with progress.listening(_ProgressLine()):
-            return body()
+        with progress.listening(_ProgressLine()), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", TextCut)
+            try:
+                return body()
+            finally:  # never silently: a cell whose text was cut is named
+                for w in caught:
+                    if issubclass(w.category, TextCut):
+                        _echo_err(f"Warning: {w.message}")
 
     def on_stop(code: int) -> None:
         _echo_err("")

@@ -24,6 +24,8 @@ EXIT_INFEASIBLE = 4
 EXIT_NO_SOLVER = 5
 EXIT_OUTPUT = 6
 EXIT_NO_PORTFOLIO = 7
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 EXIT_CODES: dict[int, str] = {
     EXIT_OK: "solved (optimal, or stopped at the time limit with a portfolio and a warning)",
@@ -34,6 +36,8 @@ EXIT_CODES: dict[int, str] = {
     EXIT_NO_SOLVER: "the requested solver is not available (the message says what to install)",
     EXIT_OUTPUT: "the results workbook could not be written (permissions, disk)",
     EXIT_NO_PORTFOLIO: "the time limit ran out before any portfolio was found",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C): nothing was written",
+    EXIT_TERMINATED: "stopped by SIGTERM: nothing was written",
 }
 
 

@@ -201,3 +201,30 @@ def test_mutated_workbooks_never_crash(tmp_path):
         assert proc.returncode in (0, 3, 4), (k, proc.returncode, proc.stderr[-1500:])
         assert "Traceback" not in proc.stderr
         assert seconds < TIME_LIMIT
+
+
+def test_text_longer_than_a_cell_is_cut_with_a_warning_naming_the_cell(tmp_path):
+    from openpyxl import Workbook, load_workbook
+
+    from portfolio_opt.xlsx.style import TextCut, put, save_atomic
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Ranking"
+    with pytest.warns(TextCut, match=r"Ranking!B3 held 40,000 characters; cut to 32,767"):
+        put(ws, 3, 2, "x" * 40_000)
+    save_atomic(wb, tmp_path / "out.xlsx")
+    assert len(load_workbook(tmp_path / "out.xlsx")["Ranking"]["B3"].value) == 32_767
+
+
+def test_the_command_line_names_a_cut_cell(tmp_path, monkeypatch):
+    """A plan whose If flipped text outgrows a cell: the warning reaches stderr."""
+    from click.testing import CliRunner
+
+    from portfolio_opt import cli
+    from portfolio_opt.xlsx import writer
+
+    monkeypatch.setattr(writer, "RANKING_TEXT", "r" * 33_000)  # a Summary note far too long
+    res = CliRunner().invoke(cli.main, ["optimize", str(SAMPLE), "-o", str(tmp_path / "o.xlsx"), "--explain-limit", "0"])
+    assert res.exit_code == 0, res.output
+    assert "Warning: Summary!A" in res.stderr and "cut to 32,767" in res.stderr

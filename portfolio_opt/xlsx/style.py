@@ -14,6 +14,7 @@ import io
 import os
 import sys
 import tempfile
+import warnings
 import zipfile
 from typing import Any, Iterable, Sequence
 
@@ -56,6 +57,11 @@ NUMBER = "#,##0.##"
 PAD = "_)"
 
 FIXED_TIME = _dt.datetime(2000, 1, 1)
+MAX_CELL_TEXT = 32_767  #: the most characters Excel keeps in a cell
+
+
+class TextCut(UserWarning):
+    """Text longer than a cell holds was cut; the message names the cell."""
 CORE_PART = "docProps/core.xml"  #: the workbook's document properties (author, dates)
 _RISKY_START = ("=", "+", "-", "@")
 
@@ -113,6 +119,10 @@ def put(ws, row: int, col: int, value: Any, number_format: str | None = None, ex
     cell = ws.cell(row=row, column=col)
     if isinstance(value, str):
         text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        if len(text) > MAX_CELL_TEXT:
+            warnings.warn(TextCut(f"{ws.title}!{cell.coordinate} held {len(text):,} characters; cut to "
+                                  f"{MAX_CELL_TEXT:,}, the most a spreadsheet cell holds"))
+            text = text[:MAX_CELL_TEXT]
         cell.value = text
         cell.data_type = "s"
         if text[:1] in _RISKY_START or (text[:1] and (ord(text[0]) < 32 or text[0] == "\ufffd")):
