@@ -125,6 +125,13 @@ def check_solver(name: str) -> None:
         )
 
 
+#: Rows whose largest coefficient exceeds this are divided by it before solving: HiGHS refuses
+#: matrix entries of 1e15 and more, and both solvers judge feasibility in absolute terms, which
+#: means little on sums in the trillions. Smaller rows are passed as they are, so ordinary plans
+#: solve exactly as before. Row prices are scaled back.
+ROW_SCALE_FROM = 1e9
+
+
 def solve(
     lp: LinearProgram,
     solver: str = "highs",
@@ -164,18 +171,24 @@ def solve(
     ]
     prob += pulp.LpAffineExpression([(xs[j], c) for j, c in enumerate(lp.objective) if c != 0])
     names: list[tuple[str, ...]] = []  # the PuLP constraints of each row
+    scales: list[float] = []  # what each row was divided by (see ROW_SCALE_FROM)
     for k, row in enumerate(lp.rows):
-        expr = pulp.LpAffineExpression([(xs[j], c) for j, c in zip(row.index, row.coef)])
-        if row.lo is not None and row.hi is not None and row.lo == row.hi:
-            prob.addConstraint(expr == row.hi, f"r{k}e")
+        f = max((abs(c) for c in row.coef), default=1.0)
+        f = f if f > ROW_SCALE_FROM else 1.0
+        scales.append(f)
+        lo = None if row.lo is None else row.lo / f
+        hi = None if row.hi is None else row.hi / f
+        expr = pulp.LpAffineExpression([(xs[j], c / f) for j, c in zip(row.index, row.coef)])
+        if lo is not None and hi is not None and lo == hi:
+            prob.addConstraint(expr == hi, f"r{k}e")
             names.append((f"r{k}e",))
             continue
         mine = []
-        if row.hi is not None:
-            prob.addConstraint(expr <= row.hi, f"r{k}u")
+        if hi is not None:
+            prob.addConstraint(expr <= hi, f"r{k}u")
             mine.append(f"r{k}u")
-        if row.lo is not None:
-            prob.addConstraint(expr >= row.lo, f"r{k}l")
+        if lo is not None:
+            prob.addConstraint(expr >= lo, f"r{k}l")
             mine.append(f"r{k}l")
         names.append(tuple(mine))
     if lp.n_vars == 0 or not any(True for _ in prob.variables()):
@@ -193,8 +206,8 @@ def solve(
         # come back in the maximizing sense. A missing price counts as 0 (a weaker bound).
         sign = -1.0 if solver == "highs" else 1.0
         duals = tuple(
-            sign * math.fsum(float(prob.get_constraint_by_name(name).pi or 0.0) for name in mine)
-            for mine in names
+            sign * math.fsum(float(prob.get_constraint_by_name(name).pi or 0.0) for name in mine) / f
+            for mine, f in zip(names, scales)
         )
     return Solution(
         status=solution.status,

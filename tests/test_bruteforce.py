@@ -181,3 +181,24 @@ def test_cbc_proving_infeasible_while_tightening_bounds_is_infeasible_not_a_fail
         with reduced(on):
             with pytest.raises(Infeasible):
                 optimize(plan, solver_name="cbc")
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_amounts_up_to_the_documented_limit_give_the_same_portfolio(solver):
+    """The same plan in units, in trillions and at the 10^15 limit: rows are scaled for the
+    solvers (HiGHS refuses matrix entries of 10^15), so the answer does not change."""
+    import random
+
+    def plan_at(scale):
+        rng = random.Random(1)
+        inis = tuple(Initiative(f"I{k}", "x", rng.uniform(1, 10) * scale, rng.uniform(0.2, 1), rng.randint(0, 12),
+                                rng.uniform(1, 5) * scale * 0.3, values={"FTE": rng.randint(1, 4)}) for k in range(60))
+        return Plan(inis, (Limit("FTE", max=40),), Settings(budget=20 * scale, gap=0))
+
+    for on in (False, True):
+        with reduced(on):
+            base = optimize(plan_at(1_000.0), solver_name=solver)
+            for scale in (1e12, 9e14):
+                big = optimize(plan_at(scale), solver_name=solver)
+                assert big.selected == base.selected, scale
+                assert big.objective == pytest.approx(base.objective * scale / 1_000.0, rel=1e-9)
