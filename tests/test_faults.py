@@ -47,7 +47,8 @@ def alive(pid: int) -> bool:
 
 
 def leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".portfolio-opt-") or p.name == "out.xlsx")
+    """Anything in the output folder but the plan: the output, its temporary file, spool files."""
+    return sorted(p.name for p in folder.iterdir() if p.name != "plan.xlsx")
 
 
 def test_a_file_size_limit_while_writing_is_exit_6_with_nothing_left(tmp_path):
@@ -107,3 +108,24 @@ def test_workers_exit_when_the_main_process_is_killed(tmp_path, big_plan):
     proc.wait(timeout=10)
     time.sleep(3)
     assert not [pid for pid in workers if alive(pid)], "orphaned workers exit within a few seconds"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_while_the_results_are_written_leaves_no_part_of_them(tmp_path, big_plan, signum, code):
+    """Caught in the act: the signal goes when the first file appears in the output folder."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    proc = start("optimize", big_plan, "-o", folder / "out.xlsx", "--explain-limit", "0")
+    deadline = time.perf_counter() + 120
+    while proc.poll() is None and not any(folder.iterdir()) and time.perf_counter() < deadline:
+        time.sleep(0.005)
+    if proc.poll() is not None:
+        pytest.skip("the write was over before it was seen")
+    proc.send_signal(signum)
+    sent = time.perf_counter()
+    _, err = proc.communicate(timeout=10)
+    assert time.perf_counter() - sent < 2.0
+    assert proc.returncode == code, err
+    assert "nothing was written" in err
+    assert list(folder.iterdir()) == [], "no output, no temporary or spool file"
