@@ -28,7 +28,8 @@ _LOCK = threading.Lock()
 
 @contextlib.contextmanager
 def temporary(path: str) -> Iterator[str]:
-    """Register ``path`` as a file being written; it is removed on leaving, on every path."""
+    """Register ``path`` (a file being written, or a directory) while the block runs; it is
+    removed on leaving, on every path, and by :func:`remove_temporary` if the process stops."""
     with _LOCK:
         _TEMPORARY.add(path)
     try:
@@ -36,31 +37,27 @@ def temporary(path: str) -> Iterator[str]:
     finally:
         with _LOCK:
             _TEMPORARY.discard(path)
-        with contextlib.suppress(OSError):
-            os.unlink(path)
+        _remove(path)
 
 
-@contextlib.contextmanager
-def temporary_directory(prefix: str) -> Iterator[str]:
-    """A new temporary directory, registered like :func:`temporary` and removed on leaving."""
-    import shutil
+def temporary_directory(prefix: str):
+    """A new temporary directory, registered like :func:`temporary`."""
     import tempfile
 
-    path = tempfile.mkdtemp(prefix=prefix)
-    with _LOCK:
-        _TEMPORARY.add(path)
-    try:
-        yield path
-    finally:
-        with _LOCK:
-            _TEMPORARY.discard(path)
+    return temporary(tempfile.mkdtemp(prefix=prefix))
+
+
+def _remove(path: str) -> None:
+    import shutil
+
+    if os.path.isdir(path):
         shutil.rmtree(path, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 def remove_temporary() -> None:
     """Remove every registered file and directory, and the spreadsheet library's temporary files."""
-    import shutil
-
     with _LOCK:
         paths = list(_TEMPORARY)
     try:
@@ -70,10 +67,7 @@ def remove_temporary() -> None:
     except ImportError:  # pragma: no cover - openpyxl always has it
         pass
     for path in paths:
-        if os.path.isdir(path):
-            shutil.rmtree(path, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            os.unlink(path)
+        _remove(path)
 
 
 def remove_temporary_of_library() -> None:
