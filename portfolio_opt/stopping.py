@@ -40,11 +40,17 @@ def temporary(path: str) -> Iterator[str]:
         _remove(path)
 
 
-def temporary_directory(prefix: str):
-    """A new temporary directory, registered like :func:`temporary`."""
+@contextlib.contextmanager
+def temporary_directory(prefix: str, directory: str | None = None) -> Iterator[str]:
+    """A new directory (in ``directory``, default the system's temporary folder), registered
+    before it exists, so no stop can fall between its creation and its registration."""
+    import secrets
     import tempfile
 
-    return temporary(tempfile.mkdtemp(prefix=prefix))
+    path = os.path.join(directory or tempfile.gettempdir(), f"{prefix}{os.getpid()}-{secrets.token_hex(6)}")
+    with temporary(path):
+        os.mkdir(path, 0o700)
+        yield path
 
 
 def _remove(path: str) -> None:

@@ -333,14 +333,28 @@ def save_atomic(wb: Workbook, path: str | os.PathLike, force: bool = False) -> N
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     wb.properties.creator = "portfolio_opt"
+    # Everything this save puts on disk lives in one folder beside the output, registered before
+    # it exists: the library's spool files (so a full disk is this output's problem, reported
+    # as one) and the finished file until it takes its name. A stop at any moment removes it.
+    try:
+        with stopping.temporary_directory(".portfolio-opt-", directory) as work:
+            data = _archive(wb, path, work)
+            tmp = os.path.join(work, "result.xlsx")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            _write_and_link(fd, tmp, path, force, data)
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write in {directory}: {exc.strerror or exc}") from None
+
+
+def _archive(wb: Workbook, path: str, spool: str) -> bytes:
+    """The workbook's bytes, with fixed dates; the library spools its sheets in ``spool``."""
     buffer = io.BytesIO()
     saved_tempdir, saved_hook = tempfile.tempdir, sys.unraisablehook
     failure = None
     try:
-        # the spreadsheet library spools sheets through temporary files: beside the output,
-        # so a full disk is the output's problem, reported as one, and nothing lands elsewhere
-        if os.path.isdir(directory):
-            tempfile.tempdir = directory
+        tempfile.tempdir = spool
         wb.save(buffer)  # stamps properties.modified with the clock: put the fixed time back
     except OSError as exc:
         # its half-written archive would try to finish itself when collected and print the
@@ -355,13 +369,7 @@ def save_atomic(wb: Workbook, path: str | os.PathLike, force: bool = False) -> N
         sys.unraisablehook = saved_hook
         raise OutputError(failure)
     wb.properties.modified = FIXED_TIME
-    data = _normalize_zip(buffer.getvalue(), {CORE_PART: tostring(wb.properties.to_tree())})
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".portfolio-opt-", suffix=".xlsx.tmp", dir=directory)
-    except OSError as exc:
-        raise OutputError(f"cannot write in {directory}: {exc.strerror}") from None
-    with stopping.temporary(tmp):
-        _write_and_link(fd, tmp, path, force, data)
+    return _normalize_zip(buffer.getvalue(), {CORE_PART: tostring(wb.properties.to_tree())})
 
 
 def _write_and_link(fd: int, tmp: str, path: str, force: bool, data: bytes) -> None:
