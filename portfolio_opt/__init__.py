@@ -17,7 +17,7 @@ from .errors import (
     PortfolioError,
     Problem,
 )
-from .io import read_plan, save_results, write_template
+from .io import read_plan, save_comparison, save_frontier, save_results, save_scenarios, write_template
 from .model import (
     Decision,
     Initiative,
@@ -31,18 +31,21 @@ from .model import (
     SolverInfo,
     Status,
 )
-from .compare import compare
+from .compare import Comparison, PlanReport, compare
 from .explain import explain
-from .frontier import frontier
+from .frontier import Frontier, FrontierPoint, frontier
 from .model import Change, Scenario
 from .optimize import optimize
-from .scenarios import run_scenarios
+from .scenarios import ScenarioResult, ScenarioRun, run_scenarios
 from .scoring import discounted_years, score
 
 __all__ = [
     "Change",
+    "Comparison",
     "ConflictItem",
     "Decision",
+    "Frontier",
+    "FrontierPoint",
     "Infeasible",
     "Initiative",
     "InitiativeResult",
@@ -54,10 +57,13 @@ __all__ = [
     "Objective",
     "OutputError",
     "Plan",
+    "PlanReport",
     "PortfolioError",
     "Problem",
     "Result",
     "Scenario",
+    "ScenarioResult",
+    "ScenarioRun",
     "Settings",
     "SolverInfo",
     "Status",
@@ -69,7 +75,10 @@ __all__ = [
     "optimize",
     "read_plan",
     "run_scenarios",
+    "save_comparison",
+    "save_frontier",
     "save_results",
+    "save_scenarios",
     "score",
     "write_template",
 ]

@@ -7,7 +7,6 @@ documented exit code, and prints. No business logic lives here.
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import sys
 import traceback
@@ -31,12 +30,11 @@ from .diagnose import PARTIAL
 from .explain import AUTO, FULL_UP_TO, WORK, explain
 from .frontier import frontier as run_frontier
 from .frontier import frontier_to_dict
-from .io import read_plan, save_results, write_template
+from .io import read_plan, save_comparison, save_frontier, save_results, save_scenarios, write_template
 from .optimize import apply_overrides
 from .optimize import optimize as run_optimize
-from .report import result_to_dict, story, summary_lines
+from .report import result_to_dict, story, summary_lines, to_json
 from .scenarios import run_scenarios, scenarios_to_dict
-from .xlsx.reports import write_comparison, write_frontier, write_scenarios
 from .xlsx.style import TextCut
 
 MAX_PROBLEMS_SHOWN = 200
@@ -52,7 +50,7 @@ def _echo_err(text: str = "") -> None:
 
 
 def _print_json(data: dict[str, Any]) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False))
+    click.echo(to_json(data))
 
 
 def _report_error(exc: PortfolioError, as_json: bool) -> None:
@@ -343,7 +341,7 @@ def frontier_command(ctx: Context, path: str, output: str | None, steps: int, lo
     def body() -> None:
         plan = _read_with_overrides(path, solver_name, gap, time_limit)
         f = run_frontier(plan, steps=steps, lo=lo, hi=hi)
-        write_frontier(f, output, force=force)
+        save_frontier(f, output, force=force)
         for w in f.warnings:
             _echo_err(f"Warning: {w}")
         if as_json:
@@ -387,7 +385,7 @@ def scenarios_command(ctx: Context, path: str, output: str | None, solver_name, 
                                            "Add a sheet 'Scenarios' with a 'Scenario' column and one row per scenario")],
                                   os.path.basename(path))
         run = run_scenarios(plan)
-        write_scenarios(run, output, force=force)
+        save_scenarios(run, output, force=force)
         if as_json:
             _print_json(scenarios_to_dict(run) | {"output": output})
             return
@@ -447,7 +445,7 @@ def compare_command(ctx: Context, paths: tuple[str, ...], output: str, solver_na
         if problems:
             raise InvalidWorkbook(problems, "compare")
         c = run_compare(plans)
-        write_comparison(c, output, force=force)
+        save_comparison(c, output, force=force)
         if as_json:
             _print_json(comparison_to_dict(c) | {"output": output})
             return

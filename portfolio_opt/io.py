@@ -30,3 +30,24 @@ def write_template(path: str | os.PathLike, example: bool = False, force: bool =
         write_sample(path, force=force)
     else:
         write_planning_workbook(path, force=force)
+
+
+def save_frontier(frontier, path: str | os.PathLike, force: bool = False) -> None:
+    """Write a :class:`~portfolio_opt.frontier.Frontier` as a workbook (table and live chart)."""
+    from .xlsx.reports import write_frontier
+
+    write_frontier(frontier, path, force=force)
+
+
+def save_scenarios(run, path: str | os.PathLike, force: bool = False) -> None:
+    """Write a :class:`~portfolio_opt.scenarios.ScenarioRun` as a workbook (summary, matrix, causes)."""
+    from .xlsx.reports import write_scenarios
+
+    write_scenarios(run, path, force=force)
+
+
+def save_comparison(comparison, path: str | os.PathLike, force: bool = False) -> None:
+    """Write a :class:`~portfolio_opt.compare.Comparison` as a workbook (plans, matrix, differences)."""
+    from .xlsx.reports import write_comparison
+
+    write_comparison(comparison, path, force=force)

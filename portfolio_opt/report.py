@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 from .model import Result, Status
@@ -196,3 +198,23 @@ def story(result: Result, initiative_id: str) -> list[str]:
             f"(−{money(ini.cost - r.break_even_cost)}), all else equal."
         )
     return lines
+
+
+def to_json(data: Any) -> str:
+    """The one way results become JSON: NaN and infinity become null (JSON has neither), enums
+    their values, tuples lists; indented, UTF-8 as is."""
+    import enum
+    import json
+
+    def clean(x: Any) -> Any:
+        if isinstance(x, float) and not math.isfinite(x):
+            return None
+        if isinstance(x, enum.Enum):
+            return clean(x.value)
+        if isinstance(x, dict):
+            return {str(k): clean(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [clean(v) for v in x]
+        return x
+
+    return json.dumps(clean(data), indent=2, ensure_ascii=False, allow_nan=False)

@@ -45,7 +45,8 @@ def a_valid_plan(source):
     return list(optimize(plan, budget=6_000_000).selected)
 
 
-@pytest.mark.parametrize("source", [SAMPLE, QUARTERLY], ids=["single-period", "multi-period"])
+@pytest.mark.parametrize("source", [SAMPLE, pytest.param(QUARTERLY, marks=pytest.mark.slow)],
+                         ids=["single-period", "multi-period"])
 def test_rule_breaking_plans_are_named_and_never_flattered(tmp_path, source):
     chosen = a_valid_plan(source)
     valid = hand_made(tmp_path, source, "valid", chosen)

@@ -113,6 +113,7 @@ def test_template_has_every_setting_and_checks_that_speak(tmp_path):
 QUARTERLY = ROOT / "data" / "sample_quarterly.xlsx"
 
 
+@pytest.mark.slow
 def test_multi_period_ranking_has_no_always_empty_column_and_says_when_value_starts(tmp_path):
     out = tmp_path / "q.xlsx"
     proc = run_cli("optimize", QUARTERLY, "-o", out, "--explain-limit", "0")

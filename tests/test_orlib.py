@@ -79,6 +79,7 @@ def test_mknapcb1_best_known(tmp_path, solver, k):
     assert result.objective == pytest.approx(best, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_cli_gap_zero_reaches_the_optimum(tmp_path):
     n, m, best, profits, weights, caps = MKNAP1[6]
     path = workbook(tmp_path / "p.xlsx", n, m, profits, weights, caps)

@@ -181,6 +181,7 @@ def _quarterly_with_first_period(tmp_path, value, number_format=None):
     return path, f"Settings!B{row}"
 
 
+@pytest.mark.slow
 def test_a_date_cell_as_first_period_gives_quarter_labels(tmp_path):
     path, _ = _quarterly_with_first_period(tmp_path, dt.datetime(2027, 1, 1), "dd/mm/yyyy")
     plan = read_plan(path)
