@@ -154,11 +154,18 @@ def run_interruptibly(job: Callable[[], Any], on_stop: Callable[[int], None]) ->
     except Stopped as stop:
         for s in previous:  # a second signal while cleaning up changes nothing
             signal.signal(s, signal.SIG_IGN)
-        remove_temporary()
+        # The job's thread may be writing at this very moment: give it as little time as the
+        # interpreter allows, remove what is registered until nothing is left, then end.
+        sys.setswitchinterval(10.0)
         kill_descendants()
         on_stop(stop.code)
         sys.stdout.flush()
         sys.stderr.flush()
+        for _ in range(20):
+            remove_temporary()
+            with _LOCK:
+                if not any(os.path.exists(p) for p in _TEMPORARY):
+                    break
         os._exit(stop.code)
     finally:
         for s, h in previous.items():
