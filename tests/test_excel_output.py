@@ -123,7 +123,6 @@ def test_multi_period_ranking_has_no_always_empty_column_and_says_when_value_sta
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     for k, name in enumerate(header):
         assert any(r[k] not in (None, "") for r in rows), f"column {name!r} is always empty"
-    k = header.index("Value from")
     starts, values = header.index("Start"), header.index("Value from")
     labels = load_workbook(out)["Schedule"][1]
     order = [c.value for c in labels][5:]

@@ -81,3 +81,15 @@ def test_wide_tables_repeat_their_header_and_key_columns(printed):
     assert len(ranking_pages) >= 2
     for page in ranking_pages:
         assert any(w.startswith("INI-") for w in page)
+
+
+def test_merged_notes_keep_the_height_their_lines_need(tmp_path):
+    """The Summary's notes span the table's columns: their rows are sized for that width, not
+    for column A alone."""
+    from openpyxl import load_workbook
+
+    out = tmp_path / "r.xlsx"
+    assert run_cli("optimize", SAMPLE, "-o", out, "--explain-limit", "0").returncode == 0
+    ws = load_workbook(out)["Summary"]
+    note = next(r for r in ws.merged_cells.ranges if str(ws.cell(r.min_row, 1).value).startswith("Score ="))
+    assert ws.row_dimensions[note.min_row].height <= 3 * 15 + 2  # two lines across the table, not ten in column A

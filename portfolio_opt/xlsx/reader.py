@@ -155,7 +155,7 @@ def _read_sheet(values_ws, formulas_ws, epoch) -> RawSheet:
     _reset(values_ws)
     _reset(formulas_ws)
     for r, row in enumerate(values_ws.iter_rows()):
-        if len(row) > width and (r + 1) * len(row) > MAX_CELLS or (row and (r + 1) * max(width, len(row)) > MAX_CELLS):
+        if row and (r + 1) * max(width, len(row)) > MAX_CELLS:
             _too_far(sheet, r, row, width)
         vals: list[Any] = []
         fmts: list[str] = []

@@ -256,7 +256,7 @@ def print_layout(ws, header_row: int | None = None, title_columns: str | None = 
     with ``title_columns`` repeated; the header row repeats on every page.
     """
     widths = column_widths(ws)
-    merged = {c for rng in ws.merged_cells.ranges for row in rng.cells for c in row}
+    merged = {cell for rng in ws.merged_cells.ranges for cell in rng.cells}  # (row, column) pairs
     for row in ws.iter_rows():
         lines = 1
         for cell in row:
