@@ -141,7 +141,6 @@ def solve_plan(plan: Plan, state: dict | None = None) -> Solved:
 
     Uses the lean core of ``optimize`` (no ranking or reasons, which nobody reads here).
     """
-    from . import formulation, schedule
     from .optimize import solve
 
     # inside a worker process, one solver thread: the workers already use every core
@@ -154,10 +153,7 @@ def solve_plan(plan: Plan, state: dict | None = None) -> Solved:
     except NoPortfolioFound:
         return Solved(Status.NO_SOLUTION.value, None, None, None, (), None, 0.0)
     sol, sel = core.solution, core.selected
-    if core.starts is None:
-        uses = tuple(formulation.limit_use(plan, lim, sel) for lim in plan.all_limits())
-    else:
-        uses = tuple(schedule.limit_use(plan, lim, sel, core.starts) for lim in plan.all_limits())
+    uses = tuple(u.used for u in core.uses)
     gap = sol.gap if sol.gap is not None else (0.0 if sol.status is Status.OPTIMAL else None)
     return Solved(
         sol.status.value,

@@ -77,9 +77,7 @@ def evaluate_timed(plan: Plan, selected: Sequence[str]) -> tuple[float, float, f
     coefs = objective_coefficients(plan)
     scores = plan_scores(plan)
     cost = math.fsum(ini.cost for ini in plan.initiatives if ini.id in wanted)
-    whole_plan = plan.with_settings(periods=None)
-    untimed = replace(whole_plan, limits=tuple(lim for lim in plan.limits if lim.period is None))
-    broken = tuple(formulation.violations(untimed, mask))
+    broken = tuple(formulation.violations(plan, mask))  # without starts: what holds whatever the schedule
     if not broken:
         fixed = plan.with_initiatives(tuple(
             replace(ini, decision=Decision.MUST if ini.id in wanted else Decision.EXCLUDE) for ini in plan.initiatives

@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 from . import batch, formulation, progress, reduction, solver
+from .rules import Chosen
 from .model import Decision, InitiativeResult, LimitUse, Objective, Plan, Result, Status, normalize_header
 from .scoring import objective_coefficients, plan_scores
 from .solver import LinearProgram, Row
@@ -104,7 +105,7 @@ def explain(result: Result, max_initiatives: int | str | None = AUTO, workers: i
     if limits:
         for k, use in enumerate(result.limits):
             side, bound = _room_side(use)
-            step = 1.0 if side == "max" else -1.0
+            step = (1.0 if side == "max" else -1.0) * (0.01 if use.limit.share else 1.0)  # a share: one point
             tasks.append(Task("limit", k=k, side=side, bound=bound + step))
             tasks.append(Task("limit", k=k, side=side, bound=bound + 0.1 * abs(bound) * step))
 
@@ -267,8 +268,19 @@ def solve_task(plan: Plan, coefs: Sequence[float], task: Task, v_star: float, th
         sol = reduction.solve(lp, s.solver, s.gap, s.time_limit, threads=threads, duals=duals)
     if not sol.has_solution:
         return Outcome(task, None)
-    picked = tuple(j for j, v in enumerate(sol.values) if v > 0.5)
-    return Outcome(task, math.fsum(coefs[j] for j in picked), picked)
+    picked = tuple(j for j in range(len(plan.initiatives)) if sol.values[j] > 0.5)
+    return Outcome(task, portfolio_value(plan, coefs, picked), picked)
+
+
+def portfolio_value(plan: Plan, coefs: Sequence[float], picked: Sequence[int]) -> float:
+    """The objective of a portfolio: its coefficients, less what its soft limits' overshoot costs."""
+    from .optimize import limit_uses
+
+    value = math.fsum(coefs[j] for j in picked)
+    if any(lim.soft for lim in plan.all_limits()):
+        wanted = set(picked)
+        value -= math.fsum(u.penalty_cost for u in limit_uses(plan, Chosen.of([j in wanted for j in range(len(coefs))])))
+    return value
 
 
 def _break_even_cost(plan: Plan, coefs: Sequence[float], task: Task, v_star: float, threads,
@@ -278,20 +290,20 @@ def _break_even_cost(plan: Plan, coefs: Sequence[float], task: Task, v_star: flo
     n = len(plan.initiatives)
     ini = plan.initiatives[i]
     base = formulation.build(plan, coefs, force_in=[i], break_ties=False)
-    t = n  # the column of the new variable
+    t = len(base.objective)  # the column of the new variable, after any overshoot columns
     eps = _epsilon(plan, v_star)
-    rows = tuple(_with_cost_as_t(plan, base.rows, i, t))
+    rows = tuple(_with_cost_as_t(plan, base, i, t))
     npv = plan.settings.objective is Objective.NPV
     own = coefs[i] + (ini.cost if npv else 0.0)  # its score (coefs hold score − cost for npv)
-    idx = [j for j in range(n) if j != i and coefs[j] != 0]
+    idx = [j for j in range(t) if j != i and base.objective[j] != 0]
     value_row = Row(
         tuple(idx) + ((t,) if npv else ()),
-        tuple(coefs[j] for j in idx) + ((-1.0,) if npv else ()),
+        tuple(base.objective[j] for j in idx) + ((-1.0,) if npv else ()),
         v_star + eps - own,
         None,
     )
     lp = LinearProgram(
-        objective=(0.0,) * n + (1.0,),
+        objective=(0.0,) * t + (1.0,),
         lower=base.lower + (0.0,),
         upper=base.upper + (float(ini.cost),),
         integer=base.integer + (False,),
@@ -303,7 +315,7 @@ def _break_even_cost(plan: Plan, coefs: Sequence[float], task: Task, v_star: flo
     else:
         # The portfolio's value as an objective over the same rows, to bound with the prices.
         value = LinearProgram(
-            objective=tuple(coefs[j] if j != i else own for j in range(n)) + ((-1.0,) if npv else (0.0,)),
+            objective=tuple(base.objective[j] if j != i else own for j in range(t)) + ((-1.0,) if npv else (0.0,)),
             lower=lp.lower, upper=lp.upper, integer=lp.integer, rows=rows,
         )
         sol = _reduced_break_even(lp, value, duals, v_star + eps, plan.settings.gap, threads, s)
@@ -313,18 +325,21 @@ def _break_even_cost(plan: Plan, coefs: Sequence[float], task: Task, v_star: flo
         return Outcome(task, None)
     picked = tuple(j for j in range(n) if sol.values[j] > 0.5)
     # The largest t the portfolio found allows, measured exactly on it (solver tolerances
-    # could otherwise pass off a tie as a win).
-    value_others = math.fsum(coefs[j] for j in picked if j != i)
-    if value_others + own - v_star - eps < 0:
-        return Outcome(task, None)
-    room = [ini.cost]
-    for lim in plan.all_limits():
-        if normalize_header(lim.column) != "cost" or not lim.applies_to(ini) or lim.max is None:
+    # could otherwise pass off a tie as a win): every row holding t, with the portfolio's
+    # decisions as 0 or 1 and any overshoot at the solver's values.
+    x = [1.0 if j in set(picked) else 0.0 for j in range(n)] + list(sol.values[n:t])
+    room = [float(ini.cost)]
+    for row in lp.rows:
+        if t not in row.index:
             continue
-        others = math.fsum(plan.initiatives[j].cost for j in picked if j != i and lim.applies_to(plan.initiatives[j]))
-        room.append(lim.max - others)
-    if npv:
-        room.append(value_others + own - v_star - eps)
+        a = row.coef[row.index.index(t)]
+        rest = math.fsum(c * x[j] for j, c in zip(row.index, row.coef) if j != t)
+        if a > 0 and row.hi is not None:
+            room.append((row.hi - rest) / a)
+        elif a < 0 and row.lo is not None:
+            room.append((rest - row.lo) / -a)
+    if min(room) < 0:
+        return Outcome(task, None)
     return Outcome(task, max(0.0, min(room)), picked)
 
 
@@ -370,19 +385,18 @@ def _epsilon(plan: Plan, v_star: float) -> float:
     return max(1e-7 * abs(v_star), 1e-3)
 
 
-def _with_cost_as_t(plan: Plan, rows: Sequence[Row], i: int, t: int) -> Iterable[Row]:
-    """The rows with initiative i's cost replaced by the variable t in every Cost limit it is in.
-
-    :func:`formulation.build` emits one row per limit with a bound, in ``all_limits`` order,
-    before the dependency and group rows.
-    """
-    limits = [lim for lim in plan.all_limits() if lim.min is not None or lim.max is not None]
-    ini = plan.initiatives[i]
-    for k, row in enumerate(rows):
-        if k < len(limits) and normalize_header(limits[k].column) == "cost" and limits[k].applies_to(ini):
-            idx = [j for j in row.index if j != i]
-            coef = [c for j, c in zip(row.index, row.coef) if j != i]
-            yield Row(tuple(idx) + (t,), tuple(coef) + (1.0,), row.lo, row.hi)
+def _with_cost_as_t(plan: Plan, lp: LinearProgram, i: int, t: int) -> Iterable[Row]:
+    """The rows with initiative i's cost replaced by the variable t in every Cost limit it is in
+    (a share limit's too: its term a·(in scope − s) becomes t·(in scope − s))."""
+    limits = plan.all_limits()
+    cost = plan.initiatives[i].cost
+    for row, key in zip(lp.rows, lp.row_keys):
+        if key[0] == "limit" and normalize_header(limits[key[1]].column) == "cost" and i in row.index and cost:
+            at = row.index.index(i)
+            per_unit = row.coef[at] / cost
+            idx = row.index[:at] + row.index[at + 1:]
+            coef = row.coef[:at] + row.coef[at + 1:]
+            yield Row(idx + (t,), coef + (per_unit,), row.lo, row.hi)
         else:
             yield row
 

@@ -70,7 +70,7 @@ def budget_range(plan: Plan) -> tuple[float, float]:
 
         raise diagnose(unbudgeted)
     chosen = formulation.selection(plan, sol.values)
-    cheapest = math.fsum(plan.initiatives[j].cost for j in range(n) if chosen[j])
+    cheapest = math.fsum(plan.initiatives[j].cost for j in range(n) if chosen.selected[j])
     best = batch.solve_plan(unbudgeted, {"plan": unbudgeted})
     plateau = best.total_cost if best.ok and best.total_cost is not None else math.fsum(
         ini.cost for ini in plan.initiatives if ini.decision is not Decision.EXCLUDE)

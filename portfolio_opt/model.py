@@ -121,6 +121,13 @@ class Initiative:
     earliest: int | None = None
     latest: int | None = None
     cost_profile: tuple[float, ...] | None = None
+    #: multi-period plans: ``<column> profile`` multipliers of a column's use in each build
+    #: period, by normalized column header (e.g. ``dataengfte``: (1.0, 0.5))
+    profiles: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+
+
+#: How a Scope compares a column with its value: text equality, or numbers compared
+SCOPE_OPERATORS = ("<=", ">=", "<", ">", "=")
 
 
 @dataclass(frozen=True)
@@ -128,7 +135,13 @@ class Limit:
     """A bound on the sum of one numeric column over the selected initiatives.
 
     ``column`` is an Initiatives header or ``Count``; ``scope`` is ``None`` for all
-    initiatives or ``(column, value)`` for those whose column equals value.
+    initiatives or ``(column, value)`` for those whose column equals value (``scope_op``:
+    ``=``, or ``<``, ``<=``, ``>``, ``>=`` comparing numbers).
+
+    A *share* limit bounds the scoped sum as a fraction of the same column's sum over every
+    selected initiative: ``min``/``max`` are then fractions (0.2 = 20%). A *soft* limit may
+    be passed by up to its tolerance (``tolerance``, in the column's units, or a fraction of
+    the bound when ``tolerance_percent``), and the objective loses ``penalty`` per unit beyond.
     """
 
     column: str
@@ -142,18 +155,40 @@ class Limit:
     #: what tells it apart from another limit of the same column and scope, e.g. ``each
     #: quarter`` (a row whose Period is ``each``) or ``Max 14``; empty when nothing else shares its name
     qualifier: str = ""
+    scope_op: str = "="
+    share: bool = False
+    tolerance: float | None = None
+    tolerance_percent: bool = False
+    penalty: float = 0.0
 
     @property
     def scope_text(self) -> str:
         if self.scope is None:
             return "All"
-        return f"{self.scope[0]}={_fmt_scope_value(self.scope[1])}"
+        return f"{self.scope[0]}{self.scope_op}{_fmt_scope_value(self.scope[1])}"
+
+    @property
+    def soft(self) -> bool:
+        return self.tolerance is not None and self.tolerance > 0
+
+    def allowance(self, side: str) -> float:
+        """How far past its ``min`` or ``max`` (``side``) the limit may be pushed: 0 when hard."""
+        if not self.soft:
+            return 0.0
+        if self.tolerance_percent:
+            bound = self.max if side == "max" else self.min
+            return abs(bound or 0.0) * float(self.tolerance)
+        return float(self.tolerance)
 
     @property
     def family(self) -> str:
         """Its name without the period: the Constraints row it comes from, e.g. ``Cost [each quarter]``."""
+        return f"{self._base} [{self.qualifier}]" if self.qualifier else self._base
+
+    @property
+    def _base(self) -> str:
         base = self.label or (self.column if self.scope is None else f"{self.column} ({self.scope_text})")
-        return f"{base} [{self.qualifier}]" if self.qualifier else base
+        return f"{base} share" if self.share else base
 
     @property
     def name(self) -> str:
@@ -161,14 +196,13 @@ class Limit:
         (Theme=Retention)``, ``Cost [2027-Q1]``, ``Cost [each quarter, 2027-Q1]``."""
         if self.period is None:
             return self.family
-        base = self.label or (self.column if self.scope is None else f"{self.column} ({self.scope_text})")
         inside = f"{self.qualifier}, {self.period_label}" if self.qualifier else self.period_label
-        return f"{base} [{inside}]"
+        return f"{self._base} [{inside}]"
 
     def applies_to(self, initiative: Initiative) -> bool:
         if self.scope is None:
             return True
-        return scope_matches(initiative.values.get(self.scope[0]), self.scope[1])
+        return scope_matches(initiative.values.get(self.scope[0]), self.scope[1], self.scope_op)
 
 
 def _fmt_scope_value(value: Any) -> str:
@@ -177,10 +211,21 @@ def _fmt_scope_value(value: Any) -> str:
     return str(value)
 
 
-def scope_matches(cell: Any, wanted: Any) -> bool:
-    """True when a cell equals a scope value: numbers numerically, text ignoring case."""
+def scope_matches(cell: Any, wanted: Any, op: str = "=") -> bool:
+    """True when a cell equals a scope value (numbers numerically, text ignoring case), or
+    compares with it as ``op`` says (numbers only; ``<`` is strict).
+
+    >>> scope_matches(0.4, 0.5, "<"), scope_matches(0.5, 0.5, "<"), scope_matches("Risk", "risk")
+    (True, False, True)
+    """
     if cell is None:
         return False
+    if op != "=":
+        try:
+            a, b = float(cell), float(wanted)
+        except (TypeError, ValueError):
+            return False
+        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
     if isinstance(wanted, (int, float)) and not isinstance(wanted, bool):
         try:
             return math.isclose(float(cell), float(wanted), rel_tol=0, abs_tol=1e-9)
@@ -346,6 +391,19 @@ class Plan:
         budget = self.budget_limit
         return ((budget,) if budget is not None else ()) + self.limits
 
+    def with_limit(self, k: int, **changes: Any) -> "Plan":
+        """A copy with limit ``k`` (a position in :meth:`all_limits`, budget included) changed;
+        the budget's ``max`` is the Budget setting."""
+        if self.budget_limit is not None and k == 0:
+            unknown = set(changes) - {"max"}
+            if unknown:
+                raise ValueError(f"the budget has only a Max, not {sorted(unknown)}")
+            return self.with_settings(budget=changes["max"]) if "max" in changes else self
+        offset = 1 if self.budget_limit is not None else 0
+        limits = list(self.limits)
+        limits[k - offset] = replace(limits[k - offset], **changes)
+        return replace(self, limits=tuple(limits))
+
     def column_values(self, column: str) -> list[float]:
         """The numbers of one column, one per initiative (blank counts as 0)."""
         if column == COUNT:
@@ -383,6 +441,27 @@ class SolverInfo:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why an initiative is in or out, as data: a code and what it names. Words are made once,
+    at the edge (:func:`portfolio_opt.report.reason_text`), and never parsed back.
+
+    Codes, selected: ``must``, ``merit``, ``needed-by``, ``meets-min``, ``selected``; not
+    selected: ``excluded``, ``no-value-horizon``, ``no-value-probability``,
+    ``negative-npv``, ``negative-value``, ``needs``, ``exclusive-with``, ``limits``,
+    ``gap``. ``items`` are IDs (or, for ``needs``, ``(ID, "Excluded"|"not selected")``
+    pairs) or limit names; ``also`` the selected dependents that need it; ``hot`` the soft
+    limits it helps run past their bound; ``costly`` the soft limits it would fit within
+    the tolerance of, but whose penalty outweighs its value.
+    """
+
+    code: str
+    items: tuple = ()
+    also: tuple[str, ...] = ()
+    hot: tuple[str, ...] = ()
+    costly: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class InitiativeResult:
     """The optimizer's decision on one initiative, with its reason in words."""
 
@@ -413,6 +492,7 @@ class InitiativeResult:
     start: str | None = None
     finish: str | None = None
     delay_loss: float | None = None
+    why: Reason | None = None  #: the reason as data (``reason`` is it in words)
 
     @property
     def value_per_cost(self) -> float | None:
@@ -429,6 +509,9 @@ class LimitUse:
     value_one_more: float | None = None
     #: objective gained by 10% more room (Max × 1.1, or Min × 0.9), by re-solving
     value_ten_percent: float | None = None
+    #: soft limits: how far past its bound the portfolio runs it, and what that costs
+    overshoot: float = 0.0
+    penalty_cost: float = 0.0
 
     @property
     def slack(self) -> float | None:
@@ -446,7 +529,7 @@ class LimitUse:
         if slack is None:
             return False
         scale = max(1.0, abs(self.limit.max or 0.0), abs(self.limit.min or 0.0))
-        return slack <= 1e-9 * scale
+        return slack <= 1e-9 * scale or self.overshoot > 0
 
 
 @dataclass(frozen=True)

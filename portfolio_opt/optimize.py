@@ -14,10 +14,13 @@ from .model import (
     LimitUse,
     Objective,
     Plan,
+    Reason,
     Result,
     SolverInfo,
     Status,
 )
+from .report import reason_text
+from .rules import Chosen, LimitRule, limit_sum, limit_use, plan_rules
 from .scoring import objective_coefficients, plan_scores
 
 
@@ -76,22 +79,29 @@ class Solved:
     coefficients: list[float]
     selected: list[bool]
     solution: solver.Solution
-    starts: dict[int, int] | None = None
+    starts: dict[int, int] | None = None  #: multi-period plans: each selected one's start
 
     @property
     def objective(self) -> float:
-        return math.fsum(c for c, s in zip(self.coefficients, self.selected) if s)
+        """The objective: the selected coefficients, less any soft limit's penalty."""
+        return math.fsum(c for c, s in zip(self.coefficients, self.selected) if s) - self.penalty
+
+    @property
+    def penalty(self) -> float:
+        return 0.0 if self.uses is None else math.fsum(u.penalty_cost for u in self.uses)
+
+    @property
+    def chosen(self) -> Chosen:
+        return Chosen.of(self.selected, self.starts)
+
+    uses: tuple[LimitUse, ...] | None = None  #: every limit's use (budget first)
 
 
 def solve(plan: Plan, threads: int | None = None) -> Solved:
     """Solve the plan as it stands: the lean core of :func:`optimize` (same errors)."""
     settings = plan.settings
     solver.check_solver(settings.solver)
-    scores = plan_scores(plan)
-    coefficients = objective_coefficients(plan, scores)
-    timed = bool(settings.periods)
-    # multi-period plans value each start by its own score (coefficients None)
-    lp = formulation.build(plan, None if timed else coefficients)
+    lp = formulation.build(plan)  # each start valued by its own score
     solution = reduction.solve(lp, settings.solver, settings.gap, settings.time_limit, threads=threads)
     if solution.status is Status.INFEASIBLE:
         from .diagnose import diagnose
@@ -104,17 +114,26 @@ def solve(plan: Plan, threads: int | None = None) -> Solved:
         )
     if not solution.has_solution:
         raise PortfolioError(f"the solver failed ({', '.join(solution.messages)}); try --solver cbc")
-    if timed:
-        selected, starts = schedule.selection(plan, solution.values)
-        scores = list(scores)
-        coefficients = list(coefficients)
-        for i, t in starts.items():
-            ini = plan.initiatives[i]
-            scores[i] = schedule.start_score(ini, t, settings)
-            coefficients[i] = scores[i] - (ini.cost if settings.objective is Objective.NPV else 0.0)
-        return Solved(scores, coefficients, selected, solution, starts)
-    selected = [v > 0.5 for v in solution.values]
-    return Solved(list(scores), list(coefficients), selected, solution)
+    chosen = formulation.selection(plan, solution.values)
+    scores = plan_scores(plan)
+    coefficients = objective_coefficients(plan, scores)
+    for i, t in chosen.starts.items():
+        ini = plan.initiatives[i]
+        scores[i] = schedule.start_score(ini, t, settings)
+        coefficients[i] = schedule.start_value(ini, t, settings)
+    starts = dict(chosen.starts) if settings.periods else None
+    return Solved(scores, coefficients, list(chosen.selected), solution, starts, limit_uses(plan, chosen))
+
+
+def limit_uses(plan: Plan, chosen: Chosen) -> tuple[LimitUse, ...]:
+    """Every limit's use by a portfolio, with a soft limit's overshoot and its cost."""
+    out = []
+    for rule in plan_rules(plan):
+        if isinstance(rule, LimitRule):
+            used = limit_use(plan, rule.limit, chosen)
+            over = rule.overshoot(used) if rule.limit.soft else 0.0
+            out.append(LimitUse(rule.limit, used, overshoot=over, penalty_cost=over * rule.limit.penalty))
+    return tuple(out)
 
 
 def build_result(
@@ -130,21 +149,18 @@ def build_result(
     ``starts`` (multi-period plans) gives each selected initiative's start period; its score
     and coefficient are then those of that start.
     """
-    if starts is None:
-        uses = tuple(
-            LimitUse(limit, formulation.limit_use(plan, limit, selected)) for limit in plan.all_limits()
-        )
-    else:
-        uses = tuple(LimitUse(limit, schedule.limit_use(plan, limit, selected, starts)) for limit in plan.all_limits())
+    chosen = Chosen.of(selected, starts)
+    uses = limit_uses(plan, chosen)
     reasons = decision_reasons(plan, coefficients, selected, uses, starts)
     order = ranking_order(plan, coefficients, selected)
     rows = []
-    labels = plan.settings.period_labels() if starts is not None else []
+    timed = bool(plan.settings.periods)
+    labels = plan.settings.period_labels() if timed else []
     for rank, i in enumerate(order, start=1):
         ini = plan.initiatives[i]
         timing: dict = {}
-        if starts is not None and i in starts:
-            t = starts[i]
+        if timed and i in chosen.starts:
+            t = chosen.starts[i]
             end = t + schedule.build_periods(ini, plan.settings) - 1
             first = schedule.window(ini, plan.settings)
             best = schedule.start_score(ini, first[0], plan.settings) if len(first) else scores[i]
@@ -163,8 +179,9 @@ def build_result(
                 cost=ini.cost,
                 objective_value=coefficients[i],
                 rank=rank,
-                reason=reasons[i],
+                reason=reason_text(reasons[i]),
                 row=ini.row,
+                why=reasons[i],
                 **timing,
             )
         )
@@ -179,7 +196,7 @@ def build_result(
         )
     return Result(
         status=status,
-        objective=math.fsum(c for c, s in zip(coefficients, selected) if s),
+        objective=math.fsum(c for c, s in zip(coefficients, selected) if s) - math.fsum(u.penalty_cost for u in uses),
         total_value=math.fsum(v for v, s in zip(scores, selected) if s),
         total_cost=math.fsum(ini.cost for ini, s in zip(plan.initiatives, selected) if s),
         initiatives=tuple(rows),
@@ -215,8 +232,8 @@ def decision_reasons(
     selected: Sequence[bool],
     uses: Sequence[LimitUse],
     starts: dict[int, int] | None = None,
-) -> list[str]:
-    """A short reason in words for each initiative's decision, in plan order."""
+) -> list[Reason]:
+    """Why each initiative is in or out, as :class:`Reason` data, in plan order."""
     ids = [ini.id for ini in plan.initiatives]
     dependents: dict[int, list[int]] = {}
     for i, j in formulation.dependency_pairs(plan):
@@ -225,106 +242,124 @@ def decision_reasons(
     for members in formulation.exclusive_groups(plan).values():
         for i in members:
             group_of[i] = members
-    coef_by_limit = [formulation.limit_coefficients(plan, u.limit) for u in uses]
+    chosen = Chosen.of(selected, starts)
+    fit = _Fit(plan, uses, chosen)
     s = plan.settings
     out = []
     for i, ini in enumerate(plan.initiatives):
         if selected[i]:
-            needed_by = [ids[k] for k in dependents.get(i, []) if selected[k]]
-            also = f"; also needed by {_list(needed_by)}" if needed_by else ""
+            needed_by = tuple(ids[k] for k in dependents.get(i, []) if selected[k])
+            hot = fit.hot(i, chosen.starts.get(i, 0))
             if ini.decision is Decision.MUST:
-                out.append("Must" + also)
+                out.append(Reason("must", also=needed_by, hot=hot))
             elif needed_by and coefficients[i] > 0:
-                out.append("on merit" + also)  # worth its place, and others rely on it too
+                out.append(Reason("merit", also=needed_by, hot=hot))  # worth its place, and others rely on it
             elif needed_by:
-                out.append("needed by " + _list(needed_by))
+                out.append(Reason("needed-by", needed_by, hot=hot))
             elif coefficients[i] <= 0:
-                mins = [
-                    u.limit.name
-                    for u, a in zip(uses, coef_by_limit)
-                    if u.limit.min is not None and a[i] > 0
-                ]
-                out.append(f"meets Min {_list(mins)}" if mins else "selected")
+                mins = fit.mins(i)
+                out.append(Reason("meets-min", mins, hot=hot) if mins else Reason("selected", hot=hot))
             else:
-                out.append("on merit")
+                out.append(Reason("merit", hot=hot))
             continue
         if ini.decision is Decision.EXCLUDE:
-            out.append("Excluded")
+            out.append(Reason("excluded"))
             continue
         if coefficients[i] <= 0:
             if schedule.value_start(ini, s) >= s.horizon_months:
-                out.append("no value within the horizon")
+                out.append(Reason("no-value-horizon"))
             elif ini.probability == 0:
-                out.append("no value (probability 0)")
+                out.append(Reason("no-value-probability"))
             elif s.objective is Objective.NPV and coefficients[i] + ini.cost > 0:
-                out.append("negative value (cost above expected value)")
+                out.append(Reason("negative-npv"))
             else:
-                out.append("negative value")
+                out.append(Reason("negative-value"))
             continue
-        missing = [
-            plan.index(d) for d in ini.depends_on if d in plan and not selected[plan.index(d)]
-        ]
+        missing = [plan.index(d) for d in ini.depends_on if d in plan and not selected[plan.index(d)]]
         if missing:
-            parts = []
-            for j in missing:
-                tag = "Excluded" if plan.initiatives[j].decision is Decision.EXCLUDE else "not selected"
-                parts.append(f"{ids[j]}, {tag}")
-            out.append("needs " + "; ".join(parts))
+            out.append(Reason("needs", tuple(
+                (ids[j], "Excluded" if plan.initiatives[j].decision is Decision.EXCLUDE else "not selected")
+                for j in missing)))
             continue
-        rivals = [ids[k] for k in group_of.get(i, []) if k != i and selected[k]]
+        rivals = tuple(ids[k] for k in group_of.get(i, []) if k != i and selected[k])
         if rivals:
-            out.append("exclusive with " + _list(rivals))
+            out.append(Reason("exclusive-with", rivals))
             continue
-        if starts is not None:
-            out.append(_timed_reason(plan, i, selected, starts, uses))
-            continue
-        binding = []
-        for u, a in zip(uses, coef_by_limit):
-            lim = u.limit
-            tol = 1e-9 * max(1.0, abs(lim.max or 0.0), abs(lim.min or 0.0))
-            if lim.max is not None and a[i] > 0 and u.used + a[i] > lim.max + tol:
-                binding.append(lim.name)
-            elif lim.min is not None and a[i] < 0 and u.used + a[i] < lim.min - tol:
-                binding.append(lim.name)
-        out.append(_list(binding) if binding else "within the optimality gap")
+        blocked, costly = fit.blocked(i, starts)
+        out.append(Reason("limits", blocked, costly=costly) if blocked or costly else Reason("gap"))
     return out
 
 
-def _timed_reason(plan: Plan, i: int, selected, starts: dict[int, int], uses: Sequence[LimitUse]) -> str:
-    """Why an unselected initiative of a multi-period plan is out: the limits that block its
-    best start, or a prerequisite that finishes too late."""
-    s = plan.settings
-    ini = plan.initiatives[i]
-    tol = 1e-9
-    whole = []
-    for u in uses:
-        lim = u.limit
-        if lim.period is None and lim.max is not None and lim.applies_to(ini):
-            a = plan.column_values(lim.column)[i]
-            if a > 0 and u.used + a > lim.max + tol * max(1.0, abs(lim.max)):
-                whole.append(lim.name)
-    best: list[str] | None = None
-    for t in schedule.window(ini, s):
-        late = [plan.initiatives[plan.index(d)].id for d in ini.depends_on
-                if d in plan and schedule.timed_dependencies(s) and plan.index(d) in starts
-                and starts[plan.index(d)] + schedule.build_periods(plan.initiatives[plan.index(d)], s) > t]
-        blocked = [f"needs {x} to finish first" for x in late]
-        for u in uses:
+class _Fit:
+    """What each initiative would add to each limit, to tell which limits keep it out."""
+
+    def __init__(self, plan: Plan, uses: Sequence[LimitUse], chosen: Chosen):
+        self.plan, self.uses = plan, list(uses)
+        self.values = [plan.column_values(u.limit.column) for u in self.uses]
+        self.totals = [limit_sum(plan, u.limit, chosen, scoped=False) if u.limit.share else 0.0 for u in self.uses]
+        self.sums = [limit_sum(plan, u.limit, chosen) if u.limit.share else u.used for u in self.uses]
+
+    def adds(self, k: int, i: int, t: int, scoped: bool = True) -> float:
+        lim = self.uses[k].limit
+        ini = self.plan.initiatives[i]
+        if scoped and not lim.applies_to(ini):
+            return 0.0
+        if lim.period is None:
+            return self.values[k][i]
+        use = schedule.demand(self.plan, lim, i)
+        off = lim.period - t
+        return use[off] if 0 <= off < len(use) else 0.0
+
+    def after(self, k: int, i: int, t: int) -> float:
+        """The limit's use with initiative i added, starting in period t."""
+        if not self.uses[k].limit.share:
+            return self.sums[k] + self.adds(k, i, t)
+        total = self.totals[k] + self.adds(k, i, t, scoped=False)
+        return (self.sums[k] + self.adds(k, i, t)) / total if total else 0.0
+
+    def mins(self, i: int) -> tuple[str, ...]:
+        return tuple(u.limit.name for k, u in enumerate(self.uses)
+                     if u.limit.min is not None and not u.limit.share and self.adds(k, i, 0) > 0)
+
+    def hot(self, i: int, t: int) -> tuple[str, ...]:
+        """The soft limits it helps run past their bound."""
+        out = []
+        for k, u in enumerate(self.uses):
             lim = u.limit
-            if lim.period is None or lim.max is None:
-                continue
-            use = schedule.demand(plan, lim, i)
-            off = lim.period - t
-            if 0 <= off < len(use) and use[off] > 0 and u.used + use[off] > lim.max + tol * max(1.0, abs(lim.max)):
-                blocked.append(lim.name)
-        if best is None or len(blocked) < len(best):
-            best = blocked
-    reasons = whole + (best or [])
-    return _list(reasons) if reasons else "within the optimality gap"
+            if u.overshoot > 0 and lim.max is not None and u.used > lim.max and self.adds(k, i, t) > 0:
+                out.append(lim.name)
+            elif u.overshoot > 0 and lim.min is not None and u.used < lim.min and self.adds(k, i, t) < 0:
+                out.append(lim.name)
+        return tuple(out)
 
-
-def _list(items: Sequence[str], most: int = 3) -> str:
-    items = list(dict.fromkeys(items))
-    if len(items) <= most:
-        return ", ".join(items)
-    return ", ".join(items[:most]) + f" and {len(items) - most} more"
+    def blocked(self, i: int, starts: dict[int, int] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The limits that keep it out at its least blocked start (and those it would only run
+        past their bound at a penalty that outweighs it), plus prerequisites that finish too late."""
+        plan, s = self.plan, self.plan.settings
+        ini = plan.initiatives[i]
+        best: tuple[list[str], list[str]] | None = None
+        for t in schedule.window(ini, s):
+            hard: list[str] = []
+            if starts is not None and schedule.timed_dependencies(s):
+                for d in ini.depends_on:
+                    j = plan.index(d) if d in plan else None
+                    if j is not None and j in starts and starts[j] + schedule.build_periods(plan.initiatives[j], s) > t:
+                        hard.append(f"needs {plan.initiatives[j].id} to finish first")
+            soft: list[str] = []
+            for k, u in enumerate(self.uses):
+                lim = u.limit
+                a = self.adds(k, i, t, scoped=not lim.share)
+                if a == 0:
+                    continue
+                after = self.after(k, i, t)
+                tol = 1e-9 * (1.0 if lim.share else max(1.0, abs(lim.max or 0.0), abs(lim.min or 0.0)))
+                for side, over in (("max", lim.max is not None and after > lim.max + tol and after > u.used),
+                                   ("min", lim.min is not None and after < lim.min - tol and after < u.used)):
+                    if not over:
+                        continue
+                    beyond = after - lim.max if side == "max" else lim.min - after
+                    (soft if lim.soft and beyond <= lim.allowance(side) + tol else hard).append(lim.name)
+            if best is None or len(hard) + len(soft) < len(best[0]) + len(best[1]):
+                best = (hard, soft)
+        hard, soft = best or ([], [])
+        return tuple(dict.fromkeys(hard)), tuple(dict.fromkeys(soft))

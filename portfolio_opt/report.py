@@ -6,7 +6,56 @@ import math
 
 from typing import Any
 
-from .model import Result, Status
+from .model import Reason, Result, Status
+
+#: Reasons that are the same words every time
+_FIXED = {
+    "must": "Must",
+    "merit": "on merit",
+    "selected": "selected",
+    "excluded": "Excluded",
+    "no-value-horizon": "no value within the horizon",
+    "no-value-probability": "no value (probability 0)",
+    "negative-npv": "negative value (cost above expected value)",
+    "negative-value": "negative value",
+    "gap": "within the optimality gap",
+}
+
+
+def reason_text(why: Reason) -> str:
+    """A reason in the Ranking's words, e.g. ``on merit; also needed by INI-007`` or
+    ``budget, Data eng FTE``.
+
+    >>> reason_text(Reason("needs", (("INI-002", "Excluded"),)))
+    'needs INI-002, Excluded'
+    """
+    if why.code in _FIXED:
+        text = _FIXED[why.code]
+    elif why.code == "needed-by":
+        text = "needed by " + _list(why.items)
+    elif why.code == "meets-min":
+        text = "meets Min " + _list(why.items)
+    elif why.code == "needs":
+        text = "needs " + "; ".join(f"{x}, {tag}" for x, tag in why.items)
+    elif why.code == "exclusive-with":
+        text = "exclusive with " + _list(why.items)
+    elif why.code == "limits":
+        costly = [f"{name} (over its bound at a penalty above its value)" for name in why.costly]
+        text = _list(list(why.items) + costly)
+    else:
+        raise ValueError(why.code)
+    if why.also:
+        text += "; also needed by " + _list(why.also)
+    if why.hot:
+        text += "; runs " + _list(why.hot) + " hot"
+    return text
+
+
+def _list(items, most: int = 3) -> str:
+    items = list(dict.fromkeys(items))
+    if len(items) <= most:
+        return ", ".join(items)
+    return ", ".join(items[:most]) + f" and {len(items) - most} more"
 
 
 def _clean(x: Any) -> Any:
@@ -141,31 +190,7 @@ def story(result: Result, initiative_id: str) -> list[str]:
         f"{s.horizon_months:g}); cost {money(ini.cost)}"
         + (f"; {r.value_per_cost:.2f} of value per unit of cost." if r.value_per_cost is not None else ".")
     )
-    reason = r.reason
-    if r.selected:
-        head, _, also = reason.partition("; also ")
-        why = {
-            "Must": "it is a Must (Decision column)",
-            "on merit": "it earns its place: the best portfolio within the limits includes it on its value",
-        }.get(head, head)
-        if head.startswith("needed by"):
-            why = f"it is {head}, which the best portfolio includes"
-        why += f"; it is also {also}, which the best portfolio includes." if also else "."
-        lines.append("Why in: " + why)
-    else:
-        if reason == "Excluded":
-            why = "it is Excluded (Decision column)."
-        elif reason.startswith("needs"):
-            why = f"it {reason}."
-        elif reason.startswith("exclusive with"):
-            why = f"it is {reason}, which the best portfolio includes (at most one of its group)."
-        elif reason.startswith("negative value") or reason.startswith("no value"):
-            why = f"{reason}: selecting it would lower the objective."
-        elif reason == "within the optimality gap":
-            why = "it fits, but the search stopped within the optimality gap."
-        else:
-            why = f"it does not fit alongside the selected portfolio within these limits: {reason}."
-        lines.append("Why out: " + why)
+    lines.append(("Why in: " if r.selected else "Why out: ") + _why(r.why) if r.why else f"Why: {r.reason}.")
     if r.start is not None:
         lines.append(f"Scheduled from {r.start} to {r.finish}"
                      + (f"; starting later than its earliest allowed period costs {money(r.delay_loss)}." if r.delay_loss else "."))
@@ -198,6 +223,36 @@ def story(result: Result, initiative_id: str) -> list[str]:
             f"(−{money(ini.cost - r.break_even_cost)}), all else equal."
         )
     return lines
+
+
+def _why(why: Reason) -> str:
+    """A reason as a sentence for ``explain`` (the same data the Ranking's words come from)."""
+    code = why.code
+    if code == "must":
+        text = "it is a Must (Decision column)"
+    elif code == "merit":
+        text = "it earns its place: the best portfolio within the limits includes it on its value"
+    elif code == "needed-by":
+        text = f"it is needed by {_list(why.items)}, which the best portfolio includes"
+    elif code == "excluded":
+        text = "it is Excluded (Decision column)"
+    elif code == "needs":
+        text = f"it {reason_text(why)}"
+    elif code == "exclusive-with":
+        text = f"it is exclusive with {_list(why.items)}, which the best portfolio includes (at most one of its group)"
+    elif code.startswith("negative") or code.startswith("no-value"):
+        text = f"{reason_text(why)}: selecting it would lower the objective"
+    elif code == "gap":
+        text = "it fits, but the search stopped within the optimality gap"
+    elif code == "limits":
+        text = f"it does not fit alongside the selected portfolio within these limits: {reason_text(why)}"
+    else:
+        text = reason_text(Reason(code, why.items))
+    if why.also:
+        text += f"; it is also needed by {_list(why.also)}, which the best portfolio includes"
+    if why.hot:
+        text += f"; it helps run {_list(why.hot)} past its bound, at the penalty the Constraints sheet sets"
+    return text + "."
 
 
 def to_json(data: Any) -> str:

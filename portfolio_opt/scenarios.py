@@ -100,7 +100,9 @@ def run_scenarios(plan: Plan, scenarios: tuple[Scenario, ...] | None = None, wor
     # A scenario that only tightens rules may keep the baseline portfolio, which is then still
     # optimal; it waits for the baseline, the rest start at once beside it. (Multi-period
     # plans: the baseline's schedule is not checked here, so they always solve.)
-    maybe_same = {k for k in variants if not plan.settings.periods and _only_tightens(wanted[k], plan)}
+    # A soft limit's penalty may change with its bound, so its plans always solve too.
+    soft = any(lim.soft for lim in plan.all_limits())
+    maybe_same = {k for k in variants if not plan.settings.periods and not soft and _only_tightens(wanted[k], plan)}
     futures: dict[tuple, Any] = {}
     with batch.Pool(workers) as pool, progress.stage("Scenarios", len(variants) + 1) as step:
         base_future = pool.submit(batch.solve_plan, plan)
