@@ -54,10 +54,18 @@ def evaluate(name: str, plan: Plan, selected: Sequence[str]) -> tuple[float, flo
     mask = [ini.id in wanted for ini in plan.initiatives]
     coefs = objective_coefficients(plan)
     scores = plan_scores(plan)
-    objective = math.fsum(c for c, m in zip(coefs, mask) if m)
+    objective = math.fsum(c for c, m in zip(coefs, mask) if m) - _penalty(plan, mask)
     value = math.fsum(s for s, m in zip(scores, mask) if m)
     cost = math.fsum(ini.cost for ini, m in zip(plan.initiatives, mask) if m)
     return objective, value, cost, tuple(formulation.violations(plan, mask))
+
+
+def _penalty(plan: Plan, mask: Sequence[bool]) -> float:
+    """What running soft limits past their bound costs a selection."""
+    from .optimize import limit_uses
+    from .rules import Chosen
+
+    return math.fsum(u.penalty_cost for u in limit_uses(plan, Chosen.of(mask)))
 
 
 def evaluate_timed(plan: Plan, selected: Sequence[str]) -> tuple[float, float, float, tuple[str, ...]]:

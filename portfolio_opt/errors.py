@@ -113,7 +113,7 @@ class ConflictItem:
 class Relaxation:
     """One change that resolves an infeasibility conflict; ``text`` says it in words.
 
-    ``rule`` is the key of the rule it changes (see ``formulation.rules``); ``bound`` the new
+    ``rule`` is the key of the rule part it changes (see ``formulation.parts``); ``bound`` the new
     Min or Max for a limit. ``whole_plan`` is True when this change alone makes the whole
     plan feasible (checked by solving), False when other conflicts remain.
     """

@@ -269,7 +269,8 @@ def solve_task(plan: Plan, coefs: Sequence[float], task: Task, v_star: float, th
     if not sol.has_solution:
         return Outcome(task, None)
     picked = tuple(j for j in range(len(plan.initiatives)) if sol.values[j] > 0.5)
-    return Outcome(task, portfolio_value(plan, coefs, picked), picked)
+    measured = plan.with_limit(task.k, **{task.side: task.bound}) if task.kind == "limit" else plan
+    return Outcome(task, portfolio_value(measured, coefs, picked), picked)
 
 
 def portfolio_value(plan: Plan, coefs: Sequence[float], picked: Sequence[int]) -> float:

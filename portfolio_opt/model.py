@@ -321,8 +321,8 @@ class Table:
 class Change:
     """One input change of a scenario, e.g. ``Budget change -15%`` or ``Force in INI-003``.
 
-    ``kind`` is budget, budget_change, force_in, force_out, setting, limit_max, limit_min or
-    limit_change; ``target`` the initiative ID, setting attribute or limit position in
+    ``kind`` is budget, budget_change, force_in, force_out, setting, limit_max, limit_min,
+    limit_change or limit_tolerance (value: amount, is a percentage); ``target`` the initiative ID, setting attribute or limit position in
     ``Plan.limits``; ``label`` how the change is named in attributions.
     """
 

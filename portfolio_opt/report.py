@@ -40,7 +40,7 @@ def reason_text(why: Reason) -> str:
     elif why.code == "exclusive-with":
         text = "exclusive with " + _list(why.items)
     elif why.code == "limits":
-        costly = [f"{name} (over its bound at a penalty above its value)" for name in why.costly]
+        costly = [f"{name} (the penalty outweighs it)" for name in why.costly]
         text = _list(list(why.items) + costly)
     else:
         raise ValueError(why.code)
@@ -114,6 +114,12 @@ def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
                 "value_one_more": _clean(u.value_one_more),
                 "value_ten_percent": _clean(u.value_ten_percent),
                 "source": u.limit.source,
+                "share": u.limit.share,
+                "tolerance": _clean(u.limit.allowance("max") if u.limit.max is not None else u.limit.allowance("min"))
+                if u.limit.soft else None,
+                "penalty": _clean(u.limit.penalty) if u.limit.soft else None,
+                "overshoot": _clean(u.overshoot),
+                "penalty_cost": _clean(u.penalty_cost),
             }
             for u in result.limits
         ],

@@ -39,6 +39,9 @@ def apply_change(plan: Plan, change: Change, baseline_budget: float | None = Non
             lim = replace(lim, max=float(change.value))
         elif k == "limit_min":
             lim = replace(lim, min=float(change.value))
+        elif k == "limit_tolerance":
+            amount, percent = change.value
+            lim = replace(lim, tolerance=float(amount), tolerance_percent=bool(percent))
         else:  # limit_change: the Max moves, or the Min where there is no Max
             if lim.max is not None:
                 lim = replace(lim, max=lim.max * (1 + change.value))

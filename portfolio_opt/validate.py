@@ -321,6 +321,9 @@ class _Validator:
             and any(sheet.rows[r][c] is not None for r in data_rows)
         ]
         self._sheet_cols = (sheet, header_row, cols, data_rows)
+        numeric = [h for h in numeric if not (normalize_header(h).endswith("profile") and normalize_header(h) != "profile")]
+        if self.labels:
+            self.profile_headers(sheet, header_row, cols, numeric)
         if missing:
             # The other sheets are still checked against the columns there are, but nothing
             # that names an initiative is: the rows could not be read.
@@ -524,7 +527,49 @@ class _Validator:
             else:
                 total = sum(shares)
                 out["cost_profile"] = tuple(x / total for x in shares)
+        profiles = self.profiles(sheet, r, row, col, out.get("duration"))
+        if profiles:
+            out["profiles"] = profiles
         return out
+
+    def profiles(self, sheet, r, row, col, duration) -> dict[str, tuple[float, ...]]:
+        """``<column> profile`` cells: the column's use in each build period, as multipliers
+        (``100%, 50%``), not rescaled; blank is flat."""
+        out: dict[str, tuple[float, ...]] = {}
+        numeric = getattr(self, "_numeric_norm", {})
+        for norm, c in col.items():
+            if not norm.endswith("profile") or norm == "costprofile" or c >= len(row) or row[c] is None:
+                continue
+            header = self._sheet_cols[2].headers[c]
+            base = norm[: -len("profile")]
+            if base not in numeric:
+                continue  # the header itself is reported once, in profile_headers
+            if not self.cell_ok(sheet, r, c, header):
+                continue
+            parts = [p.strip() for p in re.split(r"[,;/]", str(row[c])) if p.strip()]
+            factors = [parse_number(p) for p in parts]
+            if not factors or any(x is None or x < 0 for x in factors):
+                self.add("bad-profile", sheet.address(r, c),
+                         f"{header} {_show(row[c])}: must be one multiplier per build period, e.g. 100%, 50%",
+                         "List one non-negative percentage per build period, separated by commas", row[c])
+                continue
+            periods = max(1, math.ceil((duration or 0) / self._period_length - 1e-9)) if duration else 1
+            if len(factors) != periods:
+                fate = "the extra are ignored" if len(factors) > periods else "the periods after them count 100%"
+                self.warnings.append(f"{sheet.address(r, c)} {header} has {len(factors)} entries for "
+                                     f"{periods} build period{'s' if periods != 1 else ''}: {fate}")
+            out[base] = tuple(factors)
+        return out
+
+    def profile_headers(self, sheet, header_row, cols, numeric) -> None:
+        """A ``<column> profile`` header must name a numeric Initiatives column."""
+        self._numeric_norm = {normalize_header(h): h for h in numeric}
+        for norm, c in cols.by_norm.items():
+            if norm.endswith("profile") and norm != "costprofile" and norm[: -len("profile")] not in self._numeric_norm:
+                header = cols.headers[c]
+                self.add("unknown-profile-column", sheet.address(header_row, c),
+                         f"column {header!r} is a profile of {header[: -len('profile')].strip()!r}, which is not a numeric column of Initiatives",
+                         f"Name it after a numeric column, e.g. '{(numeric or ['Data eng FTE'])[0]} profile', or rename it", header)
 
     def dependencies(self, sheet, initiatives, seen, dep_cells) -> list[Initiative]:
         """Resolve every Depends on to the ID as written in the ID column, and refuse cycles.
@@ -685,12 +730,13 @@ class _Validator:
         if sheet is None or not sheet.rows:
             return []
         header_row, cols = self.header(sheet, "column")
-        if "column" not in cols.by_norm or not ({"min", "max"} & set(cols.by_norm)):
+        if "column" not in cols.by_norm or not ({"min", "max", "minshare", "maxshare"} & set(cols.by_norm)):
             self.add(
                 "missing-column",
                 f"{CONSTRAINTS}!{header_row + 1}",
                 "the Constraints sheet needs the columns 'Column', 'Scope', 'Min' and 'Max'",
-                "Put Column, Scope, Min and Max in the header row",
+                "Put Column, Scope, Min and Max in the header row (Min share, Max share, Tolerance "
+                "and Penalty are optional)",
             )
             return []
         by_norm = {normalize_header(h): h for h in columns}
@@ -743,27 +789,10 @@ class _Validator:
                 scope = self.scope(sheet, r, sc, row[sc] if sc < len(row) else None, by_norm, numeric_norm, initiatives)
                 if scope is _INVALID:
                     continue
-            lo = hi = None
-            ok = True
-            if "min" in cols.by_norm:
-                lo = self.number(sheet, r, cols.by_norm["min"], "Min", False)
-                ok &= not (lo is None and row[cols.by_norm["min"]] is not None)
-            if "max" in cols.by_norm:
-                hi = self.number(sheet, r, cols.by_norm["max"], "Max", False)
-                ok &= not (hi is None and row[cols.by_norm["max"]] is not None)
-            if not ok:
+            bounds = self.limit_bounds(sheet, r, row, cols, column)
+            if bounds is None:
                 continue
-            if lo is None and hi is None:
-                self.add("no-bounds", sheet.address(r, cc), f"the limit on {column} has neither Min nor Max", "Enter a Min, a Max or both")
-                continue
-            if lo is not None and hi is not None and lo > hi:
-                self.add(
-                    "min-above-max",
-                    sheet.address(r, cols.by_norm["min"]),
-                    f"Min {_show(lo)} is above Max {_show(hi)}",
-                    "Swap them or correct one",
-                )
-                continue
+            lo, hi, slo, shi, soft = bounds
             periods: list[int | None] = [None]
             if "period" in cols.by_norm and row[cols.by_norm["period"]] is not None:
                 pc = cols.by_norm["period"]
@@ -779,9 +808,16 @@ class _Validator:
                     if k is _INVALID:
                         continue
                     periods = [k]
+            op = "="
+            if scope is not None:
+                scope, op = (scope[0], scope[1]), scope[2]
             for p in periods:
-                out.append(Limit(column=column, min=lo, max=hi, scope=scope, source=sheet.address(r, cc),
-                                 period=p, period_label=self.labels[p] if p is not None else ""))
+                common = dict(column=column, scope=scope, scope_op=op, source=sheet.address(r, cc), period=p,
+                              period_label=self.labels[p] if p is not None else "")
+                if lo is not None or hi is not None:
+                    out.append(Limit(min=lo, max=hi, **common, **soft))
+                if slo is not None or shi is not None:
+                    out.append(Limit(min=slo, max=shi, share=True, **common))
         # A scenario that names a refused row is not reported again (the row's problem is).
         flagged = [p.where for p in self.problems] + [w for ws in self._header_typos.values() for w in ws]
         bad_rows = {int(m.group(1)) - 1 for where in flagged
@@ -795,6 +831,52 @@ class _Validator:
                     self.refused_limits.add(_fold_name(f"{column} ({str(scope).strip()})"))
         return out
 
+    def limit_bounds(self, sheet, r, row, cols, column):
+        """(Min, Max, Min share, Max share, soft settings) of a Constraints row, or None when
+        a cell has a problem (reported)."""
+        cell = {}
+        ok = True
+        for key, label in (("min", "Min"), ("max", "Max"), ("minshare", "Min share"), ("maxshare", "Max share"),
+                           ("tolerance", "Tolerance"), ("penalty", "Penalty")):
+            if key not in cols.by_norm:
+                cell[key] = None
+                continue
+            c = cols.by_norm[key]
+            share = key.endswith("share")
+            check = (lambda x: "must be a share from 0% to 100%, e.g. 20%" if not 0 <= x <= 1 else None) if share \
+                else (lambda x, label=label: f"{label} must not be negative" if x < 0 else None) \
+                if key in ("tolerance", "penalty") else None
+            cell[key] = self.number(sheet, r, c, label, False, check, amount=key == "penalty")
+            ok &= not (cell[key] is None and c < len(row) and row[c] is not None)
+        if not ok:
+            return None
+        lo, hi, slo, shi = cell["min"], cell["max"], cell["minshare"], cell["maxshare"]
+        cc = cols.by_norm["column"]
+        if lo is None and hi is None and slo is None and shi is None:
+            self.add("no-bounds", sheet.address(r, cc), f"the limit on {column} has neither Min nor Max",
+                     "Enter a Min, a Max or both (or a Min share or Max share)")
+            return None
+        for a, b, key, label in ((lo, hi, "min", "Min"), (slo, shi, "minshare", "Min share")):
+            if a is not None and b is not None and a > b:
+                shown = (lambda x: f"{x:.0%}") if key == "minshare" else _show
+                self.add("min-above-max", sheet.address(r, cols.by_norm[key]),
+                         f"{label} {shown(a)} is above {label.replace('Min', 'Max')} {shown(b)}", "Swap them or correct one")
+                return None
+        soft: dict = {}
+        tol = cell["tolerance"]
+        if tol is not None and tol > 0:
+            tc = cols.by_norm["tolerance"]
+            if lo is None and hi is None:
+                self.add("tolerance-on-share", sheet.address(r, tc),
+                         f"Tolerance {_show(row[tc])} on a row with only a share: a share limit is kept exactly",
+                         "Put the Tolerance on a row with a Min or Max, or clear it")
+                return None
+            soft = dict(tolerance=tol, tolerance_percent=_percent(sheet, r, tc), penalty=cell["penalty"] or 0.0)
+        elif cell["penalty"]:
+            self.warnings.append(f"{sheet.address(r, cols.by_norm['penalty'])} Penalty without a Tolerance: "
+                                 "the limit is hard, so the penalty never applies")
+        return lo, hi, slo, shi, soft
+
     def _first_text_cell(self, sheet, cols, column, data_rows) -> str:
         if sheet is None:
             return ""
@@ -806,19 +888,21 @@ class _Validator:
         return ""
 
     def scope(self, sheet, r, c, value, by_norm, numeric_norm, initiatives):
+        """(column, value, operator) of a Scope cell, None for All, _INVALID (reported)."""
         if value is None or str(value).strip().casefold() in ("", "all"):
             return None
         text = str(value).strip()
-        if "=" not in text:
+        m = re.match(r"^(.*?)(<=|>=|<|>|=)(.*)$", text)
+        if m is None:
             self.add(
                 "bad-scope",
                 sheet.address(r, c),
-                f"Scope {_show(text)}: must be All or <column>=<value>",
-                "Write e.g. Theme=Retention, or All",
+                f"Scope {_show(text)}: must be All, <column>=<value> or a comparison such as Probability<0.5",
+                "Write e.g. Theme=Retention, Probability<0.5, or All",
                 value,
             )
             return _INVALID
-        left, right = (part.strip() for part in text.split("=", 1))
+        left, op, right = m.group(1).strip(), m.group(2), m.group(3).strip()
         norm = normalize_header(left)
         if norm not in by_norm:
             close = difflib.get_close_matches(left, list(by_norm.values()), n=1)
@@ -835,12 +919,19 @@ class _Validator:
             return _INVALID
         column = by_norm[norm]
         wanted: Any = right
-        if norm in numeric_norm and parse_number(right) is not None:
-            wanted = parse_number(right)
-        limit = Limit(column="Count", scope=(column, wanted))
+        number = parse_number(right) if right else None
+        if op != "=" and (norm not in numeric_norm or number is None):
+            what = f"{column!r} is not a numeric column" if norm not in numeric_norm else f"{right!r} is not a number"
+            self.add("bad-scope", sheet.address(r, c),
+                     f"Scope {_show(text)}: {op} compares numbers, and {what}",
+                     "Compare a numeric column with a number (e.g. Probability<0.5), or use = for text", value)
+            return _INVALID
+        if norm in numeric_norm and number is not None:
+            wanted = number
+        limit = Limit(column="Count", scope=(column, wanted), scope_op=op)
         if initiatives and not any(limit.applies_to(ini) for ini in initiatives):
             self.warnings.append(f"{sheet.address(r, c)} Scope {text} matches no initiative")
-        return (column, wanted)
+        return (column, wanted, op)
 
 
     # -- plans marked by hand, and scenarios
@@ -924,9 +1015,18 @@ class _Validator:
                 parsers[c] = (norm, None)
             elif norm in known_settings:
                 parsers[c] = ("setting", known_settings[norm])
-            elif low.startswith(("max:", "min:", "change:")):
+            elif low.startswith(("max:", "min:", "change:", "max share:", "min share:", "tolerance:")):
                 kind, _, name = text.partition(":")
-                match = limit_names.get(fold(name))
+                kind = kind.strip().casefold()
+                if kind.endswith("share"):  # the share limit of the row named
+                    match = limit_names.get(fold(name + " share"))
+                    if match is None and fold(name).endswith(" share"):
+                        match = limit_names.get(fold(name))
+                    kind = kind.split()[0]
+                else:
+                    match = limit_names.get(fold(name))
+                if kind == "tolerance" and match is not None and any(limits[k].share for k in match[0]):
+                    match = None  # a share limit is kept exactly: it has no tolerance
                 if match is None and (fold(name) in self.refused_limits or
                                       ("[" in name and self.refused_settings & {"first_period", "period_length", "periods"})):
                     continue  # its Constraints row (or the period labels) has a problem, reported there
@@ -934,14 +1034,16 @@ class _Validator:
                     names = ", ".join(lim.name for lim in limits) or "none"
                     self.add("unknown-limit", sheet.address(header_row, c),
                              f"column {text!r} names no limit of the Constraints sheet",
-                             f"Write Max:, Min: or Change: followed by one of: {names}", text)
+                             f"Write Max:, Min:, Change:, Max share:, Min share: or Tolerance: followed by one of: {names}",
+                             text)
                     continue
-                parsers[c] = ("limit_" + kind.strip().casefold(), match)
+                parsers[c] = ("limit_" + kind, match)
             else:
                 self.add("unknown-scenario-column", sheet.address(header_row, c),
                          f"column {text!r} is not a scenario input",
                          "Use Budget, Budget change, Force in, Force out, a Settings name "
-                         "(e.g. Discount rate), or Max:/Min:/Change: followed by a limit name", text)
+                         "(e.g. Discount rate), or Max:/Min:/Change:/Max share:/Min share:/Tolerance: "
+                         "followed by a limit name", text)
         out: list[Scenario] = []
         names_seen: dict[str, str] = {}
         nc = cols.by_norm["scenario"]
@@ -1016,10 +1118,32 @@ class _Validator:
             return [Change("budget_change", number, f"Budget change {number:+.0%}", None, where)]
         ks, lim = extra
         name = header.split(":", 1)[1].strip()
+        if kind == "limit_tolerance":
+            if number < 0:
+                self.add("out-of-range", where, f"{header} {_show(value)}: must not be negative", "")
+                return []
+            percent = _percent(sheet, r, c)
+            shown = f"{number:.0%}" if percent else _show(number)
+            return [Change("limit_tolerance", (number, percent), f"Tolerance {name} {shown}", ks, where)]
+        if lim.share:
+            if not 0 <= number <= 1:
+                self.add("out-of-range", where, f"{header} {_show(value)}: must be a share from 0% to 100%, e.g. 20%", "")
+                return []
+            side = "Max" if kind == "limit_max" else "Min"
+            return [Change(kind, number, f"{side} share {name} {number:.0%}", ks, where)]
         if kind == "limit_change":
             return [Change("limit_change", number, f"{name} change {number:+.0%}", ks, where)]
         side = "Max" if kind == "limit_max" else "Min"
         return [Change(kind, number, f"{side} {name} {_show(number)}", ks, where)]
+
+
+def _percent(sheet: RawSheet, r: int, c: int) -> bool:
+    """True when a cell says a percentage: typed with %, or formatted as one."""
+    raw = sheet.rows[r][c] if c < len(sheet.rows[r]) else None
+    if isinstance(raw, str):
+        return raw.strip().endswith("%")
+    formats = sheet.number_formats[r] if r < len(sheet.number_formats) else ()
+    return c < len(formats) and "%" in (formats[c] or "")
 
 
 def _fold_name(text: str) -> str:

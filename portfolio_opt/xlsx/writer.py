@@ -113,24 +113,30 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
     r = last + 2
     # The limit's name says its column and scope ("Count (Theme=Risk)"); the Constraints
     # sheet and JSON hold them apart. Nine columns keep the sheet on one page wide.
+    # A plan with soft limits adds what running them past their bound used and cost.
+    soft = any(use.limit.soft for use in result.limits)
     header = ("Limit", "Min", "Max", "Used", "Slack", "Binding",
-              "Value of 1 more unit", "Value of 10% more", "Source")
+              "Value of 1 more unit", "Value of 10% more", "Source") + (("Overshoot", "Penalty cost") if soft else ())
     limit_rows = []
     for use in result.limits:
         lim = use.limit
         limit_rows.append(
             (lim.name, lim.min, lim.max, use.used, use.slack,
              "Yes" if use.binding else "No", use.value_one_more, use.value_ten_percent, lim.source)
+            + ((use.overshoot if lim.soft else None, use.penalty_cost if lim.soft else None) if soft else ())
         )
     fmt_for = []
     for use in result.limits:
-        fmt_for.append(money if normalize_header(use.limit.column) in ("cost", "impact", "runcost") else NUMBER)
+        fmt_for.append(limit_format(use.limit, money))
     end = write_table(ws, header, limit_rows, start_row=r, freeze=False, autofilter=bool(limit_rows))
     for k, use in enumerate(result.limits):
         for c in (2, 3, 4, 5):
             set_format(ws.cell(row=r + 1 + k, column=c), fmt_for[k])
         for c in (7, 8):
             set_format(ws.cell(row=r + 1 + k, column=c), money)
+        if soft:
+            set_format(ws.cell(row=r + 1 + k, column=10), limit_format(use.limit, money))
+            set_format(ws.cell(row=r + 1 + k, column=11), money)
     if not limit_rows:
         put(ws, r + 1, 1, "No limits: set a Budget in Settings or rows in Constraints")
         end = r + 1
@@ -239,6 +245,13 @@ def _schedule_sheet(ws, result: Result) -> None:
         ws.column_dimensions[ws.cell(row=1, column=6 + p).column_letter].width = 10
 
 
+def limit_format(limit, money: str) -> str:
+    """How a limit's bounds and use are shown: a share as a percentage, money as money."""
+    if limit.share:
+        return "0.0%"
+    return money if normalize_header(limit.column) in ("cost", "impact", "runcost") else NUMBER
+
+
 def _capacity_sheet(ws, result: Result, money: str) -> None:
     """Each per-period limit by period: limit, use, surplus (negative: deficit), and a chart."""
     from openpyxl.chart import LineChart, Reference
@@ -263,7 +276,7 @@ def _capacity_sheet(ws, result: Result, money: str) -> None:
     k = 2
     for by_period in groups.values():
         for use in by_period.values():
-            fmt = money if normalize_header(use.limit.column) == "cost" else NUMBER
+            fmt = limit_format(use.limit, money)
             for c in range(3, 8):
                 set_format(ws.cell(row=k, column=c), fmt)
             k += 1
@@ -566,12 +579,14 @@ def write_planning_workbook(
             ws.column_dimensions[letter].width = width
 
     wc = wb.create_sheet("Constraints")
-    c_header = ["Column", "Scope", "Min", "Max"] + (["Period"] if any("Period" in c for c in constraints) else [])
+    # The optional columns appear when a row uses them, and in a blank template (to be found)
+    optional = [h for h in CONSTRAINT_OPTIONAL if not constraints or any(h in c for c in constraints)]
+    c_header = ["Column", "Scope", "Min", "Max"] + optional + (["Period"] if any("Period" in c for c in constraints) else [])
     write_table(
         wc, c_header,
-        [[c.get("Column"), c.get("Scope", "All"), c.get("Min"), c.get("Max")] + ([c.get("Period")] if len(c_header) > 4 else [])
-         for c in constraints],
-        (None, None, NUMBER, NUMBER, None),
+        [[c.get("Column"), c.get("Scope", "All")] + [c.get(h) for h in c_header[2:]] for c in constraints],
+        tuple({"Min share": "0%", "Max share": "0%", "Period": None}.get(h, NUMBER) if k >= 2 else None
+              for k, h in enumerate(c_header)),
     )
     fit_widths(wc, minimum=14)
 
@@ -624,6 +639,10 @@ TEMPLATE_SETTINGS: tuple[tuple[str, Any, str, tuple[str, ...]], ...] = (
 )
 
 
+#: Constraints columns a row may use besides Column, Scope, Min and Max (and Period)
+CONSTRAINT_OPTIONAL = ("Min share", "Max share", "Tolerance", "Penalty")
+
+
 def _validation(**kwargs) -> DataValidation:
     """A drop-down or number check that says what is wrong when a wrong value is typed."""
     prompt = kwargs.pop("prompt", None)
@@ -643,12 +662,19 @@ def _instructions(ws, columns) -> None:
         "",
         "Constraints: each row bounds the sum of one numeric Initiatives column over the selected initiatives.",
         "  Column: an Initiatives column header, or Count (the number selected).",
-        "  Scope: All, or <column>=<value> such as Theme=Retention.  Min and/or Max: the bounds.",
+        "  Scope: All, <column>=<value> such as Theme=Retention, or a comparison such as Probability<0.5",
+        "  (<, <=, >, >= compare numbers).  Min and/or Max: the bounds.",
+        "  Min share / Max share (optional): the scope's share of the column's total over every selected",
+        "  initiative, e.g. Cost, Theme=Platform, Min share 20%. A row may hold only a share.",
+        "  Tolerance (optional): how far Min/Max may be passed, in the column's units or as a % of the bound;",
+        "  Penalty: the value lost per unit beyond the bound (blank tolerance: a hard limit).",
         "Settings: Budget (maximum total Cost), Horizon (months, default 36), Discount rate (default 10%),",
         "  Objective (value = expected benefit, npv = benefit minus cost), Solver (highs or cbc), Time limit (s).",
         "Multi-period plans: set Periods, Period length (months) and First period (e.g. 2027-Q1) in Settings;",
         "  give Initiatives a Duration (months), Earliest start and Latest start; give Constraints rows a Period",
         "  (a label, or 'each' for every period). The optimizer then chooses when each initiative starts.",
+        "  A column '<column> profile' (e.g. Data eng FTE profile: 100%, 50%) scales that column's use in each",
+        "  build period; Cost profile spreads the Cost (shares of it).",
         "Scenarios (optional sheet): Scenario, then any of Budget, Budget change, Force in, Force out, a Settings",
         "  name, or Max:/Min:/Change: followed by a limit name. Run: portfolio-opt scenarios plan.xlsx",
         "",
