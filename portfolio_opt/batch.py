@@ -118,7 +118,7 @@ def _run_one(fn: Callable, item: Any) -> Any:
 class Solved:
     """The outcome of one plan's solve, small enough to pass between processes."""
 
-    status: str  # optimal, feasible, infeasible, no solution
+    status: Status
     objective: float | None
     total_value: float | None
     total_cost: float | None
@@ -133,7 +133,7 @@ class Solved:
 
     @property
     def ok(self) -> bool:
-        return self.status in (Status.OPTIMAL.value, Status.FEASIBLE.value)
+        return self.status in (Status.OPTIMAL, Status.FEASIBLE)
 
 
 def solve_plan(plan: Plan, state: dict | None = None) -> Solved:
@@ -148,15 +148,15 @@ def solve_plan(plan: Plan, state: dict | None = None) -> Solved:
     try:
         core = solve(plan, threads=threads)
     except Infeasible as exc:
-        return Solved("infeasible", None, None, None, (), None, 0.0,
+        return Solved(Status.INFEASIBLE, None, None, None, (), None, 0.0,
                       tuple(c.name for c in exc.conflict), exc.relaxations)
     except NoPortfolioFound:
-        return Solved(Status.NO_SOLUTION.value, None, None, None, (), None, 0.0)
+        return Solved(Status.NO_SOLUTION, None, None, None, (), None, 0.0)
     sol, sel = core.solution, core.selected
     uses = tuple(u.used for u in core.uses)
     gap = sol.gap if sol.gap is not None else (0.0 if sol.status is Status.OPTIMAL else None)
     return Solved(
-        sol.status.value,
+        sol.status,
         core.objective,
         math.fsum(v for v, s in zip(core.scores, sel) if s),
         math.fsum(ini.cost for ini, s in zip(plan.initiatives, sel) if s),

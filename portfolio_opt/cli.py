@@ -24,7 +24,7 @@ from .errors import (
     PortfolioError,
 )
 from .compare import compare as run_compare
-from .compare import comparison_to_dict
+from .compare import comparison_to_dict, unmarked
 from .errors import Problem
 from .diagnose import PARTIAL
 from .explain import AUTO, FULL_UP_TO, WORK, explain
@@ -33,7 +33,7 @@ from .frontier import frontier_to_dict
 from .io import read_plan, save_comparison, save_frontier, save_results, save_scenarios, write_template
 from .optimize import apply_overrides
 from .optimize import optimize as run_optimize
-from .report import result_to_dict, story, summary_lines, to_json
+from .report import comparison_lines, frontier_lines, result_to_dict, scenario_lines, story, summary_lines, to_json
 from .scenarios import run_scenarios, scenarios_to_dict
 from .xlsx.style import TextCut
 
@@ -347,15 +347,8 @@ def frontier_command(ctx: Context, path: str, output: str | None, steps: int, lo
         if as_json:
             _print_json(frontier_to_dict(f) | {"output": output})
             return
-        click.echo(f"{len(f.points)} budgets from {f.points[0].budget:,.0f} to {f.points[-1].budget:,.0f} "
-                   f"({f.solves} solves, {f.seconds:.1f} s)")
-        click.echo(f"{'Budget':>14} {'Expected value':>15} {'Cost':>14} {'Count':>5}")
-        for p in f.points:
-            mark = "  <- current budget" if p.current else ""
-            value = f"{p.objective:,.0f}" if p.objective is not None else p.status
-            cost = f"{p.total_cost:,.0f}" if p.total_cost is not None else ""
-            click.echo(f"{p.budget:>14,.0f} {value:>15} {cost:>14} {p.count:>5}{mark}")
-        click.echo(f"Written {output}")
+        for line in frontier_lines(f, output):
+            click.echo(line)
 
     _run(ctx, as_json, body)
 
@@ -379,31 +372,13 @@ def scenarios_command(ctx: Context, path: str, output: str | None, solver_name, 
     _check_output(output, (path,), force)
 
     def body() -> None:
-        plan = _read_with_overrides(path, solver_name, gap, time_limit)
-        if not plan.scenarios:
-            raise InvalidWorkbook([Problem("no-scenarios", "Scenarios", "the workbook has no Scenarios sheet (or it has no rows)",
-                                           "Add a sheet 'Scenarios' with a 'Scenario' column and one row per scenario")],
-                                  os.path.basename(path))
-        run = run_scenarios(plan)
+        run = run_scenarios(_read_with_overrides(path, solver_name, gap, time_limit))
         save_scenarios(run, output, force=force)
         if as_json:
             _print_json(scenarios_to_dict(run) | {"output": output})
             return
-        base = run.results[0].solved
-        for r in run.results:
-            value = f"{r.solved.objective:,.0f}" if r.solved.ok else r.solved.status
-            delta = ""
-            if r is not run.results[0] and r.solved.ok and base.ok:
-                delta = f" ({r.solved.objective - base.objective:+,.0f})"
-            cost = f", cost {r.solved.total_cost:,.0f}" if r.solved.ok else ""
-            click.echo(f"{r.name}: {value}{delta}{cost}")
-            for i, cause in r.entered:
-                click.echo(f"    entered {i}: {cause}")
-            for i, cause in r.left:
-                click.echo(f"    left    {i}: {cause}")
-            if r.solved.conflict:
-                click.echo(f"    conflict: {'; '.join(r.solved.conflict)}")
-        click.echo(f"Written {output}")
+        for line in scenario_lines(run, output):
+            click.echo(line)
 
     _run(ctx, as_json, body)
 
@@ -437,30 +412,16 @@ def compare_command(ctx: Context, paths: tuple[str, ...], output: str, solver_na
                 problems.extend(Problem(p.code, f"{os.path.basename(path)}: {p.where}", p.message, p.fix, p.value)
                                 for p in exc.problems)
                 continue
-            if plan.selection is None:
-                problems.append(Problem("no-selection", f"{os.path.basename(path)}: Initiatives",
-                                        "the plan has no Selected column",
-                                        "Add a column 'Selected' to Initiatives with Yes for each initiative in the plan"))
             plans.append((os.path.splitext(os.path.basename(path))[0], plan))
-        if problems:
-            raise InvalidWorkbook(problems, "compare")
+        if problems:  # with the plans read that mark no selection: every problem in one list
+            raise InvalidWorkbook(problems + unmarked(plans), "compare")
         c = run_compare(plans)
         save_comparison(c, output, force=force)
         if as_json:
             _print_json(comparison_to_dict(c) | {"output": output})
             return
-        for r in c.plans:
-            eff = f"{r.efficiency:.1%}" if r.efficiency is not None else ("n/a (breaks the rules)" if r.violations else "n/a")
-            click.echo(f"{r.name}: value {r.objective:,.0f}, cost {r.total_cost:,.0f}, {len(r.selected)} initiatives, "
-                       f"efficiency {eff}")
-            if r.optimal.ok:
-                click.echo(f"    optimum at this cost: {r.optimal.objective:,.0f}"
-                           + (f" (adds {', '.join(r.adds)}; drops {', '.join(r.drops)})" if r.adds or r.drops else ""))
-            for v in r.violations:
-                click.echo(f"    breaks: {v}")
-        for d in c.differences:
-            click.echo(f"Note: {d}")
-        click.echo(f"Written {output}")
+        for line in comparison_lines(c, output):
+            click.echo(line)
 
     _run(ctx, as_json, body)
 

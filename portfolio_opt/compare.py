@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from . import batch, formulation, progress
-from .model import SETTING_NAMES, Plan
+from .errors import InvalidWorkbook, Problem
+from .layout import SETTING_NAMES
+from .model import Plan
 from .scoring import objective_coefficients, plan_scores
 
 
@@ -117,8 +119,21 @@ def _optimum_at_cost(item: tuple[Plan, float], state: dict) -> batch.Solved:
     return batch.solve_plan(plan.with_settings(budget=cost, budget_source="plan cost"), state)
 
 
+def unmarked(plans: Sequence[tuple[str, Plan]]) -> list[Problem]:
+    """A ``no-selection`` problem for each plan that marks no selection."""
+    return [Problem("no-selection", f"{plan.source_name or name}: Initiatives", "the plan has no Selected column",
+                    "Add a column 'Selected' to Initiatives with Yes for each initiative in the plan")
+            for name, plan in plans if plan.selection is None]
+
+
 def compare(plans: Sequence[tuple[str, Plan]], workers: int | None = None) -> Comparison:
-    """Compare named plans (each with ``plan.selection`` set)."""
+    """Compare named plans (each with ``plan.selection`` set).
+
+    Raises :class:`~portfolio_opt.errors.InvalidWorkbook` (``no-selection``, one problem per
+    plan) when a plan marks no selection.
+    """
+    if unmarked(plans):
+        raise InvalidWorkbook(unmarked(plans), "compare")
     started = time.perf_counter()
     evaluated = []
     for name, plan in plans:

@@ -19,14 +19,14 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from . import batch, formulation, progress, solver
-from .model import Decision, Plan
+from .model import Decision, Plan, Status
 from .scoring import objective_coefficients
 
 
 @dataclass(frozen=True)
 class FrontierPoint:
     budget: float
-    status: str
+    status: Status
     objective: float | None
     total_value: float | None
     total_cost: float | None
@@ -254,7 +254,7 @@ def frontier_to_dict(f: Frontier) -> dict:
         "points": [
             {
                 "budget": p.budget,
-                "status": p.status,
+                "status": p.status.value,
                 "objective": p.objective,
                 "total_cost": p.total_cost,
                 "count": p.count,

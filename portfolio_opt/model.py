@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-COUNT = "Count"
+from .layout import COUNT
 
 #: Initiatives fields that are numbers, by normalized header, and the attribute holding each.
 NUMERIC_FIELDS = {
@@ -22,28 +22,6 @@ NUMERIC_FIELDS = {
     "cost": "cost",
     "runcost": "run_cost",
 }
-
-
-#: The Settings sheet's names, normalized, -> (Settings field, label as documented). One table
-#: for reading and writing, so a setting the reader knows is never dropped on the way out.
-SETTING_NAMES: dict[str, tuple[str, str]] = {
-    "budget": ("budget", "Budget"),
-    "horizon": ("horizon_months", "Horizon (months)"),
-    "discountrate": ("discount_rate", "Discount rate"),
-    "objective": ("objective", "Objective"),
-    "solver": ("solver", "Solver"),
-    "timelimit": ("time_limit", "Time limit (s)"),
-    "gap": ("gap", "Gap"),
-    "optimalitygap": ("gap", "Gap"),
-    "currency": ("currency", "Currency"),
-    "periods": ("periods", "Periods"),
-    "periodlength": ("period_length", "Period length (months)"),
-    "firstperiod": ("first_period", "First period"),
-    "dependencies": ("timed_dependencies", "Dependencies"),
-}
-
-#: The sheets a results workbook adds; reading one back skips them (they are not input).
-OUTPUT_SHEETS = ("Summary", "Ranking", "Schedule", "Capacity", "Run info")
 
 
 def text_key(value: Any) -> str:

@@ -166,6 +166,52 @@ def summary_lines(result: Result, output: str | None = None) -> list[str]:
     return lines
 
 
+def frontier_lines(f, output: str | None = None) -> list[str]:
+    """What ``frontier`` prints: one line per budget, the current one marked."""
+    lines = [f"{len(f.points)} budgets from {f.points[0].budget:,.0f} to {f.points[-1].budget:,.0f} "
+             f"({f.solves} solves, {f.seconds:.1f} s)",
+             f"{'Budget':>14} {'Expected value':>15} {'Cost':>14} {'Count':>5}"]
+    for p in f.points:
+        mark = "  <- current budget" if p.current else ""
+        value = f"{p.objective:,.0f}" if p.objective is not None else p.status.value
+        cost = f"{p.total_cost:,.0f}" if p.total_cost is not None else ""
+        lines.append(f"{p.budget:>14,.0f} {value:>15} {cost:>14} {p.count:>5}{mark}")
+    return lines + ([f"Written {output}"] if output else [])
+
+
+def scenario_lines(run, output: str | None = None) -> list[str]:
+    """What ``scenarios`` prints: each scenario's value against the baseline, and who moved why."""
+    lines = []
+    base = run.results[0].solved
+    for r in run.results:
+        value = f"{r.solved.objective:,.0f}" if r.solved.ok else r.solved.status.value
+        delta = ""
+        if r is not run.results[0] and r.solved.ok and base.ok:
+            delta = f" ({r.solved.objective - base.objective:+,.0f})"
+        cost = f", cost {r.solved.total_cost:,.0f}" if r.solved.ok else ""
+        lines.append(f"{r.name}: {value}{delta}{cost}")
+        lines += [f"    entered {i}: {cause}" for i, cause in r.entered]
+        lines += [f"    left    {i}: {cause}" for i, cause in r.left]
+        if r.solved.conflict:
+            lines.append(f"    conflict: {'; '.join(r.solved.conflict)}")
+    return lines + ([f"Written {output}"] if output else [])
+
+
+def comparison_lines(c, output: str | None = None) -> list[str]:
+    """What ``compare`` prints: each plan's value, cost, efficiency and broken rules."""
+    lines = []
+    for r in c.plans:
+        eff = f"{r.efficiency:.1%}" if r.efficiency is not None else ("n/a (breaks the rules)" if r.violations else "n/a")
+        lines.append(f"{r.name}: value {r.objective:,.0f}, cost {r.total_cost:,.0f}, {len(r.selected)} initiatives, "
+                     f"efficiency {eff}")
+        if r.optimal.ok:
+            lines.append(f"    optimum at this cost: {r.optimal.objective:,.0f}"
+                         + (f" (adds {', '.join(r.adds)}; drops {', '.join(r.drops)})" if r.adds or r.drops else ""))
+        lines += [f"    breaks: {v}" for v in r.violations]
+    lines += [f"Note: {d}" for d in c.differences]
+    return lines + ([f"Written {output}"] if output else [])
+
+
 def _ids(ids) -> str:
     ids = list(ids)
     if len(ids) <= 6:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from . import batch, formulation, progress
+from .errors import InvalidWorkbook, Problem
 from .model import Change, Decision, Limit, Plan, Scenario
 
 
@@ -83,9 +84,16 @@ class ScenarioRun:
 
 
 def run_scenarios(plan: Plan, scenarios: tuple[Scenario, ...] | None = None, workers: int | None = None) -> ScenarioRun:
-    """Solve the baseline and every scenario, and attribute every move to its cause."""
+    """Solve the baseline and every scenario, and attribute every move to its cause.
+
+    Raises :class:`~portfolio_opt.errors.InvalidWorkbook` (``no-scenarios``) when there are none.
+    """
     started = time.perf_counter()
     scenarios = plan.scenarios if scenarios is None else scenarios
+    if not scenarios:
+        raise InvalidWorkbook([Problem("no-scenarios", "Scenarios", "the workbook has no Scenarios sheet (or it has no rows)",
+                                       "Add a sheet 'Scenarios' with a 'Scenario' column and one row per scenario")],
+                              plan.source_name)
     # Every plan to solve, keyed by its set of changes: a single change that is also a whole
     # scenario (or another scenario's single) is solved once.
     wanted: dict[tuple, tuple[Change, ...]] = {}
@@ -203,7 +211,7 @@ def scenarios_to_dict(run: ScenarioRun) -> dict:
         "scenarios": [
             {
                 "name": r.name,
-                "status": r.solved.status,
+                "status": r.solved.status.value,
                 "objective": r.solved.objective,
                 "total_cost": r.solved.total_cost,
                 "budget": r.budget,

@@ -22,9 +22,8 @@ from typing import Iterator, Sequence
 
 from . import stopping
 from .errors import NoSolver
+from .layout import SOLVERS
 from .model import Status
-
-SOLVERS = ("highs", "cbc")
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,8 @@ from typing import Any, Callable
 
 from . import parse as _parse
 from .errors import InvalidWorkbook, Problem
+from .layout import CONSTRAINTS, COUNT, INITIATIVES, OUTPUT_SHEETS, SCENARIOS, SETTING_NAMES, SETTINGS
 from .model import (
-    COUNT,
-    OUTPUT_SHEETS,
-    SETTING_NAMES,
     Change,
     Decision,
     Initiative,
@@ -33,11 +31,7 @@ from .model import (
     text_key,
     unique_limit_names,
 )
-from .xlsx.reader import RawSheet, RawWorkbook
-
-INITIATIVES = "Initiatives"
-CONSTRAINTS = "Constraints"
-SETTINGS = "Settings"
+from .raw import RawSheet, RawWorkbook
 
 #: normalized header -> field, for the Initiatives columns the tool understands
 FIELDS = {
@@ -974,7 +968,7 @@ class _Validator:
         return tuple(chosen)
 
     def scenarios(self, ids: dict[str, str], limits: list[Limit], settings: Settings) -> list[Scenario]:
-        sheet = self.raw.sheet("Scenarios")
+        sheet = self.raw.sheet(SCENARIOS)
         if sheet is None or not sheet.rows:
             return []
         header_row, cols = self.header(sheet, "scenario")

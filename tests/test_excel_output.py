@@ -7,7 +7,8 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import ROOT, SAMPLE, run_cli
-from portfolio_opt.model import SETTING_NAMES, normalize_header
+from portfolio_opt.layout import SETTING_NAMES
+from portfolio_opt.model import normalize_header
 
 CTO = ROOT / "data" / "plan_cto.xlsx"
 CFO = ROOT / "data" / "plan_cfo.xlsx"

@@ -3,8 +3,6 @@ exit 3 and its reason, the input untouched and nothing written. Nothing binary i
 
 from __future__ import annotations
 
-import io
-import os
 import random
 import resource
 import subprocess
@@ -15,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLE
+from conftest import SAMPLE
 
 MEMORY_LIMIT = 1536 * 1024 * 1024  # address space for the whole CLI process (Python, numpy, HiGHS)
 TIME_LIMIT = 60

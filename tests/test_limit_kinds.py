@@ -273,6 +273,7 @@ def test_workbook_soft_and_share_limits_reach_summary_json_and_ranking(tmp_path)
     assert summary.cell(k, 2).number_format.startswith("0.0%") and share_row[1] == pytest.approx(0.2)
 
 
+@pytest.mark.slow
 def test_profiles_scale_per_period_use(tmp_path):
     import json
 

@@ -217,6 +217,7 @@ def test_period_errors_name_their_cells(tmp_path):
     assert "Period 'someday'" in proc.stderr
 
 
+@pytest.mark.slow
 def test_explain_story_uses_the_chosen_start():
     proc = run_cli("explain", QUARTERLY, "INI-001", "--solver", "cbc")
     assert proc.returncode == 0, proc.stderr
@@ -229,6 +230,7 @@ def test_explain_story_uses_the_chosen_start():
     assert f"Scheduled from {r.start} to {r.finish}" in proc.stdout
 
 
+@pytest.mark.slow
 def test_results_of_results_keep_one_schedule_and_every_setting(tmp_path):
     from portfolio_opt import save_results
 

@@ -267,6 +267,7 @@ SHEETS = {SAMPLE: ("Initiatives", "Constraints", "Settings", "Scenarios"),
           QUARTERLY: ("Initiatives", "Constraints", "Settings")}
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_corrupting_cells_never_crashes(tmp_path_factory, data):

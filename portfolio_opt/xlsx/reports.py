@@ -15,7 +15,8 @@ from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from ..compare import Comparison, matrix
 from ..frontier import Frontier
 from ..scenarios import ScenarioRun
-from .style import NUMBER, write_notes, font, set_format, NO_FILL, PERCENT, RATIO, YES_FILL, fit_widths, money_format, put, save_atomic, write_table
+from .style import (NO_FILL, NUMBER, PERCENT, RATIO, YES_FILL, fit_widths, font, money_format, save_atomic,
+                    set_format, write_notes, write_table)
 from .writer import run_info_rows, write_run_info
 
 
@@ -42,7 +43,7 @@ def write_frontier(f: Frontier, path: str | os.PathLike, force: bool = False) ->
               "Entered", "Left", "Current budget", "Status")
     rows = [
         (p.budget, p.objective, p.lp_bound, p.total_cost, p.count, p.marginal_value,
-         ", ".join(p.entered), ", ".join(p.left), "Yes" if p.current else "", p.status)
+         ", ".join(p.entered), ", ".join(p.left), "Yes" if p.current else "", p.status.value)
         for p in f.points
     ]
     last = write_table(ws, header, rows, (money, money, money, money, "0", RATIO, None, None, None, None))
@@ -92,7 +93,7 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
     names = [r.name for r in run.results]
     base = run.results[0].solved
     measures: list[tuple[str, list[Any], str | None]] = [
-        ("Status", [r.solved.status for r in run.results], None),
+        ("Status", [r.solved.status.value for r in run.results], None),
         ("Expected value", [r.solved.objective for r in run.results], money),
         ("Total cost", [r.solved.total_cost for r in run.results], money),
         ("Budget", [r.budget for r in run.results], money),

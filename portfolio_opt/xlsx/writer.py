@@ -15,7 +15,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from dataclasses import replace
 
 from .. import __version__
-from ..model import SETTING_NAMES, Objective, Plan, Result, Settings, Table, normalize_header
+from .. import layout
+from ..layout import SETTING_NAMES
+from ..model import Objective, Plan, Result, Settings, Table, normalize_header
 from ..scoring import discounted_years
 from .style import (
     HEADER_FILL,
@@ -511,20 +513,10 @@ def _run_info_sheet(wb: Workbook, result: Result) -> None:
 
 
 #: The Initiatives columns of a template: header (with unit), number format, help text.
-TEMPLATE_COLUMNS: tuple[tuple[str, str | None, str], ...] = (
-    ("ID", None, "Required. Unique text, e.g. INI-001."),
-    ("Name", None, "Required. A short name."),
-    ("Owner", None, "Optional. Who is accountable."),
-    ("Theme", None, "Optional. E.g. Retention, Revenue, Cost, Platform, Risk (used in Scope)."),
-    ("Outcome metric", None, "Optional. What moves if it works."),
-    ("Impact (per year)", "#,##0", "Required. Annual benefit once live, in currency per year."),
-    ("Probability", "0%", "Required. Chance of success, 0 to 1 (type 70% or 0.7)."),
-    ("Time to value (months)", "0", "Required. Months from the start until the benefit begins."),
-    ("Cost", "#,##0", "Required. One-time cost."),
-    ("Run cost (per year)", "#,##0", "Optional. Annual operating cost once live (blank = 0)."),
-    ("Depends on", None, "Optional. IDs that must be selected too, separated by commas."),
-    ("Exclusive group", None, "Optional. At most one initiative of a group is selected."),
-    ("Decision", None, "Optional. Must (forced in), Exclude (forced out), or blank (optimizer decides)."),
+#: The template's Initiatives columns (header, number format, help), from the layout.
+TEMPLATE_COLUMNS: tuple[tuple[str, str | None, str], ...] = tuple(
+    (c.header, c.number_format, ("Required. " if c.required else "Optional. ") + c.help)
+    for c in layout.INITIATIVE_COLUMNS if not c.timed
 )
 
 
@@ -622,25 +614,12 @@ def write_planning_workbook(
 
 #: The template's Settings rows: label, default value, meaning, drop-down choices. Every
 #: setting the reader knows (SETTING_NAMES) is here; a blank value means the default.
-TEMPLATE_SETTINGS: tuple[tuple[str, Any, str, tuple[str, ...]], ...] = (
-    ("Budget", None, "Maximum total Cost (blank: no budget). --budget overrides it.", ()),
-    ("Horizon (months)", 36, "Benefits after the horizon are not counted (default 36).", ()),
-    ("Discount rate", 0.10, "Annual, e.g. 10% (default).", ()),
-    ("Objective", "value", "value: maximize expected benefit (default); npv: benefit minus cost.", ("value", "npv")),
-    ("Solver", "highs", "highs (default) or cbc. --solver overrides it.", ("highs", "cbc")),
-    ("Time limit (s)", None, "Stop with the best portfolio found after this many seconds (blank: none).", ()),
-    ("Gap", 0.0001, "Relative optimality gap: 0.01% (default) stops within 0.01% of the best possible; 0 asks for a proof.", ()),
-    ("Currency", None, "A symbol for money in the results, e.g. € or $ (blank: none).", ()),
-    ("Periods", None, "Multi-period plans: how many periods (blank: one lump).", ()),
-    ("Period length (months)", 3, "Multi-period plans: months per period (default 3).", ()),
-    ("First period", None, "Multi-period plans: the first label, e.g. 2027-Q1, or a date (default P1).", ()),
-    ("Dependencies", "timed", "Multi-period plans: timed (a dependent starts after its prerequisite finishes) "
-     "or together (only selected together).", ("timed", "together")),
+TEMPLATE_SETTINGS: tuple[tuple[str, Any, str, tuple[str, ...]], ...] = tuple(
+    (s.label, s.default, s.help, s.choices) for s in layout.SETTINGS_ROWS
 )
 
 
-#: Constraints columns a row may use besides Column, Scope, Min and Max (and Period)
-CONSTRAINT_OPTIONAL = ("Min share", "Max share", "Tolerance", "Penalty")
+CONSTRAINT_OPTIONAL = layout.CONSTRAINT_OPTIONAL
 
 
 def _validation(**kwargs) -> DataValidation:

@@ -1,0 +1,153 @@
+"""The package's shape: no import cycles, the IO boundary closed, the README's tables equal
+to the layout module that names every sheet, column and setting."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from portfolio_opt import layout
+from portfolio_opt.model import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "portfolio_opt"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every package module a module imports, at the top or inside a function."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if not target.startswith("portfolio_opt"):
+                continue
+            for alias in node.names:  # ``from . import batch`` imports a module
+                candidate = f"{target}.{alias.name}"
+                out.add(candidate if _exists(candidate) else target)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.startswith("portfolio_opt"))
+    out.discard(name)
+    return {m for m in out if _exists(m)}
+
+
+def _exists(module: str) -> bool:
+    rel = Path(*module.split("."))
+    return (ROOT / rel).with_suffix(".py").exists() or (ROOT / rel / "__init__.py").exists()
+
+
+def graph() -> dict[str, set[str]]:
+    # the package's __init__ re-exports everything by design; cycles through it are not cycles
+    return {_module_name(p): {m for m in _imports(p) if m not in ("portfolio_opt", "portfolio_opt.xlsx")}
+            for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"}
+
+
+def test_no_import_cycles():
+    g = graph()
+    state: dict[str, int] = {}
+    cycles = []
+
+    def visit(node, path):
+        state[node] = 1
+        for nxt in sorted(g.get(node, ())):
+            if state.get(nxt) == 1:
+                cycles.append(path[path.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt, path + [nxt])
+        state[node] = 2
+
+    for node in sorted(g):
+        if node not in state:
+            visit(node, [node])
+    assert cycles == [], "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+def test_the_cycle_check_sees_a_cycle(tmp_path, monkeypatch):
+    g = graph()
+    assert "portfolio_opt.formulation" in g["portfolio_opt.optimize"], "function-level and from-imports are seen"
+
+
+def test_the_validator_and_the_core_never_import_the_xlsx_package_or_pulp():
+    g = graph()
+    core = ["validate", "model", "rules", "formulation", "schedule", "scoring", "parse", "layout", "raw", "report",
+            "optimize", "diagnose"]
+    for name in core:
+        assert not any(m.startswith("portfolio_opt.xlsx") for m in g[f"portfolio_opt.{name}"]), name
+    for path in PACKAGE.rglob("*.py"):
+        if path.name != "solver.py":
+            assert not re.search(r"^\s*(import pulp|from pulp)", path.read_text(), re.M), f"{path.name} imports PuLP"
+
+
+# --------------------------------------------------------------------------- the README's tables
+
+
+def _table(after: str) -> list[list[str]]:
+    """The rows of the first Markdown table after the line holding ``after``."""
+    lines = (ROOT / "README.md").read_text().splitlines()
+    start = next(k for k, line in enumerate(lines) if after in line)
+    rows = []
+    for line in lines[start + 1:]:
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if not set("".join(cells)) <= set("-: "):
+                rows.append(cells)
+        elif rows:
+            break
+    return rows[1:]
+
+
+def _names(cell: str) -> list[str]:
+    return re.findall(r"`([^`]+)`", cell)
+
+
+def test_readme_initiatives_columns_are_the_layout():
+    rows = _table("**`Initiatives`**, one row per initiative")
+    documented = {name: row[1] for row in rows for name in _names(row[0])}
+    wanted = {c.label: ("yes" if c.required else "no") for c in layout.INITIATIVE_COLUMNS if not c.timed}
+    assert documented == wanted
+
+
+def test_readme_constraints_columns_are_the_layout():
+    rows = _table("**`Constraints`** (optional)")
+    documented = {name: row[1] for row in rows for name in _names(row[0])}
+    wanted = {c.header: ("yes" if c.required else "no") for c in layout.CONSTRAINT_COLUMNS if not c.timed}
+    assert documented == wanted
+
+
+def test_readme_settings_are_the_layout_and_its_defaults_are_the_settings_defaults():
+    rows = _table("**`Settings`** (optional)")
+    documented = {_names(row[0])[0]: row[1] for row in rows}
+    single = [s for s in layout.SETTINGS_ROWS if not s.help.startswith("Multi-period")]
+    assert documented == {s.label: s.shown_default for s in single}
+    timed_names = {_names(row[1])[0]: row[2] for row in _table("## Multi-period plans") if row[0] == "Settings"}
+    assert timed_names == {s.label: s.shown_default for s in layout.SETTINGS_ROWS if s.help.startswith("Multi-period")}
+    defaults = Settings()
+    for s in layout.SETTINGS_ROWS:
+        if s.attr in ("objective", "timed_dependencies", "first_period"):
+            continue
+        if s.default is not None:
+            assert getattr(defaults, s.attr) == pytest.approx(s.default) if isinstance(s.default, float) \
+                else getattr(defaults, s.attr) == s.default, s.label
+
+
+def test_readme_multi_period_columns_are_the_layout():
+    rows = _table("## Multi-period plans")
+    initiatives = {name for row in rows if row[0] == "Initiatives" for name in _names(row[1])[:1]}
+    wanted = {c.header for c in layout.INITIATIVE_COLUMNS if c.timed}
+    assert initiatives == wanted
+    constraints = {name for row in rows if row[0] == "Constraints" for name in _names(row[1])[:1]}
+    assert constraints == {c.header for c in layout.CONSTRAINT_COLUMNS if c.timed}
