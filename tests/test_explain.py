@@ -83,7 +83,7 @@ def test_regret_equals_brute_force(reduce, plan):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(plan=plans(), data=st.data())
+@given(plan=priced_plans(), data=st.data())
 def test_break_even_score_flips_the_decision(plan, data):
     assume(brute_force(plan) is not None)
     result = explain(optimize(plan), workers=1)
