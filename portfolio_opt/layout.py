@@ -6,6 +6,7 @@ names from here (a test holds the README to it). Pure data: no imports from the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # --------------------------------------------------------------------------- sheets
@@ -135,10 +136,14 @@ SETTINGS_ROWS: tuple[Setting, ...] = (
 )
 
 
-def _normalize(text: str) -> str:
-    import re
+def normalize_header(text: object) -> str:
+    """A header (or setting name) as matched: no case, spaces or underscores, no trailing
+    ``(unit)``.
 
-    out = text.strip()
+    >>> normalize_header("Time to value (months)")
+    'timetovalue'
+    """
+    out = str(text if text is not None else "").strip()
     while True:
         stripped = re.sub(r"\s*[\(\[][^\(\)\[\]]*[\)\]]\s*$", "", out)
         if stripped == out:
@@ -150,5 +155,5 @@ def _normalize(text: str) -> str:
 #: The Settings sheet's names, normalized, -> (Settings field, label as documented). One table
 #: for reading and writing, so a setting the reader knows is never dropped on the way out.
 SETTING_NAMES: dict[str, tuple[str, str]] = {
-    name: (s.attr, s.label) for s in SETTINGS_ROWS for name in (_normalize(s.label),) + s.aliases
+    name: (s.attr, s.label) for s in SETTINGS_ROWS for name in (normalize_header(s.label),) + s.aliases
 }

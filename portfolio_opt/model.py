@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-from .layout import COUNT
+from .layout import COUNT, normalize_header  # noqa: F401  (headers are matched as the layout says)
 
 #: Initiatives fields that are numbers, by normalized header, and the attribute holding each.
 NUMERIC_FIELDS = {
@@ -34,21 +34,6 @@ def text_key(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return " ".join(str(value).split()).casefold()
-
-
-def normalize_header(text: Any) -> str:
-    """A header as matched: no case, spaces or underscores, no trailing ``(unit)``.
-
-    >>> normalize_header("Time to value (months)")
-    'timetovalue'
-    """
-    out = str(text if text is not None else "").strip()
-    while True:
-        stripped = re.sub(r"\s*[\(\[][^\(\)\[\]]*[\)\]]\s*$", "", out)
-        if stripped == out:
-            break
-        out = stripped
-    return re.sub(r"[\s_]+", "", out).casefold()
 
 
 class Decision(enum.Enum):
