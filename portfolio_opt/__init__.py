@@ -17,8 +17,8 @@ from .errors import (
     PortfolioError,
     Problem,
 )
-from .io import read_plan, save_comparison, save_frontier, save_results, save_scenarios, write_template
 from .model import (
+    Change,
     Decision,
     Initiative,
     InitiativeResult,
@@ -27,17 +27,38 @@ from .model import (
     Objective,
     Plan,
     Result,
+    Scenario,
     Settings,
     SolverInfo,
     Status,
 )
+
 from .compare import Comparison, PlanReport, compare
 from .explain import explain
 from .frontier import Frontier, FrontierPoint, frontier
-from .model import Change, Scenario
 from .optimize import optimize
 from .scenarios import ScenarioResult, ScenarioRun, run_scenarios
 from .scoring import discounted_years, score
+
+#: The reading and saving functions pull in openpyxl: they are imported on first use, so
+#: ``portfolio-opt --help`` and ``import portfolio_opt`` stay quick.
+_LAZY = {name: "io" for name in ("read_plan", "save_comparison", "save_frontier", "save_results", "save_scenarios",
+                                  "write_template")}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "Change",

@@ -23,19 +23,40 @@ from .errors import (
     InvalidWorkbook,
     PortfolioError,
 )
-from .compare import compare as run_compare
-from .compare import comparison_to_dict, unmarked
-from .errors import Problem
+from .errors import Problem, TextCut
 from .diagnose import PARTIAL
-from .explain import AUTO, FULL_UP_TO, WORK, explain
-from .frontier import frontier as run_frontier
-from .frontier import frontier_to_dict
-from .io import read_plan, save_comparison, save_frontier, save_results, save_scenarios, write_template
-from .optimize import apply_overrides
-from .optimize import optimize as run_optimize
+from .explain import AUTO, FULL_UP_TO, MIN_TIME, TIME_FACTOR, WORK
 from .report import comparison_lines, frontier_lines, result_to_dict, scenario_lines, story, summary_lines, to_json
-from .scenarios import run_scenarios, scenarios_to_dict
-from .xlsx.style import TextCut
+
+
+# The library's heavy parts (openpyxl, PuLP, worker pools) load when a command runs, not for
+# --help: each name below imports its module on first call.
+def _later(module: str, name: str) -> Callable:
+    def call(*args, **kwargs):
+        import importlib
+
+        return getattr(importlib.import_module(f".{module}", __package__), name)(*args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
+read_plan = _later("io", "read_plan")
+save_results = _later("io", "save_results")
+save_frontier = _later("io", "save_frontier")
+save_scenarios = _later("io", "save_scenarios")
+save_comparison = _later("io", "save_comparison")
+write_template = _later("io", "write_template")
+run_optimize = _later("optimize", "optimize")
+apply_overrides = _later("optimize", "apply_overrides")
+explain = _later("explain", "explain")
+run_frontier = _later("frontier", "frontier")
+frontier_to_dict = _later("frontier", "frontier_to_dict")
+run_scenarios = _later("scenarios", "run_scenarios")
+scenarios_to_dict = _later("scenarios", "scenarios_to_dict")
+run_compare = _later("compare", "compare")
+comparison_to_dict = _later("compare", "comparison_to_dict")
+unmarked = _later("compare", "unmarked")
 
 MAX_PROBLEMS_SHOWN = 200
 
@@ -270,11 +291,15 @@ def validate(ctx: Context, path: str, as_json: bool) -> None:
 @click.option("--explain-limit", type=click.IntRange(min=0), default=None,
               help=f"Explain (regret, break-even) at most this many initiatives: the selected and the closest "
                    f"candidates first; 0 skips it. Default: all up to {FULL_UP_TO}, beyond that {WORK:,} / initiatives.")
+@click.option("--explain-time", type=click.FloatRange(min=0, min_open=True), default=None,
+              help=f"Seconds the explanations may take in all (default: {TIME_FACTOR}x the solve, at least "
+                   f"{MIN_TIME:g} s); figures not settled in time say so.")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout and nothing else there.")
 @click.pass_obj
 def optimize(ctx: Context, path: str, output: str | None, budget: float | None, solver_name: str | None,
-             time_limit: float | None, gap: float | None, explain_limit: int | None, force: bool, as_json: bool) -> None:
+             time_limit: float | None, gap: float | None, explain_limit: int | None, explain_time: float | None,
+             force: bool, as_json: bool) -> None:
     """Choose the portfolio of highest expected value within every limit.
 
     Writes the results workbook (Summary, Ranking, the input sheets as used, Run info) to a
@@ -291,7 +316,8 @@ def optimize(ctx: Context, path: str, output: str | None, budget: float | None, 
         plan = read_plan(path)
         result = run_optimize(plan, budget=budget, solver_name=solver_name, gap=gap, time_limit=time_limit)
         if explain_limit is None or explain_limit > 0:
-            result = explain(result, max_initiatives=AUTO if explain_limit is None else explain_limit)
+            result = explain(result, max_initiatives=AUTO if explain_limit is None else explain_limit,
+                             time_budget=explain_time)
         save_results(result, output, force=force)
         if as_json:
             _print_json(result_to_dict(result, output))
@@ -438,10 +464,12 @@ def _default_output(path: str, what: str) -> str:
 @click.option("--solver", "solver_name", type=click.Choice(["highs", "cbc"]), help="Solver (default highs).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Time limit per solve, seconds.")
 @click.option("--gap", type=click.FloatRange(min=0, max=1, max_open=True), help="Relative optimality gap.")
+@click.option("--explain-time", type=click.FloatRange(min=0, min_open=True), default=None,
+              help=f"Seconds the re-solves may take (default: {TIME_FACTOR}x the solve, at least {MIN_TIME:g} s).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
 def explain_command(ctx: Context, path: str, wanted_id: str, budget: float | None, solver_name: str | None,
-                    time_limit: float | None, gap: float | None, as_json: bool) -> None:
+                    time_limit: float | None, gap: float | None, explain_time: float | None, as_json: bool) -> None:
     """Tell one initiative's story: why in or out, and what it would take.
 
     \b
@@ -459,7 +487,7 @@ def explain_command(ctx: Context, path: str, wanted_id: str, budget: float | Non
             raise click.BadParameter(f"{initiative_id!r} is not an ID in {os.path.basename(path)}{hint}",
                                      param_hint="INITIATIVE_ID")
         result = run_optimize(plan, budget=budget, solver_name=solver_name, gap=gap, time_limit=time_limit)
-        result = explain(result, initiative_ids=[initiative_id], limits=False)
+        result = explain(result, initiative_ids=[initiative_id], limits=False, time_budget=explain_time)
         lines = story(result, initiative_id)
         if as_json:
             data = result_to_dict(result)

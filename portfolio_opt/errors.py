@@ -174,3 +174,8 @@ class NoPortfolioFound(PortfolioError):
 
     exit_code = EXIT_NO_PORTFOLIO
 
+
+
+class TextCut(UserWarning):
+    """A warning, not an error: text longer than a cell holds (32,767 characters) was cut;
+    the message names the cell."""

@@ -60,6 +60,22 @@ class Outcome:
     task: Task
     value: float | None  # objective (true coefficients), break-even cost, or None
     selected: tuple[int, ...] = ()
+    #: False when the time allowed ran out before the solve was proven: ``value`` is then not
+    #: a figure (and a None is not a proven "never")
+    settled: bool = True
+
+
+#: The default time for explanations: this many times the main solve, and at least MIN_TIME
+#: seconds (``explain(time_budget=...)``, ``--explain-time``)
+TIME_FACTOR = 20
+MIN_TIME = 30.0
+#: Said of a figure the time allowed did not settle
+UNSETTLED = "not settled in the time allowed"
+
+
+def default_time(result: Result) -> float:
+    """The explanations' default time budget for a result: 20× its solve, at least 30 s."""
+    return max(MIN_TIME, TIME_FACTOR * (result.solver.seconds or 0.0))
 
 
 def default_limit(n: int) -> int:
@@ -69,12 +85,18 @@ def default_limit(n: int) -> int:
 
 
 def explain(result: Result, max_initiatives: int | str | None = AUTO, workers: int | None = None,
-            initiative_ids: Sequence[str] | None = None, limits: bool = True) -> Result:
+            initiative_ids: Sequence[str] | None = None, limits: bool = True,
+            time_budget: float | None = None) -> Result:
     """The result with regret, break-even score and cost, and limit values filled in.
 
     Explains every initiative when the plan has at most ``max_initiatives`` (``None``: no
     cap; ``"auto"``: :func:`default_limit`); otherwise the selected ones and the closest
     candidates first, up to the cap, and ``explain_note`` says what was left out. ``initiative_ids`` explains just those.
+
+    The re-solves share ``time_budget`` seconds (default :func:`default_time`: 20× the main
+    solve, at least 30 s), the most useful first: why each selected one is in, then what
+    more room in each limit is worth, then what each unselected one would take. A figure the
+    time did not settle says so (:data:`UNSETTLED`), never "never".
     """
     plan = result.plan
     if plan.settings.periods:
@@ -110,7 +132,8 @@ def explain(result: Result, max_initiatives: int | str | None = AUTO, workers: i
             tasks.append(Task("limit", k=k, side=side, bound=bound + 0.1 * abs(bound) * step))
 
     v_star = result.objective
-    outcomes = run_tasks(plan, tasks, v_star, workers)
+    budget = default_time(result) if time_budget is None else float(time_budget)
+    outcomes = run_tasks(plan, _by_use(tasks, result, index), v_star, workers, budget)
     # A re-solve can find a portfolio better than the one reported (within the gap): the
     # best value seen is the reference, so no regret is negative.
     seen = [o.value for o in outcomes if o.task.kind in ("out", "in") and o.value is not None]
@@ -131,12 +154,14 @@ def explain(result: Result, max_initiatives: int | str | None = AUTO, workers: i
         if not limits:
             new_limits.append(use)
             continue
-        one, ten = (by_task[t].value for t in tasks if t.kind == "limit" and t.k == k)
+        one, ten = (by_task[t] for t in tasks if t.kind == "limit" and t.k == k)
         new_limits.append(
             replace(
                 use,
-                value_one_more=None if one is None else max(0.0, one - reference),
-                value_ten_percent=None if ten is None else max(0.0, ten - reference),
+                value_one_more=None if one.value is None else max(0.0, one.value - reference),
+                value_ten_percent=None if ten.value is None else max(0.0, ten.value - reference),
+                unsettled=tuple(name for name, o in (("value_one_more", one), ("value_ten_percent", ten))
+                                if not o.settled),
             )
         )
     gap = plan.settings.gap
@@ -145,6 +170,10 @@ def explain(result: Result, max_initiatives: int | str | None = AUTO, workers: i
         f"({len(tasks)} solves); figures are exact to the optimality gap ({gap:.4%} of the value, "
         f"about {gap * abs(reference):,.0f})."
     )
+    late = sum(1 for o in outcomes if not o.settled)
+    if late:
+        note += (f" {late} of the {len(tasks)} solves were not settled in the time allowed ({budget:g} s): "
+                 f"their figures say so; raise --explain-time to settle them.")
     if left_out:
         note += (
             f" Left out: {left_out} initiatives furthest from selection (raise --explain-limit "
@@ -223,14 +252,34 @@ def _initiative_tasks(plan: Plan, i: int, selected: bool) -> list[Task]:
 def _task(task: Task, state: dict) -> Outcome:
     # one solver thread per worker process: the workers already use every core
     threads = 1 if state.get("in_worker") else None
-    return solve_task(state["plan"], state["coefs"], task, state["v_star"], threads, state["duals"])
+    deadline = state.get("deadline")
+    plan = state["plan"]
+    if deadline is not None:
+        left = deadline - time.monotonic()
+        if left <= 0.01:
+            return Outcome(task, None, settled=False)
+        limit = plan.settings.time_limit
+        plan = plan.with_settings(time_limit=left if limit is None else min(limit, left))
+    return solve_task(plan, state["coefs"], task, state["v_star"], threads, state["duals"])
 
 
-def run_tasks(plan: Plan, tasks: Sequence[Task], v_star: float, workers: int | None = None) -> list[Outcome]:
-    """Solve every task, in worker processes when there are enough of them."""
+def _by_use(tasks: Sequence[Task], result: Result, index: dict) -> list[Task]:
+    """The most useful figures first: why each selected one is in (by rank), what more room
+    in each limit is worth, then what each unselected one would take (closest first), its
+    break-even cost (the longest solves) last."""
+    rank = {index[r.id]: r.rank for r in result.initiatives}
+    order = {"out": 0, "limit": 1, "in": 2, "cost": 3}
+    return sorted(tasks, key=lambda t: (order[t.kind], rank.get(t.i, 0), t.k))
+
+
+def run_tasks(plan: Plan, tasks: Sequence[Task], v_star: float, workers: int | None = None,
+              time_budget: float | None = None) -> list[Outcome]:
+    """Solve every task, in worker processes when there are enough of them, within
+    ``time_budget`` seconds in all (None: no limit)."""
     workers = batch.default_workers() if workers is None else workers
     coefs = objective_coefficients(plan)
-    state = {"plan": plan, "coefs": coefs, "v_star": v_star, "duals": plan_duals(plan, coefs)}
+    deadline = None if time_budget is None else time.monotonic() + time_budget
+    state = {"plan": plan, "coefs": coefs, "v_star": v_star, "duals": plan_duals(plan, coefs), "deadline": deadline}
     with progress.stage("Explanations", len(tasks)) as step:
         return batch.pool_map(_task, list(tasks), workers, state, min_parallel=PARALLEL_FROM, on_done=step)
 
@@ -266,6 +315,8 @@ def solve_task(plan: Plan, coefs: Sequence[float], task: Task, v_star: float, th
         sol = solver.solve(lp, s.solver, s.gap, s.time_limit, threads=threads)
     else:
         sol = reduction.solve(lp, s.solver, s.gap, s.time_limit, threads=threads, duals=duals)
+    if sol.status is not Status.OPTIMAL and sol.status is not Status.INFEASIBLE:
+        return Outcome(task, None, settled=False)  # the time ran out first: no figure
     if not sol.has_solution:
         return Outcome(task, None)
     picked = tuple(j for j in range(len(plan.initiatives)) if sol.values[j] > 0.5)
@@ -322,6 +373,8 @@ def _break_even_cost(plan: Plan, coefs: Sequence[float], task: Task, v_star: flo
         sol = _reduced_break_even(lp, value, duals, v_star + eps, plan.settings.gap, threads, s)
         if sol is None:
             return Outcome(task, None)
+    if sol.status is not Status.OPTIMAL and sol.status is not Status.INFEASIBLE:
+        return Outcome(task, None, settled=False)  # the time ran out first: not a proven "never"
     if not sol.has_solution:
         return Outcome(task, None)
     picked = tuple(j for j in range(n) if sol.values[j] > 0.5)
@@ -411,6 +464,8 @@ def _explain_row(plan, r: InitiativeResult, i: int, selected, scores, coefs, ref
         if ini.decision is Decision.MUST:
             return replace(r, explained=True, flip_note="it is a Must")
         out = by_task.get(Task("out", i))
+        if out is not None and not out.settled:
+            return replace(r, explained=True, unsettled=("regret",))
         if out is None or out.value is None:
             return replace(r, explained=True, flip_note="dropping it leaves no feasible portfolio (a Min or a Must needs it)")
         enters, leaves = _diff(selected, out.selected, ids, skip=i)
@@ -420,6 +475,10 @@ def _explain_row(plan, r: InitiativeResult, i: int, selected, scores, coefs, ref
         return replace(r, explained=True, flip_note=why)
     inn = by_task.get(Task("in", i))
     cost = by_task.get(Task("cost", i))
+    if inn is not None and not inn.settled:
+        late = ("regret", "break_even_score") + (("break_even_cost",) if cost is None or not cost.settled else ())
+        be_cost = cost.value if cost is not None and cost.settled else None
+        return replace(r, explained=True, unsettled=late, break_even_cost=be_cost)
     if inn is None or inn.value is None:
         return replace(r, explained=True, flip_note="forcing it in leaves no feasible portfolio (a rule or limit forbids it)")
     regret = max(0.0, reference - inn.value)
@@ -433,6 +492,7 @@ def _explain_row(plan, r: InitiativeResult, i: int, selected, scores, coefs, ref
         break_even_cost=be_cost,
         flip_enters=enters,
         flip_leaves=leaves,
+        unsettled=("break_even_cost",) if cost is not None and not cost.settled else (),
     )
 
 

@@ -456,6 +456,9 @@ class InitiativeResult:
     finish: str | None = None
     delay_loss: float | None = None
     why: Reason | None = None  #: the reason as data (``reason`` is it in words)
+    #: explanations the time allowed did not settle: ``regret``, ``break_even_score``,
+    #: ``break_even_cost`` (their values are then None, which does not mean "never")
+    unsettled: tuple[str, ...] = ()
 
     @property
     def value_per_cost(self) -> float | None:
@@ -475,6 +478,8 @@ class LimitUse:
     #: soft limits: how far past its bound the portfolio runs it, and what that costs
     overshoot: float = 0.0
     penalty_cost: float = 0.0
+    #: ``value_one_more`` / ``value_ten_percent`` when the time allowed did not settle them
+    unsettled: tuple[str, ...] = ()
 
     @property
     def slack(self) -> float | None:

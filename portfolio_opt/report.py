@@ -92,6 +92,7 @@ def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
                 "break_even_score": _clean(r.break_even_score),
                 "break_even_cost": _clean(r.break_even_cost),
                 "explained": r.explained,
+                "unsettled": list(r.unsettled),
                 "start": r.start,
                 "finish": r.finish,
                 "delay_loss": _clean(r.delay_loss),
@@ -113,6 +114,7 @@ def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
                 "binding": u.binding,
                 "value_one_more": _clean(u.value_one_more),
                 "value_ten_percent": _clean(u.value_ten_percent),
+                "unsettled": list(u.unsettled),
                 "source": u.limit.source,
                 "share": u.limit.share,
                 "tolerance": _clean(u.limit.allowance("max") if u.limit.max is not None else u.limit.allowance("min"))
@@ -252,6 +254,9 @@ def story(result: Result, initiative_id: str) -> list[str]:
     if r.flip_note:
         lines.append(f"It cannot be {'dropped' if r.selected else 'forced in'}: {r.flip_note}.")
         return lines
+    if {"regret", "break_even_score"} & set(r.unsettled):
+        lines.append("What it would take: not settled in the time allowed (raise --explain-time).")
+        return lines
     changes = []
     if r.flip_enters:
         changes.append(f"{_ids(r.flip_enters)} would come in")
@@ -267,7 +272,9 @@ def story(result: Result, initiative_id: str) -> list[str]:
         f"It would be selected if its score rose above {money(r.break_even_score)} "
         f"(+{money(r.break_even_score - r.score)}), all else equal."
     )
-    if r.break_even_cost is None:
+    if "break_even_cost" in r.unsettled:
+        lines.append("What cut of its cost would get it selected: not settled in the time allowed (raise --explain-time).")
+    elif r.break_even_cost is None:
         lines.append("No cut of its cost alone would get it selected: a non-cost limit or a rule blocks it.")
     else:
         lines.append(

@@ -313,3 +313,47 @@ def test_oracle_helpers_agree_with_the_library():
     result = optimize(plan)
     total = sum(oracle_score(i, plan.settings) for i in plan.initiatives if i.id in set(result.selected))
     assert total == pytest.approx(result.objective)
+
+
+@pytest.mark.slow
+def test_explanations_keep_to_their_time_and_say_what_they_did_not_settle(tmp_path):
+    """On a hard plan (an OR-Library instance at --gap 0) a small time budget leaves figures
+    unsettled: they say so in the result, JSON, Ranking and story, and none reads "never"."""
+    import json
+    import time as _time
+
+    from openpyxl import load_workbook
+
+    from test_orlib import MKNAPCB1, workbook
+    from portfolio_opt import save_results
+    from portfolio_opt.report import result_to_dict, story
+
+    n, m, best, profits, weights, caps = MKNAPCB1[0]
+    plan = read_plan(workbook(tmp_path / "cb1.xlsx", n, m, profits, weights, caps))
+    result = optimize(plan, gap=0.0)
+    started = _time.perf_counter()
+    explained = explain(result, workers=1, time_budget=1.0)
+    took = _time.perf_counter() - started
+    assert took < 20, "the budget bounds the re-solves (plus setting them up)"
+    late = [r for r in explained.initiatives if r.unsettled]
+    assert late, "a one-second budget cannot settle 250 hard re-solves"
+    for r in late:
+        if "break_even_cost" in r.unsettled:
+            assert r.break_even_cost is None
+    assert "not settled in the time allowed" in explained.explain_note
+    data = result_to_dict(explained)
+    assert any(i["unsettled"] for i in data["initiatives"])
+    json.dumps(data)
+    save_results(explained, tmp_path / "out.xlsx")
+    ranking = load_workbook(tmp_path / "out.xlsx")["Ranking"]
+    cells = [c.value for row in ranking.iter_rows(min_row=2) for c in row]
+    assert "not settled in the time allowed" in cells
+    one = next(r for r in late if not r.selected and "regret" in r.unsettled) if any(
+        not r.selected and "regret" in r.unsettled for r in late) else late[0]
+    text = " ".join(story(explained, one.id))
+    assert "not settled in the time allowed" in text and "No cut of its cost" not in text
+    # the most useful figures come first: a selected initiative's regret is settled before an
+    # unselected one's break-even cost
+    settled_out = sum(1 for r in explained.initiatives if r.selected and r.regret is not None)
+    settled_cost = sum(1 for r in explained.initiatives if not r.selected and r.break_even_cost is not None)
+    assert settled_out >= settled_cost

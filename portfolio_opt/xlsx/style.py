@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
 from .. import stopping
-from ..errors import OutputError
+from ..errors import OutputError, TextCut  # noqa: F401  (TextCut: raised here, defined with the errors)
 
 #: One font family for every cell we write: headers, body and highlights differ in weight and
 #: colour only. Calibri is Excel's default; LibreOffice shows it as the metric-compatible Carlito.
@@ -60,8 +60,6 @@ FIXED_TIME = _dt.datetime(2000, 1, 1)
 MAX_CELL_TEXT = 32_767  #: the most characters Excel keeps in a cell
 
 
-class TextCut(UserWarning):
-    """Text longer than a cell holds was cut; the message names the cell."""
 CORE_PART = "docProps/core.xml"  #: the workbook's document properties (author, dates)
 _RISKY_START = ("=", "+", "-", "@")
 

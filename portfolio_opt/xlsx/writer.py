@@ -124,7 +124,10 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
         lim = use.limit
         limit_rows.append(
             (lim.name, lim.min, lim.max, use.used, use.slack,
-             "Yes" if use.binding else "No", use.value_one_more, use.value_ten_percent, lim.source)
+             "Yes" if use.binding else "No",
+             "not settled in the time allowed" if "value_one_more" in use.unsettled else use.value_one_more,
+             "not settled in the time allowed" if "value_ten_percent" in use.unsettled else use.value_ten_percent,
+             lim.source)
             + ((use.overshoot if lim.soft else None, use.penalty_cost if lim.soft else None) if soft else ())
         )
     fmt_for = []
@@ -314,6 +317,12 @@ def _explanation_cells(r) -> list[Any]:
     """Regret, break-even score and cost, and what a flip changes, as a person reads them."""
     if not r.explained:
         return [None, None, None, "not explained (see Summary)"]
+    if r.unsettled:
+        late = "not settled in the time allowed"
+        cells = [r.regret, r.break_even_score, r.break_even_cost]
+        cells = [late if name in r.unsettled else (None if r.selected and k else v)
+                 for k, (name, v) in enumerate(zip(("regret", "break_even_score", "break_even_cost"), cells))]
+        return cells + [f"{late} (raise --explain-time)"]
     if r.flip_note:
         never = None if r.selected else "never"
         return ["n/a", never, never, f"cannot flip: {r.flip_note}"]
