@@ -6,6 +6,7 @@ names from here (a test holds the README to it). Pure data: no imports from the 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -136,6 +137,17 @@ SETTINGS_ROWS: tuple[Setting, ...] = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
+def _normalized(text: str) -> str:
+    out = text.strip()
+    while True:
+        stripped = re.sub(r"\s*[\(\[][^\(\)\[\]]*[\)\]]\s*$", "", out)
+        if stripped == out:
+            break
+        out = stripped
+    return re.sub(r"[\s_]+", "", out).casefold()
+
+
 def normalize_header(text: object) -> str:
     """A header (or setting name) as matched: no case, spaces or underscores, no trailing
     ``(unit)``.
@@ -143,13 +155,7 @@ def normalize_header(text: object) -> str:
     >>> normalize_header("Time to value (months)")
     'timetovalue'
     """
-    out = str(text if text is not None else "").strip()
-    while True:
-        stripped = re.sub(r"\s*[\(\[][^\(\)\[\]]*[\)\]]\s*$", "", out)
-        if stripped == out:
-            break
-        out = stripped
-    return re.sub(r"[\s_]+", "", out).casefold()
+    return _normalized(str(text if text is not None else ""))
 
 
 #: The Settings sheet's names, normalized, -> (Settings field, label as documented). One table

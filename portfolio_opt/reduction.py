@@ -214,7 +214,9 @@ def solve_fixed(lp: LinearProgram, solver_name: str, gap: float, time_limit: flo
         rows=tuple(rows),
     )
     abs_gap = None if reference is None else gap * abs(reference)
-    sol = solver.solve(small, solver_name, gap, time_limit, threads=threads, abs_gap=abs_gap)
+    # HiGHS's presolve spends seconds probing what the fixing already settled (3 s of 3.1 at
+    # 10,000 initiatives), so the reduced program goes to the search as it is
+    sol = solver.solve(small, solver_name, gap, time_limit, threads=threads, abs_gap=abs_gap, presolve=False)
     if sol.values is None:
         return sol
     values = list(lp.lower)

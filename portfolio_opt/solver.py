@@ -139,13 +139,15 @@ def solve(
     relax: bool = False,
     threads: int | None = None,
     abs_gap: float | None = None,
+    presolve: bool = True,
 ) -> Solution:
     """Solve ``lp`` (maximize) with the named solver.
 
     ``gap`` is the relative optimality gap at which the search stops (0 asks for a proof);
     ``abs_gap``, when given, also stops it once the bound is that close in absolute terms;
     ``relax`` drops integrality (the LP relaxation), and the solution then carries the rows'
-    ``duals``. Nothing is printed on stdout.
+    ``duals``. ``presolve=False`` skips HiGHS's presolve (for programs already reduced, see
+    :mod:`.reduction`, where it costs more than it saves). Nothing is printed on stdout.
     """
     check_solver(solver)
     if any(lo > hi for lo, hi in zip(lp.lower, lp.upper)):
@@ -195,7 +197,7 @@ def solve(
 
     started = time.perf_counter()
     if solver == "highs":
-        solution = _solve_highs(prob, xs, gap, time_limit, threads, lp, relax, abs_gap)
+        solution = _solve_highs(prob, xs, gap, time_limit, threads, lp, relax, abs_gap, presolve)
     else:
         solution = _solve_cbc(prob, xs, gap, time_limit, threads, lp, abs_gap)
     seconds = time.perf_counter() - started
@@ -312,7 +314,7 @@ def _trivial(lp: LinearProgram, prob, xs, solver: str) -> Solution:
     )
 
 
-def _solve_highs(prob, xs, gap, time_limit, threads, lp, relax, abs_gap=None) -> Solution:
+def _solve_highs(prob, xs, gap, time_limit, threads, lp, relax, abs_gap=None, presolve=True) -> Solution:
     pulp = _pulp()
     import highspy
 
@@ -331,6 +333,8 @@ def _solve_highs(prob, xs, gap, time_limit, threads, lp, relax, abs_gap=None) ->
     cmd = pulp.HiGHS(msg=False, gapRel=gap, timeLimit=time_limit, **options)
     # HiGHS stops on an absolute gap of 1e-6 too; at our scale the relative gap is the rule.
     cmd.optionsDict["mip_abs_gap"] = abs_gap if abs_gap is not None else (0.0 if gap == 0 else 1e-6)
+    if not presolve:
+        cmd.optionsDict["presolve"] = "off"
     with _quiet_stdout():
         prob.solve(cmd)
     h = prob.solverModel

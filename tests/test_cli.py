@@ -70,6 +70,7 @@ def test_budget_cut_lowers_value_and_respects_budget(tmp_path):
     assert b["objective"] < a["objective"]
 
 
+@pytest.mark.slow
 def test_cbc_gives_the_same_value(tmp_path):
     highs = json.loads(run_cli("optimize", SAMPLE, "-o", tmp_path / "a.xlsx", "--json", "--gap", "0").stdout)
     cbc = json.loads(run_cli("optimize", SAMPLE, "-o", tmp_path / "b.xlsx", "--json", "--gap", "0", "--solver", "cbc").stdout)

@@ -148,6 +148,7 @@ def test_limit_values_equal_re_solving():
     assert budget.value_one_more == pytest.approx(one - result.objective, rel=1e-6, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_parallel_equals_serial():
     plan = read_plan(SAMPLE).with_settings(gap=0)
     base = optimize(plan)

@@ -164,6 +164,7 @@ def test_single_period_limit_kinds_equal_brute_force(solver, reduce, plan):
     check(plan, solver, reduce)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans(timed=True))

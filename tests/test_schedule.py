@@ -139,6 +139,7 @@ def test_delay_by_one_period_costs_what_the_formula_says():
     assert start_score(ini, 0, s) - start_score(ini, 1, s) > 0
 
 
+@pytest.mark.slow
 def test_frozen_first_quarter_and_dependencies_in_the_sample(tmp_path):
     plan = read_plan(QUARTERLY)
     assert plan.settings.period_labels()[:2] == ["2027-Q1", "2027-Q2"]

@@ -122,10 +122,13 @@ class InitiativesSheet:
                 "Add one row per initiative below the header",
             )
         nonneg = lambda x: "must not be negative" if x < 0 else None  # noqa: E731
+        # the other columns are carried through: only error values and uncalculated formulas count
+        carried = [(c, text) for c, text in enumerate(cols.headers) if text and normalize_header(text) not in FIELDS]
+        odd_rows = {r for r, _ in sheet.uncalculated} | {r for r, _ in sheet.errors}
         for r in data_rows:
             row = sheet.rows[r]
-            for c, text in enumerate(cols.headers):
-                if text and normalize_header(text) not in FIELDS:
+            if r in odd_rows:
+                for c, text in carried:
                     self.c.cell_ok(sheet, r, c, text)
             id_c = col["id"]
             raw_id = row[id_c] if self.c.cell_ok(sheet, r, id_c, "ID") else "?"

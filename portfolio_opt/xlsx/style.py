@@ -262,6 +262,8 @@ def print_layout(ws, header_row: int | None = None, title_columns: str | None = 
             if not isinstance(value, str) or cell.column > len(widths) or (cell.row, cell.column) in merged:
                 continue
             width = widths[cell.column - 1]
+            if len(value) < int(width * CHARS_PER_UNIT) and "\n" not in value:
+                continue  # one line however it is aligned (checked first: styles are slow to read)
             if not cell.alignment.wrap_text:
                 if len(value) <= width * CHARS_PER_UNIT:
                     continue
