@@ -19,7 +19,7 @@ import zipfile
 from typing import Any, Iterable, Sequence
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
@@ -114,21 +114,27 @@ def put(ws, row: int, col: int, value: Any, number_format: str | None = None, ex
     A number gets ``number_format`` as :func:`shown_format` makes it (``exact``: as given, for
     the input sheets copied as they were read).
     """
-    cell = ws.cell(row=row, column=col)
+    cell = ws._cells.get((row, col))
+    if cell is None:  # what ws.cell() does, without its checks (this runs once per cell written)
+        cell = Cell(ws, row=row, column=col)
+        ws._cells[(row, col)] = cell
+        if row > ws._current_row:
+            ws._current_row = row
     if isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        text = value if value.isprintable() else ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
         if len(text) > MAX_CELL_TEXT:
             warnings.warn(TextCut(f"{ws.title}!{cell.coordinate} held {len(text):,} characters; cut to "
                                   f"{MAX_CELL_TEXT:,}, the most a spreadsheet cell holds"))
             text = text[:MAX_CELL_TEXT]
-        cell.value = text
+        cell._value = text  # checked above: stored as text, never read as a formula
         cell.data_type = "s"
         if text[:1] in _RISKY_START or (text[:1] and (ord(text[0]) < 32 or text[0] == "\ufffd")):
             cell.quotePrefix = True
     elif isinstance(value, (_dt.date, _dt.time, _dt.timedelta)) or value is None:
         cell.value = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        cell.value = value
+        cell._value = value
+        cell.data_type = "n"
         if number_format and not exact:
             number_format = shown_format(number_format, value)
     elif isinstance(value, bool):
@@ -356,11 +362,20 @@ def _archive(wb: Workbook, path: str, spool: str) -> bytes:
     try:
         tempfile.tempdir = spool
         wb.save(buffer)  # stamps properties.modified with the clock: put the fixed time back
-    except OSError as exc:
+    except Exception as exc:
         # its half-written archive would try to finish itself when collected and print the
-        # same error again as a traceback: collect it here, quietly
+        # same error again as a traceback: collect it here, quietly. lxml (which openpyxl
+        # writes through when installed) reports a failed write as its own error, named by
+        # the OS error: IO_EFBIG (a file-size limit), IO_ENOSPC (a full disk)
+        if isinstance(exc, OSError):
+            failure = f"cannot write {path}: {exc.strerror or exc}"
+        elif type(exc).__name__ == "SerialisationError":
+            reason = {"IO_EFBIG": "the file is too large for this disk or account (file-size limit)",
+                      "IO_ENOSPC": "the disk is full"}.get(str(exc), str(exc))
+            failure = f"cannot write {path}: {reason}"
+        else:
+            raise
         sys.unraisablehook = lambda unraisable: None
-        failure = f"cannot write {path}: {exc.strerror or exc}"
     finally:
         tempfile.tempdir = saved_tempdir
         stopping.remove_temporary_of_library()

@@ -429,14 +429,19 @@ def _copy_table(ws, table: Table) -> None:
         if any(v is not None for v in row):
             header_idx = r
             break
+    formats = table.number_formats
     for r, row in enumerate(table.rows, start=1):
+        row_formats = formats[r - 1] if r - 1 < len(formats) else ()
+        header = r == header_idx + 1
         for c, value in enumerate(row, start=1):
             fmt = None
-            if r - 1 < len(table.number_formats) and c - 1 < len(table.number_formats[r - 1]):
-                f = table.number_formats[r - 1][c - 1]
+            if c - 1 < len(row_formats):
+                f = row_formats[c - 1]
                 fmt = f if f and f != "General" and not isinstance(value, str) else None
+            if value is None and fmt is None and not header:
+                continue  # an empty, unformatted cell is not written anyway
             cell = put(ws, r, c, value, fmt)
-            if r == header_idx + 1:
+            if header:
                 cell.font = HEADER_FONT
                 cell.fill = HEADER_FILL
     width = max(len(row) for row in table.rows)

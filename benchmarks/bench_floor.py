@@ -1,0 +1,110 @@
+"""How far is the end-to-end job from its floor? Prints CPU seconds of both and their ratio.
+
+    pip install "portfolio-opt[bench]"        # python-calamine and XlsxWriter, for the floor
+    python benchmarks/bench_floor.py [initiatives ...]     (default 10000)
+
+The job: a planning workbook in, the portfolio chosen at the default gap, a results workbook
+out (Ranking of every initiative, the input sheets copied), explanations off
+(``--explain-limit 0``). Ours is ``portfolio-opt optimize`` in-process. The floor does the
+least that job can be done with: read the values with a Rust-backed reader (calamine), build
+the matrix with numpy, solve one LP relaxation with highspy directly and round it down (no
+proof, no reasons, no checks), and write the same two big sheets with XlsxWriter in its
+constant-memory mode. Both are timed in CPU seconds of this process (solver threads
+included), alternating runs, best of ``--repeat``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
+
+from bench_optimize import to_workbook  # noqa: E402
+from plans import TEAMS, random_plan  # noqa: E402
+
+
+def cpu() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def ours(src: str, out: str) -> float:
+    from portfolio_opt import optimize, read_plan, save_results
+
+    start = cpu()
+    result = optimize(read_plan(src))
+    save_results(result, out, force=True)
+    return cpu() - start
+
+
+def floor(src: str, out: str) -> float:
+    import highspy
+    import numpy as np
+    import xlsxwriter
+    from python_calamine import CalamineWorkbook
+
+    start = cpu()
+    book = CalamineWorkbook.from_path(src)
+    rows = book.get_sheet_by_name("Initiatives").to_python()
+    header, data = rows[0], rows[1:]
+    col = {h: k for k, h in enumerate(header)}
+    table = np.array([[r[col[h]] or 0 for h in ("Impact (per year)", "Probability", "Time to value (months)", "Cost",
+                                                 "Run cost (per year)") + TEAMS] for r in data], dtype=float)
+    budget = next(r[1] for r in book.get_sheet_by_name("Settings").to_python() if r[0] == "Budget")
+    impact, prob, ttv, cost, run = table[:, :5].T
+    delta = np.log1p(0.10)
+    score = prob * (impact - run) * (np.exp(-delta * ttv / 12) - np.exp(-delta * 36 / 12)) / delta
+    n = len(data)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.addVars(n, np.zeros(n), np.ones(n))
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), -score)
+    for k, weights in enumerate([cost] + [table[:, 5 + t] for t in range(len(TEAMS))]):
+        cap = budget if k == 0 else 0.3 * weights.sum()
+        idx = np.nonzero(weights)[0].astype(np.int32)
+        h.addRow(-highspy.kHighsInf, cap, len(idx), idx, weights[idx])
+    h.run()
+    chosen = np.array(h.getSolution().col_value) > 1 - 1e-9
+    wb = xlsxwriter.Workbook(out, {"constant_memory": True})
+    money = wb.add_format({"num_format": "#,##0"})
+    ranking = wb.add_worksheet("Ranking")
+    order = np.argsort(-score)
+    ranking.write_row(0, 0, ["Rank", "ID", "Name", "Selected", "Score", "Cost", "Value per cost", "Reason"])
+    for rank, i in enumerate(order, start=1):
+        r = data[i]
+        ranking.write_row(rank, 0, [rank, r[col["ID"]], r[col["Name"]], "Yes" if chosen[i] else "No"])
+        ranking.write_number(rank, 4, score[i], money)
+        ranking.write_number(rank, 5, cost[i], money)
+        ranking.write_number(rank, 6, score[i] / cost[i] if cost[i] else 0)
+        ranking.write_string(rank, 7, "on merit" if chosen[i] else "budget")
+    copy = wb.add_worksheet("Initiatives")
+    for k, r in enumerate(rows):
+        copy.write_row(k, 0, r)
+    wb.close()
+    return cpu() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("sizes", nargs="*", type=int, default=[10_000])
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    print(f"{'initiatives':>11} {'ours cpu s':>10} {'floor cpu s':>11} {'ratio':>6}")
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            src = os.path.join(tmp, "plan.xlsx")
+            to_workbook(random_plan(n, seed=n), src)
+            mine, least = [], []
+            for _ in range(args.repeat):  # alternating, so a busy moment hits both
+                mine.append(ours(src, os.path.join(tmp, "ours.xlsx")))
+                least.append(floor(src, os.path.join(tmp, "floor.xlsx")))
+            print(f"{n:>11,} {min(mine):>10.2f} {min(least):>11.2f} {min(mine) / min(least):>6.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
