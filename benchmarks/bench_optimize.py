@@ -1,6 +1,6 @@
-"""How fast is the core job at 1,000 to 50,000 initiatives? Prints one line per size.
+"""How fast is the core job at 1,000 to 100,000 initiatives? Prints one line per size.
 
-    python benchmarks/bench_optimize.py [sizes...]
+    python benchmarks/bench_optimize.py [sizes...] [--highs]     (--highs: HiGHS only)
 
 Per size and solver: write the plan as a workbook, read and validate it, build and solve (default
 gap 0.01%, time limit 600 s), write the results workbook. Wall-clock seconds on this machine.
@@ -43,7 +43,8 @@ def to_workbook(plan, path):
 
 
 def main(sizes, solvers=("highs", "cbc")):
-    print(f"{'initiatives':>11} {'solver':>6} {'read s':>7} {'solve s':>8} {'write s':>8} {'total s':>8} {'status':>8} {'gap':>8}")
+    print(f"{'initiatives':>11} {'solver':>6} {'read s':>7} {'solve s':>8} {'write s':>8} {'total s':>8} {'status':>8} "
+          f"{'gap':>8} {'peak MB':>8}")
     for n, solver in ((n, s) for n in sizes for s in solvers):
         plan = random_plan(n, seed=n)
         with tempfile.TemporaryDirectory() as tmp:
@@ -58,8 +59,17 @@ def main(sizes, solvers=("highs", "cbc")):
             t3 = time.perf_counter()
         gap = result.solver.gap or 0.0
         print(f"{n:>11,} {solver:>6} {t1 - t0:>7.2f} {t2 - t1:>8.2f} {t3 - t2:>8.2f} {t3 - t0:>8.2f} "
-              f"{result.status.value:>8} {gap:>8.4%}", flush=True)
+              f"{result.status.value:>8} {gap:>8.4%} {peak_mb():>8,.0f}", flush=True)
+
+
+def peak_mb() -> float:
+    """The most memory this process has held so far (its peak resident set), in MB."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [1_000, 10_000, 50_000])
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    solvers = ("highs",) if "--highs" in sys.argv else ("highs", "cbc")
+    main([int(a) for a in args] or [1_000, 10_000, 50_000], solvers)

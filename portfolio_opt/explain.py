@@ -68,13 +68,13 @@ class Outcome:
 #: The default time for explanations: this many times the main solve, and at least MIN_TIME
 #: seconds (``explain(time_budget=...)``, ``--explain-time``)
 TIME_FACTOR = 20
-MIN_TIME = 30.0
+MIN_TIME = 60.0
 #: Said of a figure the time allowed did not settle
 UNSETTLED = "not settled in the time allowed"
 
 
 def default_time(result: Result) -> float:
-    """The explanations' default time budget for a result: 20× its solve, at least 30 s."""
+    """The explanations' default time budget for a result: 20× its solve, at least 60 s."""
     return max(MIN_TIME, TIME_FACTOR * (result.solver.seconds or 0.0))
 
 
@@ -94,7 +94,7 @@ def explain(result: Result, max_initiatives: int | str | None = AUTO, workers: i
     candidates first, up to the cap, and ``explain_note`` says what was left out. ``initiative_ids`` explains just those.
 
     The re-solves share ``time_budget`` seconds (default :func:`default_time`: 20× the main
-    solve, at least 30 s), the most useful first: why each selected one is in, then what
+    solve, at least 60 s), the most useful first: why each selected one is in, then what
     more room in each limit is worth, then what each unselected one would take. A figure the
     time did not settle says so (:data:`UNSETTLED`), never "never".
     """

@@ -35,6 +35,13 @@ class Columns:
 
     @staticmethod
     def of(plan: Plan) -> "Columns":
+        cache = _cache(plan)
+        if "columns" not in cache:
+            cache["columns"] = Columns._of(plan)
+        return cache["columns"]
+
+    @staticmethod
+    def _of(plan: Plan) -> "Columns":
         s = plan.settings
         var = tuple((i, t) for i, ini in enumerate(plan.initiatives) for t in window(ini, s))
         by_ini: list[list[int]] = [[] for _ in plan.initiatives]
@@ -113,8 +120,29 @@ class Chosen:
         return Chosen(sel, dict(starts))
 
 
+def _cache(plan: Plan) -> dict:
+    """What building a plan's program works out once per plan (a plan is frozen: explanations
+    and diagnoses build hundreds of programs from one)."""
+    cache = plan.__dict__.get("_build_cache")
+    if cache is None:
+        cache = {}
+        object.__setattr__(plan, "_build_cache", cache)
+    return cache
+
+
 def limit_terms(plan: Plan, limit: Limit, columns: Columns, scoped: bool = True) -> dict[int, float]:
-    """Column -> what it adds to a limit's sum (its scope only, unless ``scoped`` is False)."""
+    """Column -> what it adds to a limit's sum (its scope only, unless ``scoped`` is False).
+    A fresh dict each call (callers add their own columns to it)."""
+    cache = _cache(plan)
+    if columns is not cache.get("columns"):
+        return _limit_terms(plan, limit, columns, scoped)
+    key = ("terms", limit, scoped)
+    if key not in cache:
+        cache[key] = _limit_terms(plan, limit, columns, scoped)
+    return dict(cache[key])
+
+
+def _limit_terms(plan: Plan, limit: Limit, columns: Columns, scoped: bool) -> dict[int, float]:
     terms: dict[int, float] = {}
     values = plan.column_values(limit.column)
     for i, ini in enumerate(plan.initiatives):
