@@ -104,7 +104,7 @@ def test_break_even_score_flips_the_decision(plan, data):
 
 
 @pytest.mark.parametrize("reduce", [False, True], ids=["whole", "reduced"])
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=priced_plans(), data=st.data())
 def test_break_even_cost_flips_the_decision(reduce, plan, data):
     assume(brute_force(plan) is not None)
