@@ -268,7 +268,13 @@ def test_workbook_soft_and_share_limits_reach_summary_json_and_ranking(tmp_path)
     summary = openpyxl.load_workbook(out)["Summary"]
     rows = [[c.value for c in row] for row in summary.iter_rows()]
     head = next(r for r in rows if r[0] == "Limit")
-    assert head[-2:] == ["Overshoot", "Penalty cost"]
+    assert len([h for h in head if h]) == 9, "the limit table stays nine columns (one page wide)"
+    measures = {r[0]: r for r in rows}
+    assert measures["Overshoot: ML eng FTE [Max 14]"][1] == pytest.approx(soft["overshoot"])
+    assert "costs" in measures["Overshoot: ML eng FTE [Max 14]"][2]
+    assert measures["Penalty cost"][1] == pytest.approx(soft["penalty_cost"])
+    limit_row = next(r for r in rows if r[0] == "ML eng FTE [Max 14]")
+    assert limit_row[4] == pytest.approx(-soft["overshoot"]), "Slack is negative by the overshoot"
     share_row = next(r for r in rows if r[0] == "Cost (Theme=Platform) share")
     k = [row[0].value for row in summary.iter_rows()].index("Cost (Theme=Platform) share") + 1
     assert summary.cell(k, 2).number_format.startswith("0.0%") and share_row[1] == pytest.approx(0.2)

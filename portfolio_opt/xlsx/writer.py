@@ -6,6 +6,7 @@ the settings as used), so optimizing it again gives the same portfolio.
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any, Sequence
 
@@ -16,6 +17,7 @@ from dataclasses import replace
 
 from .. import __version__
 from .. import layout
+from ..rules import num
 from ..layout import SETTING_NAMES
 from ..model import Objective, Plan, Result, Settings, Table, normalize_header
 from ..scoring import discounted_years
@@ -107,6 +109,17 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
         ("Budget left", (budget - result.total_cost) if budget is not None else None, money, ""),
         ("Initiatives selected", len(result.selected), "0", f"of {len(result.initiatives)}"),
     ]
+    # Soft limits: how far each runs past its bound and what that costs (the limit table below
+    # keeps its nine columns, one page wide; its Slack is negative by the same overshoot)
+    soft = [u for u in result.limits if u.limit.soft]
+    if soft:
+        rows.append(("Penalty cost", math.fsum(u.penalty_cost for u in soft), money,
+                     "objective value lost to soft limits run past their bound"))
+        for u in soft:
+            side = "max" if u.limit.max is not None else "min"
+            rows.append((f"Overshoot: {u.limit.name}", u.overshoot, limit_format(u.limit, money),
+                         f"tolerance {num(u.limit.allowance(side))}; penalty {num(u.limit.penalty)} per unit; "
+                         f"costs {u.penalty_cost:,.0f}"))
     last = write_table(ws, ("Measure", "Value", "Note"), [(a, b, d) for a, b, _, d in rows], autofilter=False)
     for r, (_, _, fmt, _) in enumerate(rows, start=2):
         if fmt:
@@ -115,10 +128,8 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
     r = last + 2
     # The limit's name says its column and scope ("Count (Theme=Risk)"); the Constraints
     # sheet and JSON hold them apart. Nine columns keep the sheet on one page wide.
-    # A plan with soft limits adds what running them past their bound used and cost.
-    soft = any(use.limit.soft for use in result.limits)
     header = ("Limit", "Min", "Max", "Used", "Slack", "Binding",
-              "Value of 1 more unit", "Value of 10% more", "Source") + (("Overshoot", "Penalty cost") if soft else ())
+              "Value of 1 more unit", "Value of 10% more", "Source")
     limit_rows = []
     for use in result.limits:
         lim = use.limit
@@ -128,7 +139,6 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
              "not settled in the time allowed" if "value_one_more" in use.unsettled else use.value_one_more,
              "not settled in the time allowed" if "value_ten_percent" in use.unsettled else use.value_ten_percent,
              lim.source)
-            + ((use.overshoot if lim.soft else None, use.penalty_cost if lim.soft else None) if soft else ())
         )
     fmt_for = []
     for use in result.limits:
@@ -139,9 +149,6 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
             set_format(ws.cell(row=r + 1 + k, column=c), fmt_for[k])
         for c in (7, 8):
             set_format(ws.cell(row=r + 1 + k, column=c), money)
-        if soft:
-            set_format(ws.cell(row=r + 1 + k, column=10), limit_format(use.limit, money))
-            set_format(ws.cell(row=r + 1 + k, column=11), money)
     if not limit_rows:
         put(ws, r + 1, 1, "No limits: set a Budget in Settings or rows in Constraints")
         end = r + 1
