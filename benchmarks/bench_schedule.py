@@ -1,5 +1,6 @@
 """Multi-period: 1,000 initiatives over 8 quarters, 5 per-quarter resource limits, start windows
-and dependencies. Target: within 0.1% of optimal in under 30 s. Prints time, status and gap.
+and dependencies. Target: within 0.1% of optimal in under 30 s, and at most 1.5x the CPU time
+of HiGHS solving the same program handed to it directly. Prints time, CPU, status and gap.
 
     python benchmarks/bench_schedule.py [n] [solver ...]
 """
@@ -51,13 +52,52 @@ def main(n, solvers):
     lp = build(plan, None)
     print(f"{n} initiatives x {plan.settings.periods} quarters: {len(lp.objective)} variables, {len(lp.rows)} rows, "
           f"{len(plan.all_limits())} limits, gap 0.1%, time limit 120 s")
+    direct = None
+    if "highs" in solvers:
+        c, t = cpu(), time.perf_counter()
+        value, gap = highs_directly(lp, plan.settings.gap, plan.settings.time_limit)
+        direct = cpu() - c
+        print(f"{'HiGHS directly':>14} {time.perf_counter() - t:7.2f} s  cpu {direct:7.2f} s  gap {gap:.4%}  "
+              f"value {value:,.0f}", flush=True)
     for solver in solvers:
-        t = time.perf_counter()
+        c, t = cpu(), time.perf_counter()
         r = optimize(plan, solver_name=solver)
-        print(f"{solver:>6} {time.perf_counter() - t:7.2f} s  {r.status.value:>8}  gap {r.solver.gap or 0:.4%}  "
-              f"value {r.objective:,.0f}  selected {len(r.selected)}", flush=True)
+        used = cpu() - c
+        ratio = f"  {used / direct:.2f}x HiGHS directly" if direct else ""
+        print(f"{solver:>14} {time.perf_counter() - t:7.2f} s  cpu {used:7.2f} s  {r.status.value:>8}  "
+              f"gap {r.solver.gap or 0:.4%}  value {r.objective:,.0f}  selected {len(r.selected)}{ratio}", flush=True)
+
+
+def cpu() -> float:
+    """CPU seconds of this process, solver threads included."""
+    t = os.times()
+    return t.user + t.system
+
+
+def highs_directly(lp, gap: float, time_limit: float | None) -> tuple[float, float]:
+    """The same program handed to highspy as it stands: no reduction, no modelling layer."""
+    import highspy
+    import numpy as np
+
+    inf = highspy.kHighsInf
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", gap)
+    if time_limit:
+        h.setOptionValue("time_limit", float(time_limit))
+    n = len(lp.objective)
+    h.addVars(n, np.array(lp.lower, dtype=float), np.array(lp.upper, dtype=float))
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), -np.array(lp.objective, dtype=float))
+    for row in lp.rows:
+        h.addRow(-inf if row.lo is None else row.lo, inf if row.hi is None else row.hi, len(row.index),
+                 np.array(row.index, dtype=np.int32), np.array(row.coef, dtype=float))
+    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
+                            np.array([highspy.HighsVarType.kInteger] * n))
+    h.run()
+    info = h.getInfo()
+    return -info.objective_function_value, info.mip_gap
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    main(int(args[0]) if args else 1000, args[1:] or ["highs", "cbc"])
+    main(int(args[0]) if args else 1000, args[1:] or ["highs", "cbc"])  # e.g. `1000 highs`

@@ -367,18 +367,22 @@ class Plan:
         limits[k - offset] = replace(limits[k - offset], **changes)
         return replace(self, limits=tuple(limits))
 
-    def column_values(self, column: str) -> list[float]:
-        """The numbers of one column, one per initiative (blank counts as 0)."""
+    def column_values(self, column: str) -> tuple[float, ...]:
+        """The numbers of one column, one per initiative (blank counts as 0). Worked out once
+        per plan and column (a plan is frozen; schedules ask for them per initiative)."""
+        cache = self.__dict__.setdefault("_column_cache", {})
+        if column not in cache:
+            cache[column] = self._column_values(column)
+        return cache[column]
+
+    def _column_values(self, column: str) -> tuple[float, ...]:
         if column == COUNT:
-            return [1.0] * len(self.initiatives)
+            return (1.0,) * len(self.initiatives)
         attribute = NUMERIC_FIELDS.get(normalize_header(column))
         if attribute is not None:
-            return [float(getattr(ini, attribute)) for ini in self.initiatives]
-        out = []
-        for ini in self.initiatives:
-            value = ini.values.get(column)
-            out.append(float(value) if isinstance(value, (int, float)) else 0.0)
-        return out
+            return tuple(float(getattr(ini, attribute)) for ini in self.initiatives)
+        return tuple(float(v) if isinstance(v := ini.values.get(column), (int, float)) else 0.0
+                     for ini in self.initiatives)
 
     def with_settings(self, **changes: Any) -> "Plan":
         """A copy of the plan with some settings changed."""

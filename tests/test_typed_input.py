@@ -132,7 +132,7 @@ def test_numbers_typed_as_text_in_a_limited_column_count(tmp_path):
     rows[1] = ini("B", 100) + ("1.5",)
     plan = read_plan(write_plan(tmp_path / "plan2.xlsx", rows, headers=headers,
                                 constraints=[("Data eng FTE", "All", None, 2)]))
-    assert plan.column_values("Data eng FTE") == [2.0, 1.5, 1.0]
+    assert plan.column_values("Data eng FTE") == (2.0, 1.5, 1.0)
 
 
 # --------------------------------------------------------------------------- period labels
