@@ -20,7 +20,7 @@ from .model import (
     Status,
 )
 from .report import reason_text
-from .rules import Chosen, LimitRule, limit_sum, limit_use, plan_rules
+from .rules import Chosen, LimitRule, contribution, limit_sum, limit_use, plan_rules
 from .scoring import objective_coefficients, plan_scores
 
 
@@ -304,20 +304,11 @@ class _Fit:
 
     def __init__(self, plan: Plan, uses: Sequence[LimitUse], chosen: Chosen):
         self.plan, self.uses = plan, list(uses)
-        self.values = [plan.column_values(u.limit.column) for u in self.uses]
         self.totals = [limit_sum(plan, u.limit, chosen, scoped=False) if u.limit.share else 0.0 for u in self.uses]
         self.sums = [limit_sum(plan, u.limit, chosen) if u.limit.share else u.used for u in self.uses]
 
     def adds(self, k: int, i: int, t: int, scoped: bool = True) -> float:
-        lim = self.uses[k].limit
-        ini = self.plan.initiatives[i]
-        if scoped and not lim.applies_to(ini):
-            return 0.0
-        if lim.period is None:
-            return self.values[k][i]
-        use = schedule.demand(self.plan, lim, i)
-        off = lim.period - t
-        return use[off] if 0 <= off < len(use) else 0.0
+        return contribution(self.plan, self.uses[k].limit, i, t, scoped)
 
     def after(self, k: int, i: int, t: int) -> float:
         """The limit's use with initiative i added, starting in period t."""

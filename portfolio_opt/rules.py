@@ -160,22 +160,21 @@ def _limit_terms(plan: Plan, limit: Limit, columns: Columns, scoped: bool) -> di
     return terms
 
 
+def contribution(plan: Plan, limit: Limit, i: int, t: int, scoped: bool = True) -> float:
+    """What initiative i, starting in period t, adds to a limit's sum (0 outside its scope,
+    unless ``scoped`` is False, or outside the period the limit bounds)."""
+    if scoped and not limit.applies_to(plan.initiatives[i]):
+        return 0.0
+    if limit.period is None:
+        return plan.column_values(limit.column)[i]
+    use = demand(plan, limit, i)
+    off = limit.period - t
+    return use[off] if 0 <= off < len(use) else 0.0
+
+
 def limit_sum(plan: Plan, limit: Limit, chosen: Chosen, scoped: bool = True) -> float:
     """A limit's column summed over a portfolio (per period, or over the whole plan)."""
-    values = plan.column_values(limit.column)
-    parts = []
-    for i, t in sorted(chosen.starts.items()):
-        ini = plan.initiatives[i]
-        if scoped and not limit.applies_to(ini):
-            continue
-        if limit.period is None:
-            parts.append(values[i])
-            continue
-        use = demand(plan, limit, i)
-        off = limit.period - t
-        if 0 <= off < len(use):
-            parts.append(use[off])
-    return math.fsum(parts)
+    return math.fsum(contribution(plan, limit, i, t, scoped) for i, t in sorted(chosen.starts.items()))
 
 
 def limit_use(plan: Plan, limit: Limit, chosen: Chosen) -> float:
