@@ -61,7 +61,7 @@ def with_cost(plan: Plan, i: int, cost: float) -> Plan:
     return plan.with_initiatives(tuple(inis))
 
 
-@pytest.mark.parametrize("reduce", [False, True], ids=["whole", "reduced"])
+@pytest.mark.parametrize("reduce", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["whole", "reduced"])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans())
 def test_regret_equals_brute_force(reduce, plan):
@@ -103,7 +103,7 @@ def test_break_even_score_flips_the_decision(plan, data):
     assert plan.initiatives[k].id not in optimize(with_score(plan, k, be - delta)).selected
 
 
-@pytest.mark.parametrize("reduce", [False, True], ids=["whole", "reduced"])
+@pytest.mark.parametrize("reduce", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["whole", "reduced"])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=priced_plans(), data=st.data())
 def test_break_even_cost_flips_the_decision(reduce, plan, data):
