@@ -27,6 +27,7 @@ from .model import (
     Objective,
     Plan,
     Result,
+    RiskChoice,
     Scenario,
     Settings,
     SolverInfo,
@@ -43,7 +44,8 @@ from .scoring import discounted_years, score
 #: The reading and saving functions pull in openpyxl: they are imported on first use, so
 #: ``portfolio-opt --help`` and ``import portfolio_opt`` stay quick.
 _LAZY = {name: "io" for name in ("read_plan", "save_comparison", "save_frontier", "save_results", "save_scenarios",
-                                  "write_template")}
+                                  "save_simulation", "write_template")}
+_LAZY.update(simulate_plan="simulation", Simulation="risk")  # numpy: loaded when simulating
 
 
 def __getattr__(name: str):
@@ -82,10 +84,12 @@ __all__ = [
     "PortfolioError",
     "Problem",
     "Result",
+    "RiskChoice",
     "Scenario",
     "ScenarioResult",
     "ScenarioRun",
     "Settings",
+    "Simulation",
     "SolverInfo",
     "Status",
     "__version__",
@@ -100,6 +104,8 @@ __all__ = [
     "save_frontier",
     "save_results",
     "save_scenarios",
+    "save_simulation",
     "score",
+    "simulate_plan",
     "write_template",
 ]

@@ -57,6 +57,10 @@ scenarios_to_dict = _later("scenarios", "scenarios_to_dict")
 run_compare = _later("compare", "compare")
 comparison_to_dict = _later("compare", "comparison_to_dict")
 unmarked = _later("compare", "unmarked")
+simulate_plan = _later("simulation", "simulate_plan")
+simulation_to_dict = _later("simulation", "simulation_to_dict")
+simulation_lines = _later("simulation", "simulation_lines")
+save_simulation = _later("io", "save_simulation")
 
 MAX_PROBLEMS_SHOWN = 200
 
@@ -447,6 +451,47 @@ def compare_command(ctx: Context, paths: tuple[str, ...], output: str, solver_na
             _print_json(comparison_to_dict(c) | {"output": output})
             return
         for line in comparison_lines(c, output):
+            click.echo(line)
+
+    _run(ctx, as_json, body)
+
+
+@main.command(name="simulate")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Risk workbook (default: <input>_risk.xlsx).")
+@click.option("--samples", type=click.IntRange(min=100, max=10_000_000), default=None,
+              help="Simulated worlds (default 10,000).")
+@click.option("--seed", type=click.IntRange(min=0, max=2**32 - 1), default=None,
+              help="Random seed (default: the Seed setting, else 1); the same seed gives the same numbers.")
+@_solver_options
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.pass_obj
+def simulate_command(ctx: Context, path: str, output: str | None, samples: int | None, seed: int | None,
+                     solver_name, time_limit, gap, force: bool, as_json: bool) -> None:
+    """Simulate a portfolio's outcomes: the spread, P10/P90, CVaR, the chance of reaching the
+    Value target, and which bets drive the downside.
+
+    The portfolio is the one the workbook marks (a Selected column, or a results workbook's
+    Ranking); a planning workbook is optimized first.
+
+    \b
+    Example:
+      portfolio-opt simulate plan.xlsx -o risk.xlsx --samples 20000 --seed 7
+    """
+    output = output or _default_output(path, "risk")
+    _check_output(output, (path,), force)
+
+    def body() -> None:
+        plan = _read_with_overrides(path, solver_name, gap, time_limit)
+        sim, warns = simulate_plan(plan, samples, seed)
+        save_simulation(sim, output, force=force, warnings=warns)
+        for w in list(plan.warnings) + warns:
+            _echo_err(f"Warning: {w}")
+        if as_json:
+            _print_json(simulation_to_dict(sim) | {"output": output})
+            return
+        for line in simulation_lines(sim, output):
             click.echo(line)
 
     _run(ctx, as_json, body)

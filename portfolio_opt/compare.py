@@ -18,6 +18,8 @@ from . import batch, formulation, progress
 from .errors import InvalidWorkbook, Problem
 from .layout import SETTING_NAMES
 from .model import Plan
+from .risk import has_risk
+from .simulation import risk_figures
 from .scoring import objective_coefficients, plan_scores
 
 
@@ -33,6 +35,8 @@ class PlanReport:
     optimal: batch.Solved  #: the optimum at the plan's cost under its rules
     adds: tuple[str, ...]  #: in the optimum, not in the plan
     drops: tuple[str, ...]  #: in the plan, not in the optimum
+    #: when the plan has ranges or a risk objective: mean, p10, cvar, prob_target on fresh worlds
+    risk: dict | None = None
 
     @property
     def efficiency(self) -> float | None:
@@ -115,8 +119,10 @@ def _as_selection(name: str, wanted: set[str], free: set[str]) -> str:
 
 
 def _optimum_at_cost(item: tuple[Plan, float], state: dict) -> batch.Solved:
+    """The best expected value at a plan's cost: efficiency compares expected values (with a
+    cvar objective, the risk figures beside it tell the downside)."""
     plan, cost = item
-    return batch.solve_plan(plan.with_settings(budget=cost, budget_source="plan cost"), state)
+    return batch.solve_plan(plan.with_settings(budget=cost, budget_source="plan cost", risk_objective="expected"), state)
 
 
 def unmarked(plans: Sequence[tuple[str, Plan]]) -> list[Problem]:
@@ -155,6 +161,7 @@ def compare(plans: Sequence[tuple[str, Plan]], workers: int | None = None) -> Co
                 objective=objective, total_value=value, total_cost=cost, violations=broken, optimal=opt,
                 adds=tuple(sorted(best - mine, key=order.get)),
                 drops=tuple(sorted(mine - best, key=order.get)),
+                risk=risk_figures(plan, selected) if has_risk(plan) else None,
             )
         )
     return Comparison(tuple(reports), tuple(_differences(plans)), time.perf_counter() - started)
@@ -254,6 +261,7 @@ def comparison_to_dict(c: Comparison) -> dict:
                 "optimal_selected": list(r.optimal.selected),
                 "optimal_adds": list(r.adds),
                 "optimal_drops": list(r.drops),
+                "risk": r.risk,
             }
             for r in c.plans
         ],

@@ -103,6 +103,11 @@ def explain(result: Result, max_initiatives: int | str | None = AUTO, workers: i
         return replace(result, explain_note=(
             "Not explained: regret and break-even values are computed for single-period plans; "
             "this plan has Periods (see Schedule and Capacity for its timing)."))
+    if result.risk is not None:
+        return replace(result, explain_note=(
+            "Not explained: regret and break-even values measure the expected-value objective; with Risk "
+            "objective cvar the portfolio also weighs the worst worlds (see the risk table above for what that "
+            "changed). Set Risk weight to 0 for the expected-value explanations."))
     if result.status is not Status.OPTIMAL:
         return replace(result, explain_note=(
             "Not explained: the portfolio is not proven optimal (the time limit stopped the search), "

@@ -14,16 +14,17 @@ diagnosis can switch parts off one at a time. This module is pure: no solver, no
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Iterable, Mapping, Sequence
 
 from . import rules as _rules
 from .model import Plan
 from .rules import Chosen, Columns, Part, Program, dependency_pairs, exclusive_groups, limit_use, num
 from .schedule import start_value
-from .solver import LinearProgram
+from .solver import LinearProgram, Row
 
 __all__ = ["TIE_BREAK", "build", "dependency_pairs", "exclusive_groups", "limit_use", "num", "parts",
-           "selection", "violations", "Chosen", "Columns", "Part"]
+           "selection", "violations", "with_cvar", "Chosen", "Columns", "Part"]
 
 #: Total weight of the tie-break term, relative to the largest objective coefficient.
 TIE_BREAK = 1e-7
@@ -98,6 +99,35 @@ def build(
         objective=tuple(prog.objective), lower=tuple(prog.lower), upper=tuple(prog.upper),
         integer=tuple(prog.integer), rows=tuple(prog.rows), row_keys=tuple(prog.keys),
     )
+
+
+def with_cvar(plan: Plan, lp: LinearProgram, outcomes, weight: float, level: float) -> LinearProgram:
+    """``lp`` (from :func:`build`) with the risk-aware objective (1 − w) · expected value + w ·
+    CVaR, CVaR over the sampled worlds in the Rockafellar–Uryasev linear form:
+
+        maximize  (1 − w) Σ c_j x_j + w (η − Σ_s u_s / (α S)) − penalties
+        subject to  u_s ≥ η − Σ_j V[s, j] x_j,  u_s ≥ 0      (one u per world s; η free)
+
+    ``outcomes`` is the S × columns matrix V of what each decision column adds in each world
+    (:func:`portfolio_opt.risk.outcome_matrix`). The tie-break term is kept as it was.
+    """
+    columns = Columns.of(plan)
+    raw = objective(plan, columns)
+    width, samples = len(columns.var), outcomes.shape[0]
+    obj = [(1 - weight) * r + (c - r) for r, c in zip(raw, lp.objective[:width])] + list(lp.objective[width:])
+    eta = len(obj)
+    obj += [weight] + [-weight / (level * samples)] * samples
+    lower = list(lp.lower) + [-math.inf] + [0.0] * samples
+    upper = list(lp.upper) + [math.inf] * (samples + 1)
+    integer = list(lp.integer) + [False] * (samples + 1)
+    rows = list(lp.rows)
+    keys = list(lp.row_keys) + [("world", s) for s in range(samples)]
+    for s in range(samples):
+        nz = outcomes[s].nonzero()[0]
+        rows.append(Row(tuple(int(j) for j in nz) + (eta, eta + 1 + s),
+                        tuple(float(v) for v in outcomes[s, nz]) + (-1.0, 1.0), 0.0, None))
+    return LinearProgram(objective=tuple(obj), lower=tuple(lower), upper=tuple(upper), integer=tuple(integer),
+                         rows=tuple(rows), row_keys=tuple(keys))
 
 
 def selection(plan: Plan, values: Sequence[float]) -> Chosen:

@@ -51,3 +51,11 @@ def save_comparison(comparison, path: str | os.PathLike, force: bool = False) ->
     from .xlsx.reports import write_comparison
 
     write_comparison(comparison, path, force=force)
+
+
+def save_simulation(sim, path: str | os.PathLike, force: bool = False, warnings=()) -> None:
+    """Write a :class:`~portfolio_opt.risk.Simulation` as a workbook (Risk summary with a
+    histogram and an S-curve, Risk by initiative, Risk by theme)."""
+    from .xlsx.reports import write_simulation
+
+    write_simulation(sim, path, force=force, warnings=warnings)

@@ -20,7 +20,8 @@ SCENARIOS = "Scenarios"
 #: the input sheets, in the order a planning workbook holds them
 INPUT_SHEETS = (INSTRUCTIONS, INITIATIVES, CONSTRAINTS, SETTINGS, SCENARIOS)
 #: the sheets a results workbook adds; reading one back skips them (they are not input)
-OUTPUT_SHEETS = ("Summary", "Ranking", "Schedule", "Capacity", "Run info")
+OUTPUT_SHEETS = ("Summary", "Ranking", "Schedule", "Capacity", "Run info", "Risk summary", "Risk by initiative",
+                 "Risk by theme")
 
 #: the solvers, in order of preference
 SOLVERS = ("highs", "cbc")
@@ -42,6 +43,9 @@ class Column:
     help: str = ""
     #: multi-period plans only (the template shows it only in such plans)
     timed: bool = False
+    #: a risk input: the template's Instructions list it, its Initiatives sheet leaves it out
+    #: (a plan that uses it adds the column)
+    risk: bool = False
 
     @property
     def label(self) -> str:
@@ -63,6 +67,11 @@ INITIATIVE_COLUMNS: tuple[Column, ...] = (
     Column("Depends on", False, None, "IDs that must be selected too, separated by commas."),
     Column("Exclusive group", False, None, "At most one initiative of a group is selected."),
     Column("Decision", False, None, "Must (forced in), Exclude (forced out), or blank (optimizer decides)."),
+    Column("Impact low (per year)", False, "#,##0", "Risk: the lowest plausible Impact (blank: Impact).", risk=True),
+    Column("Impact high (per year)", False, "#,##0", "Risk: the highest plausible Impact (blank: Impact).", risk=True),
+    Column("Cost high", False, "#,##0", "Risk: the cost if it overruns; cost ranges from Cost to it (blank: no overrun).", risk=True),
+    Column("Time to value high (months)", False, "0", "Risk: the latest plausible time to value (blank: no delay).", risk=True),
+    Column("Risk group", False, None, "Risk: initiatives that tend to succeed or fail together share a group name.", risk=True),
     Column("Duration (months)", False, "0", "Build time (blank: one period).", timed=True),
     Column("Earliest start", False, None, "The first period it may start in: a label or number 1..Periods.", timed=True),
     Column("Latest start", False, None, "The last period it may start in.", timed=True),
@@ -134,6 +143,22 @@ SETTINGS_ROWS: tuple[Setting, ...] = (
     Setting("Dependencies", "timed_dependencies", "timed",
             "Multi-period plans: timed (a dependent starts after its prerequisite finishes) "
             "or together (only selected together).", ("timed", "together"), shown_default="`timed`"),
+    Setting("Value target", "value_target", None, "Risk: the portfolio value to reach; the chance of reaching it is "
+            "reported (blank: none).", unit="currency", shown_default="none"),
+    Setting("Risk level", "risk_level", 0.10, "Risk: the share of worst outcomes CVaR averages, e.g. 10% (default).",
+            shown_default="10%"),
+    Setting("Risk objective", "risk_objective", "expected", "expected: maximize the expected value (default); cvar: "
+            "weigh in the mean of the worst outcomes.", ("expected", "cvar"), shown_default="`expected`"),
+    Setting("Risk weight", "risk_weight", 0.5, "Risk: with cvar, maximize (1 − w) · expected value + w · CVaR; "
+            "0 to 1 (default 0.5).", shown_default="0.5"),
+    Setting("Risk samples", "risk_samples", 1000, "Risk: simulated worlds the cvar objective is taken over "
+            "(default 1,000).", shown_default="1000"),
+    Setting("Risk correlation", "risk_correlation", 0.5, "Risk: how strongly initiatives of one Risk group succeed "
+            "or fail together, 0 to 1 (default 0.5).", shown_default="0.5"),
+    Setting("Seed", "seed", 1, "Risk: the random seed; the same seed gives the same numbers (default 1).",
+            shown_default="1"),
+    Setting("Distribution", "distribution", "triangular", "Risk: how a range is drawn: triangular (default) or pert.",
+            ("triangular", "pert"), shown_default="`triangular`"),
 )
 
 

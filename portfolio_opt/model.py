@@ -87,6 +87,19 @@ class Initiative:
     #: multi-period plans: ``<column> profile`` multipliers of a column's use in each build
     #: period, by normalized column header (e.g. ``dataengfte``: (1.0, 0.5))
     profiles: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    #: risk: the range of the Impact (low, high; None: the Impact itself), the Cost if it
+    #: overruns, the latest Time to value, and the group it succeeds or fails with
+    impact_low: float | None = None
+    impact_high: float | None = None
+    cost_high: float | None = None
+    time_to_value_high: float | None = None
+    risk_group: str | None = None
+
+    @property
+    def ranged(self) -> bool:
+        """True when any of its figures is a range (its score is then the mean of its outcome)."""
+        return any(x is not None for x in (self.impact_low, self.impact_high, self.cost_high,
+                                           self.time_to_value_high))
 
 
 #: How a Scope compares a column with its value: text equality, or numbers compared
@@ -249,6 +262,18 @@ class Settings:
     period_length: float = 3.0  #: months per period
     first_period: str = "P1"  #: the first period's label; later labels follow
     timed_dependencies: bool = True  #: a dependent starts after its prerequisite finishes
+    #: risk (see :mod:`portfolio_opt.risk`): the value to reach, the share of worst worlds
+    #: CVaR averages, what to maximize (``expected`` or ``cvar``) and the weight of CVaR,
+    #: the worlds the cvar objective is taken over, the correlation within a risk group,
+    #: the random seed, and how ranges are drawn (``triangular`` or ``pert``)
+    value_target: float | None = None
+    risk_level: float = 0.10
+    risk_objective: str = "expected"
+    risk_weight: float = 0.5
+    risk_samples: int = 1000
+    risk_correlation: float = 0.5
+    seed: int = 1
+    distribution: str = "triangular"
 
     def period_labels(self) -> list[str]:
         """The label of every period, e.g. 2027-Q1, 2027-Q2, ..."""
@@ -505,6 +530,26 @@ class LimitUse:
 
 
 @dataclass(frozen=True)
+class RiskChoice:
+    """What a risk-aware objective changed: the chosen portfolio against the expected-value
+    optimum, both judged on a fresh sample of worlds (not the one it was chosen on).
+
+    ``chosen`` and ``expected`` map ``mean``, ``p10``, ``cvar``, ``prob_target`` (None
+    without a Value target) to their values; ``entered`` are in the risk-aware portfolio and
+    not the expected-value one, ``left`` the other way round."""
+
+    objective: str
+    weight: float
+    level: float
+    samples: int  #: the fresh worlds both were judged on
+    chosen: Mapping[str, float | None]
+    expected: Mapping[str, float | None]
+    expected_selected: tuple[str, ...]
+    entered: tuple[str, ...]
+    left: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Result:
     """What the optimizer decided about a plan."""
 
@@ -520,6 +565,8 @@ class Result:
     explain_note: str = ""  #: what the explanations cover, their precision, what was left out
     #: multi-period plans: the start period (0-based) of each selected initiative, by ID
     starts: Mapping[str, int] = field(default_factory=dict)
+    #: with ``Risk objective`` = cvar: the risk-aware portfolio against the expected-value one
+    risk: RiskChoice | None = None
 
     @property
     def selected(self) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ _FIXED = {
     "negative-npv": "negative value (cost above expected value)",
     "negative-value": "negative value",
     "gap": "within the optimality gap",
+    "risk": "left out for the downside (Risk objective cvar)",
 }
 
 
@@ -137,6 +138,21 @@ def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
         "warnings": list(result.warnings),
         "explain_note": result.explain_note,
         "output": output,
+    } | ({"risk": risk_to_dict(result.risk)} if result.risk is not None else {})
+
+
+def risk_to_dict(r) -> dict[str, Any]:
+    """A :class:`~portfolio_opt.model.RiskChoice` as JSON."""
+    return {
+        "objective": r.objective,
+        "weight": r.weight,
+        "level": r.level,
+        "samples": r.samples,
+        "chosen": {k: _clean(v) for k, v in r.chosen.items()},
+        "expected_value_portfolio": {k: _clean(v) for k, v in r.expected.items()}
+        | {"selected": list(r.expected_selected)},
+        "entered": list(r.entered),
+        "left": list(r.left),
     }
 
 
@@ -163,6 +179,18 @@ def summary_lines(result: Result, output: str | None = None) -> list[str]:
     binding = [u.limit.name for u in result.limits if u.binding]
     if binding:
         lines.append(f"Binding limits  {', '.join(binding)}")
+    if result.risk is not None:
+        r = result.risk
+        lines.append(f"Risk-aware      weight {r.weight:g} on CVaR {r.level:.0%} (worst {r.level:.0%} of worlds), "
+                     f"judged on {r.samples:,} fresh worlds:")
+        for name, key in (("mean", "mean"), ("P10", "p10"), ("CVaR", "cvar"), ("P(target)", "prob_target")):
+            a, b = r.chosen.get(key), r.expected.get(key)
+            if a is None:
+                continue
+            shown = (lambda x: f"{x:.1%}") if key == "prob_target" else money
+            lines.append(f"  {name:<10} {shown(a):>14} (expected-value portfolio {shown(b)})")
+        if r.entered or r.left:
+            lines.append(f"  entered {', '.join(r.entered) or 'none'}; left {', '.join(r.left) or 'none'}")
     if output:
         lines.append(f"Written         {output}")
     return lines
@@ -196,6 +224,8 @@ def scenario_lines(run, output: str | None = None) -> list[str]:
         lines += [f"    left    {i}: {cause}" for i, cause in r.left]
         if r.solved.conflict:
             lines.append(f"    conflict: {'; '.join(r.solved.conflict)}")
+        if r.risk:
+            lines.append("    " + risk_line(r.risk, run.plan.settings.risk_level))
     return lines + ([f"Written {output}"] if output else [])
 
 
@@ -210,8 +240,18 @@ def comparison_lines(c, output: str | None = None) -> list[str]:
             lines.append(f"    optimum at this cost: {r.optimal.objective:,.0f}"
                          + (f" (adds {', '.join(r.adds)}; drops {', '.join(r.drops)})" if r.adds or r.drops else ""))
         lines += [f"    breaks: {v}" for v in r.violations]
+        if r.risk:
+            lines.append("    " + risk_line(r.risk, r.plan.settings.risk_level))
     lines += [f"Note: {d}" for d in c.differences]
     return lines + ([f"Written {output}"] if output else [])
+
+
+def risk_line(risk: dict, level: float) -> str:
+    """A portfolio's simulated figures in one line, e.g. ``simulated: mean 32,217,650, P10 ...``."""
+    text = f"simulated: mean {money(risk['mean'])}, P10 {money(risk['p10'])}, CVaR {level:.0%} {money(risk['cvar'])}"
+    if risk.get("prob_target") is not None:
+        text += f", P(target) {risk['prob_target']:.1%}"
+    return text
 
 
 def _ids(ids) -> str:
@@ -303,6 +343,9 @@ def _why(why: Reason) -> str:
         text = f"{reason_text(why)}: selecting it would lower the objective"
     elif code == "gap":
         text = "it fits, but the search stopped within the optimality gap"
+    elif code == "risk":
+        text = ("it fits, but the risk-aware objective (Risk objective cvar) prefers a portfolio whose worst "
+                "outcomes are better, and this one adds more to the spread than to the mean")
     elif code == "limits":
         text = f"it does not fit alongside the selected portfolio within these limits: {reason_text(why)}"
     else:

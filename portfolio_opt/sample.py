@@ -173,3 +173,40 @@ def write_sample(path: str | os.PathLike, force: bool = False, selected: tuple[s
         scenarios=SCENARIOS if selected is None else (),
         force=force,
     )
+
+
+#: The risk version: ranges, risk groups, a value target and the cvar objective.
+RISK_SETTINGS = SETTINGS + (
+    ("Value target", 30_000_000),
+    ("Risk objective", "cvar"),
+    ("Risk weight", 0.5),
+    ("Risk level", 0.10),
+)
+#: initiatives that build on the feature store succeed or fail with it
+RISK_GROUPS = {i: "Feature store bets" for i in ("INI-001", "INI-004", "INI-009", "INI-012", "INI-017", "INI-028",
+                                                "INI-036")}
+
+
+def risk_rows() -> list[dict]:
+    """The sample initiatives with ranges: long shots (probability below 60%) from 60% to 150%
+    of their Impact, the rest ±20%; builds of 700,000 or more may overrun by 25%; values due in
+    six months or more may come three months late."""
+    rows = sample_rows()
+    for row in rows:
+        impact, p = row["Impact (per year)"], row["Probability"]
+        low, high = (0.6, 1.5) if p < 0.6 else (0.8, 1.2)
+        row["Impact low (per year)"] = round(impact * low)
+        row["Impact high (per year)"] = round(impact * high)
+        row["Cost high"] = round(row["Cost"] * 1.25) if row["Cost"] >= 700_000 else None
+        ttv = row["Time to value (months)"]
+        row["Time to value high (months)"] = ttv + 3 if ttv >= 6 else None
+        row["Risk group"] = RISK_GROUPS.get(row["ID"])
+    return rows
+
+
+def write_risk_sample(path: str | os.PathLike, force: bool = False) -> None:
+    """Write the risk sample: the sample portfolio with ranges, risk groups and a cvar objective."""
+    from .xlsx.writer import write_planning_workbook
+
+    write_planning_workbook(path, initiatives=risk_rows(), extra_columns=EXTRA_COLUMNS, constraints=CONSTRAINTS,
+                            settings=RISK_SETTINGS, force=force)

@@ -16,6 +16,7 @@ from typing import Any
 from . import batch, formulation, progress
 from .errors import InvalidWorkbook, Problem
 from .model import Change, Decision, Limit, Plan, Scenario
+from .risk import has_risk, judge
 
 
 def apply_change(plan: Plan, change: Change, baseline_budget: float | None = None) -> Plan:
@@ -73,6 +74,8 @@ class ScenarioResult:
     entered: tuple[tuple[str, str], ...] = ()  #: (ID, cause)
     left: tuple[tuple[str, str], ...] = ()
     changes: tuple[str, ...] = ()
+    #: when the plan has ranges or a risk objective: mean, p10, cvar, prob_target on fresh worlds
+    risk: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,15 @@ def run_scenarios(plan: Plan, scenarios: tuple[Scenario, ...] | None = None, wor
         entered = tuple((i, cause(i, True)) for i in sorted(after - before, key=order.get))
         left = tuple((i, cause(i, False)) for i in sorted(before - after, key=order.get))
         results.append(ScenarioResult(sc.name, res, budget, entered, left, tuple(c.label for c in sc.changes)))
+    if has_risk(plan):  # each scenario's portfolio judged on the same fresh worlds
+        own = [plan] + [variants[_key(sc.changes)] for sc in scenarios]
+        with progress.stage("Simulating each scenario's portfolio", len(results)) as step:
+            judged = []
+            for r, p in zip(results, own):
+                judged.append(replace(r, risk=judge(p, r.solved.selected, dict(r.solved.starts) if p.settings.periods
+                                                    else None)) if r.solved.ok else r)
+                step()
+        results = judged
     return ScenarioRun(tuple(results), plan, 1 + len(to_solve), time.perf_counter() - started)
 
 
@@ -223,6 +235,7 @@ def scenarios_to_dict(run: ScenarioRun) -> dict:
                 "left": [{"id": i, "cause": c} for i, c in r.left],
                 "conflict": list(r.solved.conflict),
                 "limit_use": list(r.solved.limit_use),
+                "risk": r.risk,
             }
             for r in run.results
         ],

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import math
 from .model import Initiative, Limit, Objective, Plan, Settings, normalize_header
-from .scoring import score
+from .ranges import expected_score, value_floor
+from .scoring import expected_cost, score
 
 
 def timed_dependencies(settings: Settings) -> bool:
@@ -58,14 +59,14 @@ def value_start(ini: Initiative, settings: Settings, t: int = 0) -> float:
     longer than the time to value, at the end of the Duration (both counted from the start
     of its start period).
     """
-    lead = ini.time_to_value
-    if settings.periods and ini.duration is not None:
-        lead = max(lead, ini.duration)
-    return lead + t * settings.period_length
+    return max(ini.time_to_value, value_floor(ini, settings)) + t * settings.period_length
 
 
 def start_score(ini: Initiative, t: int, settings: Settings) -> float:
-    """Its score when it starts in period t: value from :func:`value_start` on."""
+    """Its score when it starts in period t: value from :func:`value_start` on (with a range,
+    the mean of its outcome, see :mod:`.risk`)."""
+    if ini.ranged:
+        return expected_score(ini, settings, t * settings.period_length)
     return score(ini.impact, ini.probability, value_start(ini, settings, t),
                  settings.horizon_months, settings.discount_rate, ini.run_cost)
 
@@ -73,7 +74,7 @@ def start_score(ini: Initiative, t: int, settings: Settings) -> float:
 def start_value(ini: Initiative, t: int, settings: Settings) -> float:
     """What starting it in period t adds to the objective: its score there, less its cost
     for npv. The one place the objective coefficient is written."""
-    return start_score(ini, t, settings) - (ini.cost if settings.objective is Objective.NPV else 0.0)
+    return start_score(ini, t, settings) - (expected_cost(ini, settings) if settings.objective is Objective.NPV else 0.0)
 
 
 def demand(plan: Plan, limit: Limit, i: int) -> list[float]:

@@ -5,7 +5,10 @@ Let T be the time to value and H the horizon, both in months, r the annual disco
 
     D = (e^(−δT/12) − e^(−δH/12)) / δ      ((H − T)/12 when r = 0; 0 when T ≥ H)
 
-and the score is ``Probability × (Impact − Run cost) × D``.
+and the score is ``Probability × (Impact − Run cost) × D``. An initiative with a range
+(``Impact low``/``high``, ``Time to value high``) scores the mean of its outcome instead
+(:func:`portfolio_opt.risk.expected_score`); for npv the cost is then the mean of ``Cost`` ..
+``Cost high``.
 
 >>> round(discounted_years(6, 36, 0.10), 5)
 2.12095
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import math
 
-from .model import Initiative, Objective, Plan
+from .model import Initiative, Objective, Plan, Settings
 
 
 def discounted_years(time_to_value: float, horizon_months: float, discount_rate: float) -> float:
@@ -61,12 +64,26 @@ def initiative_score(initiative: Initiative, horizon_months: float, discount_rat
 def plan_scores(plan: Plan) -> list[float]:
     """The score of every initiative of a plan, in plan order."""
     s = plan.settings
-    return [initiative_score(ini, s.horizon_months, s.discount_rate) for ini in plan.initiatives]
+    if not any(ini.ranged for ini in plan.initiatives):
+        return [initiative_score(ini, s.horizon_months, s.discount_rate) for ini in plan.initiatives]
+    from .ranges import expected_score
+
+    return [expected_score(ini, s) if ini.ranged else initiative_score(ini, s.horizon_months, s.discount_rate)
+            for ini in plan.initiatives]
+
+
+def expected_cost(ini: Initiative, settings: Settings) -> float:
+    """What it costs on average: Cost, or the mean of Cost .. Cost high."""
+    if ini.cost_high is None:
+        return ini.cost
+    from .ranges import expected_cost as ranged
+
+    return ranged(ini, settings.distribution)
 
 
 def objective_coefficients(plan: Plan, scores: list[float] | None = None) -> list[float]:
     """What selecting each initiative adds to the objective: score, or score − cost for npv."""
     scores = plan_scores(plan) if scores is None else scores
     if plan.settings.objective is Objective.NPV:
-        return [sc - ini.cost for sc, ini in zip(scores, plan.initiatives)]
+        return [sc - expected_cost(ini, plan.settings) for sc, ini in zip(scores, plan.initiatives)]
     return list(scores)

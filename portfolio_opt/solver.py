@@ -168,7 +168,7 @@ def solve(
     xs = [
         prob.add_variable(
             f"x{j:0{width}d}",
-            lowBound=lp.lower[j],
+            lowBound=None if math.isinf(lp.lower[j]) else lp.lower[j],
             upBound=None if math.isinf(lp.upper[j]) else lp.upper[j],
             cat="Integer" if (lp.integer[j] and not relax) else "Continuous",
         )

@@ -4,6 +4,7 @@ data/sample_plan.xlsx  the sample portfolio (with a Scenarios sheet)
 data/plan_cto.xlsx     the same initiatives with a CTO's hand-made selection (Selected column)
 data/plan_cfo.xlsx     ... and a CFO's
 data/sample_quarterly.xlsx  the sample planned over 8 quarters (durations, windows, per-quarter limits)
+data/sample_risk.xlsx  the sample with ranges, risk groups, a value target and the cvar objective
 """
 
 import os
@@ -11,7 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 
-from portfolio_opt.sample import CFO_PLAN, CTO_PLAN, write_quarterly_sample, write_sample  # noqa: E402
+from portfolio_opt.sample import CFO_PLAN, CTO_PLAN, write_quarterly_sample, write_risk_sample, write_sample  # noqa: E402
 
 if __name__ == "__main__":
     data = os.path.normpath(os.path.join(os.path.dirname(__file__), os.pardir, "data"))
@@ -19,4 +20,5 @@ if __name__ == "__main__":
     write_sample(os.path.join(data, "plan_cto.xlsx"), force=True, selected=CTO_PLAN)
     write_sample(os.path.join(data, "plan_cfo.xlsx"), force=True, selected=CFO_PLAN)
     write_quarterly_sample(os.path.join(data, "sample_quarterly.xlsx"), force=True)
-    print(f"wrote sample_plan.xlsx, plan_cto.xlsx, plan_cfo.xlsx, sample_quarterly.xlsx in {data}")
+    write_risk_sample(os.path.join(data, "sample_risk.xlsx"), force=True)
+    print(f"wrote sample_plan.xlsx, plan_cto.xlsx, plan_cfo.xlsx, sample_quarterly.xlsx, sample_risk.xlsx in {data}")

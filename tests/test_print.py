@@ -36,6 +36,8 @@ def printed(tmp_path_factory):
         "scenarios": ("scenarios", SAMPLE),
         "frontier": ("frontier", SAMPLE, "--steps", "6"),
         "comparison": ("compare", ROOT / "data" / "plan_cto.xlsx", ROOT / "data" / "plan_cfo.xlsx"),
+        "risk": ("simulate", ROOT / "data" / "sample_risk.xlsx", "--samples", "2000"),
+        "risk_result": ("optimize", ROOT / "data" / "sample_risk.xlsx"),
     }
     for name, args in runs.items():
         proc = run_cli(*args, "-o", folder / f"{name}.xlsx")
@@ -56,7 +58,7 @@ def printed(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("name", ["result", "quarterly", "scenarios", "frontier", "comparison"])
+@pytest.mark.parametrize("name", ["result", "quarterly", "scenarios", "frontier", "comparison", "risk", "risk_result"])
 def test_no_page_is_printed_below_70_percent(printed, name):
     pages = printed[name]
     assert pages

@@ -33,6 +33,11 @@ FIELDS = {
     "earlieststart": "earliest",
     "lateststart": "latest",
     "costprofile": "cost_profile",
+    "impactlow": "impact_low",
+    "impacthigh": "impact_high",
+    "costhigh": "cost_high",
+    "timetovaluehigh": "time_to_value_high",
+    "riskgroup": "risk_group",
 }
 REQUIRED = ("id", "name", "impact", "probability", "timetovalue", "cost")
 REQUIRED_LABELS = {
@@ -188,6 +193,7 @@ class InitiativesSheet:
                         d,
                     )
             timing = self.timing(sheet, r, row, col)
+            ranges = self.ranges(sheet, r, row, col, impact, cost, ttv)
             theme = None
             if "theme" in col and row[col["theme"]] is not None:
                 theme = _id_text(row[col["theme"]]) or None
@@ -212,6 +218,7 @@ class InitiativesSheet:
                     row=r + 1,
                     values=values,
                     **timing,
+                    **ranges,
                 )
             )
         out = self.dependencies(sheet, out, seen, dep_cells)
@@ -220,6 +227,39 @@ class InitiativesSheet:
             out = [replace(ini, values={**ini.values, **{h: parse_number(ini.values.get(h)) for h in custom}})
                    for ini in out]
         return out, headers, numeric
+
+    def ranges(self, sheet, r, row, col, impact, cost, ttv) -> dict:
+        """Risk inputs: the Impact's range around it, the Cost if it overruns, the latest Time
+        to value, and the risk group. A range must hold the figure it is around."""
+        out: dict = {}
+        nonneg = lambda x: "must not be negative" if x < 0 else None  # noqa: E731
+        specs = (("impactlow", "impact_low", "Impact low", None, impact, "below", "Impact"),
+                 ("impacthigh", "impact_high", "Impact high", None, impact, "above", "Impact"),
+                 ("costhigh", "cost_high", "Cost high", nonneg, cost, "above", "Cost"),
+                 ("timetovaluehigh", "time_to_value_high", "Time to value high", nonneg, ttv, "above", "Time to value"))
+        for key, attr, label, check, base, side, base_label in specs:
+            if key not in col:
+                continue
+            x = self.c.number(sheet, r, col[key], label, False, check)
+            if x is None:
+                continue
+            if base is not None and ((side == "below" and x > base) or (side == "above" and x < base)):
+                where = "below" if side == "above" else "above"
+                self.c.add("bad-range", sheet.address(r, col[key]),
+                           f"{label} {_show(x)} is {where} {base_label} {_show(base)}: a range must hold the "
+                           f"most likely value", f"Make {label} {'at least' if side == 'above' else 'at most'} "
+                           f"{base_label}, or leave it blank for no range", x)
+                continue
+            out[attr] = x
+        low, high = out.get("impact_low"), out.get("impact_high")
+        if low is not None and high is not None and low > high:  # (only when Impact itself was refused)
+            self.c.add("bad-range", sheet.address(r, col["impactlow"]),
+                       f"Impact low {_show(low)} is above Impact high {_show(high)}", "Swap them", low)
+        if "riskgroup" in col and row[col["riskgroup"]] is not None and self.c.cell_ok(sheet, r, col["riskgroup"], "Risk group"):
+            g = _id_text(row[col["riskgroup"]])
+            if g:
+                out["risk_group"] = self.c.canonical("Risk group", g, sheet.address(r, col["riskgroup"]))
+        return out
 
     def timing(self, sheet, r, row, col) -> dict:
         """Duration, start window and cost profile of one initiative (multi-period plans)."""

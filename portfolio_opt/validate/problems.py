@@ -31,7 +31,8 @@ def parse_number(value: Any, amount: bool = True) -> float | None:
 
 
 #: Where an amount belongs: a currency symbol or a k / M / bn suffix is understood there.
-AMOUNT_LABELS = {"Impact", "Cost", "Run cost", "Budget", "Min", "Max"}
+AMOUNT_LABELS = {"Impact", "Cost", "Run cost", "Budget", "Min", "Max", "Impact low", "Impact high", "Cost high",
+                 "Value target"}
 
 
 def _show_date(value: Any) -> str:

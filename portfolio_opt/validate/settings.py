@@ -125,6 +125,21 @@ class SettingsSheet:
                 return text
             self.c.add("bad-setting", where, f"Solver {_show(value)}: must be highs or cbc", "Use 'highs' (default) or 'cbc'", value)
             return _INVALID
+        choices = {"risk_objective": ("expected", "cvar"), "distribution": ("triangular", "pert")}
+        if attr in choices:
+            text = str(value).strip().casefold()
+            if text in choices[attr]:
+                return text
+            a, b = choices[attr]
+            self.c.add("bad-setting", where, f"{label} {_show(value)}: must be {a} or {b}",
+                       f"Use '{a}' (the default) or '{b}'", value)
+            return _INVALID
+        whole = {"risk_samples": (10, 1_000_000), "seed": (0, 2**32 - 1)}
+        if attr in whole:
+            lo, hi = whole[attr]
+            number = self.c.number(sheet, r, c, label, True, lambda x: None if lo <= x <= hi and float(x).is_integer()
+                                   else f"must be a whole number from {lo:,} to {hi:,}")
+            return _INVALID if number is None else int(number)
         checks = {
             "budget": lambda x: "must not be negative" if x < 0 else None,
             "horizon_months": lambda x: "must be more than 0 months" if x <= 0 else None,
@@ -132,6 +147,10 @@ class SettingsSheet:
             "time_limit": lambda x: "must be more than 0 seconds" if x <= 0 else None,
             "gap": lambda x: None if 0 <= x < 1 else "must be between 0 and 1 (0.01% is 0.0001)",
             "period_length": lambda x: "must be more than 0 months" if x <= 0 else None,
+            "value_target": lambda x: None,
+            "risk_level": lambda x: None if 0 < x < 1 else "must be between 0 and 1, both excluded (10% is 0.1)",
+            "risk_weight": lambda x: None if 0 <= x <= 1 else "must be between 0 and 1 (0: expected value only)",
+            "risk_correlation": lambda x: None if 0 <= x <= 1 else "must be between 0 and 1 (0: independent)",
         }
         number = self.c.number(sheet, r, c, label, True, checks[attr])
         return _INVALID if number is None else number

@@ -7,10 +7,11 @@ the numbers in Excel or LibreOffice.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Sequence
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+from openpyxl.worksheet.pagebreak import Break
 
 from ..compare import Comparison, matrix
 from ..frontier import Frontier
@@ -107,6 +108,11 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
         label = "Budget used" if lim.label == "budget" else f"{lim.name} used"
         measures.append((label, [r.solved.limit_use[k] if r.solved.ok and k < len(r.solved.limit_use) else None
                                  for r in run.results], money if lim.column == "Cost" else NUMBER))
+    if any(r.risk for r in run.results):  # each portfolio judged on the same fresh worlds
+        level = plan.settings.risk_level
+        target = plan.settings.value_target
+        for key, label, fmt in _risk_measures(level, target, money):
+            measures.append((label, [r.risk.get(key) if r.risk else None for r in run.results], fmt))
     measures.append(("Changes", ["(as the workbook stands)"] + ["; ".join(r.changes) for r in run.results[1:]], None))
     measures.append(("Conflict (if infeasible)", ["; ".join(r.solved.conflict) for r in run.results], None))
     rows = [[label] + values for label, values, _ in measures]
@@ -166,6 +172,15 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
     save_atomic(wb, path, force)
 
 
+def _risk_measures(level: float, target: float | None, money: str) -> list[tuple[str, str, str]]:
+    """The risk figures shown beside a value: key, label, number format."""
+    out = [("mean", "Mean (simulated)", money), ("p10", "P10 (simulated)", money),
+           ("cvar", f"CVaR {level:.0%} (simulated)", money)]
+    if target is not None:
+        out.append(("prob_target", f"P(value ≥ {target:,.0f})", PERCENT))
+    return out
+
+
 def write_comparison(c: Comparison, path: str | os.PathLike, force: bool = False) -> None:
     """Plans side by side, the initiative-by-plan matrix, and the optimum at each plan's cost."""
     first = c.plans[0].plan
@@ -182,7 +197,13 @@ def write_comparison(c: Comparison, path: str | os.PathLike, force: bool = False
         left_on_table = (opt - r.objective) if opt is not None and not r.violations else None
         rows.append((r.name, r.objective, r.total_cost, len(r.selected), efficiency, opt, left_on_table,
                      "; ".join(r.violations) or "none", ", ".join(r.adds), ", ".join(r.drops)))
-    last = write_table(ws, header, rows, (None, money, money, "0", PERCENT, money, money, None, None, None))
+    formats = [None, money, money, "0", PERCENT, money, money, None, None, None]
+    if any(r.risk for r in c.plans):  # each plan judged on fresh worlds of its own plan
+        extra = _risk_measures(first.settings.risk_level, first.settings.value_target, money)
+        header = header + tuple(label for _, label, _ in extra)
+        formats += [fmt for _, _, fmt in extra]
+        rows = [row + tuple(r.risk.get(key) if r.risk else None for key, _, _ in extra) for row, r in zip(rows, c.plans)]
+    last = write_table(ws, header, rows, formats)
     fit_widths(ws, maximum=36)
     chart = BarChart()
     chart.type = "col"
@@ -212,4 +233,153 @@ def write_comparison(c: Comparison, path: str | os.PathLike, force: bool = False
     fit_widths(wm, maximum=40)
     _run_info(wb, first, [("Plans", ", ".join(names)), ("Seconds", round(c.seconds, 3)),
                           ("Efficiency", "plan value / optimal value at the plan's cost under the plan's rules")])
+    save_atomic(wb, path, force)
+
+
+def _short(x: float) -> str:
+    """An amount in a few characters for an axis label: 32.1M, 850k, -1.2M."""
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:,.1f}M"
+    if abs(x) >= 1e3:
+        return f"{x / 1e3:,.0f}k"
+    return f"{x:,.0f}"
+
+
+def _axis_text(size: int = 900):
+    """Axis labels at ``size`` hundredths of a point, horizontal."""
+    from openpyxl.chart.text import RichText
+    from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
+
+    props = CharacterProperties(sz=size)
+    return RichText(bodyPr=RichTextProperties(rot=0, vert="horz"),
+                    p=[Paragraph(pPr=ParagraphProperties(defRPr=props), endParaRPr=props)])
+
+
+#: How each figure of a Risk summary is named and what it means
+_RISK_FIGURES = (
+    ("mean", "Mean", "the average portfolio value over the worlds"),
+    ("std", "Standard deviation", "how far a world's value typically is from the mean"),
+    ("p5", "P5", "1 world in 20 is worse than this"),
+    ("p10", "P10", "1 world in 10 is worse than this"),
+    ("p50", "P50 (median)", "half the worlds are worse than this"),
+    ("p90", "P90", "1 world in 10 is better than this"),
+    ("p95", "P95", "1 world in 20 is better than this"),
+    ("cvar", "CVaR", "the mean of the worst worlds (the risk level): how bad a bad year is"),
+    ("prob_target", "P(value ≥ target)", "the chance of reaching the Value target"),
+    ("prob_loss", "P(loss)", "the chance the portfolio loses money (objective npv)"),
+    ("prob_over_budget", "P(cost > budget)", "the chance the cost, with overruns drawn, exceeds the budget"),
+)
+
+
+def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings: Sequence[str] = ()) -> None:
+    """Risk summary (figures with their sampling error, a histogram and an S-curve as native
+    charts), Risk by initiative, Risk by theme, and Run info."""
+    import numpy as np
+
+    plan = sim.plan
+    s = plan.settings
+    money = money_format(s.currency)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Risk summary"
+    rows = []
+    formats = []
+    for key, label, meaning in _RISK_FIGURES:
+        fig = sim.figures[key]
+        if fig.value is None:
+            continue
+        if key == "cvar":
+            label = f"CVaR {sim.level:.0%}"
+            meaning = f"the mean of the worst {sim.level:.0%} of worlds: how bad a bad year is"
+        if key == "prob_target":
+            label = f"P(value ≥ {s.value_target:,.0f})"
+        se = fig.se if fig.se is not None and fig.se == fig.se else None
+        rows.append((label, fig.value, se, meaning))
+        formats.append(PERCENT if key.startswith("prob") else money)
+    rows.append(("Expected value (exact)", sim.expected_value, None,
+                 "the sum of the selected initiatives' scores (the simulated mean estimates it)"))
+    formats.append(money)
+    header = ("Figure", "Value", "Sampling error (±1 s.e.)", "Meaning")
+    last = write_table(ws, header, rows, freeze=False, autofilter=False)
+    for r, fmt in enumerate(formats, start=2):
+        set_format(ws.cell(row=r, column=2), fmt)
+        set_format(ws.cell(row=r, column=3), fmt)
+    fit_widths(ws, maximum=60)
+    notes = [f"Portfolio: {sim.how}." if sim.how else "",
+             f"{sim.samples:,} simulated worlds, seed {sim.seed}, ranges drawn {s.distribution}; the same seed "
+             "gives the same numbers on any machine.",
+             "In each world an initiative succeeds with its Probability (inside a Risk group, together with the "
+             f"others of the group at correlation {s.risk_correlation:g}); if it succeeds it earns (Impact − Run cost) "
+             "× D(time to value), as in the score" + ("; its cost draw is subtracted either way (npv)." if
+                                                     s.objective.value == "npv" else ".")]
+    notes += [f"Warning: {w}" for w in warnings]
+    end = write_notes(ws, last + 2, [n for n in notes if n], last_column=len(header))
+
+    # the value distribution: a histogram and an S-curve under the figures (beside them, the
+    # page would print shrunk), reading the two small tables under the charts
+    values = sim.values
+    charts_at = end + 2
+    top = charts_at + 34
+    ws.row_breaks.append(Break(id=charts_at - 1))  # the charts fill a page: never cut in two
+    ws.row_breaks.append(Break(id=top - 1))
+    lo, hi = float(values[0]), float(values[-1])
+    bins = 12  # few enough for level labels
+    if hi <= lo:
+        hi = lo + 1.0
+    edges = np.linspace(lo, hi, bins + 1)
+    counts, _ = np.histogram(values, edges)
+    hist_rows = [(float(edges[k]), float(edges[k + 1]), counts[k] / len(values), _short(edges[k] / 2 + edges[k + 1] / 2))
+                 for k in range(bins)]
+    hist_last = write_table(ws, ("Value from", "Value to", "Share of worlds", "Middle"), hist_rows,
+                            (money, money, PERCENT, None), start_row=top, freeze=False, autofilter=False)
+    curve_top = hist_last + 2
+    qs = [k / 100 for k in range(0, 101, 5)]
+    curve_rows = [(float(np.quantile(values, q)), q) for q in qs]
+    curve_last = write_table(ws, ("Portfolio value", "Cumulative probability"), curve_rows, (money, PERCENT),
+                             start_row=curve_top, freeze=False, autofilter=False)
+    hist = BarChart()
+    hist.type = "col"
+    hist.title = "Portfolio value: share of worlds"
+    hist.y_axis.title = "Share of worlds"
+    hist.x_axis.title = "Portfolio value"
+    hist.height, hist.width = 8, 18
+    hist.gapWidth = 10
+    hist.add_data(Reference(ws, min_col=3, min_row=top, max_row=hist_last), titles_from_data=True)
+    hist.set_categories(Reference(ws, min_col=4, min_row=top + 1, max_row=hist_last))
+    hist.legend = None
+    hist.x_axis.txPr = _axis_text()  # short labels, level and readable: never rotated and shrunk
+    _axes_visible(hist)
+    ws.add_chart(hist, f"A{charts_at}")
+    curve = ScatterChart()
+    curve.title = "S-curve: chance the value is at most x"
+    curve.style = 13
+    curve.x_axis.title = "Portfolio value"
+    curve.y_axis.title = "Cumulative probability"
+    curve.height, curve.width = 8, 18
+    series = Series(Reference(ws, min_col=2, min_row=curve_top, max_row=curve_last),
+                    Reference(ws, min_col=1, min_row=curve_top + 1, max_row=curve_last), title_from_data=True)
+    series.marker.symbol = "none"
+    curve.series.append(series)
+    curve.legend = None
+    curve.y_axis.scaling.min, curve.y_axis.scaling.max = 0.0, 1.0
+    curve.y_axis.number_format = "0%"
+    _axes_visible(curve)
+    ws.add_chart(curve, f"A{charts_at + 17}")
+
+    wi = wb.create_sheet("Risk by initiative")
+    irows = [(r.id, r.name, r.theme, r.success_rate, r.mean_contribution, r.tail_mean, r.downside_share)
+             for r in sorted(sim.initiatives, key=lambda r: (-r.downside_share, r.id))]
+    write_table(wi, ("ID", "Name", "Theme", "Success rate", "Mean contribution",
+                     f"Mean in the worst {sim.level:.0%}", "Share of the downside"), irows,
+                (None, None, None, PERCENT, money, money, PERCENT))
+    fit_widths(wi, maximum=40)
+
+    wt = wb.create_sheet("Risk by theme")
+    trows = [(t.theme, t.count, t.mean, t.std, t.p10, t.p90, t.downside_share) for t in sim.themes]
+    write_table(wt, ("Theme", "Initiatives", "Mean", "Standard deviation", "P10", "P90", "Share of the downside"),
+                trows, (None, "0", money, money, money, money, PERCENT))
+    fit_widths(wt, maximum=40)
+    _run_info(wb, plan, [("Worlds", sim.samples), ("Seed", sim.seed), ("Distribution", s.distribution),
+                         ("Risk level", sim.level), ("Risk correlation", s.risk_correlation),
+                         ("Seconds", round(sim.seconds, 3))])
     save_atomic(wb, path, force)

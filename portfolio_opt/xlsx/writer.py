@@ -153,6 +153,8 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
         put(ws, r + 1, 1, "No limits: set a Budget in Settings or rows in Constraints")
         end = r + 1
     r = end + 2
+    if result.risk is not None:
+        r = _risk_table(ws, result, money, r) + 2
     notes = [SCORING_TEXT, RANKING_TEXT, EXPLAIN_TEXT]
     if result.explain_note:
         notes.append(result.explain_note)
@@ -160,6 +162,35 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
     fit_widths(ws, maximum=32)
     ws.column_dimensions["C"].width = min(ws.column_dimensions["C"].width or 24, 24)
     write_notes(ws, r, notes, last_column=len(header))
+
+
+def _risk_table(ws, result: Result, money: str, r: int) -> int:
+    """The risk-aware portfolio beside the expected-value optimum, both judged on fresh worlds."""
+    risk = result.risk
+    s = result.plan.settings
+    rows: list[tuple[Any, ...]] = []
+    formats = []
+    for key, label in (("mean", "Mean value"), ("p10", "P10 (1 world in 10 is worse)"),
+                       ("cvar", f"CVaR {risk.level:.0%} (mean of the worst {risk.level:.0%})"),
+                       ("prob_target", f"P(value ≥ {s.value_target:,.0f})" if s.value_target is not None else "")):
+        a, b = risk.chosen.get(key), risk.expected.get(key)
+        if a is None or b is None:
+            continue
+        rows.append((label, a, b, a - b))
+        formats.append(PERCENT if key == "prob_target" else money)
+    rows.append(("Entered (risk-aware only)", ", ".join(risk.entered) or "none", None, None))
+    rows.append(("Left (expected-value only)", ", ".join(risk.left) or "none", None, None))
+    header = (f"Risk: judged on {risk.samples:,} fresh worlds", "Risk-aware portfolio", "Expected-value portfolio",
+              "Difference")
+    end = write_table(ws, header, rows, start_row=r, freeze=False, autofilter=False)
+    for k, fmt in enumerate(formats):
+        for c in (2, 3, 4):
+            set_format(ws.cell(row=r + 1 + k, column=c), fmt)
+    note = (f"Risk objective cvar, weight {risk.weight:g}: the portfolio maximizes (1 − {risk.weight:g}) × expected "
+            f"value + {risk.weight:g} × CVaR {risk.level:.0%} over {s.risk_samples:,} simulated worlds (seed {s.seed}), "
+            "every limit and rule in force. Both portfolios are judged here on other worlds than the ones it was "
+            "chosen on, so the comparison is not flattered by them.")
+    return write_notes(ws, end + 1, [note], title="How the risk-aware portfolio was chosen", last_column=9)
 
 
 def _ranking_sheet(ws, result: Result, money: str) -> None:
@@ -373,12 +404,16 @@ def _setting_cell(settings: Settings, attr: str) -> Any:
 
 def setting_format(settings: Settings, attr: str) -> str:
     """How a setting's value is shown: the budget as money, rates as percentages."""
-    if attr == "budget":
+    if attr in ("budget", "value_target"):
         return money_format(settings.currency)
-    if attr in ("discount_rate", "gap"):
+    if attr in ("discount_rate", "gap", "risk_level"):
         return percent_format(getattr(settings, attr))
     if attr in ("horizon_months", "time_limit", "periods", "period_length"):
         return NUMBER
+    if attr in ("risk_samples", "seed"):
+        return "#,##0"
+    if attr in ("risk_weight", "risk_correlation"):
+        return "0.00"
     return "General"
 
 
@@ -483,7 +518,8 @@ def run_info_rows(plan: Plan) -> list[tuple[str, Any]]:
 _RUN_INFO_FORMATS = {
     "Horizon (months)": NUMBER, "Time limit (s)": NUMBER, "Solve time (s)": "0.000",
     "Seconds": "0.000", "Initiatives": "#,##0", "Limits": "#,##0", "Points": "#,##0",
-    "Solves": "#,##0", "Scenarios": "#,##0", "D at T=0 (years)": "0.0000",
+    "Solves": "#,##0", "Scenarios": "#,##0", "D at T=0 (years)": "0.0000", "Worlds": "#,##0",
+    "Seed": "0", "Risk weight": "0.00", "Risk level": "0%", "Risk correlation": "0.00",
 }
 
 
@@ -527,6 +563,10 @@ def _run_info_sheet(wb: Workbook, result: Result) -> None:
         ("Scoring", SCORING_TEXT),
         ("D at T=0 (years)", discounted_years(0, s.horizon_months, s.discount_rate)),
     ]
+    if result.risk is not None or any(ini.ranged for ini in plan.initiatives):
+        rows += [("Risk objective", s.risk_objective), ("Risk weight", s.risk_weight), ("Risk level", s.risk_level),
+                 ("Worlds", s.risk_samples), ("Seed", s.seed), ("Distribution", s.distribution),
+                 ("Risk correlation", s.risk_correlation)]
     write_run_info(wb, plan, rows)
 
 
@@ -537,7 +577,11 @@ def _run_info_sheet(wb: Workbook, result: Result) -> None:
 #: The template's Initiatives columns (header, number format, help), from the layout.
 TEMPLATE_COLUMNS: tuple[tuple[str, str | None, str], ...] = tuple(
     (c.header, c.number_format, ("Required. " if c.required else "Optional. ") + c.help)
-    for c in layout.INITIATIVE_COLUMNS if not c.timed
+    for c in layout.INITIATIVE_COLUMNS if not c.timed and not c.risk
+)
+#: The risk columns: listed in the Instructions, added to Initiatives by a plan that uses them
+RISK_COLUMNS: tuple[tuple[str, str | None, str], ...] = tuple(
+    (c.header, c.number_format, "Optional. " + c.help) for c in layout.INITIATIVE_COLUMNS if c.risk
 )
 
 
@@ -556,11 +600,12 @@ def write_planning_workbook(
     ``constraints`` dicts keyed Column/Scope/Min/Max; ``settings`` (name, value) pairs
     (the defaults when empty). Drop-downs help people; validation happens on reading.
     """
-    columns = list(TEMPLATE_COLUMNS) + list(extra_columns)
+    risk_used = [c for c in RISK_COLUMNS if any(ini.get(c[0]) is not None for ini in initiatives)]
+    columns = list(TEMPLATE_COLUMNS) + risk_used + list(extra_columns)
     wb = Workbook()
     ws_help = wb.active
     ws_help.title = "Instructions"
-    _instructions(ws_help, columns)
+    _instructions(ws_help, columns + [c for c in RISK_COLUMNS if c not in risk_used])
 
     ws = wb.create_sheet("Initiatives")
     header = [c[0] for c in columns]
@@ -677,6 +722,9 @@ def _instructions(ws, columns) -> None:
         "  build period; Cost profile spreads the Cost (shares of it).",
         "Scenarios (optional sheet): Scenario, then any of Budget, Budget change, Force in, Force out, a Settings",
         "  name, or Max:/Min:/Change: followed by a limit name. Run: portfolio-opt scenarios plan.xlsx",
+        "Risk (optional): add Impact low / Impact high, Cost high, Time to value high (months) and Risk group columns",
+        "  to Initiatives for ranges, and Value target, Risk objective (cvar) and Risk weight to Settings.",
+        "  Run: portfolio-opt simulate plan.xlsx -o risk.xlsx  for the spread of outcomes, P10, CVaR and their drivers.",
         "",
         SCORING_TEXT,
     ]
