@@ -1,7 +1,10 @@
-"""Many independent solves: frontier points, scenarios, compared plans, explanations.
+"""Many independent solves: frontier points, scenarios, compared plans, explanations, robustness.
 
 The solves share nothing, so they run in worker processes, one per core. Workers are forked
 (fast, and no importable ``__main__`` needed) and reset the solver's thread pool first.
+Inside :func:`cluster` they run on a Dask distributed cluster instead: the same tasks with the
+same inputs (every task carries its own seed), so the results are identical whichever runs
+them; a worker that dies costs its tasks a retry, not the run.
 """
 
 from __future__ import annotations
@@ -10,11 +13,12 @@ import math
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from . import progress, solver, stopping
-from .errors import Infeasible, NoPortfolioFound
+from .errors import ClusterError, Infeasible, NoPortfolioFound
 from .model import Plan, Status
 
 #: below this many items, starting workers costs more than it saves
@@ -32,6 +36,54 @@ def default_workers() -> int:
 
 
 _STATE: dict[str, Any] = {}
+#: the Dask client sweeps run on, inside :func:`cluster` (None: worker processes here)
+_CLIENT: Any = None
+#: how often a task is tried again when its worker dies or it fails on the cluster
+RETRIES = 3
+
+
+@contextmanager
+def cluster(address: str | None) -> Iterator[Any]:
+    """Run every sweep inside on the Dask cluster at ``address`` (``tcp://host:8786``); with
+    None, on worker processes here as always. Yields the client (or None)."""
+    global _CLIENT
+    if not address:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError as exc:
+        raise ClusterError('running on a cluster needs Dask distributed: pip install "portfolio-opt[cluster]"') from exc
+    try:
+        client = Client(address, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(f"no Dask scheduler answered at {address} ({exc}): start one with `dask scheduler` "
+                           f"and workers with `dask worker {address}`, or leave out --cluster") from exc
+    previous, _CLIENT = _CLIENT, client
+    try:
+        yield client
+    finally:
+        _CLIENT = previous
+        client.close()
+
+
+def _on_cluster(item: Any, fn: Callable, state: dict) -> Any:
+    """A task on a cluster worker: one solver thread (the cluster's workers share its cores)."""
+    if not state.get("in_worker"):
+        state = {**state, "in_worker": True}
+    return fn(item, state)
+
+
+def _cluster_map(fn: Callable, items: Sequence, state: dict, on_done: Callable[[int], None]) -> list:
+    from distributed import as_completed
+
+    # one copy of the state per worker (a list, so the dict travels as one object, not a
+    # dict of separate pieces)
+    shared = _CLIENT.scatter([state], broadcast=True, hash=False)[0]
+    futures = _CLIENT.map(_on_cluster, list(items), fn=fn, state=shared, pure=False, retries=RETRIES)
+    for _ in as_completed(futures, loop=_CLIENT.loop):
+        on_done(1)
+    return _CLIENT.gather(futures)
 
 
 def _init(state: dict[str, Any]) -> None:
@@ -58,6 +110,8 @@ def pool_map(fn: Callable[[Any, dict], Any], items: Sequence, workers: int | Non
     """
     state = state or {}
     on_done = on_done or (lambda n: None)
+    if _CLIENT is not None and items:
+        return _cluster_map(fn, items, state, on_done)
     workers = (default_workers() if workers is None else workers) if _can_fork() else 1
     if workers <= 1 or len(items) < min_parallel:
         out = []
@@ -87,7 +141,7 @@ class Pool:
         self._executor: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> "Pool":
-        if self.workers > 1:
+        if self.workers > 1 and _CLIENT is None:
             ctx = multiprocessing.get_context("fork")
             self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init, initargs=(self.state,))
         return self
@@ -97,6 +151,8 @@ class Pool:
             self._executor.shutdown(wait=True, cancel_futures=exc[0] is not None)
 
     def submit(self, fn: Callable[[Any, dict], Any], item: Any):
+        if _CLIENT is not None:
+            return _CLIENT.submit(_on_cluster, item, fn=fn, state=self.state, pure=False, retries=RETRIES)
         if self._executor is None:
             return _Done(fn(item, self.state))
         return self._executor.submit(_run_one, fn, item)

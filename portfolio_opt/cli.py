@@ -61,6 +61,15 @@ simulate_plan = _later("simulation", "simulate_plan")
 simulation_to_dict = _later("simulation", "simulation_to_dict")
 simulation_lines = _later("simulation", "simulation_lines")
 save_simulation = _later("io", "save_simulation")
+run_alternatives = _later("alternatives", "alternatives")
+alternatives_to_dict = _later("alternatives", "alternatives_to_dict")
+alternatives_lines = _later("alternatives", "alternatives_lines")
+save_alternatives = _later("io", "save_alternatives")
+run_robustness = _later("robustness", "robustness")
+robustness_to_dict = _later("robustness", "robustness_to_dict")
+robustness_lines = _later("robustness", "robustness_lines")
+save_robustness = _later("io", "save_robustness")
+on_cluster = _later("batch", "cluster")
 
 MAX_PROBLEMS_SHOWN = 200
 
@@ -341,6 +350,17 @@ def _solver_options(f):
     return f
 
 
+def _cluster_option(f):
+    return click.option("--cluster", metavar="ADDRESS", default=None,
+                        help="Run the solves on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786; "
+                             "default: the Settings Cluster, else this machine).")(f)
+
+
+def _where(cluster: str | None, plan) -> str | None:
+    """The cluster a sweep runs on: --cluster, else the plan's Cluster setting, else none."""
+    return cluster or plan.settings.cluster
+
+
 def _read_with_overrides(path: str, solver_name, gap, time_limit):
     return apply_overrides(read_plan(path), solver_name=solver_name, gap=gap, time_limit=time_limit)
 
@@ -352,11 +372,12 @@ def _read_with_overrides(path: str, solver_name, gap, time_limit):
 @click.option("--from", "lo", type=click.FloatRange(min=0), help="Lowest budget (default: the cheapest feasible portfolio).")
 @click.option("--to", "hi", type=click.FloatRange(min=0), help="Highest budget (default: the cost of everything).")
 @_solver_options
+@_cluster_option
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
 def frontier_command(ctx: Context, path: str, output: str | None, steps: int, lo: float | None, hi: float | None,
-                     solver_name, time_limit, gap, force: bool, as_json: bool) -> None:
+                     solver_name, time_limit, gap, cluster: str | None, force: bool, as_json: bool) -> None:
     """Re-optimize at every budget: the true efficient frontier, with a live chart.
 
     \b
@@ -370,7 +391,8 @@ def frontier_command(ctx: Context, path: str, output: str | None, steps: int, lo
 
     def body() -> None:
         plan = _read_with_overrides(path, solver_name, gap, time_limit)
-        f = run_frontier(plan, steps=steps, lo=lo, hi=hi)
+        with on_cluster(_where(cluster, plan)):
+            f = run_frontier(plan, steps=steps, lo=lo, hi=hi)
         save_frontier(f, output, force=force)
         for w in f.warnings:
             _echo_err(f"Warning: {w}")
@@ -387,11 +409,12 @@ def frontier_command(ctx: Context, path: str, output: str | None, steps: int, lo
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Scenarios workbook (default: <input>_scenarios.xlsx).")
 @_solver_options
+@_cluster_option
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
 def scenarios_command(ctx: Context, path: str, output: str | None, solver_name, time_limit, gap,
-                      force: bool, as_json: bool) -> None:
+                      cluster: str | None, force: bool, as_json: bool) -> None:
     """Run every scenario of the Scenarios sheet against the baseline and say what moved, and why.
 
     \b
@@ -402,7 +425,9 @@ def scenarios_command(ctx: Context, path: str, output: str | None, solver_name, 
     _check_output(output, (path,), force)
 
     def body() -> None:
-        run = run_scenarios(_read_with_overrides(path, solver_name, gap, time_limit))
+        plan = _read_with_overrides(path, solver_name, gap, time_limit)
+        with on_cluster(_where(cluster, plan)):
+            run = run_scenarios(plan)
         save_scenarios(run, output, force=force)
         if as_json:
             _print_json(scenarios_to_dict(run) | {"output": output})
@@ -492,6 +517,102 @@ def simulate_command(ctx: Context, path: str, output: str | None, samples: int |
             _print_json(simulation_to_dict(sim) | {"output": output})
             return
         for line in simulation_lines(sim, output):
+            click.echo(line)
+
+    _run(ctx, as_json, body)
+
+
+class Share(click.ParamType):
+    """A share typed as a percentage (``1%``) or a fraction (``0.01``), from 0 up to 1."""
+
+    name = "share"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
+        text = str(value).strip()
+        try:
+            x = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            self.fail(f"{value!r} is not a share: type e.g. 1% or 0.01", param, ctx)
+        if not 0 <= x < 1:
+            self.fail(f"{value!r} must be from 0% up to 100% (e.g. 1% or 0.01)", param, ctx)
+        return x
+
+
+@main.command(name="alternatives")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Alternatives workbook (default: <input>_alternatives.xlsx).")
+@click.option("--count", type=click.IntRange(min=1, max=100), default=5, show_default=True,
+              help="Portfolios to find, the optimum included.")
+@click.option("--within", type=Share(), default="1%", show_default=True,
+              help="How far below the optimum an alternative may be, e.g. 1% or 0.01.")
+@click.option("--min-difference", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Initiatives (in or out) in which every two portfolios must differ.")
+@_solver_options
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.pass_obj
+def alternatives_command(ctx: Context, path: str, output: str | None, count: int, within: float, min_difference: int,
+                         solver_name, time_limit, gap, force: bool, as_json: bool) -> None:
+    """Portfolios almost as good as the best that differ in what matters: up to --count, each
+    within --within of the optimum, every two differing in at least --min-difference initiatives.
+
+    \b
+    Example:
+      portfolio-opt alternatives plan.xlsx -o alternatives.xlsx --count 5 --within 1% --min-difference 3
+    """
+    output = output or _default_output(path, "alternatives")
+    _check_output(output, (path,), force)
+
+    def body() -> None:
+        a = run_alternatives(_read_with_overrides(path, solver_name, gap, time_limit), count, within, min_difference)
+        save_alternatives(a, output, force=force)
+        if as_json:
+            _print_json(alternatives_to_dict(a) | {"output": output})
+            return
+        for line in alternatives_lines(a, output):
+            click.echo(line)
+
+    _run(ctx, as_json, body)
+
+
+@main.command(name="robustness")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Robustness workbook (default: <input>_robustness.xlsx).")
+@click.option("--samples", type=click.IntRange(min=2, max=100_000), default=200, show_default=True,
+              help="Versions of the estimates to re-optimize.")
+@click.option("--spread", type=Share(), default="20%", show_default=True,
+              help="± around an estimate without a range, e.g. 20% or 0.2.")
+@click.option("--seed", type=click.IntRange(min=0, max=2**32 - 1), default=None,
+              help="Random seed (default: the Seed setting, else 1); the same seed gives the same report.")
+@_solver_options
+@_cluster_option
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.pass_obj
+def robustness_command(ctx: Context, path: str, output: str | None, samples: int, spread: float, seed: int | None,
+                       solver_name, time_limit, gap, cluster: str | None, force: bool, as_json: bool) -> None:
+    """Re-optimize many versions of the estimates: which choices are solid (core), which hinge
+    on a guess (borderline), the baseline's regret, and its value corrected for the optimizer's curse.
+
+    \b
+    Example:
+      portfolio-opt robustness plan.xlsx -o robustness.xlsx --samples 200 --spread 20%
+      portfolio-opt robustness plan.xlsx --cluster tcp://scheduler:8786
+    """
+    output = output or _default_output(path, "robustness")
+    _check_output(output, (path,), force)
+
+    def body() -> None:
+        plan = _read_with_overrides(path, solver_name, gap, time_limit)
+        with on_cluster(_where(cluster, plan)):
+            r = run_robustness(plan, samples=samples, spread=spread, seed=seed)
+        save_robustness(r, output, force=force)
+        if as_json:
+            _print_json(robustness_to_dict(r) | {"output": output})
+            return
+        for line in robustness_lines(r, output):
             click.echo(line)
 
     _run(ctx, as_json, body)

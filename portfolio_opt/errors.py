@@ -5,7 +5,8 @@
     ├── Infeasible                      4  no portfolio satisfies every limit and decision
     ├── NoSolver (RuntimeError)         5  the requested solver is not installed
     ├── OutputError (OSError)           6  the results workbook could not be written
-    └── NoPortfolioFound                7  the time limit ran out before any portfolio was found
+    ├── NoPortfolioFound                7  the time limit ran out before any portfolio was found
+    └── ClusterError                    8  the Dask cluster cannot be used (unreachable, extra missing)
 
 Usage errors (bad options, an output file that already exists) are click's and exit 2.
 Anything else that escapes is a bug and exits 1.
@@ -24,6 +25,7 @@ EXIT_INFEASIBLE = 4
 EXIT_NO_SOLVER = 5
 EXIT_OUTPUT = 6
 EXIT_NO_PORTFOLIO = 7
+EXIT_CLUSTER = 8
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 
@@ -36,6 +38,7 @@ EXIT_CODES: dict[int, str] = {
     EXIT_NO_SOLVER: "the requested solver is not available (the message says what to install)",
     EXIT_OUTPUT: "the results workbook could not be written (permissions, disk)",
     EXIT_NO_PORTFOLIO: "the time limit ran out before any portfolio was found",
+    EXIT_CLUSTER: "the Dask cluster could not be used (no scheduler at the address, or the extra is missing)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C): nothing was written",
     EXIT_TERMINATED: "stopped by SIGTERM: nothing was written",
 }
@@ -173,6 +176,12 @@ class NoPortfolioFound(PortfolioError):
     """The solver stopped (time limit) before it found any portfolio."""
 
     exit_code = EXIT_NO_PORTFOLIO
+
+
+class ClusterError(PortfolioError):
+    """The Dask cluster could not be reached, or the extra that talks to it is not installed."""
+
+    exit_code = EXIT_CLUSTER
 
 
 

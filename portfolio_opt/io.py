@@ -59,3 +59,18 @@ def save_simulation(sim, path: str | os.PathLike, force: bool = False, warnings=
     from .xlsx.reports import write_simulation
 
     write_simulation(sim, path, force=force, warnings=warnings)
+
+
+def save_alternatives(alternatives, path: str | os.PathLike, force: bool = False) -> None:
+    """Write an :class:`~portfolio_opt.alternatives.Alternatives` as a workbook (side by side, matrix)."""
+    from .xlsx.reports import write_alternatives
+
+    write_alternatives(alternatives, path, force=force)
+
+
+def save_robustness(robustness, path: str | os.PathLike, force: bool = False) -> None:
+    """Write a :class:`~portfolio_opt.robustness.Robustness` as the baseline's results workbook
+    with the robustness sheets (summary, every initiative's frequency and class, a chart)."""
+    from .xlsx.reports import write_robustness
+
+    write_robustness(robustness, path, force=force)

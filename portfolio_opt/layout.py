@@ -21,7 +21,7 @@ SCENARIOS = "Scenarios"
 INPUT_SHEETS = (INSTRUCTIONS, INITIATIVES, CONSTRAINTS, SETTINGS, SCENARIOS)
 #: the sheets a results workbook adds; reading one back skips them (they are not input)
 OUTPUT_SHEETS = ("Summary", "Ranking", "Schedule", "Capacity", "Run info", "Risk summary", "Risk by initiative",
-                 "Risk by theme")
+                 "Risk by theme", "Robustness summary", "Robustness")
 
 #: the solvers, in order of preference
 SOLVERS = ("highs", "cbc")
@@ -157,6 +157,9 @@ SETTINGS_ROWS: tuple[Setting, ...] = (
             "or fail together, 0 to 1 (default 0.5).", shown_default="0.5"),
     Setting("Seed", "seed", 1, "Risk: the random seed; the same seed gives the same numbers (default 1).",
             shown_default="1"),
+    Setting("Cluster", "cluster", None, "A Dask scheduler address, e.g. tcp://10.0.0.5:8786: robustness, frontier "
+            "and scenarios run their solves there (blank: on this machine). --cluster overrides it.",
+            shown_default="none"),
     Setting("Distribution", "distribution", "triangular", "Risk: how a range is drawn: triangular (default) or pert.",
             ("triangular", "pert"), shown_default="`triangular`"),
 )

@@ -274,6 +274,7 @@ class Settings:
     risk_correlation: float = 0.5
     seed: int = 1
     distribution: str = "triangular"
+    cluster: str | None = None  #: a Dask scheduler address sweeps run on (None: this machine)
 
     def period_labels(self) -> list[str]:
         """The label of every period, e.g. 2027-Q1, 2027-Q2, ..."""
@@ -567,6 +568,8 @@ class Result:
     starts: Mapping[str, int] = field(default_factory=dict)
     #: with ``Risk objective`` = cvar: the risk-aware portfolio against the expected-value one
     risk: RiskChoice | None = None
+    #: when robustness was run: ID -> (share of versions selecting it, core/borderline/exterior)
+    robustness: Mapping[str, tuple[float, str]] | None = None
 
     @property
     def selected(self) -> tuple[str, ...]:

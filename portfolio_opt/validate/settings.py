@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -90,6 +91,13 @@ class SettingsSheet:
             return getattr(Settings(), attr)
         if attr == "currency":
             return "" if value is None else str(value).strip()
+        if attr == "cluster":
+            text = str(value).strip()
+            if re.fullmatch(r"(tcp|tls|ucx|inproc)://\S+|[\w.\-]+:\d{1,5}", text):
+                return text
+            self.c.add("bad-setting", where, f"Cluster {_show(value)}: must be a Dask scheduler address",
+                       "Type it as tcp://host:8786 (what `dask scheduler` prints), or leave it blank", value)
+            return _INVALID
         if attr == "first_period":
             label_ = _parse.first_period_label(value, self.ctx.period_length)
             if isinstance(label_, _parse.Refusal):

@@ -16,7 +16,7 @@ from openpyxl.worksheet.pagebreak import Break
 from ..compare import Comparison, matrix
 from ..frontier import Frontier
 from ..scenarios import ScenarioRun
-from .style import (NO_FILL, NUMBER, PERCENT, RATIO, YES_FILL, fit_widths, font, money_format, save_atomic,
+from .style import (NO_FILL, NUMBER, PERCENT, PERCENT2, RATIO, YES_FILL, fit_widths, font, money_format, save_atomic,
                     set_format, write_notes, write_table)
 from .writer import run_info_rows, write_run_info
 
@@ -383,3 +383,124 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
                          ("Risk level", sim.level), ("Risk correlation", s.risk_correlation),
                          ("Seconds", round(sim.seconds, 3))])
     save_atomic(wb, path, force)
+
+
+def write_alternatives(a, path: str | os.PathLike, force: bool = False) -> None:
+    """Alternatives side by side (value, cost, gap, limit use, what each adds and drops), the
+    initiative-by-portfolio matrix, and Run info."""
+    plan = a.plan
+    money = money_format(plan.settings.currency)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Alternatives"
+    names = ["Optimum"] + [f"Alternative {p.rank - 1}" for p in a.portfolios[1:]]
+    measures: list[tuple[str, list[Any], str | None]] = [
+        ("Expected value", [p.objective for p in a.portfolios], money),
+        ("Below the optimum", [p.gap for p in a.portfolios], PERCENT2),
+        ("Total cost", [p.total_cost for p in a.portfolios], money),
+        ("Count", [len(p.selected) for p in a.portfolios], "0"),
+    ]
+    for k, use in enumerate(a.portfolios[0].limits):
+        label = "Budget used" if use.limit.label == "budget" else f"{use.limit.name} used"
+        fmt = PERCENT if use.limit.share else (money if use.limit.column == "Cost" else NUMBER)
+        measures.append((label, [p.limits[k].used for p in a.portfolios], fmt))
+    measures.append(("Adds (against the optimum)", [", ".join(p.adds) or "none" for p in a.portfolios], None))
+    measures.append(("Drops (against the optimum)", [", ".join(p.drops) or "none" for p in a.portfolios], None))
+    rows = [[label] + values for label, values, _ in measures]
+    last = write_table(ws, ["Measure"] + names, rows, autofilter=False)
+    for r, (_, _, fmt) in enumerate(measures, start=2):
+        if fmt:
+            for c in range(2, len(names) + 2):
+                set_format(ws.cell(row=r, column=c), fmt)
+    fit_widths(ws, maximum=40)
+    notes = [f"Each alternative keeps every limit and rule, is worth at least {a.within:.2%} less than the optimum "
+             f"at most, and differs from every other portfolio here in at least {a.min_difference} initiatives "
+             "(in or out). Each is the best such portfolio given the ones before it."]
+    if a.note:
+        notes.append(a.note[0].upper() + a.note[1:] + ".")
+    write_notes(ws, last + 2, notes, last_column=len(names) + 1)
+
+    wm = wb.create_sheet("Alternatives matrix")
+    sets = [set(p.selected) for p in a.portfolios]
+    mrows = [[ini.id, ini.name, ini.theme] + ["In" if ini.id in chosen else "Out" for chosen in sets]
+             + ["Yes" if len({ini.id in chosen for chosen in sets}) > 1 else ""] for ini in plan.initiatives]
+    write_table(wm, ["ID", "Name", "Theme"] + names + ["Differs"], mrows)
+    for r_i, row in enumerate(mrows, start=2):
+        for k in range(len(sets)):
+            cell = wm.cell(row=r_i, column=4 + k)
+            cell.fill = YES_FILL if cell.value == "In" else NO_FILL
+    fit_widths(wm, maximum=40)
+    _run_info(wb, plan, [("Asked", a.asked), ("Found", len(a.portfolios)), ("Within", a.within),
+                         ("Min difference", a.min_difference), ("Seconds", round(a.seconds, 3))])
+    save_atomic(wb, path, force)
+
+
+def write_robustness(r, path: str | os.PathLike, force: bool = False) -> None:
+    """The baseline's results workbook (its Ranking with each initiative's robustness class),
+    with a Robustness summary and the Robustness of every initiative, charted."""
+    from dataclasses import replace
+
+    from .writer import write_results
+
+    plan = r.plan
+    money = money_format(plan.settings.currency)
+    result = replace(r.result, robustness={i: (r.frequency[i], r.classes[i]) for i in r.frequency})
+
+    def sheets(wb: Workbook) -> None:
+        ws = wb.create_sheet("Robustness summary", 1)
+        rows = [
+            ("Versions", r.samples, "0", "re-optimized versions of the estimates"),
+            ("Spread", r.spread, "0%", "± around an estimate without a range (triangular, peaked at it)"),
+            ("Seed", r.seed, "0", "the same seed draws the same versions wherever they are solved"),
+            ("Versions without a portfolio", r.failed, "0", "left out of the figures below"),
+            ("Baseline optimal in", r.optimal_share, PERCENT, "share of versions in which the baseline is itself optimal"),
+            ("Regret: mean", r.regret_mean, money, "how far the baseline falls short of each version's optimum"),
+            ("Regret: P90", r.regret_p90, money, "1 version in 10 costs the baseline more than this"),
+            ("Regret: max", r.regret_max, money, "the worst version for the baseline"),
+            ("Value chosen for", r.objective, money, "the baseline's value under the plan's estimates"),
+            ("Mean value across versions", r.mean_value, money, "the baseline valued in every version, on average"),
+            ("Optimizer's curse", r.bias, money, "how much an optimum overstates its value, on average"),
+            ("Corrected value", r.corrected_value, money, "the value chosen for, less the optimizer's curse"),
+        ]
+        last = write_table(ws, ("Measure", "Value", "Note"), [(a, b, d) for a, b, _, d in rows], freeze=False,
+                           autofilter=False)
+        for k, (_, _, fmt, _) in enumerate(rows, start=2):
+            set_format(ws.cell(row=k, column=2), fmt)
+        fit_widths(ws, maximum=70)
+        write_notes(ws, last + 2, [
+            "Each version draws every initiative's Impact and Probability again (from its range when it has one, "
+            f"else within ±{r.spread:.0%} of the estimate) and its Cost and Time to value where they have ranges, "
+            "then is re-optimized with every limit and rule in force.",
+            "Classes: core = selected in at least 90% of versions, exterior = at most 10%, borderline = between: "
+            "the borderline choices hinge on a guess.",
+            "The optimizer's curse: the estimates that win a selection are on average the too optimistic ones. "
+            "Taking each version as the estimates and the plan as the truth measures by how much an optimum "
+            "overstates its own value; the corrected value subtracts that."], last_column=3)
+
+        wi = wb.create_sheet("Robustness", 2)
+        order = sorted(plan.initiatives, key=lambda ini: (-r.frequency[ini.id], plan.index(ini.id)))
+        baseline = set(r.baseline)
+        rows_i = [(ini.id, ini.name, ini.theme, "Yes" if ini.id in baseline else "No", r.frequency[ini.id],
+                   r.classes[ini.id]) for ini in order]
+        end = write_table(wi, ("ID", "Name", "Theme", "In the baseline", "Selected in versions", "Class"), rows_i,
+                          (None, None, None, None, PERCENT, None))
+        for k, ini in enumerate(order, start=2):
+            wi.cell(row=k, column=4).fill = YES_FILL if ini.id in baseline else NO_FILL
+        fit_widths(wi, maximum=40)
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = "Selection frequency by initiative"
+        chart.x_axis.title = None
+        chart.y_axis.title = "Share of versions"
+        chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0.0, 1.0
+        chart.y_axis.number_format = "0%"
+        chart.height, chart.width = max(8.0, 0.45 * min(len(order), 60)), 14
+        shown = min(end, 61)  # the 60 most selected: beyond that a chart is unreadable
+        chart.add_data(Reference(wi, min_col=5, min_row=1, max_row=shown), titles_from_data=True)
+        chart.set_categories(Reference(wi, min_col=1, min_row=2, max_row=shown))
+        chart.x_axis.scaling.orientation = "maxMin"  # most selected on top
+        chart.legend = None
+        _axes_visible(chart)
+        wi.add_chart(chart, "H2")
+
+    write_results(result, path, force, extra=sheets)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
@@ -65,14 +65,18 @@ EXPLAIN_TEXT = (
 # --------------------------------------------------------------------------- results
 
 
-def write_results(result: Result, path: str | os.PathLike, force: bool = False) -> None:
-    """Write the results workbook: Summary, Ranking, the input sheets as used, Run info."""
+def write_results(result: Result, path: str | os.PathLike, force: bool = False,
+                  extra: Callable[[Workbook], None] | None = None) -> None:
+    """Write the results workbook: Summary, Ranking, the input sheets as used, Run info
+    (``extra`` adds sheets after the Summary, e.g. robustness)."""
     plan = result.plan
     money = money_format(plan.settings.currency)
     wb = Workbook()
     summary = wb.active
     summary.title = "Summary"
     _summary_sheet(summary, result, money)
+    if extra is not None:
+        extra(wb)
     _ranking_sheet(wb.create_sheet("Ranking"), result, money)
     if plan.settings.periods:
         _schedule_sheet(wb.create_sheet("Schedule"), result)
@@ -206,6 +210,10 @@ def _ranking_sheet(ws, result: Result, money: str) -> None:
         formats += [None, None, None, money]
     header.append("Reason")
     formats.append(None)
+    robust = result.robustness is not None
+    if robust:  # how often each is selected across the versions robustness drew
+        header += ["Selected in versions", "Robustness"]
+        formats += [PERCENT, None]
     explained = any(r.explained for r in result.initiatives) or not timed
     if explained:  # multi-period plans are not explained: no columns that are always empty
         header += ["Value lost if flipped", "Break-even score", "Break-even cost", "If flipped"]
@@ -221,6 +229,8 @@ def _ranking_sheet(ws, result: Result, money: str) -> None:
         if timed:
             row += [r.start, r.finish, _value_from(plan, r, labels), r.delay_loss]
         row.append(r.reason)
+        if robust:
+            row += list(result.robustness.get(r.id, (None, None)))
         if explained:
             row += _explanation_cells(r)
         rows.append(row)
@@ -519,7 +529,8 @@ _RUN_INFO_FORMATS = {
     "Horizon (months)": NUMBER, "Time limit (s)": NUMBER, "Solve time (s)": "0.000",
     "Seconds": "0.000", "Initiatives": "#,##0", "Limits": "#,##0", "Points": "#,##0",
     "Solves": "#,##0", "Scenarios": "#,##0", "D at T=0 (years)": "0.0000", "Worlds": "#,##0",
-    "Seed": "0", "Risk weight": "0.00", "Risk level": "0%", "Risk correlation": "0.00",
+    "Seed": "0", "Risk weight": "0.00", "Asked": "0", "Found": "0", "Within": "0.00%",
+    "Min difference": "0", "Versions": "#,##0", "Spread": "0%", "Risk level": "0%", "Risk correlation": "0.00",
 }
 
 
