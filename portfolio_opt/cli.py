@@ -307,12 +307,15 @@ def validate(ctx: Context, path: str, as_json: bool) -> None:
 @click.option("--explain-time", type=click.FloatRange(min=0, min_open=True), default=None,
               help=f"Seconds the explanations may take in all (default: {TIME_FACTOR}x the solve, at least "
                    f"{MIN_TIME:g} s); figures not settled in time say so.")
+@click.option("--cluster", metavar="ADDRESS", default=None,
+              help="Run the explanations' re-solves on the Dask cluster at ADDRESS (default: the Settings Cluster, "
+                   "else this machine).")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout and nothing else there.")
 @click.pass_obj
 def optimize(ctx: Context, path: str, output: str | None, budget: float | None, solver_name: str | None,
              time_limit: float | None, gap: float | None, explain_limit: int | None, explain_time: float | None,
-             force: bool, as_json: bool) -> None:
+             cluster: str | None, force: bool, as_json: bool) -> None:
     """Choose the portfolio of highest expected value within every limit.
 
     Writes the results workbook (Summary, Ranking, the input sheets as used, Run info) to a
@@ -329,8 +332,9 @@ def optimize(ctx: Context, path: str, output: str | None, budget: float | None, 
         plan = read_plan(path)
         result = run_optimize(plan, budget=budget, solver_name=solver_name, gap=gap, time_limit=time_limit)
         if explain_limit is None or explain_limit > 0:
-            result = explain(result, max_initiatives=AUTO if explain_limit is None else explain_limit,
-                             time_budget=explain_time)
+            with on_cluster(_where(cluster, plan)):
+                result = explain(result, max_initiatives=AUTO if explain_limit is None else explain_limit,
+                                 time_budget=explain_time)
         save_results(result, output, force=force)
         if as_json:
             _print_json(result_to_dict(result, output))

@@ -157,8 +157,8 @@ SETTINGS_ROWS: tuple[Setting, ...] = (
             "or fail together, 0 to 1 (default 0.5).", shown_default="0.5"),
     Setting("Seed", "seed", 1, "Risk: the random seed; the same seed gives the same numbers (default 1).",
             shown_default="1"),
-    Setting("Cluster", "cluster", None, "A Dask scheduler address, e.g. tcp://10.0.0.5:8786: robustness, frontier "
-            "and scenarios run their solves there (blank: on this machine). --cluster overrides it.",
+    Setting("Cluster", "cluster", None, "A Dask scheduler address, e.g. tcp://10.0.0.5:8786: robustness, frontier, "
+            "scenarios and explanations run their solves there (blank: on this machine). --cluster overrides it.",
             shown_default="none"),
     Setting("Distribution", "distribution", "triangular", "Risk: how a range is drawn: triangular (default) or pert.",
             ("triangular", "pert"), shown_default="`triangular`"),

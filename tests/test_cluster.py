@@ -26,6 +26,11 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 @pytest.fixture(scope="module")
 def cluster():
+    import logging
+
+    # a killed worker makes the cluster log its lost connections at length: not our output
+    for name in ("distributed", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   host="127.0.0.1") as c:
         yield c
@@ -93,3 +98,18 @@ def test_a_cluster_that_does_not_answer_is_exit_8(tmp_path):
     assert r.exit_code == 8, r.output
     assert "dask scheduler" in json.loads(r.stdout)["message"]
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_explanations_on_the_cluster_from_the_settings_sheet(cluster, tmp_path):
+    from portfolio_opt.sample import CONSTRAINTS, EXTRA_COLUMNS, SETTINGS, sample_rows
+    from portfolio_opt.xlsx.writer import write_planning_workbook
+
+    plan = tmp_path / "plan.xlsx"
+    write_planning_workbook(plan, initiatives=sample_rows(), extra_columns=EXTRA_COLUMNS, constraints=CONSTRAINTS,
+                            settings=SETTINGS + (("Cluster", cluster.scheduler_address),))
+    here = CliRunner().invoke(main, ["optimize", str(DATA / "sample_plan.xlsx"), "-o", str(tmp_path / "a.xlsx"), "--json"])
+    there = CliRunner().invoke(main, ["optimize", str(plan), "-o", str(tmp_path / "b.xlsx"), "--json"])
+    assert here.exit_code == 0 and there.exit_code == 0, there.output
+    a, b = json.loads(here.stdout), json.loads(there.stdout)
+    assert [(x["id"], x["regret"], x["break_even_cost"]) for x in a["initiatives"]] == \
+        [(x["id"], x["regret"], x["break_even_cost"]) for x in b["initiatives"]]

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from portfolio_opt import Initiative, Limit, Plan, Settings
+from portfolio_opt import Initiative, Plan, Settings
 from portfolio_opt.alternatives import alternatives, floor_value
 from portfolio_opt.cli import main
 from portfolio_opt.robustness import classify, robustness, version_plan
@@ -166,3 +166,16 @@ def test_robustness_command_same_seed_same_report_and_a_ranking_with_classes(tmp
     # the robustness workbook is a results workbook: it reads back as the plan
     r = CliRunner().invoke(main, ["validate", str(tmp_path / "r0.xlsx")])
     assert r.exit_code == 0, r.output
+
+
+def test_a_cluster_setting_that_is_not_an_address_is_refused_at_its_cell(tmp_path):
+    from portfolio_opt.sample import CONSTRAINTS, EXTRA_COLUMNS, SETTINGS, sample_rows
+    from portfolio_opt.xlsx.writer import write_planning_workbook
+
+    plan = tmp_path / "plan.xlsx"
+    write_planning_workbook(plan, initiatives=sample_rows(), extra_columns=EXTRA_COLUMNS, constraints=CONSTRAINTS,
+                            settings=SETTINGS + (("Cluster", "my laptop"),))
+    r = CliRunner().invoke(main, ["validate", str(plan), "--json"])
+    assert r.exit_code == 3
+    problems = json.loads(r.stdout)["problems"]
+    assert [p["code"] for p in problems] == ["bad-setting"] and problems[0]["where"].startswith("Settings!B")
