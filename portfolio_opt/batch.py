@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator, Sequence
 from . import progress, solver, stopping
 from .errors import ClusterError, Infeasible, NoPortfolioFound
 from .model import Plan, Status
+from .review import out_cost_total
 
 #: below this many items, starting workers costs more than it saves
 PARALLEL_FROM = 4
@@ -215,7 +216,7 @@ def solve_plan(plan: Plan, state: dict | None = None) -> Solved:
         sol.status,
         core.objective,
         math.fsum(v for v, s in zip(core.scores, sel) if s),
-        math.fsum(ini.cost for ini, s in zip(plan.initiatives, sel) if s),
+        math.fsum(ini.cost for ini, s in zip(plan.initiatives, sel) if s) + out_cost_total(plan, sel),
         tuple(ini.id for ini, s in zip(plan.initiatives, sel) if s),
         gap,
         sol.seconds,

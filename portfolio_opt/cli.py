@@ -70,6 +70,10 @@ robustness_to_dict = _later("robustness", "robustness_to_dict")
 robustness_lines = _later("robustness", "robustness_lines")
 save_robustness = _later("io", "save_robustness")
 on_cluster = _later("batch", "cluster")
+run_review = _later("quarter", "review_quarters")
+review_to_dict = _later("quarter", "review_to_dict")
+review_lines = _later("quarter", "review_lines")
+save_review = _later("io", "save_review")
 
 MAX_PROBLEMS_SHOWN = 200
 
@@ -193,6 +197,10 @@ def _run(ctx: Context, as_json: bool, body: Callable[[], int | None]) -> None:
     except KeyboardInterrupt:
         _echo_err("Interrupted: nothing was written.")
         sys.exit(130)
+    except BrokenPipeError:
+        # the reader of stdout went away (e.g. `| head`): what it wanted was printed
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
     except Exception as exc:  # a bug: say so plainly
         if ctx.debug:
             traceback.print_exc()
@@ -617,6 +625,43 @@ def robustness_command(ctx: Context, path: str, output: str | None, samples: int
             _print_json(robustness_to_dict(r) | {"output": output})
             return
         for line in robustness_lines(r, output):
+            click.echo(line)
+
+    _run(ctx, as_json, body)
+
+
+@main.command(name="review")
+@click.argument("last", type=click.Path(exists=True, dir_okay=False))
+@click.argument("this", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="review.xlsx", show_default=True,
+              help="Review workbook.")
+@_solver_options
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.pass_obj
+def review_command(ctx: Context, last: str, this: str, output: str, solver_name, time_limit, gap, force: bool,
+                   as_json: bool) -> None:
+    """The quarterly review: what changed since last quarter (estimates, status, added and
+    dropped initiatives, settings), what each change did to the portfolio, and the value realized.
+
+    LAST is last quarter's results workbook (or plan); THIS is this quarter's planning workbook.
+
+    \b
+    Example:
+      portfolio-opt review q1_result.xlsx q2_plan.xlsx -o review.xlsx
+    """
+    _check_output(output, (last, this), force)
+
+    def body() -> None:
+        before = _read_with_overrides(last, solver_name, gap, time_limit)
+        now = _read_with_overrides(this, solver_name, gap, time_limit)
+        r = run_review(before, now, os.path.splitext(os.path.basename(last))[0],
+                       os.path.splitext(os.path.basename(this))[0])
+        save_review(r, output, force=force)
+        if as_json:
+            _print_json(review_to_dict(r) | {"output": output})
+            return
+        for line in review_lines(r, output):
             click.echo(line)
 
     _run(ctx, as_json, body)

@@ -74,3 +74,11 @@ def save_robustness(robustness, path: str | os.PathLike, force: bool = False) ->
     from .xlsx.reports import write_robustness
 
     write_robustness(robustness, path, force=force)
+
+
+def save_review(review, path: str | os.PathLike, force: bool = False) -> None:
+    """Write a :class:`~portfolio_opt.quarter.QuarterReview` as a workbook (moves with causes,
+    estimate changes, value realization)."""
+    from .xlsx.reports import write_review
+
+    write_review(review, path, force=force)

@@ -21,7 +21,8 @@ SCENARIOS = "Scenarios"
 INPUT_SHEETS = (INSTRUCTIONS, INITIATIVES, CONSTRAINTS, SETTINGS, SCENARIOS)
 #: the sheets a results workbook adds; reading one back skips them (they are not input)
 OUTPUT_SHEETS = ("Summary", "Ranking", "Schedule", "Capacity", "Run info", "Risk summary", "Risk by initiative",
-                 "Risk by theme", "Robustness summary", "Robustness")
+                 "Risk by theme", "Robustness summary", "Robustness", "Value realization",
+                 "Realization by group")
 
 #: the solvers, in order of preference
 SOLVERS = ("highs", "cbc")
@@ -46,6 +47,8 @@ class Column:
     #: a risk input: the template's Instructions list it, its Initiatives sheet leaves it out
     #: (a plan that uses it adds the column)
     risk: bool = False
+    #: a quarterly-review input: listed and left out alike
+    review: bool = False
 
     @property
     def label(self) -> str:
@@ -72,6 +75,16 @@ INITIATIVE_COLUMNS: tuple[Column, ...] = (
     Column("Cost high", False, "#,##0", "Risk: the cost if it overruns; cost ranges from Cost to it (blank: no overrun).", risk=True),
     Column("Time to value high (months)", False, "0", "Risk: the latest plausible time to value (blank: no delay).", risk=True),
     Column("Risk group", False, None, "Risk: initiatives that tend to succeed or fail together share a group name.", risk=True),
+    Column("Status", False, None, "Review: Proposed (blank), In progress, Live, Done or Stopped.", review=True),
+    Column("Spent to date", False, "#,##0", "Review: money already spent (sunk: never counted again).", review=True),
+    Column("Remaining cost", False, "#,##0", "Review: what finishing an In progress one costs (blank: Cost − Spent to date).",
+           review=True),
+    Column("Stop cost", False, "#,##0", "Review: the wind-down cost if an In progress one is stopped (blank: 0).",
+           review=True),
+    Column("Retire cost", False, "#,##0", "Review: the cost of retiring a Live one (blank: 0).", review=True),
+    Column("Actual value to date", False, "#,##0", "Review: the benefit realized so far.", review=True),
+    Column("Started", False, None, "Review: when it started, a date or a period label such as 2027-Q1.", review=True),
+    Column("Live since", False, None, "Review: when its value began, a date or a period label.", review=True),
     Column("Duration (months)", False, "0", "Build time (blank: one period).", timed=True),
     Column("Earliest start", False, None, "The first period it may start in: a label or number 1..Periods.", timed=True),
     Column("Latest start", False, None, "The last period it may start in.", timed=True),
@@ -157,6 +170,10 @@ SETTINGS_ROWS: tuple[Setting, ...] = (
             "or fail together, 0 to 1 (default 0.5).", shown_default="0.5"),
     Setting("Seed", "seed", 1, "Risk: the random seed; the same seed gives the same numbers (default 1).",
             shown_default="1"),
+    Setting("Review date", "review_date", None, "Review: the date the plan is reviewed on; elapsed months and "
+            "realized value count to it (blank: the date the workbook was saved; never the clock).", shown_default="the file's saved date"),
+    Setting("Run budget", "run_budget", None, "Review: the most the annual Run cost of everything kept live or "
+            "selected may total (blank: none).", unit="currency", shown_default="none"),
     Setting("Cluster", "cluster", None, "A Dask scheduler address, e.g. tcp://10.0.0.5:8786: robustness, frontier, "
             "scenarios and explanations run their solves there (blank: on this machine). --cluster overrides it.",
             shown_default="none"),

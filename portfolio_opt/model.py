@@ -44,6 +44,16 @@ class Decision(enum.Enum):
     EXCLUDE = "Exclude"  #: forced out
 
 
+class Stage(enum.Enum):
+    """Where an initiative stands at a quarterly review."""
+
+    PROPOSED = "Proposed"  #: a fresh proposal: start it or not
+    IN_PROGRESS = "In progress"  #: half built: continue (its remaining cost) or stop (its stop cost)
+    LIVE = "Live"  #: running: keep (earns from now) or retire (its retire cost)
+    DONE = "Done"  #: finished: carried through, never selected
+    STOPPED = "Stopped"  #: stopped earlier: carried through, never selected
+
+
 class Objective(enum.Enum):
     """What the optimizer maximizes."""
 
@@ -94,6 +104,21 @@ class Initiative:
     cost_high: float | None = None
     time_to_value_high: float | None = None
     risk_group: str | None = None
+    #: quarterly review (see :mod:`portfolio_opt.review`): where it stands, what stopping or
+    #: retiring it costs (``cost`` is then what selecting it costs now: the remaining cost of
+    #: one in progress, nothing for one live), money sunk, value realized, the time to value
+    #: as planned, and the months from its start and its value start to the review date
+    status: "Stage" = None  # type: ignore[assignment]
+    out_cost: float = 0.0
+    spent: float = 0.0
+    actual_value: float | None = None
+    planned_time_to_value: float | None = None
+    months_since_start: float | None = None
+    months_live: float | None = None
+
+    @property
+    def stage(self) -> "Stage":
+        return Stage.PROPOSED if self.status is None else self.status
 
     @property
     def ranged(self) -> bool:
@@ -275,6 +300,8 @@ class Settings:
     seed: int = 1
     distribution: str = "triangular"
     cluster: str | None = None  #: a Dask scheduler address sweeps run on (None: this machine)
+    review_date: Any = None  #: quarterly review: the date (a datetime.date) the plan is reviewed on
+    run_budget: float | None = None  #: the most the annual Run cost of what is live or selected may total
 
     def period_labels(self) -> list[str]:
         """The label of every period, e.g. 2027-Q1, 2027-Q2, ..."""
@@ -452,6 +479,9 @@ class Reason:
     also: tuple[str, ...] = ()
     hot: tuple[str, ...] = ()
     costly: tuple[str, ...] = ()
+    #: the figures a review reason names: ``stop`` (remaining cost,), ``retire-costly``
+    #: (run cost, benefit)
+    amounts: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -486,6 +516,9 @@ class InitiativeResult:
     finish: str | None = None
     delay_loss: float | None = None
     why: Reason | None = None  #: the reason as data (``reason`` is it in words)
+    #: what selecting it (or not) means: start, continue, stop, keep, retire, not selected,
+    #: done or stopped (see :func:`portfolio_opt.review.decision`)
+    decision: str = ""
     #: explanations the time allowed did not settle: ``regret``, ``break_even_score``,
     #: ``break_even_cost`` (their values are then None, which does not mean "never")
     unsettled: tuple[str, ...] = ()
@@ -568,6 +601,8 @@ class Result:
     starts: Mapping[str, int] = field(default_factory=dict)
     #: with ``Risk objective`` = cvar: the risk-aware portfolio against the expected-value one
     risk: RiskChoice | None = None
+    #: quarterly review: each row's value realized against the forecast (see :mod:`portfolio_opt.review`)
+    realization: tuple = ()
     #: when robustness was run: ID -> (share of versions selecting it, core/borderline/exterior)
     robustness: Mapping[str, tuple[float, str]] | None = None
 

@@ -15,12 +15,15 @@ from .model import (
     Objective,
     Plan,
     Reason,
+    Stage,
     Result,
     RiskChoice,
     SolverInfo,
     Status,
 )
 from .report import reason_text
+from .review import decision as review_decision
+from .review import in_review, objective_constant, out_cost_total, realization
 from .rules import Chosen, LimitRule, contribution, limit_sum, limit_use, plan_rules
 from .scoring import objective_coefficients, plan_scores
 
@@ -122,7 +125,7 @@ class Solved:
     @property
     def objective(self) -> float:
         """The objective: the selected coefficients, less any soft limit's penalty."""
-        return math.fsum(c for c, s in zip(self.coefficients, self.selected) if s) - self.penalty
+        return math.fsum(c for c, s in zip(self.coefficients, self.selected) if s) - self.penalty + self.constant
 
     @property
     def penalty(self) -> float:
@@ -133,6 +136,8 @@ class Solved:
         return Chosen.of(self.selected, self.starts)
 
     uses: tuple[LimitUse, ...] | None = None  #: every limit's use (budget first)
+    #: what the objective holds whatever is chosen (a review's stop and retire costs, under npv)
+    constant: float = 0.0
 
 
 def solve(plan: Plan, threads: int | None = None) -> Solved:
@@ -171,7 +176,8 @@ def solve(plan: Plan, threads: int | None = None) -> Solved:
         scores[i] = schedule.start_score(ini, t, settings)
         coefficients[i] = schedule.start_value(ini, t, settings)
     starts = dict(chosen.starts) if settings.periods else None
-    return Solved(scores, coefficients, list(chosen.selected), solution, starts, limit_uses(plan, chosen))
+    return Solved(scores, coefficients, list(chosen.selected), solution, starts, limit_uses(plan, chosen),
+                  objective_constant(plan))
 
 
 def limit_uses(plan: Plan, chosen: Chosen) -> tuple[LimitUse, ...]:
@@ -231,6 +237,7 @@ def build_result(
                 reason=reason_text(reasons[i]),
                 row=ini.row,
                 why=reasons[i],
+                decision=review_decision(ini, bool(selected[i])),
                 **timing,
             )
         )
@@ -245,9 +252,11 @@ def build_result(
         )
     return Result(
         status=status,
-        objective=math.fsum(c for c, s in zip(coefficients, selected) if s) - math.fsum(u.penalty_cost for u in uses),
+        objective=math.fsum(c for c, s in zip(coefficients, selected) if s) - math.fsum(u.penalty_cost for u in uses)
+        + objective_constant(plan),
         total_value=math.fsum(v for v, s in zip(scores, selected) if s),
-        total_cost=math.fsum(ini.cost for ini, s in zip(plan.initiatives, selected) if s),
+        total_cost=math.fsum(ini.cost for ini, s in zip(plan.initiatives, selected) if s)
+        + out_cost_total(plan, selected),
         initiatives=tuple(rows),
         limits=uses,
         solver=SolverInfo(
@@ -264,6 +273,7 @@ def build_result(
         plan=plan,
         warnings=tuple(warnings),
         starts={plan.initiatives[i].id: t for i, t in (starts or {}).items()},
+        realization=tuple(realization(plan)),
     )
 
 
@@ -337,7 +347,28 @@ def decision_reasons(
         blocked, costly = fit.blocked(i, starts)
         settled = Reason("risk") if risk_aware(plan) else Reason("gap")
         out.append(Reason("limits", blocked, costly=costly) if blocked or costly else settled)
+    if in_review(plan):
+        out = [_review_reason(ini, why, selected[i]) for i, (ini, why) in enumerate(zip(plan.initiatives, out))]
     return out
+
+
+def _review_reason(ini, why: Reason, selected: bool) -> Reason:
+    """A quarterly review's reason for a row it stopped, retired, or carries through."""
+    stage = ini.stage
+    if stage is Stage.DONE:
+        return Reason("done")
+    if stage is Stage.STOPPED:
+        return Reason("stopped-earlier")
+    if selected or why.code in ("excluded",):
+        return why
+    limits = tuple(why.items) if why.code == "limits" else ()
+    if stage is Stage.IN_PROGRESS:
+        return Reason("stop", limits, amounts=(ini.cost,))
+    if stage is Stage.LIVE:
+        if ini.run_cost >= ini.impact:
+            return Reason("retire-costly", amounts=(ini.run_cost, ini.impact))
+        return Reason("retire", limits)
+    return why
 
 
 class _Fit:

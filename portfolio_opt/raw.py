@@ -48,6 +48,8 @@ class RawWorkbook:
     sheets: list[RawSheet]
     name: str
     sha256: str
+    #: when the file says it was last saved (its document properties), if it says so
+    saved: Any = None
 
     def sheet(self, wanted: str) -> RawSheet | None:
         """The sheet named ``wanted``, ignoring case and surrounding spaces."""

@@ -20,6 +20,8 @@ _FIXED = {
     "negative-value": "negative value",
     "gap": "within the optimality gap",
     "risk": "left out for the downside (Risk objective cvar)",
+    "done": "Done: carried through, not a decision",
+    "stopped-earlier": "Stopped earlier: carried through, not a decision",
 }
 
 
@@ -43,6 +45,14 @@ def reason_text(why: Reason) -> str:
     elif why.code == "limits":
         costly = [f"{name} (the penalty outweighs it)" for name in why.costly]
         text = _list(list(why.items) + costly)
+    elif why.code == "stop":
+        where = f" within {_list(why.items)}" if why.items else ""
+        text = f"stop: the remaining {why.amounts[0]:,.0f} earns more elsewhere{where}"
+    elif why.code == "retire":
+        text = "retire: " + (f"keeping it does not fit within {_list(why.items)}" if why.items
+                             else "its benefit does not justify its place")
+    elif why.code == "retire-costly":
+        text = f"retire: run cost {why.amounts[0]:,.0f} a year exceeds its benefit of {why.amounts[1]:,.0f}"
     else:
         raise ValueError(why.code)
     if why.also:
@@ -85,6 +95,7 @@ def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
                 "theme": r.theme,
                 "score": _clean(r.score),
                 "cost": _clean(r.cost),
+                "decision": r.decision,
                 "value_per_cost": _clean(r.value_per_cost),
                 "selected": r.selected,
                 "rank": r.rank,
@@ -138,7 +149,20 @@ def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
         "warnings": list(result.warnings),
         "explain_note": result.explain_note,
         "output": output,
-    } | ({"risk": risk_to_dict(result.risk)} if result.risk is not None else {})
+    } | ({"risk": risk_to_dict(result.risk)} if result.risk is not None else {}) | _review_dict(result)
+
+
+def _review_dict(result: Result) -> dict[str, Any]:
+    """A quarterly review's additions: value realized, and the run budget's use."""
+    from .review import realization_to_dicts
+
+    out: dict[str, Any] = {}
+    if result.realization:
+        out["realization"] = realization_to_dicts(result.realization)
+    run = next((u for u in result.limits if u.limit.label == "run budget"), None)
+    if run is not None:
+        out["run_cost"] = {"used": _clean(run.used), "max": _clean(run.limit.max)}
+    return out
 
 
 def risk_to_dict(r) -> dict[str, Any]:
@@ -349,7 +373,7 @@ def _why(why: Reason) -> str:
     elif code == "limits":
         text = f"it does not fit alongside the selected portfolio within these limits: {reason_text(why)}"
     else:
-        text = reason_text(Reason(code, why.items))
+        text = reason_text(Reason(code, why.items, amounts=why.amounts))
     if why.also:
         text += f"; it is also needed by {_list(why.also)}, which the best portfolio includes"
     if why.hot:

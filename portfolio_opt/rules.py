@@ -142,39 +142,68 @@ def limit_terms(plan: Plan, limit: Limit, columns: Columns, scoped: bool = True)
     return dict(cache[key])
 
 
+def out_values(plan: Plan, column: str) -> tuple[float, ...] | None:
+    """What each initiative adds to a column's sum when it is *not* selected: the stop or retire
+    cost of one in progress or live (quarterly review), for Cost; None when nothing does."""
+    if normalize_header(column) != "cost" or not any(ini.out_cost for ini in plan.initiatives):
+        return None
+    return tuple(float(ini.out_cost) for ini in plan.initiatives)
+
+
+def limit_offset(plan: Plan, limit: Limit, scoped: bool = True) -> float:
+    """What a limit's sum holds whatever is chosen: the stop and retire costs of its scope
+    (paid at the review, so in a whole-plan limit or the first period's). Selecting such an
+    initiative then adds its cost *less* that (:func:`contribution`)."""
+    outs = out_values(plan, limit.column)
+    if outs is None or limit.period not in (None, 0):
+        return 0.0
+    return math.fsum(o for o, ini in zip(outs, plan.initiatives) if o and (not scoped or limit.applies_to(ini)))
+
+
 def _limit_terms(plan: Plan, limit: Limit, columns: Columns, scoped: bool) -> dict[int, float]:
     terms: dict[int, float] = {}
     values = plan.column_values(limit.column)
+    outs = out_values(plan, limit.column) if limit.period in (None, 0) else None
     for i, ini in enumerate(plan.initiatives):
         if scoped and not limit.applies_to(ini):
             continue
         if limit.period is None:
-            if values[i] != 0:
+            a = values[i] - (outs[i] if outs else 0.0)
+            if a != 0:
                 for c in columns.by_ini[i]:
-                    terms[c] = values[i]
+                    terms[c] = a
             continue
         for off, a in enumerate(demand(plan, limit, i)):
             c = columns.at.get((i, limit.period - off))
             if c is not None and a != 0:
                 terms[c] = terms.get(c, 0.0) + a
+        if outs and outs[i]:  # running now (its only start is period 0): selecting it saves its out cost
+            c = columns.at.get((i, 0))
+            if c is not None:
+                terms[c] = terms.get(c, 0.0) - outs[i]
     return terms
 
 
 def contribution(plan: Plan, limit: Limit, i: int, t: int, scoped: bool = True) -> float:
     """What initiative i, starting in period t, adds to a limit's sum (0 outside its scope,
-    unless ``scoped`` is False, or outside the period the limit bounds)."""
+    unless ``scoped`` is False, or outside the period the limit bounds), against not selecting
+    it (which may cost its stop or retire cost, see :func:`limit_offset`)."""
     if scoped and not limit.applies_to(plan.initiatives[i]):
         return 0.0
+    outs = out_values(plan, limit.column) if limit.period in (None, 0) else None
+    saved = outs[i] if outs and (limit.period is None or t == 0) else 0.0
     if limit.period is None:
-        return plan.column_values(limit.column)[i]
+        return plan.column_values(limit.column)[i] - saved
     use = demand(plan, limit, i)
     off = limit.period - t
-    return use[off] if 0 <= off < len(use) else 0.0
+    return (use[off] if 0 <= off < len(use) else 0.0) - saved
 
 
 def limit_sum(plan: Plan, limit: Limit, chosen: Chosen, scoped: bool = True) -> float:
-    """A limit's column summed over a portfolio (per period, or over the whole plan)."""
-    return math.fsum(contribution(plan, limit, i, t, scoped) for i, t in sorted(chosen.starts.items()))
+    """A limit's column summed over a portfolio (per period, or over the whole plan), with what
+    the rows not chosen cost anyway (stop and retire costs)."""
+    return math.fsum(contribution(plan, limit, i, t, scoped) for i, t in sorted(chosen.starts.items())) \
+        + limit_offset(plan, limit, scoped)
 
 
 def limit_use(plan: Plan, limit: Limit, chosen: Chosen) -> float:
@@ -369,10 +398,15 @@ class LimitRule(Rule):
                     continue
                 terms = {c: scoped.get(c, 0.0) - s * a for c, a in whole.items()}
                 terms = {c: a for c, a in terms.items() if a != 0}
-                prog.add_row(terms, None if side == "max" else 0.0, 0.0 if side == "max" else None,
+                rhs = -(limit_offset(plan, lim) - s * limit_offset(plan, lim, scoped=False))
+                prog.add_row(terms, None if side == "max" else rhs, rhs if side == "max" else None,
                              ("limit", self.k, side))
             return
         terms = limit_terms(plan, lim, prog.columns)
+        offset = limit_offset(plan, lim)
+        if offset:  # the stop and retire costs are paid whatever is chosen
+            lo = None if lo is None else lo - offset
+            hi = None if hi is None else hi - offset
         if lim.soft:
             if hi is not None and (room := lim.allowance("max")) > 0:
                 terms[prog.add_variable(-lim.penalty, room)] = -1.0

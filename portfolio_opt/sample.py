@@ -7,6 +7,7 @@ annual benefits, costs one-time, FTE columns the team members each initiative ne
 
 from __future__ import annotations
 
+import datetime
 import os
 
 #: (ID, Name, Owner, Theme, Outcome metric, Impact, Probability, Time to value, Cost, Run cost,
@@ -210,3 +211,47 @@ def write_risk_sample(path: str | os.PathLike, force: bool = False) -> None:
 
     write_planning_workbook(path, initiatives=risk_rows(), extra_columns=EXTRA_COLUMNS, constraints=CONSTRAINTS,
                             settings=RISK_SETTINGS, force=force)
+
+
+#: The second-quarter review of the sample: what happened since the plan was made on 2027-01-01.
+#: ID -> the review columns (and any estimate that moved)
+Q2_ROWS = {
+    "INI-001": {"Status": "In progress", "Started": "2027-01-01", "Spent to date": 300_000, "Stop cost": 50_000},
+    "INI-004": {"Status": "In progress", "Started": "2027-01-01", "Spent to date": 500_000, "Stop cost": 100_000},
+    "INI-005": {"Status": "In progress", "Started": "2026-12-01", "Spent to date": 400_000},
+    "INI-010": {"Status": "In progress", "Started": "2027-01-01", "Spent to date": 300_000, "Stop cost": 20_000,
+                "Impact (per year)": 300_000, "Probability": 0.6},
+    "INI-012": {"Status": "In progress", "Started": "2027-02-01", "Spent to date": 200_000, "Stop cost": 30_000},
+    "INI-011": {"Status": "Done", "Started": "2026-10-01", "Live since": "2027-01-01", "Actual value to date": 60_000},
+    "INI-015": {"Status": "Live", "Live since": "2027-02-01", "Actual value to date": 90_000},
+    "INI-020": {"Status": "Live", "Live since": "2027-01-15", "Actual value to date": 10_000, "Retire cost": 5_000},
+    "INI-024": {"Status": "Live", "Live since": "2026-10-01", "Actual value to date": 20_000, "Retire cost": 15_000,
+                "Impact (per year)": 60_000, "Run cost (per year)": 80_000},
+    "INI-035": {"Status": "Live", "Live since": "2027-02-01", "Actual value to date": 0},
+    "INI-016": {"Status": "Stopped"},
+    "INI-023": {"Cost": 380_000},  # the estimate moved: payment retries cost more than thought
+}
+Q2_SETTINGS = (
+    ("Budget", 8_000_000),
+    ("Horizon (months)", 36),
+    ("Discount rate", 0.10),
+    ("Objective", "value"),
+    ("Solver", "highs"),
+    ("Time limit (s)", 60),
+    ("Review date", datetime.date(2027, 4, 1)),
+    ("Run budget", 2_500_000),
+)
+def q2_rows() -> list[dict]:
+    """The sample initiatives as they stand at the second-quarter review."""
+    rows = sample_rows()
+    for row in rows:
+        row.update(Q2_ROWS.get(row["ID"], {}))
+    return rows
+
+
+def write_q2_sample(path: str | os.PathLike, force: bool = False) -> None:
+    """Write the second-quarter review of the sample (work in flight, live models, actuals)."""
+    from .xlsx.writer import write_planning_workbook
+
+    write_planning_workbook(path, initiatives=q2_rows(), extra_columns=EXTRA_COLUMNS,
+                            constraints=CONSTRAINTS, settings=Q2_SETTINGS, force=force)

@@ -74,7 +74,10 @@ def start_score(ini: Initiative, t: int, settings: Settings) -> float:
 def start_value(ini: Initiative, t: int, settings: Settings) -> float:
     """What starting it in period t adds to the objective: its score there, less its cost
     for npv. The one place the objective coefficient is written."""
-    return start_score(ini, t, settings) - (expected_cost(ini, settings) if settings.objective is Objective.NPV else 0.0)
+    if settings.objective is not Objective.NPV:
+        return start_score(ini, t, settings)
+    # npv: less its cost, plus the stop or retire cost that selecting it saves (a review)
+    return start_score(ini, t, settings) - expected_cost(ini, settings) + ini.out_cost
 
 
 def demand(plan: Plan, limit: Limit, i: int) -> list[float]:

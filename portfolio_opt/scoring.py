@@ -85,5 +85,6 @@ def objective_coefficients(plan: Plan, scores: list[float] | None = None) -> lis
     """What selecting each initiative adds to the objective: score, or score − cost for npv."""
     scores = plan_scores(plan) if scores is None else scores
     if plan.settings.objective is Objective.NPV:
-        return [sc - expected_cost(ini, plan.settings) for sc, ini in zip(scores, plan.initiatives)]
+        # a review's stop or retire cost is saved by selecting it
+        return [sc - expected_cost(ini, plan.settings) + ini.out_cost for sc, ini in zip(scores, plan.initiatives)]
     return list(scores)

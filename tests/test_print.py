@@ -38,6 +38,8 @@ def printed(tmp_path_factory):
         "comparison": ("compare", ROOT / "data" / "plan_cto.xlsx", ROOT / "data" / "plan_cfo.xlsx"),
         "risk": ("simulate", ROOT / "data" / "sample_risk.xlsx", "--samples", "2000"),
         "risk_result": ("optimize", ROOT / "data" / "sample_risk.xlsx"),
+        "q2": ("optimize", ROOT / "data" / "sample_q2.xlsx", "--explain-limit", "0"),
+        "review": ("review", folder / "result.xlsx", ROOT / "data" / "sample_q2.xlsx"),
     }
     for name, args in runs.items():
         proc = run_cli(*args, "-o", folder / f"{name}.xlsx")
@@ -58,7 +60,8 @@ def printed(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("name", ["result", "quarterly", "scenarios", "frontier", "comparison", "risk", "risk_result"])
+@pytest.mark.parametrize("name", ["result", "quarterly", "scenarios", "frontier", "comparison", "risk", "risk_result",
+                                  "q2", "review"])
 def test_no_page_is_printed_below_70_percent(printed, name):
     pages = printed[name]
     assert pages

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from ..errors import InvalidWorkbook
 from ..layout import INITIATIVES, OUTPUT_SHEETS
-from ..model import Plan, unique_limit_names
+from dataclasses import replace
+
+from ..model import Limit, Plan, unique_limit_names
 from ..raw import RawWorkbook
 from .constraints import ConstraintsSheet
 from .initiatives import FIELDS, InitiativesSheet
@@ -49,9 +51,20 @@ def _read(raw: RawWorkbook, c: Collector) -> Plan | None:
         return None
     settings = SettingsSheet(c, ctx).read()
     ctx.labels = settings.period_labels() if settings.periods else []
+    if settings.review_date is None and raw.saved is not None and getattr(raw.saved, "year", 2000) > 2000:
+        settings = replace(settings, review_date=raw.saved.date())  # the file's own date, never the clock
+    ctx.review_date = settings.review_date
     initiatives_sheet = InitiativesSheet(c, ctx)
     initiatives, columns, numeric = initiatives_sheet.read(sheet)
-    limits = unique_limit_names(ConstraintsSheet(c, ctx).read(initiatives, columns, numeric), settings.period_length)
+    if ctx.review_date_needed and "review_date" not in ctx.refused_settings:
+        c.add("missing-review-date", ctx.review_date_needed,
+              "a start or live date needs the Review date to count the months to, and the workbook gives none",
+              "Add a row 'Review date' to Settings with the date of the review, e.g. 2027-04-01")
+    limits = ConstraintsSheet(c, ctx).read(initiatives, columns, numeric)
+    if settings.run_budget is not None:  # the annual run cost of everything kept live or selected
+        limits = list(limits) + [Limit("Run cost", max=settings.run_budget, source=ctx.run_budget_at or "Settings",
+                                       label="run budget")]
+    limits = unique_limit_names(limits, settings.period_length)
     c.header_typos()
     scenarios = ScenariosSheet(c, ctx).read({k: v[0] for k, v in ctx.all_ids.items()}, limits, settings)
     selection = initiatives_sheet.selection(sheet, initiatives)

@@ -9,7 +9,8 @@ import re
 from dataclasses import replace
 
 from ..layout import INITIATIVES
-from ..model import Decision, Initiative, normalize_header, text_key
+from ..model import Decision, Initiative, Stage, normalize_header, text_key
+from ..review import months_between, parse_stage, parse_when
 from ..raw import RawSheet
 from .problems import (_INVALID, KNOWN_FIELDS, Collector, Context, _id_text, _show, _truthy,
                        parse_number, split_ids)
@@ -38,6 +39,14 @@ FIELDS = {
     "costhigh": "cost_high",
     "timetovaluehigh": "time_to_value_high",
     "riskgroup": "risk_group",
+    "status": "status",
+    "spenttodate": "spent",
+    "remainingcost": "remaining_cost",
+    "stopcost": "stop_cost",
+    "retirecost": "retire_cost",
+    "actualvaluetodate": "actual_value",
+    "started": "started",
+    "livesince": "live_since",
 }
 REQUIRED = ("id", "name", "impact", "probability", "timetovalue", "cost")
 REQUIRED_LABELS = {
@@ -157,10 +166,12 @@ class InitiativesSheet:
             name = row[name_c] if self.c.cell_ok(sheet, r, name_c, "Name") else "?"
             if name is None or not str(name).strip():
                 self.c.add("blank-name", sheet.address(r, name_c), "Name is blank", "Give the initiative a name")
+            stage = self.stage(sheet, r, row, col)
             impact = self.c.number(sheet, r, col["impact"], "Impact", True)
             probability = self.c.number(
-                sheet, r, col["probability"], "Probability", True,
+                sheet, r, col["probability"], "Probability", stage is not Stage.LIVE,
                 lambda p: None if 0 <= p <= 1 else "must be between 0 and 1 (70% is 0.7)",
+                1.0 if stage is Stage.LIVE else None,
             )
             ttv = self.c.number(sheet, r, col["timetovalue"], "Time to value", True, nonneg)
             cost = self.c.number(sheet, r, col["cost"], "Cost", True, nonneg)
@@ -194,39 +205,131 @@ class InitiativesSheet:
                     )
             timing = self.timing(sheet, r, row, col)
             ranges = self.ranges(sheet, r, row, col, impact, cost, ttv)
+            review = self.review(sheet, r, row, col, stage, cost, ttv)
             theme = None
             if "theme" in col and row[col["theme"]] is not None:
                 theme = _id_text(row[col["theme"]]) or None
                 if theme is not None:
                     theme = self.c.canonical("Theme", theme, sheet.address(r, col["theme"]))
             values = {h: row[c] for c, h in enumerate(cols.headers) if h and c < len(row)}
-            if None in (impact, probability, ttv, cost, run_cost) or not ini_id:
+            if None in (impact, probability, ttv, cost, run_cost, stage, review) or not ini_id:
                 continue
-            out.append(
-                Initiative(
-                    id=ini_id,
-                    name=str(name).strip() if name is not None else "",
-                    impact=impact,
-                    probability=probability,
-                    time_to_value=ttv,
-                    cost=cost,
-                    run_cost=run_cost,
-                    depends_on=tuple(dict.fromkeys(depends)),
-                    exclusive_group=group,
-                    decision=decision,
-                    theme=theme,
-                    row=r + 1,
-                    values=values,
-                    **timing,
-                    **ranges,
-                )
+            if review.get("decision") is not None:
+                decision = review.pop("decision")
+            else:
+                review.pop("decision", None)
+            if review.get("window") is not None:
+                timing.update(review.pop("window"))
+            else:
+                review.pop("window", None)
+            fields = dict(
+                id=ini_id,
+                name=str(name).strip() if name is not None else "",
+                impact=impact,
+                probability=probability,
+                time_to_value=ttv,
+                cost=cost,
+                run_cost=run_cost,
+                depends_on=tuple(dict.fromkeys(depends)),
+                exclusive_group=group,
+                decision=decision,
+                theme=theme,
+                row=r + 1,
+                values=values,
             )
+            fields.update(timing)
+            fields.update(ranges)
+            fields.update(review)  # a review's status turns Cost and Time to value into what is left
+            out.append(Initiative(**fields))
         out = self.dependencies(sheet, out, seen, dep_cells)
+        done = {ini.id for ini in out if ini.stage is Stage.DONE}
+        if done:  # a Done prerequisite is met: what needs it is free to go
+            out = [replace(ini, depends_on=tuple(d for d in ini.depends_on if d not in done)) if ini.depends_on else ini
+                   for ini in out]
         custom = [h for h in numeric if normalize_header(h) not in FIELDS]
         if custom:  # numbers typed as text ("2", "1,200") count as the numbers they are
             out = [replace(ini, values={**ini.values, **{h: parse_number(ini.values.get(h)) for h in custom}})
                    for ini in out]
         return out, headers, numeric
+
+    def stage(self, sheet, r, row, col):
+        """The Status cell (Proposed when there is none); None when it cannot be read."""
+        if "status" not in col or not self.c.cell_ok(sheet, r, col["status"], "Status"):
+            return Stage.PROPOSED
+        value = row[col["status"]]
+        stage = parse_stage(value)
+        if stage is None:
+            self.c.add("bad-status", sheet.address(r, col["status"]),
+                       f"Status {_show(value)}: must be Proposed, In progress, Live, Done or Stopped",
+                       "Use one of those, or leave it blank for Proposed", value)
+        return stage
+
+    def review(self, sheet, r, row, col, stage, cost, ttv) -> dict | None:
+        """The quarterly review's fields of one row, and what its status makes of its Cost and
+        Time to value (see :mod:`portfolio_opt.review`); None when a cell was refused."""
+        if stage is None:
+            return None
+        nonneg = lambda x: "must not be negative" if x < 0 else None  # noqa: E731
+        amounts = {}
+        ok = True
+        for key, label in (("spenttodate", "Spent to date"), ("remainingcost", "Remaining cost"),
+                           ("stopcost", "Stop cost"), ("retirecost", "Retire cost"),
+                           ("actualvaluetodate", "Actual value to date")):
+            if key in col:
+                x = self.c.number(sheet, r, col[key], label, False, nonneg if key != "actualvaluetodate" else None,
+                                  amount=True)
+                if x is None and row[col[key]] is not None:
+                    ok = False
+                amounts[key] = x
+        when = {}
+        review_date = self.ctx.review_date
+        for key, label in (("started", "Started"), ("livesince", "Live since")):
+            if key not in col or row[col[key]] is None or not self.c.cell_ok(sheet, r, col[key], label):
+                continue
+            value = row[col[key]]
+            date = parse_when(value)
+            if date is None:
+                self.c.add("bad-date", sheet.address(r, col[key]),
+                           f"{label} {_show(value)}: must be a date or a period label such as 2027-Q1 or 2027-03",
+                           "Enter a date (2027-01-15), a quarter (2027-Q1) or a month (2027-01)", value)
+                ok = False
+                continue
+            if review_date is None:
+                self.ctx.review_date_needed = self.ctx.review_date_needed or sheet.address(r, col[key])
+                continue
+            if date > review_date:
+                self.c.add("after-review", sheet.address(r, col[key]),
+                           f"{label} {date.isoformat()} is after the review date {review_date.isoformat()}",
+                           f"Correct {label}, or the Review date in Settings", value)
+                ok = False
+                continue
+            when[key] = months_between(date, review_date)
+        spent = amounts.get("spenttodate") or 0.0
+        if cost is not None and spent > cost + 1e-9 and amounts.get("remainingcost") is None:
+            self.c.add("spent-above-cost", sheet.address(r, col["spenttodate"]),
+                       f"Spent to date {_show(spent)} is above Cost {_show(cost)}",
+                       "Raise Cost to what it will cost in all, or give the Remaining cost", spent)
+            ok = False
+        if not ok or cost is None or ttv is None:
+            return None if not ok else {}
+        out: dict = {"status": stage if stage is not Stage.PROPOSED or "status" in col else None,
+                     "spent": spent, "actual_value": amounts.get("actualvaluetodate"),
+                     "planned_time_to_value": ttv, "months_since_start": when.get("started"),
+                     "months_live": when.get("livesince"), "decision": None, "window": None}
+        if stage is Stage.IN_PROGRESS:
+            remaining = amounts.get("remainingcost")
+            out["cost"] = max(0.0, cost - spent) if remaining is None else remaining
+            out["out_cost"] = amounts.get("stopcost") or 0.0
+            out["time_to_value"] = max(0.0, ttv - (when.get("started") or 0.0))
+        elif stage is Stage.LIVE:
+            out["cost"] = 0.0
+            out["out_cost"] = amounts.get("retirecost") or 0.0
+            out["time_to_value"] = 0.0
+        elif stage in (Stage.DONE, Stage.STOPPED):
+            out["decision"] = Decision.EXCLUDE
+        if stage in (Stage.IN_PROGRESS, Stage.LIVE) and self.ctx.labels:
+            out["window"] = {"earliest": 0, "latest": 0}  # it is running now
+        return out
 
     def ranges(self, sheet, r, row, col, impact, cost, ttv) -> dict:
         """Risk inputs: the Impact's range around it, the Cost if it overruns, the latest Time

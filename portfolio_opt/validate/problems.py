@@ -220,6 +220,9 @@ class Context:
     all_ids: dict[str, tuple[str, str]] = field(default_factory=dict)  #: every ID key in the sheet -> (ID, cell)
     rows_unread: bool = False  #: Initiatives could not be read row by row (a required column is missing)
     numeric_norm: dict[str, str] = field(default_factory=dict)  #: numeric Initiatives headers, normalized
+    review_date: Any = None  #: the Review date (a datetime.date), set or taken from the file's saved date
+    review_date_needed: str = ""  #: the first cell that needs a review date when there is none
+    run_budget_at: str = ""  #: the Settings cell of the Run budget
 
     def period(self, col: "Collector", sheet, r, c, value, label) -> int | None | object:
         """A period label (or number 1..Periods) as a 0-based position; _INVALID if unknown."""

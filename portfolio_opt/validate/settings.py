@@ -10,6 +10,7 @@ from typing import Any
 from .. import parse as _parse
 from ..layout import SETTING_NAMES, SETTINGS
 from ..model import Objective, Settings, normalize_header
+from ..review import parse_when
 from .problems import _INVALID, Collector, Context, _show, _show_date, parse_number
 
 
@@ -81,6 +82,8 @@ class SettingsSheet:
                 changes[attr] = parsed
                 if attr == "budget":
                     changes["budget_source"] = sheet.address(r, vc)
+                if attr == "run_budget":
+                    self.ctx.run_budget_at = sheet.address(r, vc)
         if changes:
             s = replace(s, **changes)
         return s
@@ -91,6 +94,17 @@ class SettingsSheet:
             return getattr(Settings(), attr)
         if attr == "currency":
             return "" if value is None else str(value).strip()
+        if attr == "review_date":
+            date = parse_when(value)
+            if date is None:
+                self.c.add("bad-date", where, f"Review date {_show(value)}: must be a date",
+                           "Enter the date of the review, e.g. 2027-04-01", value)
+                return _INVALID
+            return date
+        if attr == "run_budget":
+            number = self.c.number(sheet, r, c, label, True, lambda x: "must not be negative" if x < 0 else None,
+                                   amount=True)
+            return _INVALID if number is None else number
         if attr == "cluster":
             text = str(value).strip()
             if re.fullmatch(r"(tcp|tls|ucx|inproc)://\S+|[\w.\-]+:\d{1,5}", text):

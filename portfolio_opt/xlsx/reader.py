@@ -62,6 +62,7 @@ def read_workbook(path: str | os.PathLike) -> RawWorkbook:
     try:
         values_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formulas_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        saved = getattr(values_wb.properties, "modified", None)
         sheets = [
             _read_sheet(values_wb[title], formulas_wb[title], values_wb.epoch)
             for title in values_wb.sheetnames
@@ -79,7 +80,7 @@ def read_workbook(path: str | os.PathLike) -> RawWorkbook:
         for wb in (values_wb, formulas_wb):
             if wb is not None:
                 wb.close()
-    return RawWorkbook(sheets=sheets, name=name, sha256=sha)
+    return RawWorkbook(sheets=sheets, name=name, sha256=sha, saved=saved)
 
 
 #: What a damaged part raises inside the spreadsheet library (after the archive checks)

@@ -504,3 +504,49 @@ def write_robustness(r, path: str | os.PathLike, force: bool = False) -> None:
         wi.add_chart(chart, "H2")
 
     write_results(result, path, force, extra=sheets)
+
+
+def write_review(r, path: str | os.PathLike, force: bool = False) -> None:
+    """Quarter review (values, decisions, moves and their causes), Estimate changes, Value
+    realization, Run info."""
+    from .writer import realization_sheet
+
+    res = r.result
+    plan = res.plan
+    money = money_format(plan.settings.currency)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Quarter review"
+    counts: dict[str, int] = {}
+    for x in res.initiatives:
+        counts[x.decision] = counts.get(x.decision, 0) + 1
+    rows: list[tuple[Any, ...]] = [
+        (f"Value: {r.last_name} (its optimum)", r.last_objective),
+        (f"Value: {r.this_name} (its optimum)", res.objective),
+        ("Total cost this quarter", res.total_cost),
+    ] + [(f"Decisions: {k}", v) for k, v in sorted(counts.items())]
+    last = write_table(ws, ("Measure", "Value"), rows, freeze=False, autofilter=False)
+    for k, (label, _) in enumerate(rows, start=2):
+        set_format(ws.cell(row=k, column=2), "0" if label.startswith("Decisions") else money)
+    top = last + 2
+    names = {ini.id: ini.name for ini in plan.initiatives}
+    mrows = [(i, names.get(i, ""), m, c) for i, m, c in r.moves]
+    end = write_table(ws, ("ID", "Name", "Move", "Cause"), mrows or [("", "", "none", "")], start_row=top,
+                      freeze=False, autofilter=False)
+    fit_widths(ws, maximum=60)
+    write_notes(ws, end + 2, [
+        f"Moves are between {r.last_name}'s optimum and {r.this_name}'s. Each change (everything now known about "
+        "one initiative, an initiative added or dropped, or the settings and limits) is applied alone to "
+        f"{r.last_name}'s plan; a move it makes on its own is caused by it, a move no single change makes by "
+        "'the changes together'. Money already spent never enters a decision: an initiative in progress "
+        "continues or stops on what is left to spend."], last_column=4)
+
+    wc = wb.create_sheet("Estimate changes")
+    crow = [(c.id, c.name, c.field, c.before, c.after) for c in r.changes]
+    write_table(wc, ("ID", "Name", "What", r.last_name, r.this_name), crow or [("", "", "nothing moved", None, None)])
+    fit_widths(wc, maximum=50)
+    if res.realization:
+        realization_sheet(wb.create_sheet("Value realization"), res, money)
+    _run_info(wb, plan, [("Solves", r.solves), ("Seconds", round(r.seconds, 3)),
+                         ("Attribution", "each change applied alone to last quarter's plan")])
+    save_atomic(wb, path, force)

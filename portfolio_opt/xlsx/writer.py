@@ -33,6 +33,7 @@ from .style import (
     WRAP,
     YES_FILL,
     fit_widths,
+    font,
     write_notes,
     money_format,
     percent_format,
@@ -81,6 +82,8 @@ def write_results(result: Result, path: str | os.PathLike, force: bool = False,
     if plan.settings.periods:
         _schedule_sheet(wb.create_sheet("Schedule"), result)
         _capacity_sheet(wb.create_sheet("Capacity"), result, money)
+    if result.realization:
+        realization_sheet(wb.create_sheet("Value realization"), result, money)
     for table in _input_tables(plan):
         _copy_table(wb.create_sheet(safe_title(table.name)), table)
     _run_info_sheet(wb, result)
@@ -197,10 +200,65 @@ def _risk_table(ws, result: Result, money: str, r: int) -> int:
     return write_notes(ws, end + 1, [note], title="How the risk-aware portfolio was chosen", last_column=9)
 
 
+def realization_sheet(ws, result: Result, money: str) -> None:
+    """Value realized against what the plan forecast by the review date: per initiative, then
+    by outcome metric, owner and theme, with a chart of forecast against actual by metric."""
+    from openpyxl.chart import BarChart, Reference
+
+    from ..review import rollup
+
+    rows = result.realization
+    review_date = result.plan.settings.review_date
+    header = ("ID", "Name", "Status", "Outcome metric", "Owner", "Theme", "Forecast to date", "Actual to date",
+              "Realization rate", "Flag")
+    last = write_table(ws, header, [(r.id, r.name, r.status, r.outcome_metric, r.owner, r.theme, r.forecast_to_date,
+                                     r.actual_to_date, r.rate, r.flag) for r in rows],
+                       (None, None, None, None, None, None, money, money, PERCENT, None))
+    for k, r in enumerate(rows, start=2):
+        if r.flag:
+            ws.cell(row=k, column=10).font = font(bold=True, color="9C0006")
+    fit_widths(ws, maximum=34)
+    write_notes(ws, last + 2, [
+        f"Forecast to date: Impact × months from its value start (Live since, else Started + Time to value) to "
+        f"the review date{f' ({review_date.isoformat()})' if review_date else ''} / 12, undiscounted and not "
+        "weighted by probability: what it promised. Realization rate = actual / forecast. Flags: below 50% of "
+        "forecast, or no value yet past its time to value. Sums by outcome metric, owner and theme: the next sheet."],
+        last_column=len(header))
+    wg = ws.parent.create_sheet("Realization by group", ws.parent.sheetnames.index(ws.title) + 1)
+    r0 = 1
+    blocks = []
+    for key, title in (("outcome_metric", "Outcome metric"), ("owner", "Owner"), ("theme", "Theme")):
+        agg = rollup(rows, key)
+        end = write_table(wg, (title, "Initiatives", "Forecast to date", "Actual to date", "Realization rate"),
+                          agg, (None, "0", money, money, PERCENT), start_row=r0, freeze=False, autofilter=False)
+        blocks.append((key, r0, end))
+        r0 = end + 2
+    fit_widths(wg, maximum=40)
+    _, top, end = blocks[0]
+    if end > top:
+        from openpyxl.worksheet.pagebreak import Break
+
+        chart = BarChart()
+        chart.type = "bar"  # bars across: the metrics' names read level at the left
+        chart.title = "Forecast against actual value to date, by outcome metric"
+        chart.height, chart.width = max(7.0, 1.2 * (end - top) + 3), 16
+        chart.x_axis.scaling.orientation = "maxMin"  # in the table's order, top down
+        wg.row_breaks.append(Break(id=r0))  # the chart on a page of its own: never cut in two
+        chart.add_data(Reference(wg, min_col=3, max_col=4, min_row=top, max_row=end), titles_from_data=True)
+        chart.set_categories(Reference(wg, min_col=1, min_row=top + 1, max_row=end))
+        for axis in (chart.x_axis, chart.y_axis):
+            axis.delete = False
+        wg.add_chart(chart, f"A{r0 + 2}")
+
+
 def _ranking_sheet(ws, result: Result, money: str) -> None:
     npv = result.plan.settings.objective is Objective.NPV
     header = ["Rank", "ID", "Name", "Theme", "Selected", "Score", "Cost", "Value per cost"]
     formats: list[str | None] = ["0", None, None, None, None, money, money, RATIO]
+    review = any(ini.status is not None for ini in result.plan.initiatives)
+    if review:  # a quarterly review: continue, stop, keep, retire, start
+        header.insert(5, "Decision")
+        formats.insert(5, None)
     if npv:
         header.append("Score − cost")
         formats.append(money)
@@ -224,6 +282,8 @@ def _ranking_sheet(ws, result: Result, money: str) -> None:
     for r in result.initiatives:
         row: list[Any] = [r.rank, r.id, r.name, r.theme, "Yes" if r.selected else "No",
                           r.score, r.cost, r.value_per_cost]
+        if review:
+            row.insert(5, r.decision)
         if npv:
             row.append(r.objective_value)
         if timed:
@@ -414,8 +474,10 @@ def _setting_cell(settings: Settings, attr: str) -> Any:
 
 def setting_format(settings: Settings, attr: str) -> str:
     """How a setting's value is shown: the budget as money, rates as percentages."""
-    if attr in ("budget", "value_target"):
+    if attr in ("budget", "value_target", "run_budget"):
         return money_format(settings.currency)
+    if attr == "review_date":
+        return "yyyy-mm-dd"
     if attr in ("discount_rate", "gap", "risk_level"):
         return percent_format(getattr(settings, attr))
     if attr in ("horizon_months", "time_limit", "periods", "period_length"):
@@ -588,11 +650,11 @@ def _run_info_sheet(wb: Workbook, result: Result) -> None:
 #: The template's Initiatives columns (header, number format, help), from the layout.
 TEMPLATE_COLUMNS: tuple[tuple[str, str | None, str], ...] = tuple(
     (c.header, c.number_format, ("Required. " if c.required else "Optional. ") + c.help)
-    for c in layout.INITIATIVE_COLUMNS if not c.timed and not c.risk
+    for c in layout.INITIATIVE_COLUMNS if not c.timed and not c.risk and not c.review
 )
-#: The risk columns: listed in the Instructions, added to Initiatives by a plan that uses them
+#: The risk and review columns: listed in the Instructions, added to Initiatives by a plan that uses them
 RISK_COLUMNS: tuple[tuple[str, str | None, str], ...] = tuple(
-    (c.header, c.number_format, "Optional. " + c.help) for c in layout.INITIATIVE_COLUMNS if c.risk
+    (c.header, c.number_format, "Optional. " + c.help) for c in layout.INITIATIVE_COLUMNS if c.risk or c.review
 )
 
 
@@ -736,6 +798,9 @@ def _instructions(ws, columns) -> None:
         "Risk (optional): add Impact low / Impact high, Cost high, Time to value high (months) and Risk group columns",
         "  to Initiatives for ranges, and Value target, Risk objective (cvar) and Risk weight to Settings.",
         "  Run: portfolio-opt simulate plan.xlsx -o risk.xlsx  for the spread of outcomes, P10, CVaR and their drivers.",
+        "Quarterly review (optional): add Status (In progress, Live, Done, Stopped), Spent to date, Remaining cost,",
+        "  Stop cost, Retire cost, Actual value to date, Started and Live since, and Review date / Run budget in Settings:",
+        "  the optimizer then decides continue or stop, keep or retire. Run: portfolio-opt review last.xlsx this.xlsx",
         "",
         SCORING_TEXT,
     ]
