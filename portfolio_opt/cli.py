@@ -74,6 +74,7 @@ run_review = _later("quarter", "review_quarters")
 review_to_dict = _later("quarter", "review_to_dict")
 review_lines = _later("quarter", "review_lines")
 save_review = _later("io", "save_review")
+write_report = _later("page", "write_report")
 
 MAX_PROBLEMS_SHOWN = 200
 
@@ -223,6 +224,30 @@ def _check_output(output: str, inputs: tuple[str, ...], force: bool) -> None:
         raise click.UsageError(f"the output {output} must end in .xlsx")
 
 
+def _report_option(f):
+    return click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+                        help="Also write the leadership page (one self-contained HTML file) of the output workbook.")(f)
+
+
+def _check_report(report_path: str | None, force: bool, output: str) -> None:
+    """A --report path is checked before any work, like -o."""
+    if not report_path:
+        return
+    if not report_path.lower().endswith((".html", ".htm")):
+        raise click.UsageError(f"the report {report_path} must end in .html")
+    if os.path.abspath(report_path) == os.path.abspath(output):
+        raise click.UsageError("the report and the output workbook must be two files")
+    if os.path.exists(report_path) and not force:
+        raise click.UsageError(f"{report_path} already exists: choose another name, or pass --force to replace it")
+
+
+def _add_report(output: str, report_path: str | None, force: bool) -> None:
+    """The page of what was just written, when asked (--report)."""
+    if report_path:
+        write_report(output, report_path, force=force)
+        _echo_err(f"Wrote the report {report_path}")
+
+
 EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {k}  {v}" for k, v in EXIT_CODES.items())
 
 
@@ -318,12 +343,13 @@ def validate(ctx: Context, path: str, as_json: bool) -> None:
 @click.option("--cluster", metavar="ADDRESS", default=None,
               help="Run the explanations' re-solves on the Dask cluster at ADDRESS (default: the Settings Cluster, "
                    "else this machine).")
+@_report_option
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout and nothing else there.")
 @click.pass_obj
 def optimize(ctx: Context, path: str, output: str | None, budget: float | None, solver_name: str | None,
              time_limit: float | None, gap: float | None, explain_limit: int | None, explain_time: float | None,
-             cluster: str | None, force: bool, as_json: bool) -> None:
+             cluster: str | None, report_path: str | None, force: bool, as_json: bool) -> None:
     """Choose the portfolio of highest expected value within every limit.
 
     Writes the results workbook (Summary, Ranking, the input sheets as used, Run info) to a
@@ -335,6 +361,7 @@ def optimize(ctx: Context, path: str, output: str | None, budget: float | None, 
     """
     output = output or _default_output(path, "result")
     _check_output(output, (path,), force)
+    _check_report(report_path, force, output)
 
     def body() -> None:
         plan = read_plan(path)
@@ -344,6 +371,7 @@ def optimize(ctx: Context, path: str, output: str | None, budget: float | None, 
                 result = explain(result, max_initiatives=AUTO if explain_limit is None else explain_limit,
                                  time_budget=explain_time)
         save_results(result, output, force=force)
+        _add_report(output, report_path, force)
         if as_json:
             _print_json(result_to_dict(result, output))
         else:
@@ -385,11 +413,12 @@ def _read_with_overrides(path: str, solver_name, gap, time_limit):
 @click.option("--to", "hi", type=click.FloatRange(min=0), help="Highest budget (default: the cost of everything).")
 @_solver_options
 @_cluster_option
+@_report_option
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
 def frontier_command(ctx: Context, path: str, output: str | None, steps: int, lo: float | None, hi: float | None,
-                     solver_name, time_limit, gap, cluster: str | None, force: bool, as_json: bool) -> None:
+                     solver_name, time_limit, gap, cluster: str | None, report_path: str | None, force: bool, as_json: bool) -> None:
     """Re-optimize at every budget: the true efficient frontier, with a live chart.
 
     \b
@@ -398,6 +427,7 @@ def frontier_command(ctx: Context, path: str, output: str | None, steps: int, lo
     """
     output = output or _default_output(path, "frontier")
     _check_output(output, (path,), force)
+    _check_report(report_path, force, output)
     if lo is not None and hi is not None and lo > hi:
         raise click.BadParameter("--from must not be above --to", param_hint="--from")
 
@@ -406,6 +436,7 @@ def frontier_command(ctx: Context, path: str, output: str | None, steps: int, lo
         with on_cluster(_where(cluster, plan)):
             f = run_frontier(plan, steps=steps, lo=lo, hi=hi)
         save_frontier(f, output, force=force)
+        _add_report(output, report_path, force)
         for w in f.warnings:
             _echo_err(f"Warning: {w}")
         if as_json:
@@ -422,11 +453,12 @@ def frontier_command(ctx: Context, path: str, output: str | None, steps: int, lo
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Scenarios workbook (default: <input>_scenarios.xlsx).")
 @_solver_options
 @_cluster_option
+@_report_option
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
 def scenarios_command(ctx: Context, path: str, output: str | None, solver_name, time_limit, gap,
-                      cluster: str | None, force: bool, as_json: bool) -> None:
+                      cluster: str | None, report_path: str | None, force: bool, as_json: bool) -> None:
     """Run every scenario of the Scenarios sheet against the baseline and say what moved, and why.
 
     \b
@@ -435,12 +467,14 @@ def scenarios_command(ctx: Context, path: str, output: str | None, solver_name, 
     """
     output = output or _default_output(path, "scenarios")
     _check_output(output, (path,), force)
+    _check_report(report_path, force, output)
 
     def body() -> None:
         plan = _read_with_overrides(path, solver_name, gap, time_limit)
         with on_cluster(_where(cluster, plan)):
             run = run_scenarios(plan)
         save_scenarios(run, output, force=force)
+        _add_report(output, report_path, force)
         if as_json:
             _print_json(scenarios_to_dict(run) | {"output": output})
             return
@@ -455,11 +489,12 @@ def scenarios_command(ctx: Context, path: str, output: str | None, solver_name, 
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="comparison.xlsx", show_default=True,
               help="Comparison workbook.")
 @_solver_options
+@_report_option
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
 def compare_command(ctx: Context, paths: tuple[str, ...], output: str, solver_name, time_limit, gap,
-                    force: bool, as_json: bool) -> None:
+                    report_path: str | None, force: bool, as_json: bool) -> None:
     """Compare plans (workbooks with a Selected column, or results workbooks): value, cost,
     broken rules, and efficiency against the optimum at the same cost.
 
@@ -468,6 +503,7 @@ def compare_command(ctx: Context, paths: tuple[str, ...], output: str, solver_na
       portfolio-opt compare cto_plan.xlsx cfo_plan.xlsx -o comparison.xlsx
     """
     _check_output(output, paths, force)
+    _check_report(report_path, force, output)
 
     def body() -> None:
         plans = []
@@ -484,6 +520,7 @@ def compare_command(ctx: Context, paths: tuple[str, ...], output: str, solver_na
             raise InvalidWorkbook(problems + unmarked(plans), "compare")
         c = run_compare(plans)
         save_comparison(c, output, force=force)
+        _add_report(output, report_path, force)
         if as_json:
             _print_json(comparison_to_dict(c) | {"output": output})
             return
@@ -501,11 +538,12 @@ def compare_command(ctx: Context, paths: tuple[str, ...], output: str, solver_na
 @click.option("--seed", type=click.IntRange(min=0, max=2**32 - 1), default=None,
               help="Random seed (default: the Seed setting, else 1); the same seed gives the same numbers.")
 @_solver_options
+@_report_option
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
 def simulate_command(ctx: Context, path: str, output: str | None, samples: int | None, seed: int | None,
-                     solver_name, time_limit, gap, force: bool, as_json: bool) -> None:
+                     solver_name, time_limit, gap, report_path: str | None, force: bool, as_json: bool) -> None:
     """Simulate a portfolio's outcomes: the spread, P10/P90, CVaR, the chance of reaching the
     Value target, and which bets drive the downside.
 
@@ -518,11 +556,13 @@ def simulate_command(ctx: Context, path: str, output: str | None, samples: int |
     """
     output = output or _default_output(path, "risk")
     _check_output(output, (path,), force)
+    _check_report(report_path, force, output)
 
     def body() -> None:
         plan = _read_with_overrides(path, solver_name, gap, time_limit)
         sim, warns = simulate_plan(plan, samples, seed)
         save_simulation(sim, output, force=force, warnings=warns)
+        _add_report(output, report_path, force)
         for w in list(plan.warnings) + warns:
             _echo_err(f"Warning: {w}")
         if as_json:
@@ -562,11 +602,12 @@ class Share(click.ParamType):
 @click.option("--min-difference", type=click.IntRange(min=1), default=3, show_default=True,
               help="Initiatives (in or out) in which every two portfolios must differ.")
 @_solver_options
+@_report_option
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
 def alternatives_command(ctx: Context, path: str, output: str | None, count: int, within: float, min_difference: int,
-                         solver_name, time_limit, gap, force: bool, as_json: bool) -> None:
+                         solver_name, time_limit, gap, report_path: str | None, force: bool, as_json: bool) -> None:
     """Portfolios almost as good as the best that differ in what matters: up to --count, each
     within --within of the optimum, every two differing in at least --min-difference initiatives.
 
@@ -576,10 +617,12 @@ def alternatives_command(ctx: Context, path: str, output: str | None, count: int
     """
     output = output or _default_output(path, "alternatives")
     _check_output(output, (path,), force)
+    _check_report(report_path, force, output)
 
     def body() -> None:
         a = run_alternatives(_read_with_overrides(path, solver_name, gap, time_limit), count, within, min_difference)
         save_alternatives(a, output, force=force)
+        _add_report(output, report_path, force)
         if as_json:
             _print_json(alternatives_to_dict(a) | {"output": output})
             return
@@ -600,11 +643,12 @@ def alternatives_command(ctx: Context, path: str, output: str | None, count: int
               help="Random seed (default: the Seed setting, else 1); the same seed gives the same report.")
 @_solver_options
 @_cluster_option
+@_report_option
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
 def robustness_command(ctx: Context, path: str, output: str | None, samples: int, spread: float, seed: int | None,
-                       solver_name, time_limit, gap, cluster: str | None, force: bool, as_json: bool) -> None:
+                       solver_name, time_limit, gap, cluster: str | None, report_path: str | None, force: bool, as_json: bool) -> None:
     """Re-optimize many versions of the estimates: which choices are solid (core), which hinge
     on a guess (borderline), the baseline's regret, and its value corrected for the optimizer's curse.
 
@@ -615,12 +659,14 @@ def robustness_command(ctx: Context, path: str, output: str | None, samples: int
     """
     output = output or _default_output(path, "robustness")
     _check_output(output, (path,), force)
+    _check_report(report_path, force, output)
 
     def body() -> None:
         plan = _read_with_overrides(path, solver_name, gap, time_limit)
         with on_cluster(_where(cluster, plan)):
             r = run_robustness(plan, samples=samples, spread=spread, seed=seed)
         save_robustness(r, output, force=force)
+        _add_report(output, report_path, force)
         if as_json:
             _print_json(robustness_to_dict(r) | {"output": output})
             return
@@ -636,10 +682,11 @@ def robustness_command(ctx: Context, path: str, output: str | None, samples: int
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="review.xlsx", show_default=True,
               help="Review workbook.")
 @_solver_options
+@_report_option
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
-def review_command(ctx: Context, last: str, this: str, output: str, solver_name, time_limit, gap, force: bool,
+def review_command(ctx: Context, last: str, this: str, output: str, solver_name, time_limit, gap, report_path: str | None, force: bool,
                    as_json: bool) -> None:
     """The quarterly review: what changed since last quarter (estimates, status, added and
     dropped initiatives, settings), what each change did to the portfolio, and the value realized.
@@ -651,6 +698,7 @@ def review_command(ctx: Context, last: str, this: str, output: str, solver_name,
       portfolio-opt review q1_result.xlsx q2_plan.xlsx -o review.xlsx
     """
     _check_output(output, (last, this), force)
+    _check_report(report_path, force, output)
 
     def body() -> None:
         before = _read_with_overrides(last, solver_name, gap, time_limit)
@@ -658,6 +706,7 @@ def review_command(ctx: Context, last: str, this: str, output: str, solver_name,
         r = run_review(before, now, os.path.splitext(os.path.basename(last))[0],
                        os.path.splitext(os.path.basename(this))[0])
         save_review(r, output, force=force)
+        _add_report(output, report_path, force)
         if as_json:
             _print_json(review_to_dict(r) | {"output": output})
             return
@@ -665,6 +714,38 @@ def review_command(ctx: Context, last: str, this: str, output: str, solver_name,
             click.echo(line)
 
     _run(ctx, as_json, body)
+
+
+@main.command(name="report")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="The page to write (default: <input>.html).")
+@click.option("--pdf", "pdf", type=click.Path(dir_okay=False), default=None,
+              help="Also print it to PDF with headless Chromium (apt-get install chromium).")
+@click.option("--title", default=None, help="The page's title (default: from the workbook's name).")
+@click.option("--force", is_flag=True, help="Replace the output files if they exist.")
+@click.pass_obj
+def report_command(ctx: Context, path: str, output: str | None, pdf: str | None, title: str | None,
+                   force: bool) -> None:
+    """One self-contained page leadership reads (HTML, offline, prints cleanly) from any workbook
+    this tool writes: results, scenarios, frontier, comparison, risk, robustness, review, alternatives.
+
+    \b
+    Example:
+      portfolio-opt report result.xlsx -o report.html --pdf report.pdf --title "FY27 ML portfolio"
+    """
+    output = output or os.path.splitext(path)[0] + ".html"
+    _check_report(output, force, path)
+    if pdf is not None:
+        if not pdf.lower().endswith(".pdf"):
+            raise click.UsageError(f"the PDF {pdf} must end in .pdf")
+        if os.path.exists(pdf) and not force:
+            raise click.UsageError(f"{pdf} already exists: choose another name, or pass --force to replace it")
+
+    def body() -> None:
+        write_report(path, output, title=title, pdf=pdf, force=force)
+        click.echo(f"Wrote {output}" + (f" and {pdf}" if pdf else ""))
+
+    _run(ctx, False, body)
 
 
 def _default_output(path: str, what: str) -> str:

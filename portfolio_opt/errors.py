@@ -6,7 +6,8 @@
     ├── NoSolver (RuntimeError)         5  the requested solver is not installed
     ├── OutputError (OSError)           6  the results workbook could not be written
     ├── NoPortfolioFound                7  the time limit ran out before any portfolio was found
-    └── ClusterError                    8  the Dask cluster cannot be used (unreachable, extra missing)
+    └── Unavailable                     8  an optional part cannot be used (an extra, a browser, a cluster)
+        └── ClusterError                    the Dask cluster does not answer, or its extra is missing
 
 Usage errors (bad options, an output file that already exists) are click's and exit 2.
 Anything else that escapes is a bug and exits 1.
@@ -38,7 +39,8 @@ EXIT_CODES: dict[int, str] = {
     EXIT_NO_SOLVER: "the requested solver is not available (the message says what to install)",
     EXIT_OUTPUT: "the results workbook could not be written (permissions, disk)",
     EXIT_NO_PORTFOLIO: "the time limit ran out before any portfolio was found",
-    EXIT_CLUSTER: "the Dask cluster could not be used (no scheduler at the address, or the extra is missing)",
+    EXIT_CLUSTER: "an optional part could not be used: a Dask cluster that does not answer, or an extra or "
+                  "program that is not installed (the message names it)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C): nothing was written",
     EXIT_TERMINATED: "stopped by SIGTERM: nothing was written",
 }
@@ -178,10 +180,15 @@ class NoPortfolioFound(PortfolioError):
     exit_code = EXIT_NO_PORTFOLIO
 
 
-class ClusterError(PortfolioError):
-    """The Dask cluster could not be reached, or the extra that talks to it is not installed."""
+class Unavailable(PortfolioError):
+    """An optional part cannot be used: an extra or a program is not installed, or a cluster
+    does not answer. The message says what to install or start."""
 
     exit_code = EXIT_CLUSTER
+
+
+class ClusterError(Unavailable):
+    """The Dask cluster could not be reached, or the extra that talks to it is not installed."""
 
 
 
