@@ -3,7 +3,6 @@ workbook, and rendered by a real headless browser (Chromium) to screen and PDF."
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
