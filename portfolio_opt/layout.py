@@ -17,8 +17,12 @@ INITIATIVES = "Initiatives"
 CONSTRAINTS = "Constraints"
 SETTINGS = "Settings"
 SCENARIOS = "Scenarios"
+CRITERIA = "Criteria"
+PAIRWISE = "Pairwise"
 #: the input sheets, in the order a planning workbook holds them
-INPUT_SHEETS = (INSTRUCTIONS, INITIATIVES, CONSTRAINTS, SETTINGS, SCENARIOS)
+INPUT_SHEETS = (INSTRUCTIONS, INITIATIVES, CONSTRAINTS, SETTINGS, SCENARIOS, CRITERIA, PAIRWISE)
+#: how the Scoring setting scores an initiative (see portfolio_opt.criteria)
+SCORINGS = ("expected value", "weighted", "blend", "wsjf", "rice")
 #: the sheets a results workbook adds; reading one back skips them (they are not input)
 OUTPUT_SHEETS = ("Summary", "Ranking", "Schedule", "Capacity", "Run info", "Risk summary", "Risk by initiative",
                  "Risk by theme", "Robustness summary", "Robustness", "Value realization",
@@ -156,6 +160,13 @@ SETTINGS_ROWS: tuple[Setting, ...] = (
     Setting("Dependencies", "timed_dependencies", "timed",
             "Multi-period plans: timed (a dependent starts after its prerequisite finishes) "
             "or together (only selected together).", ("timed", "together"), shown_default="`timed`"),
+    Setting("Scoring", "scoring", "expected value", "expected value (default): Probability × (Impact − Run cost) × D; "
+            "weighted: the Criteria score; blend: expected value × (1 + Criteria weight × (criteria score − 0.5)); "
+            "wsjf: (Business value + Time criticality + Risk reduction) / Job size; rice: Reach × Impact × "
+            "Confidence / Effort.", ("expected value", "weighted", "blend", "wsjf", "rice"),
+            shown_default="`expected value`"),
+    Setting("Criteria weight", "criteria_weight", 0.5, "With blend: how far the criteria score tilts the expected "
+            "value, 0 to 1 (default 0.5: ±25%).", shown_default="0.5"),
     Setting("Value target", "value_target", None, "Risk: the portfolio value to reach; the chance of reaching it is "
             "reported (blank: none).", unit="currency", shown_default="none"),
     Setting("Risk level", "risk_level", 0.10, "Risk: the share of worst outcomes CVaR averages, e.g. 10% (default).",

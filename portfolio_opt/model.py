@@ -115,6 +115,10 @@ class Initiative:
     planned_time_to_value: float | None = None
     months_since_start: float | None = None
     months_live: float | None = None
+    #: committee scoring (see :mod:`portfolio_opt.criteria`): the criteria score (0..1 for
+    #: weighted and blend; the WSJF or RICE figure for those), and each criterion's share of it
+    criteria_score: float | None = None
+    criteria_parts: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def stage(self) -> "Stage":
@@ -300,6 +304,8 @@ class Settings:
     seed: int = 1
     distribution: str = "triangular"
     cluster: str | None = None  #: a Dask scheduler address sweeps run on (None: this machine)
+    scoring: str = "expected value"  #: expected value, weighted, blend, wsjf or rice
+    criteria_weight: float = 0.5  #: with blend: how far the criteria score tilts the expected value
     review_date: Any = None  #: quarterly review: the date (a datetime.date) the plan is reviewed on
     run_budget: float | None = None  #: the most the annual Run cost of what is live or selected may total
 
@@ -359,6 +365,31 @@ class Scenario:
 
 
 @dataclass(frozen=True)
+class CriterionSpec:
+    """A row of the ``Criteria`` sheet: a numeric Initiatives column, its weight, its scale
+    (``(low, high)``, None for the column's own min..max over the plan) and direction."""
+
+    column: str
+    weight: float
+    scale: tuple[float, float] | None = None
+    higher: bool = True
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """The committee's criteria, with their weights normalized to sum to 1, where the weights
+    came from (``weights`` or ``pairwise``), and the pairwise judgments' consistency ratio."""
+
+    criteria: tuple[CriterionSpec, ...]
+    source: str = "weights"
+    consistency_ratio: float | None = None
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return {c.column: c.weight for c in self.criteria}
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything a planning workbook says: initiatives, limits and settings."""
 
@@ -373,6 +404,7 @@ class Plan:
     warnings: tuple[str, ...] = ()  #: things worth a look that do not stop a run
     scenarios: tuple[Scenario, ...] = ()  #: the ``Scenarios`` sheet, if any
     selection: tuple[str, ...] | None = None  #: IDs marked in a ``Selected`` column, if any
+    criteria: Criteria | None = None  #: the ``Criteria`` sheet (and ``Pairwise``), if any
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {ini.id: k for k, ini in enumerate(self.initiatives)})
@@ -519,6 +551,8 @@ class InitiativeResult:
     #: what selecting it (or not) means: start, continue, stop, keep, retire, not selected,
     #: done or stopped (see :func:`portfolio_opt.review.decision`)
     decision: str = ""
+    #: committee scoring: the criteria score (0..1), or the WSJF / RICE figure
+    criteria_score: float | None = None
     #: explanations the time allowed did not settle: ``regret``, ``break_even_score``,
     #: ``break_even_cost`` (their values are then None, which does not mean "never")
     unsettled: tuple[str, ...] = ()
@@ -601,6 +635,9 @@ class Result:
     starts: Mapping[str, int] = field(default_factory=dict)
     #: with ``Risk objective`` = cvar: the risk-aware portfolio against the expected-value one
     risk: RiskChoice | None = None
+    #: committee scoring other than expected value: the portfolio the expected value alone
+    #: would choose, and what entered and left against it
+    scoring_change: Mapping[str, tuple[str, ...]] | None = None
     #: quarterly review: each row's value realized against the forecast (see :mod:`portfolio_opt.review`)
     realization: tuple = ()
     #: when robustness was run: ID -> (share of versions selecting it, core/borderline/exterior)

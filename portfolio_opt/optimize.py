@@ -80,6 +80,14 @@ def optimize(
     if risk_aware(plan):
         with progress.stage("Judging the risk-aware portfolio on fresh worlds"):
             result = replace(result, risk=risk_choice(plan, solved, threads))
+    if plan.settings.scoring != "expected value":
+        plain = solve(plan.with_settings(scoring="expected value", risk_objective="expected"), threads)
+        ids = [ini.id for ini in plan.initiatives]
+        mine = {ids[i] for i, x in enumerate(solved.selected) if x}
+        theirs = {ids[i] for i, x in enumerate(plain.selected) if x}
+        result = replace(result, scoring_change={
+            "expected_value_selected": tuple(i for i in ids if i in theirs),
+            "entered": tuple(i for i in ids if i in mine - theirs), "left": tuple(i for i in ids if i in theirs - mine)})
     return result
 
 
@@ -238,6 +246,7 @@ def build_result(
                 row=ini.row,
                 why=reasons[i],
                 decision=review_decision(ini, bool(selected[i])),
+                criteria_score=ini.criteria_score,
                 **timing,
             )
         )

@@ -96,6 +96,7 @@ def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
                 "score": _clean(r.score),
                 "cost": _clean(r.cost),
                 "decision": r.decision,
+                "criteria_score": _clean(r.criteria_score),
                 "value_per_cost": _clean(r.value_per_cost),
                 "selected": r.selected,
                 "rank": r.rank,
@@ -153,10 +154,20 @@ def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
 
 
 def _review_dict(result: Result) -> dict[str, Any]:
-    """A quarterly review's additions: value realized, and the run budget's use."""
+    """A quarterly review's additions (value realized, the run budget's use), and committee
+    scoring's (criteria weights, their source and consistency, what changed)."""
     from .review import realization_to_dicts
 
     out: dict[str, Any] = {}
+    crit = result.plan.criteria
+    if crit is not None or result.plan.settings.scoring != "expected value":
+        out["criteria"] = {
+            "scoring": result.plan.settings.scoring,
+            "weights": crit.weights if crit is not None else {},
+            "source": crit.source if crit is not None else None,
+            "consistency_ratio": _clean(crit.consistency_ratio) if crit is not None else None,
+        } | ({"entered": list(result.scoring_change["entered"]), "left": list(result.scoring_change["left"])}
+             if result.scoring_change else {})
     if result.realization:
         out["realization"] = realization_to_dicts(result.realization)
     run = next((u for u in result.limits if u.limit.label == "run budget"), None)
@@ -302,11 +313,22 @@ def story(result: Result, initiative_id: str) -> list[str]:
     who = ", ".join(x for x in (ini.theme, f"owner {ini.values.get('Owner')}" if ini.values.get("Owner") else None) if x)
     lines = [f"{ini.id} {ini.name}" + (f" ({who})" if who else "") + f" is {'SELECTED' if r.selected else 'NOT selected'}"
              f" (rank {r.rank} of {len(result.initiatives)})."]
+    formula = (f"probability {ini.probability:.0%} × (impact {money(ini.impact)} − run cost "
+               f"{money(ini.run_cost)}) × {d:.3f} discounted years (value from month {ttv:g} to "
+               f"{s.horizon_months:g})")
+    if s.scoring == "blend":
+        formula = (f"expected value {money(plan_expected(plan, ini))} × (1 + {s.criteria_weight:g} × (criteria score "
+                   f"{ini.criteria_score:.3f} − 0.5)), the expected value being {formula}")
+    elif s.scoring == "weighted":
+        formula = "the criteria score: " + " + ".join(f"{c} {v:.3f}" for c, v in ini.criteria_parts.items())
+    elif s.scoring in ("wsjf", "rice"):
+        formula = ("(Business value + Time criticality + Risk reduction) / Job size" if s.scoring == "wsjf"
+                   else "Reach × Impact × Confidence / Effort")
+    score_text = money(r.score) if s.scoring in ("expected value", "blend") else f"{r.score:,.3f}"
     lines.append(
-        f"Score {money(r.score)} = probability {ini.probability:.0%} × (impact {money(ini.impact)} − run cost "
-        f"{money(ini.run_cost)}) × {d:.3f} discounted years (value from month {ttv:g} to "
-        f"{s.horizon_months:g}); cost {money(ini.cost)}"
-        + (f"; {r.value_per_cost:.2f} of value per unit of cost." if r.value_per_cost is not None else ".")
+        f"Score {score_text} = {formula}; cost {money(ini.cost)}"
+        + (f"; {r.value_per_cost:.2f} of value per unit of cost." if r.value_per_cost is not None
+           and s.scoring in ("expected value", "blend") else ".")
     )
     lines.append(("Why in: " if r.selected else "Why out: ") + _why(r.why) if r.why else f"Why: {r.reason}.")
     if r.start is not None:
@@ -334,7 +356,7 @@ def story(result: Result, initiative_id: str) -> list[str]:
     lines.append(f"Forcing it in would lose {money(r.regret)} of {measure}{change_text}.")
     lines.append(
         f"It would be selected if its score rose above {money(r.break_even_score)} "
-        f"(+{money(r.break_even_score - r.score)}), all else equal."
+        f"(+{money(r.break_even_score - r.score)}), all else equal." + criteria_words(plan, ini, r.break_even_score)
     )
     if "break_even_cost" in r.unsettled:
         lines.append("What cut of its cost would get it selected: not settled in the time allowed (raise --explain-time).")
@@ -346,6 +368,56 @@ def story(result: Result, initiative_id: str) -> list[str]:
             f"(−{money(ini.cost - r.break_even_cost)}), all else equal."
         )
     return lines
+
+
+def criteria_words(plan, ini, target: float) -> str:
+    """What a break-even score means in the committee's criteria, e.g. `` That is: if its
+    Strategic fit rose from 2 to 4.`` (the most heavily weighted criterion that could get it
+    there alone, within its scale); empty when the scoring does not use criteria."""
+    s = plan.settings
+    crit = plan.criteria
+    if crit is None or s.scoring not in ("weighted", "blend") or ini.criteria_score is None:
+        return ""
+    if s.scoring == "weighted":
+        needed = target - ini.criteria_score
+    else:  # blend: expected × (1 + w (c − 0.5)) reaches the target at c = (target / expected − 1) / w + 0.5
+        expected = plan_expected(plan, ini)
+        if expected <= 0 or s.criteria_weight <= 0:
+            return ""
+        needed = (target / expected - 1.0) / s.criteria_weight + 0.5 - ini.criteria_score
+    for c in sorted(crit.criteria, key=lambda c: -c.weight):
+        if c.weight <= 0:
+            continue
+        lo, hi = c.scale if c.scale is not None else _range(plan, c.column)
+        now = ini.values.get(c.column)
+        now = float(now) if isinstance(now, (int, float)) else lo
+        step = needed / c.weight * (hi - lo) * (1 if c.higher else -1)
+        want = now + step
+        if lo <= want <= hi:
+            word = "rose" if want > now else "fell"
+            return f" That is: if its {c.column} {word} from {now:g} to {_ceil_to_scale(want, c.higher):g}."
+    return " No single criterion could get it there within its scale."
+
+
+def plan_expected(plan, ini) -> float:
+    """An initiative's expected-value score (whatever the Scoring setting)."""
+    from dataclasses import replace as _replace
+
+    from .schedule import start_score
+
+    return start_score(ini, 0, _replace(plan.settings, scoring="expected value"))
+
+
+def _range(plan, column: str) -> tuple[float, float]:
+    xs = [float(v) for i in plan.initiatives if isinstance(v := i.values.get(column), (int, float))]
+    return (min(xs), max(xs)) if xs else (0.0, 1.0)
+
+
+def _ceil_to_scale(x: float, higher: bool) -> float:
+    """A criterion value as a committee would score it: to one decimal, rounded so it is enough."""
+    import math as _m
+
+    return (_m.ceil(x * 10 - 1e-9) if higher else _m.floor(x * 10 + 1e-9)) / 10
 
 
 def _why(why: Reason) -> str:

@@ -255,3 +255,46 @@ def write_q2_sample(path: str | os.PathLike, force: bool = False) -> None:
 
     write_planning_workbook(path, initiatives=q2_rows(), extra_columns=EXTRA_COLUMNS,
                             constraints=CONSTRAINTS, settings=Q2_SETTINGS, force=force)
+
+
+#: The committee's version: three criteria the money does not capture, weighed by pairwise
+#: judgments, blended with the expected value.
+CRITERIA_COLUMNS = {  # ID -> (Strategic fit 1-5, Customer impact 1-5, Regulatory need 0-10)
+    "INI-001": (5, 5, 0), "INI-002": (4, 5, 0), "INI-003": (4, 4, 0), "INI-004": (5, 2, 2), "INI-005": (4, 1, 4),
+    "INI-006": (3, 2, 6), "INI-007": (4, 4, 0), "INI-008": (2, 4, 0), "INI-009": (5, 5, 0), "INI-010": (4, 2, 0),
+    "INI-011": (2, 1, 10), "INI-012": (3, 4, 7), "INI-013": (2, 2, 0), "INI-014": (3, 4, 0), "INI-015": (2, 1, 0),
+    "INI-016": (3, 3, 0), "INI-017": (4, 4, 0), "INI-018": (3, 5, 0), "INI-019": (2, 3, 0), "INI-020": (3, 2, 5),
+    "INI-021": (3, 2, 0), "INI-022": (3, 2, 0), "INI-023": (2, 4, 0), "INI-024": (3, 1, 0), "INI-025": (3, 1, 8),
+    "INI-026": (4, 4, 0), "INI-027": (4, 1, 2), "INI-028": (4, 3, 0), "INI-029": (2, 3, 0), "INI-030": (3, 2, 9),
+    "INI-031": (4, 3, 0), "INI-032": (2, 3, 0), "INI-033": (2, 2, 3), "INI-034": (2, 3, 0), "INI-035": (2, 1, 8),
+    "INI-036": (3, 3, 0), "INI-037": (3, 2, 0), "INI-038": (4, 3, 0), "INI-039": (3, 4, 0), "INI-040": (1, 1, 0),
+}
+CRITERIA_ROWS = (
+    {"Criterion": "Strategic fit", "Weight": None, "Scale": "1-5", "Direction": "higher"},
+    {"Criterion": "Customer impact", "Weight": None, "Scale": "1-5", "Direction": "higher"},
+    {"Criterion": "Regulatory need", "Weight": None, "Scale": "0-10", "Direction": "higher"},
+)
+#: Saaty's 1-9: strategic fit moderately more important than customer impact (3), strongly
+#: more than regulatory need (5); customer impact a little more than regulatory need (2)
+PAIRWISE_MATRIX = (
+    ("", "Strategic fit", "Customer impact", "Regulatory need"),
+    ("Strategic fit", 1, 3, 5),
+    ("Customer impact", None, 1, 2),
+    ("Regulatory need", None, None, 1),
+)
+CRITERIA_SETTINGS = SETTINGS + (("Scoring", "blend"), ("Criteria weight", 0.5))
+
+
+def write_criteria_sample(path: str | os.PathLike, force: bool = False) -> None:
+    """Write the committee sample: criteria columns, Criteria and Pairwise sheets, blend scoring."""
+    from .xlsx.writer import write_planning_workbook
+
+    rows = sample_rows()
+    for row in rows:
+        fit, customer, regulatory = CRITERIA_COLUMNS[row["ID"]]
+        row.update({"Strategic fit": fit, "Customer impact": customer, "Regulatory need": regulatory})
+    extra = EXTRA_COLUMNS + (("Strategic fit", "0", "Committee: 1 (none) to 5 (core to the strategy)."),
+                             ("Customer impact", "0", "Committee: 1 to 5."),
+                             ("Regulatory need", "0", "Committee: 0 (none) to 10 (a legal deadline)."))
+    write_planning_workbook(path, initiatives=rows, extra_columns=extra, constraints=CONSTRAINTS,
+                            settings=CRITERIA_SETTINGS, force=force, criteria=CRITERIA_ROWS, pairwise=PAIRWISE_MATRIX)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from .model import Initiative, Limit, Objective, Plan, Settings, normalize_header
 from .ranges import expected_score, value_floor
-from .scoring import expected_cost, score
+from .scoring import committee_score, expected_cost, score
 
 
 def timed_dependencies(settings: Settings) -> bool:
@@ -64,7 +64,14 @@ def value_start(ini: Initiative, settings: Settings, t: int = 0) -> float:
 
 def start_score(ini: Initiative, t: int, settings: Settings) -> float:
     """Its score when it starts in period t: value from :func:`value_start` on (with a range,
-    the mean of its outcome, see :mod:`.risk`)."""
+    the mean of its outcome, see :mod:`.risk`), or as the Scoring setting says (see
+    :mod:`.criteria`: the weighted, WSJF and RICE scores do not depend on the start)."""
+    if settings.scoring in ("weighted", "wsjf", "rice"):
+        return committee_score(ini, settings, 0.0)
+    return committee_score(ini, settings, _expected_start_score(ini, t, settings))
+
+
+def _expected_start_score(ini: Initiative, t: int, settings: Settings) -> float:
     if ini.ranged:
         return expected_score(ini, settings, t * settings.period_length)
     return score(ini.impact, ini.probability, value_start(ini, settings, t),

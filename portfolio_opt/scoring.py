@@ -65,11 +65,27 @@ def plan_scores(plan: Plan) -> list[float]:
     """The score of every initiative of a plan, in plan order."""
     s = plan.settings
     if not any(ini.ranged for ini in plan.initiatives):
-        return [initiative_score(ini, s.horizon_months, s.discount_rate) for ini in plan.initiatives]
-    from .ranges import expected_score
+        values = [initiative_score(ini, s.horizon_months, s.discount_rate) for ini in plan.initiatives]
+    else:
+        from .ranges import expected_score
 
-    return [expected_score(ini, s) if ini.ranged else initiative_score(ini, s.horizon_months, s.discount_rate)
-            for ini in plan.initiatives]
+        values = [expected_score(ini, s) if ini.ranged else initiative_score(ini, s.horizon_months, s.discount_rate)
+                  for ini in plan.initiatives]
+    if s.scoring == "expected value":
+        return values
+    return [committee_score(ini, s, v) for ini, v in zip(plan.initiatives, values)]
+
+
+def committee_score(ini: Initiative, settings: Settings, expected: float) -> float:
+    """The score the Scoring setting asks for, given the expected-value score (see
+    :mod:`portfolio_opt.criteria`): the criteria, WSJF or RICE score itself, or for ``blend``
+    the expected value × (1 + Criteria weight × (criteria score − 0.5))."""
+    scoring = settings.scoring
+    if scoring in ("weighted", "wsjf", "rice"):
+        return float(ini.criteria_score or 0.0)
+    if scoring == "blend":
+        return expected * (1.0 + settings.criteria_weight * ((ini.criteria_score or 0.0) - 0.5))
+    return expected
 
 
 def expected_cost(ini: Initiative, settings: Settings) -> float:

@@ -6,6 +6,7 @@ data/plan_cfo.xlsx     ... and a CFO's
 data/sample_quarterly.xlsx  the sample planned over 8 quarters (durations, windows, per-quarter limits)
 data/sample_risk.xlsx  the sample with ranges, risk groups, a value target and the cvar objective
 data/sample_q2.xlsx    the sample at its second-quarter review: work in flight, live models, actuals
+data/sample_criteria.xlsx  the sample scored by a committee: criteria, pairwise weights, blend
 """
 
 import os
@@ -13,7 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 
-from portfolio_opt.sample import CFO_PLAN, CTO_PLAN, write_q2_sample, write_quarterly_sample, write_risk_sample, write_sample  # noqa: E402
+from portfolio_opt.sample import CFO_PLAN, CTO_PLAN, write_criteria_sample, write_q2_sample, write_quarterly_sample, write_risk_sample, write_sample  # noqa: E402
 
 if __name__ == "__main__":
     data = os.path.normpath(os.path.join(os.path.dirname(__file__), os.pardir, "data"))
@@ -23,5 +24,6 @@ if __name__ == "__main__":
     write_quarterly_sample(os.path.join(data, "sample_quarterly.xlsx"), force=True)
     write_risk_sample(os.path.join(data, "sample_risk.xlsx"), force=True)
     write_q2_sample(os.path.join(data, "sample_q2.xlsx"), force=True)
+    write_criteria_sample(os.path.join(data, "sample_criteria.xlsx"), force=True)
     print(f"wrote sample_plan.xlsx, plan_cto.xlsx, plan_cfo.xlsx, sample_quarterly.xlsx, sample_risk.xlsx, "
-          f"sample_q2.xlsx in {data}")
+          f"sample_q2.xlsx, sample_criteria.xlsx in {data}")

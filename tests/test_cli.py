@@ -83,7 +83,7 @@ def test_template_and_validate(tmp_path):
     proc = run_cli("template", blank)
     assert proc.returncode == 0 and "Wrote blank planning workbook" in proc.stdout
     wb = load_workbook(blank)
-    assert wb.sheetnames == ["Instructions", "Initiatives", "Constraints", "Settings"]
+    assert wb.sheetnames == ["Instructions", "Initiatives", "Constraints", "Settings", "Criteria"]
     ws = wb["Initiatives"]
     assert ws.freeze_panes == "A2"
     assert any("Must,Exclude" in (dv.formula1 or "") for dv in ws.data_validations.dataValidation)

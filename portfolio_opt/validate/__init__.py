@@ -17,6 +17,7 @@ from dataclasses import replace
 from ..model import Limit, Plan, unique_limit_names
 from ..raw import RawWorkbook
 from .constraints import ConstraintsSheet
+from .criteria import CriteriaSheet
 from .initiatives import FIELDS, InitiativesSheet
 from .problems import AMOUNT_LABELS, Collector, Context, _table, parse_number, split_ids
 from .scenarios import ScenariosSheet
@@ -65,6 +66,7 @@ def _read(raw: RawWorkbook, c: Collector) -> Plan | None:
         limits = list(limits) + [Limit("Run cost", max=settings.run_budget, source=ctx.run_budget_at or "Settings",
                                        label="run budget")]
     limits = unique_limit_names(limits, settings.period_length)
+    criteria, initiatives = CriteriaSheet(c, ctx).read(initiatives, numeric, settings)
     c.header_typos()
     scenarios = ScenariosSheet(c, ctx).read({k: v[0] for k, v in ctx.all_ids.items()}, limits, settings)
     selection = initiatives_sheet.selection(sheet, initiatives)
@@ -83,4 +85,5 @@ def _read(raw: RawWorkbook, c: Collector) -> Plan | None:
         warnings=tuple(c.warnings),
         scenarios=tuple(scenarios),
         selection=selection,
+        criteria=criteria,
     )

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from .. import parse as _parse
-from ..layout import SETTING_NAMES, SETTINGS
+from ..layout import SCORINGS, SETTING_NAMES, SETTINGS
 from ..model import Objective, Settings, normalize_header
 from ..review import parse_when
 from .problems import _INVALID, Collector, Context, _show, _show_date, parse_number
@@ -86,6 +86,10 @@ class SettingsSheet:
                     self.ctx.run_budget_at = sheet.address(r, vc)
         if changes:
             s = replace(s, **changes)
+        if s.objective is Objective.NPV and s.scoring in ("weighted", "wsjf", "rice") and "scoring" in seen:
+            self.c.add("bad-setting", seen["scoring"], f"Scoring {s.scoring} is not money, so Objective npv "
+                       "(benefit minus cost) cannot use it", "Use Objective value with this Scoring, or Scoring "
+                       "'expected value' or 'blend' with npv", s.scoring)
         return s
 
     def setting_value(self, sheet, r, c, attr, label, value):
@@ -147,6 +151,15 @@ class SettingsSheet:
                 return text
             self.c.add("bad-setting", where, f"Solver {_show(value)}: must be highs or cbc", "Use 'highs' (default) or 'cbc'", value)
             return _INVALID
+        if attr == "scoring":
+            text = " ".join(str(value).split()).casefold()
+            text = {"expectedvalue": "expected value", "expected": "expected value", "value": "expected value",
+                    "weightedcriteria": "weighted", "criteria": "weighted"}.get(text.replace(" ", ""), text)
+            if text in SCORINGS:
+                return text
+            self.c.add("bad-setting", where, f"Scoring {_show(value)}: must be one of {', '.join(SCORINGS)}",
+                       "Use 'expected value' (the default), 'weighted', 'blend', 'wsjf' or 'rice'", value)
+            return _INVALID
         choices = {"risk_objective": ("expected", "cvar"), "distribution": ("triangular", "pert")}
         if attr in choices:
             text = str(value).strip().casefold()
@@ -173,6 +186,7 @@ class SettingsSheet:
             "risk_level": lambda x: None if 0 < x < 1 else "must be between 0 and 1, both excluded (10% is 0.1)",
             "risk_weight": lambda x: None if 0 <= x <= 1 else "must be between 0 and 1 (0: expected value only)",
             "risk_correlation": lambda x: None if 0 <= x <= 1 else "must be between 0 and 1 (0: independent)",
+            "criteria_weight": lambda x: None if 0 <= x <= 1 else "must be between 0 and 1 (0.5: ±25%)",
         }
         number = self.c.number(sheet, r, c, label, True, checks[attr])
         return _INVALID if number is None else number

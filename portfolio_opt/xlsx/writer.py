@@ -162,6 +162,8 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
     r = end + 2
     if result.risk is not None:
         r = _risk_table(ws, result, money, r) + 2
+    if result.plan.criteria is not None or result.plan.settings.scoring != "expected value":
+        r = _criteria_table(ws, result, r) + 2
     notes = [SCORING_TEXT, RANKING_TEXT, EXPLAIN_TEXT]
     if result.explain_note:
         notes.append(result.explain_note)
@@ -251,6 +253,38 @@ def realization_sheet(ws, result: Result, money: str) -> None:
         wg.add_chart(chart, f"A{r0 + 2}")
 
 
+def _criteria_table(ws, result: Result, r: int) -> int:
+    """The committee's criteria and weights (and where the weights came from), and what the
+    scoring changed against the expected-value portfolio."""
+    s = result.plan.settings
+    crit = result.plan.criteria
+    notes = []
+    if crit is not None:
+        rows = [(c.column, c.weight, f"{c.scale[0]:g}-{c.scale[1]:g}" if c.scale else "the column's range",
+                 "higher" if c.higher else "lower") for c in crit.criteria]
+        end = write_table(ws, ("Criterion", "Weight", "Scale", "Direction (better)"), rows, start_row=r, freeze=False,
+                          autofilter=False)
+        for k in range(len(rows)):
+            set_format(ws.cell(row=r + 1 + k, column=2), "0.0%")
+        source = ("from the Pairwise judgments (principal eigenvector"
+                  + (f"; consistency ratio {crit.consistency_ratio:.3f}"
+                     f"{', above 0.10: see the warning' if crit.consistency_ratio > 0.10 else ''})"
+                     if crit.consistency_ratio is not None else ")")) if crit.source == "pairwise" \
+            else "as given in the Criteria sheet, normalized to add up to 100%"
+        notes.append(f"Weights {source}.")
+        r = end
+    scoring_words = {"expected value": "expected value (the criteria are shown, not scored)",
+                     "weighted": "the criteria score alone", "blend": f"expected value × (1 + {s.criteria_weight:g} × "
+                     "(criteria score − 0.5))", "wsjf": "WSJF: (Business value + Time criticality + Risk reduction) / "
+                     "Job size", "rice": "RICE: Reach × Impact × Confidence / Effort"}
+    notes.append(f"Scoring: {scoring_words[s.scoring]}.")
+    if result.scoring_change:
+        change = result.scoring_change
+        notes.append("Against the portfolio of highest expected value, this scoring brings in "
+                     f"{', '.join(change['entered']) or 'nothing'} and leaves out {', '.join(change['left']) or 'nothing'}.")
+    return write_notes(ws, r + 1, notes, title="Committee scoring", last_column=9)
+
+
 def _ranking_sheet(ws, result: Result, money: str) -> None:
     npv = result.plan.settings.objective is Objective.NPV
     header = ["Rank", "ID", "Name", "Theme", "Selected", "Score", "Cost", "Value per cost"]
@@ -266,6 +300,18 @@ def _ranking_sheet(ws, result: Result, money: str) -> None:
     if timed:
         header += ["Start", "Finish", "Value from", "Value lost to delay"]
         formats += [None, None, None, money]
+    scoring = result.plan.settings.scoring
+    crit = result.plan.criteria
+    shown_criteria = [c.column for c in crit.criteria] if crit is not None and scoring in ("weighted", "blend") else []
+    for column in shown_criteria:  # each criterion's weighted, normalized share of the criteria score
+        header.append(f"{column} (weighted)")
+        formats.append("0.000")
+    if shown_criteria:
+        header.append("Criteria score")
+        formats.append("0.000")
+    elif scoring in ("wsjf", "rice"):
+        header.append(scoring.upper())
+        formats.append("#,##0.00")
     header.append("Reason")
     formats.append(None)
     robust = result.robustness is not None
@@ -288,6 +334,11 @@ def _ranking_sheet(ws, result: Result, money: str) -> None:
             row.append(r.objective_value)
         if timed:
             row += [r.start, r.finish, _value_from(plan, r, labels), r.delay_loss]
+        if shown_criteria:
+            parts = plan.initiatives[plan.index(r.id)].criteria_parts
+            row += [parts.get(column) for column in shown_criteria] + [r.criteria_score]
+        elif scoring in ("wsjf", "rice"):
+            row.append(r.criteria_score)
         row.append(r.reason)
         if robust:
             row += list(result.robustness.get(r.id, (None, None)))
@@ -666,6 +717,8 @@ def write_planning_workbook(
     settings: Sequence[tuple[str, Any]] = (),
     force: bool = False,
     scenarios: Sequence[dict[str, Any]] = (),
+    criteria: Sequence[dict[str, Any]] | None = None,
+    pairwise: Sequence[Sequence[Any]] = (),
 ) -> None:
     """Write a planning workbook: Instructions, Initiatives, Constraints, Settings (and Scenarios).
 
@@ -741,6 +794,8 @@ def write_planning_workbook(
         wsx.cell(row=r, column=3).alignment = WRAP
     fit_widths(wsx, minimum=18)
     wsx.column_dimensions["C"].width = 70
+    if criteria is not None or not initiatives:
+        _criteria_sheets(wb, criteria or [], pairwise)
     if scenarios:
         wsc = wb.create_sheet("Scenarios")
         header = list(dict.fromkeys(k for row in scenarios for k in row))
@@ -749,6 +804,36 @@ def write_planning_workbook(
         fit_widths(wsc, minimum=12)
     wb.active = 1
     save_atomic(wb, path, force)
+
+
+def _criteria_sheets(wb: Workbook, criteria: Sequence[dict[str, Any]], pairwise: Sequence[Sequence[Any]]) -> None:
+    """The optional Criteria sheet (an example above its header when it has no rows), and a
+    Pairwise matrix when given."""
+    wc = wb.create_sheet("Criteria")
+    start = 1
+    if not criteria:
+        put(wc, 1, 1, "Optional: score by weighted criteria (Settings: Scoring weighted or blend). One row per "
+                      "criterion, a numeric Initiatives column, e.g. Strategic fit | 40% | 1-5 | higher. Leave Weight "
+                      "blank to take the weights from a Pairwise sheet (Saaty's 1-9 judgments).").alignment = WRAP
+        wc.merge_cells("A1:D1")
+        wc.row_dimensions[1].height = 48
+        start = 2
+    header = ("Criterion", "Weight", "Scale", "Direction")
+    write_table(wc, header, [[c.get(h) for h in header] for c in criteria], (None, "0%", None, None),
+                start_row=start, freeze=start == 1)
+    fit_widths(wc, minimum=14)
+    direction = _validation(type="list", formula1='"higher,lower"', errorTitle="Direction",
+                            error="Use higher (more is better) or lower")
+    direction.add(f"D{start + 1}:D{start + 50}")
+    wc.add_data_validation(direction)
+    if pairwise:
+        wp = wb.create_sheet("Pairwise")
+        for r, row in enumerate(pairwise, start=1):
+            for c, value in enumerate(row, start=1):
+                cell = put(wp, r, c, value, "0.###" if isinstance(value, float) else None)
+                if r == 1 or c == 1:
+                    cell.font = HEADER_FONT
+        fit_widths(wp, minimum=12)
 
 
 #: The template's Settings rows: label, default value, meaning, drop-down choices. Every
@@ -798,6 +883,8 @@ def _instructions(ws, columns) -> None:
         "Risk (optional): add Impact low / Impact high, Cost high, Time to value high (months) and Risk group columns",
         "  to Initiatives for ranges, and Value target, Risk objective (cvar) and Risk weight to Settings.",
         "  Run: portfolio-opt simulate plan.xlsx -o risk.xlsx  for the spread of outcomes, P10, CVaR and their drivers.",
+        "Committee scoring (optional): a Criteria sheet (Criterion, Weight, Scale, Direction) and Scoring in Settings",
+        "  (weighted, blend, wsjf or rice); leave the weights blank to derive them from a Pairwise sheet.",
         "Quarterly review (optional): add Status (In progress, Live, Done, Stopped), Spent to date, Remaining cost,",
         "  Stop cost, Retire cost, Actual value to date, Started and Live since, and Review date / Run budget in Settings:",
         "  the optimizer then decides continue or stop, keep or retire. Run: portfolio-opt review last.xlsx this.xlsx",
