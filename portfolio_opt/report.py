@@ -173,6 +173,10 @@ def _review_dict(result: Result) -> dict[str, Any]:
     run = next((u for u in result.limits if u.limit.label == "run budget"), None)
     if run is not None:
         out["run_cost"] = {"used": _clean(run.used), "max": _clean(run.limit.max)}
+    elif any(ini.status is not None for ini in result.plan.initiatives):  # a review without a Run budget
+        chosen = set(result.selected)
+        used = math.fsum(ini.run_cost for ini in result.plan.initiatives if ini.id in chosen)
+        out["run_cost"] = {"used": _clean(used), "max": None}
     return out
 
 

@@ -145,9 +145,13 @@ def limit_terms(plan: Plan, limit: Limit, columns: Columns, scoped: bool = True)
 def out_values(plan: Plan, column: str) -> tuple[float, ...] | None:
     """What each initiative adds to a column's sum when it is *not* selected: the stop or retire
     cost of one in progress or live (quarterly review), for Cost; None when nothing does."""
-    if normalize_header(column) != "cost" or not any(ini.out_cost for ini in plan.initiatives):
+    if normalize_header(column) != "cost":
         return None
-    return tuple(float(ini.out_cost) for ini in plan.initiatives)
+    cache = _cache(plan)  # asked per initiative and limit: worked out once per plan
+    if "out_values" not in cache:
+        outs = tuple(float(ini.out_cost) for ini in plan.initiatives)
+        cache["out_values"] = outs if any(outs) else None
+    return cache["out_values"]
 
 
 def limit_offset(plan: Plan, limit: Limit, scoped: bool = True) -> float:
