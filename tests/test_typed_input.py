@@ -262,13 +262,18 @@ def test_a_misspelled_setting_is_one_problem_with_a_suggestion(tmp_path):
 
 NASTY = [None, "", " ", "x", -1, 0, 1, 1.5, 1e300, "nan", "1e400", dt.datetime(2027, 1, 1), True,
          "70%", "$1,200,000", "950.000", "0,8", "INI-001", " ini-002 ", "Must", "Exclude", "each",
-         "Theme=Platform", "Count", "=1+1", "2027-Q1", "P1", "Cost", "INI-001, INI-999", "platform "]
+         "Theme=Platform", "Count", "=1+1", "2027-Q1", "P1", "Cost", "INI-001, INI-999", "platform ",
+         "In progress", "Live", "Done", "1/3", "2027-13", "cvar", "blend", "Strategic fit", -0.5]
+DATA_DIR = SAMPLE.parent
 SHEETS = {SAMPLE: ("Initiatives", "Constraints", "Settings", "Scenarios"),
-          QUARTERLY: ("Initiatives", "Constraints", "Settings")}
+          QUARTERLY: ("Initiatives", "Constraints", "Settings"),
+          DATA_DIR / "sample_risk.xlsx": ("Initiatives", "Settings"),
+          DATA_DIR / "sample_q2.xlsx": ("Initiatives", "Settings"),
+          DATA_DIR / "sample_criteria.xlsx": ("Initiatives", "Settings", "Criteria", "Pairwise")}
 
 
 @pytest.mark.slow
-@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_corrupting_cells_never_crashes(tmp_path_factory, data):
     """Any cells of a valid plan, corrupted: exit 0, 3 or 4, never 1 (a bug)."""
