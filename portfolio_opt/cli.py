@@ -241,6 +241,18 @@ def _check_report(report_path: str | None, force: bool, output: str) -> None:
         raise click.UsageError(f"{report_path} already exists: choose another name, or pass --force to replace it")
 
 
+def _deliver(output: str, report_path: str | None, force: bool, as_json: bool, data: dict[str, Any],
+             lines: list[str]) -> None:
+    """What a command that wrote a workbook does next: the page when asked (--report), then one
+    JSON object on stdout (--json) or the lines for people."""
+    _add_report(output, report_path, force)
+    if as_json:
+        _print_json(data | {"output": output})
+        return
+    for line in lines:
+        click.echo(line)
+
+
 def _add_report(output: str, report_path: str | None, force: bool) -> None:
     """The page of what was just written, when asked (--report)."""
     if report_path:
@@ -436,14 +448,9 @@ def frontier_command(ctx: Context, path: str, output: str | None, steps: int, lo
         with on_cluster(_where(cluster, plan)):
             f = run_frontier(plan, steps=steps, lo=lo, hi=hi)
         save_frontier(f, output, force=force)
-        _add_report(output, report_path, force)
         for w in f.warnings:
             _echo_err(f"Warning: {w}")
-        if as_json:
-            _print_json(frontier_to_dict(f) | {"output": output})
-            return
-        for line in frontier_lines(f, output):
-            click.echo(line)
+        _deliver(output, report_path, force, as_json, frontier_to_dict(f), frontier_lines(f, output))
 
     _run(ctx, as_json, body)
 
@@ -474,12 +481,7 @@ def scenarios_command(ctx: Context, path: str, output: str | None, solver_name, 
         with on_cluster(_where(cluster, plan)):
             run = run_scenarios(plan)
         save_scenarios(run, output, force=force)
-        _add_report(output, report_path, force)
-        if as_json:
-            _print_json(scenarios_to_dict(run) | {"output": output})
-            return
-        for line in scenario_lines(run, output):
-            click.echo(line)
+        _deliver(output, report_path, force, as_json, scenarios_to_dict(run), scenario_lines(run, output))
 
     _run(ctx, as_json, body)
 
@@ -520,12 +522,7 @@ def compare_command(ctx: Context, paths: tuple[str, ...], output: str, solver_na
             raise InvalidWorkbook(problems + unmarked(plans), "compare")
         c = run_compare(plans)
         save_comparison(c, output, force=force)
-        _add_report(output, report_path, force)
-        if as_json:
-            _print_json(comparison_to_dict(c) | {"output": output})
-            return
-        for line in comparison_lines(c, output):
-            click.echo(line)
+        _deliver(output, report_path, force, as_json, comparison_to_dict(c), comparison_lines(c, output))
 
     _run(ctx, as_json, body)
 
@@ -562,14 +559,9 @@ def simulate_command(ctx: Context, path: str, output: str | None, samples: int |
         plan = _read_with_overrides(path, solver_name, gap, time_limit)
         sim, warns = simulate_plan(plan, samples, seed)
         save_simulation(sim, output, force=force, warnings=warns)
-        _add_report(output, report_path, force)
         for w in list(plan.warnings) + warns:
             _echo_err(f"Warning: {w}")
-        if as_json:
-            _print_json(simulation_to_dict(sim) | {"output": output})
-            return
-        for line in simulation_lines(sim, output):
-            click.echo(line)
+        _deliver(output, report_path, force, as_json, simulation_to_dict(sim), simulation_lines(sim, output))
 
     _run(ctx, as_json, body)
 
@@ -622,12 +614,7 @@ def alternatives_command(ctx: Context, path: str, output: str | None, count: int
     def body() -> None:
         a = run_alternatives(_read_with_overrides(path, solver_name, gap, time_limit), count, within, min_difference)
         save_alternatives(a, output, force=force)
-        _add_report(output, report_path, force)
-        if as_json:
-            _print_json(alternatives_to_dict(a) | {"output": output})
-            return
-        for line in alternatives_lines(a, output):
-            click.echo(line)
+        _deliver(output, report_path, force, as_json, alternatives_to_dict(a), alternatives_lines(a, output))
 
     _run(ctx, as_json, body)
 
@@ -666,12 +653,7 @@ def robustness_command(ctx: Context, path: str, output: str | None, samples: int
         with on_cluster(_where(cluster, plan)):
             r = run_robustness(plan, samples=samples, spread=spread, seed=seed)
         save_robustness(r, output, force=force)
-        _add_report(output, report_path, force)
-        if as_json:
-            _print_json(robustness_to_dict(r) | {"output": output})
-            return
-        for line in robustness_lines(r, output):
-            click.echo(line)
+        _deliver(output, report_path, force, as_json, robustness_to_dict(r), robustness_lines(r, output))
 
     _run(ctx, as_json, body)
 
@@ -706,12 +688,7 @@ def review_command(ctx: Context, last: str, this: str, output: str, solver_name,
         r = run_review(before, now, os.path.splitext(os.path.basename(last))[0],
                        os.path.splitext(os.path.basename(this))[0])
         save_review(r, output, force=force)
-        _add_report(output, report_path, force)
-        if as_json:
-            _print_json(review_to_dict(r) | {"output": output})
-            return
-        for line in review_lines(r, output):
-            click.echo(line)
+        _deliver(output, report_path, force, as_json, review_to_dict(r), review_lines(r, output))
 
     _run(ctx, as_json, body)
 

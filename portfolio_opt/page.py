@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from .errors import OutputError, Unavailable
+from .report import short_amount
 from .xlsx.outputs import OutputBook, Table, read_output
 
 #: the closest candidates left out that the page shows with what it would take
@@ -89,16 +90,8 @@ def _svg(plt, fig) -> str:
 def _money_axis(ax, axis: str = "x") -> None:
     from matplotlib.ticker import FuncFormatter
 
-    fmt = FuncFormatter(lambda v, _: _short(v))
+    fmt = FuncFormatter(lambda v, _: short_amount(v))
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
-
-
-def _short(v: float) -> str:
-    if abs(v) >= 1e6:
-        return f"{v / 1e6:,.1f}M"
-    if abs(v) >= 1e3:
-        return f"{v / 1e3:,.0f}k"
-    return f"{v:,.0f}"
 
 
 def bars(labels: Sequence[str], series: dict[str, Sequence[float]], title: str, money: bool = True,
@@ -473,7 +466,7 @@ def _simulated(book: OutputBook) -> Section | None:
     s = Section("risk", "The spread of outcomes", [_table(t, ["Figure", "Value", "Sampling error (±1 s.e.)"])])
     hist = book.table("Risk summary", "Value from")
     if hist is not None and hist.rows:
-        labels = [_short(_num(v)) for v in hist.values("Value from")]
+        labels = [short_amount(_num(v)) for v in hist.values("Value from")]
         s.items.append(Item("chart", svg=columns(labels, [_num(v) for v in hist.values("Share of worlds")],
                                                  "Portfolio value: share of worlds", "Share of worlds")))
     curve = book.table("Risk summary", "Portfolio value")

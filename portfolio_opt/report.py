@@ -195,6 +195,19 @@ def risk_to_dict(r) -> dict[str, Any]:
     }
 
 
+def short_amount(x: float) -> str:
+    """An amount in a few characters, for a chart's axis: 32.1M, 850k, -1.2M.
+
+    >>> short_amount(32_140_000), short_amount(-850_000), short_amount(420)
+    ('32.1M', '-850k', '420')
+    """
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:,.1f}M"
+    if abs(x) >= 1e3:
+        return f"{x / 1e3:,.0f}k"
+    return f"{x:,.0f}"
+
+
 def money(x: float | None) -> str:
     return "none" if x is None else f"{x:,.0f}"
 

@@ -122,7 +122,9 @@ def test_the_optimizer_s_curse_is_positive_where_many_bets_look_alike():
     r = robustness(plan, samples=40, spread=0.3, seed=1, workers=1)
     assert r.bias > 0  # picking the five that look best picks the ones that were drawn high
     assert r.corrected_value < r.objective
-    assert r.classes == {i.id: "borderline" for i in inis} or "borderline" in r.classes.values()
+    # twenty equal bets, five funded: which five is a coin toss in every version
+    assert set(r.classes.values()) == {"borderline"}
+    assert sum(r.frequency.values()) == pytest.approx(5)
 
 
 def test_versions_keep_probabilities_within_0_and_1_and_ranges():

@@ -14,6 +14,7 @@ from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.worksheet.pagebreak import Break
 
 from ..compare import Comparison, matrix
+from ..report import short_amount
 from ..frontier import Frontier
 from ..scenarios import ScenarioRun
 from .style import (NO_FILL, NUMBER, PERCENT, PERCENT2, RATIO, YES_FILL, fit_widths, font, money_format, save_atomic,
@@ -236,15 +237,6 @@ def write_comparison(c: Comparison, path: str | os.PathLike, force: bool = False
     save_atomic(wb, path, force)
 
 
-def _short(x: float) -> str:
-    """An amount in a few characters for an axis label: 32.1M, 850k, -1.2M."""
-    if abs(x) >= 1e6:
-        return f"{x / 1e6:,.1f}M"
-    if abs(x) >= 1e3:
-        return f"{x / 1e3:,.0f}k"
-    return f"{x:,.0f}"
-
-
 def _axis_text(size: int = 900):
     """Axis labels at ``size`` hundredths of a point, horizontal."""
     from openpyxl.chart.text import RichText
@@ -328,7 +320,7 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
         hi = lo + 1.0
     edges = np.linspace(lo, hi, bins + 1)
     counts, _ = np.histogram(values, edges)
-    hist_rows = [(float(edges[k]), float(edges[k + 1]), counts[k] / len(values), _short(edges[k] / 2 + edges[k + 1] / 2))
+    hist_rows = [(float(edges[k]), float(edges[k + 1]), counts[k] / len(values), short_amount(edges[k] / 2 + edges[k + 1] / 2))
                  for k in range(bins)]
     hist_last = write_table(ws, ("Value from", "Value to", "Share of worlds", "Middle"), hist_rows,
                             (money, money, PERCENT, None), start_row=top, freeze=False, autofilter=False)
