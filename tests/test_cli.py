@@ -62,6 +62,7 @@ def test_sample_exercises_every_rule():
     assert result.total_cost <= 10_000_000
 
 
+@pytest.mark.slow
 def test_budget_cut_lowers_value_and_respects_budget(tmp_path):
     base = run_cli("optimize", SAMPLE, "-o", tmp_path / "a.xlsx", "--json")
     cut = run_cli("optimize", SAMPLE, "-o", tmp_path / "b.xlsx", "--json", "--budget", "8500000")

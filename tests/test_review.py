@@ -106,6 +106,7 @@ def test_continue_stop_keep_retire_start_equal_brute_force(seed):
         assert decisions[ini.id] == want
 
 
+@pytest.mark.slow
 def test_sunk_cost_never_changes_a_decision(tmp_path):
     outs = []
     for spent in (100_000, 300_000, 800_000):

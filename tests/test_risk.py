@@ -264,6 +264,7 @@ def test_simulate_writes_the_risk_workbook_and_json(tmp_path):
     assert sorted(ids) == sorted(data["selected"])
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_byte_identical_risk_sheets(tmp_path):
     plan = tmp_path / "risk.xlsx"
     write_risk_sample(plan)

@@ -140,6 +140,7 @@ def test_versions_keep_probabilities_within_0_and_1_and_ranges():
     assert version_plan(plan, 3, 1, 0.5) == version_plan(plan, 3, 1, 0.5)
 
 
+@pytest.mark.slow
 def test_robustness_command_same_seed_same_report_and_a_ranking_with_classes(tmp_path):
     outs = []
     for k in range(2):
