@@ -132,3 +132,18 @@ def test_libreoffice_opens_the_results(tmp_path, sample_result):
     assert proc.returncode == 0, proc.stderr
     ranking = (tmp_path / "csv" / "r-Ranking.csv").read_text()
     assert "INI-011" in ranking and "Must" in ranking
+
+
+def test_formulas_are_looked_for_only_where_the_file_holds_some(tmp_path):
+    """A plan typed by hand holds no formula: it is read once (values); one formula anywhere
+    and the formulas are read too, so an uncalculated one is still caught."""
+    from openpyxl import Workbook
+
+    from portfolio_opt.xlsx.reader import _has_formulas
+
+    assert not _has_formulas(SAMPLE.read_bytes())
+    wb = Workbook()
+    wb.active["A1"] = "=1+1"
+    path = tmp_path / "f.xlsx"
+    wb.save(path)
+    assert _has_formulas(path.read_bytes())

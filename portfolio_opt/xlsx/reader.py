@@ -10,6 +10,7 @@ import datetime as _dt
 import hashlib
 import io
 import os
+import re
 import zipfile
 import zlib
 from typing import Any
@@ -61,10 +62,13 @@ def read_workbook(path: str | os.PathLike) -> RawWorkbook:
     values_wb = formulas_wb = None
     try:
         values_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        formulas_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        # the formulas are read only where the file holds any: a plan typed by hand has none,
+        # and reading it a second time cost a quarter of reading a 10,000-initiative plan
+        if _has_formulas(data):
+            formulas_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         saved = getattr(values_wb.properties, "modified", None)
         sheets = [
-            _read_sheet(values_wb[title], formulas_wb[title], values_wb.epoch)
+            _read_sheet(values_wb[title], formulas_wb[title] if formulas_wb is not None else None, values_wb.epoch)
             for title in values_wb.sheetnames
             if values_wb[title].__class__.__name__ != "ReadOnlyChartsheet"
         ]
@@ -86,6 +90,20 @@ def read_workbook(path: str | os.PathLike) -> RawWorkbook:
 #: What a damaged part raises inside the spreadsheet library (after the archive checks)
 _DAMAGE = (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError,
            AttributeError, EOFError, zlib.error, SyntaxError, OverflowError, UnicodeError)
+
+
+#: a formula element in a worksheet part (``<f>``, ``<f t="shared" .../>``, ``<x:f>``)
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _has_formulas(data: bytes) -> bool:
+    """True when any worksheet of the (already checked) archive holds a formula."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for info in zf.infolist():
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                if _FORMULA.search(zf.read(info.filename)):
+                    return True
+    return False
 
 
 def _format_hint(data: bytes) -> str:
@@ -155,6 +173,8 @@ def _read_sheet(values_ws, formulas_ws, epoch) -> RawSheet:
 
     # A formula whose cached value is missing was never calculated (written by a program
     # and not opened in a spreadsheet since): flag it rather than read it as blank.
+    if formulas_ws is None:
+        return sheet
     for r, row in enumerate(formulas_ws.iter_rows()):
         if r >= len(sheet.rows) and not row:
             continue
