@@ -256,43 +256,36 @@ def _of(book: OutputBook) -> str:
     return str(len(t.rows)) if t is not None else ""
 
 
-def _joined(book: OutputBook) -> list[dict[str, Any]]:
-    """Ranking rows with the Initiatives columns (Outcome metric, Theme, Owner) by ID."""
+def _joined(book: OutputBook) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Each Ranking row (its cells by header), with the values of the Initiatives row of the
+    same ID (where Outcome metric, Owner and Theme live)."""
     ranking = book.table("Ranking", "Rank")
     inis = book.table("Initiatives")
-    extra: dict[str, dict[str, Any]] = {}
+    by_id: dict[str, dict[str, Any]] = {}
     if inis is not None and inis.column("ID") is not None:
         for d in inis.as_dicts():
-            extra[str(d["ID"].value)] = {h: c.value for h, c in d.items()}
-    out = []
-    for d in ranking.as_dicts() if ranking is not None else []:
-        row = {h: c for h, c in d.items()}
-        more = extra.get(str(d["ID"].value), {})
-        for key in ("Outcome metric", "Owner", "Theme"):
-            row.setdefault(key, None)
-            if more.get(key) is not None:
-                row[key + "*"] = more[key]
-        out.append(row)
-    return out
+            by_id[str(d["ID"].value)] = {h: c.value for h, c in d.items()}
+    rows = ranking.as_dicts() if ranking is not None else []
+    return [(d, by_id.get(str(d["ID"].value), {})) for d in rows]
 
 
-def _group_name(row: dict[str, Any], key: str) -> str:
+def _group_name(ranked: dict[str, Any], initiative: dict[str, Any], key: str) -> str:
     """An initiative's outcome metric, theme or owner (from Initiatives, else the Ranking)."""
-    if row.get(key + "*") is not None:
-        return str(row[key + "*"])
-    cell = row.get(key)
-    return str(cell.value) if cell is not None and cell.value is not None else "(none)"
+    value = initiative.get(key)
+    if value is None and key in ranked:
+        value = ranked[key].value
+    return "(none)" if value is None else str(value)
 
 
 def _buys(book: OutputBook) -> Section | None:
-    rows = [r for r in _joined(book) if r.get("Selected") is not None and r["Selected"].value == "Yes"]
+    rows = [(r, ini) for r, ini in _joined(book) if "Selected" in r and r["Selected"].value == "Yes"]
     if not rows:
         return None
     s = Section("buys", "What the portfolio buys")
     for key in ("Outcome metric", "Theme", "Owner"):
         groups: dict[str, list[float]] = {}
-        for r in rows:
-            g = groups.setdefault(_group_name(r, key), [0.0, 0.0])
+        for r, ini in rows:
+            g = groups.setdefault(_group_name(r, ini, key), [0.0, 0.0])
             g[0] += _num(r["Score"].value)
             g[1] += _num(r["Cost"].value)
         if len(groups) <= 1 and "(none)" in groups:
