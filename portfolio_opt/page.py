@@ -230,7 +230,9 @@ def _headline(book: OutputBook, kind: str) -> Section:
     m = _measures(book)
     info = _run_info(book)
     tiles = []
-    for key, label in (("Total expected value", "Expected value"), ("Total cost", "Cost"), ("Budget", "Budget"),
+    total = next((k for k in m if str(k).startswith("Total score (")), "Total expected value")
+    for key, label in ((total, "Expected value" if total == "Total expected value" else total[len("Total "):]),
+                       ("Total cost", "Cost"), ("Budget", "Budget"),
                        ("Budget used", "Budget used"), ("Initiatives selected", "Initiatives funded"),
                        ("Status", "Status"), ("Gap", "Gap to the best possible")):
         cell = m.get(key)

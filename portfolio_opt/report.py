@@ -221,7 +221,13 @@ def summary_lines(result: Result, output: str | None = None) -> list[str]:
         status = "stopped at the time limit, not proven optimal"
     lines = [f"Status          {status} ({gap_text}, {result.solver.name}, {result.solver.seconds:.2f} s)"]
     kind = result.plan.settings.objective.value
-    lines.append(f"Expected value  {money(result.total_value)}" + (f"  (npv objective {money(result.objective)})" if kind == "npv" else ""))
+    scoring = result.plan.settings.scoring
+    if scoring == "expected value":
+        lines.append(f"Expected value  {money(result.total_value)}"
+                     + (f"  (npv objective {money(result.objective)})" if kind == "npv" else ""))
+    else:  # committee scoring: the sum of its scores, which is money only for blend
+        shown = money(result.total_value) if scoring == "blend" else f"{result.total_value:,.3f}"
+        lines.append(f"Score ({scoring})".ljust(16) + shown)
     if result.budget is not None:
         share = f" ({result.total_cost / result.budget:.1%})" if result.budget else ""
         lines.append(f"Cost            {money(result.total_cost)} of budget {money(result.budget)}{share}")

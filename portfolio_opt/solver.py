@@ -105,7 +105,10 @@ def prepare_worker() -> None:
 
         reset = getattr(highspy.Highs, "resetGlobalScheduler", None)
         if reset is not None:
-            reset(True)
+            # not blocking: the parent's HiGHS worker threads were not forked, so waiting for
+            # them to stop could wait forever (seen once: a worker hung here while the parent's
+            # pool was still winding down from a solve)
+            reset(False)
     _HIGHS_THREADS = _UNSET
 
 

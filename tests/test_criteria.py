@@ -104,6 +104,7 @@ def test_the_committee_sample_blends_and_reports_its_weights(tmp_path):
     assert "Strategic fit (weighted)" in header and "Criteria score" in header
     labels = [ws["Summary"].cell(row=k, column=1).value for k in range(1, ws["Summary"].max_row + 1)]
     assert "Criterion" in labels and "Committee scoring" in labels
+    assert "Total score (blend)" in labels and "Total expected value" not in labels  # a score, named so
     assert set(c["entered"]) | set(c["left"])  # the committee's view changes the portfolio
 
 

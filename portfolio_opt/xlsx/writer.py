@@ -91,6 +91,11 @@ def write_results(result: Result, path: str | os.PathLike, force: bool = False,
     save_atomic(wb, path, force)
 
 
+def total_label(scoring: str) -> str:
+    """The Summary's name for the sum of the selected scores: an expected value, or a score."""
+    return "Total expected value" if scoring == "expected value" else f"Total score ({scoring})"
+
+
 def _summary_sheet(ws, result: Result, money: str) -> None:
     plan = result.plan
     s = plan.settings
@@ -104,7 +109,10 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
         ("Gap", gap, PERCENT2, "distance from the best possible portfolio (upper bound)"),
         ("Objective", s.objective.value, None, "value = expected benefit; npv = benefit − cost"),
         ("Objective value", result.objective, money, "what the optimizer maximized"),
-        ("Total expected value", result.total_value, money, "sum of the selected scores"),
+        (total_label(s.scoring), result.total_value, money if s.scoring in ("expected value", "blend") else "#,##0.000",
+         "sum of the selected scores" if s.scoring == "expected value"
+         else f"sum of the selected {s.scoring} scores (Settings: Scoring), not money" if s.scoring != "blend"
+         else "sum of the selected scores: expected value tilted by the criteria (Settings: Scoring blend)"),
         ("Total cost", result.total_cost, money, ""),
         ("Budget", budget, money, "none set" if budget is None else f"from {s.budget_source}"),
         (
