@@ -212,7 +212,8 @@ def _run(ctx: Context, as_json: bool, body: Callable[[], int | None]) -> None:
     sys.exit(code)
 
 
-def _check_output(output: str, inputs: tuple[str, ...], force: bool) -> None:
+def _check_output(output: str, inputs: tuple[str, ...], force: bool, report_path: str | None = None) -> None:
+    """-o (and --report, when given) are checked before any work: new files, never an input."""
     for path in inputs:
         if os.path.exists(output) and os.path.samefile(output, path):
             raise click.UsageError(f"the output {output} is the input workbook: results always go to a new file")
@@ -222,6 +223,7 @@ def _check_output(output: str, inputs: tuple[str, ...], force: bool) -> None:
         raise click.UsageError(f"{output} already exists: choose another name with -o, or pass --force to replace it")
     if not output.lower().endswith(".xlsx"):
         raise click.UsageError(f"the output {output} must end in .xlsx")
+    _check_report(report_path, force, output)
 
 
 def _report_option(f):
@@ -372,8 +374,7 @@ def optimize(ctx: Context, path: str, output: str | None, budget: float | None, 
       portfolio-opt optimize plan.xlsx -o result.xlsx --budget 12000000
     """
     output = output or _default_output(path, "result")
-    _check_output(output, (path,), force)
-    _check_report(report_path, force, output)
+    _check_output(output, (path,), force, report_path)
 
     def body() -> None:
         plan = read_plan(path)
@@ -438,8 +439,7 @@ def frontier_command(ctx: Context, path: str, output: str | None, steps: int, lo
       portfolio-opt frontier plan.xlsx -o frontier.xlsx --steps 25 --from 2000000 --to 20000000
     """
     output = output or _default_output(path, "frontier")
-    _check_output(output, (path,), force)
-    _check_report(report_path, force, output)
+    _check_output(output, (path,), force, report_path)
     if lo is not None and hi is not None and lo > hi:
         raise click.BadParameter("--from must not be above --to", param_hint="--from")
 
@@ -473,8 +473,7 @@ def scenarios_command(ctx: Context, path: str, output: str | None, solver_name, 
       portfolio-opt scenarios plan.xlsx -o scenarios.xlsx
     """
     output = output or _default_output(path, "scenarios")
-    _check_output(output, (path,), force)
-    _check_report(report_path, force, output)
+    _check_output(output, (path,), force, report_path)
 
     def body() -> None:
         plan = _read_with_overrides(path, solver_name, gap, time_limit)
@@ -504,8 +503,7 @@ def compare_command(ctx: Context, paths: tuple[str, ...], output: str, solver_na
     Example:
       portfolio-opt compare cto_plan.xlsx cfo_plan.xlsx -o comparison.xlsx
     """
-    _check_output(output, paths, force)
-    _check_report(report_path, force, output)
+    _check_output(output, paths, force, report_path)
 
     def body() -> None:
         plans = []
@@ -552,8 +550,7 @@ def simulate_command(ctx: Context, path: str, output: str | None, samples: int |
       portfolio-opt simulate plan.xlsx -o risk.xlsx --samples 20000 --seed 7
     """
     output = output or _default_output(path, "risk")
-    _check_output(output, (path,), force)
-    _check_report(report_path, force, output)
+    _check_output(output, (path,), force, report_path)
 
     def body() -> None:
         plan = _read_with_overrides(path, solver_name, gap, time_limit)
@@ -608,8 +605,7 @@ def alternatives_command(ctx: Context, path: str, output: str | None, count: int
       portfolio-opt alternatives plan.xlsx -o alternatives.xlsx --count 5 --within 1% --min-difference 3
     """
     output = output or _default_output(path, "alternatives")
-    _check_output(output, (path,), force)
-    _check_report(report_path, force, output)
+    _check_output(output, (path,), force, report_path)
 
     def body() -> None:
         a = run_alternatives(_read_with_overrides(path, solver_name, gap, time_limit), count, within, min_difference)
@@ -645,8 +641,7 @@ def robustness_command(ctx: Context, path: str, output: str | None, samples: int
       portfolio-opt robustness plan.xlsx --cluster tcp://scheduler:8786
     """
     output = output or _default_output(path, "robustness")
-    _check_output(output, (path,), force)
-    _check_report(report_path, force, output)
+    _check_output(output, (path,), force, report_path)
 
     def body() -> None:
         plan = _read_with_overrides(path, solver_name, gap, time_limit)
@@ -679,8 +674,7 @@ def review_command(ctx: Context, last: str, this: str, output: str, solver_name,
     Example:
       portfolio-opt review q1_result.xlsx q2_plan.xlsx -o review.xlsx
     """
-    _check_output(output, (last, this), force)
-    _check_report(report_path, force, output)
+    _check_output(output, (last, this), force, report_path)
 
     def body() -> None:
         before = _read_with_overrides(last, solver_name, gap, time_limit)

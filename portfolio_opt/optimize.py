@@ -100,11 +100,11 @@ def risk_aware(plan: Plan) -> bool:
 def risk_choice(plan: Plan, solved: "Solved", threads: int | None = None) -> RiskChoice:
     """The risk-aware portfolio against the expected-value optimum, both simulated on the same
     fresh worlds (so the comparison is not flattered by the worlds the choice was made on)."""
-    from .risk import JUDGE_SAMPLES, judge
+    from .risk import judge, judge_samples
 
     s = plan.settings
     plain = solve(plan.with_settings(risk_objective="expected"), threads)
-    samples = max(JUDGE_SAMPLES, s.risk_samples)
+    samples = judge_samples(plan)
     ids = [ini.id for ini in plan.initiatives]
 
     def judged(x: Solved) -> dict:

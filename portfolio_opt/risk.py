@@ -328,11 +328,16 @@ def simulate(plan: Plan, selected: Sequence[bool], starts: Mapping[int, int] | N
 RISK_KEYS = ("mean", "p10", "cvar", "prob_target")
 
 
+def judge_samples(plan: Plan) -> int:
+    """The fresh worlds a portfolio is judged on: Risk samples, and at least JUDGE_SAMPLES."""
+    return max(JUDGE_SAMPLES, plan.settings.risk_samples)
+
+
 def judge(plan: Plan, selected: Sequence[str], starts: Mapping[str, int] | None = None) -> dict[str, float | None]:
     """Mean, P10, CVaR and the chance of reaching the Value target of a portfolio (IDs, and in
     a multi-period plan each one's start period by ID), judged on fresh worlds: the same worlds
     for every portfolio of the plan, so figures side by side compare like with like."""
-    samples = max(JUDGE_SAMPLES, plan.settings.risk_samples)
+    samples = judge_samples(plan)
     wanted = set(selected)
     mask = [ini.id in wanted for ini in plan.initiatives]
     at = {plan.index(i): t for i, t in dict(starts or {}).items()}

@@ -11,7 +11,7 @@ from dataclasses import replace
 from . import formulation, progress
 from .errors import PortfolioError
 from .model import Decision, Plan
-from .risk import CHOOSE, JUDGE, JUDGE_SAMPLES, RISK_KEYS, Simulation, judge, simulate
+from .risk import CHOOSE, JUDGE, RISK_KEYS, Simulation, judge, judge_samples, simulate
 from .scoring import objective_coefficients
 
 #: worlds ``simulate`` draws unless told otherwise
@@ -72,7 +72,7 @@ def risk_figures(plan: Plan, selected, starts=None) -> dict[str, float | None]:
     """:func:`portfolio_opt.risk.judge` for any portfolio: in a multi-period plan without
     starts, each starts at the best schedule of exactly that selection."""
     if starts is None and plan.settings.periods:
-        samples = max(JUDGE_SAMPLES, plan.settings.risk_samples)
+        samples = judge_samples(plan)
         sim, _ = simulate_plan(replace(plan, selection=tuple(selected)), samples, purpose=JUDGE)
         return {k: sim[k] for k in RISK_KEYS}
     return judge(plan, selected, starts)
