@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import datetime as _dt
 import gc
-import io
 import os
 import sys
 import tempfile
 import warnings
-import zipfile
 from typing import Any, Iterable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_REVERSE
 from openpyxl.utils import get_column_letter
-from openpyxl.xml.functions import tostring
 
 from .. import stopping
+from .package import workbook_bytes
 from ..errors import OutputError, TextCut  # noqa: F401  (TextCut: raised here, defined with the errors)
 
 #: One font family for every cell we write: headers, body and highlights differ in weight and
@@ -60,7 +60,6 @@ FIXED_TIME = _dt.datetime(2000, 1, 1)
 MAX_CELL_TEXT = 32_767  #: the most characters Excel keeps in a cell
 
 
-CORE_PART = "docProps/core.xml"  #: the workbook's document properties (author, dates)
 _RISKY_START = ("=", "+", "-", "@")
 
 
@@ -130,7 +129,10 @@ def put(ws, row: int, col: int, value: Any, number_format: str | None = None, ex
         cell.data_type = "s"
         if text[:1] in _RISKY_START or (text[:1] and (ord(text[0]) < 32 or text[0] == "\ufffd")):
             cell.quotePrefix = True
-    elif isinstance(value, (_dt.date, _dt.time, _dt.timedelta)) or value is None:
+    elif value is None:  # what the setter does with None, without its type checks
+        cell._value = None
+        cell.data_type = "n"
+    elif isinstance(value, (_dt.date, _dt.time, _dt.timedelta)):
         cell.value = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         cell._value = value
@@ -143,8 +145,41 @@ def put(ws, row: int, col: int, value: Any, number_format: str | None = None, ex
         put(ws, row, col, str(value))
         return cell
     if number_format:
-        cell.number_format = number_format
+        style = cell._style
+        if style is None:
+            cell._style = style = StyleArray()
+        style.numFmtId = _format_id(ws.parent, number_format)
     return cell
+
+
+def _format_id(wb: Workbook, number_format: str) -> int:
+    """The id ``cell.number_format = number_format`` would give, looked up once per workbook
+    (openpyxl hashes the format on every assignment: a third of writing a big Ranking)."""
+    ids = wb.__dict__.setdefault("_format_ids", {})
+    idx = ids.get(number_format)
+    if idx is None:
+        if number_format in BUILTIN_FORMATS_REVERSE:
+            idx = BUILTIN_FORMATS_REVERSE[number_format]
+        else:
+            idx = wb._number_formats.add(number_format) + BUILTIN_FORMATS_MAX_SIZE
+        ids[number_format] = idx
+    return idx
+
+
+def fill_column(ws, column: int, first_row: int, fills: Sequence[PatternFill]) -> None:
+    """Give the cells of ``column`` from ``first_row`` down their fills, one per row (each
+    distinct fill registered with the workbook once, not hashed again for every cell)."""
+    ids: dict[int, int] = {}
+    for r, fill in enumerate(fills, start=first_row):
+        cell = ws.cell(row=r, column=column)
+        idx = ids.get(id(fill))
+        if idx is None:
+            cell.fill = fill
+            idx = ids[id(fill)] = cell._style.fillId
+        else:
+            if cell._style is None:
+                cell._style = StyleArray()
+            cell._style.fillId = idx
 
 
 def write_table(
@@ -183,24 +218,27 @@ def fit_widths(ws, minimum: int = 8, maximum: int = 60, sample: int = 500) -> No
     """
     widths: dict[int, int] = {}
     headers = getattr(ws, "_header_rows", set())
-    for r, row in enumerate(ws.iter_rows(), start=1):
-        if r > sample:
-            break
-        for c, cell in enumerate(row, start=1):
-            value = cell.value
-            if value is None or cell.coordinate in ws.merged_cells:
-                continue
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                text = _as_shown(value, cell.number_format or "General")
-            else:
-                text = str(value)
-            if r in headers:
-                longest = max((len(word) for word in text.split()), default=0) + 1
-            else:
-                longest = max((len(line) for line in text.splitlines()), default=0) + 1
-            widths[c] = max(widths.get(c, 0), longest)
+    merged = merged_cells(ws)
+    for (r, c), cell in ws._cells.items():  # the cells written, not every place in the sheet
+        value = cell._value
+        if r > sample or value is None or (r, c) in merged:
+            continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            text = _as_shown(value, cell.number_format or "General")
+        else:
+            text = str(value)
+        if r in headers:
+            longest = max((len(word) for word in text.split()), default=0) + 1
+        else:
+            longest = max((len(line) for line in text.splitlines()), default=0) + 1
+        widths[c] = max(widths.get(c, 0), longest)
     for c, w in widths.items():
         ws.column_dimensions[get_column_letter(c)].width = max(minimum, min(maximum, w + 1))
+
+
+def merged_cells(ws) -> set[tuple[int, int]]:
+    """The (row, column) of every cell inside a merged range of ``ws``."""
+    return {cell for rng in ws.merged_cells.ranges for cell in rng.cells}
 
 
 def _as_shown(value: float, number_format: str) -> str:
@@ -260,27 +298,31 @@ def print_layout(ws, header_row: int | None = None, title_columns: str | None = 
     with ``title_columns`` repeated; the header row repeats on every page.
     """
     widths = column_widths(ws)
-    merged = {cell for rng in ws.merged_cells.ranges for cell in rng.cells}  # (row, column) pairs
-    for row in ws.iter_rows():
-        lines = 1
-        for cell in row:
-            value = cell.value
-            if not isinstance(value, str) or cell.column > len(widths) or (cell.row, cell.column) in merged:
+    merged = merged_cells(ws)
+    tall: dict[int, int] = {}  # row: the lines its longest text takes
+    for (r, c), cell in ws._cells.items():
+        value = cell._value
+        if not isinstance(value, str) or c > len(widths):
+            continue
+        width = widths[c - 1]
+        if len(value) < int(width * CHARS_PER_UNIT) and "\n" not in value:
+            continue  # one line however it is aligned (checked first: styles are slow to read)
+        if (r, c) in merged:
+            continue
+        if not cell.alignment.wrap_text:
+            if len(value) <= width * CHARS_PER_UNIT:
                 continue
-            width = widths[cell.column - 1]
-            if len(value) < int(width * CHARS_PER_UNIT) and "\n" not in value:
-                continue  # one line however it is aligned (checked first: styles are slow to read)
-            if not cell.alignment.wrap_text:
-                if len(value) <= width * CHARS_PER_UNIT:
-                    continue
-                cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal=cell.alignment.horizontal)
-            lines = max(lines, wrapped_lines(value, width))
-        if row and lines > 1 and ws.row_dimensions[row[0].row].height is None:
+            cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal=cell.alignment.horizontal)
+        tall[r] = max(tall.get(r, 1), wrapped_lines(value, width))
+    for r, lines in sorted(tall.items()):
+        if lines > 1 and ws.row_dimensions[r].height is None:
             # spreadsheets do not grow a row for wrapped text they did not lay out themselves;
             # every cell of a tall row reads from its top, so figures sit beside their text
-            ws.row_dimensions[row[0].row].height = LINE_HEIGHT * lines + 2
-            for cell in row:
-                if cell.value is not None and cell.alignment.vertical != "top" and (cell.row, cell.column) not in merged:
+            ws.row_dimensions[r].height = LINE_HEIGHT * lines + 2
+            for c in range(1, len(widths) + 1):
+                cell = ws._cells.get((r, c))
+                if (cell is not None and cell._value is not None and cell.alignment.vertical != "top"
+                        and (r, c) not in merged):
                     cell.alignment = Alignment(wrap_text=cell.alignment.wrap_text, vertical="top",
                                                horizontal=cell.alignment.horizontal)
     total = sum(widths)
@@ -355,18 +397,17 @@ def save_atomic(wb: Workbook, path: str | os.PathLike, force: bool = False) -> N
 
 
 def _archive(wb: Workbook, path: str, spool: str) -> bytes:
-    """The workbook's bytes, with fixed dates; the library spools its sheets in ``spool``."""
-    buffer = io.BytesIO()
+    """The workbook's bytes, with fixed dates; the sheets' rows are spooled in ``spool``."""
     saved_tempdir, saved_hook = tempfile.tempdir, sys.unraisablehook
     failure = None
     try:
         tempfile.tempdir = spool
-        wb.save(buffer)  # stamps properties.modified with the clock: put the fixed time back
+        data = workbook_bytes(wb)
     except Exception as exc:
         # its half-written archive would try to finish itself when collected and print the
         # same error again as a traceback: collect it here, quietly. lxml (which openpyxl
-        # writes through when installed) reports a failed write as its own error, named by
-        # the OS error: IO_EFBIG (a file-size limit), IO_ENOSPC (a full disk)
+        # writes through) reports a failed write as its own error, named by the OS error:
+        # IO_EFBIG (a file-size limit), IO_ENOSPC (a full disk)
         if isinstance(exc, OSError):
             failure = f"cannot write {path}: {exc.strerror or exc}"
         elif type(exc).__name__ == "SerialisationError":
@@ -383,8 +424,7 @@ def _archive(wb: Workbook, path: str, spool: str) -> bytes:
         gc.collect()
         sys.unraisablehook = saved_hook
         raise OutputError(failure)
-    wb.properties.modified = FIXED_TIME
-    return _normalize_zip(buffer.getvalue(), {CORE_PART: tostring(wb.properties.to_tree())})
+    return data
 
 
 def _write_and_link(fd: int, tmp: str, path: str, force: bool, data: bytes) -> None:
@@ -408,19 +448,3 @@ def _write_and_link(fd: int, tmp: str, path: str, force: bool, data: bytes) -> N
                 os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def _normalize_zip(data: bytes, replace: dict[str, bytes] | None = None) -> bytes:
-    """The same zip with every entry dated 1980-01-01, so equal content gives equal bytes.
-
-    ``replace`` maps entry names to the content to write instead of what the zip holds.
-    """
-    replace = replace or {}
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, replace.get(info.filename) or src.read(info.filename))
-    return out.getvalue()

@@ -32,6 +32,7 @@ from .style import (
     TITLE_FONT,
     WRAP,
     YES_FILL,
+    fill_column,
     fit_widths,
     font,
     write_notes,
@@ -354,8 +355,7 @@ def _ranking_sheet(ws, result: Result, money: str) -> None:
             row += _explanation_cells(r)
         rows.append(row)
     write_table(ws, header, rows, formats)
-    for k, r in enumerate(result.initiatives, start=2):
-        ws.cell(row=k, column=5).fill = YES_FILL if r.selected else NO_FILL
+    fill_column(ws, 5, 2, [YES_FILL if r.selected else NO_FILL for r in result.initiatives])
     fit_widths(ws, maximum=36)
 
 
