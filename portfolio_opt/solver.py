@@ -15,6 +15,7 @@ import math
 import os
 import re
 import sys
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -105,11 +106,35 @@ def prepare_worker() -> None:
 
         reset = getattr(highspy.Highs, "resetGlobalScheduler", None)
         if reset is not None:
-            # not blocking: the parent's HiGHS worker threads were not forked, so waiting for
-            # them to stop could wait forever (seen once: a worker hung here while the parent's
-            # pool was still winding down from a solve)
+            # not blocking: the parent's HiGHS worker threads were not forked. The parent
+            # stopped them before forking (see quiesce), so there is normally nothing to reset
             reset(False)
     _HIGHS_THREADS = _UNSET
+
+
+def quiesce() -> None:
+    """Stop HiGHS's worker threads in this process (joined, not abandoned); the next solve
+    starts new ones. Run before every fork of the main thread (``os.register_at_fork``).
+
+    A fork copies the memory of the parent's HiGHS thread pool, locks included, but not its
+    threads: a lock one of them held at that moment stays held in the child for ever, and the
+    child hung in its first call into HiGHS (seen in test runs: a frontier's worker, forked right
+    after the parent's own solve, waiting in ``resetGlobalScheduler``). With no HiGHS thread
+    left in the parent when it forks, the child has no pool to inherit.
+    """
+    global _HIGHS_THREADS
+    if _HIGHS_THREADS is _UNSET or "highspy" not in sys.modules:
+        return  # no solve since the last reset: no pool
+    if threading.current_thread() is not threading.main_thread():
+        return  # HiGHS's pool belongs to the main thread; a fork from another thread has none
+    reset = getattr(sys.modules["highspy"].Highs, "resetGlobalScheduler", None)
+    if reset is not None:
+        reset(True)
+    _HIGHS_THREADS = _UNSET
+
+
+if hasattr(os, "register_at_fork"):  # POSIX: where processes fork
+    os.register_at_fork(before=quiesce)
 
 
 def check_solver(name: str) -> None:
