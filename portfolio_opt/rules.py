@@ -100,6 +100,15 @@ class Program:
                 self.add_row({c: 1.0 for c in cols}, None, 1.0, ("one start", i))
         self.rows += rows
         self.keys += keys
+        # Whether it is selected at all, as a 0-1 column of its own (Σ_t y[i, t] = z[i]): the
+        # solver can then branch on "in or out" rather than on one start at a time, which only
+        # moves the start. Same optimum; the quarterly sample's hardest frontier budget is
+        # proved in 19 s instead of 30 (benchmarks/bench_schedule.py, three seeds each).
+        for i, cols in enumerate(self.columns.by_ini):
+            if len(cols) > 1:
+                z = self.add_variable(0.0, 1.0)
+                self.integer[z] = True
+                self.add_row({**{c: 1.0 for c in cols}, z: -1.0}, 0.0, 0.0, ("selected", i))
 
 
 # --------------------------------------------------------------------------- a chosen portfolio
