@@ -51,6 +51,11 @@ def test_reuse_gives_the_same_frontier_as_solving_every_point():
     a = frontier(plan, steps=7, workers=1, reuse=False)
     b = frontier(plan, steps=7, workers=2, reuse=True)
     assert [p.objective for p in a.points] == pytest.approx([p.objective for p in b.points])
+    # the top budget holds the best portfolio with no budget at all, found while choosing the
+    # range: it is taken from there, not solved a second time
+    assert a.points[-1].solved and not b.points[-1].solved
+    assert set(b.points[-1].selected) == set(a.points[-1].selected)
+    assert b.solves < a.solves
 
 
 def greedy_value(plan: Plan, budget: float) -> float:
