@@ -108,10 +108,13 @@ class _SheetWriter(WorksheetWriter):
         self.xf.send(Element("sheetData"))
 
     def cleanup(self):
-        super().cleanup()
-        if self.rows is not None and os.path.exists(self.rows):
-            os.remove(self.rows)
-            ALL_TEMP_FILES.remove(self.rows)
+        # either file may be gone already (a stop clears the spool folder while we write)
+        for path in (self.out, self.rows):
+            if path is not None:
+                if os.path.exists(path):
+                    os.remove(path)
+                if path in ALL_TEMP_FILES:
+                    ALL_TEMP_FILES.remove(path)
 
 
 def write_rows(ws, out: BinaryIO) -> None:
