@@ -125,9 +125,17 @@ def _assert_same_as_openpyxl(monkeypatch, folder, save):
     (folder / "theirs.xlsx").unlink()
 
 
-@pytest.mark.parametrize("sample", ["sample_plan", "sample_criteria", "sample_q2", "sample_risk"])
+@pytest.mark.parametrize("sample", ["sample_plan", "sample_criteria", "sample_q2", "sample_risk", "sample_quarterly"])
 def test_results_workbooks_are_the_bytes_openpyxl_writes(tmp_path, monkeypatch, sample):
     result = optimize(read_plan(ROOT / "data" / f"{sample}.xlsx"))
+    _assert_same_as_openpyxl(monkeypatch, tmp_path, lambda path: save_results(result, path))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_results_of_random_plans_are_the_bytes_openpyxl_writes(tmp_path, monkeypatch, seed):
+    from test_reduction import random_plan
+
+    result = optimize(random_plan(120, seed).with_settings(gap=1e-4))
     _assert_same_as_openpyxl(monkeypatch, tmp_path, lambda path: save_results(result, path))
 
 
