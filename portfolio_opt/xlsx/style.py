@@ -138,7 +138,7 @@ def put(ws, row: int, col: int, value: Any, number_format: str | None = None, ex
         cell._value = value
         cell.data_type = "n"
         if number_format and not exact:
-            number_format = shown_format(number_format, value)
+            number_format = _shown(number_format, value)
     elif isinstance(value, bool):
         cell.value = value
     else:
@@ -152,10 +152,25 @@ def put(ws, row: int, col: int, value: Any, number_format: str | None = None, ex
     return cell
 
 
+_SHOWN: dict[tuple[str, bool], str] = {}
+
+
+def _shown(number_format: str, value: float) -> str:
+    """:func:`shown_format`, made once per format (and, for quantities, per whole or not)."""
+    key = (number_format, number_format == NUMBER and float(value).is_integer())
+    shown = _SHOWN.get(key)
+    if shown is None:
+        shown = _SHOWN[key] = shown_format(number_format, value)
+    return shown
+
+
 def _format_id(wb: Workbook, number_format: str) -> int:
     """The id ``cell.number_format = number_format`` would give, looked up once per workbook
     (openpyxl hashes the format on every assignment: a third of writing a big Ranking)."""
-    ids = wb.__dict__.setdefault("_format_ids", {})
+    try:
+        ids = wb._format_ids
+    except AttributeError:
+        ids = wb._format_ids = {}
     idx = ids.get(number_format)
     if idx is None:
         if number_format in BUILTIN_FORMATS_REVERSE:
@@ -199,9 +214,11 @@ def write_table(
         cell.alignment = HEADER_ALIGN
     ws._header_rows = getattr(ws, "_header_rows", set()) | {start_row}
     r = start_row
+    formats = list(formats or ())
     for r, row in enumerate(rows, start=start_row + 1):
-        for c, value in enumerate(row, start=1):
-            fmt = formats[c - 1] if formats and c - 1 < len(formats) else None
+        if len(row) > len(formats):
+            formats += [None] * (len(row) - len(formats))
+        for c, (value, fmt) in enumerate(zip(row, formats), start=1):
             put(ws, r, c, value, fmt)
     if freeze and start_row == 1:
         ws.freeze_panes = ws.cell(row=2, column=1)
