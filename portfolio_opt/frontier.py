@@ -203,7 +203,7 @@ def _solve_points(plan: Plan, points: list[float], workers: int, reuse: bool, st
         return dict(enumerate(results)), set(range(len(points)))
     fresh: set[int] = set()
     pending = list(range(len(points)))[::-1]  # highest budget first
-    if unbudgeted is not None and unbudgeted.ok and unbudgeted.total_cost is not None:
+    if unbudgeted is not None and unbudgeted.status is Status.OPTIMAL and unbudgeted.total_cost is not None:
         # on the multi-period sample this is the hardest program of all (19 s of a 5-point
         # frontier's 22 s of solving): solved once, by budget_range, never twice
         above = [k for k in pending if points[k] >= unbudgeted.total_cost - 1e-9]
