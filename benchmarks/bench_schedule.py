@@ -58,9 +58,9 @@ def main(n, solvers, gap=0.001, direct_run=True):
     direct = None
     if "highs" in solvers and direct_run:
         c, t = cpu(), time.perf_counter()
-        value, gap = highs_directly(lp, plan.settings.gap, plan.settings.time_limit)
+        value, reached = highs_directly(lp, plan.settings.gap, plan.settings.time_limit)
         direct = cpu() - c
-        print(f"{'HiGHS directly':>14} {time.perf_counter() - t:7.2f} s  cpu {direct:7.2f} s  gap {gap:.4%}  "
+        print(f"{'HiGHS directly':>14} {time.perf_counter() - t:7.2f} s  cpu {direct:7.2f} s  gap {reached:.4%}  "
               f"value {value:,.0f}", flush=True)
     for solver in solvers:
         c, t = cpu(), time.perf_counter()
