@@ -159,6 +159,19 @@ def check_solver(name: str) -> None:
 #: solve exactly as before. Row prices are scaled back.
 ROW_SCALE_FROM = 1e9
 
+#: HiGHS options set on every MIP. Our programs arrive already reduced (reduced-cost fixing,
+#: :mod:`.reduction`), so HiGHS's own restart after fixing at the root rarely has anything left
+#: to gain and repeats the root work; and an all-zero or near-optimal portfolio is always at
+#: hand, so the feasibility-jump heuristic, which hunts for a first feasible point, only costs
+#: time. Measured on the 958 re-solves of 500 explanations (one thread each, same answers):
+#: 40-42 s -> 27 s; the break-even cost solves 26-31 s -> 17-18 s. The main solves (1,000 and
+#: 10,000 initiatives, the quarterly samples) stay within noise of what they were. A HiGHS
+#: without one of these options (older than 1.11) refuses it quietly and runs as before.
+HIGHS_MIP_OPTIONS: dict[str, object] = {
+    "mip_allow_restart": False,
+    "mip_heuristic_run_feasibility_jump": False,
+}
+
 
 def solve(
     lp: LinearProgram,
@@ -422,6 +435,9 @@ def _solve_highs_direct(lp: LinearProgram, gap: float, time_limit: float | None,
             h.setOptionValue("time_limit", float(time_limit))
         if not presolve:
             h.setOptionValue("presolve", "off")
+        if mip:
+            for name, setting in HIGHS_MIP_OPTIONS.items():
+                h.setOptionValue(name, setting)
         h.passModel(model)
         h.run()
     seconds = time.perf_counter() - started
