@@ -1,13 +1,16 @@
-"""The solver layer: the HiGHS options we set."""
+"""The solver layer: the HiGHS options we set, and what building a program reuses between copies
+of a plan."""
 
 from __future__ import annotations
 
 import pytest
 
+from conftest import ROOT
 from test_reduction import random_plan
-from portfolio_opt import formulation, solver
+from portfolio_opt import formulation, read_plan, solver
 from portfolio_opt.explain import explain
 from portfolio_opt.optimize import optimize
+from portfolio_opt.rules import Columns
 
 
 def test_every_highs_option_we_set_is_one_highs_knows():
@@ -41,3 +44,26 @@ def test_explanations_are_the_same_with_highs_defaults(monkeypatch):
     for a, b in zip(ours.initiatives, plain.initiatives):
         assert (a.id, a.regret, a.break_even_cost) == (b.id, pytest.approx(b.regret, rel=1e-6, abs=1e-3),
                                                          pytest.approx(b.break_even_cost, rel=1e-6, abs=1e-3))
+
+
+QUARTERLY = ROOT / "data" / "sample_quarterly.xlsx"
+
+
+def test_a_copy_with_other_solver_settings_reuses_the_built_program():
+    plan = read_plan(QUARTERLY)
+    whole = formulation.build(plan)
+    columns = Columns.of(plan)
+    for changes in ({"time_limit": 3.0}, {"gap": 0.01}, {"solver": "cbc"}):
+        copy = plan.with_settings(**changes)
+        assert Columns.of(copy) is columns
+        assert formulation.build(copy) == whole
+
+
+def test_a_copy_with_another_program_builds_its_own():
+    plan = read_plan(QUARTERLY)
+    formulation.build(plan)  # fills the plan's cache
+    for changes in ({"budget": 5_000_000.0}, {"periods": 4}, {"periods": None}):
+        copy = plan.with_settings(**changes)
+        fresh = read_plan(QUARTERLY).with_settings(**changes)
+        assert formulation.build(copy) == formulation.build(fresh)
+        assert formulation.build(copy) != formulation.build(plan)
