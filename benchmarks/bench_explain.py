@@ -1,4 +1,4 @@
-"""How long do explanations take for a 500-initiative plan? Target: under 30 s on this machine.
+"""How long do explanations take for a 500-initiative plan? Target: under 15 s on two cores.
 
     python benchmarks/bench_explain.py [n] [solver ...]
 
