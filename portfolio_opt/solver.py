@@ -161,12 +161,14 @@ ROW_SCALE_FROM = 1e9
 
 #: HiGHS options set on every MIP. Our programs arrive already reduced (reduced-cost fixing,
 #: :mod:`.reduction`), so HiGHS's own restart after fixing at the root rarely has anything left
-#: to gain and repeats the root work; and an all-zero or near-optimal portfolio is always at
-#: hand, so the feasibility-jump heuristic, which hunts for a first feasible point, only costs
-#: time. Measured on the 958 re-solves of 500 explanations (one thread each, same answers):
-#: 40-42 s -> 27 s; the break-even cost solves 26-31 s -> 17-18 s. The main solves (1,000 and
-#: 10,000 initiatives, the quarterly samples) stay within noise of what they were. A HiGHS
-#: without one of these options (older than 1.11) refuses it quietly and runs as before.
+#: to gain and repeats the root work; and a feasible portfolio is easy to come by in a
+#: portfolio program (the Musts alone, or the optimum a re-solve varies), so the feasibility-jump
+#: heuristic, which hunts for a first feasible point, mostly costs time. Measured on the 958
+#: re-solves of 500 explanations (one thread each, same answers): 40-42 s -> 27 s; the
+#: break-even cost solves 26-31 s -> 17-18 s. The main solves (1,000 and 10,000 initiatives,
+#: 1,000 x 8 and 10,000 x 8 quarters, the quarterly samples) stay within noise of what they
+#: were. A HiGHS that lacks one of these options refuses it quietly (its output is off) and runs
+#: as before; ``tests/test_solver.py`` checks the installed one knows them all.
 HIGHS_MIP_OPTIONS: dict[str, object] = {
     "mip_allow_restart": False,
     "mip_heuristic_run_feasibility_jump": False,
