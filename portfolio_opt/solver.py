@@ -15,7 +15,6 @@ import math
 import os
 import re
 import sys
-import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -121,12 +120,15 @@ def quiesce() -> None:
     child hung in its first call into HiGHS (seen in test runs: a frontier's worker, forked right
     after the parent's own solve, waiting in ``resetGlobalScheduler``). With no HiGHS thread
     left in the parent when it forks, the child has no pool to inherit.
+
+    The pool belongs to the thread that solved, and that is the thread that forks: the CLI runs
+    every job in a thread of its own (so Ctrl+C can stop it, see :mod:`.stopping`), and the
+    quickstart's own command once hung in an explanation worker while this was done only for
+    the main thread.
     """
     global _HIGHS_THREADS
     if _HIGHS_THREADS is _UNSET or "highspy" not in sys.modules:
         return  # no solve since the last reset: no pool
-    if threading.current_thread() is not threading.main_thread():
-        return  # HiGHS's pool belongs to the main thread; a fork from another thread has none
     reset = getattr(sys.modules["highspy"].Highs, "resetGlobalScheduler", None)
     if reset is not None:
         reset(True)

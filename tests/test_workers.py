@@ -4,6 +4,7 @@ before every fork, so a child never inherits a lock one of them held."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
@@ -33,7 +34,28 @@ def _wait(pid: int, seconds: float) -> int | None:
 
 
 def test_a_fork_right_after_a_solve_leaves_no_highs_thread_and_the_child_solves():
+    _solve_and_fork(formulation.build(read_plan(SAMPLE)))
+
+
+def test_the_same_from_a_thread_that_is_not_the_main_one():
+    """As the CLI runs every job (in a thread of its own, so Ctrl+C can stop it)."""
     lp = formulation.build(read_plan(SAMPLE))
+    failed = []
+
+    def job():
+        try:
+            _solve_and_fork(lp)
+        except BaseException as exc:  # the assertion, carried back to the test's thread
+            failed.append(exc)
+
+    worker = threading.Thread(target=job)
+    worker.start()
+    worker.join()
+    if failed:
+        raise failed[0]
+
+
+def _solve_and_fork(lp) -> None:
     for _ in range(10):
         solved = solver.solve(lp, "highs", 1e-4, threads=2)  # HiGHS starts its pool of threads
         assert solved.status is solver.Status.OPTIMAL
