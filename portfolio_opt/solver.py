@@ -112,8 +112,8 @@ def prepare_worker() -> None:
 
 
 def quiesce() -> None:
-    """Stop HiGHS's worker threads in this process (joined, not abandoned); the next solve
-    starts new ones. Run before every fork of the main thread (``os.register_at_fork``).
+    """Stop the HiGHS worker threads of this thread's pool (joined, not abandoned); the next solve
+    starts new ones. Run before every fork, in the forking thread (``os.register_at_fork``).
 
     A fork copies the memory of the parent's HiGHS thread pool, locks included, but not its
     threads: a lock one of them held at that moment stays held in the child for ever, and the
