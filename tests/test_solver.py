@@ -25,6 +25,25 @@ def test_every_highs_option_we_set_is_one_highs_knows():
         assert (got[1] if isinstance(got, tuple) else got) == setting, name
 
 
+def test_the_options_reach_highs_on_a_mip_and_not_on_an_lp(monkeypatch):
+    import highspy
+
+    seen: list[dict] = []
+
+    class Spy(highspy.Highs):
+        def run(self):
+            seen.append({name: self.getOptionValue(name) for name in solver.HIGHS_MIP_OPTIONS})
+            return super().run()
+
+    monkeypatch.setattr(highspy, "Highs", Spy)
+    lp = formulation.build(random_plan(40, 5))
+    solver.solve(lp, "highs", 1e-4, None)
+    solver.solve(lp, "highs", 0.0, None, relax=True)
+    value = lambda got: got[1] if isinstance(got, tuple) else got  # noqa: E731
+    assert {k: value(v) for k, v in seen[0].items()} == solver.HIGHS_MIP_OPTIONS
+    assert all(value(v) != solver.HIGHS_MIP_OPTIONS[k] for k, v in seen[1].items())
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_our_highs_options_give_the_same_optimum_as_its_defaults(seed, monkeypatch):
     plan = random_plan(120, seed)
