@@ -7,6 +7,9 @@
 
 __version__ = "0.1.0"
 
+import sys as _sys
+import types as _types
+
 from .errors import (
     ConflictItem,
     Infeasible,
@@ -34,18 +37,32 @@ from .model import (
     Status,
 )
 
-from .compare import Comparison, PlanReport, compare
-from .explain import explain
-from .frontier import Frontier, FrontierPoint, frontier
-from .optimize import optimize
-from .scenarios import ScenarioResult, ScenarioRun, run_scenarios
-from .scoring import discounted_years, score
-
-#: The reading and saving functions pull in openpyxl: they are imported on first use, so
+#: Everything that solves, reads or writes is imported on first use: the reading and saving
+#: functions pull in openpyxl, the solving ones the program builder and numpy. So
 #: ``portfolio-opt --help`` and ``import portfolio_opt`` stay quick.
 _LAZY = {name: "io" for name in ("read_plan", "save_comparison", "save_frontier", "save_results", "save_scenarios",
                                   "save_simulation", "write_template")}
 _LAZY.update(simulate_plan="simulation", Simulation="risk")  # numpy: loaded when simulating
+_LAZY.update(Comparison="compare", PlanReport="compare", compare="compare", explain="explain",
+             Frontier="frontier", FrontierPoint="frontier", frontier="frontier", optimize="optimize",
+             ScenarioResult="scenarios", ScenarioRun="scenarios", run_scenarios="scenarios",
+             discounted_years="scoring", score="scoring")
+
+
+class _Package(_types.ModuleType):
+    """This package's module type. Four modules share their name with the function they define
+    (compare, explain, frontier, optimize); importing one sets the package's attribute of that
+    name to the module, which would hide the function from ``portfolio_opt.frontier(...)``. The
+    function keeps the name, as it did when these were imported eagerly; the module is still
+    ``sys.modules["portfolio_opt.frontier"]``."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _LAZY and isinstance(value, _types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str):

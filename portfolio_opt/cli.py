@@ -24,8 +24,7 @@ from .errors import (
     PortfolioError,
 )
 from .errors import Problem, TextCut
-from .diagnose import PARTIAL
-from .explain import AUTO, FULL_UP_TO, MIN_TIME, TIME_FACTOR, WORK
+from .defaults import AUTO, FULL_UP_TO, MIN_TIME, TIME_FACTOR, WORK
 from .report import comparison_lines, frontier_lines, result_to_dict, scenario_lines, story, summary_lines, to_json
 
 
@@ -110,6 +109,8 @@ def _report_error(exc: PortfolioError, as_json: bool) -> None:
             _echo_err("These cannot all hold together (drop or move any one of them):")
             for item in exc.conflict:
                 _echo_err(f"  - {item.name}: {item.detail}")
+        from .diagnose import PARTIAL
+
         whole = [c.text for c in exc.changes if c.whole_plan]
         partial = [c.text.replace(PARTIAL, "") for c in exc.changes if not c.whole_plan]
         if whole:

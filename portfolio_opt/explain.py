@@ -34,14 +34,10 @@ from .rules import Chosen
 from .model import Decision, InitiativeResult, LimitUse, Objective, Plan, Result, Status, normalize_header
 from .scoring import objective_coefficients, plan_scores
 from .solver import LinearProgram, Row
+# how many initiatives are explained by default, and the time allowed: kept where --help reads
+# them without loading this module (re-exported here)
+from .defaults import AUTO, FULL_UP_TO, MIN_TIME, TIME_FACTOR, WORK  # noqa: F401
 
-#: plans up to this many initiatives are explained in full by default (about 17 s of
-#: re-solving on two cores at 500; see benchmarks/bench_explain.py)
-FULL_UP_TO = 500
-#: beyond that, about the same work: this many divided by the plan's initiatives
-WORK = FULL_UP_TO * FULL_UP_TO
-#: ``max_initiatives`` that means "the default for the plan's size" (:func:`default_limit`)
-AUTO = "auto"
 #: below this many solves, worker processes cost more than they save
 PARALLEL_FROM = 24
 
@@ -65,10 +61,6 @@ class Outcome:
     settled: bool = True
 
 
-#: The default time for explanations: this many times the main solve, and at least MIN_TIME
-#: seconds (``explain(time_budget=...)``, ``--explain-time``)
-TIME_FACTOR = 20
-MIN_TIME = 60.0
 #: Said of a figure the time allowed did not settle
 UNSETTLED = "not settled in the time allowed"
 

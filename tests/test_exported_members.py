@@ -57,3 +57,39 @@ def test_json_has_no_nan_or_infinity():
 
     data = json.loads(to_json({"x": float("nan"), "y": [float("inf"), -float("inf"), 1.5], "k": Kind.A, "t": (1, 2)}))
     assert data == {"x": None, "y": [None, None, 1.5], "k": "a", "t": [1, 2]}
+
+
+def test_the_functions_keep_their_names_when_their_modules_load():
+    """compare, explain, frontier and optimize are loaded on first use, and each shares its
+    name with its module: loading the module must not hide the function (a fresh interpreter,
+    so nothing was loaded before)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import importlib, portfolio_opt\n"
+        "for name in ('compare', 'explain', 'frontier', 'optimize'):\n"
+        "    module = importlib.import_module('portfolio_opt.' + name)\n"
+        "    assert getattr(portfolio_opt, name) is getattr(module, name), name\n"
+        "from portfolio_opt import frontier\n"
+        "import portfolio_opt.optimize\n"
+        "assert callable(frontier) and callable(portfolio_opt.optimize)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_the_package_and_its_cli_load_nothing_heavy():
+    """``import portfolio_opt`` and ``portfolio-opt --help`` stay quick: the solver, the
+    spreadsheet libraries and numpy load when a command needs them (see benchmarks/bench_startup.py)."""
+    import subprocess
+    import sys
+
+    heavy = ("numpy", "pandas", "openpyxl", "pulp", "highspy", "xlsxwriter", "dask", "distributed")
+    code = (
+        "import sys, portfolio_opt, portfolio_opt.cli\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]", proc.stdout
