@@ -160,7 +160,10 @@ class _ProgressLine:
             self.stream.write("\r" + " " * self.shown + "\r")
         elif e.done == 0 or e.seconds - self.last >= 0.1 or e.done == e.total:
             self.last = e.seconds
-            text = f"{e.stage}:{count}" + ("" if e.total else " ...") + f"  {e.seconds:.0f} s"
+            # a stage that never steps (one long solve) is drawn once: a clock there would stand
+            # at 0 s for as long as it runs, so it has none
+            clock = f"  {e.seconds:.0f} s" if e.total or e.done else ""
+            text = f"{e.stage}:{count}" + ("" if e.total else " ...") + clock
             self.stream.write("\r" + text.ljust(self.shown))
             self.shown = len(text)
         self.stream.flush()

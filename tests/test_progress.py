@@ -43,6 +43,29 @@ def test_sweeps_report_every_item_once_from_the_parent_process():
         assert steps == sorted(steps), "counts only go up"
 
 
+def test_the_frontier_reports_finding_its_range_before_its_points():
+    """Finding the range solves the best portfolio with no budget, on a multi-period plan the
+    longest solve of all: a stage of its own, ended before the points begin."""
+    from portfolio_opt.frontier import RANGE_STAGE
+
+    events = collect(lambda: frontier(read_plan(SAMPLE), steps=3, workers=1))
+    stages = [e.stage for e in events if e.done == 0 and not e.finished]
+    assert stages[0] == RANGE_STAGE and "Frontier" in stages
+    ended = next(k for k, e in enumerate(events) if e.stage == RANGE_STAGE and e.finished)
+    began = next(k for k, e in enumerate(events) if e.stage == "Frontier")
+    assert ended < began
+    given = collect(lambda: frontier(read_plan(SAMPLE), steps=3, lo=1_000_000, hi=5_000_000, workers=1))
+    assert RANGE_STAGE not in {e.stage for e in given}, "a range given is not searched for"
+
+
+def test_a_stage_that_never_steps_shows_no_clock_standing_at_zero():
+    line = _ProgressLine(TTY())
+    with progress.listening(line), progress.stage("Solving 40 initiatives"):
+        pass
+    assert "Solving 40 initiatives: ..." in line.stream.getvalue()
+    assert " s" not in line.stream.getvalue().replace("initiatives", "")
+
+
 def test_nothing_is_reported_without_a_listener(capsys):
     frontier(read_plan(SAMPLE), steps=3)
     captured = capsys.readouterr()
