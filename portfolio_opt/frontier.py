@@ -53,7 +53,7 @@ class Frontier:
 
 
 #: The progress stage of finding the frontier's range (:func:`budget_range`)
-RANGE_STAGE = "Budget range (the best portfolio with no budget)"
+RANGE_STAGE = "Finding the budget range"
 
 
 def budget_range(plan: Plan) -> tuple[float, float]:

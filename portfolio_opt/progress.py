@@ -28,10 +28,15 @@ class Event:
     total: int | None
     seconds: float
     finished: bool = False
+    #: how the stage's current work stands, in words (see :func:`note`); "" when not said
+    note: str = ""
 
 
 Listener = Callable[[Event], None]
 _listener: contextvars.ContextVar[Listener | None] = contextvars.ContextVar("portfolio_opt_progress", default=None)
+#: the innermost open stage's way of saying how its work stands (see :func:`note`)
+_noter: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar(
+    "portfolio_opt_progress_note", default=None)
 
 
 @contextlib.contextmanager
@@ -64,8 +69,20 @@ def stage(name: str, total: int | None = None) -> Iterator[Callable[[int], None]
         done += n
         listener(Event(name, done, total, time.perf_counter() - started))
 
+    def say(text: str) -> None:
+        listener(Event(name, done, total, time.perf_counter() - started, note=text))
+
     listener(Event(name, 0, total, 0.0))
+    token = _noter.set(say)
     try:
         yield step
     finally:
+        _noter.reset(token)
         listener(Event(name, done, total, time.perf_counter() - started, finished=True))
+
+
+def noting() -> Callable[[str], None] | None:
+    """How to say how the innermost open stage's work stands (a long solve: how close its best
+    portfolio is to the best possible), or None when nobody listens: callers skip the work of
+    saying it then."""
+    return _noter.get() if _listener.get() is not None else None

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Iterator, Sequence
 
-from . import stopping
+from . import progress, stopping
 from .errors import NoSolver
 from .layout import SOLVERS
 from .model import Status
@@ -442,6 +442,9 @@ def _solve_highs_direct(lp: LinearProgram, gap: float, time_limit: float | None,
         if mip:
             for name, setting in HIGHS_MIP_OPTIONS.items():
                 h.setOptionValue(name, setting)
+            say = progress.noting()
+            if say is not None and hasattr(h, "cbMipInterrupt"):
+                h.cbMipInterrupt.subscribe(_gap_news(say, gap))
         h.passModel(model)
         h.run()
     seconds = time.perf_counter() - started
@@ -478,6 +481,41 @@ def _solve_highs_direct(lp: LinearProgram, gap: float, time_limit: float | None,
         status=result, values=values, objective=objective, bound=bound, gap=relative_gap(objective, bound),
         seconds=seconds, solver="highs", version=solver_version("highs"), messages=(str(status),), duals=duals,
     )
+
+
+#: Seconds of solving between two reports of how a long solve stands (see :func:`_gap_news`)
+GAP_NEWS_EVERY = 1.0
+
+
+def _gap_news(say, gap: float):
+    """A HiGHS MIP callback that says, at most once a second, how close the best portfolio
+    found so far is to the best possible (the bound), and the gap the search stops at: on a long
+    solve a user sees whether to wait or to pass a looser ``--gap``. It reads, never steers:
+    the search and its answer are the same with it (``tests/test_progress.py``)."""
+    last = [0.0]
+    goal = "0%" if gap <= 0 else f"{gap:.2%}".replace(".00%", "%")
+
+    def news(event) -> None:
+        try:
+            out = event.data_out
+            if out.running_time - last[0] < GAP_NEWS_EVERY:
+                return
+            last[0] = out.running_time
+            if math.isfinite(out.mip_primal_bound) and math.isfinite(out.mip_gap):
+                say(f"best so far within {_share(out.mip_gap)} (target {goal})")
+            else:
+                say("no portfolio found yet")
+        except Exception:  # progress must never break a solve (e.g. stderr closed)
+            pass
+
+    return news
+
+
+def _share(x: float) -> str:
+    """A gap as a percentage with two significant figures at least: 1.3%, 0.26%, 0.012%."""
+    pct = 100 * max(x, 0.0)
+    decimals = 1 if pct >= 1 else max(2, 1 - math.floor(math.log10(pct))) if pct > 0 else 2
+    return f"{pct:.{decimals}f}%"
 
 
 _CBC_BOUND = re.compile(r"^(?:Upper|Lower) bound:\s+(-?[\d.eE+-]+)", re.M)

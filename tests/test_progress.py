@@ -97,3 +97,67 @@ def test_json_mode_keeps_stdout_to_the_json(tmp_path):
     assert proc.returncode == 0, proc.stderr
     json.loads(proc.stdout)
     assert "Scenarios" not in proc.stdout
+
+
+def test_a_long_solve_says_how_close_its_best_portfolio_is_and_answers_the_same(monkeypatch):
+    """HiGHS reports, while it searches, how close its best portfolio is to the best possible;
+    the report reads the search and never steers it."""
+    import re
+
+    from conftest import ROOT
+    from portfolio_opt import formulation, solver
+
+    monkeypatch.setattr(solver, "GAP_NEWS_EVERY", 0.0)  # every report, not one a second
+    lp = formulation.build(read_plan(ROOT / "data" / "sample_quarterly.xlsx"))
+    events = []
+    with progress.listening(events.append), progress.stage("Solving"):
+        heard = solver.solve(lp, "highs", 1e-4, 60)
+    notes = [e.note for e in events if e.note]
+    assert notes and all(e.stage == "Solving" for e in events)
+    gaps = []
+    for text in notes:
+        found = re.fullmatch(r"best so far within ([\d.]+)% \(target 0\.01%\)", text)
+        assert found or text == "no portfolio found yet", text
+        if found:
+            gaps.append(float(found.group(1)))
+    assert gaps and gaps[-1] <= gaps[0]
+    quiet = solver.solve(lp, "highs", 1e-4, 60)
+    assert heard.values == quiet.values and heard.objective == quiet.objective
+    assert progress.noting() is None, "nobody listens: nothing is said, no callback is set"
+
+
+def test_a_terminal_shows_a_solves_news_on_a_single_jobs_line_only():
+    line = _ProgressLine(TTY())
+    news = "best so far within 0.26% (target 0.01%)"
+    line(progress.Event("Finding the budget range", 0, None, 0.0))
+    line(progress.Event("Solving 40 initiatives", 0, None, 0.0))  # inside: the outer line speaks
+    line(progress.Event("Solving 40 initiatives", 0, None, 1.0, note=news))
+    assert f"Finding the budget range: 0 s, {news}" in line.stream.getvalue()
+    line(progress.Event("Solving 40 initiatives", 0, None, 2.0, finished=True))
+    line(progress.Event("Finding the budget range", 0, None, 2.0, finished=True))
+    sweep = _ProgressLine(TTY())
+    sweep(progress.Event("Frontier", 0, 5, 0.0))
+    sweep(progress.Event("Frontier", 0, 5, 1.0, note=news))
+    assert news not in sweep.stream.getvalue(), "a sweep's count is not one solve's news"
+    log = _ProgressLine(io.StringIO())
+    log(progress.Event("Solving", 0, None, 0.0))
+    log(progress.Event("Solving", 0, None, 1.0, note=news))
+    log(progress.Event("Solving", 0, None, 3.0, finished=True))
+    assert log.stream.getvalue() == "Solving: done in 3.0 s\n", "a log gets one line per stage"
+
+
+def test_a_line_wider_than_the_terminal_drops_its_aside_first(monkeypatch):
+    """A line wider than the terminal would wrap, and be redrawn as a new line each time. (The
+    clock is the line's own: 0 s, as the test draws at once.)"""
+    import os
+    import shutil
+
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda *a: os.terminal_size((80, 24)))
+    line = _ProgressLine(TTY())
+    stage = "Solving 10,000 initiatives × 8 periods"
+    line(progress.Event(stage, 0, None, 0.0))
+    line(progress.Event(stage, 0, None, 3.0, note="best so far within 0.26% (target 0.01%)"))
+    assert line.stream.getvalue().split("\r")[-1].rstrip() == f"{stage}: 0 s, best so far within 0.26%"
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda *a: os.terminal_size((40, 24)))
+    line(progress.Event(stage, 0, None, 4.0, note="best so far within 0.25% (target 0.01%)"))
+    assert line.stream.getvalue().split("\r")[-1].rstrip() == f"{stage}: 0 s, best so far within 0.25%"[:39]
