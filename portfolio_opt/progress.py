@@ -6,6 +6,9 @@ how to show it (the command line draws a line on a terminal; a library user may 
             solve(point)
             step()
 
+Work inside a stage may also say how it stands (a long solve: how close its best portfolio is
+to the best possible) through :func:`noting`; that arrives as an event with a ``note``.
+
 Nothing is shown unless a listener is installed with :func:`listening`; the events cost next to
 nothing otherwise. Worker processes never report: their parent counts what comes back.
 """
@@ -28,13 +31,13 @@ class Event:
     total: int | None
     seconds: float
     finished: bool = False
-    #: how the stage's current work stands, in words (see :func:`note`); "" when not said
+    #: how the stage's current work stands, in words (see :func:`noting`); "" when not said
     note: str = ""
 
 
 Listener = Callable[[Event], None]
 _listener: contextvars.ContextVar[Listener | None] = contextvars.ContextVar("portfolio_opt_progress", default=None)
-#: the innermost open stage's way of saying how its work stands (see :func:`note`)
+#: the innermost open stage's way of saying how its work stands (see :func:`noting`)
 _noter: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar(
     "portfolio_opt_progress_note", default=None)
 
