@@ -148,8 +148,8 @@ class _ProgressLine:
 
     def __call__(self, e: progress.Event) -> None:
         if e.note:
-            # how a long solve stands: said on the line of a single job (Solving, Budget range),
-            # never on a sweep's count, whose solves each have their own
+            # how a long solve stands: said on the line of a single job (Solving, Finding the
+            # budget range), never on a sweep's count, whose solves each have their own
             if self.tty and self.outer is not None and not self.outer.total:
                 self._draw(progress.Event(self.outer.stage, self.outer.done, None,
                                           time.perf_counter() - self.began, note=e.note))
