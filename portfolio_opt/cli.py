@@ -165,9 +165,9 @@ class _ProgressLine:
             return  # a stage inside another (a solve within a sweep): the outer one speaks
         if e.finished:
             self.outer = None
-        count = f" {e.done:,}/{e.total:,}" if e.total else ""
         if not self.tty:
             if e.finished and e.seconds >= 1.0:
+                count = f" {e.done:,}/{e.total:,}" if e.total else ""
                 self.stream.write(f"{e.stage}:{count} done in {e.seconds:.1f} s\n")
                 self.stream.flush()
             return
