@@ -456,7 +456,7 @@ def _read_with_overrides(path: str, solver_name, gap, time_limit):
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Frontier workbook (default: <input>_frontier.xlsx).")
 @click.option("--steps", type=click.IntRange(min=2, max=1000), default=25, show_default=True, help="Number of budgets.")
 @click.option("--from", "lo", type=click.FloatRange(min=0), help="Lowest budget (default: the cheapest feasible portfolio).")
-@click.option("--to", "hi", type=click.FloatRange(min=0), help="Highest budget (default: the first budget at which value stops growing, the cost of the best portfolio with no budget).")
+@click.option("--to", "hi", type=click.FloatRange(min=0), help="Highest budget (default: the first budget at which value stops growing, the cost of the best portfolio with no budget; on a multi-period plan that is the longest solve of all, which a value here skips).")
 @_solver_options
 @_cluster_option
 @_report_option

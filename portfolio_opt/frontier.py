@@ -63,13 +63,14 @@ def budget_range(plan: Plan) -> tuple[float, float]:
     portfolio when the budget is no limit at all (the cheapest such, by the tie-break): a
     larger budget buys nothing more, because some other limit binds first.
     """
-    cheapest, plateau, _ = _range(plan)
-    return cheapest, plateau
+    cheapest = _cheapest(plan)
+    plateau, _ = _plateau(plan)
+    return cheapest, max(cheapest, plateau)
 
 
-def _range(plan: Plan) -> tuple[float, float, batch.Solved]:
-    """:func:`budget_range`, and the best portfolio with no budget (optimal at every budget
-    from its cost up, so the frontier reuses it there rather than solving it again)."""
+def _cheapest(plan: Plan) -> float:
+    """The cost of the cheapest portfolio that meets every limit and rule but the budget (an
+    infeasible plan raises its diagnosis)."""
     n = len(plan.initiatives)
     unbudgeted = plan.with_settings(budget=None)
     costs = [-ini.cost for ini in plan.initiatives]
@@ -81,11 +82,22 @@ def _range(plan: Plan) -> tuple[float, float, batch.Solved]:
 
         raise diagnose(unbudgeted)
     chosen = formulation.selection(plan, sol.values)
-    cheapest = math.fsum(plan.initiatives[j].cost for j in range(n) if chosen.selected[j])
+    return math.fsum(plan.initiatives[j].cost for j in range(n) if chosen.selected[j])
+
+
+def _plateau(plan: Plan) -> tuple[float, batch.Solved]:
+    """The upper end of :func:`budget_range`, and the best portfolio with no budget (optimal
+    at every budget from its cost up, so the frontier reuses it there rather than solving it
+    again). On a multi-period plan this can be the longest solve of a whole frontier."""
+    unbudgeted = plan.with_settings(budget=None)
     best = batch.solve_plan(unbudgeted, {"plan": unbudgeted})
+    if best.status is Status.INFEASIBLE:
+        from .diagnose import diagnose
+
+        raise diagnose(unbudgeted)
     plateau = best.total_cost if best.ok and best.total_cost is not None else math.fsum(
         ini.cost for ini in plan.initiatives if ini.decision is not Decision.EXCLUDE)
-    return cheapest, max(cheapest, plateau), best
+    return plateau, best
 
 
 def nice_unit(lo: float, hi: float, steps: int) -> float:
@@ -167,11 +179,14 @@ def frontier(
     if lo is None or hi is None:
         # its own stage: on a multi-period plan the best portfolio with no budget can be the
         # longest solve of the whole frontier (18 s of the quarterly sample's 22 s), and a
-        # terminal should not sit blank while it runs
+        # terminal should not sit blank while it runs. Only an end not given is searched for:
+        # a user who names the top (--to) does not wait for that solve.
         with progress.stage(RANGE_STAGE):
-            cheapest, everything, unbudgeted = _range(plan)
-        lo = cheapest if lo is None else lo
-        hi = everything if hi is None else hi
+            if lo is None:
+                lo = _cheapest(plan)
+            if hi is None:
+                plateau, unbudgeted = _plateau(plan)
+                hi = max(lo, plateau)
     points = budgets(lo, hi, steps, plan.settings.budget)
     workers = batch.default_workers() if workers is None else workers
     with progress.stage("Frontier", len(points)) as step:

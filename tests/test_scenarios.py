@@ -14,7 +14,7 @@ from conftest import ROOT, SAMPLE, ini, run_cli, write_plan
 from portfolio_opt import Initiative, InvalidWorkbook, Plan, Settings, optimize, read_plan
 from portfolio_opt.compare import compare
 from portfolio_opt.frontier import frontier
-from portfolio_opt.model import Change, Scenario
+from portfolio_opt.model import Change, Decision, Limit, Scenario
 from portfolio_opt.scenarios import run_scenarios
 
 CTO = ROOT / "data" / "plan_cto.xlsx"
@@ -56,6 +56,41 @@ def test_reuse_gives_the_same_frontier_as_solving_every_point():
     assert a.points[-1].solved and not b.points[-1].solved
     assert set(b.points[-1].selected) == set(a.points[-1].selected)
     assert b.solves < a.solves
+
+
+def test_only_the_end_of_the_range_not_given_is_searched_for(monkeypatch):
+    """The top of the range is the best portfolio with no budget, on a multi-period plan the
+    longest solve of a frontier: a user who gives the top (--to) does not wait for it."""
+    from portfolio_opt import batch
+
+    plan = read_plan(SAMPLE).with_settings(gap=0)
+    budgets = []
+    real = batch.solve_plan
+
+    def spy(p, state=None):
+        budgets.append(p.settings.budget)
+        return real(p, state)
+
+    monkeypatch.setattr(batch, "solve_plan", spy)
+    f = frontier(plan, steps=4, hi=9_000_000, workers=1)
+    assert budgets and None not in budgets, "no solve of the plan without a budget"
+    assert f.points[-1].budget == 9_000_000 and f.points[-1].solved
+    budgets.clear()
+    frontier(plan, steps=4, workers=1)
+    assert None in budgets, "without --to the top is searched for"
+
+
+def test_a_plan_infeasible_without_any_budget_says_why_whichever_end_is_given():
+    from portfolio_opt import Infeasible
+
+    plan = Plan(
+        (Initiative("A", "a", 7, 1.0, 0, 6, decision=Decision.MUST), Initiative("B", "b", 5, 1.0, 0, 5, decision=Decision.MUST)),
+        settings=simple(20),
+        limits=(Limit("Count", max=1),),
+    )
+    for ends in ({}, {"lo": 1.0}, {"hi": 30.0}):
+        with pytest.raises(Infeasible):
+            frontier(plan, steps=3, **ends)
 
 
 def greedy_value(plan: Plan, budget: float) -> float:
