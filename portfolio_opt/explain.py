@@ -311,7 +311,8 @@ def solve_task(plan: Plan, coefs: Sequence[float], task: Task, v_star: float, th
     if duals is None:
         sol = solver.solve(lp, s.solver, s.gap, s.time_limit, threads=threads)
     else:
-        sol = reduction.solve(lp, s.solver, s.gap, s.time_limit, threads=threads, duals=duals)
+        sol = reduction.solve(lp, s.solver, s.gap, s.time_limit, threads=threads, duals=duals,
+                              presolve=bool(s.periods))
     if sol.status is not Status.OPTIMAL and sol.status is not Status.INFEASIBLE:
         return Outcome(task, None, settled=False)  # the time ran out first: no figure
     if not sol.has_solution:

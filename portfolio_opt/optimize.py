@@ -164,7 +164,8 @@ def solve(plan: Plan, threads: int | None = None) -> Solved:
         # rounds cost more than they save (the quarterly sample: 3.4 s with them, 2.3 s without)
         solution = solver.solve(lp, settings.solver, settings.gap, settings.time_limit, threads=threads)
     else:
-        solution = reduction.solve(lp, settings.solver, settings.gap, settings.time_limit, threads=threads)
+        solution = reduction.solve(lp, settings.solver, settings.gap, settings.time_limit, threads=threads,
+                                   presolve=bool(settings.periods))
     if solution.status is Status.INFEASIBLE:
         from .diagnose import diagnose
 
