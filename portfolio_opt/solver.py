@@ -493,7 +493,7 @@ def _gap_news(say, gap: float):
     solve a user sees whether to wait or to pass a looser ``--gap``. It reads, never steers:
     the search and its answer are the same with it (``tests/test_progress.py``)."""
     last = [0.0]
-    goal = "0%" if gap <= 0 else f"{gap:.2%}".replace(".00%", "%")
+    goal = _target(gap)
 
     def news(event) -> None:
         try:
@@ -509,6 +509,11 @@ def _gap_news(say, gap: float):
             pass
 
     return news
+
+
+def _target(gap: float) -> str:
+    """The gap a search stops at, as given, without trailing zeros: 0.01%, 0.001%, 1%, 0%."""
+    return format(100 * max(gap, 0.0), "f").rstrip("0").rstrip(".") + "%"
 
 
 def _share(x: float) -> str:

@@ -126,6 +126,23 @@ def test_a_long_solve_says_how_close_its_best_portfolio_is_and_answers_the_same(
     assert progress.noting() is None, "nobody listens: nothing is said, no callback is set"
 
 
+def test_the_target_gap_is_said_as_given():
+    """A gap of 0.001% is not "target 0.00%": the figure a user passed, without trailing zeros."""
+    from portfolio_opt.solver import _gap_news
+
+    heard = []
+
+    class Out:
+        running_time, mip_primal_bound, mip_gap = 5.0, 1.0, 0.0123
+
+    class Event:
+        data_out = Out
+
+    for gap, said in ((1e-4, "0.01%"), (1e-5, "0.001%"), (0.01, "1%"), (0.0015, "0.15%"), (0.0, "0%")):
+        _gap_news(heard.append, gap)(Event)
+        assert heard[-1] == f"best so far within 1.2% (target {said})"
+
+
 def test_a_terminal_shows_a_solves_news_on_a_single_jobs_line_only():
     line = _ProgressLine(TTY())
     news = "best so far within 0.26% (target 0.01%)"
