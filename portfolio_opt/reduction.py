@@ -162,7 +162,8 @@ def solve(
         reduced, fixed = fix(lp, bound, target)
         if not fixed or fixed < MIN_SHARE * open_columns:
             break
-        sol = solve_fixed(reduced, solver_name, gap, remaining(), threads, reference=target, presolve=presolve)
+        sol = solve_fixed(reduced, solver_name, gap, remaining(), threads, reference=target, presolve=presolve,
+                          start=None if best is None else best.values)
         if sol.has_solution:
             if best is not None and sol.objective < best.objective:
                 sol = replace(sol, values=best.values, objective=best.objective)
@@ -178,12 +179,13 @@ def solve(
             break  # the time limit, or a solver failure: the whole program says what it is
         if conclusive:
             break
-    return _timed(solver.solve(lp, solver_name, gap, remaining(), threads=threads), started)
+    return _timed(solver.solve(lp, solver_name, gap, remaining(), threads=threads,
+                               start=None if best is None else best.values), started)
 
 
 def solve_fixed(lp: LinearProgram, solver_name: str, gap: float, time_limit: float | None,
                 threads: int | None = None, reference: float | None = None,
-                presolve: bool = False) -> Solution:
+                presolve: bool = False, start: Sequence[float] | None = None) -> Solution:
     """Solve ``lp`` with its fixed columns taken out (moved into the row sides), so the solver
     sees only the columns left to decide; the solution is given back in full.
 
@@ -200,7 +202,7 @@ def solve_fixed(lp: LinearProgram, solver_name: str, gap: float, time_limit: flo
     """
     keep = [j for j in range(lp.n_vars) if lp.lower[j] != lp.upper[j]]
     if len(keep) == lp.n_vars:
-        return solver.solve(lp, solver_name, gap, time_limit, threads=threads)
+        return solver.solve(lp, solver_name, gap, time_limit, threads=threads, start=start)
     position = {j: k for k, j in enumerate(keep)}
     rows = []
     for row in lp.rows:
@@ -224,7 +226,8 @@ def solve_fixed(lp: LinearProgram, solver_name: str, gap: float, time_limit: flo
         rows=tuple(rows),
     )
     abs_gap = None if reference is None else gap * abs(reference)
-    sol = solver.solve(small, solver_name, gap, time_limit, threads=threads, abs_gap=abs_gap, presolve=presolve)
+    sol = solver.solve(small, solver_name, gap, time_limit, threads=threads, abs_gap=abs_gap, presolve=presolve,
+                       start=None if start is None else [start[j] for j in keep])
     if sol.values is None:
         return sol
     values = list(lp.lower)

@@ -186,6 +186,7 @@ def solve(
     threads: int | None = None,
     abs_gap: float | None = None,
     presolve: bool = True,
+    start: Sequence[float] | None = None,
 ) -> Solution:
     """Solve ``lp`` (maximize) with the named solver.
 
@@ -193,7 +194,10 @@ def solve(
     ``abs_gap``, when given, also stops it once the bound is that close in absolute terms;
     ``relax`` drops integrality (the LP relaxation), and the solution then carries the rows'
     ``duals``. ``presolve=False`` skips HiGHS's presolve (for programs already reduced, see
-    :mod:`.reduction`, where it costs more than it saves). Nothing is printed on stdout.
+    :mod:`.reduction`, where it costs more than it saves). ``start``, a value per column of a
+    solution already found, is handed to HiGHS as its first incumbent (so its search prunes by
+    it from the first node; a start that breaks a row is checked and dropped by HiGHS). CBC
+    starts without it. Nothing is printed on stdout.
     """
     check_solver(solver)
     if any(lo > hi for lo, hi in zip(lp.lower, lp.upper)):
@@ -205,7 +209,7 @@ def solve(
             if (row.lo is not None and row.lo > 1e-9) or (row.hi is not None and row.hi < -1e-9):
                 return Solution(Status.INFEASIBLE, None, None, None, None, 0.0, solver, solver_version(solver))
     if solver == "highs":
-        return _solve_highs_direct(lp, gap, time_limit, relax, threads, abs_gap, presolve)
+        return _solve_highs_direct(lp, gap, time_limit, relax, threads, abs_gap, presolve, start)
     # CBC, through PuLP
     pulp = _pulp()
     prob = pulp.LpProblem("portfolio", pulp.LpMaximize)
@@ -371,7 +375,8 @@ def _highs_threads(highspy, threads: int | None) -> None:
 
 
 def _solve_highs_direct(lp: LinearProgram, gap: float, time_limit: float | None, relax: bool,
-                        threads: int | None, abs_gap: float | None, presolve: bool) -> Solution:
+                        threads: int | None, abs_gap: float | None, presolve: bool,
+                        start: Sequence[float] | None = None) -> Solution:
     """HiGHS through highspy, the program handed over as arrays (no modelling layer: PuLP
     built a Python object per variable and coefficient, 15% of a small solve and a second at
     50,000 initiatives). The rows are laid out as PuLP laid them out (a range as its upper
@@ -446,6 +451,11 @@ def _solve_highs_direct(lp: LinearProgram, gap: float, time_limit: float | None,
             if say is not None and hasattr(h, "cbMipInterrupt"):
                 h.cbMipInterrupt.subscribe(_gap_news(say, gap))
         h.passModel(model)
+        if mip and start is not None and len(start) == n:
+            first = highspy.HighsSolution()
+            first.col_value = [float(v) for v in start]
+            first.value_valid = True
+            h.setSolution(first)
         h.run()
     seconds = time.perf_counter() - started
     status = h.getModelStatus()

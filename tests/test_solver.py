@@ -44,6 +44,22 @@ def test_the_options_reach_highs_on_a_mip_and_not_on_an_lp(monkeypatch):
     assert all(value(v) != solver.HIGHS_MIP_OPTIONS[k] for k, v in seen[1].items())
 
 
+def test_a_start_is_handed_to_highs_as_its_first_portfolio():
+    """A solve stopped before its search finds anything still has the start it was given: the
+    start reached HiGHS (a dropped one would leave no portfolio at all)."""
+    plan = read_plan(ROOT / "data" / "sample_quarterly.xlsx").with_settings(budget=None)
+    lp = formulation.build(plan)
+    found = solver.solve(lp, "highs", 0.05, None)
+    assert found.has_solution
+    cut_short = solver.solve(lp, "highs", 1e-4, 1e-6)
+    assert not cut_short.has_solution, "without a start nothing is found in no time"
+    started = solver.solve(lp, "highs", 1e-4, 1e-6, start=found.values)
+    assert started.has_solution
+    assert started.objective >= found.objective - 1e-6
+    assert not formulation.violations(plan, formulation.selection(plan, started.values).selected,
+                                      formulation.selection(plan, started.values).starts)
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_our_highs_options_give_the_same_optimum_as_its_defaults(seed, monkeypatch):
     plan = random_plan(120, seed)
