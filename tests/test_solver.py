@@ -58,6 +58,10 @@ def test_a_start_is_handed_to_highs_as_its_first_portfolio():
     assert started.objective >= found.objective - 1e-6
     assert not formulation.violations(plan, formulation.selection(plan, started.values).selected,
                                       formulation.selection(plan, started.values).starts)
+    # a start that breaks the rules (every start of every initiative at once) is dropped, never
+    # passed off as a portfolio
+    broken = solver.solve(lp, "highs", 1e-4, 1e-6, start=[1.0] * lp.n_vars)
+    assert not broken.has_solution
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
