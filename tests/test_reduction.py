@@ -19,18 +19,21 @@ from portfolio_opt.explain import Task, plan_duals, solve_task
 from portfolio_opt.scoring import objective_coefficients
 
 
+def keeps(lp, x) -> bool:
+    """Whether the point x keeps every bound and row of ``lp``."""
+    if any(v < lo - 1e-6 or v > hi + 1e-6 for v, lo, hi in zip(x, lp.lower, lp.upper)):
+        return False
+    for row in lp.rows:
+        total = math.fsum(a * x[j] for j, a in zip(row.index, row.coef))
+        if (row.lo is not None and total < row.lo - 1e-6) or (row.hi is not None and total > row.hi + 1e-6):
+            return False
+    return True
+
+
 def feasible_points(lp):
     """Every 0/1 point of a small program that keeps its bounds and rows, with its value."""
     for x in itertools.product((0.0, 1.0), repeat=lp.n_vars):
-        if any(v < lo or v > hi for v, lo, hi in zip(x, lp.lower, lp.upper)):
-            continue
-        ok = True
-        for row in lp.rows:
-            total = math.fsum(a * x[j] for j, a in zip(row.index, row.coef))
-            if (row.lo is not None and total < row.lo - 1e-6) or (row.hi is not None and total > row.hi + 1e-6):
-                ok = False
-                break
-        if ok:
+        if keeps(lp, x):
             yield math.fsum(c * v for c, v in zip(lp.objective, x)), x
 
 
@@ -94,6 +97,16 @@ def test_lp_prices_give_the_lp_optimum_as_bound(solver_name):
     assert flipped.value > relaxed.objective * (1 + 1e-3), "the wrong sign would be a much weaker bound"
 
 
+def every_round(monkeypatch) -> None:
+    """The first guess is the bound itself, which no portfolio reaches, so the later rounds (a
+    lower guess, then fixing at the value found) must find the optimum; and the conclusive round
+    runs however far off the guesses were and however little it fixes."""
+    monkeypatch.setattr(reduction, "GUESS", 0.0)
+    monkeypatch.setattr(reduction, "MIN_MARGIN", 1e-12)
+    monkeypatch.setattr(reduction, "CONCLUSIVE_WITHIN", math.inf)
+    monkeypatch.setattr(reduction, "MIN_SHARE", 0.0)
+
+
 @pytest.mark.parametrize("solver_name", ["highs", "cbc"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("guess", ["usual", "too high"])
@@ -102,13 +115,7 @@ def test_reduced_solve_equals_the_whole_solve(solver_name, seed, guess, monkeypa
     lp = formulation.build(plan, objective_coefficients(plan))
     whole = solver.solve(lp, solver_name, 0.0, None)
     if guess == "too high":
-        # the first guess is the bound itself: no portfolio reaches it, so the later rounds
-        # (a lower guess, or fixing at the value found) must find the optimum
-        monkeypatch.setattr(reduction, "GUESS", 0.0)
-        monkeypatch.setattr(reduction, "MIN_MARGIN", 1e-12)
-        # run the conclusive round however far off the guesses were and however little it fixes
-        monkeypatch.setattr(reduction, "CONCLUSIVE_WITHIN", math.inf)
-        monkeypatch.setattr(reduction, "MIN_SHARE", 0.0)
+        every_round(monkeypatch)
     calls = []
     original = reduction.solve_fixed
 
@@ -199,17 +206,6 @@ def test_a_multi_period_reduced_program_is_presolved_and_equals_the_whole_solve(
     assert cut.objective == pytest.approx(whole.objective, rel=1e-9)
 
 
-def keeps(lp, x) -> bool:
-    """Whether the point x keeps every bound and row of ``lp``."""
-    if any(v < lo - 1e-6 or v > hi + 1e-6 for v, lo, hi in zip(x, lp.lower, lp.upper)):
-        return False
-    for row in lp.rows:
-        total = math.fsum(a * x[j] for j, a in zip(row.index, row.coef))
-        if (row.lo is not None and total < row.lo - 1e-6) or (row.hi is not None and total > row.hi + 1e-6):
-            return False
-    return True
-
-
 @pytest.mark.parametrize("path", [QUARTERLY, None])
 def test_the_best_portfolio_found_starts_every_later_round(path, monkeypatch):
     """A round whose guess was too high still found a true portfolio: each later round (and the
@@ -219,11 +215,7 @@ def test_the_best_portfolio_found_starts_every_later_round(path, monkeypatch):
     plan = read_plan(path) if path else random_plan(120, seed=0)
     lp = formulation.build(plan)
     whole = solver.solve(lp, "highs", 0.0, None)
-    # the first guess is the bound itself (no portfolio reaches it), and every round runs
-    monkeypatch.setattr(reduction, "GUESS", 0.0)
-    monkeypatch.setattr(reduction, "MIN_MARGIN", 1e-12)
-    monkeypatch.setattr(reduction, "CONCLUSIVE_WITHIN", math.inf)
-    monkeypatch.setattr(reduction, "MIN_SHARE", 0.0)
+    every_round(monkeypatch)
     calls = []
     original = solver.solve
 
