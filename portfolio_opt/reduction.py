@@ -17,10 +17,14 @@ the search.
 provably within the requested gap of the whole program's optimum: no portfolio outside the
 reduced program is worth T or more, so the optimum is at most max(T, the reduced program's
 bound). A guess that was too high is followed by a lower one, then by T set to the best value
-found (always conclusive) when that value is close to the bound; when it is not (the LP is
-not tight) or a round would fix too little, the whole program is solved. The bound is
-computed here, in exact terms of the prices the LP returned: a price the LP got slightly
-wrong makes the bound weaker, never wrong.
+found (always conclusive) when that value is close to the bound; when it is not (the LP is not
+tight) or a round would fix too little, the whole program is solved. Each round after one that
+found a portfolio starts its search from the best found: a lower target fixes a subset of what
+a higher one fixed, and fixing at the best value keeps every portfolio worth it, so that
+portfolio is always one of the next program's, and the search prunes by it from the first node
+(400 initiatives × 8 quarters within 0.01%: 65 s → 43 s). The bound is computed here, in exact
+terms of the prices the LP returned: a price the LP got slightly wrong makes the bound weaker,
+never wrong.
 """
 
 from __future__ import annotations

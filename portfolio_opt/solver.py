@@ -451,7 +451,9 @@ def _solve_highs_direct(lp: LinearProgram, gap: float, time_limit: float | None,
             if say is not None and hasattr(h, "cbMipInterrupt"):
                 h.cbMipInterrupt.subscribe(_gap_news(say, gap))
         h.passModel(model)
-        if mip and start is not None and len(start) == n:
+        if mip and start is not None:
+            if len(start) != n:
+                raise ValueError(f"a start has {len(start)} values for a program of {n} columns")
             first = highspy.HighsSolution()
             first.col_value = [float(v) for v in start]
             first.value_valid = True

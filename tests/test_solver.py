@@ -62,6 +62,8 @@ def test_a_start_is_handed_to_highs_as_its_first_portfolio():
     # passed off as a portfolio
     broken = solver.solve(lp, "highs", 1e-4, 1e-6, start=[1.0] * lp.n_vars)
     assert not broken.has_solution
+    with pytest.raises(ValueError, match="columns"):  # a start for another program is a bug, said so
+        solver.solve(lp, "highs", 1e-4, 1e-6, start=found.values[:-1])
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
