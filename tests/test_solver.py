@@ -56,8 +56,8 @@ def test_a_start_is_handed_to_highs_as_its_first_portfolio():
     started = solver.solve(lp, "highs", 1e-4, 1e-6, start=found.values)
     assert started.has_solution
     assert started.objective >= found.objective - 1e-6
-    assert not formulation.violations(plan, formulation.selection(plan, started.values).selected,
-                                      formulation.selection(plan, started.values).starts)
+    chosen = formulation.selection(plan, started.values)
+    assert not formulation.violations(plan, chosen.selected, chosen.starts)
     # a start that breaks the rules (every start of every initiative at once) is dropped, never
     # passed off as a portfolio
     broken = solver.solve(lp, "highs", 1e-4, 1e-6, start=[1.0] * lp.n_vars)
