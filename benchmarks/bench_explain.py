@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 from plans import random_plan  # noqa: E402
 
 from portfolio_opt import optimize  # noqa: E402
-from portfolio_opt.explain import explain  # noqa: E402
+from portfolio_opt.analyses.explain import explain  # noqa: E402
 
 
 def main(n: int, solvers) -> None:

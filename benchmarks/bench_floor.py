@@ -33,7 +33,8 @@ def cpu() -> float:
 
 
 def ours(src: str, out: str) -> float:
-    from portfolio_opt import optimize, read_plan, save_results
+    from portfolio_opt import optimize
+    from portfolio_opt import read_plan, save_results
 
     start = cpu()
     result = optimize(read_plan(src))

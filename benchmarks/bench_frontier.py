@@ -21,12 +21,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 
 from plans import random_plan  # noqa: E402
 
-from portfolio_opt import formulation, solver  # noqa: E402
-from portfolio_opt.batch import solve_plans  # noqa: E402
-from portfolio_opt.frontier import budget_range, budgets, frontier, lp_bounds  # noqa: E402
-from portfolio_opt.model import Change, Scenario  # noqa: E402
-from portfolio_opt.scenarios import apply_change, apply_scenario, run_scenarios  # noqa: E402
-from portfolio_opt.scoring import objective_coefficients  # noqa: E402
+from portfolio_opt.core import formulation, solver  # noqa: E402
+from portfolio_opt.analyses.batch import solve_plans  # noqa: E402
+from portfolio_opt.analyses.frontier import budget_range, budgets, frontier, lp_bounds  # noqa: E402
+from portfolio_opt.model.plan import Change, Scenario  # noqa: E402
+from portfolio_opt.analyses.scenarios import apply_change, apply_scenario, run_scenarios  # noqa: E402
+from portfolio_opt.core.scoring import objective_coefficients  # noqa: E402
 
 
 def from_scratch(plans) -> list:

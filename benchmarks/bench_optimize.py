@@ -18,8 +18,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 
 from plans import TEAMS, random_plan  # noqa: E402
 
-from portfolio_opt import optimize, read_plan, save_results  # noqa: E402
-from portfolio_opt.xlsx.writer import write_planning_workbook  # noqa: E402
+from portfolio_opt import optimize  # noqa: E402
+from portfolio_opt import read_plan, save_results  # noqa: E402
+from portfolio_opt.workbook.results import write_planning_workbook  # noqa: E402
 
 
 def to_workbook(plan, path):

@@ -21,8 +21,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 
 from plans import random_plan  # noqa: E402
 
-from portfolio_opt.optimize import solve  # noqa: E402
-from portfolio_opt.risk import simulate  # noqa: E402
+from portfolio_opt.core.optimize import solve  # noqa: E402
+from portfolio_opt.core.worlds import simulate  # noqa: E402
 
 
 def with_ranges(plan, seed: int = 0):

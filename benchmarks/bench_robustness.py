@@ -19,9 +19,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 
 from plans import random_plan  # noqa: E402
 
-from portfolio_opt import batch  # noqa: E402
-from portfolio_opt.alternatives import alternatives  # noqa: E402
-from portfolio_opt.robustness import robustness, robustness_to_dict  # noqa: E402
+from portfolio_opt.runtime import pool  # noqa: E402
+from portfolio_opt.analyses.alternatives import alternatives  # noqa: E402
+from portfolio_opt.analyses.robustness import robustness, robustness_to_dict  # noqa: E402
 
 
 def main() -> None:
@@ -49,7 +49,7 @@ def main() -> None:
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                       host="127.0.0.1") as cluster:
         started = time.perf_counter()
-        with batch.cluster(cluster.scheduler_address):
+        with pool.cluster(cluster.scheduler_address):
             remote = robustness(plan, samples=a.samples, seed=1)
         there = time.perf_counter() - started
     same = {k: v for k, v in robustness_to_dict(remote).items() if k != "seconds"} == \

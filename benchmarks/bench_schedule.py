@@ -21,8 +21,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 
 from plans import TEAMS, random_plan  # noqa: E402
 
-from portfolio_opt import Limit, optimize  # noqa: E402
-from portfolio_opt.formulation import build  # noqa: E402
+from portfolio_opt import Limit  # noqa: E402
+from portfolio_opt import optimize  # noqa: E402
+from portfolio_opt.core.formulation import build  # noqa: E402
 
 
 def quarterly_plan(n: int, periods: int = 8, gap: float = 0.001):

@@ -1,5 +1,9 @@
 """portfolio_opt: choose which initiatives to fund, exactly, from an Excel planning workbook.
 
+This module is the public API: every face (the command line, a web app, a notebook) calls the
+names in ``__all__``. Below it the package is folders by layer, each importing only from the
+layers before it in :data:`LAYERS`.
+
 >>> from portfolio_opt import read_plan, optimize, save_results   # doctest: +SKIP
 >>> result = optimize(read_plan("plan.xlsx"), budget=12_000_000)  # doctest: +SKIP
 >>> result.status, result.objective, result.selected              # doctest: +SKIP
@@ -7,10 +11,16 @@
 
 __version__ = "0.1.0"
 
-import sys as _sys
-import types as _types
+#: The package's layers, lowest first: a module imports only from its own layer and those
+#: before it (``tests/test_structure.py`` holds every import to this).
+#: model: plain data, errors, the workbook's vocabulary; runtime: progress, stopping, worker
+#: pools; core: scores, rules, the program, the solver, the optimum and its reasons; analyses:
+#: explanations, frontier, scenarios, comparison, alternatives, robustness, simulation, review;
+#: workbook: reading, validating and writing spreadsheets; render: JSON, text, the leadership
+#: page; cli: the ``portfolio-opt`` command.
+LAYERS = ("model", "runtime", "core", "analyses", "workbook", "render", "cli")
 
-from .errors import (
+from portfolio_opt.model.errors import (
     ConflictItem,
     Infeasible,
     InvalidWorkbook,
@@ -20,7 +30,7 @@ from .errors import (
     PortfolioError,
     Problem,
 )
-from .model import (
+from portfolio_opt.model.plan import (
     Change,
     Decision,
     Initiative,
@@ -39,37 +49,22 @@ from .model import (
 
 #: Everything that solves, reads or writes is imported on first use: the reading and saving
 #: functions pull in openpyxl, the solving ones the program builder and numpy. So
-#: ``portfolio-opt --help`` and ``import portfolio_opt`` stay quick.
-_LAZY = {name: "io" for name in ("read_plan", "save_comparison", "save_frontier", "save_results", "save_scenarios",
-                                  "save_simulation", "write_template")}
-_LAZY.update(simulate_plan="simulation", Simulation="risk")  # numpy: loaded when simulating
-_LAZY.update(Comparison="compare", PlanReport="compare", compare="compare", explain="explain",
-             Frontier="frontier", FrontierPoint="frontier", frontier="frontier", optimize="optimize",
-             ScenarioResult="scenarios", ScenarioRun="scenarios", run_scenarios="scenarios",
-             discounted_years="scoring", score="scoring")
-
-
-class _Package(_types.ModuleType):
-    """This package's module type. Four modules share their name with the function they define
-    (compare, explain, frontier, optimize); importing one sets the package's attribute of that
-    name to the module, which would hide the function from ``portfolio_opt.frontier(...)``. The
-    function keeps the name, as it did when these were imported eagerly; the module is still
-    ``sys.modules["portfolio_opt.frontier"]``."""
-
-    def __setattr__(self, name: str, value) -> None:
-        if name in _LAZY and isinstance(value, _types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-_sys.modules[__name__].__class__ = _Package
+#: ``portfolio-opt --help`` and ``import portfolio_opt`` stay quick. Name -> the module defining it.
+_LAZY = {name: "workbook.files" for name in ("read_plan", "save_comparison", "save_frontier", "save_results",
+                                            "save_scenarios", "save_simulation", "write_template")}
+_LAZY.update(simulate_plan="analyses.simulate", Simulation="core.worlds")  # numpy: loaded when simulating
+_LAZY.update(Comparison="analyses.compare", PlanReport="analyses.compare", compare="analyses.compare",
+             explain="analyses.explain", Frontier="analyses.frontier", FrontierPoint="analyses.frontier",
+             frontier="analyses.frontier", optimize="core.optimize", ScenarioResult="analyses.scenarios",
+             ScenarioRun="analyses.scenarios", run_scenarios="analyses.scenarios",
+             discounted_years="core.scoring", score="core.scoring")
 
 
 def __getattr__(name: str):
     if name in _LAZY:
         import importlib
 
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

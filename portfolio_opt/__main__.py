@@ -1,5 +1,5 @@
 """``python -m portfolio_opt`` is the ``portfolio-opt`` command."""
 
-from .cli import main
+from portfolio_opt.cli import main
 
 main(prog_name="portfolio-opt")

@@ -14,7 +14,15 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 
-from portfolio_opt.sample import CFO_PLAN, CTO_PLAN, write_criteria_sample, write_q2_sample, write_quarterly_sample, write_risk_sample, write_sample  # noqa: E402
+from portfolio_opt.workbook.sample import (  # noqa: E402
+    CFO_PLAN,
+    CTO_PLAN,
+    write_criteria_sample,
+    write_q2_sample,
+    write_quarterly_sample,
+    write_risk_sample,
+    write_sample,
+)
 
 if __name__ == "__main__":
     data = os.path.normpath(os.path.join(os.path.dirname(__file__), os.pardir, "data"))

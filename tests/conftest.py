@@ -102,7 +102,7 @@ def sample_copy(tmp_path: Path) -> Path:
 def reduced(on: bool = True):
     """Run solves through the reduction (``portfolio_opt.reduction``) even on the tiny plans
     brute force can check, which it otherwise leaves whole."""
-    from portfolio_opt import reduction
+    from portfolio_opt.core import reduction
 
     saved = reduction.SMALL
     reduction.SMALL = 0 if on else saved

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import reduced
-from portfolio_opt import Decision, Infeasible, Initiative, Limit, Objective, Plan, Settings, optimize
+from portfolio_opt import Decision, Infeasible, Initiative, Limit, Objective, Plan, Settings
+from portfolio_opt import optimize
 
 
 @st.composite

@@ -8,8 +8,9 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import SAMPLE, run_cli
-from portfolio_opt import optimize, read_plan
-from portfolio_opt.errors import EXIT_CODES
+from portfolio_opt import optimize
+from portfolio_opt import read_plan
+from portfolio_opt.model.errors import EXIT_CODES
 
 
 def test_optimize_sample_prints_a_summary(tmp_path):

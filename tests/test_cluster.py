@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from portfolio_opt import batch, progress
+from portfolio_opt.runtime import pool
+from portfolio_opt.runtime import progress
 from portfolio_opt.cli import main
-from portfolio_opt.io import read_plan
-from portfolio_opt.robustness import robustness, robustness_to_dict
+from portfolio_opt.workbook.files import read_plan
+from portfolio_opt.analyses.robustness import robustness, robustness_to_dict
 
 distributed = pytest.importorskip("distributed", reason='needs the cluster extra: pip install "portfolio-opt[cluster]"')
 pytestmark = pytest.mark.slow
@@ -45,7 +46,7 @@ def _report(r) -> dict:
 def test_robustness_on_the_cluster_is_the_local_report(cluster):
     plan = read_plan(DATA / "sample_plan.xlsx")
     local = _report(robustness(plan, samples=30, seed=4))
-    with batch.cluster(cluster.scheduler_address) as client:
+    with pool.cluster(cluster.scheduler_address) as client:
         assert client is not None
         remote = _report(robustness(plan, samples=30, seed=4))
     assert remote == local
@@ -79,7 +80,7 @@ def test_a_worker_killed_mid_sweep_costs_a_retry_not_the_run(cluster):
     out: dict = {}
 
     def sweep() -> None:
-        with progress.listening(listen), batch.cluster(cluster.scheduler_address):
+        with progress.listening(listen), pool.cluster(cluster.scheduler_address):
             out["report"] = _report(robustness(plan, samples=40, seed=9))
 
     pids = list(distributed.Client(cluster.scheduler_address).run(os.getpid).values())
@@ -101,8 +102,8 @@ def test_a_cluster_that_does_not_answer_is_exit_8(tmp_path):
 
 
 def test_explanations_on_the_cluster_from_the_settings_sheet(cluster, tmp_path):
-    from portfolio_opt.sample import CONSTRAINTS, EXTRA_COLUMNS, SETTINGS, sample_rows
-    from portfolio_opt.xlsx.writer import write_planning_workbook
+    from portfolio_opt.workbook.sample import CONSTRAINTS, EXTRA_COLUMNS, SETTINGS, sample_rows
+    from portfolio_opt.workbook.results import write_planning_workbook
 
     plan = tmp_path / "plan.xlsx"
     write_planning_workbook(plan, initiatives=sample_rows(), extra_columns=EXTRA_COLUMNS, constraints=CONSTRAINTS,

@@ -37,7 +37,8 @@ def a_valid_plan(source):
     """A portfolio that keeps every rule: the optimum at a smaller budget, with INI-004 in it."""
     from dataclasses import replace
 
-    from portfolio_opt import Decision, optimize, read_plan
+    from portfolio_opt import Decision, read_plan
+    from portfolio_opt import optimize
 
     plan = read_plan(source)
     plan = plan.with_initiatives(tuple(replace(i, decision=Decision.MUST) if i.id == "INI-004" else i

@@ -17,12 +17,20 @@ from click.testing import CliRunner
 
 from portfolio_opt import Initiative, Plan, Settings
 from portfolio_opt.cli import main
-from portfolio_opt.criteria import ahp, geometric_mean, normalized, rice, saaty, wsjf
-from portfolio_opt.optimize import optimize
-from portfolio_opt.sample import (CONSTRAINTS, CRITERIA_COLUMNS, CRITERIA_ROWS, CRITERIA_SETTINGS, EXTRA_COLUMNS,
-                                  PAIRWISE_MATRIX, SETTINGS, sample_rows)
-from portfolio_opt.scoring import plan_scores
-from portfolio_opt.xlsx.writer import write_planning_workbook
+from portfolio_opt.core.criteria import ahp, geometric_mean, normalized, rice, saaty, wsjf
+from portfolio_opt.core.optimize import optimize
+from portfolio_opt.workbook.sample import (
+    CONSTRAINTS,
+    CRITERIA_COLUMNS,
+    CRITERIA_ROWS,
+    CRITERIA_SETTINGS,
+    EXTRA_COLUMNS,
+    PAIRWISE_MATRIX,
+    SETTINGS,
+    sample_rows,
+)
+from portfolio_opt.core.scoring import plan_scores
+from portfolio_opt.workbook.results import write_planning_workbook
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

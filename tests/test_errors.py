@@ -225,7 +225,7 @@ def test_usage_error_is_exit_2(tmp_path):
 
 
 def test_missing_solver_is_exit_5_and_says_what_to_install(tmp_path, monkeypatch):
-    import portfolio_opt.solver as solver
+    import portfolio_opt.core.solver as solver
 
     monkeypatch.setattr(solver, "_available", lambda name: False)
     path = write_plan(tmp_path / "plan.xlsx", GOOD)

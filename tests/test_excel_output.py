@@ -7,8 +7,8 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import ROOT, SAMPLE, run_cli
-from portfolio_opt.layout import SETTING_NAMES
-from portfolio_opt.model import normalize_header
+from portfolio_opt.model.layout import SETTING_NAMES
+from portfolio_opt.model.plan import normalize_header
 
 CTO = ROOT / "data" / "plan_cto.xlsx"
 CFO = ROOT / "data" / "plan_cfo.xlsx"
@@ -133,7 +133,8 @@ def test_multi_period_ranking_has_no_always_empty_column_and_says_when_value_sta
 
 
 def test_reasons_say_both_merit_and_who_needs_it():
-    from portfolio_opt import optimize, read_plan
+    from portfolio_opt import optimize
+    from portfolio_opt import read_plan
 
     reasons = {r.id: r.reason for r in optimize(read_plan(SAMPLE)).initiatives}
     assert reasons["INI-004"].startswith("on merit; also needed by INI-001")

@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 
 from conftest import SAMPLE, reduced, run_cli
 from test_bruteforce import brute_force, oracle_score, plans
-from portfolio_opt import Decision, Infeasible, Initiative, Limit, Plan, Settings, optimize, read_plan
-from portfolio_opt.diagnose import apply_relaxation
-from portfolio_opt.explain import default_limit, explain
-from portfolio_opt.scoring import discounted_years
+from portfolio_opt import Decision, Infeasible, Initiative, Limit, Plan, Settings, read_plan
+from portfolio_opt import optimize
+from portfolio_opt.core.diagnose import apply_relaxation
+from portfolio_opt.analyses.explain import default_limit, explain
+from portfolio_opt.core.scoring import discounted_years
 
 
 @st.composite
@@ -173,7 +174,7 @@ def test_default_cap_keeps_the_work_of_500():
 
 
 def test_explain_applies_the_default_cap_for_the_plan_size(monkeypatch):
-    module = importlib.import_module("portfolio_opt.explain")  # the package exports a function of that name
+    module = importlib.import_module("portfolio_opt.analyses.explain")  # the package exports a function of that name
 
     monkeypatch.setattr(module, "FULL_UP_TO", 10)
     monkeypatch.setattr(module, "WORK", 200)  # 40 initiatives -> 5 explained
@@ -329,7 +330,7 @@ def test_explanations_keep_to_their_time_and_say_what_they_did_not_settle(tmp_pa
 
     from test_orlib import MKNAPCB1, workbook
     from portfolio_opt import save_results
-    from portfolio_opt.report import result_to_dict, story
+    from portfolio_opt.render.text import result_to_dict, story
 
     n, m, best, profits, weights, caps = MKNAPCB1[0]
     plan = read_plan(workbook(tmp_path / "cb1.xlsx", n, m, profits, weights, caps))

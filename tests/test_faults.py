@@ -17,7 +17,7 @@ from conftest import ROOT, SAMPLE, run_cli
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from portfolio_opt.stopping import descendants  # noqa: E402
+from portfolio_opt.runtime.stopping import descendants  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc"), reason="process checks read /proc (Linux)")
 

@@ -204,7 +204,7 @@ def test_mutated_workbooks_never_crash(tmp_path):
 def test_text_longer_than_a_cell_is_cut_with_a_warning_naming_the_cell(tmp_path):
     from openpyxl import Workbook, load_workbook
 
-    from portfolio_opt.xlsx.style import TextCut, put, save_atomic
+    from portfolio_opt.workbook.style import TextCut, put, save_atomic
 
     wb = Workbook()
     ws = wb.active
@@ -220,7 +220,7 @@ def test_the_command_line_names_a_cut_cell(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
     from portfolio_opt import cli
-    from portfolio_opt.xlsx import writer
+    from portfolio_opt.workbook import results as writer
 
     monkeypatch.setattr(writer, "RANKING_TEXT", "r" * 33_000)  # a Summary note far too long
     res = CliRunner().invoke(cli.main, ["optimize", str(SAMPLE), "-o", str(tmp_path / "o.xlsx"), "--explain-limit", "0"])

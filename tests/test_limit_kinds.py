@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import reduced
-from portfolio_opt import Decision, Infeasible, Initiative, Limit, Plan, Settings, optimize
+from portfolio_opt import Decision, Infeasible, Initiative, Limit, Plan, Settings
+from portfolio_opt import optimize
 
 OPS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
        ">=": lambda a, b: a >= b, "=": lambda a, b: a == b}
@@ -287,7 +288,7 @@ def test_profiles_scale_per_period_use(tmp_path):
     from click.testing import CliRunner
 
     from portfolio_opt.cli import main
-    from portfolio_opt.io import read_plan
+    from portfolio_opt.workbook.files import read_plan
 
     path = _plan_with(tmp_path, [], profile={2: "100%, 50%"}, name="shaped.xlsx")
     plan = read_plan(path)
@@ -323,7 +324,7 @@ def test_profiles_scale_per_period_use(tmp_path):
 ])
 def test_bad_new_limit_cells_are_named(tmp_path, rows, code, where):
     from portfolio_opt import InvalidWorkbook
-    from portfolio_opt.io import read_plan
+    from portfolio_opt.workbook.files import read_plan
 
     with pytest.raises(InvalidWorkbook) as info:
         read_plan(_plan_with(tmp_path, rows))
@@ -334,7 +335,7 @@ def test_a_profile_of_an_unknown_column_is_refused(tmp_path):
     import openpyxl
 
     from portfolio_opt import InvalidWorkbook
-    from portfolio_opt.io import read_plan
+    from portfolio_opt.workbook.files import read_plan
 
     path = _plan_with(tmp_path, [], profile={2: "100%, 50%"})
     wb = openpyxl.load_workbook(path)
@@ -347,8 +348,8 @@ def test_a_profile_of_an_unknown_column_is_refused(tmp_path):
 
 
 def test_scenarios_move_shares_and_tolerances(tmp_path):
-    from portfolio_opt.io import read_plan
-    from portfolio_opt.scenarios import apply_scenario
+    from portfolio_opt.workbook.files import read_plan
+    from portfolio_opt.analyses.scenarios import apply_scenario
 
     path = _plan_with(tmp_path, [
         {"Column": "ML eng FTE", "Scope": "All", "Max": 12, "Tolerance": 1, "Penalty": 10_000},

@@ -12,7 +12,8 @@ import json
 import pytest
 
 from conftest import DATA, run_cli, write_plan
-from portfolio_opt import optimize, read_plan
+from portfolio_opt import optimize
+from portfolio_opt import read_plan
 
 ORLIB = DATA / "orlib"
 #: best known values of mknapcb1 problems 1-10 (Chu & Beasley), from the README

@@ -15,8 +15,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from conftest import ROOT, SAMPLE, ini, write_plan
-from portfolio_opt import optimize, read_plan, save_results
-from portfolio_opt.xlsx import package, style
+from portfolio_opt import optimize
+from portfolio_opt import read_plan, save_results
+from portfolio_opt.workbook import package, style
 
 CORE = "docProps/core.xml"  # the one part that carries openpyxl's clock when it saves
 
@@ -159,9 +160,9 @@ def test_hostile_text_from_a_plan_is_written_as_openpyxl_writes_it(tmp_path, mon
 
 
 def test_templates_and_reports_are_the_bytes_openpyxl_writes(tmp_path, monkeypatch):
-    from portfolio_opt.frontier import frontier
-    from portfolio_opt.io import save_frontier, save_scenarios, write_template
-    from portfolio_opt.scenarios import run_scenarios
+    from portfolio_opt.analyses.frontier import frontier
+    from portfolio_opt.workbook.files import save_frontier, save_scenarios, write_template
+    from portfolio_opt.analyses.scenarios import run_scenarios
 
     plan = read_plan(SAMPLE)
     points, run = frontier(plan, steps=3), run_scenarios(plan)

@@ -7,12 +7,13 @@ import io
 import json
 
 from conftest import SAMPLE, run_cli
-from portfolio_opt import progress, read_plan
+from portfolio_opt.runtime import progress
+from portfolio_opt import read_plan
 from portfolio_opt.cli import _ProgressLine
-from portfolio_opt.explain import explain
-from portfolio_opt.frontier import frontier
-from portfolio_opt.optimize import optimize
-from portfolio_opt.scenarios import run_scenarios
+from portfolio_opt.analyses.explain import explain
+from portfolio_opt.analyses.frontier import frontier
+from portfolio_opt.core.optimize import optimize
+from portfolio_opt.analyses.scenarios import run_scenarios
 
 
 class TTY(io.StringIO):
@@ -46,7 +47,7 @@ def test_sweeps_report_every_item_once_from_the_parent_process():
 def test_the_frontier_reports_finding_its_range_before_its_points():
     """Finding the range solves the best portfolio with no budget, on a multi-period plan the
     longest solve of all: a stage of its own, ended before the points begin."""
-    from portfolio_opt.frontier import RANGE_STAGE
+    from portfolio_opt.analyses.frontier import RANGE_STAGE
 
     events = collect(lambda: frontier(read_plan(SAMPLE), steps=3, workers=1))
     stages = [e.stage for e in events if e.done == 0 and not e.finished]
@@ -105,7 +106,7 @@ def test_a_long_solve_says_how_close_its_best_portfolio_is_and_answers_the_same(
     import re
 
     from conftest import ROOT
-    from portfolio_opt import formulation, solver
+    from portfolio_opt.core import formulation, solver
 
     monkeypatch.setattr(solver, "GAP_NEWS_EVERY", 0.0)  # every report, not one a second
     lp = formulation.build(read_plan(ROOT / "data" / "sample_quarterly.xlsx"))
@@ -128,7 +129,7 @@ def test_a_long_solve_says_how_close_its_best_portfolio_is_and_answers_the_same(
 
 def test_the_target_gap_is_said_as_given():
     """A gap of 0.001% is not "target 0.00%": the figure a user passed, without trailing zeros."""
-    from portfolio_opt.solver import _gap_news
+    from portfolio_opt.core.solver import _gap_news
 
     heard = []
 

@@ -14,9 +14,11 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, SAMPLE
 from test_bruteforce import plans
-from portfolio_opt import Decision, Initiative, Limit, Plan, Settings, formulation, optimize, read_plan, reduction, solver
-from portfolio_opt.explain import Task, plan_duals, solve_task
-from portfolio_opt.scoring import objective_coefficients
+from portfolio_opt import Decision, Initiative, Limit, Plan, Settings, read_plan
+from portfolio_opt.core import formulation, reduction, solver
+from portfolio_opt import optimize
+from portfolio_opt.analyses.explain import Task, plan_duals, solve_task
+from portfolio_opt.core.scoring import objective_coefficients
 
 
 def keeps(lp, x) -> bool:
@@ -163,7 +165,7 @@ def test_results_say_how_much_the_bound_settled(tmp_path):
     from openpyxl import load_workbook
 
     from portfolio_opt import save_results
-    from portfolio_opt.report import result_to_dict
+    from portfolio_opt.render.text import result_to_dict
 
     result = optimize(random_plan(120, seed=4).with_settings(gap=1e-4))
     assert 0 < result.solver.fixed <= 120 and result.solver.columns == 120
@@ -176,7 +178,7 @@ def test_results_say_how_much_the_bound_settled(tmp_path):
 
 
 QUARTERLY = ROOT / "data" / "sample_quarterly.xlsx"
-optimize_module = importlib.import_module("portfolio_opt.optimize")  # (the package's name is the function)
+optimize_module = importlib.import_module("portfolio_opt.core.optimize")  # (the package's name is the function)
 
 
 def test_a_multi_period_reduced_program_is_presolved_and_equals_the_whole_solve(monkeypatch):

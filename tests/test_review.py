@@ -15,11 +15,11 @@ from click.testing import CliRunner
 
 from portfolio_opt import Initiative, Limit, Plan, Settings
 from portfolio_opt.cli import main
-from portfolio_opt.model import Decision, Objective, Stage
-from portfolio_opt.optimize import optimize
-from portfolio_opt.sample import CONSTRAINTS, EXTRA_COLUMNS, Q2_SETTINGS, q2_rows
-from portfolio_opt.scoring import plan_scores
-from portfolio_opt.xlsx.writer import write_planning_workbook
+from portfolio_opt.model.plan import Decision, Objective, Stage
+from portfolio_opt.core.optimize import optimize
+from portfolio_opt.workbook.sample import CONSTRAINTS, EXTRA_COLUMNS, Q2_SETTINGS, q2_rows
+from portfolio_opt.core.scoring import plan_scores
+from portfolio_opt.workbook.results import write_planning_workbook
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

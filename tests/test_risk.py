@@ -16,12 +16,12 @@ from click.testing import CliRunner
 
 from portfolio_opt import Initiative, Limit, Plan, Settings
 from portfolio_opt.cli import main
-from portfolio_opt.model import Objective
-from portfolio_opt.optimize import optimize, solve
-from portfolio_opt.ranges import discounted_years, draw, expected, mean_of
-from portfolio_opt.risk import CHOOSE, Worlds, cvar, simulate
-from portfolio_opt.scoring import objective_coefficients, plan_scores
-from portfolio_opt.sample import write_risk_sample, write_sample
+from portfolio_opt.model.plan import Objective
+from portfolio_opt.core.optimize import optimize, solve
+from portfolio_opt.core.ranges import discounted_years, draw, expected, mean_of
+from portfolio_opt.core.worlds import CHOOSE, Worlds, cvar, simulate
+from portfolio_opt.core.scoring import objective_coefficients, plan_scores
+from portfolio_opt.workbook.sample import write_risk_sample, write_sample
 
 from pathlib import Path
 
@@ -325,9 +325,9 @@ def test_optimize_with_the_cvar_objective_reports_both_portfolios(tmp_path):
     ("Risk objective", "safest", "Settings!"),
 ])
 def test_bad_risk_inputs_are_refused_at_their_cells(tmp_path, cell, value, where):
-    from portfolio_opt.sample import RISK_SETTINGS, risk_rows
-    from portfolio_opt.xlsx.writer import write_planning_workbook
-    from portfolio_opt.sample import CONSTRAINTS, EXTRA_COLUMNS
+    from portfolio_opt.workbook.sample import RISK_SETTINGS, risk_rows
+    from portfolio_opt.workbook.results import write_planning_workbook
+    from portfolio_opt.workbook.sample import CONSTRAINTS, EXTRA_COLUMNS
 
     rows = risk_rows()
     settings = list(RISK_SETTINGS)
@@ -358,8 +358,8 @@ def test_a_plan_without_risk_inputs_is_unchanged(tmp_path):
 
 @pytest.mark.slow
 def test_scenarios_and_compare_report_risk_figures_per_plan(tmp_path):
-    from portfolio_opt.sample import CFO_PLAN, CONSTRAINTS, CTO_PLAN, EXTRA_COLUMNS, RISK_SETTINGS, risk_rows
-    from portfolio_opt.xlsx.writer import write_planning_workbook
+    from portfolio_opt.workbook.sample import CFO_PLAN, CONSTRAINTS, CTO_PLAN, EXTRA_COLUMNS, RISK_SETTINGS, risk_rows
+    from portfolio_opt.workbook.results import write_planning_workbook
 
     plan = tmp_path / "risk.xlsx"
     write_planning_workbook(plan, initiatives=risk_rows(), extra_columns=EXTRA_COLUMNS, constraints=CONSTRAINTS,
@@ -393,7 +393,7 @@ def test_a_multi_period_plan_with_ranges_scores_the_mean_of_its_outcomes():
     ini = Initiative("A", "a", 1e6, 0.7, 4, 3e5, duration=6.0, impact_low=5e5, impact_high=1.6e6,
                      time_to_value_high=12)
     plan = Plan((ini, replace(ini, id="B", name="b", duration=None)), settings=Settings(periods=6))
-    from portfolio_opt.schedule import start_value
+    from portfolio_opt.core.schedule import start_value
 
     for i in (0, 1):
         for t in (0, 3):

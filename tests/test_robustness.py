@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from portfolio_opt import Initiative, Plan, Settings
-from portfolio_opt.alternatives import alternatives, floor_value
+from portfolio_opt.analyses.alternatives import alternatives, floor_value
 from portfolio_opt.cli import main
-from portfolio_opt.robustness import classify, robustness, version_plan
-from portfolio_opt.scoring import objective_coefficients
+from portfolio_opt.analyses.robustness import classify, robustness, version_plan
+from portfolio_opt.core.scoring import objective_coefficients
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -172,8 +172,8 @@ def test_robustness_command_same_seed_same_report_and_a_ranking_with_classes(tmp
 
 
 def test_a_cluster_setting_that_is_not_an_address_is_refused_at_its_cell(tmp_path):
-    from portfolio_opt.sample import CONSTRAINTS, EXTRA_COLUMNS, SETTINGS, sample_rows
-    from portfolio_opt.xlsx.writer import write_planning_workbook
+    from portfolio_opt.workbook.sample import CONSTRAINTS, EXTRA_COLUMNS, SETTINGS, sample_rows
+    from portfolio_opt.workbook.results import write_planning_workbook
 
     plan = tmp_path / "plan.xlsx"
     write_planning_workbook(plan, initiatives=sample_rows(), extra_columns=EXTRA_COLUMNS, constraints=CONSTRAINTS,

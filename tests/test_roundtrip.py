@@ -5,8 +5,9 @@ from __future__ import annotations
 from openpyxl import load_workbook
 
 from conftest import SAMPLE, run_cli
-from portfolio_opt import optimize, read_plan, save_results, write_template
-from portfolio_opt.model import normalize_header
+from portfolio_opt import optimize
+from portfolio_opt import read_plan, save_results, write_template
+from portfolio_opt.model.plan import normalize_header
 
 
 def fill_template(path):

@@ -11,11 +11,12 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import ROOT, SAMPLE, ini, run_cli, write_plan
-from portfolio_opt import Initiative, InvalidWorkbook, Plan, Settings, optimize, read_plan
-from portfolio_opt.compare import compare
-from portfolio_opt.frontier import frontier
-from portfolio_opt.model import Change, Decision, Limit, Scenario
-from portfolio_opt.scenarios import run_scenarios
+from portfolio_opt import Initiative, InvalidWorkbook, Plan, Settings, read_plan
+from portfolio_opt import optimize
+from portfolio_opt.analyses.compare import compare
+from portfolio_opt.analyses.frontier import frontier
+from portfolio_opt.model.plan import Change, Decision, Limit, Scenario
+from portfolio_opt.analyses.scenarios import run_scenarios
 
 CTO = ROOT / "data" / "plan_cto.xlsx"
 CFO = ROOT / "data" / "plan_cfo.xlsx"
@@ -61,7 +62,7 @@ def test_reuse_gives_the_same_frontier_as_solving_every_point():
 def test_only_the_end_of_the_range_not_given_is_searched_for(monkeypatch):
     """The top of the range is the best portfolio with no budget, on a multi-period plan the
     longest solve of a frontier: a user who gives the top (--to) does not wait for it."""
-    from portfolio_opt import batch
+    from portfolio_opt.analyses import batch
 
     plan = read_plan(SAMPLE).with_settings(gap=0)
     budgets = []
@@ -197,7 +198,7 @@ def test_bad_scenario_rows_name_their_cells(tmp_path):
 
 def test_efficiency_is_at_most_one_and_exactly_one_for_the_optimum(tmp_path):
     result = optimize(read_plan(SAMPLE).with_settings(gap=0))
-    from portfolio_opt.sample import write_sample
+    from portfolio_opt.workbook.sample import write_sample
 
     best = tmp_path / "optimal.xlsx"
     write_sample(best, selected=tuple(result.selected))

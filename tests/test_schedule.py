@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from conftest import ROOT, reduced, run_cli
-from portfolio_opt import Decision, Infeasible, Initiative, Limit, Plan, Settings, optimize, read_plan
-from portfolio_opt.schedule import build_periods, demand, start_score, window
+from portfolio_opt import Decision, Infeasible, Initiative, Limit, Plan, Settings, read_plan
+from portfolio_opt import optimize
+from portfolio_opt.core.schedule import build_periods, demand, start_score, window
 
 QUARTERLY = ROOT / "data" / "sample_quarterly.xlsx"
 
@@ -189,7 +190,7 @@ def test_frontier_and_scenarios_work_on_multi_period_plans(tmp_path):
     values = [p["objective"] for p in points]
     assert None not in values and values == sorted(values)
     plan = read_plan(QUARTERLY)
-    from portfolio_opt.frontier import budget_range
+    from portfolio_opt.analyses.frontier import budget_range
 
     cheapest, _ = budget_range(plan.with_settings(solver="cbc"))
     assert cheapest >= 350_000  # the Must and the Risk minimum cost something
@@ -235,7 +236,7 @@ def test_explain_story_uses_the_chosen_start():
 def test_results_of_results_keep_one_schedule_and_every_setting(tmp_path):
     from portfolio_opt import save_results
 
-    from portfolio_opt.xlsx.writer import settings_table
+    from portfolio_opt.workbook.results import settings_table
 
     plan = read_plan(QUARTERLY).with_settings(solver="cbc", currency="€")
     first = optimize(plan)

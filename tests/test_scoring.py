@@ -5,7 +5,7 @@ import math
 import pytest
 
 from portfolio_opt import Initiative, Objective, Plan, Settings, discounted_years, score
-from portfolio_opt.scoring import objective_coefficients, plan_scores
+from portfolio_opt.core.scoring import objective_coefficients, plan_scores
 
 
 def test_issue_example():

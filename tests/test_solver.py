@@ -7,10 +7,11 @@ import pytest
 
 from conftest import ROOT
 from test_reduction import random_plan
-from portfolio_opt import formulation, read_plan, solver
-from portfolio_opt.explain import explain
-from portfolio_opt.optimize import optimize
-from portfolio_opt.rules import Columns
+from portfolio_opt.core import formulation, solver
+from portfolio_opt import read_plan
+from portfolio_opt.analyses.explain import explain
+from portfolio_opt.core.optimize import optimize
+from portfolio_opt.core.rules import Columns
 
 
 def test_every_highs_option_we_set_is_one_highs_knows():

@@ -1,4 +1,4 @@
-"""The package's shape: no import cycles, the IO boundary closed, the README's tables equal
+"""The package's shape: folders by layer, no upward imports or cycles, the IO boundary closed, the README's tables equal
 to the layout module that names every sheet, column and setting."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from portfolio_opt import layout
-from portfolio_opt.model import Settings
+import portfolio_opt
+from portfolio_opt.model import layout
+from portfolio_opt.model.plan import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "portfolio_opt"
@@ -51,10 +52,37 @@ def _exists(module: str) -> bool:
 
 
 def graph() -> dict[str, set[str]]:
-    # the package's __init__ re-exports everything by design; cycles through it are not cycles
-    reexports = ("portfolio_opt", "portfolio_opt.xlsx")
-    return {_module_name(p): {m for m in _imports(p) if m not in reexports}
-            for p in PACKAGE.rglob("*.py") if _module_name(p) not in reexports}
+    # the package's __init__ is the public face: it re-exports every layer by design
+    return {_module_name(p): {m for m in _imports(p) if m != "portfolio_opt"}
+            for p in PACKAGE.rglob("*.py") if _module_name(p) != "portfolio_opt"}
+
+
+def layer(module: str) -> int:
+    """A module's layer: its folder's place in ``portfolio_opt.LAYERS`` (the package's own
+    ``__main__`` is the command line's)."""
+    parts = module.split(".")
+    folder = "cli" if parts[1:] == ["__main__"] else parts[1]
+    return portfolio_opt.LAYERS.index(folder)
+
+
+def test_every_module_lives_in_a_layer_folder():
+    stray = sorted(name for name in graph() if name != "portfolio_opt.__main__"
+                   and name.split(".")[1] not in portfolio_opt.LAYERS)
+    assert stray == [], f"modules outside the layer folders {portfolio_opt.LAYERS}: {stray}"
+    folders = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists())
+    assert folders == sorted(portfolio_opt.LAYERS)
+
+
+def test_a_layer_never_imports_a_higher_one():
+    upward = sorted(f"{name} -> {m}" for name, targets in graph().items() for m in targets
+                    if layer(m) > layer(name))
+    assert upward == [], "imports from a higher layer: " + "; ".join(upward)
+
+
+def test_the_layer_check_sees_an_upward_import():
+    g = graph()
+    assert "portfolio_opt.core.formulation" in g["portfolio_opt.core.optimize"], "function-level imports are seen"
+    assert layer("portfolio_opt.cli") > layer("portfolio_opt.core.optimize") > layer("portfolio_opt.model.plan")
 
 
 def test_no_import_cycles():
@@ -77,23 +105,24 @@ def test_no_import_cycles():
     assert cycles == [], "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
 
 
-def test_the_cycle_check_sees_a_cycle(tmp_path, monkeypatch):
-    g = graph()
-    assert "portfolio_opt.formulation" in g["portfolio_opt.optimize"], "function-level and from-imports are seen"
+def _imports_library(path: Path, library: str) -> bool:
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == library for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] == library:
+            return True
+    return False
 
 
-def test_the_validator_and_the_core_never_import_the_xlsx_package_or_pulp():
-    g = graph()
-    core = ["validate", "model", "rules", "formulation", "schedule", "scoring", "parse", "layout", "raw", "report",
-            "optimize", "diagnose"]
-    checked = [name for name in g if any(name == f"portfolio_opt.{c}" or name.startswith(f"portfolio_opt.{c}.")
-                                         for c in core)]
-    assert len(checked) >= len(core) + 5, "the validate package's sheet modules are checked too"
-    for name in checked:
-        assert not any(m.startswith("portfolio_opt.xlsx") for m in g[name]), name
+def test_only_the_solver_module_imports_pulp_and_only_the_workbook_layer_touches_spreadsheet_libraries():
     for path in PACKAGE.rglob("*.py"):
-        if path.name != "solver.py":
-            assert not re.search(r"^\s*(import pulp|from pulp)", path.read_text(), re.M), f"{path.name} imports PuLP"
+        name = _module_name(path)
+        if name != "portfolio_opt.core.solver":
+            assert not _imports_library(path, "pulp"), f"{name} imports PuLP"
+        for library in ("openpyxl", "xlsxwriter", "python_calamine"):
+            if not name.startswith("portfolio_opt.workbook"):
+                assert not _imports_library(path, library), f"{name} imports {library}"
 
 
 # --------------------------------------------------------------------------- the README's tables

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from conftest import SAMPLE, ROOT, HEADERS, ini, write_plan
 from portfolio_opt import InvalidWorkbook, read_plan
 from portfolio_opt.cli import main
-from portfolio_opt.parse import Refusal, first_period_label, parse_number
+from portfolio_opt.workbook.parse import Refusal, first_period_label, parse_number
 
 QUARTERLY = ROOT / "data" / "sample_quarterly.xlsx"
 

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from conftest import SAMPLE
-from portfolio_opt import formulation, read_plan, solver
+from portfolio_opt.core import formulation, solver
+from portfolio_opt import read_plan
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/task") or not hasattr(os, "fork"),
                                 reason="needs fork and /proc (Linux)")

@@ -12,7 +12,8 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import SAMPLE, ini, write_plan
-from portfolio_opt import Initiative, Plan, optimize, read_plan, save_results
+from portfolio_opt import Initiative, Plan, read_plan, save_results
+from portfolio_opt import optimize
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +109,7 @@ def test_control_characters_never_break_the_file(tmp_path):
 
 
 def test_nothing_half_written_on_failure(tmp_path, sample_result, monkeypatch):
-    import portfolio_opt.xlsx.style as style
+    import portfolio_opt.workbook.style as style
 
     def boom(*a, **k):
         raise OSError(28, "No space left on device")
@@ -139,7 +140,7 @@ def test_formulas_are_looked_for_only_where_the_file_holds_some(tmp_path):
     and the formulas are read too, so an uncalculated one is still caught."""
     from openpyxl import Workbook
 
-    from portfolio_opt.xlsx.reader import _has_formulas
+    from portfolio_opt.workbook.reader import _has_formulas
 
     assert not _has_formulas(SAMPLE.read_bytes())
     wb = Workbook()

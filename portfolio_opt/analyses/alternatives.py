@@ -1,0 +1,178 @@
+"""Near-optimal alternatives: portfolios almost as good as the best, that differ in what matters.
+
+The first is the optimum. Each next one is the best portfolio that keeps every limit and rule,
+is worth at least (1 − within) of the optimum, and differs from every portfolio found so far in
+at least ``min_difference`` initiatives (in or out), found by re-solving with one cut per
+portfolio found:
+
+    Σ_{i in P} (1 − x_i) + Σ_{i not in P} x_i  ≥  d          x_i = Σ_t y[i, t]
+
+Fewer than asked come back when no more exist, and the result says so.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+from portfolio_opt.core import formulation, solver
+from portfolio_opt.runtime import progress
+from portfolio_opt.model.plan import LimitUse, Plan, Status
+
+
+@dataclass(frozen=True)
+class Alternative:
+    rank: int
+    objective: float
+    total_value: float
+    total_cost: float
+    selected: tuple[str, ...]
+    gap: float  #: how far below the optimum, as a share of it (0 for the optimum)
+    adds: tuple[str, ...]  #: in this one, not in the optimum
+    drops: tuple[str, ...]  #: in the optimum, not in this one
+    limits: tuple[LimitUse, ...]
+    starts: tuple[tuple[str, int], ...] = ()  #: multi-period plans: (ID, start period)
+    status: Status = Status.OPTIMAL
+
+
+@dataclass(frozen=True)
+class Alternatives:
+    plan: Plan
+    portfolios: tuple[Alternative, ...]  #: the optimum first
+    asked: int
+    within: float
+    min_difference: int
+    note: str  #: why fewer came back, when they did
+    seconds: float
+
+
+def floor_value(best: float, within: float) -> float:
+    """The least an alternative may be worth: ``within`` of the optimum below it."""
+    return best - within * abs(best)
+
+
+def alternatives(plan: Plan, count: int = 5, within: float = 0.01, min_difference: int = 3) -> Alternatives:
+    """Up to ``count`` portfolios within ``within`` (a share: 0.01 = 1%) of the optimum, each
+    differing from every other in at least ``min_difference`` initiatives.
+
+    Raises what :func:`portfolio_opt.optimize.optimize` raises when the plan itself has no
+    portfolio (Infeasible names the conflict). Values are expected values (a ``cvar`` Risk
+    objective is not applied here).
+    """
+    from portfolio_opt.core.optimize import limit_uses, solve
+
+    started = time.perf_counter()
+    plan = plan.with_settings(risk_objective="expected")  # alternatives are compared by expected value
+    s = plan.settings
+    ids = [ini.id for ini in plan.initiatives]
+    order = {i: k for k, i in enumerate(ids)}
+    with progress.stage("Alternatives", count) as step:
+        first = solve(plan)
+        step()
+        best = first.objective
+        found = [first]
+        note = ""
+        base = formulation.build(plan)
+        columns = formulation.Columns.of(plan)
+        raw = formulation.objective(plan, columns)
+        width = len(columns.var)
+        value_row = solver.Row(tuple(range(len(base.objective))),
+                               tuple(raw) + tuple(base.objective[width:]), floor_value(best, within), None)
+        while len(found) < count:
+            cuts = [_cut(columns, x.selected, min_difference) for x in found]
+            lp = solver.LinearProgram(base.objective, base.lower, base.upper, base.integer,
+                                      base.rows + (value_row,) + tuple(cuts),
+                                      base.row_keys + (("floor",),) + tuple(("alternative", k) for k in range(len(cuts))))
+            sol = solver.solve(lp, s.solver, s.gap, s.time_limit)
+            if sol.status is Status.INFEASIBLE:
+                note = (f"found {len(found)} of {count}: no other portfolio is within {within:.2%} of the optimum "
+                        f"and differs from each found in at least {min_difference} initiatives")
+                break
+            if not sol.has_solution:
+                note = (f"found {len(found)} of {count}: the solver stopped before finding another "
+                        f"({', '.join(sol.messages) or sol.status.value})")
+                break
+            chosen = formulation.selection(plan, sol.values)
+            found.append(_solved(plan, chosen, sol))
+            step()
+    optimum = set(i for i, x in zip(ids, first.selected) if x)
+    out = []
+    for rank, x in enumerate(found, start=1):
+        mine = {i for i, on in zip(ids, x.selected) if on}
+        uses = limit_uses(plan, x.chosen)
+        value = math.fsum(v for v, on in zip(x.scores, x.selected) if on)
+        out.append(Alternative(
+            rank=rank, objective=x.objective, total_value=value,
+            total_cost=math.fsum(ini.cost for ini, on in zip(plan.initiatives, x.selected) if on),
+            selected=tuple(sorted(mine, key=order.get)),
+            gap=(best - x.objective) / abs(best) if best else 0.0,
+            adds=tuple(sorted(mine - optimum, key=order.get)), drops=tuple(sorted(optimum - mine, key=order.get)),
+            limits=uses,
+            starts=tuple((ids[i], t) for i, t in sorted((x.starts or {}).items())),
+            status=x.solution.status))
+    return Alternatives(plan, tuple(out), count, within, min_difference, note, time.perf_counter() - started)
+
+
+def _cut(columns, selected: Sequence[bool], d: int) -> solver.Row:
+    """At least d initiatives differ from the portfolio ``selected``: −Σ_in x + Σ_out x ≥ d − |in|."""
+    index, coef = [], []
+    for i, cols in enumerate(columns.by_ini):
+        for c in cols:
+            index.append(c)
+            coef.append(-1.0 if selected[i] else 1.0)
+    return solver.Row(tuple(index), tuple(coef), float(d - sum(1 for x in selected if x)), None)
+
+
+def _solved(plan: Plan, chosen, sol):
+    """The :class:`~portfolio_opt.optimize.Solved` of a portfolio a cut solve chose."""
+    from portfolio_opt.core import schedule
+    from portfolio_opt.core.optimize import Solved, limit_uses
+    from portfolio_opt.core.scoring import objective_coefficients, plan_scores
+
+    scores = plan_scores(plan)
+    coefficients = objective_coefficients(plan, scores)
+    for i, t in chosen.starts.items():
+        ini = plan.initiatives[i]
+        scores[i] = schedule.start_score(ini, t, plan.settings)
+        coefficients[i] = schedule.start_value(ini, t, plan.settings)
+    starts = dict(chosen.starts) if plan.settings.periods else None
+    return Solved(scores, coefficients, list(chosen.selected), sol, starts, limit_uses(plan, chosen))
+
+
+def alternatives_to_dict(a: Alternatives) -> dict:
+    """The JSON of ``alternatives --json``."""
+    labels = a.plan.settings.period_labels() if a.plan.settings.periods else []
+    return {
+        "portfolios": [
+            {"rank": p.rank, "objective": p.objective, "total_value": p.total_value, "total_cost": p.total_cost,
+             "count": len(p.selected), "selected": list(p.selected), "gap": p.gap, "adds": list(p.adds),
+             "drops": list(p.drops),
+             "limit_use": {u.limit.name: u.used for u in p.limits},
+             "starts": {i: labels[t] for i, t in p.starts} if labels else None}
+            for p in a.portfolios
+        ],
+        "asked": a.asked,
+        "found": len(a.portfolios),
+        "within": a.within,
+        "min_difference": a.min_difference,
+        "note": a.note,
+        "seconds": a.seconds,
+    }
+
+
+def alternatives_lines(a: Alternatives, output: str | None = None) -> list[str]:
+    """What ``alternatives`` prints."""
+    lines = [f"{len(a.portfolios)} portfolio{'s' if len(a.portfolios) != 1 else ''} within {a.within:.2%} of the "
+             f"optimum, each differing from the others in at least {a.min_difference} initiatives"]
+    for p in a.portfolios:
+        head = "optimum" if p.rank == 1 else f"{p.gap:.3%} below"
+        lines.append(f"#{p.rank}: value {p.objective:,.0f} ({head}), cost {p.total_cost:,.0f}, "
+                     f"{len(p.selected)} initiatives")
+        if p.rank > 1:
+            lines.append(f"    adds {', '.join(p.adds) or 'none'}; drops {', '.join(p.drops) or 'none'}")
+    if a.note:
+        lines.append(f"Note: {a.note}")
+    return lines + ([f"Written {output}"] if output else [])
+

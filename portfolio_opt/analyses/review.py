@@ -1,0 +1,172 @@
+"""``review``: what changed between two quarters, and what each change did to the portfolio.
+
+Last quarter's workbook (a results workbook, or a plan) against this quarter's plan: the
+estimates that moved (impact, probability, cost, time to value, run cost, status), the
+initiatives added and dropped, and the settings and limits. Each change is applied alone to
+last quarter's plan (one change is everything now known about one initiative); a portfolio
+move that a change makes on its own is caused by it, as in ``scenarios``; a move no single
+change makes is caused by "the changes together".
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from portfolio_opt.runtime import pool
+from portfolio_opt.analyses import batch
+from portfolio_opt.runtime import progress
+from portfolio_opt.model.plan import Plan, Result, normalize_header
+
+#: the figures compared, by normalized header, and how they are named
+FIELDS = (("impact", "Impact"), ("probability", "Probability"), ("cost", "Cost"), ("timetovalue", "Time to value"),
+          ("runcost", "Run cost"), ("status", "Status"))
+
+
+@dataclass(frozen=True)
+class EstimateChange:
+    id: str
+    name: str
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class QuarterReview:
+    last_name: str
+    this_name: str
+    last_selected: tuple[str, ...]  #: what last quarter's workbook chose (or its optimum)
+    last_objective: float  #: last quarter's optimum under its own estimates
+    result: Result  #: this quarter's optimum, with its decisions and value realized
+    changes: tuple[EstimateChange, ...]
+    labels: tuple[str, ...]  #: each change in words, as causes name them
+    moves: tuple[tuple[str, str, str], ...]  #: (ID, entered/left, cause)
+    solves: int
+    seconds: float
+
+
+def _typed(ini, norm: str) -> Any:
+    """A cell as typed in the Initiatives sheet (Status: Proposed when blank)."""
+    if norm == "status":
+        return ini.stage.value
+    for header, value in ini.values.items():
+        if normalize_header(header) == norm:
+            return value
+    return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)))
+    except (TypeError, ValueError):
+        return a == b
+
+
+def _without(plan: Plan, gone: str) -> Plan:
+    inis = tuple(replace(ini, depends_on=tuple(d for d in ini.depends_on if d != gone)) if gone in ini.depends_on
+                 else ini for ini in plan.initiatives if ini.id != gone)
+    return plan.with_initiatives(inis)
+
+
+def review_quarters(last: Plan, this: Plan, last_name: str = "last quarter", this_name: str = "this quarter",
+                    workers: int | None = None) -> QuarterReview:
+    """Compare two quarters' plans (see the module's docstring)."""
+    from portfolio_opt.core.optimize import optimize
+
+    started = time.perf_counter()
+    result = optimize(this)
+    last_ids = {ini.id for ini in last.initiatives}
+    this_by_id = {ini.id: ini for ini in this.initiatives}
+    changes: list[EstimateChange] = []
+    variants: list[tuple[str, Plan]] = []
+    for ini in last.initiatives:
+        now = this_by_id.get(ini.id)
+        if now is None:
+            changes.append(EstimateChange(ini.id, ini.name, "dropped", "in the plan", "not in the plan"))
+            variants.append((f"{ini.id} dropped", _without(last, ini.id)))
+            continue
+        moved = [(label, _typed(ini, norm), _typed(now, norm)) for norm, label in FIELDS
+                 if not _same(_typed(ini, norm), _typed(now, norm))]
+        if not moved:
+            continue
+        changes += [EstimateChange(ini.id, ini.name, label, a, b) for label, a, b in moved]
+        words = "; ".join(f"{label} {_show(a)} → {_show(b)}" for label, a, b in moved)
+        inis = tuple(now if x.id == ini.id else x for x in last.initiatives)
+        variants.append((f"{ini.id}: {words}", last.with_initiatives(inis)))
+    for ini in this.initiatives:
+        if ini.id not in last_ids:
+            changes.append(EstimateChange(ini.id, ini.name, "added", "not in the plan", "in the plan"))
+            variants.append((f"{ini.id} added", last.with_initiatives(last.initiatives + (ini,))))
+    s_last, s_this = last.settings, this.settings
+    moved_settings = [f.name for f in s_last.__dataclass_fields__.values()
+                      if f.name not in ("budget_source", "review_date") and getattr(s_last, f.name) != getattr(s_this, f.name)]
+    if moved_settings or tuple(l.name for l in last.all_limits()) != tuple(l.name for l in this.all_limits()) \
+            or any((a.min, a.max) != (b.min, b.max) for a, b in zip(last.all_limits(), this.all_limits())):
+        changes.append(EstimateChange("", "", "settings and limits", ", ".join(moved_settings) or "limits", ""))
+        variants.append(("settings and limits", replace(last, settings=replace(s_this, review_date=s_last.review_date),
+                                                        limits=this.limits)))
+    with progress.stage("Each change alone", len(variants) + 2) as step:
+        solved = pool.pool_map(batch.solve_plan, [last] + [v for _, v in variants], workers, min_parallel=2,
+                                on_done=step)
+    base, singles = solved[0], solved[1:]
+    last_selected = tuple(last.selection) if last.selection is not None else base.selected
+    order = {ini.id: k for k, ini in enumerate(this.initiatives)}
+    before, after = set(base.selected), set(result.selected)
+    moves = []
+    finished = {ini.id: ini.stage.value.lower() for ini in this.initiatives
+                if ini.stage.value in ("Done", "Stopped")}
+    for move, ids in (("entered", after - before), ("left", before - after)):
+        for i in sorted(ids, key=lambda x: order.get(x, len(order))):
+            if move == "left" and i in finished:  # it did not leave: it is done (or was stopped)
+                moves.append((i, finished[i], "its Status"))
+                continue
+            causes = [label for (label, _), res in zip(variants, singles)
+                      if res.ok and ((i in res.selected) if move == "entered" else (i not in res.selected))]
+            moves.append((i, move, "; ".join(causes) if causes else "the changes together"))
+    return QuarterReview(last_name, this_name, last_selected, base.objective if base.ok else float("nan"), result,
+                         tuple(changes), tuple(label for label, _ in variants), tuple(moves), len(variants) + 2,
+                         time.perf_counter() - started)
+
+
+def _show(x: Any) -> str:
+    if isinstance(x, float) and x.is_integer():
+        x = int(x)
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return f"{x:,}" if isinstance(x, int) else f"{x:,.4g}"
+    return "blank" if x is None else str(x)
+
+
+def review_to_dict(r: QuarterReview) -> dict:
+    """The JSON of ``review --json``."""
+    from portfolio_opt.core.lifecycle import realization_to_dicts
+
+    res = r.result
+    return {
+        "last": {"name": r.last_name, "selected": list(r.last_selected), "objective": r.last_objective},
+        "this": {"name": r.this_name, "selected": list(res.selected), "objective": res.objective,
+                 "total_cost": res.total_cost, "decisions": {x.id: x.decision for x in res.initiatives}},
+        "changes": [{"id": c.id or None, "name": c.name or None, "field": c.field, "before": c.before, "after": c.after}
+                    for c in r.changes],
+        "moves": [{"id": i, "move": m, "cause": c} for i, m, c in r.moves],
+        "realization": realization_to_dicts(res.realization),
+        "solves": r.solves,
+        "seconds": r.seconds,
+    }
+
+
+def review_lines(r: QuarterReview, output: str | None = None) -> list[str]:
+    """What ``review`` prints."""
+    res = r.result
+    counts: dict[str, int] = {}
+    for x in res.initiatives:
+        counts[x.decision] = counts.get(x.decision, 0) + 1
+    lines = [f"{r.last_name} → {r.this_name}: value {r.last_objective:,.0f} → {res.objective:,.0f}",
+             "Decisions       " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
+             f"Changes         {len(r.labels)}: " + "; ".join(r.labels[:4]) + (" ..." if len(r.labels) > 4 else "")]
+    lines += [f"    {m:<7} {i}: {c}" for i, m, c in r.moves]
+    flagged = [x for x in res.realization if x.flag]
+    if flagged:
+        lines.append("Realization     " + "; ".join(f"{x.id} {x.flag}" for x in flagged))
+    return lines + ([f"Written {output}"] if output else [])

@@ -1,0 +1,247 @@
+"""Finance scenarios: re-optimize under each set of changes and say what caused each move.
+
+The workbook as it stands is the baseline. For every scenario, the initiatives that entered
+and left are attributed to its input changes by applying the changes one at a time to the
+baseline: an initiative that enters under ``Force in INI-003`` alone is caused by it. A move
+that no single change makes is caused by "the changes together". Every solve is independent
+and runs in the worker pool.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from portfolio_opt.runtime import pool
+from portfolio_opt.analyses import batch
+from portfolio_opt.core import formulation
+from portfolio_opt.runtime import progress
+from portfolio_opt.model.errors import InvalidWorkbook, Problem
+from portfolio_opt.model.plan import Change, Decision, Limit, Plan, Scenario
+from portfolio_opt.core.worlds import has_risk, judge
+
+
+def apply_change(plan: Plan, change: Change, baseline_budget: float | None = None) -> Plan:
+    """The plan with one scenario change made."""
+    k = change.kind
+    if k == "budget":
+        return plan.with_settings(budget=float(change.value), budget_source=change.where or "scenario")
+    if k == "budget_change":
+        base = plan.settings.budget if baseline_budget is None else baseline_budget
+        return plan.with_settings(budget=base * (1 + change.value), budget_source=change.where or "scenario")
+    if k in ("force_in", "force_out"):
+        i = plan.index(change.target)
+        inis = list(plan.initiatives)
+        inis[i] = replace(inis[i], decision=Decision.MUST if k == "force_in" else Decision.EXCLUDE)
+        return plan.with_initiatives(tuple(inis))
+    if k == "setting":
+        return plan.with_settings(**{change.target: change.value})
+    limits = list(plan.limits)
+    for t in _targets(change):
+        lim: Limit = limits[t]
+        if k == "limit_max":
+            lim = replace(lim, max=float(change.value))
+        elif k == "limit_min":
+            lim = replace(lim, min=float(change.value))
+        elif k == "limit_tolerance":
+            amount, percent = change.value
+            lim = replace(lim, tolerance=float(amount), tolerance_percent=bool(percent))
+        else:  # limit_change: the Max moves, or the Min where there is no Max
+            if lim.max is not None:
+                lim = replace(lim, max=lim.max * (1 + change.value))
+            else:
+                lim = replace(lim, min=lim.min * (1 + change.value))
+        limits[t] = lim
+    return replace(plan, limits=tuple(limits))
+
+
+def _targets(change: Change) -> tuple[int, ...]:
+    """The positions in ``Plan.limits`` a limit change applies to (one, or every period's)."""
+    return change.target if isinstance(change.target, tuple) else (change.target,)
+
+
+def apply_scenario(plan: Plan, scenario: Scenario) -> Plan:
+    """The plan with every change of a scenario made (budget changes relative to the baseline)."""
+    out = plan
+    for change in scenario.changes:
+        out = apply_change(out, change, plan.settings.budget)
+    return out
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    name: str
+    solved: batch.PlanOutcome
+    budget: float | None
+    entered: tuple[tuple[str, str], ...] = ()  #: (ID, cause)
+    left: tuple[tuple[str, str], ...] = ()
+    changes: tuple[str, ...] = ()
+    #: when the plan has ranges or a risk objective: mean, p10, cvar, prob_target on fresh worlds
+    risk: dict | None = None
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    results: tuple[ScenarioResult, ...]  #: the baseline first
+    plan: Plan
+    solves: int
+    seconds: float
+
+
+def run_scenarios(plan: Plan, scenarios: tuple[Scenario, ...] | None = None, workers: int | None = None) -> ScenarioRun:
+    """Solve the baseline and every scenario, and attribute every move to its cause.
+
+    Raises :class:`~portfolio_opt.errors.InvalidWorkbook` (``no-scenarios``) when there are none.
+    """
+    started = time.perf_counter()
+    scenarios = plan.scenarios if scenarios is None else scenarios
+    if not scenarios:
+        raise InvalidWorkbook([Problem("no-scenarios", "Scenarios", "the workbook has no Scenarios sheet (or it has no rows)",
+                                       "Add a sheet 'Scenarios' with a 'Scenario' column and one row per scenario")],
+                              plan.source_name)
+    # Every plan to solve, keyed by its set of changes: a single change that is also a whole
+    # scenario (or another scenario's single) is solved once.
+    wanted: dict[tuple, tuple[Change, ...]] = {}
+    for sc in scenarios:
+        wanted.setdefault(_key(sc.changes), sc.changes)
+        if len(sc.changes) > 1:
+            for change in sc.changes:
+                wanted.setdefault(_key((change,)), (change,))
+    variants: dict[tuple, Plan] = {}
+    for key, changes in wanted.items():
+        variant = plan
+        for change in changes:
+            variant = apply_change(variant, change, plan.settings.budget)
+        variants[key] = variant
+    # A scenario that only tightens rules may keep the baseline portfolio, which is then still
+    # optimal; it waits for the baseline, the rest start at once beside it. (Multi-period
+    # plans: the baseline's schedule is not checked here, so they always solve.)
+    # A soft limit's penalty may change with its bound, so its plans always solve too.
+    soft = any(lim.soft for lim in plan.all_limits())
+    maybe_same = {k for k in variants if not plan.settings.periods and not soft and _only_tightens(wanted[k], plan)}
+    futures: dict[tuple, Any] = {}
+    with pool.Pool(workers) as workers_pool, progress.stage("Scenarios", len(variants) + 1) as step:
+        base_future = workers_pool.submit(batch.solve_plan, plan)
+        for key, variant in variants.items():
+            if key not in maybe_same:
+                futures[key] = workers_pool.submit(batch.solve_plan, variant)
+        base = base_future.result()
+        step()
+        reused = set()
+        for key in maybe_same:
+            variant = variants[key]
+            if base.ok and not formulation.violations(variant, [i.id in set(base.selected) for i in variant.initiatives]):
+                reused.add(key)
+                step()
+            else:
+                futures[key] = workers_pool.submit(batch.solve_plan, variant)
+        solved_by_key: dict[tuple, batch.PlanOutcome] = {}
+        for key, f in futures.items():
+            solved_by_key[key] = f.result()
+            step()
+    for key in reused:
+        solved_by_key[key] = base
+    to_solve = list(futures)
+    solved: dict[tuple, batch.PlanOutcome] = {("baseline",): base}
+    for s_idx, sc in enumerate(scenarios):
+        solved[("scenario", s_idx)] = solved_by_key[_key(sc.changes)]
+        if len(sc.changes) > 1:
+            for c_idx, change in enumerate(sc.changes):
+                solved[("single", s_idx, c_idx)] = solved_by_key[_key((change,))]
+
+    results = [ScenarioResult("Baseline", base, plan.settings.budget)]
+    order = {ini.id: k for k, ini in enumerate(plan.initiatives)}
+    for s_idx, sc in enumerate(scenarios):
+        res = solved[("scenario", s_idx)]
+        budget = variants[_key(sc.changes)].settings.budget
+        if not res.ok or not base.ok:
+            results.append(ScenarioResult(sc.name, res, budget, changes=tuple(c.label for c in sc.changes)))
+            continue
+        before, after = set(base.selected), set(res.selected)
+        singles = (
+            [solved[("single", s_idx, c_idx)] for c_idx in range(len(sc.changes))]
+            if len(sc.changes) > 1 else [res]
+        )
+
+        def cause(initiative_id: str, entering: bool) -> str:
+            found = []
+            for change, single in zip(sc.changes, singles):
+                if not single.ok:
+                    continue
+                moved = (initiative_id in single.selected) if entering else (initiative_id not in single.selected)
+                if moved:
+                    found.append(change.label)
+            return "; ".join(found) if found else "the changes together"
+
+        entered = tuple((i, cause(i, True)) for i in sorted(after - before, key=order.get))
+        left = tuple((i, cause(i, False)) for i in sorted(before - after, key=order.get))
+        results.append(ScenarioResult(sc.name, res, budget, entered, left, tuple(c.label for c in sc.changes)))
+    if has_risk(plan):  # each scenario's portfolio judged on the same fresh worlds
+        own = [plan] + [variants[_key(sc.changes)] for sc in scenarios]
+        with progress.stage("Simulating each scenario's portfolio", len(results)) as step:
+            judged = []
+            for r, p in zip(results, own):
+                judged.append(replace(r, risk=judge(p, r.solved.selected, dict(r.solved.starts) if p.settings.periods
+                                                    else None)) if r.solved.ok else r)
+                step()
+        results = judged
+    return ScenarioRun(tuple(results), plan, 1 + len(to_solve), time.perf_counter() - started)
+
+
+def _key(changes: tuple[Change, ...]) -> tuple:
+    return tuple(sorted((c.kind, repr(c.target), repr(c.value)) for c in changes))
+
+
+def _only_tightens(changes: tuple[Change, ...], plan: Plan) -> bool:
+    """True when every change can only shrink the set of allowed portfolios (same objective)."""
+    budget = plan.settings.budget
+    for c in changes:
+        if c.kind in ("force_in", "force_out"):
+            continue
+        if c.kind == "budget" and budget is not None and c.value <= budget:
+            continue
+        if c.kind == "budget_change" and c.value <= 0:
+            continue
+        lims = [plan.limits[t] for t in _targets(c)] if c.kind.startswith("limit") else []
+        if c.kind == "limit_max" and all(lim.max is not None and c.value <= lim.max for lim in lims):
+            continue
+        if c.kind == "limit_min" and all(lim.min is not None and c.value >= lim.min for lim in lims):
+            continue
+        # the Max moves to max × (1 + v), the Min (when there is no Max) to min × (1 + v)
+        if c.kind == "limit_change" and all(
+            (lim.max is not None and lim.max * c.value <= 0) or (lim.max is None and lim.min * c.value >= 0)
+            for lim in lims
+        ):
+            continue
+        return False
+    return True
+
+
+def scenarios_to_dict(run: ScenarioRun) -> dict:
+    """The run as JSON; multi-period plans add each scenario's ``starts`` (ID -> period label)."""
+    plan = run.plan
+    labels = plan.settings.period_labels() if plan.settings.periods else []
+    return {
+        "scenarios": [
+            {
+                "name": r.name,
+                "status": r.solved.status.value,
+                "objective": r.solved.objective,
+                "total_cost": r.solved.total_cost,
+                "budget": r.budget,
+                "count": len(r.solved.selected),
+                "selected": list(r.solved.selected),
+                "starts": {i: labels[t] for i, t in r.solved.starts} if labels else None,
+                "changes": list(r.changes),
+                "entered": [{"id": i, "cause": c} for i, c in r.entered],
+                "left": [{"id": i, "cause": c} for i, c in r.left],
+                "conflict": list(r.solved.conflict),
+                "limit_use": list(r.solved.limit_use),
+                "risk": r.risk,
+            }
+            for r in run.results
+        ],
+        "solves": run.solves,
+        "seconds": round(run.seconds, 3),
+    }

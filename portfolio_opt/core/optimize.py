@@ -1,0 +1,448 @@
+"""Choose the portfolio: score, build the program, solve it, and say why for each initiative."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+from portfolio_opt.core import formulation, reduction, schedule, solver
+from portfolio_opt.runtime import progress
+from portfolio_opt.model.errors import NoPortfolioFound, PortfolioError
+from portfolio_opt.model.plan import (
+    Decision,
+    InitiativeResult,
+    LimitUse,
+    Objective,
+    Plan,
+    Reason,
+    Stage,
+    Result,
+    RiskChoice,
+    SolverInfo,
+    Status,
+)
+from portfolio_opt.core.reasons import reason_text
+from portfolio_opt.core.lifecycle import decision as review_decision
+from portfolio_opt.core.lifecycle import in_review, objective_constant, out_cost_total, realization
+from portfolio_opt.core.rules import Chosen, LimitRule, contribution, limit_sum, limit_use, plan_rules
+from portfolio_opt.core.scoring import objective_coefficients, plan_scores
+
+
+#: multi-period programs with fewer columns than this are solved whole (see :func:`solve`)
+TIMED_WHOLE_BELOW = 1_000
+
+
+def apply_overrides(
+    plan: Plan,
+    budget: float | None = None,
+    solver_name: str | None = None,
+    gap: float | None = None,
+    time_limit: float | None = None,
+) -> Plan:
+    """The plan with command-line style overrides of its settings (``None`` keeps the sheet's)."""
+    changes: dict = {}
+    if budget is not None:
+        changes.update(budget=float(budget), budget_source="--budget")
+    if solver_name is not None:
+        changes["solver"] = solver_name
+    if gap is not None:
+        changes["gap"] = float(gap)
+    if time_limit is not None:
+        changes["time_limit"] = float(time_limit)
+    return plan.with_settings(**changes) if changes else plan
+
+
+def optimize(
+    plan: Plan,
+    budget: float | None = None,
+    solver_name: str | None = None,
+    gap: float | None = None,
+    time_limit: float | None = None,
+    threads: int | None = None,
+) -> Result:
+    """The portfolio of highest expected value that keeps every limit and decision.
+
+    Raises :class:`~portfolio_opt.errors.Infeasible` (naming the conflict) when no portfolio
+    keeps them all, :class:`~portfolio_opt.errors.NoSolver` when the solver is missing and
+    :class:`~portfolio_opt.errors.NoPortfolioFound` when the time limit ends the search first.
+
+    >>> from portfolio_opt import Initiative, Plan, optimize
+    >>> plan = Plan((Initiative("A", "Churn model", 1e6, 0.6, 6, 4e5),
+    ...              Initiative("B", "Feature store", 5e5, 0.9, 3, 3e5)))
+    >>> optimize(plan, budget=500_000).selected
+    ('A',)
+    """
+    plan = apply_overrides(plan, budget, solver_name, gap, time_limit)
+    periods = f" × {plan.settings.periods} periods" if plan.settings.periods else ""
+    with progress.stage(f"Solving {len(plan.initiatives):,} initiatives{periods}"):
+        solved = solve(plan, threads)
+    result = build_result(plan, solved.scores, solved.coefficients, solved.selected, solved.solution, solved.starts)
+    if risk_aware(plan):
+        with progress.stage("Judging the risk-aware portfolio on fresh worlds"):
+            result = replace(result, risk=risk_choice(plan, solved, threads))
+    if plan.settings.scoring != "expected value":
+        plain = solve(plan.with_settings(scoring="expected value", risk_objective="expected"), threads)
+        ids = [ini.id for ini in plan.initiatives]
+        mine = {ids[i] for i, x in enumerate(solved.selected) if x}
+        theirs = {ids[i] for i, x in enumerate(plain.selected) if x}
+        result = replace(result, scoring_change={
+            "expected_value_selected": tuple(i for i in ids if i in theirs),
+            "entered": tuple(i for i in ids if i in mine - theirs), "left": tuple(i for i in ids if i in theirs - mine)})
+    return result
+
+
+def risk_aware(plan: Plan) -> bool:
+    """True when the plan asks for the cvar objective with a weight above 0."""
+    s = plan.settings
+    return s.risk_objective == "cvar" and s.risk_weight > 0
+
+
+def risk_choice(plan: Plan, solved: "Solved", threads: int | None = None) -> RiskChoice:
+    """The risk-aware portfolio against the expected-value optimum, both simulated on the same
+    fresh worlds (so the comparison is not flattered by the worlds the choice was made on)."""
+    from portfolio_opt.core.worlds import judge, judge_samples
+
+    s = plan.settings
+    plain = solve(plan.with_settings(risk_objective="expected"), threads)
+    samples = judge_samples(plan)
+    ids = [ini.id for ini in plan.initiatives]
+
+    def judged(x: Solved) -> dict:
+        return judge(plan, [ids[i] for i, on in enumerate(x.selected) if on],
+                            {ids[i]: t for i, t in (x.starts or {}).items()} if s.periods else None)
+
+    mine = {ids[i] for i, x in enumerate(solved.selected) if x}
+    theirs = {ids[i] for i, x in enumerate(plain.selected) if x}
+    return RiskChoice(
+        objective=s.risk_objective, weight=s.risk_weight, level=s.risk_level, samples=samples,
+        chosen=judged(solved), expected=judged(plain),
+        expected_selected=tuple(i for i in ids if i in theirs),
+        entered=tuple(i for i in ids if i in mine - theirs), left=tuple(i for i in ids if i in theirs - mine))
+
+
+@dataclass(frozen=True)
+class Solved:
+    """The portfolio a solve chose, before any ranking or reasons are worked out."""
+
+    scores: list[float]  #: per initiative (multi-period: at its chosen start)
+    coefficients: list[float]
+    selected: list[bool]
+    solution: solver.Solution
+    starts: dict[int, int] | None = None  #: multi-period plans: each selected one's start
+
+    @property
+    def objective(self) -> float:
+        """The objective: the selected coefficients, less any soft limit's penalty."""
+        return math.fsum(c for c, s in zip(self.coefficients, self.selected) if s) - self.penalty + self.constant
+
+    @property
+    def penalty(self) -> float:
+        return 0.0 if self.uses is None else math.fsum(u.penalty_cost for u in self.uses)
+
+    @property
+    def chosen(self) -> Chosen:
+        return Chosen.of(self.selected, self.starts)
+
+    uses: tuple[LimitUse, ...] | None = None  #: every limit's use (budget first)
+    #: what the objective holds whatever is chosen (a review's stop and retire costs, under npv)
+    constant: float = 0.0
+
+
+def solve(plan: Plan, threads: int | None = None) -> Solved:
+    """Solve the plan as it stands: the lean core of :func:`optimize` (same errors)."""
+    settings = plan.settings
+    solver.check_solver(settings.solver)
+    lp = formulation.build(plan)  # each start valued by its own score
+    if risk_aware(plan):
+        from portfolio_opt.core.worlds import outcome_matrix
+
+        outcomes = outcome_matrix(plan, formulation.Columns.of(plan).var, settings.risk_samples)
+        lp = formulation.with_cvar(plan, lp, outcomes, settings.risk_weight, settings.risk_level)
+        solution = solver.solve(lp, settings.solver, settings.gap, settings.time_limit, threads=threads)
+    elif settings.periods and lp.n_vars < TIMED_WHOLE_BELOW:
+        # a multi-period LP is weak (1% off the optimum), so on a small program the fixing
+        # rounds cost more than they save (the quarterly sample: 3.4 s with them, 2.3 s without)
+        solution = solver.solve(lp, settings.solver, settings.gap, settings.time_limit, threads=threads)
+    else:
+        solution = reduction.solve(lp, settings.solver, settings.gap, settings.time_limit, threads=threads,
+                                   presolve=bool(settings.periods))
+    if solution.status is Status.INFEASIBLE:
+        from portfolio_opt.core.diagnose import diagnose
+
+        raise diagnose(plan)
+    if solution.status is Status.NO_SOLUTION:
+        raise NoPortfolioFound(
+            f"the solver stopped at the time limit ({settings.time_limit:g} s) before it found "
+            "any portfolio: raise --time-limit or relax the limits"
+        )
+    if not solution.has_solution:
+        raise PortfolioError(f"the solver failed ({', '.join(solution.messages)}); try --solver cbc")
+    chosen = formulation.selection(plan, solution.values)
+    scores = plan_scores(plan)
+    coefficients = objective_coefficients(plan, scores)
+    for i, t in chosen.starts.items():
+        ini = plan.initiatives[i]
+        scores[i] = schedule.start_score(ini, t, settings)
+        coefficients[i] = schedule.start_value(ini, t, settings)
+    starts = dict(chosen.starts) if settings.periods else None
+    return Solved(scores, coefficients, list(chosen.selected), solution, starts, limit_uses(plan, chosen),
+                  objective_constant(plan))
+
+
+def limit_uses(plan: Plan, chosen: Chosen) -> tuple[LimitUse, ...]:
+    """Every limit's use by a portfolio, with a soft limit's overshoot and its cost."""
+    out = []
+    for rule in plan_rules(plan):
+        if isinstance(rule, LimitRule):
+            used = limit_use(plan, rule.limit, chosen)
+            over = rule.overshoot(used) if rule.limit.soft else 0.0
+            out.append(LimitUse(rule.limit, used, overshoot=over, penalty_cost=over * rule.limit.penalty))
+    return tuple(out)
+
+
+def build_result(
+    plan: Plan,
+    scores: Sequence[float],
+    coefficients: Sequence[float],
+    selected: Sequence[bool],
+    solution: solver.Solution,
+    starts: dict[int, int] | None = None,
+) -> Result:
+    """Assemble a :class:`Result`: totals, limit use, ranking and reasons.
+
+    ``starts`` (multi-period plans) gives each selected initiative's start period; its score
+    and coefficient are then those of that start.
+    """
+    chosen = Chosen.of(selected, starts)
+    uses = limit_uses(plan, chosen)
+    reasons = decision_reasons(plan, coefficients, selected, uses, starts)
+    order = ranking_order(plan, coefficients, selected)
+    rows = []
+    timed = bool(plan.settings.periods)
+    labels = plan.settings.period_labels() if timed else []
+    for rank, i in enumerate(order, start=1):
+        ini = plan.initiatives[i]
+        timing: dict = {}
+        if timed and i in chosen.starts:
+            t = chosen.starts[i]
+            end = t + schedule.build_periods(ini, plan.settings) - 1
+            first = schedule.window(ini, plan.settings)
+            best = schedule.start_score(ini, first[0], plan.settings) if len(first) else scores[i]
+            timing = dict(
+                start=labels[t],
+                finish=labels[end] if end < len(labels) else f"{labels[-1]}+{end - len(labels) + 1}",
+                delay_loss=max(0.0, best - scores[i]),
+            )
+        rows.append(
+            InitiativeResult(
+                id=ini.id,
+                name=ini.name,
+                theme=ini.theme,
+                selected=bool(selected[i]),
+                score=scores[i],
+                cost=ini.cost,
+                objective_value=coefficients[i],
+                rank=rank,
+                reason=reason_text(reasons[i]),
+                row=ini.row,
+                why=reasons[i],
+                decision=review_decision(ini, bool(selected[i])),
+                criteria_score=ini.criteria_score,
+                **timing,
+            )
+        )
+    status = solution.status
+    gap = solution.gap if solution.gap is not None else (0.0 if status is Status.OPTIMAL else None)
+    warnings = list(plan.warnings)
+    if status is Status.FEASIBLE:
+        gap_text = f"{gap:.2%}" if gap is not None else "unknown"
+        warnings.append(
+            f"stopped at the time limit ({plan.settings.time_limit:g} s) before proving optimality: "
+            f"the portfolio is within {gap_text} of the best possible"
+        )
+    return Result(
+        status=status,
+        objective=math.fsum(c for c, s in zip(coefficients, selected) if s) - math.fsum(u.penalty_cost for u in uses)
+        + objective_constant(plan),
+        total_value=math.fsum(v for v, s in zip(scores, selected) if s),
+        total_cost=math.fsum(ini.cost for ini, s in zip(plan.initiatives, selected) if s)
+        + out_cost_total(plan, selected),
+        initiatives=tuple(rows),
+        limits=uses,
+        solver=SolverInfo(
+            name=solution.solver,
+            version=solution.version,
+            seconds=solution.seconds,
+            gap=gap,
+            bound=solution.bound,
+            requested_gap=plan.settings.gap,
+            time_limit=plan.settings.time_limit,
+            fixed=solution.fixed,
+            columns=len(solution.values) if solution.values is not None else 0,
+        ),
+        plan=plan,
+        warnings=tuple(warnings),
+        starts={plan.initiatives[i].id: t for i, t in (starts or {}).items()},
+        realization=tuple(realization(plan)),
+    )
+
+
+def ranking_order(plan: Plan, coefficients: Sequence[float], selected: Sequence[bool]) -> list[int]:
+    """Selected first, then the rest; each by objective contribution, high to low, then sheet order."""
+    return sorted(
+        range(len(plan.initiatives)),
+        key=lambda i: (not selected[i], -coefficients[i], i),
+    )
+
+
+def decision_reasons(
+    plan: Plan,
+    coefficients: Sequence[float],
+    selected: Sequence[bool],
+    uses: Sequence[LimitUse],
+    starts: dict[int, int] | None = None,
+) -> list[Reason]:
+    """Why each initiative is in or out, as :class:`Reason` data, in plan order."""
+    ids = [ini.id for ini in plan.initiatives]
+    dependents: dict[int, list[int]] = {}
+    for i, j in formulation.dependency_pairs(plan):
+        dependents.setdefault(j, []).append(i)
+    group_of: dict[int, list[int]] = {}
+    for members in formulation.exclusive_groups(plan).values():
+        for i in members:
+            group_of[i] = members
+    chosen = Chosen.of(selected, starts)
+    fit = _Fit(plan, uses, chosen)
+    s = plan.settings
+    out = []
+    for i, ini in enumerate(plan.initiatives):
+        if selected[i]:
+            needed_by = tuple(ids[k] for k in dependents.get(i, []) if selected[k])
+            hot = fit.hot(i, chosen.starts.get(i, 0))
+            if ini.decision is Decision.MUST:
+                out.append(Reason("must", also=needed_by, hot=hot))
+            elif needed_by and coefficients[i] > 0:
+                out.append(Reason("merit", also=needed_by, hot=hot))  # worth its place, and others rely on it
+            elif needed_by:
+                out.append(Reason("needed-by", needed_by, hot=hot))
+            elif coefficients[i] <= 0:
+                mins = fit.mins(i)
+                out.append(Reason("meets-min", mins, hot=hot) if mins else Reason("selected", hot=hot))
+            else:
+                out.append(Reason("merit", hot=hot))
+            continue
+        if ini.decision is Decision.EXCLUDE:
+            out.append(Reason("excluded"))
+            continue
+        if coefficients[i] <= 0:
+            if schedule.value_start(ini, s) >= s.horizon_months:
+                out.append(Reason("no-value-horizon"))
+            elif ini.probability == 0:
+                out.append(Reason("no-value-probability"))
+            elif s.objective is Objective.NPV and coefficients[i] + ini.cost > 0:
+                out.append(Reason("negative-npv"))
+            else:
+                out.append(Reason("negative-value"))
+            continue
+        missing = [plan.index(d) for d in ini.depends_on if d in plan and not selected[plan.index(d)]]
+        if missing:
+            out.append(Reason("needs", tuple(
+                (ids[j], "Excluded" if plan.initiatives[j].decision is Decision.EXCLUDE else "not selected")
+                for j in missing)))
+            continue
+        rivals = tuple(ids[k] for k in group_of.get(i, []) if k != i and selected[k])
+        if rivals:
+            out.append(Reason("exclusive-with", rivals))
+            continue
+        blocked, costly = fit.blocked(i, starts)
+        settled = Reason("risk") if risk_aware(plan) else Reason("gap")
+        out.append(Reason("limits", blocked, costly=costly) if blocked or costly else settled)
+    if in_review(plan):
+        out = [_review_reason(ini, why, selected[i]) for i, (ini, why) in enumerate(zip(plan.initiatives, out))]
+    return out
+
+
+def _review_reason(ini, why: Reason, selected: bool) -> Reason:
+    """A quarterly review's reason for a row it stopped, retired, or carries through."""
+    stage = ini.stage
+    if stage is Stage.DONE:
+        return Reason("done")
+    if stage is Stage.STOPPED:
+        return Reason("stopped-earlier")
+    if selected or why.code in ("excluded",):
+        return why
+    limits = tuple(why.items) if why.code == "limits" else ()
+    if stage is Stage.IN_PROGRESS:
+        return Reason("stop", limits, amounts=(ini.cost,))
+    if stage is Stage.LIVE:
+        if ini.run_cost >= ini.impact:
+            return Reason("retire-costly", amounts=(ini.run_cost, ini.impact))
+        return Reason("retire", limits)
+    return why
+
+
+class _Fit:
+    """What each initiative would add to each limit, to tell which limits keep it out."""
+
+    def __init__(self, plan: Plan, uses: Sequence[LimitUse], chosen: Chosen):
+        self.plan, self.uses = plan, list(uses)
+        self.totals = [limit_sum(plan, u.limit, chosen, scoped=False) if u.limit.share else 0.0 for u in self.uses]
+        self.sums = [limit_sum(plan, u.limit, chosen) if u.limit.share else u.used for u in self.uses]
+
+    def adds(self, k: int, i: int, t: int, scoped: bool = True) -> float:
+        return contribution(self.plan, self.uses[k].limit, i, t, scoped)
+
+    def after(self, k: int, i: int, t: int) -> float:
+        """The limit's use with initiative i added, starting in period t."""
+        if not self.uses[k].limit.share:
+            return self.sums[k] + self.adds(k, i, t)
+        total = self.totals[k] + self.adds(k, i, t, scoped=False)
+        return (self.sums[k] + self.adds(k, i, t)) / total if total else 0.0
+
+    def mins(self, i: int) -> tuple[str, ...]:
+        return tuple(u.limit.name for k, u in enumerate(self.uses)
+                     if u.limit.min is not None and not u.limit.share and self.adds(k, i, 0) > 0)
+
+    def hot(self, i: int, t: int) -> tuple[str, ...]:
+        """The soft limits it helps run past their bound."""
+        out = []
+        for k, u in enumerate(self.uses):
+            lim = u.limit
+            if u.overshoot > 0 and lim.max is not None and u.used > lim.max and self.adds(k, i, t) > 0:
+                out.append(lim.name)
+            elif u.overshoot > 0 and lim.min is not None and u.used < lim.min and self.adds(k, i, t) < 0:
+                out.append(lim.name)
+        return tuple(out)
+
+    def blocked(self, i: int, starts: dict[int, int] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The limits that keep it out at its least blocked start (and those it would only run
+        past their bound at a penalty that outweighs it), plus prerequisites that finish too late."""
+        plan, s = self.plan, self.plan.settings
+        ini = plan.initiatives[i]
+        best: tuple[list[str], list[str]] | None = None
+        for t in schedule.window(ini, s):
+            hard: list[str] = []
+            if starts is not None and schedule.timed_dependencies(s):
+                for d in ini.depends_on:
+                    j = plan.index(d) if d in plan else None
+                    if j is not None and j in starts and starts[j] + schedule.build_periods(plan.initiatives[j], s) > t:
+                        hard.append(f"needs {plan.initiatives[j].id} to finish first")
+            soft: list[str] = []
+            for k, u in enumerate(self.uses):
+                lim = u.limit
+                a = self.adds(k, i, t, scoped=not lim.share)
+                if a == 0:
+                    continue
+                after = self.after(k, i, t)
+                tol = 1e-9 * (1.0 if lim.share else max(1.0, abs(lim.max or 0.0), abs(lim.min or 0.0)))
+                for side, over in (("max", lim.max is not None and after > lim.max + tol and after > u.used),
+                                   ("min", lim.min is not None and after < lim.min - tol and after < u.used)):
+                    if not over:
+                        continue
+                    beyond = after - lim.max if side == "max" else lim.min - after
+                    (soft if lim.soft and beyond <= lim.allowance(side) + tol else hard).append(lim.name)
+            if best is None or len(hard) + len(soft) < len(best[0]) + len(best[1]):
+                best = (hard, soft)
+        hard, soft = best or ([], [])
+        return tuple(dict.fromkeys(hard)), tuple(dict.fromkeys(soft))

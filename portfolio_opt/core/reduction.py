@@ -1,0 +1,249 @@
+"""Solve a portfolio program faster by fixing what no good portfolio can change.
+
+The LP relaxation gives each row a price y. For *any* prices of the right sign, every
+feasible x of the program ``max c·x`` obeys the Lagrangian bound
+
+    c·x  <=  L(y) − Σ_j |d_j| · [x_j differs from x̂_j]      d_j = c_j − Σ_k y_k a_kj
+
+where x̂_j is the bound of x_j that maximizes d_j·x_j and L(y) = Σ_k y_k b_k + Σ_j d_j x̂_j
+(b_k the side of row k that its price presses on). So a binary x_j with L(y) − |d_j| below a
+value T can leave x̂_j only in portfolios worth less than T: in every portfolio worth T or
+more it sits at x̂_j, and is fixed there. Portfolio LPs are tight (their bound is within a few
+hundredths of a percent of the optimum), so a T just below L(y) fixes most initiatives and
+leaves the solver a small core to search. This is *reduced-cost fixing*, done once, before
+the search.
+
+:func:`solve` guesses T, solves the reduced program, and accepts the answer only when it is
+provably within the requested gap of the whole program's optimum: no portfolio outside the
+reduced program is worth T or more, so the optimum is at most max(T, the reduced program's
+bound). A guess that was too high is followed by a lower one, then by T set to the best value
+found (always conclusive) when that value is close to the bound; when it is not (the LP is not
+tight) or a round would fix too little, the whole program is solved. Each round after one that
+found a portfolio starts its search from the best found: a lower target fixes a subset of what
+a higher one fixed, and fixing at the best value keeps every portfolio worth it, so that
+portfolio is always one of the next program's, and the search prunes by it from the first node
+(400 initiatives × 8 quarters within 0.01%: 65 s → 43 s). The bound is computed here, in exact
+terms of the prices the LP returned: a price the LP got slightly wrong makes the bound weaker,
+never wrong.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+from portfolio_opt.core import solver
+from portfolio_opt.model.plan import Status
+from portfolio_opt.core.solver import LinearProgram, Row, Solution
+
+#: programs with fewer integer columns than this are solved as they are
+SMALL = 30
+#: a reduced program is worth solving only when the bound fixes at least this share of the
+#: columns still open (below it, e.g. on weaker multi-period LPs, the rounds cost more than
+#: they save)
+MIN_SHARE = 0.25
+#: the first guess of T sits a margin below L(y): half the requested gap, relative to |L(y)|,
+#: and at least MIN_MARGIN of it
+MIN_MARGIN = 2e-5
+GUESS = 0.5
+#: the guesses, in margins below the bound: each that proves too high is followed by the next
+GUESSES = (1, 16)
+#: after the guesses, fixing at the best value found (conclusive) is tried only when that value
+#: is within this many margins of the bound; further off, the LP is not tight (multi-period
+#: plans can be 1% off), too little gets fixed, and the whole program is solved instead
+CONCLUSIVE_WITHIN = 64
+
+
+@dataclass(frozen=True)
+class Bound:
+    """L(y) and the reduced costs d_j of one program under row prices y."""
+
+    value: float
+    reduced: tuple[float, ...]
+    tolerance: float  #: how far rounding could move ``value``
+
+
+def lagrangian(lp: LinearProgram, duals: Sequence[float]) -> Bound:
+    """The Lagrangian bound of ``lp`` (maximize) for row prices ``duals`` (signs as
+    :attr:`solver.Solution.duals`: > 0 presses on a row's upper side, < 0 on its lower side).
+
+    A price whose side the row does not have is dropped (it would not give a bound).
+    """
+    d = list(lp.objective)
+    terms = []
+    for row, y in zip(lp.rows, duals):
+        if y > 0 and row.hi is not None:
+            side = row.hi
+        elif y < 0 and row.lo is not None:
+            side = row.lo
+        else:
+            continue
+        terms.append(y * side)
+        for j, a in zip(row.index, row.coef):
+            d[j] -= y * a
+    for j, dj in enumerate(d):
+        lo, hi = lp.lower[j], lp.upper[j]
+        best = dj * hi if dj > 0 else dj * lo
+        if dj != 0 and math.isinf(best):
+            return Bound(math.inf, tuple(d), math.inf)
+        terms.append(best if dj != 0 else 0.0)
+    value = math.fsum(terms)
+    tolerance = 1e-9 * (1.0 + math.fsum(abs(t) for t in terms))
+    return Bound(value, tuple(d), tolerance)
+
+
+def fix(lp: LinearProgram, bound: Bound, target: float) -> tuple[LinearProgram, int]:
+    """``lp`` with every binary fixed that any solution worth ``target`` or more must fix.
+
+    Returns the reduced program and how many columns it fixed. Only 0–1 integer columns are
+    fixed; continuous columns and wider integers stay as they are.
+    """
+    slack = bound.value - target + bound.tolerance
+    lower, upper = list(lp.lower), list(lp.upper)
+    fixed = 0
+    for j, dj in enumerate(bound.reduced):
+        if not lp.integer[j] or upper[j] - lower[j] != 1.0 or dj == 0:
+            continue
+        if abs(dj) > slack:
+            if dj > 0:
+                lower[j] = upper[j]
+            else:
+                upper[j] = lower[j]
+            fixed += 1
+    if not fixed:
+        return lp, 0
+    return replace(lp, lower=tuple(lower), upper=tuple(upper)), fixed
+
+
+def solve(
+    lp: LinearProgram,
+    solver_name: str = "highs",
+    gap: float = 1e-4,
+    time_limit: float | None = None,
+    threads: int | None = None,
+    duals: Sequence[float] | None = None,
+    presolve: bool = False,
+) -> Solution:
+    """Solve ``lp`` like :func:`solver.solve`, on a reduced program when that is provably safe.
+
+    ``duals`` are row prices to bound with (default: from the program's own LP relaxation);
+    prices of a related program (the same rows, other bounds) are valid too, just weaker.
+    ``presolve`` runs the solver's presolve on each reduced program (see :func:`solve_fixed`).
+    The returned bound and gap are those of the whole program.
+    """
+    if sum(lp.integer) < SMALL:
+        return solver.solve(lp, solver_name, gap, time_limit, threads=threads)
+    started = time.perf_counter()
+
+    def remaining() -> float | None:
+        # (a solver handed 0 might read it as "no limit")
+        return None if time_limit is None else max(1e-3, time_limit - (time.perf_counter() - started))
+
+    if duals is None:
+        relaxed = solver.solve(lp, solver_name, 0.0, time_limit, relax=True, threads=threads)
+        if relaxed.duals is None:  # infeasible or unbounded: the whole program says so
+            return _timed(solver.solve(lp, solver_name, gap, remaining(), threads=threads), started)
+        duals = relaxed.duals
+    bound = lagrangian(lp, duals)
+    if not math.isfinite(bound.value):
+        return _timed(solver.solve(lp, solver_name, gap, remaining(), threads=threads), started)
+
+    margin = max(gap * GUESS, MIN_MARGIN) * max(abs(bound.value), 1.0)
+    guesses = [bound.value - k * margin for k in GUESSES]
+    best: Solution | None = None  # the best found on an earlier reduced program
+    open_columns = sum(1 for j in range(lp.n_vars) if lp.integer[j] and lp.upper[j] - lp.lower[j] == 1.0)
+    while True:
+        if guesses and (best is None or guesses[0] > best.objective):
+            target, conclusive = guesses.pop(0), False
+        elif best is None or bound.value - best.objective > CONCLUSIVE_WITHIN * margin:
+            break
+        else:
+            # Fixing at a value already found is conclusive: the reduced program then holds
+            # every portfolio worth more.
+            target, conclusive = best.objective, True
+        reduced, fixed = fix(lp, bound, target)
+        if not fixed or fixed < MIN_SHARE * open_columns:
+            break
+        sol = solve_fixed(reduced, solver_name, gap, remaining(), threads, reference=target, presolve=presolve,
+                          start=None if best is None else best.values)
+        if sol.has_solution:
+            if best is not None and sol.objective < best.objective:
+                sol = replace(sol, values=best.values, objective=best.objective)
+            # nothing outside the reduced program is worth ``target``
+            whole = max(target, sol.bound if sol.bound is not None else math.inf)
+            rel = solver.relative_gap(sol.objective, whole)
+            if rel is not None and rel <= gap:
+                return _timed(replace(sol, bound=whole, gap=rel, fixed=fixed), started)
+            if sol.status is not Status.OPTIMAL:  # the time limit: what there is, honestly bounded
+                return _timed(replace(sol, status=Status.FEASIBLE, bound=whole, gap=rel, fixed=fixed), started)
+            best = sol  # the guess was too high, but what was found is a true value
+        elif sol.status is not Status.INFEASIBLE:
+            break  # the time limit, or a solver failure: the whole program says what it is
+        if conclusive:
+            break
+    return _timed(solver.solve(lp, solver_name, gap, remaining(), threads=threads,
+                               start=None if best is None else best.values), started)
+
+
+def solve_fixed(lp: LinearProgram, solver_name: str, gap: float, time_limit: float | None,
+                threads: int | None = None, reference: float | None = None,
+                presolve: bool = False, start: Sequence[float] | None = None) -> Solution:
+    """Solve ``lp`` with its fixed columns taken out (moved into the row sides), so the solver
+    sees only the columns left to decide; the solution is given back in full.
+
+    The solver sees the objective without the fixed columns' part, so its relative gap would
+    be far stricter than the one asked for; ``reference`` (a value the whole objective is
+    expected to reach) turns ``gap`` into the absolute gap it means.
+
+    Without ``presolve`` the reduced program goes to the search as it is: on a single-period
+    program HiGHS's presolve spends seconds probing what the fixing already settled (3 s of
+    3.1 at 10,000 initiatives). A multi-period program is the other way round: its reduced
+    program keeps the timed dependencies and per-period limits, whose presolve (probing,
+    cliques) the search needs (400 initiatives × 8 quarters within 0.1%: 40 s without, 12 s
+    with; HiGHS handed the whole program, 10 s).
+    """
+    keep = [j for j in range(lp.n_vars) if lp.lower[j] != lp.upper[j]]
+    if len(keep) == lp.n_vars:
+        return solver.solve(lp, solver_name, gap, time_limit, threads=threads, start=start)
+    position = {j: k for k, j in enumerate(keep)}
+    rows = []
+    for row in lp.rows:
+        fixed = math.fsum(a * lp.lower[j] for j, a in zip(row.index, row.coef) if j not in position)
+        pairs = [(position[j], a) for j, a in zip(row.index, row.coef) if j in position and a != 0]
+        lo = None if row.lo is None else row.lo - fixed
+        hi = None if row.hi is None else row.hi - fixed
+        if not pairs:
+            tol = 1e-9 * max(1.0, abs(fixed))
+            if (lo is not None and lo > tol) or (hi is not None and hi < -tol):
+                return Solution(Status.INFEASIBLE, None, None, None, None, 0.0, solver_name,
+                                solver.solver_version(solver_name))
+            continue
+        rows.append(Row(tuple(k for k, _ in pairs), tuple(a for _, a in pairs), lo, hi))
+    offset = math.fsum(c * lp.lower[j] for j, c in enumerate(lp.objective) if j not in position)
+    small = LinearProgram(
+        objective=tuple(lp.objective[j] for j in keep),
+        lower=tuple(lp.lower[j] for j in keep),
+        upper=tuple(lp.upper[j] for j in keep),
+        integer=tuple(lp.integer[j] for j in keep),
+        rows=tuple(rows),
+    )
+    abs_gap = None if reference is None else gap * abs(reference)
+    sol = solver.solve(small, solver_name, gap, time_limit, threads=threads, abs_gap=abs_gap, presolve=presolve,
+                       start=None if start is None else [start[j] for j in keep])
+    if sol.values is None:
+        return sol
+    values = list(lp.lower)
+    for k, j in enumerate(keep):
+        values[j] = sol.values[k]
+    objective = math.fsum(c * v for c, v in zip(lp.objective, values))
+    bound = None if sol.bound is None else sol.bound + offset
+    if bound is not None and sol.status is Status.OPTIMAL:
+        bound = max(bound, objective)
+    return replace(sol, values=tuple(values), objective=objective, bound=bound,
+                   gap=solver.relative_gap(objective, bound))
+
+
+def _timed(sol: Solution, started: float) -> Solution:
+    return replace(sol, seconds=time.perf_counter() - started)

@@ -1,0 +1,617 @@
+"""The one module that talks to the solvers: HiGHS through highspy, CBC through PuLP.
+
+Everything else describes a problem as a :class:`LinearProgram` (plain arrays) and gets a
+:class:`Solution` back, with a :class:`~portfolio_opt.model.Status` that one function here
+translates from each solver's own codes, so a time-limit stop can never pass as optimal.
+HiGHS gets the program as arrays (no modelling layer in between); CBC, which PuLP bundles,
+through PuLP. A move to PuLP 4, or to another modelling layer, touches this file only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+import os
+import re
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Iterator, Sequence
+
+from portfolio_opt.runtime import progress, stopping
+from portfolio_opt.model.errors import NoSolver
+from portfolio_opt.model.layout import SOLVERS
+from portfolio_opt.model.plan import Status
+
+
+@dataclass(frozen=True)
+class Row:
+    """``lo <= sum(coef[k] * x[index[k]]) <= hi``; a missing side is ``None``."""
+
+    index: tuple[int, ...]
+    coef: tuple[float, ...]
+    lo: float | None = None
+    hi: float | None = None
+
+
+@dataclass(frozen=True)
+class LinearProgram:
+    """Maximize ``objective · x`` subject to ``rows`` and bounds; ``integer[j]`` marks integers."""
+
+    objective: tuple[float, ...]
+    lower: tuple[float, ...]
+    upper: tuple[float, ...]
+    integer: tuple[bool, ...]
+    rows: tuple[Row, ...] = ()
+    row_keys: tuple = ()  #: optional: which rule each row comes from (for diagnosis)
+
+    @property
+    def n_vars(self) -> int:
+        return len(self.objective)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """What a solve returned. ``values`` is ``None`` unless a solution was found."""
+
+    status: Status
+    values: tuple[float, ...] | None
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    solver: str
+    version: str
+    messages: tuple[str, ...] = field(default_factory=tuple)
+    #: LP relaxations only: one multiplier per row of the program, in the maximizing sense
+    #: (> 0: raising the row's upper side raises the optimum; < 0: its lower side binds)
+    duals: tuple[float, ...] | None = None
+    #: columns fixed by the LP bound before the search (see :mod:`.reduction`)
+    fixed: int = 0
+
+    @property
+    def has_solution(self) -> bool:
+        return self.values is not None and self.status in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+def available_solvers() -> tuple[str, ...]:
+    """The solvers that can run here, in order of preference."""
+    return tuple(name for name in SOLVERS if _available(name))
+
+
+@functools.lru_cache(maxsize=None)
+def solver_version(name: str) -> str:
+    """The version of a solver, without starting it."""
+    if name == "highs":
+        try:
+            return metadata.version("highspy")
+        except metadata.PackageNotFoundError:
+            return "not installed"
+    return "bundled with PuLP " + _pulp().__version__
+
+
+_UNSET = object()
+_HIGHS_THREADS: object = _UNSET  # the thread count HiGHS's pool was sized for in this process
+
+
+def prepare_worker() -> None:
+    """Make a forked worker process safe for the solvers (HiGHS keeps a thread pool)."""
+    global _HIGHS_THREADS
+    if "highspy" in sys.modules:
+        import highspy
+
+        reset = getattr(highspy.Highs, "resetGlobalScheduler", None)
+        if reset is not None:
+            # not blocking: the parent's HiGHS worker threads were not forked. The parent
+            # stopped them before forking (see quiesce), so there is normally nothing to reset
+            reset(False)
+    _HIGHS_THREADS = _UNSET
+
+
+def quiesce() -> None:
+    """Stop the HiGHS worker threads of this thread's pool (joined, not abandoned); the next solve
+    starts new ones. Run before every fork, in the forking thread (``os.register_at_fork``).
+
+    A fork copies the memory of the parent's HiGHS thread pool, locks included, but not its
+    threads: a lock one of them held at that moment stays held in the child for ever, and the
+    child hung in its first call into HiGHS (seen in test runs: a frontier's worker, forked right
+    after the parent's own solve, waiting in ``resetGlobalScheduler``). With no HiGHS thread
+    left in the parent when it forks, the child has no pool to inherit.
+
+    The pool belongs to the thread that solved, and that is the thread that forks: the CLI runs
+    every job in a thread of its own (so Ctrl+C can stop it, see :mod:`.stopping`), and the
+    quickstart's own command once hung in an explanation worker while this was done only for
+    the main thread.
+    """
+    global _HIGHS_THREADS
+    if _HIGHS_THREADS is _UNSET or "highspy" not in sys.modules:
+        return  # no solve since the last reset: no pool
+    reset = getattr(sys.modules["highspy"].Highs, "resetGlobalScheduler", None)
+    if reset is not None:
+        reset(True)
+    _HIGHS_THREADS = _UNSET
+
+
+if hasattr(os, "register_at_fork"):  # POSIX: where processes fork
+    os.register_at_fork(before=quiesce, after_in_child=prepare_worker)
+
+
+def check_solver(name: str) -> None:
+    """Raise :class:`NoSolver` (saying what to install) unless ``name`` can run here."""
+    if name not in SOLVERS:
+        raise NoSolver(f"unknown solver {name!r}: choose one of {', '.join(SOLVERS)}")
+    if not _available(name):
+        if name == "highs":
+            raise NoSolver(
+                "HiGHS is not available: install it with `pip install highspy`, "
+                "or run with --solver cbc"
+            )
+        raise NoSolver(
+            "CBC is not available: it ships with PuLP 3 (`pip install 'pulp>=3.3,<4'`); "
+            "or run with --solver highs"
+        )
+
+
+#: Rows whose largest coefficient exceeds this are divided by it before solving: HiGHS refuses
+#: matrix entries of 1e15 and more, and both solvers judge feasibility in absolute terms, which
+#: means little on sums in the trillions. Smaller rows are passed as they are, so ordinary plans
+#: solve exactly as before. Row prices are scaled back.
+ROW_SCALE_FROM = 1e9
+
+#: HiGHS options set on every MIP. Our programs arrive already reduced (reduced-cost fixing,
+#: :mod:`.reduction`), so HiGHS's own restart after fixing at the root rarely has anything left
+#: to gain and repeats the root work; and a feasible portfolio is easy to come by in a
+#: portfolio program (the Musts alone, or the optimum a re-solve varies), so the feasibility-jump
+#: heuristic, which hunts for a first feasible point, mostly costs time. Measured on the 958
+#: re-solves of 500 explanations (one thread each, same answers): 40-42 s -> 27 s; the
+#: break-even cost solves 26-31 s -> 17-18 s. The main solves (1,000 and 10,000 initiatives,
+#: 1,000 x 8 and 10,000 x 8 quarters, the quarterly samples) stay within noise of what they
+#: were. A HiGHS that lacks one of these options refuses it quietly (its output is off) and runs
+#: as before; ``tests/test_solver.py`` checks the installed one knows them all.
+HIGHS_MIP_OPTIONS: dict[str, object] = {
+    "mip_allow_restart": False,
+    "mip_heuristic_run_feasibility_jump": False,
+}
+
+
+def solve(
+    lp: LinearProgram,
+    solver: str = "highs",
+    gap: float = 1e-4,
+    time_limit: float | None = None,
+    relax: bool = False,
+    threads: int | None = None,
+    abs_gap: float | None = None,
+    presolve: bool = True,
+    start: Sequence[float] | None = None,
+) -> Solution:
+    """Solve ``lp`` (maximize) with the named solver.
+
+    ``gap`` is the relative optimality gap at which the search stops (0 asks for a proof);
+    ``abs_gap``, when given, also stops it once the bound is that close in absolute terms;
+    ``relax`` drops integrality (the LP relaxation), and the solution then carries the rows'
+    ``duals``. ``presolve=False`` skips HiGHS's presolve (for programs already reduced, see
+    :mod:`.reduction`, where it costs more than it saves). ``start``, a value per column of a
+    solution already found, is handed to HiGHS as its first incumbent (so its search prunes by
+    it from the first node; a start that breaks a row is checked and dropped by HiGHS). CBC
+    starts without it. Nothing is printed on stdout.
+    """
+    check_solver(solver)
+    if any(lo > hi for lo, hi in zip(lp.lower, lp.upper)):
+        # crossed bounds (e.g. a Must forced out): CBC crashes on them, so answer here
+        return Solution(Status.INFEASIBLE, None, None, None, None, 0.0, solver, solver_version(solver))
+    for row in lp.rows:
+        # A row without variables is a statement about 0; modelling layers may drop it silently.
+        if not any(c != 0 for c in row.coef):
+            if (row.lo is not None and row.lo > 1e-9) or (row.hi is not None and row.hi < -1e-9):
+                return Solution(Status.INFEASIBLE, None, None, None, None, 0.0, solver, solver_version(solver))
+    if solver == "highs":
+        return _solve_highs_direct(lp, gap, time_limit, relax, threads, abs_gap, presolve, start)
+    # CBC, through PuLP
+    pulp = _pulp()
+    prob = pulp.LpProblem("portfolio", pulp.LpMaximize)
+    width = max(1, len(str(max(lp.n_vars - 1, 0))))
+    xs = [
+        prob.add_variable(
+            f"x{j:0{width}d}",
+            lowBound=None if math.isinf(lp.lower[j]) else lp.lower[j],
+            upBound=None if math.isinf(lp.upper[j]) else lp.upper[j],
+            cat="Integer" if (lp.integer[j] and not relax) else "Continuous",
+        )
+        for j in range(lp.n_vars)
+    ]
+    prob += pulp.LpAffineExpression([(xs[j], c) for j, c in enumerate(lp.objective) if c != 0])
+    names: list[tuple[str, ...]] = []  # the PuLP constraints of each row
+    scales: list[float] = []  # what each row was divided by (see ROW_SCALE_FROM)
+    for k, row in enumerate(lp.rows):
+        f = max((abs(c) for c in row.coef), default=1.0)
+        f = f if f > ROW_SCALE_FROM else 1.0
+        scales.append(f)
+        lo = None if row.lo is None else row.lo / f
+        hi = None if row.hi is None else row.hi / f
+        expr = pulp.LpAffineExpression([(xs[j], c / f) for j, c in zip(row.index, row.coef)])
+        if lo is not None and hi is not None and lo == hi:
+            prob.addConstraint(expr == hi, f"r{k}e")
+            names.append((f"r{k}e",))
+            continue
+        mine = []
+        if hi is not None:
+            prob.addConstraint(expr <= hi, f"r{k}u")
+            mine.append(f"r{k}u")
+        if lo is not None:
+            prob.addConstraint(expr >= lo, f"r{k}l")
+            mine.append(f"r{k}l")
+        names.append(tuple(mine))
+    if lp.n_vars == 0 or not any(True for _ in prob.variables()):
+        return _trivial(lp, prob, xs, solver)
+
+    started = time.perf_counter()
+    solution = _solve_cbc(prob, xs, gap, time_limit, threads, lp, abs_gap)
+    seconds = time.perf_counter() - started
+    duals = None
+    if relax and solution.has_solution:
+        # CBC's prices come back in the maximizing sense; a missing one counts as 0 (a weaker bound)
+        duals = tuple(
+            math.fsum(float(prob.get_constraint_by_name(name).pi or 0.0) for name in mine) / f
+            for mine, f in zip(names, scales)
+        )
+    return Solution(
+        status=solution.status,
+        values=solution.values,
+        objective=solution.objective,
+        bound=solution.bound,
+        gap=solution.gap,
+        seconds=seconds,
+        solver=solution.solver,
+        version=solution.version,
+        messages=solution.messages,
+        duals=duals,
+    )
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _pulp():
+    import pulp
+
+    return pulp
+
+
+@functools.lru_cache(maxsize=None)
+def _available(name: str) -> bool:
+    if name == "highs":
+        try:
+            import highspy  # noqa: F401
+        except ImportError:
+            return False
+        return bool(_pulp().HiGHS(msg=False).available())
+    if name == "cbc":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return bool(_pulp().PULP_CBC_CMD(msg=False).available())
+    return False
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Keep C-level prints (highspy's banner) off stdout, which belongs to the caller."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            try:
+                yield
+            finally:
+                sys.stdout.flush()
+                os.dup2(saved, fd)
+    finally:
+        os.close(saved)
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """(bound − objective) / |objective|, 0 when they agree to rounding; None when unknown."""
+    if objective is None or bound is None or not math.isfinite(bound):
+        return None
+    diff = max(0.0, bound - objective)
+    if diff <= 1e-9 * max(1.0, abs(bound)):
+        return 0.0
+    return diff / max(abs(objective), 1e-10)
+
+
+def _values(xs, lp: LinearProgram) -> tuple[float, ...]:
+    # A variable in no row and with no objective weight never reaches the solver: any value
+    # within its bounds is optimal, so take the one nearest zero.
+    return tuple(
+        float(v.varValue) if v.varValue is not None else min(max(0.0, lo), hi)
+        for v, lo, hi in zip(xs, lp.lower, lp.upper)
+    )
+
+
+def _objective_of(lp: LinearProgram, values: Sequence[float]) -> float:
+    return math.fsum(c * v for c, v in zip(lp.objective, values))
+
+
+def _trivial(lp: LinearProgram, prob, xs, solver: str) -> Solution:
+    """No variable carries weight: check the bounds and rows directly."""
+    values = tuple(min(max(0.0, lo), hi) for lo, hi in zip(lp.lower, lp.upper))
+    ok = all(
+        (row.lo is None or sum(c * values[j] for j, c in zip(row.index, row.coef)) >= row.lo - 1e-9)
+        and (row.hi is None or sum(c * values[j] for j, c in zip(row.index, row.coef)) <= row.hi + 1e-9)
+        for row in lp.rows
+    )
+    obj = _objective_of(lp, values)
+    return Solution(
+        status=Status.OPTIMAL if ok else Status.INFEASIBLE,
+        values=values if ok else None,
+        objective=obj if ok else None,
+        bound=obj if ok else None,
+        gap=0.0 if ok else None,
+        seconds=0.0,
+        solver=solver,
+        version=solver_version(solver),
+    )
+
+
+def _highs_threads(highspy, threads: int | None) -> None:
+    """HiGHS keeps one thread pool per process, sized by the first solve: a solve asking for
+    another size fails unless the pool is reset first."""
+    global _HIGHS_THREADS
+    if threads != _HIGHS_THREADS:
+        if _HIGHS_THREADS is not _UNSET:
+            reset = getattr(highspy.Highs, "resetGlobalScheduler", None)
+            if reset is not None:
+                reset(True)
+        _HIGHS_THREADS = threads
+
+
+def _solve_highs_direct(lp: LinearProgram, gap: float, time_limit: float | None, relax: bool,
+                        threads: int | None, abs_gap: float | None, presolve: bool,
+                        start: Sequence[float] | None = None) -> Solution:
+    """HiGHS through highspy, the program handed over as arrays (no modelling layer: PuLP
+    built a Python object per variable and coefficient, 15% of a small solve and a second at
+    50,000 initiatives). The rows are laid out as PuLP laid them out (a range as its upper
+    then its lower side), so HiGHS meets the same program."""
+    import highspy
+    import numpy as np
+
+    if not any(c != 0 for c in lp.objective) and not any(any(c != 0 for c in row.coef) for row in lp.rows):
+        return _trivial(lp, None, None, "highs")
+    inf = highspy.kHighsInf
+    starts, index, value, row_lo, row_hi = [0], [], [], [], []
+    pieces: list[tuple[int, ...]] = []  # the HiGHS rows of each program row
+    scales: list[float] = []
+    for row in lp.rows:
+        f = max((abs(c) for c in row.coef), default=1.0)
+        f = f if f > ROW_SCALE_FROM else 1.0
+        scales.append(f)
+        pairs: dict[int, float] = {}
+        for j, c in zip(row.index, row.coef):
+            pairs[j] = pairs.get(j, 0.0) + c / f
+        items = [(j, c) for j, c in pairs.items() if c != 0]
+        lo = None if row.lo is None else row.lo / f
+        hi = None if row.hi is None else row.hi / f
+        sides = [(lo, hi)] if lo is not None and hi is not None and lo == hi else \
+            ([(None, hi)] if hi is not None else []) + ([(lo, None)] if lo is not None else [])
+        mine = []
+        for a, b in sides:
+            mine.append(len(row_lo))
+            row_lo.append(-inf if a is None else a)
+            row_hi.append(inf if b is None else b)
+            index.extend(j for j, _ in items)
+            value.extend(c for _, c in items)
+            starts.append(len(index))
+        pieces.append(tuple(mine))
+    model = highspy.HighsLp()
+    n = lp.n_vars
+    model.num_col_ = n
+    model.num_row_ = len(row_lo)
+    model.col_cost_ = np.array([-c if c else 0.0 for c in lp.objective], dtype=np.float64)
+    model.col_lower_ = np.array(lp.lower, dtype=np.float64)
+    model.col_upper_ = np.array([inf if math.isinf(u) else u for u in lp.upper], dtype=np.float64)
+    model.row_lower_ = np.array(row_lo, dtype=np.float64)
+    model.row_upper_ = np.array(row_hi, dtype=np.float64)
+    model.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    model.a_matrix_.num_col_ = n
+    model.a_matrix_.num_row_ = len(row_lo)
+    model.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+    model.a_matrix_.index_ = np.array(index, dtype=np.int32)
+    model.a_matrix_.value_ = np.array(value, dtype=np.float64)
+    mip = any(lp.integer) and not relax
+    if mip:
+        model.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                              for i in lp.integer]
+    _highs_threads(highspy, threads)
+    started = time.perf_counter()
+    with _quiet_stdout():  # (a new Highs prints its banner before any option can stop it)
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("mip_rel_gap", gap)
+        # HiGHS stops on an absolute gap of 1e-6 too; at our scale the relative gap is the rule.
+        h.setOptionValue("mip_abs_gap", abs_gap if abs_gap is not None else (0.0 if gap == 0 else 1e-6))
+        if threads is not None:
+            h.setOptionValue("threads", threads)
+        if time_limit is not None:
+            h.setOptionValue("time_limit", float(time_limit))
+        if not presolve:
+            h.setOptionValue("presolve", "off")
+        if mip:
+            for name, setting in HIGHS_MIP_OPTIONS.items():
+                h.setOptionValue(name, setting)
+            say = progress.noting()
+            if say is not None and hasattr(h, "cbMipInterrupt"):
+                h.cbMipInterrupt.subscribe(_gap_news(say, gap))
+        h.passModel(model)
+        if mip and start is not None:
+            if len(start) != n:
+                raise ValueError(f"a start has {len(start)} values for a program of {n} columns")
+            first = highspy.HighsSolution()
+            first.col_value = [float(v) for v in start]
+            first.value_valid = True
+            h.setSolution(first)
+        h.run()
+    seconds = time.perf_counter() - started
+    status = h.getModelStatus()
+    info = h.getInfo()
+    M = highspy.HighsModelStatus
+    has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if status == M.kOptimal:
+        result = Status.OPTIMAL
+    elif status in (M.kInfeasible, M.kUnboundedOrInfeasible):
+        result = Status.INFEASIBLE
+    elif status in (M.kTimeLimit, M.kIterationLimit, M.kInterrupt, getattr(M, "kSolutionLimit", None)):
+        result = Status.FEASIBLE if has_primal else Status.NO_SOLUTION
+    else:
+        result = Status.ERROR
+    values = objective = bound = duals = None
+    if result in (Status.OPTIMAL, Status.FEASIBLE):
+        solution = h.getSolution()
+        values = tuple(float(v) for v in solution.col_value)
+        objective = _objective_of(lp, values)
+        if mip:
+            bound = -float(info.mip_dual_bound)  # HiGHS minimized the negated objective
+            bound = bound if math.isfinite(bound) else None
+        else:
+            bound = objective
+        if result is Status.OPTIMAL and bound is not None:
+            bound = max(bound, objective)
+        if relax:
+            # prices of the negated objective come back negated; a missing one counts as 0
+            row_dual = list(solution.row_dual) if solution.dual_valid else []
+            duals = tuple(-math.fsum(float(row_dual[k]) if k < len(row_dual) else 0.0 for k in mine) / f
+                          for mine, f in zip(pieces, scales))
+    return Solution(
+        status=result, values=values, objective=objective, bound=bound, gap=relative_gap(objective, bound),
+        seconds=seconds, solver="highs", version=solver_version("highs"), messages=(str(status),), duals=duals,
+    )
+
+
+#: Seconds of solving between two reports of how a long solve stands (see :func:`_gap_news`)
+GAP_NEWS_EVERY = 1.0
+
+
+def _gap_news(say, gap: float):
+    """A HiGHS MIP callback that says, at most once a second, how close the best portfolio
+    found so far is to the best possible (the bound), and the gap the search stops at: on a long
+    solve a user sees whether to wait or to pass a looser ``--gap``. It reads, never steers:
+    the search and its answer are the same with it (``tests/test_progress.py``)."""
+    last = [0.0]
+    goal = _target(gap)
+
+    def news(event) -> None:
+        try:
+            out = event.data_out
+            if out.running_time - last[0] < GAP_NEWS_EVERY:
+                return
+            last[0] = out.running_time
+            if math.isfinite(out.mip_primal_bound) and math.isfinite(out.mip_gap):
+                say(f"best so far within {_share(out.mip_gap)} (target {goal})")
+            else:
+                say("no portfolio found yet")
+        except Exception:  # progress must never break a solve (e.g. stderr closed)
+            pass
+
+    return news
+
+
+def _target(gap: float) -> str:
+    """The gap a search stops at, as given, without trailing zeros: 0.01%, 0.001%, 1%, 0%."""
+    return format(100 * max(gap, 0.0), "f").rstrip("0").rstrip(".") + "%"
+
+
+def _share(x: float) -> str:
+    """A gap as a percentage with two significant figures at least: 1.3%, 0.26%, 0.012%."""
+    pct = 100 * max(x, 0.0)
+    decimals = 1 if pct >= 1 else max(2, 1 - math.floor(math.log10(pct))) if pct > 0 else 2
+    return f"{pct:.{decimals}f}%"
+
+
+_CBC_BOUND = re.compile(r"^(?:Upper|Lower) bound:\s+(-?[\d.eE+-]+)", re.M)
+_CBC_BEST_POSSIBLE = re.compile(r"best possible (-?[\d.eE+-]+)\)")
+_CBC_VERSION = re.compile(r"^Version:\s*(\S+)", re.M)
+
+
+def _solve_cbc(prob, xs, gap, time_limit, threads, lp, abs_gap=None) -> Solution:
+    pulp = _pulp()
+    with stopping.temporary_directory("portfolio-opt-cbc-") as tmp, warnings.catch_warnings():
+        # PuLP 3 warns that its bundled CBC goes away in PuLP 4 (which wants COIN_CMD and
+        # `pip install pulp[cbc]`): that move belongs to this module when it comes.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        log_path = os.path.join(tmp, "cbc.log")
+        # CBC 2.10's preprocessing can cut off the optimum: on a two-initiative plan with a
+        # Min and a Max on one sum it proved a portfolio worth -90,000 optimal against one
+        # worth 0. Without it, CBC is exact, but on some plans it proves infeasible while
+        # tightening bounds and then crashes (segmentation fault, no solution file): only then
+        # is preprocessing used, and its answer there is "infeasible", which it gets right.
+        failed = None
+        for options in (["preprocess off"], []):
+            cmd = pulp.PULP_CBC_CMD(
+                msg=False,
+                gapRel=gap,
+                gapAbs=abs_gap or None,
+                timeLimit=time_limit,
+                # "-threads 1" runs CBC's parallel search on one thread, which now and then
+                # waits 10 s for itself after the root (PuLP 3.3's CBC 2.10): serial is one thread
+                threads=threads if threads and threads > 1 else None,
+                logPath=log_path,
+                keepFiles=False,
+                options=options,
+            )
+            cmd.tmpDir = tmp
+            try:
+                prob.solve(cmd)
+                failed = None
+                break
+            except pulp.PulpSolverError as exc:
+                failed = exc
+        try:
+            with open(log_path, encoding="utf-8", errors="replace") as fh:
+                log = fh.read()
+        except OSError:
+            log = ""
+        if failed is not None:
+            return Solution(Status.ERROR, None, None, None, None, 0.0, "cbc", solver_version("cbc"), (str(failed),))
+    if prob.status == pulp.LpStatusOptimal and prob.sol_status == pulp.LpSolutionOptimal:
+        result = Status.OPTIMAL
+    elif prob.status == pulp.LpStatusOptimal and prob.sol_status == pulp.LpSolutionIntegerFeasible:
+        result = Status.FEASIBLE
+    elif prob.status == pulp.LpStatusInfeasible:
+        result = Status.INFEASIBLE
+    elif prob.status == pulp.LpStatusNotSolved:
+        result = Status.NO_SOLUTION
+    else:
+        result = Status.ERROR
+    values = _values(xs, lp) if result in (Status.OPTIMAL, Status.FEASIBLE) else None
+    objective = _objective_of(lp, values) if values is not None else None
+    bound = None
+    if objective is not None:
+        summary = _CBC_BOUND.findall(log)
+        progress = _CBC_BEST_POSSIBLE.findall(log)
+        if summary:
+            bound = max(float(summary[-1]), objective)
+        elif progress:
+            # Progress lines are in CBC's internal sense: it minimizes the negated objective.
+            bound = max(-float(progress[-1]), objective)
+        elif result is Status.OPTIMAL:
+            bound = objective
+    version = _CBC_VERSION.search(log)
+    return Solution(
+        status=result,
+        values=values,
+        objective=objective,
+        bound=bound,
+        gap=relative_gap(objective, bound),
+        seconds=0.0,
+        solver="cbc",
+        version=f"CBC {version.group(1)}" if version else solver_version("cbc"),
+        messages=(pulp.LpStatus.get(prob.status, "?"),),
+    )

@@ -1,0 +1,696 @@
+"""The plain data portfolio_opt works on: a plan in, a result out.
+
+Nothing here reads files or calls a solver. A :class:`Plan` is what a planning workbook says;
+a :class:`Result` is what the optimizer decided about it.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+from portfolio_opt.model.layout import COUNT, normalize_header  # noqa: F401  (headers are matched as the layout says)
+
+#: Initiatives fields that are numbers, by normalized header, and the attribute holding each.
+NUMERIC_FIELDS = {
+    "impact": "impact",
+    "probability": "probability",
+    "timetovalue": "time_to_value",
+    "cost": "cost",
+    "runcost": "run_cost",
+}
+
+
+def text_key(value: Any) -> str:
+    """How IDs, themes, exclusive groups and scope values are compared: ignoring case and
+    surrounding spaces (``" ini-017 "`` and ``"INI-017"`` are one key).
+
+    >>> text_key(" Platform ") == text_key("platform")
+    True
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(str(value).split()).casefold()
+
+
+class Decision(enum.Enum):
+    """What the planner decided before the optimizer runs."""
+
+    FREE = ""  #: the optimizer decides
+    MUST = "Must"  #: forced in
+    EXCLUDE = "Exclude"  #: forced out
+
+
+class Stage(enum.Enum):
+    """Where an initiative stands at a quarterly review."""
+
+    PROPOSED = "Proposed"  #: a fresh proposal: start it or not
+    IN_PROGRESS = "In progress"  #: half built: continue (its remaining cost) or stop (its stop cost)
+    LIVE = "Live"  #: running: keep (earns from now) or retire (its retire cost)
+    DONE = "Done"  #: finished: carried through, never selected
+    STOPPED = "Stopped"  #: stopped earlier: carried through, never selected
+
+
+class Objective(enum.Enum):
+    """What the optimizer maximizes."""
+
+    VALUE = "value"  #: sum of the selected scores (expected discounted benefit)
+    NPV = "npv"  #: sum of (score - cost)
+
+
+class Status(enum.Enum):
+    """How a solve ended. Only OPTIMAL means proven within the requested gap."""
+
+    OPTIMAL = "optimal"  #: proven optimal within the requested relative gap
+    FEASIBLE = "feasible"  #: stopped (time limit) with a portfolio; the gap says how far off
+    INFEASIBLE = "infeasible"  #: no portfolio meets every limit and decision
+    NO_SOLUTION = "no solution"  #: stopped before any portfolio was found
+    ERROR = "error"  #: the solver failed
+
+
+@dataclass(frozen=True)
+class Initiative:
+    """One candidate initiative, one row of the ``Initiatives`` sheet."""
+
+    id: str
+    name: str
+    impact: float
+    probability: float
+    time_to_value: float
+    cost: float
+    run_cost: float = 0.0
+    depends_on: tuple[str, ...] = ()
+    exclusive_group: str | None = None
+    decision: Decision = Decision.FREE
+    theme: str | None = None
+    row: int = 0  #: the sheet row it came from (0 when built in code)
+    values: Mapping[str, Any] = field(default_factory=dict)  #: every cell by sheet header
+    #: multi-period plans: build time in months (None: one period), the start window as
+    #: 0-based period positions (None: the whole plan), the share of Cost in each build period
+    duration: float | None = None
+    earliest: int | None = None
+    latest: int | None = None
+    cost_profile: tuple[float, ...] | None = None
+    #: multi-period plans: ``<column> profile`` multipliers of a column's use in each build
+    #: period, by normalized column header (e.g. ``dataengfte``: (1.0, 0.5))
+    profiles: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    #: risk: the range of the Impact (low, high; None: the Impact itself), the Cost if it
+    #: overruns, the latest Time to value, and the group it succeeds or fails with
+    impact_low: float | None = None
+    impact_high: float | None = None
+    cost_high: float | None = None
+    time_to_value_high: float | None = None
+    risk_group: str | None = None
+    #: quarterly review (see :mod:`portfolio_opt.review`): where it stands, what stopping or
+    #: retiring it costs (``cost`` is then what selecting it costs now: the remaining cost of
+    #: one in progress, nothing for one live), money sunk, value realized, the time to value
+    #: as planned, and the months from its start and its value start to the review date
+    status: "Stage" = None  # type: ignore[assignment]
+    out_cost: float = 0.0
+    spent: float = 0.0
+    actual_value: float | None = None
+    planned_time_to_value: float | None = None
+    months_since_start: float | None = None
+    months_live: float | None = None
+    #: committee scoring (see :mod:`portfolio_opt.criteria`): the criteria score (0..1 for
+    #: weighted and blend; the WSJF or RICE figure for those), and each criterion's share of it
+    criteria_score: float | None = None
+    criteria_parts: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def stage(self) -> "Stage":
+        return Stage.PROPOSED if self.status is None else self.status
+
+    @property
+    def ranged(self) -> bool:
+        """True when any of its figures is a range (its score is then the mean of its outcome)."""
+        return any(x is not None for x in (self.impact_low, self.impact_high, self.cost_high,
+                                           self.time_to_value_high))
+
+
+#: How a Scope compares a column with its value: text equality, or numbers compared
+SCOPE_OPERATORS = ("<=", ">=", "<", ">", "=")
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A bound on the sum of one numeric column over the selected initiatives.
+
+    ``column`` is an Initiatives header or ``Count``; ``scope`` is ``None`` for all
+    initiatives or ``(column, value)`` for those whose column equals value (``scope_op``:
+    ``=``, or ``<``, ``<=``, ``>``, ``>=`` comparing numbers).
+
+    A *share* limit bounds the scoped sum as a fraction of the same column's sum over every
+    selected initiative: ``min``/``max`` are then fractions (0.2 = 20%). A *soft* limit may
+    be passed by up to its tolerance (``tolerance``, in the column's units, or a fraction of
+    the bound when ``tolerance_percent``), and the objective loses ``penalty`` per unit beyond.
+    """
+
+    column: str
+    min: float | None = None
+    max: float | None = None
+    scope: tuple[str, Any] | None = None
+    source: str = ""  #: where it was given: ``Constraints!A4``, ``Settings!B2`` or ``--budget``
+    label: str = ""  #: a plain name for people, e.g. ``budget``
+    period: int | None = None  #: multi-period plans: the 0-based period it bounds (None: whole plan)
+    period_label: str = ""
+    #: what tells it apart from another limit of the same column and scope, e.g. ``each
+    #: quarter`` (a row whose Period is ``each``) or ``Max 14``; empty when nothing else shares its name
+    qualifier: str = ""
+    scope_op: str = "="
+    share: bool = False
+    tolerance: float | None = None
+    tolerance_percent: bool = False
+    penalty: float = 0.0
+
+    @property
+    def scope_text(self) -> str:
+        if self.scope is None:
+            return "All"
+        return f"{self.scope[0]}{self.scope_op}{_fmt_scope_value(self.scope[1])}"
+
+    @property
+    def soft(self) -> bool:
+        return self.tolerance is not None and self.tolerance > 0
+
+    def allowance(self, side: str) -> float:
+        """How far past its ``min`` or ``max`` (``side``) the limit may be pushed: 0 when hard."""
+        if not self.soft:
+            return 0.0
+        if self.tolerance_percent:
+            bound = self.max if side == "max" else self.min
+            return abs(bound or 0.0) * float(self.tolerance)
+        return float(self.tolerance)
+
+    @property
+    def family(self) -> str:
+        """Its name without the period: the Constraints row it comes from, e.g. ``Cost [each quarter]``."""
+        return f"{self._base} [{self.qualifier}]" if self.qualifier else self._base
+
+    @property
+    def _base(self) -> str:
+        base = self.label or (self.column if self.scope is None else f"{self.column} ({self.scope_text})")
+        return f"{base} share" if self.share else base
+
+    @property
+    def name(self) -> str:
+        """What people call it, unique in a plan: ``budget``, ``Data eng FTE``, ``Count
+        (Theme=Retention)``, ``Cost [2027-Q1]``, ``Cost [each quarter, 2027-Q1]``."""
+        if self.period is None:
+            return self.family
+        inside = f"{self.qualifier}, {self.period_label}" if self.qualifier else self.period_label
+        return f"{self._base} [{inside}]"
+
+    def applies_to(self, initiative: Initiative) -> bool:
+        if self.scope is None:
+            return True
+        return scope_matches(initiative.values.get(self.scope[0]), self.scope[1], self.scope_op)
+
+
+def _fmt_scope_value(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def scope_matches(cell: Any, wanted: Any, op: str = "=") -> bool:
+    """True when a cell equals a scope value (numbers numerically, text ignoring case), or
+    compares with it as ``op`` says (numbers only; ``<`` is strict).
+
+    >>> scope_matches(0.4, 0.5, "<"), scope_matches(0.5, 0.5, "<"), scope_matches("Risk", "risk")
+    (True, False, True)
+    """
+    if cell is None:
+        return False
+    if op != "=":
+        try:
+            a, b = float(cell), float(wanted)
+        except (TypeError, ValueError):
+            return False
+        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+    if isinstance(wanted, (int, float)) and not isinstance(wanted, bool):
+        try:
+            return math.isclose(float(cell), float(wanted), rel_tol=0, abs_tol=1e-9)
+        except (TypeError, ValueError):
+            return False
+    return text_key(cell) == text_key(wanted)
+
+
+def unique_limit_names(limits: "tuple[Limit, ...] | list[Limit]", period_length: float = 3.0) -> list[Limit]:
+    """The limits with qualifiers where two would share a name: told apart by what they bound
+    (a row for each period against a row for one, then Min / Max), never by a cell reference."""
+    out = list(limits)
+    each = {1: "each month", 3: "each quarter", 12: "each year"}.get(period_length, "each period")
+
+    def clashes() -> dict[str, list[int]]:
+        names: dict[str, list[int]] = {}
+        for k, lim in enumerate(out):
+            names.setdefault(lim.name.casefold(), []).append(k)
+        return {n: ks for n, ks in names.items() if len(ks) > 1}
+
+    for ks in clashes().values():  # a row for every period against a row for one of them:
+        for k in ks:  # the whole row's limits are told apart, so the row keeps one family name
+            if out[k].period is not None and out[k].source and _from_each_row(out, k):
+                source = out[k].source
+                out = [replace(lim, qualifier=each) if lim.source == source and lim.period is not None else lim
+                       for lim in out]
+    for ks in clashes().values():
+        for k in ks:
+            lim = out[k]
+            bounds = ", ".join(f"{side} {_fmt_scope_value(v)}" for side, v in (("Min", lim.min), ("Max", lim.max))
+                               if v is not None)
+            out[k] = replace(lim, qualifier=", ".join(x for x in (lim.qualifier, bounds) if x))
+    for ks in clashes().values():  # identical rows: numbered in sheet order
+        for n, k in enumerate(ks, start=1):
+            out[k] = replace(out[k], qualifier=", ".join(x for x in (out[k].qualifier, f"#{n}") if x))
+    return out
+
+
+def _from_each_row(limits: list[Limit], k: int) -> bool:
+    """True when limit k comes from a Constraints row that bounds more than one period."""
+    return sum(1 for lim in limits if lim.source == limits[k].source and lim.period is not None) > 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The ``Settings`` sheet, after defaults and command-line overrides."""
+
+    budget: float | None = None
+    horizon_months: float = 36.0
+    discount_rate: float = 0.10
+    objective: Objective = Objective.VALUE
+    solver: str = "highs"
+    time_limit: float | None = None
+    gap: float = 1e-4
+    currency: str = ""
+    budget_source: str = "Settings"  #: the cell the budget came from, or ``--budget``
+    periods: int | None = None  #: multi-period plans: how many periods (None: one lump)
+    period_length: float = 3.0  #: months per period
+    first_period: str = "P1"  #: the first period's label; later labels follow
+    timed_dependencies: bool = True  #: a dependent starts after its prerequisite finishes
+    #: risk (see :mod:`portfolio_opt.risk`): the value to reach, the share of worst worlds
+    #: CVaR averages, what to maximize (``expected`` or ``cvar``) and the weight of CVaR,
+    #: the worlds the cvar objective is taken over, the correlation within a risk group,
+    #: the random seed, and how ranges are drawn (``triangular`` or ``pert``)
+    value_target: float | None = None
+    risk_level: float = 0.10
+    risk_objective: str = "expected"
+    risk_weight: float = 0.5
+    risk_samples: int = 1000
+    risk_correlation: float = 0.5
+    seed: int = 1
+    distribution: str = "triangular"
+    cluster: str | None = None  #: a Dask scheduler address sweeps run on (None: this machine)
+    scoring: str = "expected value"  #: expected value, weighted, blend, wsjf or rice
+    criteria_weight: float = 0.5  #: with blend: how far the criteria score tilts the expected value
+    review_date: Any = None  #: quarterly review: the date (a datetime.date) the plan is reviewed on
+    run_budget: float | None = None  #: the most the annual Run cost of what is live or selected may total
+
+    def period_labels(self) -> list[str]:
+        """The label of every period, e.g. 2027-Q1, 2027-Q2, ..."""
+        return period_labels(self.first_period, self.periods or 1, self.period_length)
+
+
+def period_labels(first: str, count: int, length_months: float = 3.0) -> list[str]:
+    """Labels that follow ``first``: 2027-Q4 -> 2028-Q1, 2027-11 -> 2027-12, P1 -> P2."""
+    first = str(first).strip()
+    m = re.fullmatch(r"(\d{4})\s*-?\s*Q([1-4])", first, re.I)
+    if m and length_months == 3:
+        y, q = int(m.group(1)), int(m.group(2)) - 1
+        return [f"{y + (q + k) // 4}-Q{(q + k) % 4 + 1}" for k in range(count)]
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})", first)
+    if m and length_months == 1:
+        y, mo = int(m.group(1)), int(m.group(2)) - 1
+        return [f"{y + (mo + k) // 12}-{(mo + k) % 12 + 1:02d}" for k in range(count)]
+    m = re.fullmatch(r"(.*?)(\d+)", first)
+    if m:
+        return [f"{m.group(1)}{int(m.group(2)) + k}" for k in range(count)]
+    return [first] + [f"{first}+{k}" for k in range(1, count)]
+
+@dataclass(frozen=True)
+class Table:
+    """A sheet as read: its header row and data rows as plain values (for copying through)."""
+
+    name: str
+    rows: tuple[tuple[Any, ...], ...]  #: the first row is the header
+    number_formats: tuple[tuple[str, ...], ...] = ()  #: each cell's number format, row by row
+
+
+@dataclass(frozen=True)
+class Change:
+    """One input change of a scenario, e.g. ``Budget change -15%`` or ``Force in INI-003``.
+
+    ``kind`` is budget, budget_change, force_in, force_out, setting, limit_max, limit_min,
+    limit_change or limit_tolerance (value: amount, is a percentage); ``target`` the initiative ID, setting attribute or limit position in
+    ``Plan.limits``; ``label`` how the change is named in attributions.
+    """
+
+    kind: str
+    value: Any
+    label: str
+    target: Any = None
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of changes to the plan (a row of the ``Scenarios`` sheet)."""
+
+    name: str
+    changes: tuple[Change, ...]
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    """A row of the ``Criteria`` sheet: a numeric Initiatives column, its weight, its scale
+    (``(low, high)``, None for the column's own min..max over the plan) and direction."""
+
+    column: str
+    weight: float
+    scale: tuple[float, float] | None = None
+    higher: bool = True
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """The committee's criteria, with their weights normalized to sum to 1, where the weights
+    came from (``weights`` or ``pairwise``), and the pairwise judgments' consistency ratio."""
+
+    criteria: tuple[CriterionSpec, ...]
+    source: str = "weights"
+    consistency_ratio: float | None = None
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return {c.column: c.weight for c in self.criteria}
+
+
+#: Settings that change how the solver runs, not the program it is given.
+_SOLVE_ONLY = frozenset({"time_limit", "gap", "solver"})
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a planning workbook says: initiatives, limits and settings."""
+
+    initiatives: tuple[Initiative, ...]
+    limits: tuple[Limit, ...] = ()
+    settings: Settings = Settings()
+    columns: tuple[str, ...] = ()  #: the Initiatives headers in sheet order
+    numeric_columns: tuple[str, ...] = ()  #: headers whose cells are all numbers or blank
+    tables: tuple[Table, ...] = ()  #: the input sheets as read
+    source_name: str = ""
+    source_sha256: str = ""
+    warnings: tuple[str, ...] = ()  #: things worth a look that do not stop a run
+    scenarios: tuple[Scenario, ...] = ()  #: the ``Scenarios`` sheet, if any
+    selection: tuple[str, ...] | None = None  #: IDs marked in a ``Selected`` column, if any
+    criteria: Criteria | None = None  #: the ``Criteria`` sheet (and ``Pairwise``), if any
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {ini.id: k for k, ini in enumerate(self.initiatives)})
+
+    def resolve(self, text: str) -> str | None:
+        """The ID a user means by ``text`` (``ini-017`` finds ``INI-017``), or None."""
+        if text in self._index:  # type: ignore[attr-defined]
+            return text
+        wanted = text_key(text)
+        return next((ini.id for ini in self.initiatives if text_key(ini.id) == wanted), None)
+
+    def index(self, initiative_id: str) -> int:
+        """Position of an initiative by ID (KeyError when unknown)."""
+        return self._index[initiative_id]  # type: ignore[attr-defined]
+
+    def __contains__(self, initiative_id: object) -> bool:
+        return initiative_id in self._index  # type: ignore[attr-defined]
+
+    @property
+    def budget_limit(self) -> Limit | None:
+        if self.settings.budget is None:
+            return None
+        return Limit(
+            column="Cost",
+            max=self.settings.budget,
+            source=self.settings.budget_source,
+            label="budget",
+        )
+
+    def all_limits(self) -> tuple[Limit, ...]:
+        """The budget (when set) first, then the ``Constraints`` rows."""
+        budget = self.budget_limit
+        return ((budget,) if budget is not None else ()) + self.limits
+
+    def with_limit(self, k: int, **changes: Any) -> "Plan":
+        """A copy with limit ``k`` (a position in :meth:`all_limits`, budget included) changed;
+        the budget's ``max`` is the Budget setting."""
+        if self.budget_limit is not None and k == 0:
+            unknown = set(changes) - {"max"}
+            if unknown:
+                raise ValueError(f"the budget has only a Max, not {sorted(unknown)}")
+            return self.with_settings(budget=changes["max"]) if "max" in changes else self
+        offset = 1 if self.budget_limit is not None else 0
+        limits = list(self.limits)
+        limits[k - offset] = replace(limits[k - offset], **changes)
+        return replace(self, limits=tuple(limits))
+
+    def column_values(self, column: str) -> tuple[float, ...]:
+        """The numbers of one column, one per initiative (blank counts as 0). Worked out once
+        per plan and column (a plan is frozen; schedules ask for them per initiative)."""
+        cache = self.__dict__.setdefault("_column_cache", {})
+        if column not in cache:
+            cache[column] = self._column_values(column)
+        return cache[column]
+
+    def _column_values(self, column: str) -> tuple[float, ...]:
+        if column == COUNT:
+            return (1.0,) * len(self.initiatives)
+        attribute = NUMERIC_FIELDS.get(normalize_header(column))
+        if attribute is not None:
+            return tuple(float(getattr(ini, attribute)) for ini in self.initiatives)
+        return tuple(float(v) if isinstance(v := ini.values.get(column), (int, float)) else 0.0
+                     for ini in self.initiatives)
+
+    def with_settings(self, **changes: Any) -> "Plan":
+        """A copy of the plan with some settings changed.
+
+        When only how the solver runs changes (its time, gap or name), the copy keeps what
+        building the plan's program worked out (:func:`portfolio_opt.rules._cache`): the program
+        is the same. Explanations give every re-solve the time left, and rebuilt every limit's
+        terms for each until this (a fifth of 500 explanations' time).
+        """
+        plan = replace(self, settings=replace(self.settings, **changes))
+        if "_column_cache" in self.__dict__:  # the same initiatives, so the same columns
+            object.__setattr__(plan, "_column_cache", self.__dict__["_column_cache"])
+        cache = self.__dict__.get("_build_cache")
+        if cache is not None and set(changes) <= _SOLVE_ONLY:
+            object.__setattr__(plan, "_build_cache", cache)
+        return plan
+
+    def with_initiatives(self, initiatives: tuple[Initiative, ...]) -> "Plan":
+        return replace(self, initiatives=tuple(initiatives))
+
+
+@dataclass(frozen=True)
+class SolverInfo:
+    """Which solver ran, how long, and how close to proven optimal it got."""
+
+    name: str
+    version: str
+    seconds: float
+    gap: float | None  #: relative gap between the portfolio and the best bound
+    bound: float | None = None
+    requested_gap: float = 1e-4
+    time_limit: float | None = None
+    fixed: int = 0  #: decisions the LP bound settled before the search
+    columns: int = 0  #: decisions in the program
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why an initiative is in or out, as data: a code and what it names. Words are made once,
+    at the edge (:func:`portfolio_opt.report.reason_text`), and never parsed back.
+
+    Codes, selected: ``must``, ``merit``, ``needed-by``, ``meets-min``, ``selected``; not
+    selected: ``excluded``, ``no-value-horizon``, ``no-value-probability``,
+    ``negative-npv``, ``negative-value``, ``needs``, ``exclusive-with``, ``limits``,
+    ``gap``. ``items`` are IDs (or, for ``needs``, ``(ID, "Excluded"|"not selected")``
+    pairs) or limit names; ``also`` the selected dependents that need it; ``hot`` the soft
+    limits it helps run past their bound; ``costly`` the soft limits it would fit within
+    the tolerance of, but whose penalty outweighs its value.
+    """
+
+    code: str
+    items: tuple = ()
+    also: tuple[str, ...] = ()
+    hot: tuple[str, ...] = ()
+    costly: tuple[str, ...] = ()
+    #: the figures a review reason names: ``stop`` (remaining cost,), ``retire-costly``
+    #: (run cost, benefit)
+    amounts: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class InitiativeResult:
+    """The optimizer's decision on one initiative, with its reason in words."""
+
+    id: str
+    name: str
+    theme: str | None
+    selected: bool
+    score: float
+    cost: float
+    objective_value: float  #: what it adds to the objective (score, or score - cost for npv)
+    rank: int
+    reason: str
+    row: int = 0
+    #: value lost if its decision were flipped (forced out when selected, in when not);
+    #: None when a rule forbids the flip or it was not explained
+    regret: float | None = None
+    #: not selected: the score above which it would be selected (None: never / not explained)
+    break_even_score: float | None = None
+    #: not selected: the cost below which it would be selected (None: never / not explained)
+    break_even_cost: float | None = None
+    explained: bool = False
+    #: what the flip changes: initiatives that would enter and leave alongside it
+    flip_enters: tuple[str, ...] = ()
+    flip_leaves: tuple[str, ...] = ()
+    flip_note: str = ""  #: why the flip is impossible, when it is
+    #: multi-period plans: start and finish period labels, and the score lost by starting
+    #: later than its earliest allowed period
+    start: str | None = None
+    finish: str | None = None
+    delay_loss: float | None = None
+    why: Reason | None = None  #: the reason as data (``reason`` is it in words)
+    #: what selecting it (or not) means: start, continue, stop, keep, retire, not selected,
+    #: done or stopped (see :func:`portfolio_opt.review.decision`)
+    decision: str = ""
+    #: committee scoring: the criteria score (0..1), or the WSJF / RICE figure
+    criteria_score: float | None = None
+    #: explanations the time allowed did not settle: ``regret``, ``break_even_score``,
+    #: ``break_even_cost`` (their values are then None, which does not mean "never")
+    unsettled: tuple[str, ...] = ()
+
+    @property
+    def value_per_cost(self) -> float | None:
+        return self.score / self.cost if self.cost > 0 else None
+
+
+@dataclass(frozen=True)
+class LimitUse:
+    """How much of a limit the portfolio uses."""
+
+    limit: Limit
+    used: float
+    #: objective gained by one more unit of room (Max + 1, or Min − 1), by re-solving
+    value_one_more: float | None = None
+    #: objective gained by 10% more room (Max × 1.1, or Min × 0.9), by re-solving
+    value_ten_percent: float | None = None
+    #: soft limits: how far past its bound the portfolio runs it, and what that costs
+    overshoot: float = 0.0
+    penalty_cost: float = 0.0
+    #: ``value_one_more`` / ``value_ten_percent`` when the time allowed did not settle them
+    unsettled: tuple[str, ...] = ()
+
+    @property
+    def slack(self) -> float | None:
+        """Room left to the nearest bound (negative when broken)."""
+        gaps = []
+        if self.limit.max is not None:
+            gaps.append(self.limit.max - self.used)
+        if self.limit.min is not None:
+            gaps.append(self.used - self.limit.min)
+        return min(gaps) if gaps else None
+
+    @property
+    def binding(self) -> bool:
+        slack = self.slack
+        if slack is None:
+            return False
+        scale = max(1.0, abs(self.limit.max or 0.0), abs(self.limit.min or 0.0))
+        return slack <= 1e-9 * scale or self.overshoot > 0
+
+
+@dataclass(frozen=True)
+class RiskChoice:
+    """What a risk-aware objective changed: the chosen portfolio against the expected-value
+    optimum, both judged on a fresh sample of worlds (not the one it was chosen on).
+
+    ``chosen`` and ``expected`` map ``mean``, ``p10``, ``cvar``, ``prob_target`` (None
+    without a Value target) to their values; ``entered`` are in the risk-aware portfolio and
+    not the expected-value one, ``left`` the other way round."""
+
+    objective: str
+    weight: float
+    level: float
+    samples: int  #: the fresh worlds both were judged on
+    chosen: Mapping[str, float | None]
+    expected: Mapping[str, float | None]
+    expected_selected: tuple[str, ...]
+    entered: tuple[str, ...]
+    left: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Result:
+    """What the optimizer decided about a plan."""
+
+    status: Status
+    objective: float
+    total_value: float  #: sum of the selected scores
+    total_cost: float
+    initiatives: tuple[InitiativeResult, ...]  #: in ranking order
+    limits: tuple[LimitUse, ...]
+    solver: SolverInfo
+    plan: Plan
+    warnings: tuple[str, ...] = ()
+    explain_note: str = ""  #: what the explanations cover, their precision, what was left out
+    #: multi-period plans: the start period (0-based) of each selected initiative, by ID
+    starts: Mapping[str, int] = field(default_factory=dict)
+    #: with ``Risk objective`` = cvar: the risk-aware portfolio against the expected-value one
+    risk: RiskChoice | None = None
+    #: committee scoring other than expected value: the portfolio the expected value alone
+    #: would choose, and what entered and left against it
+    scoring_change: Mapping[str, tuple[str, ...]] | None = None
+    #: quarterly review: each row's value realized against the forecast (see :mod:`portfolio_opt.review`)
+    realization: tuple = ()
+    #: when robustness was run: ID -> (share of versions selecting it, core/borderline/exterior)
+    robustness: Mapping[str, tuple[float, str]] | None = None
+
+    @property
+    def selected(self) -> tuple[str, ...]:
+        """IDs of the selected initiatives, in ranking order."""
+        return tuple(r.id for r in self.initiatives if r.selected)
+
+    @property
+    def budget(self) -> float | None:
+        return self.plan.settings.budget
+
+    def by_id(self, initiative_id: str) -> InitiativeResult:
+        for r in self.initiatives:
+            if r.id == initiative_id:
+                return r
+        raise KeyError(initiative_id)
+
+    def to_frame(self):  # -> pandas.DataFrame
+        """The ranking as a pandas DataFrame, one row per initiative."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {
+                    "rank": r.rank,
+                    "id": r.id,
+                    "name": r.name,
+                    "theme": r.theme,
+                    "selected": r.selected,
+                    "score": r.score,
+                    "cost": r.cost,
+                    "value_per_cost": r.value_per_cost,
+                    "reason": r.reason,
+                }
+                for r in self.initiatives
+            ]
+        ).set_index("rank")

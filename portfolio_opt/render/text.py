@@ -1,0 +1,389 @@
+"""Results as data for pipelines (JSON) and as a few lines for people."""
+
+from __future__ import annotations
+
+import math
+
+from typing import Any
+
+from portfolio_opt.core.reasons import reason_sentence
+from portfolio_opt.model.figures import money
+from portfolio_opt.model.plan import Result, Status
+
+
+
+def _clean(x: Any) -> Any:
+    if isinstance(x, float):
+        if x != x or x in (float("inf"), float("-inf")):
+            return None
+        return round(x, 6)
+    return x
+
+
+def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
+    """The ``--json`` object of ``optimize``: status, totals, every initiative, every limit."""
+    return {
+        "status": result.status.value,
+        "objective": _clean(result.objective),
+        "objective_kind": result.plan.settings.objective.value,
+        "total_value": _clean(result.total_value),
+        "total_cost": _clean(result.total_cost),
+        "budget": _clean(result.budget),
+        "count": len(result.selected),
+        "selected": list(result.selected),
+        "initiatives": [
+            {
+                "id": r.id,
+                "name": r.name,
+                "theme": r.theme,
+                "score": _clean(r.score),
+                "cost": _clean(r.cost),
+                "decision": r.decision,
+                "criteria_score": _clean(r.criteria_score),
+                "value_per_cost": _clean(r.value_per_cost),
+                "selected": r.selected,
+                "rank": r.rank,
+                "reason": r.reason,
+                "regret": _clean(r.regret),
+                "break_even_score": _clean(r.break_even_score),
+                "break_even_cost": _clean(r.break_even_cost),
+                "explained": r.explained,
+                "unsettled": list(r.unsettled),
+                "start": r.start,
+                "finish": r.finish,
+                "delay_loss": _clean(r.delay_loss),
+                "if_flipped": {"enters": list(r.flip_enters), "leaves": list(r.flip_leaves),
+                               "impossible": r.flip_note or None},
+            }
+            for r in result.initiatives
+        ],
+        "constraints": [
+            {
+                "name": u.limit.name,
+                "period": u.limit.period_label or None,
+                "column": u.limit.column,
+                "scope": u.limit.scope_text,
+                "min": _clean(u.limit.min),
+                "max": _clean(u.limit.max),
+                "used": _clean(u.used),
+                "slack": _clean(u.slack),
+                "binding": u.binding,
+                "value_one_more": _clean(u.value_one_more),
+                "value_ten_percent": _clean(u.value_ten_percent),
+                "unsettled": list(u.unsettled),
+                "source": u.limit.source,
+                "share": u.limit.share,
+                "tolerance": _clean(u.limit.allowance("max") if u.limit.max is not None else u.limit.allowance("min"))
+                if u.limit.soft else None,
+                "penalty": _clean(u.limit.penalty) if u.limit.soft else None,
+                "overshoot": _clean(u.overshoot),
+                "penalty_cost": _clean(u.penalty_cost),
+            }
+            for u in result.limits
+        ],
+        "solver": {
+            "name": result.solver.name,
+            "version": result.solver.version,
+            "seconds": _clean(result.solver.seconds),
+            "gap": _clean(result.solver.gap),
+            "bound": _clean(result.solver.bound),
+            "fixed_by_lp_bound": result.solver.fixed,
+            "columns": result.solver.columns,
+        },
+        "warnings": list(result.warnings),
+        "explain_note": result.explain_note,
+        "output": output,
+    } | ({"risk": risk_to_dict(result.risk)} if result.risk is not None else {}) | _review_dict(result)
+
+
+def _review_dict(result: Result) -> dict[str, Any]:
+    """A quarterly review's additions (value realized, the run budget's use), and committee
+    scoring's (criteria weights, their source and consistency, what changed)."""
+    from portfolio_opt.core.lifecycle import realization_to_dicts
+
+    out: dict[str, Any] = {}
+    crit = result.plan.criteria
+    if crit is not None or result.plan.settings.scoring != "expected value":
+        out["criteria"] = {
+            "scoring": result.plan.settings.scoring,
+            "weights": crit.weights if crit is not None else {},
+            "source": crit.source if crit is not None else None,
+            "consistency_ratio": _clean(crit.consistency_ratio) if crit is not None else None,
+        } | ({"entered": list(result.scoring_change["entered"]), "left": list(result.scoring_change["left"])}
+             if result.scoring_change else {})
+    if result.realization:
+        out["realization"] = realization_to_dicts(result.realization)
+    run = next((u for u in result.limits if u.limit.label == "run budget"), None)
+    if run is not None:
+        out["run_cost"] = {"used": _clean(run.used), "max": _clean(run.limit.max)}
+    elif any(ini.status is not None for ini in result.plan.initiatives):  # a review without a Run budget
+        chosen = set(result.selected)
+        used = math.fsum(ini.run_cost for ini in result.plan.initiatives if ini.id in chosen)
+        out["run_cost"] = {"used": _clean(used), "max": None}
+    return out
+
+
+def risk_to_dict(r) -> dict[str, Any]:
+    """A :class:`~portfolio_opt.model.RiskChoice` as JSON."""
+    return {
+        "objective": r.objective,
+        "weight": r.weight,
+        "level": r.level,
+        "samples": r.samples,
+        "chosen": {k: _clean(v) for k, v in r.chosen.items()},
+        "expected_value_portfolio": {k: _clean(v) for k, v in r.expected.items()}
+        | {"selected": list(r.expected_selected)},
+        "entered": list(r.entered),
+        "left": list(r.left),
+    }
+
+
+def summary_lines(result: Result, output: str | None = None) -> list[str]:
+    """The short summary ``optimize`` prints."""
+    gap = result.solver.gap
+    gap_text = f"gap {gap:.4%}" if gap is not None else "gap unknown"
+    status = result.status.value
+    if result.status is Status.FEASIBLE:
+        status = "stopped at the time limit, not proven optimal"
+    lines = [f"Status          {status} ({gap_text}, {result.solver.name}, {result.solver.seconds:.2f} s)"]
+    kind = result.plan.settings.objective.value
+    scoring = result.plan.settings.scoring
+    if scoring == "expected value":
+        lines.append(f"Expected value  {money(result.total_value)}"
+                     + (f"  (npv objective {money(result.objective)})" if kind == "npv" else ""))
+    else:  # committee scoring: the sum of its scores, which is money only for blend
+        shown = money(result.total_value) if scoring == "blend" else f"{result.total_value:,.3f}"
+        lines.append(f"Score ({scoring})".ljust(16) + shown)
+    if result.budget is not None:
+        share = f" ({result.total_cost / result.budget:.1%})" if result.budget else ""
+        lines.append(f"Cost            {money(result.total_cost)} of budget {money(result.budget)}{share}")
+    else:
+        lines.append(f"Cost            {money(result.total_cost)} (no budget set)")
+    lines.append(f"Selected        {len(result.selected)} of {len(result.initiatives)} initiatives")
+    binding = [u.limit.name for u in result.limits if u.binding]
+    if binding:
+        lines.append(f"Binding limits  {', '.join(binding)}")
+    if result.risk is not None:
+        r = result.risk
+        lines.append(f"Risk-aware      weight {r.weight:g} on CVaR {r.level:.0%} (worst {r.level:.0%} of worlds), "
+                     f"judged on {r.samples:,} fresh worlds:")
+        for name, key in (("mean", "mean"), ("P10", "p10"), ("CVaR", "cvar"), ("P(target)", "prob_target")):
+            a, b = r.chosen.get(key), r.expected.get(key)
+            if a is None:
+                continue
+            shown = (lambda x: f"{x:.1%}") if key == "prob_target" else money
+            lines.append(f"  {name:<10} {shown(a):>14} (expected-value portfolio {shown(b)})")
+        if r.entered or r.left:
+            lines.append(f"  entered {', '.join(r.entered) or 'none'}; left {', '.join(r.left) or 'none'}")
+    if output:
+        lines.append(f"Written         {output}")
+    return lines
+
+
+def frontier_lines(f, output: str | None = None) -> list[str]:
+    """What ``frontier`` prints: one line per budget, the current one marked."""
+    lines = [f"{len(f.points)} budgets from {f.points[0].budget:,.0f} to {f.points[-1].budget:,.0f} "
+             f"({f.solves} solves, {f.seconds:.1f} s)",
+             f"{'Budget':>14} {'Expected value':>15} {'Cost':>14} {'Count':>5}"]
+    for p in f.points:
+        mark = "  <- current budget" if p.current else ""
+        value = f"{p.objective:,.0f}" if p.objective is not None else p.status.value
+        cost = f"{p.total_cost:,.0f}" if p.total_cost is not None else ""
+        lines.append(f"{p.budget:>14,.0f} {value:>15} {cost:>14} {p.count:>5}{mark}")
+    return lines + ([f"Written {output}"] if output else [])
+
+
+def scenario_lines(run, output: str | None = None) -> list[str]:
+    """What ``scenarios`` prints: each scenario's value against the baseline, and who moved why."""
+    lines = []
+    base = run.results[0].solved
+    for r in run.results:
+        value = f"{r.solved.objective:,.0f}" if r.solved.ok else r.solved.status.value
+        delta = ""
+        if r is not run.results[0] and r.solved.ok and base.ok:
+            delta = f" ({r.solved.objective - base.objective:+,.0f})"
+        cost = f", cost {r.solved.total_cost:,.0f}" if r.solved.ok else ""
+        lines.append(f"{r.name}: {value}{delta}{cost}")
+        lines += [f"    entered {i}: {cause}" for i, cause in r.entered]
+        lines += [f"    left    {i}: {cause}" for i, cause in r.left]
+        if r.solved.conflict:
+            lines.append(f"    conflict: {'; '.join(r.solved.conflict)}")
+        if r.risk:
+            lines.append("    " + risk_line(r.risk, run.plan.settings.risk_level))
+    return lines + ([f"Written {output}"] if output else [])
+
+
+def comparison_lines(c, output: str | None = None) -> list[str]:
+    """What ``compare`` prints: each plan's value, cost, efficiency and broken rules."""
+    lines = []
+    for r in c.plans:
+        eff = f"{r.efficiency:.1%}" if r.efficiency is not None else ("n/a (breaks the rules)" if r.violations else "n/a")
+        lines.append(f"{r.name}: value {r.objective:,.0f}, cost {r.total_cost:,.0f}, {len(r.selected)} initiatives, "
+                     f"efficiency {eff}")
+        if r.optimal.ok:
+            lines.append(f"    optimum at this cost: {r.optimal.objective:,.0f}"
+                         + (f" (adds {', '.join(r.adds)}; drops {', '.join(r.drops)})" if r.adds or r.drops else ""))
+        lines += [f"    breaks: {v}" for v in r.violations]
+        if r.risk:
+            lines.append("    " + risk_line(r.risk, r.plan.settings.risk_level))
+    lines += [f"Note: {d}" for d in c.differences]
+    return lines + ([f"Written {output}"] if output else [])
+
+
+def risk_line(risk: dict, level: float) -> str:
+    """A portfolio's simulated figures in one line, e.g. ``simulated: mean 32,217,650, P10 ...``."""
+    text = f"simulated: mean {money(risk['mean'])}, P10 {money(risk['p10'])}, CVaR {level:.0%} {money(risk['cvar'])}"
+    if risk.get("prob_target") is not None:
+        text += f", P(target) {risk['prob_target']:.1%}"
+    return text
+
+
+def _ids(ids) -> str:
+    ids = list(ids)
+    if len(ids) <= 6:
+        return ", ".join(ids)
+    return ", ".join(ids[:6]) + f" and {len(ids) - 6} more"
+
+
+def story(result: Result, initiative_id: str) -> list[str]:
+    """One initiative's decision in plain sentences (for ``portfolio-opt explain``)."""
+    from portfolio_opt.core.scoring import discounted_years
+
+    r = result.by_id(initiative_id)
+    plan = result.plan
+    ini = plan.initiatives[plan.index(initiative_id)]
+    s = plan.settings
+    ttv = ini.time_to_value
+    if r.start is not None:  # multi-period: counted from the start of its start period
+        from portfolio_opt.core.schedule import value_start
+
+        ttv = value_start(ini, s, s.period_labels().index(r.start))
+    d = discounted_years(ttv, s.horizon_months, s.discount_rate)
+    who = ", ".join(x for x in (ini.theme, f"owner {ini.values.get('Owner')}" if ini.values.get("Owner") else None) if x)
+    lines = [f"{ini.id} {ini.name}" + (f" ({who})" if who else "") + f" is {'SELECTED' if r.selected else 'NOT selected'}"
+             f" (rank {r.rank} of {len(result.initiatives)})."]
+    formula = (f"probability {ini.probability:.0%} × (impact {money(ini.impact)} − run cost "
+               f"{money(ini.run_cost)}) × {d:.3f} discounted years (value from month {ttv:g} to "
+               f"{s.horizon_months:g})")
+    if s.scoring == "blend":
+        formula = (f"expected value {money(plan_expected(plan, ini))} × (1 + {s.criteria_weight:g} × (criteria score "
+                   f"{ini.criteria_score:.3f} − 0.5)), the expected value being {formula}")
+    elif s.scoring == "weighted":
+        formula = "the criteria score: " + " + ".join(f"{c} {v:.3f}" for c, v in ini.criteria_parts.items())
+    elif s.scoring in ("wsjf", "rice"):
+        formula = ("(Business value + Time criticality + Risk reduction) / Job size" if s.scoring == "wsjf"
+                   else "Reach × Impact × Confidence / Effort")
+    score_text = money(r.score) if s.scoring in ("expected value", "blend") else f"{r.score:,.3f}"
+    lines.append(
+        f"Score {score_text} = {formula}; cost {money(ini.cost)}"
+        + (f"; {r.value_per_cost:.2f} of value per unit of cost." if r.value_per_cost is not None
+           and s.scoring in ("expected value", "blend") else ".")
+    )
+    lines.append(("Why in: " if r.selected else "Why out: ") + reason_sentence(r.why) if r.why else f"Why: {r.reason}.")
+    if r.start is not None:
+        lines.append(f"Scheduled from {r.start} to {r.finish}"
+                     + (f"; starting later than its earliest allowed period costs {money(r.delay_loss)}." if r.delay_loss else "."))
+    if not r.explained:
+        lines.append("What it would take: not computed. " + (result.explain_note or "See --explain-limit."))
+        return lines
+    if r.flip_note:
+        lines.append(f"It cannot be {'dropped' if r.selected else 'forced in'}: {r.flip_note}.")
+        return lines
+    if {"regret", "break_even_score"} & set(r.unsettled):
+        lines.append("What it would take: not settled in the time allowed (raise --explain-time).")
+        return lines
+    changes = []
+    if r.flip_enters:
+        changes.append(f"{_ids(r.flip_enters)} would come in")
+    if r.flip_leaves:
+        changes.append(f"{_ids(r.flip_leaves)} would go")
+    change_text = (" (" + "; ".join(changes) + ")") if changes else ""
+    measure = "expected value" if s.objective.value == "value" else "NPV (expected value − cost)"
+    if r.selected:
+        lines.append(f"Dropping it would lose {money(r.regret)} of {measure}{change_text}.")
+        return lines
+    lines.append(f"Forcing it in would lose {money(r.regret)} of {measure}{change_text}.")
+    lines.append(
+        f"It would be selected if its score rose above {money(r.break_even_score)} "
+        f"(+{money(r.break_even_score - r.score)}), all else equal." + criteria_words(plan, ini, r.break_even_score)
+    )
+    if "break_even_cost" in r.unsettled:
+        lines.append("What cut of its cost would get it selected: not settled in the time allowed (raise --explain-time).")
+    elif r.break_even_cost is None:
+        lines.append("No cut of its cost alone would get it selected: a non-cost limit or a rule blocks it.")
+    else:
+        lines.append(
+            f"Or if its cost fell below {money(r.break_even_cost)} "
+            f"(−{money(ini.cost - r.break_even_cost)}), all else equal."
+        )
+    return lines
+
+
+def criteria_words(plan, ini, target: float) -> str:
+    """What a break-even score means in the committee's criteria, e.g. `` That is: if its
+    Strategic fit rose from 2 to 4.`` (the most heavily weighted criterion that could get it
+    there alone, within its scale); empty when the scoring does not use criteria."""
+    s = plan.settings
+    crit = plan.criteria
+    if crit is None or s.scoring not in ("weighted", "blend") or ini.criteria_score is None:
+        return ""
+    if s.scoring == "weighted":
+        needed = target - ini.criteria_score
+    else:  # blend: expected × (1 + w (c − 0.5)) reaches the target at c = (target / expected − 1) / w + 0.5
+        expected = plan_expected(plan, ini)
+        if expected <= 0 or s.criteria_weight <= 0:
+            return ""
+        needed = (target / expected - 1.0) / s.criteria_weight + 0.5 - ini.criteria_score
+    for c in sorted(crit.criteria, key=lambda c: -c.weight):
+        if c.weight <= 0:
+            continue
+        lo, hi = c.scale if c.scale is not None else _range(plan, c.column)
+        now = ini.values.get(c.column)
+        now = float(now) if isinstance(now, (int, float)) else lo
+        step = needed / c.weight * (hi - lo) * (1 if c.higher else -1)
+        want = now + step
+        if lo <= want <= hi:
+            word = "rose" if want > now else "fell"
+            return f" That is: if its {c.column} {word} from {now:g} to {_ceil_to_scale(want, c.higher):g}."
+    return " No single criterion could get it there within its scale."
+
+
+def plan_expected(plan, ini) -> float:
+    """An initiative's expected-value score (whatever the Scoring setting)."""
+    from dataclasses import replace as _replace
+
+    from portfolio_opt.core.schedule import start_score
+
+    return start_score(ini, 0, _replace(plan.settings, scoring="expected value"))
+
+
+def _range(plan, column: str) -> tuple[float, float]:
+    xs = [float(v) for i in plan.initiatives if isinstance(v := i.values.get(column), (int, float))]
+    return (min(xs), max(xs)) if xs else (0.0, 1.0)
+
+
+def _ceil_to_scale(x: float, higher: bool) -> float:
+    """A criterion value as a committee would score it: to one decimal, rounded so it is enough."""
+    import math as _m
+
+    return (_m.ceil(x * 10 - 1e-9) if higher else _m.floor(x * 10 + 1e-9)) / 10
+
+
+def to_json(data: Any) -> str:
+    """The one way results become JSON: NaN and infinity become null (JSON has neither), enums
+    their values, tuples lists; indented, UTF-8 as is."""
+    import enum
+    import json
+
+    def clean(x: Any) -> Any:
+        if isinstance(x, float) and not math.isfinite(x):
+            return None
+        if isinstance(x, enum.Enum):
+            return clean(x.value)
+        if isinstance(x, dict):
+            return {str(k): clean(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [clean(v) for v in x]
+        return x
+
+    return json.dumps(clean(data), indent=2, ensure_ascii=False, allow_nan=False)

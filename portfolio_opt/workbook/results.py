@@ -1,0 +1,911 @@
+"""Write results workbooks and planning templates.
+
+A results workbook is itself a planning workbook: it carries the input sheets as read (with
+the settings as used), so optimizing it again gives the same portfolio.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any, Callable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+from dataclasses import replace
+
+from portfolio_opt import __version__
+from portfolio_opt.model import layout
+from portfolio_opt.model.figures import num
+from portfolio_opt.model.layout import SETTING_NAMES
+from portfolio_opt.model.plan import Objective, Plan, Result, Settings, Table, normalize_header
+from portfolio_opt.core.scoring import discounted_years
+from portfolio_opt.workbook.style import (
+    HEADER_FILL,
+    HEADER_FONT,
+    NO_FILL,
+    NUMBER,
+    PERCENT,
+    PERCENT2,
+    RATIO,
+    TITLE_FONT,
+    WRAP,
+    YES_FILL,
+    fill_column,
+    fit_widths,
+    font,
+    write_notes,
+    money_format,
+    percent_format,
+    put,
+    set_format,
+    safe_title,
+    save_atomic,
+    write_table,
+)
+
+SCORING_TEXT = (
+    "Score = Probability × (Impact − Run cost) × D, where D = (e^(−δT/12) − e^(−δH/12)) / δ "
+    "are the discounted years of benefit between the time to value T and the horizon H "
+    "(months), δ = ln(1 + discount rate); D = (H − T)/12 when the rate is 0 and 0 when T ≥ H."
+)
+RANKING_TEXT = (
+    "Ranking: selected initiatives first, then the rest; within each, by contribution to the "
+    "objective (score, or score − cost for npv), highest first; ties in sheet order."
+)
+
+EXPLAIN_TEXT = (
+    "Value lost if flipped: what the objective loses if the decision is reversed (forced out if "
+    "selected, forced in if not), by re-solving. Break-even score / cost: the score above which, "
+    "or the cost below which, an unselected initiative would be selected, all else equal; 'never' "
+    "when no such value exists. Value of 1 more unit / 10% more: what one more unit of a limit's "
+    "room (Max up, or Min down) would add, by re-solving."
+)
+
+
+# --------------------------------------------------------------------------- results
+
+
+def write_results(result: Result, path: str | os.PathLike, force: bool = False,
+                  extra: Callable[[Workbook], None] | None = None) -> None:
+    """Write the results workbook: Summary, Ranking, the input sheets as used, Run info
+    (``extra`` adds sheets after the Summary, e.g. robustness)."""
+    plan = result.plan
+    money = money_format(plan.settings.currency)
+    wb = Workbook()
+    summary = wb.active
+    summary.title = "Summary"
+    _summary_sheet(summary, result, money)
+    if extra is not None:
+        extra(wb)
+    _ranking_sheet(wb.create_sheet("Ranking"), result, money)
+    if plan.settings.periods:
+        _schedule_sheet(wb.create_sheet("Schedule"), result)
+        _capacity_sheet(wb.create_sheet("Capacity"), result, money)
+    if result.realization:
+        realization_sheet(wb.create_sheet("Value realization"), result, money)
+    for table in _input_tables(plan):
+        _copy_table(wb.create_sheet(safe_title(table.name)), table)
+    _run_info_sheet(wb, result)
+    wb.active = 0
+    save_atomic(wb, path, force)
+
+
+def total_label(scoring: str) -> str:
+    """The Summary's name for the sum of the selected scores: an expected value, or a score."""
+    return "Total expected value" if scoring == "expected value" else f"Total score ({scoring})"
+
+
+def _summary_sheet(ws, result: Result, money: str) -> None:
+    plan = result.plan
+    s = plan.settings
+    status = result.status.value
+    gap = result.solver.gap
+    if result.status.value == "feasible":
+        status = "stopped at the time limit (feasible, not proven optimal)"
+    budget = s.budget
+    rows: list[tuple[str, Any, str | None, str]] = [
+        ("Status", status, None, "optimal = proven within the requested gap"),
+        ("Gap", gap, PERCENT2, "distance from the best possible portfolio (upper bound)"),
+        ("Objective", s.objective.value, None, "value = expected benefit; npv = benefit − cost"),
+        ("Objective value", result.objective, money, "what the optimizer maximized"),
+        (total_label(s.scoring), result.total_value, money if s.scoring in ("expected value", "blend") else "#,##0.000",
+         "sum of the selected scores" if s.scoring == "expected value"
+         else f"sum of the selected {s.scoring} scores (Settings: Scoring), not money" if s.scoring != "blend"
+         else "sum of the selected scores: expected value tilted by the criteria (Settings: Scoring blend)"),
+        ("Total cost", result.total_cost, money, ""),
+        ("Budget", budget, money, "none set" if budget is None else f"from {s.budget_source}"),
+        (
+            "Budget used",
+            (result.total_cost / budget) if budget else None,
+            PERCENT,
+            "",
+        ),
+        ("Budget left", (budget - result.total_cost) if budget is not None else None, money, ""),
+        ("Initiatives selected", len(result.selected), "0", f"of {len(result.initiatives)}"),
+    ]
+    # Soft limits: how far each runs past its bound and what that costs (the limit table below
+    # keeps its nine columns, one page wide; its Slack is negative by the same overshoot)
+    soft = [u for u in result.limits if u.limit.soft]
+    if soft:
+        rows.append(("Penalty cost", math.fsum(u.penalty_cost for u in soft), money,
+                     "objective value lost to soft limits run past their bound"))
+        for u in soft:
+            side = "max" if u.limit.max is not None else "min"
+            rows.append((f"Overshoot: {u.limit.name}", u.overshoot, limit_format(u.limit, money),
+                         f"tolerance {num(u.limit.allowance(side))}; penalty {num(u.limit.penalty)} per unit; "
+                         f"costs {u.penalty_cost:,.0f}"))
+    last = write_table(ws, ("Measure", "Value", "Note"), [(a, b, d) for a, b, _, d in rows], autofilter=False)
+    for r, (_, _, fmt, _) in enumerate(rows, start=2):
+        if fmt:
+            set_format(ws.cell(row=r, column=2), fmt)
+
+    r = last + 2
+    # The limit's name says its column and scope ("Count (Theme=Risk)"); the Constraints
+    # sheet and JSON hold them apart. Nine columns keep the sheet on one page wide.
+    header = ("Limit", "Min", "Max", "Used", "Slack", "Binding",
+              "Value of 1 more unit", "Value of 10% more", "Source")
+    limit_rows = []
+    for use in result.limits:
+        lim = use.limit
+        limit_rows.append(
+            (lim.name, lim.min, lim.max, use.used, use.slack,
+             "Yes" if use.binding else "No",
+             "not settled in the time allowed" if "value_one_more" in use.unsettled else use.value_one_more,
+             "not settled in the time allowed" if "value_ten_percent" in use.unsettled else use.value_ten_percent,
+             lim.source)
+        )
+    fmt_for = []
+    for use in result.limits:
+        fmt_for.append(limit_format(use.limit, money))
+    end = write_table(ws, header, limit_rows, start_row=r, freeze=False, autofilter=bool(limit_rows))
+    for k, use in enumerate(result.limits):
+        for c in (2, 3, 4, 5):
+            set_format(ws.cell(row=r + 1 + k, column=c), fmt_for[k])
+        for c in (7, 8):
+            set_format(ws.cell(row=r + 1 + k, column=c), money)
+    if not limit_rows:
+        put(ws, r + 1, 1, "No limits: set a Budget in Settings or rows in Constraints")
+        end = r + 1
+    r = end + 2
+    if result.risk is not None:
+        r = _risk_table(ws, result, money, r) + 2
+    if result.plan.criteria is not None or result.plan.settings.scoring != "expected value":
+        r = _criteria_table(ws, result, r) + 2
+    notes = [SCORING_TEXT, RANKING_TEXT, EXPLAIN_TEXT]
+    if result.explain_note:
+        notes.append(result.explain_note)
+    notes += [f"Warning: {w}" for w in result.warnings]
+    fit_widths(ws, maximum=32)
+    ws.column_dimensions["C"].width = min(ws.column_dimensions["C"].width or 24, 24)
+    write_notes(ws, r, notes, last_column=len(header))
+
+
+def _risk_table(ws, result: Result, money: str, r: int) -> int:
+    """The risk-aware portfolio beside the expected-value optimum, both judged on fresh worlds."""
+    risk = result.risk
+    s = result.plan.settings
+    rows: list[tuple[Any, ...]] = []
+    formats = []
+    for key, label in (("mean", "Mean value"), ("p10", "P10 (1 world in 10 is worse)"),
+                       ("cvar", f"CVaR {risk.level:.0%} (mean of the worst {risk.level:.0%})"),
+                       ("prob_target", f"P(value ≥ {s.value_target:,.0f})" if s.value_target is not None else "")):
+        a, b = risk.chosen.get(key), risk.expected.get(key)
+        if a is None or b is None:
+            continue
+        rows.append((label, a, b, a - b))
+        formats.append(PERCENT if key == "prob_target" else money)
+    rows.append(("Entered (risk-aware only)", ", ".join(risk.entered) or "none", None, None))
+    rows.append(("Left (expected-value only)", ", ".join(risk.left) or "none", None, None))
+    header = (f"Risk: judged on {risk.samples:,} fresh worlds", "Risk-aware portfolio", "Expected-value portfolio",
+              "Difference")
+    end = write_table(ws, header, rows, start_row=r, freeze=False, autofilter=False)
+    for k, fmt in enumerate(formats):
+        for c in (2, 3, 4):
+            set_format(ws.cell(row=r + 1 + k, column=c), fmt)
+    note = (f"Risk objective cvar, weight {risk.weight:g}: the portfolio maximizes (1 − {risk.weight:g}) × expected "
+            f"value + {risk.weight:g} × CVaR {risk.level:.0%} over {s.risk_samples:,} simulated worlds (seed {s.seed}), "
+            "every limit and rule in force. Both portfolios are judged here on other worlds than the ones it was "
+            "chosen on, so the comparison is not flattered by them.")
+    return write_notes(ws, end + 1, [note], title="How the risk-aware portfolio was chosen", last_column=9)
+
+
+def realization_sheet(ws, result: Result, money: str) -> None:
+    """Value realized against what the plan forecast by the review date: per initiative, then
+    by outcome metric, owner and theme, with a chart of forecast against actual by metric."""
+    from openpyxl.chart import BarChart, Reference
+
+    from portfolio_opt.core.lifecycle import rollup
+
+    rows = result.realization
+    review_date = result.plan.settings.review_date
+    header = ("ID", "Name", "Status", "Outcome metric", "Owner", "Theme", "Forecast to date", "Actual to date",
+              "Realization rate", "Flag")
+    last = write_table(ws, header, [(r.id, r.name, r.status, r.outcome_metric, r.owner, r.theme, r.forecast_to_date,
+                                     r.actual_to_date, r.rate, r.flag) for r in rows],
+                       (None, None, None, None, None, None, money, money, PERCENT, None))
+    for k, r in enumerate(rows, start=2):
+        if r.flag:
+            ws.cell(row=k, column=10).font = font(bold=True, color="9C0006")
+    fit_widths(ws, maximum=34)
+    write_notes(ws, last + 2, [
+        f"Forecast to date: Impact × months from its value start (Live since, else Started + Time to value) to "
+        f"the review date{f' ({review_date.isoformat()})' if review_date else ''} / 12, undiscounted and not "
+        "weighted by probability: what it promised. Realization rate = actual / forecast. Flags: below 50% of "
+        "forecast, or no value yet past its time to value. Sums by outcome metric, owner and theme: the next sheet."],
+        last_column=len(header))
+    wg = ws.parent.create_sheet("Realization by group", ws.parent.sheetnames.index(ws.title) + 1)
+    r0 = 1
+    blocks = []
+    for key, title in (("outcome_metric", "Outcome metric"), ("owner", "Owner"), ("theme", "Theme")):
+        agg = rollup(rows, key)
+        end = write_table(wg, (title, "Initiatives", "Forecast to date", "Actual to date", "Realization rate"),
+                          agg, (None, "0", money, money, PERCENT), start_row=r0, freeze=False, autofilter=False)
+        blocks.append((key, r0, end))
+        r0 = end + 2
+    fit_widths(wg, maximum=40)
+    _, top, end = blocks[0]
+    if end > top:
+        from openpyxl.worksheet.pagebreak import Break
+
+        chart = BarChart()
+        chart.type = "bar"  # bars across: the metrics' names read level at the left
+        chart.title = "Forecast against actual value to date, by outcome metric"
+        chart.height, chart.width = max(7.0, 1.2 * (end - top) + 3), 16
+        chart.x_axis.scaling.orientation = "maxMin"  # in the table's order, top down
+        wg.row_breaks.append(Break(id=r0))  # the chart on a page of its own: never cut in two
+        chart.add_data(Reference(wg, min_col=3, max_col=4, min_row=top, max_row=end), titles_from_data=True)
+        chart.set_categories(Reference(wg, min_col=1, min_row=top + 1, max_row=end))
+        for axis in (chart.x_axis, chart.y_axis):
+            axis.delete = False
+        wg.add_chart(chart, f"A{r0 + 2}")
+
+
+def _criteria_table(ws, result: Result, r: int) -> int:
+    """The committee's criteria and weights (and where the weights came from), and what the
+    scoring changed against the expected-value portfolio."""
+    s = result.plan.settings
+    crit = result.plan.criteria
+    notes = []
+    if crit is not None:
+        rows = [(c.column, c.weight, f"{c.scale[0]:g}-{c.scale[1]:g}" if c.scale else "the column's range",
+                 "higher" if c.higher else "lower") for c in crit.criteria]
+        end = write_table(ws, ("Criterion", "Weight", "Scale", "Direction (better)"), rows, start_row=r, freeze=False,
+                          autofilter=False)
+        for k in range(len(rows)):
+            set_format(ws.cell(row=r + 1 + k, column=2), "0.0%")
+        source = ("from the Pairwise judgments (principal eigenvector"
+                  + (f"; consistency ratio {crit.consistency_ratio:.3f}"
+                     f"{', above 0.10: see the warning' if crit.consistency_ratio > 0.10 else ''})"
+                     if crit.consistency_ratio is not None else ")")) if crit.source == "pairwise" \
+            else "as given in the Criteria sheet, normalized to add up to 100%"
+        notes.append(f"Weights {source}.")
+        r = end
+    scoring_words = {"expected value": "expected value (the criteria are shown, not scored)",
+                     "weighted": "the criteria score alone", "blend": f"expected value × (1 + {s.criteria_weight:g} × "
+                     "(criteria score − 0.5))", "wsjf": "WSJF: (Business value + Time criticality + Risk reduction) / "
+                     "Job size", "rice": "RICE: Reach × Impact × Confidence / Effort"}
+    notes.append(f"Scoring: {scoring_words[s.scoring]}.")
+    if result.scoring_change:
+        change = result.scoring_change
+        notes.append("Against the portfolio of highest expected value, this scoring brings in "
+                     f"{', '.join(change['entered']) or 'nothing'} and leaves out {', '.join(change['left']) or 'nothing'}.")
+    return write_notes(ws, r + 1, notes, title="Committee scoring", last_column=9)
+
+
+def _ranking_sheet(ws, result: Result, money: str) -> None:
+    npv = result.plan.settings.objective is Objective.NPV
+    header = ["Rank", "ID", "Name", "Theme", "Selected", "Score", "Cost", "Value per cost"]
+    formats: list[str | None] = ["0", None, None, None, None, money, money, RATIO]
+    review = any(ini.status is not None for ini in result.plan.initiatives)
+    if review:  # a quarterly review: continue, stop, keep, retire, start
+        header.insert(5, "Decision")
+        formats.insert(5, None)
+    if npv:
+        header.append("Score − cost")
+        formats.append(money)
+    timed = bool(result.plan.settings.periods)
+    if timed:
+        header += ["Start", "Finish", "Value from", "Value lost to delay"]
+        formats += [None, None, None, money]
+    scoring = result.plan.settings.scoring
+    crit = result.plan.criteria
+    shown_criteria = [c.column for c in crit.criteria] if crit is not None and scoring in ("weighted", "blend") else []
+    for column in shown_criteria:  # each criterion's weighted, normalized share of the criteria score
+        header.append(f"{column} (weighted)")
+        formats.append("0.000")
+    if shown_criteria:
+        header.append("Criteria score")
+        formats.append("0.000")
+    elif scoring in ("wsjf", "rice"):
+        header.append(scoring.upper())
+        formats.append("#,##0.00")
+    header.append("Reason")
+    formats.append(None)
+    robust = result.robustness is not None
+    if robust:  # how often each is selected across the versions robustness drew
+        header += ["Selected in versions", "Robustness"]
+        formats += [PERCENT, None]
+    explained = any(r.explained for r in result.initiatives) or not timed
+    if explained:  # multi-period plans are not explained: no columns that are always empty
+        header += ["Value lost if flipped", "Break-even score", "Break-even cost", "If flipped"]
+        formats += [money, money, money, None]
+    plan = result.plan
+    labels = plan.settings.period_labels() if timed else []
+    rows = []
+    for r in result.initiatives:
+        row: list[Any] = [r.rank, r.id, r.name, r.theme, "Yes" if r.selected else "No",
+                          r.score, r.cost, r.value_per_cost]
+        if review:
+            row.insert(5, r.decision)
+        if npv:
+            row.append(r.objective_value)
+        if timed:
+            row += [r.start, r.finish, _value_from(plan, r, labels), r.delay_loss]
+        if shown_criteria:
+            parts = plan.initiatives[plan.index(r.id)].criteria_parts
+            row += [parts.get(column) for column in shown_criteria] + [r.criteria_score]
+        elif scoring in ("wsjf", "rice"):
+            row.append(r.criteria_score)
+        row.append(r.reason)
+        if robust:
+            row += list(result.robustness.get(r.id, (None, None)))
+        if explained:
+            row += _explanation_cells(r)
+        rows.append(row)
+    write_table(ws, header, rows, formats)
+    fill_column(ws, 5, 2, [YES_FILL if r.selected else NO_FILL for r in result.initiatives])
+    fit_widths(ws, maximum=36)
+
+
+def _value_from(plan: Plan, r, labels: list[str]) -> str | None:
+    """The period its value begins in (time to value, but never before the build is done)."""
+    if r.start is None:
+        return None
+    from portfolio_opt.core.schedule import value_start
+
+    ini = plan.initiatives[plan.index(r.id)]
+    months = value_start(ini, plan.settings, labels.index(r.start))
+    k = int(months // plan.settings.period_length)
+    if months >= plan.settings.horizon_months:
+        return "after the horizon"
+    return labels[k] if k < len(labels) else f"month {months:g}"
+
+
+BUILD_FILL = PatternFill("solid", fgColor="F4B183")
+LIVE_FILL = PatternFill("solid", fgColor="A9D08E")
+
+
+def _schedule_sheet(ws, result: Result) -> None:
+    """A Gantt chart a person reads at a glance: build periods in orange, live in green."""
+    from portfolio_opt.core.schedule import build_periods, value_start
+
+    plan = result.plan
+    labels = plan.settings.period_labels()
+    header = ["ID", "Name", "Theme", "Start", "Finish"] + labels
+    rows = []
+    spans = []
+    for r in result.initiatives:
+        if not r.selected:
+            continue
+        ini = plan.initiatives[plan.index(r.id)]
+        t = result.starts[r.id]
+        d = build_periods(ini, plan.settings)
+        live_from = int(value_start(ini, plan.settings, t) // plan.settings.period_length)
+        cells = []
+        for p in range(len(labels)):
+            if t <= p < t + d:
+                cells.append("build")
+            elif p >= max(t + d, live_from):
+                cells.append("live")
+            else:
+                cells.append(None)
+        rows.append([r.id, r.name, r.theme, r.start, r.finish] + cells)
+        spans.append(cells)
+    rows_sorted = sorted(zip(rows, spans), key=lambda x: (labels.index(x[0][3]), x[0][0]))
+    write_table(ws, header, [r for r, _ in rows_sorted])
+    for k, (_, cells) in enumerate(rows_sorted, start=2):
+        for p, value in enumerate(cells):
+            cell = ws.cell(row=k, column=6 + p)
+            if value == "build":
+                cell.fill = BUILD_FILL
+            elif value == "live":
+                cell.fill = LIVE_FILL
+    fit_widths(ws, maximum=40)
+    for p in range(len(labels)):
+        ws.column_dimensions[ws.cell(row=1, column=6 + p).column_letter].width = 10
+
+
+def limit_format(limit, money: str) -> str:
+    """How a limit's bounds and use are shown: a share as a percentage, money as money."""
+    if limit.share:
+        return "0.0%"
+    return money if normalize_header(limit.column) in ("cost", "impact", "runcost") else NUMBER
+
+
+def _capacity_sheet(ws, result: Result, money: str) -> None:
+    """Each per-period limit by period: limit, use, surplus (negative: deficit), and a chart."""
+    from openpyxl.chart import LineChart, Reference
+
+    labels = result.plan.settings.period_labels()
+    groups: dict[str, dict[int, Any]] = {}
+    for use in result.limits:
+        lim = use.limit
+        if lim.period is None:
+            continue
+        groups.setdefault(lim.family, {})[lim.period] = use
+    rows = []
+    for name, by_period in groups.items():
+        for p, label in enumerate(labels):
+            use = by_period.get(p)
+            if use is None:
+                continue
+            bound = use.limit.max if use.limit.max is not None else use.limit.min
+            surplus = use.slack
+            rows.append((name, label, use.limit.min, use.limit.max, use.used, surplus, bound))
+    last = write_table(ws, ("Limit", "Period", "Min", "Max", "Used", "Surplus (deficit)", "Limit value"), rows)
+    k = 2
+    for by_period in groups.values():
+        for use in by_period.values():
+            fmt = limit_format(use.limit, money)
+            for c in range(3, 8):
+                set_format(ws.cell(row=k, column=c), fmt)
+            k += 1
+    fit_widths(ws, maximum=40)
+    r0 = 2
+    anchor_row = 2
+    for name, by_period in groups.items():
+        n = len(by_period)
+        if n == 0:
+            continue
+        chart = LineChart()
+        chart.title = f"{name}: use against limit"
+        chart.height, chart.width = 7, 14
+        chart.add_data(Reference(ws, min_col=5, min_row=r0, max_row=r0 + n - 1), titles_from_data=False)
+        chart.add_data(Reference(ws, min_col=7, min_row=r0, max_row=r0 + n - 1), titles_from_data=False)
+        chart.set_categories(Reference(ws, min_col=2, min_row=r0, max_row=r0 + n - 1))
+        from openpyxl.chart.series import SeriesLabel
+
+        chart.series[0].tx = SeriesLabel(v="Used")
+        chart.series[1].tx = SeriesLabel(v="Limit")
+        for series in chart.series:
+            series.smooth = False
+        for axis in (chart.x_axis, chart.y_axis):
+            axis.delete = False
+        ws.add_chart(chart, f"I{anchor_row}")
+        anchor_row += 15
+        r0 += n
+    if last < 2:
+        put(ws, 2, 1, "No per-period limits: add a Period to rows of the Constraints sheet")
+
+
+def _explanation_cells(r) -> list[Any]:
+    """Regret, break-even score and cost, and what a flip changes, as a person reads them."""
+    if not r.explained:
+        return [None, None, None, "not explained (see Summary)"]
+    if r.unsettled:
+        late = "not settled in the time allowed"
+        cells = [r.regret, r.break_even_score, r.break_even_cost]
+        cells = [late if name in r.unsettled else (None if r.selected and k else v)
+                 for k, (name, v) in enumerate(zip(("regret", "break_even_score", "break_even_cost"), cells))]
+        return cells + [f"{late} (raise --explain-time)"]
+    if r.flip_note:
+        never = None if r.selected else "never"
+        return ["n/a", never, never, f"cannot flip: {r.flip_note}"]
+    changes = []
+    if r.flip_enters:
+        changes.append("in: " + ", ".join(r.flip_enters))
+    if r.flip_leaves:
+        changes.append("out: " + ", ".join(r.flip_leaves))
+    if r.selected:
+        return [r.regret, None, None, "; ".join(changes) or "nothing else changes"]
+    be_cost = r.break_even_cost if r.break_even_cost is not None else "never"
+    return [r.regret, r.break_even_score, be_cost, "; ".join(changes) or "nothing else changes"]
+
+
+def _input_tables(plan: Plan) -> list[Table]:
+    """The input sheets, with the Settings sheet showing the settings as used."""
+    tables = list(plan.tables)
+    names = [t.name.strip().casefold() for t in tables]
+    settings = settings_table(plan.settings, next((t for t in tables if t.name.strip().casefold() == "settings"), None))
+    if "settings" in names:
+        tables[names.index("settings")] = settings
+    elif len(settings.rows) > 1:
+        tables.append(settings)
+    return tables
+
+
+#: Settings rows as written, (label, attribute), one per setting, from the reader's table
+SETTINGS_ROWS = tuple({attr: (label, attr) for attr, label in SETTING_NAMES.values()}.values())
+
+
+def _setting_cell(settings: Settings, attr: str) -> Any:
+    value = getattr(settings, attr)
+    if isinstance(value, Objective):
+        return value.value
+    if attr == "timed_dependencies":
+        return "timed" if value else "together"
+    if value == "":
+        return None
+    return value
+
+
+def setting_format(settings: Settings, attr: str) -> str:
+    """How a setting's value is shown: the budget as money, rates as percentages."""
+    if attr in ("budget", "value_target", "run_budget"):
+        return money_format(settings.currency)
+    if attr == "review_date":
+        return "yyyy-mm-dd"
+    if attr in ("discount_rate", "gap", "risk_level"):
+        return percent_format(getattr(settings, attr))
+    if attr in ("horizon_months", "time_limit", "periods", "period_length"):
+        return NUMBER
+    if attr in ("risk_samples", "seed"):
+        return "#,##0"
+    if attr in ("risk_weight", "risk_correlation"):
+        return "0.00"
+    return "General"
+
+
+def settings_table(settings: Settings, original: Table | None) -> Table:
+    """A Settings sheet holding ``settings``: the original rows with values as used, plus
+    a row for every setting that differs from its default and has no row yet."""
+    default = Settings()
+    if original is None or not original.rows:
+        rows: list[tuple[Any, ...]] = [("Setting", "Value")]
+        formats: list[tuple[str, ...]] = [("General", "General")]
+        for label, attr in SETTINGS_ROWS:
+            if getattr(settings, attr) != getattr(default, attr):
+                rows.append((label, _setting_cell(settings, attr)))
+                formats.append(("General", setting_format(settings, attr)))
+        return Table("Settings", tuple(rows), tuple(formats))
+    header_idx = 0
+    for r, row in enumerate(original.rows[:10]):
+        if any(normalize_header(v) == "setting" for v in row if v is not None):
+            header_idx = r
+            break
+    header = [normalize_header(v) for v in original.rows[header_idx]]
+    sc = header.index("setting") if "setting" in header else 0
+    vc = header.index("value") if "value" in header else 1
+    rows = [list(row) for row in original.rows]
+    formats = [list(f) for f in original.number_formats] + [[] for _ in range(len(rows) - len(original.number_formats))]
+    present = set()
+    for row, fmts in zip(rows[header_idx + 1:], formats[header_idx + 1:]):
+        while len(row) <= max(sc, vc):
+            row.append(None)
+        while len(fmts) < len(row):
+            fmts.append("General")
+        attr = SETTING_NAMES.get(normalize_header(row[sc]), (None,))[0] if row[sc] is not None else None
+        if attr:
+            present.add(attr)
+            row[vc] = _setting_cell(settings, attr)
+            fmts[vc] = setting_format(settings, attr)
+    width = max(len(r) for r in rows)
+    for label, attr in SETTINGS_ROWS:
+        if attr not in present and getattr(settings, attr) != getattr(default, attr):
+            new = [None] * width
+            new[sc], new[vc] = label, _setting_cell(settings, attr)
+            rows.append(new)
+            fmt = ["General"] * width
+            fmt[vc] = setting_format(settings, attr)
+            formats.append(fmt)
+    rows = [tuple(r) + (None,) * (width - len(r)) for r in rows]
+    return Table(original.name, tuple(rows), tuple(tuple(f) for f in formats))
+
+
+def _copy_table(ws, table: Table) -> None:
+    if not table.rows:
+        return
+    header_idx = 0
+    for r, row in enumerate(table.rows[:10]):
+        if any(v is not None for v in row):
+            header_idx = r
+            break
+    formats = table.number_formats
+    for r, row in enumerate(table.rows, start=1):
+        row_formats = formats[r - 1] if r - 1 < len(formats) else ()
+        header = r == header_idx + 1
+        for c, value in enumerate(row, start=1):
+            fmt = None
+            if c - 1 < len(row_formats):
+                f = row_formats[c - 1]
+                fmt = f if f and f != "General" and not isinstance(value, str) else None
+            if value is None and fmt is None and not header:
+                continue  # an empty, unformatted cell is not written anyway
+            cell = put(ws, r, c, value, fmt)
+            if header:
+                cell.font = HEADER_FONT
+                cell.fill = HEADER_FILL
+    width = max(len(row) for row in table.rows)
+    if width:
+        from openpyxl.utils import get_column_letter
+
+        ws.freeze_panes = ws.cell(row=header_idx + 2, column=1)
+        ws.auto_filter.ref = f"A{header_idx + 1}:{get_column_letter(width)}{len(table.rows)}"
+    fit_widths(ws)
+
+
+def run_info_rows(plan: Plan) -> list[tuple[str, Any]]:
+    """What every output's Run info starts with: the tool, the input file, the settings used."""
+    s = plan.settings
+    return [
+        ("Tool", "portfolio_opt"),
+        ("Tool version", __version__),
+        ("Input file", plan.source_name),
+        ("Input SHA-256", plan.source_sha256),
+        ("Objective", s.objective.value),
+        ("Horizon (months)", s.horizon_months),
+        ("Discount rate", s.discount_rate),
+        ("Budget", s.budget),
+        ("Budget from", s.budget_source if s.budget is not None else "none set"),
+        ("Solver", s.solver),
+        ("Requested gap", s.gap),
+        ("Time limit (s)", s.time_limit),
+    ]
+
+
+#: How each Run info item is shown, whichever command wrote it
+_RUN_INFO_FORMATS = {
+    "Horizon (months)": NUMBER, "Time limit (s)": NUMBER, "Solve time (s)": "0.000",
+    "Seconds": "0.000", "Initiatives": "#,##0", "Limits": "#,##0", "Points": "#,##0",
+    "Solves": "#,##0", "Scenarios": "#,##0", "D at T=0 (years)": "0.0000", "Worlds": "#,##0",
+    "Seed": "0", "Risk weight": "0.00", "Asked": "0", "Found": "0", "Within": "0.00%",
+    "Min difference": "0", "Versions": "#,##0", "Spread": "0%", "Risk level": "0%", "Risk correlation": "0.00",
+}
+
+
+def write_run_info(wb: Workbook, plan: Plan, rows: list[tuple[str, Any]]) -> None:
+    """The ``Run info`` sheet of every output: items and values, each value in its own format."""
+    ws = wb.create_sheet("Run info")
+    write_table(ws, ("Item", "Value"), rows, autofilter=False)
+    money = money_format(plan.settings.currency)
+    for r, (key, value) in enumerate(rows, start=2):
+        cell = ws.cell(row=r, column=2)
+        if key in ("Discount rate", "Requested gap", "Gap"):
+            set_format(cell, percent_format(value) if value else PERCENT2)
+        elif key in ("Budget", "Best bound"):
+            set_format(cell, money)
+        elif key in _RUN_INFO_FORMATS:
+            set_format(cell, _RUN_INFO_FORMATS[key])
+        if isinstance(value, str) and len(value) > 60:
+            cell.alignment = WRAP
+    fit_widths(ws, maximum=70)
+    ws.column_dimensions["B"].width = 70
+
+
+def _run_info_sheet(wb: Workbook, result: Result) -> None:
+    plan = result.plan
+    s = plan.settings
+    info = result.solver
+    rows = run_info_rows(plan)
+    rows[rows.index(("Solver", s.solver))] = ("Solver", info.name)
+    rows[rows.index(("Requested gap", s.gap))] = ("Requested gap", info.requested_gap)
+    rows[rows.index(("Time limit (s)", s.time_limit))] = ("Time limit (s)", info.time_limit)
+    rows += [
+        ("Solver version", info.version),
+        ("Status", result.status.value),
+        ("Gap", info.gap),
+        ("Best bound", info.bound),
+        ("Solve time (s)", round(info.seconds, 3)),
+        ("Settled by the LP bound", f"{info.fixed:,} of {info.columns:,} decisions before the search"
+         if info.fixed else "none (the whole program was searched)"),
+        ("Initiatives", len(plan.initiatives)),
+        ("Limits", len(result.limits)),
+        ("Scoring", SCORING_TEXT),
+        ("D at T=0 (years)", discounted_years(0, s.horizon_months, s.discount_rate)),
+    ]
+    if result.risk is not None or any(ini.ranged for ini in plan.initiatives):
+        rows += [("Risk objective", s.risk_objective), ("Risk weight", s.risk_weight), ("Risk level", s.risk_level),
+                 ("Worlds", s.risk_samples), ("Seed", s.seed), ("Distribution", s.distribution),
+                 ("Risk correlation", s.risk_correlation)]
+    write_run_info(wb, plan, rows)
+
+
+# --------------------------------------------------------------------------- templates
+
+
+#: The Initiatives columns of a template: header (with unit), number format, help text.
+#: The template's Initiatives columns (header, number format, help), from the layout.
+TEMPLATE_COLUMNS: tuple[tuple[str, str | None, str], ...] = tuple(
+    (c.header, c.number_format, ("Required. " if c.required else "Optional. ") + c.help)
+    for c in layout.INITIATIVE_COLUMNS if not c.timed and not c.risk and not c.review
+)
+#: The risk and review columns: listed in the Instructions, added to Initiatives by a plan that uses them
+RISK_COLUMNS: tuple[tuple[str, str | None, str], ...] = tuple(
+    (c.header, c.number_format, "Optional. " + c.help) for c in layout.INITIATIVE_COLUMNS if c.risk or c.review
+)
+
+
+def write_planning_workbook(
+    path: str | os.PathLike,
+    initiatives: Sequence[dict[str, Any]] = (),
+    extra_columns: Sequence[tuple[str, str | None, str]] = (),
+    constraints: Sequence[dict[str, Any]] = (),
+    settings: Sequence[tuple[str, Any]] = (),
+    force: bool = False,
+    scenarios: Sequence[dict[str, Any]] = (),
+    criteria: Sequence[dict[str, Any]] | None = None,
+    pairwise: Sequence[Sequence[Any]] = (),
+) -> None:
+    """Write a planning workbook: Instructions, Initiatives, Constraints, Settings (and Scenarios).
+
+    ``initiatives`` are dicts keyed by the template headers (and ``extra_columns``);
+    ``constraints`` dicts keyed Column/Scope/Min/Max; ``settings`` (name, value) pairs
+    (the defaults when empty). Drop-downs help people; validation happens on reading.
+    """
+    risk_used = [c for c in RISK_COLUMNS if any(ini.get(c[0]) is not None for ini in initiatives)]
+    columns = list(TEMPLATE_COLUMNS) + risk_used + list(extra_columns)
+    wb = Workbook()
+    ws_help = wb.active
+    ws_help.title = "Instructions"
+    _instructions(ws_help, columns + [c for c in RISK_COLUMNS if c not in risk_used])
+
+    ws = wb.create_sheet("Initiatives")
+    header = [c[0] for c in columns]
+    formats = [c[1] for c in columns]
+    rows = [[ini.get(h) for h in header] for ini in initiatives]
+    write_table(ws, header, rows, formats)
+    n = max(len(rows), 1) + 500  # room to add rows with the same help
+    letters = {h: ws.cell(row=1, column=k + 1).column_letter for k, h in enumerate(header)}
+    dv = _validation(type="list", formula1='"Must,Exclude"', error="Use Must, Exclude or leave blank",
+                     errorTitle="Decision", prompt="Must (forced in), Exclude (forced out) or blank")
+    dv.add(f"{letters['Decision']}2:{letters['Decision']}{n + 1}")
+    prob = _validation(type="decimal", operator="between", formula1="0", formula2="1",
+                       error="A probability between 0% and 100% (type 70% or 0.7)", errorTitle="Probability")
+    prob.add(f"{letters['Probability']}2:{letters['Probability']}{n + 1}")
+    nonneg = _validation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+                         error="A number, not negative", errorTitle="Number")
+    for h in ("Time to value (months)", "Cost", "Run cost (per year)"):
+        nonneg.add(f"{letters[h]}2:{letters[h]}{n + 1}")
+    for v in (dv, prob, nonneg):
+        ws.add_data_validation(v)
+    for k, (_, fmt, _) in enumerate(columns, start=1):
+        if fmt:
+            for r in range(len(rows) + 2, min(n, 200) + 2):
+                set_format(ws.cell(row=r, column=k), fmt)
+    fit_widths(ws, minimum=10)
+    for h, width in (("Name", 36), ("Owner", 16), ("Theme", 14), ("Outcome metric", 26), ("Depends on", 18)):
+        letter = letters.get(h)
+        if letter and (ws.column_dimensions[letter].width or 0) < width:
+            ws.column_dimensions[letter].width = width
+
+    wc = wb.create_sheet("Constraints")
+    # The optional columns appear when a row uses them, and in a blank template (to be found)
+    optional = [h for h in CONSTRAINT_OPTIONAL if not constraints or any(h in c for c in constraints)]
+    c_header = ["Column", "Scope", "Min", "Max"] + optional + (["Period"] if any("Period" in c for c in constraints) else [])
+    write_table(
+        wc, c_header,
+        [[c.get("Column"), c.get("Scope", "All")] + [c.get(h) for h in c_header[2:]] for c in constraints],
+        tuple({"Min share": "0%", "Max share": "0%", "Period": None}.get(h, NUMBER) if k >= 2 else None
+              for k, h in enumerate(c_header)),
+    )
+    fit_widths(wc, minimum=14)
+
+    wsx = wb.create_sheet("Settings")
+    given = {normalize_header(name): value for name, value in settings}
+    pairs = [(label, given.get(normalize_header(label), default) if settings else default, help_text)
+             for label, default, help_text, _ in TEMPLATE_SETTINGS
+             if not settings or normalize_header(label) in given or label in ("Gap", "Currency")]
+    write_table(wsx, ("Setting", "Value", "What it means"), pairs, autofilter=False)
+    shown = Settings()
+    for r, (label, value, _) in enumerate(pairs, start=2):
+        attr = SETTING_NAMES[normalize_header(label)][0]
+        fmt = setting_format(replace(shown, **{attr: value}) if isinstance(value, float) else shown, attr)
+        set_format(wsx.cell(row=r, column=2), fmt)
+        choices = next(c for lab, _, _, c in TEMPLATE_SETTINGS if lab == label)
+        if choices:
+            v = _validation(type="list", formula1=f'"{",".join(choices)}"', errorTitle=label,
+                            error=f"Use one of: {', '.join(choices)} (or leave blank for the default)")
+            v.add(f"B{r}")
+            wsx.add_data_validation(v)
+        wsx.cell(row=r, column=3).alignment = WRAP
+    fit_widths(wsx, minimum=18)
+    wsx.column_dimensions["C"].width = 70
+    if criteria is not None or not initiatives:
+        _criteria_sheets(wb, criteria or [], pairwise)
+    if scenarios:
+        wsc = wb.create_sheet("Scenarios")
+        header = list(dict.fromkeys(k for row in scenarios for k in row))
+        fmts = ["0%" if "change" in h.casefold() or "rate" in h.casefold() else NUMBER for h in header]
+        write_table(wsc, header, [[row.get(h) for h in header] for row in scenarios], fmts)
+        fit_widths(wsc, minimum=12)
+    wb.active = 1
+    save_atomic(wb, path, force)
+
+
+def _criteria_sheets(wb: Workbook, criteria: Sequence[dict[str, Any]], pairwise: Sequence[Sequence[Any]]) -> None:
+    """The optional Criteria sheet (an example above its header when it has no rows), and a
+    Pairwise matrix when given."""
+    wc = wb.create_sheet("Criteria")
+    start = 1
+    if not criteria:
+        put(wc, 1, 1, "Optional: score by weighted criteria (Settings: Scoring weighted or blend). One row per "
+                      "criterion, a numeric Initiatives column, e.g. Strategic fit | 40% | 1-5 | higher. Leave Weight "
+                      "blank to take the weights from a Pairwise sheet (Saaty's 1-9 judgments).").alignment = WRAP
+        wc.merge_cells("A1:D1")
+        wc.row_dimensions[1].height = 48
+        start = 2
+    header = ("Criterion", "Weight", "Scale", "Direction")
+    write_table(wc, header, [[c.get(h) for h in header] for c in criteria], (None, "0%", None, None),
+                start_row=start, freeze=start == 1)
+    fit_widths(wc, minimum=14)
+    direction = _validation(type="list", formula1='"higher,lower"', errorTitle="Direction",
+                            error="Use higher (more is better) or lower")
+    direction.add(f"D{start + 1}:D{start + 50}")
+    wc.add_data_validation(direction)
+    if pairwise:
+        wp = wb.create_sheet("Pairwise")
+        for r, row in enumerate(pairwise, start=1):
+            for c, value in enumerate(row, start=1):
+                cell = put(wp, r, c, value, "0.###" if isinstance(value, float) else None)
+                if r == 1 or c == 1:
+                    cell.font = HEADER_FONT
+        fit_widths(wp, minimum=12)
+
+
+#: The template's Settings rows: label, default value, meaning, drop-down choices. Every
+#: setting the reader knows (SETTING_NAMES) is here; a blank value means the default.
+TEMPLATE_SETTINGS: tuple[tuple[str, Any, str, tuple[str, ...]], ...] = tuple(
+    (s.label, s.default, s.help, s.choices) for s in layout.SETTINGS_ROWS
+)
+
+
+CONSTRAINT_OPTIONAL = layout.CONSTRAINT_OPTIONAL
+
+
+def _validation(**kwargs) -> DataValidation:
+    """A drop-down or number check that says what is wrong when a wrong value is typed."""
+    prompt = kwargs.pop("prompt", None)
+    v = DataValidation(allow_blank=True, showErrorMessage=True, errorStyle="stop", **kwargs)
+    if prompt:
+        v.prompt, v.promptTitle, v.showInputMessage = prompt, kwargs.get("errorTitle"), True
+    return v
+
+
+def _instructions(ws, columns) -> None:
+    put(ws, 1, 1, "portfolio_opt planning workbook").font = TITLE_FONT
+    lines = [
+        "Fill in one row per initiative in the Initiatives sheet, limits in Constraints and the budget in Settings.",
+        "Then run:  portfolio-opt validate plan.xlsx   and   portfolio-opt optimize plan.xlsx -o result.xlsx",
+        "Headers match ignoring case, spaces, underscores and a trailing unit in brackets.",
+        "Any other numeric column (e.g. Data eng FTE) can be limited in Constraints; other columns are carried through.",
+        "",
+        "Constraints: each row bounds the sum of one numeric Initiatives column over the selected initiatives.",
+        "  Column: an Initiatives column header, or Count (the number selected).",
+        "  Scope: All, <column>=<value> such as Theme=Retention, or a comparison such as Probability<0.5",
+        "  (<, <=, >, >= compare numbers).  Min and/or Max: the bounds.",
+        "  Min share / Max share (optional): the scope's share of the column's total over every selected",
+        "  initiative, e.g. Cost, Theme=Platform, Min share 20%. A row may hold only a share.",
+        "  Tolerance (optional): how far Min/Max may be passed, in the column's units or as a % of the bound;",
+        "  Penalty: the value lost per unit beyond the bound (blank tolerance: a hard limit).",
+        "Settings: Budget (maximum total Cost), Horizon (months, default 36), Discount rate (default 10%),",
+        "  Objective (value = expected benefit, npv = benefit minus cost), Solver (highs or cbc), Time limit (s).",
+        "Multi-period plans: set Periods, Period length (months) and First period (e.g. 2027-Q1) in Settings;",
+        "  give Initiatives a Duration (months), Earliest start and Latest start; give Constraints rows a Period",
+        "  (a label, or 'each' for every period). The optimizer then chooses when each initiative starts.",
+        "  A column '<column> profile' (e.g. Data eng FTE profile: 100%, 50%) scales that column's use in each",
+        "  build period; Cost profile spreads the Cost (shares of it).",
+        "Scenarios (optional sheet): Scenario, then any of Budget, Budget change, Force in, Force out, a Settings",
+        "  name, or Max:/Min:/Change: followed by a limit name. Run: portfolio-opt scenarios plan.xlsx",
+        "Risk (optional): add Impact low / Impact high, Cost high, Time to value high (months) and Risk group columns",
+        "  to Initiatives for ranges, and Value target, Risk objective (cvar) and Risk weight to Settings.",
+        "  Run: portfolio-opt simulate plan.xlsx -o risk.xlsx  for the spread of outcomes, P10, CVaR and their drivers.",
+        "Committee scoring (optional): a Criteria sheet (Criterion, Weight, Scale, Direction) and Scoring in Settings",
+        "  (weighted, blend, wsjf or rice); leave the weights blank to derive them from a Pairwise sheet.",
+        "Quarterly review (optional): add Status (In progress, Live, Done, Stopped), Spent to date, Remaining cost,",
+        "  Stop cost, Retire cost, Actual value to date, Started and Live since, and Review date / Run budget in Settings:",
+        "  the optimizer then decides continue or stop, keep or retire. Run: portfolio-opt review last.xlsx this.xlsx",
+        "",
+        SCORING_TEXT,
+    ]
+    for k, line in enumerate(lines, start=3):
+        put(ws, k, 1, line)
+    r = len(lines) + 4
+    write_table(ws, ("Initiatives column", "What to enter"), [(c[0], c[2]) for c in columns],
+                start_row=r, freeze=False, autofilter=False)
+    ws.column_dimensions["A"].width = 26
+    ws.column_dimensions["B"].width = 90
+    for row in ws.iter_rows(min_row=r + 1, max_row=r + len(columns), min_col=2, max_col=2):
+        for cell in row:
+            cell.alignment = WRAP

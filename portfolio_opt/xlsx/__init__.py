@@ -1,6 +1,0 @@
-"""Excel in and out: the only part of portfolio_opt that touches openpyxl."""
-
-from .reader import RawSheet, RawWorkbook, read_workbook
-from .writer import write_planning_workbook, write_results
-
-__all__ = ["RawSheet", "RawWorkbook", "read_workbook", "write_planning_workbook", "write_results"]
