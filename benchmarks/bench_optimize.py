@@ -20,7 +20,7 @@ from plans import TEAMS, random_plan  # noqa: E402
 
 from portfolio_opt import optimize  # noqa: E402
 from portfolio_opt import read_plan, save_results  # noqa: E402
-from portfolio_opt.workbook.results import write_planning_workbook  # noqa: E402
+from portfolio_opt.workbook.template import write_planning_workbook  # noqa: E402
 
 
 def to_workbook(plan, path):

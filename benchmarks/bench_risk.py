@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 from plans import random_plan  # noqa: E402
 
 from portfolio_opt.core.optimize import solve  # noqa: E402
-from portfolio_opt.core.worlds import simulate  # noqa: E402
+from portfolio_opt.core.simulation import simulate  # noqa: E402
 
 
 def with_ranges(plan, seed: int = 0):

@@ -21,7 +21,8 @@ from plans import random_plan  # noqa: E402
 
 from portfolio_opt.runtime import pool  # noqa: E402
 from portfolio_opt.analyses.alternatives import alternatives  # noqa: E402
-from portfolio_opt.analyses.robustness import robustness, robustness_to_dict  # noqa: E402
+from portfolio_opt.analyses.robustness import robustness  # noqa: E402
+from portfolio_opt.render.json import robustness_to_dict
 
 
 def main() -> None:

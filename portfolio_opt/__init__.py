@@ -9,7 +9,7 @@ layers before it in :data:`LAYERS`.
 >>> result.status, result.objective, result.selected              # doctest: +SKIP
 """
 
-__version__ = "0.1.0"
+from portfolio_opt.model.version import __version__
 
 #: The package's layers, lowest first: a module imports only from its own layer and those
 #: before it (``tests/test_structure.py`` holds every import to this).
@@ -30,29 +30,15 @@ from portfolio_opt.model.errors import (
     PortfolioError,
     Problem,
 )
-from portfolio_opt.model.plan import (
-    Change,
-    Decision,
-    Initiative,
-    InitiativeResult,
-    Limit,
-    LimitUse,
-    Objective,
-    Plan,
-    Result,
-    RiskChoice,
-    Scenario,
-    Settings,
-    SolverInfo,
-    Status,
-)
+from portfolio_opt.model.plan import Change, Decision, Initiative, Limit, Objective, Plan, Scenario, Settings
+from portfolio_opt.model.result import InitiativeResult, LimitUse, Result, RiskChoice, SolverInfo, Status
 
 #: Everything that solves, reads or writes is imported on first use: the reading and saving
 #: functions pull in openpyxl, the solving ones the program builder and numpy. So
 #: ``portfolio-opt --help`` and ``import portfolio_opt`` stay quick. Name -> the module defining it.
 _LAZY = {name: "workbook.files" for name in ("read_plan", "save_comparison", "save_frontier", "save_results",
                                             "save_scenarios", "save_simulation", "write_template")}
-_LAZY.update(simulate_plan="analyses.simulate", Simulation="core.worlds")  # numpy: loaded when simulating
+_LAZY.update(simulate_plan="analyses.simulate", Simulation="core.simulation")  # numpy: loaded when simulating
 _LAZY.update(Comparison="analyses.compare", PlanReport="analyses.compare", compare="analyses.compare",
              explain="analyses.explain", Frontier="analyses.frontier", FrontierPoint="analyses.frontier",
              frontier="analyses.frontier", optimize="core.optimize", ScenarioResult="analyses.scenarios",

@@ -17,7 +17,8 @@ from portfolio_opt.runtime import pool
 from portfolio_opt.runtime import progress
 from portfolio_opt.cli import main
 from portfolio_opt.workbook.files import read_plan
-from portfolio_opt.analyses.robustness import robustness, robustness_to_dict
+from portfolio_opt.analyses.robustness import robustness
+from portfolio_opt.render.json import robustness_to_dict
 
 distributed = pytest.importorskip("distributed", reason='needs the cluster extra: pip install "portfolio-opt[cluster]"')
 pytestmark = pytest.mark.slow
@@ -103,7 +104,7 @@ def test_a_cluster_that_does_not_answer_is_exit_8(tmp_path):
 
 def test_explanations_on_the_cluster_from_the_settings_sheet(cluster, tmp_path):
     from portfolio_opt.workbook.sample import CONSTRAINTS, EXTRA_COLUMNS, SETTINGS, sample_rows
-    from portfolio_opt.workbook.results import write_planning_workbook
+    from portfolio_opt.workbook.template import write_planning_workbook
 
     plan = tmp_path / "plan.xlsx"
     write_planning_workbook(plan, initiatives=sample_rows(), extra_columns=EXTRA_COLUMNS, constraints=CONSTRAINTS,

@@ -30,7 +30,7 @@ from portfolio_opt.workbook.sample import (
     sample_rows,
 )
 from portfolio_opt.core.scoring import plan_scores
-from portfolio_opt.workbook.results import write_planning_workbook
+from portfolio_opt.workbook.template import write_planning_workbook
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -330,7 +330,8 @@ def test_explanations_keep_to_their_time_and_say_what_they_did_not_settle(tmp_pa
 
     from test_orlib import MKNAPCB1, workbook
     from portfolio_opt import save_results
-    from portfolio_opt.render.text import result_to_dict, story
+    from portfolio_opt.render.text import story
+    from portfolio_opt.render.json import result_to_dict
 
     n, m, best, profits, weights, caps = MKNAPCB1[0]
     plan = read_plan(workbook(tmp_path / "cb1.xlsx", n, m, profits, weights, caps))

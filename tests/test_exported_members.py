@@ -50,7 +50,7 @@ def test_json_has_no_nan_or_infinity():
     import enum
     import json
 
-    from portfolio_opt.render.text import to_json
+    from portfolio_opt.render.json import to_json
 
     class Kind(enum.Enum):
         A = "a"

@@ -135,7 +135,7 @@ def test_every_kind_of_workbook_gets_its_page(workbooks, tmp_path, kind):
 def test_a_thousand_initiatives_make_a_page_under_3_mb(tmp_path):
     import random
 
-    from portfolio_opt.workbook.results import write_planning_workbook
+    from portfolio_opt.workbook.template import write_planning_workbook
 
     rng = random.Random(1)
     rows = [{"ID": f"I{k:04d}", "Name": f"Initiative {k}", "Theme": rng.choice("ABCDE"), "Owner": f"Owner {k % 37}",

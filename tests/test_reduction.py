@@ -165,7 +165,7 @@ def test_results_say_how_much_the_bound_settled(tmp_path):
     from openpyxl import load_workbook
 
     from portfolio_opt import save_results
-    from portfolio_opt.render.text import result_to_dict
+    from portfolio_opt.render.json import result_to_dict
 
     result = optimize(random_plan(120, seed=4).with_settings(gap=1e-4))
     assert 0 < result.solver.fixed <= 120 and result.solver.columns == 120

@@ -19,7 +19,7 @@ from portfolio_opt.model.plan import Decision, Objective, Stage
 from portfolio_opt.core.optimize import optimize
 from portfolio_opt.workbook.sample import CONSTRAINTS, EXTRA_COLUMNS, Q2_SETTINGS, q2_rows
 from portfolio_opt.core.scoring import plan_scores
-from portfolio_opt.workbook.results import write_planning_workbook
+from portfolio_opt.workbook.template import write_planning_workbook
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

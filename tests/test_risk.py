@@ -19,7 +19,8 @@ from portfolio_opt.cli import main
 from portfolio_opt.model.plan import Objective
 from portfolio_opt.core.optimize import optimize, solve
 from portfolio_opt.core.ranges import discounted_years, draw, expected, mean_of
-from portfolio_opt.core.worlds import CHOOSE, Worlds, cvar, simulate
+from portfolio_opt.core.simulation import simulate
+from portfolio_opt.core.worlds import CHOOSE, Worlds, cvar
 from portfolio_opt.core.scoring import objective_coefficients, plan_scores
 from portfolio_opt.workbook.sample import write_risk_sample, write_sample
 
@@ -326,7 +327,7 @@ def test_optimize_with_the_cvar_objective_reports_both_portfolios(tmp_path):
 ])
 def test_bad_risk_inputs_are_refused_at_their_cells(tmp_path, cell, value, where):
     from portfolio_opt.workbook.sample import RISK_SETTINGS, risk_rows
-    from portfolio_opt.workbook.results import write_planning_workbook
+    from portfolio_opt.workbook.template import write_planning_workbook
     from portfolio_opt.workbook.sample import CONSTRAINTS, EXTRA_COLUMNS
 
     rows = risk_rows()
@@ -359,7 +360,7 @@ def test_a_plan_without_risk_inputs_is_unchanged(tmp_path):
 @pytest.mark.slow
 def test_scenarios_and_compare_report_risk_figures_per_plan(tmp_path):
     from portfolio_opt.workbook.sample import CFO_PLAN, CONSTRAINTS, CTO_PLAN, EXTRA_COLUMNS, RISK_SETTINGS, risk_rows
-    from portfolio_opt.workbook.results import write_planning_workbook
+    from portfolio_opt.workbook.template import write_planning_workbook
 
     plan = tmp_path / "risk.xlsx"
     write_planning_workbook(plan, initiatives=risk_rows(), extra_columns=EXTRA_COLUMNS, constraints=CONSTRAINTS,

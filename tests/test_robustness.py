@@ -173,7 +173,7 @@ def test_robustness_command_same_seed_same_report_and_a_ranking_with_classes(tmp
 
 def test_a_cluster_setting_that_is_not_an_address_is_refused_at_its_cell(tmp_path):
     from portfolio_opt.workbook.sample import CONSTRAINTS, EXTRA_COLUMNS, SETTINGS, sample_rows
-    from portfolio_opt.workbook.results import write_planning_workbook
+    from portfolio_opt.workbook.template import write_planning_workbook
 
     plan = tmp_path / "plan.xlsx"
     write_planning_workbook(plan, initiatives=sample_rows(), extra_columns=EXTRA_COLUMNS, constraints=CONSTRAINTS,

@@ -19,7 +19,8 @@ from typing import Sequence
 
 from portfolio_opt.core import formulation, solver
 from portfolio_opt.runtime import progress
-from portfolio_opt.model.plan import LimitUse, Plan, Status
+from portfolio_opt.model.plan import Plan
+from portfolio_opt.model.result import LimitUse, Status
 
 
 @dataclass(frozen=True)
@@ -140,39 +141,4 @@ def _solved(plan: Plan, chosen, sol):
     starts = dict(chosen.starts) if plan.settings.periods else None
     return Solved(scores, coefficients, list(chosen.selected), sol, starts, limit_uses(plan, chosen))
 
-
-def alternatives_to_dict(a: Alternatives) -> dict:
-    """The JSON of ``alternatives --json``."""
-    labels = a.plan.settings.period_labels() if a.plan.settings.periods else []
-    return {
-        "portfolios": [
-            {"rank": p.rank, "objective": p.objective, "total_value": p.total_value, "total_cost": p.total_cost,
-             "count": len(p.selected), "selected": list(p.selected), "gap": p.gap, "adds": list(p.adds),
-             "drops": list(p.drops),
-             "limit_use": {u.limit.name: u.used for u in p.limits},
-             "starts": {i: labels[t] for i, t in p.starts} if labels else None}
-            for p in a.portfolios
-        ],
-        "asked": a.asked,
-        "found": len(a.portfolios),
-        "within": a.within,
-        "min_difference": a.min_difference,
-        "note": a.note,
-        "seconds": a.seconds,
-    }
-
-
-def alternatives_lines(a: Alternatives, output: str | None = None) -> list[str]:
-    """What ``alternatives`` prints."""
-    lines = [f"{len(a.portfolios)} portfolio{'s' if len(a.portfolios) != 1 else ''} within {a.within:.2%} of the "
-             f"optimum, each differing from the others in at least {a.min_difference} initiatives"]
-    for p in a.portfolios:
-        head = "optimum" if p.rank == 1 else f"{p.gap:.3%} below"
-        lines.append(f"#{p.rank}: value {p.objective:,.0f} ({head}), cost {p.total_cost:,.0f}, "
-                     f"{len(p.selected)} initiatives")
-        if p.rank > 1:
-            lines.append(f"    adds {', '.join(p.adds) or 'none'}; drops {', '.join(p.drops) or 'none'}")
-    if a.note:
-        lines.append(f"Note: {a.note}")
-    return lines + ([f"Written {output}"] if output else [])
 

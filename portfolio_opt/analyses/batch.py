@@ -9,7 +9,8 @@ from typing import Sequence
 
 from portfolio_opt.core.lifecycle import out_cost_total
 from portfolio_opt.model.errors import Infeasible, NoPortfolioFound
-from portfolio_opt.model.plan import Plan, Status
+from portfolio_opt.model.plan import Plan
+from portfolio_opt.model.result import Status
 from portfolio_opt.runtime.pool import pool_map
 
 

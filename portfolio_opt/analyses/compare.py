@@ -248,26 +248,3 @@ def matrix(comparison: Comparison) -> list[dict]:
     return rows
 
 
-def comparison_to_dict(c: Comparison) -> dict:
-    return {
-        "plans": [
-            {
-                "name": r.name,
-                "objective": r.objective,
-                "total_value": r.total_value,
-                "total_cost": r.total_cost,
-                "count": len(r.selected),
-                "selected": list(r.selected),
-                "violations": list(r.violations),
-                "efficiency": r.efficiency,
-                "optimal_objective": r.optimal.objective,
-                "optimal_selected": list(r.optimal.selected),
-                "optimal_adds": list(r.adds),
-                "optimal_drops": list(r.drops),
-                "risk": r.risk,
-            }
-            for r in c.plans
-        ],
-        "differences": list(c.differences),
-        "initiatives": matrix(c),
-    }

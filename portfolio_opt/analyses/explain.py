@@ -33,16 +33,8 @@ from portfolio_opt.runtime import pool
 from portfolio_opt.core import formulation, reduction, solver
 from portfolio_opt.runtime import progress
 from portfolio_opt.core.rules import Chosen
-from portfolio_opt.model.plan import (
-    Decision,
-    InitiativeResult,
-    LimitUse,
-    Objective,
-    Plan,
-    Result,
-    Status,
-    normalize_header,
-)
+from portfolio_opt.model.plan import Decision, Objective, Plan, normalize_header
+from portfolio_opt.model.result import InitiativeResult, LimitUse, Result, Status
 from portfolio_opt.core.scoring import objective_coefficients, plan_scores
 from portfolio_opt.core.solver import LinearProgram, Row
 # how many initiatives are explained by default, and the time allowed: kept where --help reads

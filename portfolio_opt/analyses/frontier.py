@@ -22,7 +22,8 @@ from portfolio_opt.runtime import pool
 from portfolio_opt.analyses import batch
 from portfolio_opt.core import formulation, solver
 from portfolio_opt.runtime import progress
-from portfolio_opt.model.plan import Decision, Plan, Status
+from portfolio_opt.model.plan import Decision, Plan
+from portfolio_opt.model.result import Status
 from portfolio_opt.core.scoring import objective_coefficients
 
 
@@ -292,27 +293,4 @@ def _neighbours(points: list[FrontierPoint]) -> list[FrontierPoint]:
         out.append(replace(p, entered=entered, left=left, marginal_value=marginal))
     return out
 
-
-def frontier_to_dict(f: Frontier) -> dict:
-    return {
-        "points": [
-            {
-                "budget": p.budget,
-                "status": p.status.value,
-                "objective": p.objective,
-                "total_cost": p.total_cost,
-                "count": p.count,
-                "selected": list(p.selected),
-                "entered": list(p.entered),
-                "left": list(p.left),
-                "marginal_value": p.marginal_value,
-                "lp_bound": p.lp_bound,
-                "current": p.current,
-            }
-            for p in f.points
-        ],
-        "solves": f.solves,
-        "seconds": round(f.seconds, 3),
-        "warnings": list(f.warnings),
-    }
 

@@ -17,7 +17,8 @@ from typing import Any
 from portfolio_opt.runtime import pool
 from portfolio_opt.analyses import batch
 from portfolio_opt.runtime import progress
-from portfolio_opt.model.plan import Plan, Result, normalize_header
+from portfolio_opt.model.plan import Plan, normalize_header
+from portfolio_opt.model.result import Result
 
 #: the figures compared, by normalized header, and how they are named
 FIELDS = (("impact", "Impact"), ("probability", "Probability"), ("cost", "Cost"), ("timetovalue", "Time to value"),
@@ -138,35 +139,3 @@ def _show(x: Any) -> str:
     return "blank" if x is None else str(x)
 
 
-def review_to_dict(r: QuarterReview) -> dict:
-    """The JSON of ``review --json``."""
-    from portfolio_opt.core.lifecycle import realization_to_dicts
-
-    res = r.result
-    return {
-        "last": {"name": r.last_name, "selected": list(r.last_selected), "objective": r.last_objective},
-        "this": {"name": r.this_name, "selected": list(res.selected), "objective": res.objective,
-                 "total_cost": res.total_cost, "decisions": {x.id: x.decision for x in res.initiatives}},
-        "changes": [{"id": c.id or None, "name": c.name or None, "field": c.field, "before": c.before, "after": c.after}
-                    for c in r.changes],
-        "moves": [{"id": i, "move": m, "cause": c} for i, m, c in r.moves],
-        "realization": realization_to_dicts(res.realization),
-        "solves": r.solves,
-        "seconds": r.seconds,
-    }
-
-
-def review_lines(r: QuarterReview, output: str | None = None) -> list[str]:
-    """What ``review`` prints."""
-    res = r.result
-    counts: dict[str, int] = {}
-    for x in res.initiatives:
-        counts[x.decision] = counts.get(x.decision, 0) + 1
-    lines = [f"{r.last_name} → {r.this_name}: value {r.last_objective:,.0f} → {res.objective:,.0f}",
-             "Decisions       " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
-             f"Changes         {len(r.labels)}: " + "; ".join(r.labels[:4]) + (" ..." if len(r.labels) > 4 else "")]
-    lines += [f"    {m:<7} {i}: {c}" for i, m, c in r.moves]
-    flagged = [x for x in res.realization if x.flag]
-    if flagged:
-        lines.append("Realization     " + "; ".join(f"{x.id} {x.flag}" for x in flagged))
-    return lines + ([f"Written {output}"] if output else [])

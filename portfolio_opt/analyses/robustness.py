@@ -207,38 +207,3 @@ def robustness(plan: Plan, samples: int = SAMPLES, spread: float = SPREAD, seed:
         seconds=time.perf_counter() - started, result=result)
 
 
-def robustness_to_dict(r: Robustness) -> dict:
-    """The JSON of ``robustness --json``."""
-    return {
-        "samples": r.samples,
-        "seed": r.seed,
-        "spread": r.spread,
-        "initiatives": [{"id": i, "frequency": r.frequency[i], "class": r.classes[i], "baseline": i in set(r.baseline)}
-                        for i in (ini.id for ini in r.plan.initiatives)],
-        "baseline": {"selected": list(r.baseline), "objective": r.objective, "regret_mean": r.regret_mean,
-                     "regret_p90": r.regret_p90, "regret_max": r.regret_max, "optimal_share": r.optimal_share,
-                     "mean_value": r.mean_value, "bias": r.bias, "corrected_value": r.corrected_value},
-        "failed": r.failed,
-        "solves": r.solves,
-        "seconds": r.seconds,
-    }
-
-
-def robustness_lines(r: Robustness, output: str | None = None) -> list[str]:
-    """What ``robustness`` prints."""
-    by_class: dict[str, list[str]] = {"core": [], "borderline": [], "exterior": []}
-    for ini in r.plan.initiatives:
-        by_class[r.classes[ini.id]].append(ini.id)
-    lines = [f"{r.samples} versions (spread {r.spread:.0%}, seed {r.seed}), {r.solves} solves in {r.seconds:.1f} s",
-             f"Core        {len(by_class['core'])} (in at least {CORE:.0%} of versions)",
-             f"Borderline  {len(by_class['borderline'])}: " + ", ".join(
-                 f"{i} {r.frequency[i]:.0%}" for i in sorted(by_class["borderline"], key=lambda i: -r.frequency[i])[:8])
-             + (" ..." if len(by_class["borderline"]) > 8 else ""),
-             f"Exterior    {len(by_class['exterior'])} (in at most {EXTERIOR:.0%})",
-             f"Baseline    optimal in {r.optimal_share:.0%} of versions; regret mean {r.regret_mean:,.0f}, "
-             f"P90 {r.regret_p90:,.0f}, max {r.regret_max:,.0f}",
-             f"Value       chosen for {r.objective:,.0f}; mean across versions {r.mean_value:,.0f}; "
-             f"corrected for the optimizer's curse {r.corrected_value:,.0f}"]
-    if r.failed:
-        lines.append(f"Note: {r.failed} version{'s' if r.failed != 1 else ''} had no portfolio (left out of the figures)")
-    return lines + ([f"Written {output}"] if output else [])

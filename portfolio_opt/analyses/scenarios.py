@@ -19,7 +19,8 @@ from portfolio_opt.core import formulation
 from portfolio_opt.runtime import progress
 from portfolio_opt.model.errors import InvalidWorkbook, Problem
 from portfolio_opt.model.plan import Change, Decision, Limit, Plan, Scenario
-from portfolio_opt.core.worlds import has_risk, judge
+from portfolio_opt.core.simulation import judge
+from portfolio_opt.core.worlds import has_risk
 
 
 def apply_change(plan: Plan, change: Change, baseline_budget: float | None = None) -> Plan:
@@ -218,30 +219,3 @@ def _only_tightens(changes: tuple[Change, ...], plan: Plan) -> bool:
     return True
 
 
-def scenarios_to_dict(run: ScenarioRun) -> dict:
-    """The run as JSON; multi-period plans add each scenario's ``starts`` (ID -> period label)."""
-    plan = run.plan
-    labels = plan.settings.period_labels() if plan.settings.periods else []
-    return {
-        "scenarios": [
-            {
-                "name": r.name,
-                "status": r.solved.status.value,
-                "objective": r.solved.objective,
-                "total_cost": r.solved.total_cost,
-                "budget": r.budget,
-                "count": len(r.solved.selected),
-                "selected": list(r.solved.selected),
-                "starts": {i: labels[t] for i, t in r.solved.starts} if labels else None,
-                "changes": list(r.changes),
-                "entered": [{"id": i, "cause": c} for i, c in r.entered],
-                "left": [{"id": i, "cause": c} for i, c in r.left],
-                "conflict": list(r.solved.conflict),
-                "limit_use": list(r.solved.limit_use),
-                "risk": r.risk,
-            }
-            for r in run.results
-        ],
-        "solves": run.solves,
-        "seconds": round(run.seconds, 3),
-    }

@@ -12,7 +12,8 @@ from portfolio_opt.core import formulation
 from portfolio_opt.runtime import progress
 from portfolio_opt.model.errors import PortfolioError
 from portfolio_opt.model.plan import Decision, Plan
-from portfolio_opt.core.worlds import CHOOSE, JUDGE, RISK_KEYS, Simulation, judge, judge_samples, simulate
+from portfolio_opt.core.simulation import RISK_KEYS, Simulation, judge, judge_samples, simulate
+from portfolio_opt.core.worlds import CHOOSE, JUDGE
 from portfolio_opt.core.scoring import objective_coefficients
 
 #: worlds ``simulate`` draws unless told otherwise
@@ -79,58 +80,3 @@ def risk_figures(plan: Plan, selected, starts=None) -> dict[str, float | None]:
     return judge(plan, selected, starts)
 
 
-def simulation_to_dict(sim: Simulation) -> dict:
-    """The JSON of ``simulate --json``."""
-    f = sim.figures
-    out = {"samples": sim.samples, "seed": sim.seed}
-    for key in ("mean", "std", "p5", "p10", "p50", "p90", "p95", "cvar"):
-        out[key] = f[key].value
-    out["risk_level"] = sim.level
-    for key in ("prob_target", "prob_loss", "prob_over_budget"):
-        out[key] = f[key].value
-    out["mean_se"] = f["mean"].se
-    out["se"] = {k: v.se for k, v in f.items()}
-    out["value_target"] = sim.plan.settings.value_target
-    out["expected_value"] = sim.expected_value
-    out["portfolio"] = sim.how
-    out["selected"] = list(sim.selected)
-    out["initiatives"] = [
-        {"id": r.id, "name": r.name, "theme": r.theme, "success_rate": r.success_rate,
-         "mean_contribution": r.mean_contribution, "downside_share": r.downside_share}
-        for r in sim.initiatives
-    ]
-    out["themes"] = [
-        {"theme": t.theme, "count": t.count, "mean": t.mean, "std": t.std, "p10": t.p10, "p90": t.p90,
-         "downside_share": t.downside_share}
-        for t in sim.themes
-    ]
-    out["seconds"] = sim.seconds
-    return out
-
-
-def simulation_lines(sim: Simulation, output: str | None = None) -> list[str]:
-    """What ``simulate`` prints."""
-    f = sim.figures
-
-    def m(key: str) -> str:
-        fig = f[key]
-        return f"{fig.value:,.0f} ± {fig.se:,.0f}" if fig.se is not None and fig.se == fig.se else f"{fig.value:,.0f}"
-
-    lines = [f"Simulated {sim.samples:,} worlds (seed {sim.seed}) of {sim.how}",
-             f"Mean            {m('mean')}   (expected value {sim.expected_value:,.0f})",
-             f"Std deviation   {m('std')}",
-             f"P10 / P50 / P90 {f['p10'].value:,.0f} / {f['p50'].value:,.0f} / {f['p90'].value:,.0f}",
-             f"CVaR {sim.level:.0%}        {m('cvar')}   (the mean of the worst {sim.level:.0%} of worlds)"]
-    target = sim.plan.settings.value_target
-    if f["prob_target"].value is not None:
-        lines.append(f"P(value ≥ {target:,.0f})  {f['prob_target'].value:.1%}")
-    if f["prob_loss"].value is not None:
-        lines.append(f"P(loss)         {f['prob_loss'].value:.1%}")
-    if f["prob_over_budget"].value is not None:
-        lines.append(f"P(cost > budget) {f['prob_over_budget'].value:.1%}")
-    drivers = sorted(sim.initiatives, key=lambda r: -r.downside_share)[:3]
-    if drivers and drivers[0].downside_share > 0:
-        lines.append("Downside drivers " + ", ".join(f"{r.id} ({r.downside_share:.0%})" for r in drivers))
-    if output:
-        lines.append(f"Written         {output}")
-    return lines

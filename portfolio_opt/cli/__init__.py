@@ -17,20 +17,13 @@ from typing import Any, Callable
 
 import click
 
-from portfolio_opt import __version__
+from portfolio_opt.model.version import __version__
 from portfolio_opt.runtime import progress, stopping
 from portfolio_opt.model.errors import EXIT_BUG, EXIT_CODES, Infeasible, InvalidWorkbook, PortfolioError
 from portfolio_opt.model.errors import Problem, TextCut
 from portfolio_opt.model.defaults import AUTO, FULL_UP_TO, MIN_TIME, TIME_FACTOR, WORK
-from portfolio_opt.render.text import (
-    comparison_lines,
-    frontier_lines,
-    result_to_dict,
-    scenario_lines,
-    story,
-    summary_lines,
-    to_json,
-)
+from portfolio_opt.render.text import comparison_lines, frontier_lines, scenario_lines, story, summary_lines
+from portfolio_opt.render.json import result_to_dict, to_json
 
 
 # The library's heavy parts (openpyxl, PuLP, worker pools) load when a command runs, not for
@@ -55,28 +48,28 @@ run_optimize = _later("core.optimize", "optimize")
 apply_overrides = _later("core.optimize", "apply_overrides")
 explain = _later("analyses.explain", "explain")
 run_frontier = _later("analyses.frontier", "frontier")
-frontier_to_dict = _later("analyses.frontier", "frontier_to_dict")
+frontier_to_dict = _later("render.json", "frontier_to_dict")
 run_scenarios = _later("analyses.scenarios", "run_scenarios")
-scenarios_to_dict = _later("analyses.scenarios", "scenarios_to_dict")
+scenarios_to_dict = _later("render.json", "scenarios_to_dict")
 run_compare = _later("analyses.compare", "compare")
-comparison_to_dict = _later("analyses.compare", "comparison_to_dict")
+comparison_to_dict = _later("render.json", "comparison_to_dict")
 unmarked = _later("analyses.compare", "unmarked")
 simulate_plan = _later("analyses.simulate", "simulate_plan")
-simulation_to_dict = _later("analyses.simulate", "simulation_to_dict")
-simulation_lines = _later("analyses.simulate", "simulation_lines")
+simulation_to_dict = _later("render.json", "simulation_to_dict")
+simulation_lines = _later("render.text", "simulation_lines")
 save_simulation = _later("workbook.files", "save_simulation")
 run_alternatives = _later("analyses.alternatives", "alternatives")
-alternatives_to_dict = _later("analyses.alternatives", "alternatives_to_dict")
-alternatives_lines = _later("analyses.alternatives", "alternatives_lines")
+alternatives_to_dict = _later("render.json", "alternatives_to_dict")
+alternatives_lines = _later("render.text", "alternatives_lines")
 save_alternatives = _later("workbook.files", "save_alternatives")
 run_robustness = _later("analyses.robustness", "robustness")
-robustness_to_dict = _later("analyses.robustness", "robustness_to_dict")
-robustness_lines = _later("analyses.robustness", "robustness_lines")
+robustness_to_dict = _later("render.json", "robustness_to_dict")
+robustness_lines = _later("render.text", "robustness_lines")
 save_robustness = _later("workbook.files", "save_robustness")
 on_cluster = _later("runtime.pool", "cluster")
 run_review = _later("analyses.review", "review_quarters")
-review_to_dict = _later("analyses.review", "review_to_dict")
-review_lines = _later("analyses.review", "review_lines")
+review_to_dict = _later("render.json", "review_to_dict")
+review_lines = _later("render.text", "review_lines")
 save_review = _later("workbook.files", "save_review")
 write_report = _later("render.page", "write_report")
 

@@ -18,7 +18,8 @@ from typing import Callable, Sequence
 from portfolio_opt.core import formulation, solver
 from portfolio_opt.model.figures import num
 from portfolio_opt.model.errors import ConflictItem, Infeasible, Relaxation
-from portfolio_opt.model.plan import Plan, Status
+from portfolio_opt.model.plan import Plan
+from portfolio_opt.model.result import Status
 from portfolio_opt.core.solver import LinearProgram
 
 

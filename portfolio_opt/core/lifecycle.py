@@ -207,6 +207,3 @@ def _text(values: dict, norm: str) -> str | None:
     return None
 
 
-def realization_to_dicts(rows: Sequence[Realization]) -> list[dict]:
-    return [{"id": r.id, "forecast_to_date": r.forecast_to_date, "actual_to_date": r.actual_to_date,
-             "rate": r.rate, "flag": r.flag or None} for r in rows]

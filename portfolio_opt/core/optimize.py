@@ -9,19 +9,8 @@ from typing import Sequence
 from portfolio_opt.core import formulation, reduction, schedule, solver
 from portfolio_opt.runtime import progress
 from portfolio_opt.model.errors import NoPortfolioFound, PortfolioError
-from portfolio_opt.model.plan import (
-    Decision,
-    InitiativeResult,
-    LimitUse,
-    Objective,
-    Plan,
-    Reason,
-    Stage,
-    Result,
-    RiskChoice,
-    SolverInfo,
-    Status,
-)
+from portfolio_opt.model.plan import Decision, Objective, Plan, Stage
+from portfolio_opt.model.result import InitiativeResult, LimitUse, Reason, Result, RiskChoice, SolverInfo, Status
 from portfolio_opt.core.reasons import reason_text
 from portfolio_opt.core.lifecycle import decision as review_decision
 from portfolio_opt.core.lifecycle import in_review, objective_constant, out_cost_total, realization
@@ -101,7 +90,7 @@ def risk_aware(plan: Plan) -> bool:
 def risk_choice(plan: Plan, solved: "Solved", threads: int | None = None) -> RiskChoice:
     """The risk-aware portfolio against the expected-value optimum, both simulated on the same
     fresh worlds (so the comparison is not flattered by the worlds the choice was made on)."""
-    from portfolio_opt.core.worlds import judge, judge_samples
+    from portfolio_opt.core.simulation import judge, judge_samples
 
     s = plan.settings
     plain = solve(plan.with_settings(risk_objective="expected"), threads)

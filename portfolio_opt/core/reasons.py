@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from portfolio_opt.model.plan import Reason
+from portfolio_opt.model.result import Reason
 
 
 #: Reasons that are the same words every time

@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from portfolio_opt.core import solver
-from portfolio_opt.model.plan import Status
+from portfolio_opt.model.result import Status
 from portfolio_opt.core.solver import LinearProgram, Row, Solution
 
 #: programs with fewer integer columns than this are solved as they are

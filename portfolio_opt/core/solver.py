@@ -24,7 +24,7 @@ from typing import Iterator, Sequence
 from portfolio_opt.runtime import progress, stopping
 from portfolio_opt.model.errors import NoSolver
 from portfolio_opt.model.layout import SOLVERS
-from portfolio_opt.model.plan import Status
+from portfolio_opt.model.result import Status
 
 
 @dataclass(frozen=True)

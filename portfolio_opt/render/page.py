@@ -545,7 +545,7 @@ def render(path: str | os.PathLike, title: str | None = None) -> str:
 
     book = read_output(path)
     parts = sections(book)
-    env = jinja2.Environment(loader=jinja2.PackageLoader("portfolio_opt", "templates"),
+    env = jinja2.Environment(loader=jinja2.PackageLoader("portfolio_opt.render", "templates"),
                              autoescape=jinja2.select_autoescape(["html", "j2"]))
     page = env.get_template("report.html.j2")
     return page.render(title=title or f"Portfolio report: {os.path.splitext(book.name)[0]}", book=book,

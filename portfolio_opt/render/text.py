@@ -1,141 +1,22 @@
-"""Results as data for pipelines (JSON) and as a few lines for people."""
+"""Results as a few lines for people: what each command prints, and one initiative's story."""
 
 from __future__ import annotations
 
-import math
+from typing import TYPE_CHECKING
 
-from typing import Any
+
+
 
 from portfolio_opt.core.reasons import reason_sentence
 from portfolio_opt.model.figures import money
-from portfolio_opt.model.plan import Result, Status
+from portfolio_opt.model.result import Result, Status
 
+if TYPE_CHECKING:  # the analyses load numpy and the solver: not for printing --help
+    from portfolio_opt.analyses.alternatives import Alternatives
+    from portfolio_opt.analyses.review import QuarterReview
+    from portfolio_opt.analyses.robustness import Robustness
+    from portfolio_opt.core.simulation import Simulation
 
-
-def _clean(x: Any) -> Any:
-    if isinstance(x, float):
-        if x != x or x in (float("inf"), float("-inf")):
-            return None
-        return round(x, 6)
-    return x
-
-
-def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
-    """The ``--json`` object of ``optimize``: status, totals, every initiative, every limit."""
-    return {
-        "status": result.status.value,
-        "objective": _clean(result.objective),
-        "objective_kind": result.plan.settings.objective.value,
-        "total_value": _clean(result.total_value),
-        "total_cost": _clean(result.total_cost),
-        "budget": _clean(result.budget),
-        "count": len(result.selected),
-        "selected": list(result.selected),
-        "initiatives": [
-            {
-                "id": r.id,
-                "name": r.name,
-                "theme": r.theme,
-                "score": _clean(r.score),
-                "cost": _clean(r.cost),
-                "decision": r.decision,
-                "criteria_score": _clean(r.criteria_score),
-                "value_per_cost": _clean(r.value_per_cost),
-                "selected": r.selected,
-                "rank": r.rank,
-                "reason": r.reason,
-                "regret": _clean(r.regret),
-                "break_even_score": _clean(r.break_even_score),
-                "break_even_cost": _clean(r.break_even_cost),
-                "explained": r.explained,
-                "unsettled": list(r.unsettled),
-                "start": r.start,
-                "finish": r.finish,
-                "delay_loss": _clean(r.delay_loss),
-                "if_flipped": {"enters": list(r.flip_enters), "leaves": list(r.flip_leaves),
-                               "impossible": r.flip_note or None},
-            }
-            for r in result.initiatives
-        ],
-        "constraints": [
-            {
-                "name": u.limit.name,
-                "period": u.limit.period_label or None,
-                "column": u.limit.column,
-                "scope": u.limit.scope_text,
-                "min": _clean(u.limit.min),
-                "max": _clean(u.limit.max),
-                "used": _clean(u.used),
-                "slack": _clean(u.slack),
-                "binding": u.binding,
-                "value_one_more": _clean(u.value_one_more),
-                "value_ten_percent": _clean(u.value_ten_percent),
-                "unsettled": list(u.unsettled),
-                "source": u.limit.source,
-                "share": u.limit.share,
-                "tolerance": _clean(u.limit.allowance("max") if u.limit.max is not None else u.limit.allowance("min"))
-                if u.limit.soft else None,
-                "penalty": _clean(u.limit.penalty) if u.limit.soft else None,
-                "overshoot": _clean(u.overshoot),
-                "penalty_cost": _clean(u.penalty_cost),
-            }
-            for u in result.limits
-        ],
-        "solver": {
-            "name": result.solver.name,
-            "version": result.solver.version,
-            "seconds": _clean(result.solver.seconds),
-            "gap": _clean(result.solver.gap),
-            "bound": _clean(result.solver.bound),
-            "fixed_by_lp_bound": result.solver.fixed,
-            "columns": result.solver.columns,
-        },
-        "warnings": list(result.warnings),
-        "explain_note": result.explain_note,
-        "output": output,
-    } | ({"risk": risk_to_dict(result.risk)} if result.risk is not None else {}) | _review_dict(result)
-
-
-def _review_dict(result: Result) -> dict[str, Any]:
-    """A quarterly review's additions (value realized, the run budget's use), and committee
-    scoring's (criteria weights, their source and consistency, what changed)."""
-    from portfolio_opt.core.lifecycle import realization_to_dicts
-
-    out: dict[str, Any] = {}
-    crit = result.plan.criteria
-    if crit is not None or result.plan.settings.scoring != "expected value":
-        out["criteria"] = {
-            "scoring": result.plan.settings.scoring,
-            "weights": crit.weights if crit is not None else {},
-            "source": crit.source if crit is not None else None,
-            "consistency_ratio": _clean(crit.consistency_ratio) if crit is not None else None,
-        } | ({"entered": list(result.scoring_change["entered"]), "left": list(result.scoring_change["left"])}
-             if result.scoring_change else {})
-    if result.realization:
-        out["realization"] = realization_to_dicts(result.realization)
-    run = next((u for u in result.limits if u.limit.label == "run budget"), None)
-    if run is not None:
-        out["run_cost"] = {"used": _clean(run.used), "max": _clean(run.limit.max)}
-    elif any(ini.status is not None for ini in result.plan.initiatives):  # a review without a Run budget
-        chosen = set(result.selected)
-        used = math.fsum(ini.run_cost for ini in result.plan.initiatives if ini.id in chosen)
-        out["run_cost"] = {"used": _clean(used), "max": None}
-    return out
-
-
-def risk_to_dict(r) -> dict[str, Any]:
-    """A :class:`~portfolio_opt.model.RiskChoice` as JSON."""
-    return {
-        "objective": r.objective,
-        "weight": r.weight,
-        "level": r.level,
-        "samples": r.samples,
-        "chosen": {k: _clean(v) for k, v in r.chosen.items()},
-        "expected_value_portfolio": {k: _clean(v) for k, v in r.expected.items()}
-        | {"selected": list(r.expected_selected)},
-        "entered": list(r.entered),
-        "left": list(r.left),
-    }
 
 
 def summary_lines(result: Result, output: str | None = None) -> list[str]:
@@ -369,21 +250,82 @@ def _ceil_to_scale(x: float, higher: bool) -> float:
     return (_m.ceil(x * 10 - 1e-9) if higher else _m.floor(x * 10 + 1e-9)) / 10
 
 
-def to_json(data: Any) -> str:
-    """The one way results become JSON: NaN and infinity become null (JSON has neither), enums
-    their values, tuples lists; indented, UTF-8 as is."""
-    import enum
-    import json
+def review_lines(r: QuarterReview, output: str | None = None) -> list[str]:
+    """What ``review`` prints."""
+    res = r.result
+    counts: dict[str, int] = {}
+    for x in res.initiatives:
+        counts[x.decision] = counts.get(x.decision, 0) + 1
+    lines = [f"{r.last_name} → {r.this_name}: value {r.last_objective:,.0f} → {res.objective:,.0f}",
+             "Decisions       " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
+             f"Changes         {len(r.labels)}: " + "; ".join(r.labels[:4]) + (" ..." if len(r.labels) > 4 else "")]
+    lines += [f"    {m:<7} {i}: {c}" for i, m, c in r.moves]
+    flagged = [x for x in res.realization if x.flag]
+    if flagged:
+        lines.append("Realization     " + "; ".join(f"{x.id} {x.flag}" for x in flagged))
+    return lines + ([f"Written {output}"] if output else [])
 
-    def clean(x: Any) -> Any:
-        if isinstance(x, float) and not math.isfinite(x):
-            return None
-        if isinstance(x, enum.Enum):
-            return clean(x.value)
-        if isinstance(x, dict):
-            return {str(k): clean(v) for k, v in x.items()}
-        if isinstance(x, (list, tuple)):
-            return [clean(v) for v in x]
-        return x
 
-    return json.dumps(clean(data), indent=2, ensure_ascii=False, allow_nan=False)
+def simulation_lines(sim: Simulation, output: str | None = None) -> list[str]:
+    """What ``simulate`` prints."""
+    f = sim.figures
+
+    def m(key: str) -> str:
+        fig = f[key]
+        return f"{fig.value:,.0f} ± {fig.se:,.0f}" if fig.se is not None and fig.se == fig.se else f"{fig.value:,.0f}"
+
+    lines = [f"Simulated {sim.samples:,} worlds (seed {sim.seed}) of {sim.how}",
+             f"Mean            {m('mean')}   (expected value {sim.expected_value:,.0f})",
+             f"Std deviation   {m('std')}",
+             f"P10 / P50 / P90 {f['p10'].value:,.0f} / {f['p50'].value:,.0f} / {f['p90'].value:,.0f}",
+             f"CVaR {sim.level:.0%}        {m('cvar')}   (the mean of the worst {sim.level:.0%} of worlds)"]
+    target = sim.plan.settings.value_target
+    if f["prob_target"].value is not None:
+        lines.append(f"P(value ≥ {target:,.0f})  {f['prob_target'].value:.1%}")
+    if f["prob_loss"].value is not None:
+        lines.append(f"P(loss)         {f['prob_loss'].value:.1%}")
+    if f["prob_over_budget"].value is not None:
+        lines.append(f"P(cost > budget) {f['prob_over_budget'].value:.1%}")
+    drivers = sorted(sim.initiatives, key=lambda r: -r.downside_share)[:3]
+    if drivers and drivers[0].downside_share > 0:
+        lines.append("Downside drivers " + ", ".join(f"{r.id} ({r.downside_share:.0%})" for r in drivers))
+    if output:
+        lines.append(f"Written         {output}")
+    return lines
+
+
+def alternatives_lines(a: Alternatives, output: str | None = None) -> list[str]:
+    """What ``alternatives`` prints."""
+    lines = [f"{len(a.portfolios)} portfolio{'s' if len(a.portfolios) != 1 else ''} within {a.within:.2%} of the "
+             f"optimum, each differing from the others in at least {a.min_difference} initiatives"]
+    for p in a.portfolios:
+        head = "optimum" if p.rank == 1 else f"{p.gap:.3%} below"
+        lines.append(f"#{p.rank}: value {p.objective:,.0f} ({head}), cost {p.total_cost:,.0f}, "
+                     f"{len(p.selected)} initiatives")
+        if p.rank > 1:
+            lines.append(f"    adds {', '.join(p.adds) or 'none'}; drops {', '.join(p.drops) or 'none'}")
+    if a.note:
+        lines.append(f"Note: {a.note}")
+    return lines + ([f"Written {output}"] if output else [])
+
+
+def robustness_lines(r: Robustness, output: str | None = None) -> list[str]:
+    """What ``robustness`` prints."""
+    from portfolio_opt.analyses.robustness import CORE, EXTERIOR
+
+    by_class: dict[str, list[str]] = {"core": [], "borderline": [], "exterior": []}
+    for ini in r.plan.initiatives:
+        by_class[r.classes[ini.id]].append(ini.id)
+    lines = [f"{r.samples} versions (spread {r.spread:.0%}, seed {r.seed}), {r.solves} solves in {r.seconds:.1f} s",
+             f"Core        {len(by_class['core'])} (in at least {CORE:.0%} of versions)",
+             f"Borderline  {len(by_class['borderline'])}: " + ", ".join(
+                 f"{i} {r.frequency[i]:.0%}" for i in sorted(by_class["borderline"], key=lambda i: -r.frequency[i])[:8])
+             + (" ..." if len(by_class["borderline"]) > 8 else ""),
+             f"Exterior    {len(by_class['exterior'])} (in at most {EXTERIOR:.0%})",
+             f"Baseline    optimal in {r.optimal_share:.0%} of versions; regret mean {r.regret_mean:,.0f}, "
+             f"P90 {r.regret_p90:,.0f}, max {r.regret_max:,.0f}",
+             f"Value       chosen for {r.objective:,.0f}; mean across versions {r.mean_value:,.0f}; "
+             f"corrected for the optimizer's curse {r.corrected_value:,.0f}"]
+    if r.failed:
+        lines.append(f"Note: {r.failed} version{'s' if r.failed != 1 else ''} had no portfolio (left out of the figures)")
+    return lines + ([f"Written {output}"] if output else [])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from portfolio_opt.model.plan import Plan, Result
+from portfolio_opt.model.plan import Plan
+from portfolio_opt.model.result import Result
 from portfolio_opt.workbook.validate import load_plan
 from portfolio_opt.workbook import read_workbook, write_planning_workbook, write_results
 

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
-from dataclasses import replace
 
-from portfolio_opt import __version__
-from portfolio_opt.model import layout
+from portfolio_opt.model.version import __version__
 from portfolio_opt.model.figures import num
 from portfolio_opt.model.layout import SETTING_NAMES
-from portfolio_opt.model.plan import Objective, Plan, Result, Settings, Table, normalize_header
+from portfolio_opt.model.plan import Objective, Plan, Settings, Table, normalize_header
+from portfolio_opt.model.result import Result
 from portfolio_opt.core.scoring import discounted_years
 from portfolio_opt.workbook.style import (
     HEADER_FILL,
@@ -29,7 +27,6 @@ from portfolio_opt.workbook.style import (
     PERCENT,
     PERCENT2,
     RATIO,
-    TITLE_FONT,
     WRAP,
     YES_FILL,
     fill_column,
@@ -700,212 +697,3 @@ def _run_info_sheet(wb: Workbook, result: Result) -> None:
                  ("Worlds", s.risk_samples), ("Seed", s.seed), ("Distribution", s.distribution),
                  ("Risk correlation", s.risk_correlation)]
     write_run_info(wb, plan, rows)
-
-
-# --------------------------------------------------------------------------- templates
-
-
-#: The Initiatives columns of a template: header (with unit), number format, help text.
-#: The template's Initiatives columns (header, number format, help), from the layout.
-TEMPLATE_COLUMNS: tuple[tuple[str, str | None, str], ...] = tuple(
-    (c.header, c.number_format, ("Required. " if c.required else "Optional. ") + c.help)
-    for c in layout.INITIATIVE_COLUMNS if not c.timed and not c.risk and not c.review
-)
-#: The risk and review columns: listed in the Instructions, added to Initiatives by a plan that uses them
-RISK_COLUMNS: tuple[tuple[str, str | None, str], ...] = tuple(
-    (c.header, c.number_format, "Optional. " + c.help) for c in layout.INITIATIVE_COLUMNS if c.risk or c.review
-)
-
-
-def write_planning_workbook(
-    path: str | os.PathLike,
-    initiatives: Sequence[dict[str, Any]] = (),
-    extra_columns: Sequence[tuple[str, str | None, str]] = (),
-    constraints: Sequence[dict[str, Any]] = (),
-    settings: Sequence[tuple[str, Any]] = (),
-    force: bool = False,
-    scenarios: Sequence[dict[str, Any]] = (),
-    criteria: Sequence[dict[str, Any]] | None = None,
-    pairwise: Sequence[Sequence[Any]] = (),
-) -> None:
-    """Write a planning workbook: Instructions, Initiatives, Constraints, Settings (and Scenarios).
-
-    ``initiatives`` are dicts keyed by the template headers (and ``extra_columns``);
-    ``constraints`` dicts keyed Column/Scope/Min/Max; ``settings`` (name, value) pairs
-    (the defaults when empty). Drop-downs help people; validation happens on reading.
-    """
-    risk_used = [c for c in RISK_COLUMNS if any(ini.get(c[0]) is not None for ini in initiatives)]
-    columns = list(TEMPLATE_COLUMNS) + risk_used + list(extra_columns)
-    wb = Workbook()
-    ws_help = wb.active
-    ws_help.title = "Instructions"
-    _instructions(ws_help, columns + [c for c in RISK_COLUMNS if c not in risk_used])
-
-    ws = wb.create_sheet("Initiatives")
-    header = [c[0] for c in columns]
-    formats = [c[1] for c in columns]
-    rows = [[ini.get(h) for h in header] for ini in initiatives]
-    write_table(ws, header, rows, formats)
-    n = max(len(rows), 1) + 500  # room to add rows with the same help
-    letters = {h: ws.cell(row=1, column=k + 1).column_letter for k, h in enumerate(header)}
-    dv = _validation(type="list", formula1='"Must,Exclude"', error="Use Must, Exclude or leave blank",
-                     errorTitle="Decision", prompt="Must (forced in), Exclude (forced out) or blank")
-    dv.add(f"{letters['Decision']}2:{letters['Decision']}{n + 1}")
-    prob = _validation(type="decimal", operator="between", formula1="0", formula2="1",
-                       error="A probability between 0% and 100% (type 70% or 0.7)", errorTitle="Probability")
-    prob.add(f"{letters['Probability']}2:{letters['Probability']}{n + 1}")
-    nonneg = _validation(type="decimal", operator="greaterThanOrEqual", formula1="0",
-                         error="A number, not negative", errorTitle="Number")
-    for h in ("Time to value (months)", "Cost", "Run cost (per year)"):
-        nonneg.add(f"{letters[h]}2:{letters[h]}{n + 1}")
-    for v in (dv, prob, nonneg):
-        ws.add_data_validation(v)
-    for k, (_, fmt, _) in enumerate(columns, start=1):
-        if fmt:
-            for r in range(len(rows) + 2, min(n, 200) + 2):
-                set_format(ws.cell(row=r, column=k), fmt)
-    fit_widths(ws, minimum=10)
-    for h, width in (("Name", 36), ("Owner", 16), ("Theme", 14), ("Outcome metric", 26), ("Depends on", 18)):
-        letter = letters.get(h)
-        if letter and (ws.column_dimensions[letter].width or 0) < width:
-            ws.column_dimensions[letter].width = width
-
-    wc = wb.create_sheet("Constraints")
-    # The optional columns appear when a row uses them, and in a blank template (to be found)
-    optional = [h for h in CONSTRAINT_OPTIONAL if not constraints or any(h in c for c in constraints)]
-    c_header = ["Column", "Scope", "Min", "Max"] + optional + (["Period"] if any("Period" in c for c in constraints) else [])
-    write_table(
-        wc, c_header,
-        [[c.get("Column"), c.get("Scope", "All")] + [c.get(h) for h in c_header[2:]] for c in constraints],
-        tuple({"Min share": "0%", "Max share": "0%", "Period": None}.get(h, NUMBER) if k >= 2 else None
-              for k, h in enumerate(c_header)),
-    )
-    fit_widths(wc, minimum=14)
-
-    wsx = wb.create_sheet("Settings")
-    given = {normalize_header(name): value for name, value in settings}
-    pairs = [(label, given.get(normalize_header(label), default) if settings else default, help_text)
-             for label, default, help_text, _ in TEMPLATE_SETTINGS
-             if not settings or normalize_header(label) in given or label in ("Gap", "Currency")]
-    write_table(wsx, ("Setting", "Value", "What it means"), pairs, autofilter=False)
-    shown = Settings()
-    for r, (label, value, _) in enumerate(pairs, start=2):
-        attr = SETTING_NAMES[normalize_header(label)][0]
-        fmt = setting_format(replace(shown, **{attr: value}) if isinstance(value, float) else shown, attr)
-        set_format(wsx.cell(row=r, column=2), fmt)
-        choices = next(c for lab, _, _, c in TEMPLATE_SETTINGS if lab == label)
-        if choices:
-            v = _validation(type="list", formula1=f'"{",".join(choices)}"', errorTitle=label,
-                            error=f"Use one of: {', '.join(choices)} (or leave blank for the default)")
-            v.add(f"B{r}")
-            wsx.add_data_validation(v)
-        wsx.cell(row=r, column=3).alignment = WRAP
-    fit_widths(wsx, minimum=18)
-    wsx.column_dimensions["C"].width = 70
-    if criteria is not None or not initiatives:
-        _criteria_sheets(wb, criteria or [], pairwise)
-    if scenarios:
-        wsc = wb.create_sheet("Scenarios")
-        header = list(dict.fromkeys(k for row in scenarios for k in row))
-        fmts = ["0%" if "change" in h.casefold() or "rate" in h.casefold() else NUMBER for h in header]
-        write_table(wsc, header, [[row.get(h) for h in header] for row in scenarios], fmts)
-        fit_widths(wsc, minimum=12)
-    wb.active = 1
-    save_atomic(wb, path, force)
-
-
-def _criteria_sheets(wb: Workbook, criteria: Sequence[dict[str, Any]], pairwise: Sequence[Sequence[Any]]) -> None:
-    """The optional Criteria sheet (an example above its header when it has no rows), and a
-    Pairwise matrix when given."""
-    wc = wb.create_sheet("Criteria")
-    start = 1
-    if not criteria:
-        put(wc, 1, 1, "Optional: score by weighted criteria (Settings: Scoring weighted or blend). One row per "
-                      "criterion, a numeric Initiatives column, e.g. Strategic fit | 40% | 1-5 | higher. Leave Weight "
-                      "blank to take the weights from a Pairwise sheet (Saaty's 1-9 judgments).").alignment = WRAP
-        wc.merge_cells("A1:D1")
-        wc.row_dimensions[1].height = 48
-        start = 2
-    header = ("Criterion", "Weight", "Scale", "Direction")
-    write_table(wc, header, [[c.get(h) for h in header] for c in criteria], (None, "0%", None, None),
-                start_row=start, freeze=start == 1)
-    fit_widths(wc, minimum=14)
-    direction = _validation(type="list", formula1='"higher,lower"', errorTitle="Direction",
-                            error="Use higher (more is better) or lower")
-    direction.add(f"D{start + 1}:D{start + 50}")
-    wc.add_data_validation(direction)
-    if pairwise:
-        wp = wb.create_sheet("Pairwise")
-        for r, row in enumerate(pairwise, start=1):
-            for c, value in enumerate(row, start=1):
-                cell = put(wp, r, c, value, "0.###" if isinstance(value, float) else None)
-                if r == 1 or c == 1:
-                    cell.font = HEADER_FONT
-        fit_widths(wp, minimum=12)
-
-
-#: The template's Settings rows: label, default value, meaning, drop-down choices. Every
-#: setting the reader knows (SETTING_NAMES) is here; a blank value means the default.
-TEMPLATE_SETTINGS: tuple[tuple[str, Any, str, tuple[str, ...]], ...] = tuple(
-    (s.label, s.default, s.help, s.choices) for s in layout.SETTINGS_ROWS
-)
-
-
-CONSTRAINT_OPTIONAL = layout.CONSTRAINT_OPTIONAL
-
-
-def _validation(**kwargs) -> DataValidation:
-    """A drop-down or number check that says what is wrong when a wrong value is typed."""
-    prompt = kwargs.pop("prompt", None)
-    v = DataValidation(allow_blank=True, showErrorMessage=True, errorStyle="stop", **kwargs)
-    if prompt:
-        v.prompt, v.promptTitle, v.showInputMessage = prompt, kwargs.get("errorTitle"), True
-    return v
-
-
-def _instructions(ws, columns) -> None:
-    put(ws, 1, 1, "portfolio_opt planning workbook").font = TITLE_FONT
-    lines = [
-        "Fill in one row per initiative in the Initiatives sheet, limits in Constraints and the budget in Settings.",
-        "Then run:  portfolio-opt validate plan.xlsx   and   portfolio-opt optimize plan.xlsx -o result.xlsx",
-        "Headers match ignoring case, spaces, underscores and a trailing unit in brackets.",
-        "Any other numeric column (e.g. Data eng FTE) can be limited in Constraints; other columns are carried through.",
-        "",
-        "Constraints: each row bounds the sum of one numeric Initiatives column over the selected initiatives.",
-        "  Column: an Initiatives column header, or Count (the number selected).",
-        "  Scope: All, <column>=<value> such as Theme=Retention, or a comparison such as Probability<0.5",
-        "  (<, <=, >, >= compare numbers).  Min and/or Max: the bounds.",
-        "  Min share / Max share (optional): the scope's share of the column's total over every selected",
-        "  initiative, e.g. Cost, Theme=Platform, Min share 20%. A row may hold only a share.",
-        "  Tolerance (optional): how far Min/Max may be passed, in the column's units or as a % of the bound;",
-        "  Penalty: the value lost per unit beyond the bound (blank tolerance: a hard limit).",
-        "Settings: Budget (maximum total Cost), Horizon (months, default 36), Discount rate (default 10%),",
-        "  Objective (value = expected benefit, npv = benefit minus cost), Solver (highs or cbc), Time limit (s).",
-        "Multi-period plans: set Periods, Period length (months) and First period (e.g. 2027-Q1) in Settings;",
-        "  give Initiatives a Duration (months), Earliest start and Latest start; give Constraints rows a Period",
-        "  (a label, or 'each' for every period). The optimizer then chooses when each initiative starts.",
-        "  A column '<column> profile' (e.g. Data eng FTE profile: 100%, 50%) scales that column's use in each",
-        "  build period; Cost profile spreads the Cost (shares of it).",
-        "Scenarios (optional sheet): Scenario, then any of Budget, Budget change, Force in, Force out, a Settings",
-        "  name, or Max:/Min:/Change: followed by a limit name. Run: portfolio-opt scenarios plan.xlsx",
-        "Risk (optional): add Impact low / Impact high, Cost high, Time to value high (months) and Risk group columns",
-        "  to Initiatives for ranges, and Value target, Risk objective (cvar) and Risk weight to Settings.",
-        "  Run: portfolio-opt simulate plan.xlsx -o risk.xlsx  for the spread of outcomes, P10, CVaR and their drivers.",
-        "Committee scoring (optional): a Criteria sheet (Criterion, Weight, Scale, Direction) and Scoring in Settings",
-        "  (weighted, blend, wsjf or rice); leave the weights blank to derive them from a Pairwise sheet.",
-        "Quarterly review (optional): add Status (In progress, Live, Done, Stopped), Spent to date, Remaining cost,",
-        "  Stop cost, Retire cost, Actual value to date, Started and Live since, and Review date / Run budget in Settings:",
-        "  the optimizer then decides continue or stop, keep or retire. Run: portfolio-opt review last.xlsx this.xlsx",
-        "",
-        SCORING_TEXT,
-    ]
-    for k, line in enumerate(lines, start=3):
-        put(ws, k, 1, line)
-    r = len(lines) + 4
-    write_table(ws, ("Initiatives column", "What to enter"), [(c[0], c[2]) for c in columns],
-                start_row=r, freeze=False, autofilter=False)
-    ws.column_dimensions["A"].width = 26
-    ws.column_dimensions["B"].width = 90
-    for row in ws.iter_rows(min_row=r + 1, max_row=r + len(columns), min_col=2, max_col=2):
-        for cell in row:
-            cell.alignment = WRAP

@@ -131,7 +131,7 @@ def sample_rows() -> list[dict]:
 
 def write_quarterly_sample(path: str | os.PathLike, force: bool = False) -> None:
     """Write the multi-period sample: the same initiatives planned over 8 quarters."""
-    from portfolio_opt.workbook.results import write_planning_workbook
+    from portfolio_opt.workbook.template import write_planning_workbook
 
     rows = sample_rows()
     for row in rows:
@@ -157,7 +157,7 @@ QUARTERLY_SCENARIOS = (
 
 def write_sample(path: str | os.PathLike, force: bool = False, selected: tuple[str, ...] | None = None) -> None:
     """Write the sample planning workbook to ``path`` (with a Selected column when given)."""
-    from portfolio_opt.workbook.results import write_planning_workbook
+    from portfolio_opt.workbook.template import write_planning_workbook
 
     rows = sample_rows()
     extra = EXTRA_COLUMNS
@@ -207,7 +207,7 @@ def risk_rows() -> list[dict]:
 
 def write_risk_sample(path: str | os.PathLike, force: bool = False) -> None:
     """Write the risk sample: the sample portfolio with ranges, risk groups and a cvar objective."""
-    from portfolio_opt.workbook.results import write_planning_workbook
+    from portfolio_opt.workbook.template import write_planning_workbook
 
     write_planning_workbook(path, initiatives=risk_rows(), extra_columns=EXTRA_COLUMNS, constraints=CONSTRAINTS,
                             settings=RISK_SETTINGS, force=force)
@@ -251,7 +251,7 @@ def q2_rows() -> list[dict]:
 
 def write_q2_sample(path: str | os.PathLike, force: bool = False) -> None:
     """Write the second-quarter review of the sample (work in flight, live models, actuals)."""
-    from portfolio_opt.workbook.results import write_planning_workbook
+    from portfolio_opt.workbook.template import write_planning_workbook
 
     write_planning_workbook(path, initiatives=q2_rows(), extra_columns=EXTRA_COLUMNS,
                             constraints=CONSTRAINTS, settings=Q2_SETTINGS, force=force)
@@ -287,7 +287,7 @@ CRITERIA_SETTINGS = SETTINGS + (("Scoring", "blend"), ("Criteria weight", 0.5))
 
 def write_criteria_sample(path: str | os.PathLike, force: bool = False) -> None:
     """Write the committee sample: criteria columns, Criteria and Pairwise sheets, blend scoring."""
-    from portfolio_opt.workbook.results import write_planning_workbook
+    from portfolio_opt.workbook.template import write_planning_workbook
 
     rows = sample_rows()
     for row in rows:

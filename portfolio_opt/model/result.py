@@ -1,0 +1,223 @@
+"""What the optimizer decided about a plan: how the solve ended, each initiative's decision and
+reason, each limit's use, and the totals. Plain data, made by :mod:`portfolio_opt.core.optimize`."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from portfolio_opt.model.plan import Limit, Plan
+
+
+class Status(enum.Enum):
+    """How a solve ended. Only OPTIMAL means proven within the requested gap."""
+
+    OPTIMAL = "optimal"  #: proven optimal within the requested relative gap
+    FEASIBLE = "feasible"  #: stopped (time limit) with a portfolio; the gap says how far off
+    INFEASIBLE = "infeasible"  #: no portfolio meets every limit and decision
+    NO_SOLUTION = "no solution"  #: stopped before any portfolio was found
+    ERROR = "error"  #: the solver failed
+
+
+@dataclass(frozen=True)
+class SolverInfo:
+    """Which solver ran, how long, and how close to proven optimal it got."""
+
+    name: str
+    version: str
+    seconds: float
+    gap: float | None  #: relative gap between the portfolio and the best bound
+    bound: float | None = None
+    requested_gap: float = 1e-4
+    time_limit: float | None = None
+    fixed: int = 0  #: decisions the LP bound settled before the search
+    columns: int = 0  #: decisions in the program
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why an initiative is in or out, as data: a code and what it names. Words are made once,
+    at the edge (:func:`portfolio_opt.report.reason_text`), and never parsed back.
+
+    Codes, selected: ``must``, ``merit``, ``needed-by``, ``meets-min``, ``selected``; not
+    selected: ``excluded``, ``no-value-horizon``, ``no-value-probability``,
+    ``negative-npv``, ``negative-value``, ``needs``, ``exclusive-with``, ``limits``,
+    ``gap``. ``items`` are IDs (or, for ``needs``, ``(ID, "Excluded"|"not selected")``
+    pairs) or limit names; ``also`` the selected dependents that need it; ``hot`` the soft
+    limits it helps run past their bound; ``costly`` the soft limits it would fit within
+    the tolerance of, but whose penalty outweighs its value.
+    """
+
+    code: str
+    items: tuple = ()
+    also: tuple[str, ...] = ()
+    hot: tuple[str, ...] = ()
+    costly: tuple[str, ...] = ()
+    #: the figures a review reason names: ``stop`` (remaining cost,), ``retire-costly``
+    #: (run cost, benefit)
+    amounts: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class InitiativeResult:
+    """The optimizer's decision on one initiative, with its reason in words."""
+
+    id: str
+    name: str
+    theme: str | None
+    selected: bool
+    score: float
+    cost: float
+    objective_value: float  #: what it adds to the objective (score, or score - cost for npv)
+    rank: int
+    reason: str
+    row: int = 0
+    #: value lost if its decision were flipped (forced out when selected, in when not);
+    #: None when a rule forbids the flip or it was not explained
+    regret: float | None = None
+    #: not selected: the score above which it would be selected (None: never / not explained)
+    break_even_score: float | None = None
+    #: not selected: the cost below which it would be selected (None: never / not explained)
+    break_even_cost: float | None = None
+    explained: bool = False
+    #: what the flip changes: initiatives that would enter and leave alongside it
+    flip_enters: tuple[str, ...] = ()
+    flip_leaves: tuple[str, ...] = ()
+    flip_note: str = ""  #: why the flip is impossible, when it is
+    #: multi-period plans: start and finish period labels, and the score lost by starting
+    #: later than its earliest allowed period
+    start: str | None = None
+    finish: str | None = None
+    delay_loss: float | None = None
+    why: Reason | None = None  #: the reason as data (``reason`` is it in words)
+    #: what selecting it (or not) means: start, continue, stop, keep, retire, not selected,
+    #: done or stopped (see :func:`portfolio_opt.review.decision`)
+    decision: str = ""
+    #: committee scoring: the criteria score (0..1), or the WSJF / RICE figure
+    criteria_score: float | None = None
+    #: explanations the time allowed did not settle: ``regret``, ``break_even_score``,
+    #: ``break_even_cost`` (their values are then None, which does not mean "never")
+    unsettled: tuple[str, ...] = ()
+
+    @property
+    def value_per_cost(self) -> float | None:
+        return self.score / self.cost if self.cost > 0 else None
+
+
+@dataclass(frozen=True)
+class LimitUse:
+    """How much of a limit the portfolio uses."""
+
+    limit: Limit
+    used: float
+    #: objective gained by one more unit of room (Max + 1, or Min − 1), by re-solving
+    value_one_more: float | None = None
+    #: objective gained by 10% more room (Max × 1.1, or Min × 0.9), by re-solving
+    value_ten_percent: float | None = None
+    #: soft limits: how far past its bound the portfolio runs it, and what that costs
+    overshoot: float = 0.0
+    penalty_cost: float = 0.0
+    #: ``value_one_more`` / ``value_ten_percent`` when the time allowed did not settle them
+    unsettled: tuple[str, ...] = ()
+
+    @property
+    def slack(self) -> float | None:
+        """Room left to the nearest bound (negative when broken)."""
+        gaps = []
+        if self.limit.max is not None:
+            gaps.append(self.limit.max - self.used)
+        if self.limit.min is not None:
+            gaps.append(self.used - self.limit.min)
+        return min(gaps) if gaps else None
+
+    @property
+    def binding(self) -> bool:
+        slack = self.slack
+        if slack is None:
+            return False
+        scale = max(1.0, abs(self.limit.max or 0.0), abs(self.limit.min or 0.0))
+        return slack <= 1e-9 * scale or self.overshoot > 0
+
+
+@dataclass(frozen=True)
+class RiskChoice:
+    """What a risk-aware objective changed: the chosen portfolio against the expected-value
+    optimum, both judged on a fresh sample of worlds (not the one it was chosen on).
+
+    ``chosen`` and ``expected`` map ``mean``, ``p10``, ``cvar``, ``prob_target`` (None
+    without a Value target) to their values; ``entered`` are in the risk-aware portfolio and
+    not the expected-value one, ``left`` the other way round."""
+
+    objective: str
+    weight: float
+    level: float
+    samples: int  #: the fresh worlds both were judged on
+    chosen: Mapping[str, float | None]
+    expected: Mapping[str, float | None]
+    expected_selected: tuple[str, ...]
+    entered: tuple[str, ...]
+    left: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Result:
+    """What the optimizer decided about a plan."""
+
+    status: Status
+    objective: float
+    total_value: float  #: sum of the selected scores
+    total_cost: float
+    initiatives: tuple[InitiativeResult, ...]  #: in ranking order
+    limits: tuple[LimitUse, ...]
+    solver: SolverInfo
+    plan: Plan
+    warnings: tuple[str, ...] = ()
+    explain_note: str = ""  #: what the explanations cover, their precision, what was left out
+    #: multi-period plans: the start period (0-based) of each selected initiative, by ID
+    starts: Mapping[str, int] = field(default_factory=dict)
+    #: with ``Risk objective`` = cvar: the risk-aware portfolio against the expected-value one
+    risk: RiskChoice | None = None
+    #: committee scoring other than expected value: the portfolio the expected value alone
+    #: would choose, and what entered and left against it
+    scoring_change: Mapping[str, tuple[str, ...]] | None = None
+    #: quarterly review: each row's value realized against the forecast (see :mod:`portfolio_opt.review`)
+    realization: tuple = ()
+    #: when robustness was run: ID -> (share of versions selecting it, core/borderline/exterior)
+    robustness: Mapping[str, tuple[float, str]] | None = None
+
+    @property
+    def selected(self) -> tuple[str, ...]:
+        """IDs of the selected initiatives, in ranking order."""
+        return tuple(r.id for r in self.initiatives if r.selected)
+
+    @property
+    def budget(self) -> float | None:
+        return self.plan.settings.budget
+
+    def by_id(self, initiative_id: str) -> InitiativeResult:
+        for r in self.initiatives:
+            if r.id == initiative_id:
+                return r
+        raise KeyError(initiative_id)
+
+    def to_frame(self):  # -> pandas.DataFrame
+        """The ranking as a pandas DataFrame, one row per initiative."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {
+                    "rank": r.rank,
+                    "id": r.id,
+                    "name": r.name,
+                    "theme": r.theme,
+                    "selected": r.selected,
+                    "score": r.score,
+                    "cost": r.cost,
+                    "value_per_cost": r.value_per_cost,
+                    "reason": r.reason,
+                }
+                for r in self.initiatives
+            ]
+        ).set_index("rank")
