@@ -33,8 +33,7 @@ def cpu() -> float:
 
 
 def ours(src: str, out: str) -> float:
-    from portfolio_opt import optimize
-    from portfolio_opt import read_plan, save_results
+    from portfolio_opt import optimize, read_plan, save_results
 
     start = cpu()
     result = optimize(read_plan(src))
@@ -53,8 +52,17 @@ def floor(src: str, out: str) -> float:
     rows = book.get_sheet_by_name("Initiatives").to_python()
     header, data = rows[0], rows[1:]
     col = {h: k for k, h in enumerate(header)}
-    table = np.array([[r[col[h]] or 0 for h in ("Impact (per year)", "Probability", "Time to value (months)", "Cost",
-                                                 "Run cost (per year)") + TEAMS] for r in data], dtype=float)
+    table = np.array(
+        [
+            [
+                r[col[h]] or 0
+                for h in ("Impact (per year)", "Probability", "Time to value (months)", "Cost", "Run cost (per year)")
+                + TEAMS
+            ]
+            for r in data
+        ],
+        dtype=float,
+    )
     budget = next(r[1] for r in book.get_sheet_by_name("Settings").to_python() if r[0] == "Budget")
     impact, prob, ttv, cost, run = table[:, :5].T
     delta = np.log1p(0.10)

@@ -21,12 +21,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 
 from plans import random_plan  # noqa: E402
 
-from portfolio_opt.core import formulation, solver  # noqa: E402
 from portfolio_opt.analyses.batch import solve_plans  # noqa: E402
 from portfolio_opt.analyses.frontier import budget_range, budgets, frontier, lp_bounds  # noqa: E402
-from portfolio_opt.model.plan import Change, Scenario  # noqa: E402
 from portfolio_opt.analyses.scenarios import apply_change, apply_scenario, run_scenarios  # noqa: E402
+from portfolio_opt.core import formulation, solver  # noqa: E402
 from portfolio_opt.core.scoring import objective_coefficients  # noqa: E402
+from portfolio_opt.model.plan import Change, Scenario  # noqa: E402
 
 
 def from_scratch(plans) -> list:
@@ -41,11 +41,18 @@ def from_scratch(plans) -> list:
 def scenario_set(plan):
     ids = [ini.id for ini in plan.initiatives]
     out = []
-    for k, pct in enumerate((-0.3, -0.2, -0.15, -0.1, -0.05, 0.05, 0.1, 0.2)):
+    for _k, pct in enumerate((-0.3, -0.2, -0.15, -0.1, -0.05, 0.05, 0.1, 0.2)):
         out.append(Scenario(f"Budget {pct:+.0%}", (Change("budget_change", pct, f"Budget change {pct:+.0%}"),)))
     out.append(Scenario("Data team halved", (Change("limit_change", -0.5, "Data eng FTE change -50%", (0,)),)))
-    out.append(Scenario("Force two in", (Change("force_in", None, f"Force in {ids[3]}", ids[3]),
-                                         Change("force_in", None, f"Force in {ids[7]}", ids[7]))))
+    out.append(
+        Scenario(
+            "Force two in",
+            (
+                Change("force_in", None, f"Force in {ids[3]}", ids[3]),
+                Change("force_in", None, f"Force in {ids[7]}", ids[7]),
+            ),
+        )
+    )
     return tuple(out)
 
 
@@ -70,11 +77,14 @@ def main(n: int, gap: float) -> None:
     # the baseline has no tie-break term: compare values within the gap
     same = all(
         abs(a.objective - b.objective) <= gap * abs(a.objective) * 1.01 + 1
-        for a, b in zip(base, ours.points) if a.objective is not None and b.objective is not None
+        for a, b in zip(base, ours.points)
+        if a.objective is not None and b.objective is not None
     )
-    print(f"frontier   baseline {t_base:6.2f} s ({len(points)} solves)   ours, one core {t_single:6.2f} s   "
-          f"ours {t_ours:6.2f} s ({ours.solves} solves)   speed-up {t_base / t_ours:4.1f}x   "
-          f"same values within gap: {same}")
+    print(
+        f"frontier   baseline {t_base:6.2f} s ({len(points)} solves)   ours, one core {t_single:6.2f} s   "
+        f"ours {t_ours:6.2f} s ({ours.solves} solves)   speed-up {t_base / t_ours:4.1f}x   "
+        f"same values within gap: {same}"
+    )
 
     scenarios = scenario_set(plan)
     # baseline: the workbook, every scenario, and every change of a multi-change scenario
@@ -92,11 +102,14 @@ def main(n: int, gap: float) -> None:
     t_ours = time.perf_counter() - t
     same = all(
         abs(a.objective - r.solved.objective) <= gap * abs(a.objective) * 1.01 + 1
-        for a, r in zip(base, run.results) if a.objective is not None and r.solved.objective is not None
+        for a, r in zip(base, run.results)
+        if a.objective is not None and r.solved.objective is not None
     )
-    print(f"scenarios  baseline {t_base:6.2f} s ({len(jobs)} solves)   ours, one core {t_single:6.2f} s   "
-          f"ours {t_ours:6.2f} s ({run.solves} solves)   speed-up {t_base / t_ours:4.1f}x   "
-          f"same values within gap: {same}")
+    print(
+        f"scenarios  baseline {t_base:6.2f} s ({len(jobs)} solves)   ours, one core {t_single:6.2f} s   "
+        f"ours {t_ours:6.2f} s ({run.solves} solves)   speed-up {t_base / t_ours:4.1f}x   "
+        f"same values within gap: {same}"
+    )
 
 
 if __name__ == "__main__":

@@ -30,10 +30,16 @@ def with_ranges(plan, seed: int = 0):
     rng = random.Random(seed)
     inis = []
     for k, ini in enumerate(plan.initiatives):
-        inis.append(dataclasses.replace(
-            ini, impact_low=ini.impact * rng.uniform(0.5, 0.9), impact_high=ini.impact * rng.uniform(1.1, 1.8),
-            cost_high=ini.cost * 1.3 if k % 2 else None, time_to_value_high=ini.time_to_value + 6 if k % 3 == 0 else None,
-            risk_group=f"R{k // 10}" if k % 4 == 0 else None))
+        inis.append(
+            dataclasses.replace(
+                ini,
+                impact_low=ini.impact * rng.uniform(0.5, 0.9),
+                impact_high=ini.impact * rng.uniform(1.1, 1.8),
+                cost_high=ini.cost * 1.3 if k % 2 else None,
+                time_to_value_high=ini.time_to_value + 6 if k % 3 == 0 else None,
+                risk_group=f"R{k // 10}" if k % 4 == 0 else None,
+            )
+        )
     return plan.with_initiatives(tuple(inis))
 
 
@@ -50,18 +56,23 @@ def main() -> None:
     started = time.perf_counter()
     sim = simulate(plan, everything, None, a.worlds, seed=1)
     seconds = time.perf_counter() - started
-    print(f"simulate: {a.n:,} initiatives x {a.worlds:,} worlds: {seconds:.2f} s "
-          f"(target < 5 s; mean {sim['mean']:,.0f}, CVaR {sim['cvar']:,.0f})")
+    print(
+        f"simulate: {a.n:,} initiatives x {a.worlds:,} worlds: {seconds:.2f} s "
+        f"(target < 5 s; mean {sim['mean']:,.0f}, CVaR {sim['cvar']:,.0f})"
+    )
 
     plan = with_ranges(random_plan(a.cvar_n, seed=2)).with_settings(
-        risk_objective="cvar", risk_weight=0.5, risk_samples=a.cvar_worlds, gap=0.001)
+        risk_objective="cvar", risk_weight=0.5, risk_samples=a.cvar_worlds, gap=0.001
+    )
     started = time.perf_counter()
     solved = solve(plan)
     seconds = time.perf_counter() - started
     sol = solved.solution
-    print(f"cvar optimize: {a.cvar_n:,} initiatives x {a.cvar_worlds:,} worlds at 0.1%: {seconds:.1f} s "
-          f"(target < 60 s; status {sol.status.value}, gap {sol.gap if sol.gap is not None else float('nan'):.4%}, "
-          f"{sum(solved.selected)} selected)")
+    print(
+        f"cvar optimize: {a.cvar_n:,} initiatives x {a.cvar_worlds:,} worlds at 0.1%: {seconds:.1f} s "
+        f"(target < 60 s; status {sol.status.value}, gap {sol.gap if sol.gap is not None else float('nan'):.4%}, "
+        f"{sum(solved.selected)} selected)"
+    )
 
 
 if __name__ == "__main__":

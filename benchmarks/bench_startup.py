@@ -44,10 +44,12 @@ def main(runs: int) -> None:
         median = statistics.median(t)
         share = f"{median / TARGET:.2f}x" if "--help" in name else ""
         print(f"{name:<34} {t[0]:>8.3f} {median:>9.3f} {max(t):>10.3f} {share:>10}")
-    code = ("import sys, portfolio_opt.cli\n"
-            "from click.testing import CliRunner\n"
-            "CliRunner().invoke(portfolio_opt.cli.main, ['--help'])\n"
-            f"print(','.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))) or 'none')")
+    code = (
+        "import sys, portfolio_opt.cli\n"
+        "from click.testing import CliRunner\n"
+        "CliRunner().invoke(portfolio_opt.cli.main, ['--help'])\n"
+        f"print(','.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))) or 'none')"
+    )
     loaded = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.strip()
     print(f"heavy libraries loaded by --help: {loaded}")
 

@@ -9,17 +9,6 @@ layers before it in :data:`LAYERS`.
 >>> result.status, result.objective, result.selected              # doctest: +SKIP
 """
 
-from portfolio_opt.model.version import __version__
-
-#: The package's layers, lowest first: a module imports only from its own layer and those
-#: before it (``tests/test_structure.py`` holds every import to this).
-#: model: plain data, errors, the workbook's vocabulary; runtime: progress, stopping, worker
-#: pools; core: scores, rules, the program, the solver, the optimum and its reasons; analyses:
-#: explanations, frontier, scenarios, comparison, alternatives, robustness, simulation, review;
-#: workbook: reading, validating and writing spreadsheets; render: JSON, text, the leadership
-#: page; cli: the ``portfolio-opt`` command.
-LAYERS = ("model", "runtime", "core", "analyses", "workbook", "render", "cli")
-
 from portfolio_opt.model.errors import (
     ConflictItem,
     Infeasible,
@@ -32,18 +21,49 @@ from portfolio_opt.model.errors import (
 )
 from portfolio_opt.model.plan import Change, Decision, Initiative, Limit, Objective, Plan, Scenario, Settings
 from portfolio_opt.model.result import InitiativeResult, LimitUse, Result, RiskChoice, SolverInfo, Status
+from portfolio_opt.model.version import __version__
+
+#: The package's layers, lowest first: a module imports only from its own layer and those
+#: before it (``tests/test_structure.py`` holds every import to this).
+#: model: plain data, errors, the workbook's vocabulary; runtime: progress, stopping, worker
+#: pools; core: scores, rules, the program, the solver, the optimum and its reasons; analyses:
+#: explanations, frontier, scenarios, comparison, alternatives, robustness, simulation, review;
+#: workbook: reading, validating and writing spreadsheets; render: JSON, text, the leadership
+#: page; cli: the ``portfolio-opt`` command.
+LAYERS = ("model", "runtime", "core", "analyses", "workbook", "render", "cli")
+
 
 #: Everything that solves, reads or writes is imported on first use: the reading and saving
 #: functions pull in openpyxl, the solving ones the program builder and numpy. So
 #: ``portfolio-opt --help`` and ``import portfolio_opt`` stay quick. Name -> the module defining it.
-_LAZY = {name: "workbook.files" for name in ("read_plan", "save_comparison", "save_frontier", "save_results",
-                                            "save_scenarios", "save_simulation", "write_template")}
+_LAZY = {
+    name: "workbook.files"
+    for name in (
+        "read_plan",
+        "save_comparison",
+        "save_frontier",
+        "save_results",
+        "save_scenarios",
+        "save_simulation",
+        "write_template",
+    )
+}
 _LAZY.update(simulate_plan="analyses.simulate", Simulation="core.simulation")  # numpy: loaded when simulating
-_LAZY.update(Comparison="analyses.compare", PlanReport="analyses.compare", compare="analyses.compare",
-             explain="analyses.explain", Frontier="analyses.frontier", FrontierPoint="analyses.frontier",
-             frontier="analyses.frontier", optimize="core.optimize", ScenarioResult="analyses.scenarios",
-             ScenarioRun="analyses.scenarios", run_scenarios="analyses.scenarios",
-             discounted_years="core.scoring", score="core.scoring")
+_LAZY.update(
+    Comparison="analyses.compare",
+    PlanReport="analyses.compare",
+    compare="analyses.compare",
+    explain="analyses.explain",
+    Frontier="analyses.frontier",
+    FrontierPoint="analyses.frontier",
+    frontier="analyses.frontier",
+    optimize="core.optimize",
+    ScenarioResult="analyses.scenarios",
+    ScenarioRun="analyses.scenarios",
+    run_scenarios="analyses.scenarios",
+    discounted_years="core.scoring",
+    score="core.scoring",
+)
 
 
 def __getattr__(name: str):

@@ -33,5 +33,7 @@ if __name__ == "__main__":
     write_risk_sample(os.path.join(data, "sample_risk.xlsx"), force=True)
     write_q2_sample(os.path.join(data, "sample_q2.xlsx"), force=True)
     write_criteria_sample(os.path.join(data, "sample_criteria.xlsx"), force=True)
-    print(f"wrote sample_plan.xlsx, plan_cto.xlsx, plan_cfo.xlsx, sample_quarterly.xlsx, sample_risk.xlsx, "
-          f"sample_q2.xlsx, sample_criteria.xlsx in {data}")
+    print(
+        f"wrote sample_plan.xlsx, plan_cto.xlsx, plan_cfo.xlsx, sample_quarterly.xlsx, sample_risk.xlsx, "
+        f"sample_q2.xlsx, sample_criteria.xlsx in {data}"
+    )

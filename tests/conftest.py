@@ -7,8 +7,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -17,13 +18,28 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = ROOT / "data" / "sample_plan.xlsx"
 
-HEADERS = ("ID", "Name", "Theme", "Impact", "Probability", "Time to value", "Cost",
-           "Run cost", "Depends on", "Exclusive group", "Decision")
+HEADERS = (
+    "ID",
+    "Name",
+    "Theme",
+    "Impact",
+    "Probability",
+    "Time to value",
+    "Cost",
+    "Run cost",
+    "Depends on",
+    "Exclusive group",
+    "Decision",
+)
 
 
 def pytest_addoption(parser):
-    parser.addoption("--slow", action="store_true", default=False,
-                     help="also run the long cases marked slow (CI and the README's test command do)")
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        default=False,
+        help="also run the long cases marked slow (CI and the README's test command do)",
+    )
 
 
 def pytest_configure(config):
@@ -68,11 +84,21 @@ def write_plan(
     return Path(path)
 
 
-def ini(id_, cost, impact=1_000_000, probability=1.0, ttv=0, theme="Core", run_cost=None,
-        depends=None, group=None, decision=None, name=None):
+def ini(
+    id_,
+    cost,
+    impact=1_000_000,
+    probability=1.0,
+    ttv=0,
+    theme="Core",
+    run_cost=None,
+    depends=None,
+    group=None,
+    decision=None,
+    name=None,
+):
     """One Initiatives row in HEADERS order."""
-    return (id_, name or f"Initiative {id_}", theme, impact, probability, ttv, cost, run_cost,
-            depends, group, decision)
+    return (id_, name or f"Initiative {id_}", theme, impact, probability, ttv, cost, run_cost, depends, group, decision)
 
 
 def run_cli(*args: str, cwd: os.PathLike | str | None = None) -> subprocess.CompletedProcess:

@@ -10,12 +10,11 @@ import itertools
 import math
 
 import pytest
+from conftest import reduced
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import reduced
-from portfolio_opt import Decision, Infeasible, Initiative, Limit, Objective, Plan, Settings
-from portfolio_opt import optimize
+from portfolio_opt import Decision, Infeasible, Initiative, Limit, Objective, Plan, Settings, optimize
 
 
 @st.composite
@@ -45,8 +44,7 @@ def plans(draw):
             )
         )
     initiatives = [
-        Initiative(**{**ini.__dict__, "values": {"FTE": ini.values["FTE"], "Theme": ini.theme}})
-        for ini in initiatives
+        Initiative(**{**ini.__dict__, "values": {"FTE": ini.values["FTE"], "Theme": ini.theme}}) for ini in initiatives
     ]
     limits = []
     if draw(st.booleans()):
@@ -153,10 +151,27 @@ def test_a_limit_with_min_and_max_keeps_the_optimum(solver):
     when one sum had both a Min and a Max (a -90,000 portfolio against one worth 0)."""
     plan = Plan(
         initiatives=(
-            Initiative("I0", "a", impact=0.0, probability=0.3, time_to_value=0.0, cost=670_000, run_cost=100_000,
-                       theme="Revenue", values={"Theme": "Revenue"}),
-            Initiative("I1", "b", impact=0.0, probability=0.0, time_to_value=0.0, cost=340_000,
-                       theme="Revenue", values={"Theme": "Revenue"}),
+            Initiative(
+                "I0",
+                "a",
+                impact=0.0,
+                probability=0.3,
+                time_to_value=0.0,
+                cost=670_000,
+                run_cost=100_000,
+                theme="Revenue",
+                values={"Theme": "Revenue"},
+            ),
+            Initiative(
+                "I1",
+                "b",
+                impact=0.0,
+                probability=0.0,
+                time_to_value=0.0,
+                cost=340_000,
+                theme="Revenue",
+                values={"Theme": "Revenue"},
+            ),
         ),
         limits=(Limit(column="Cost", min=100_000, scope=("Theme", "Revenue")),),
         settings=Settings(budget=1_000_000, discount_rate=0.0, gap=0.0),
@@ -171,13 +186,24 @@ def test_cbc_proving_infeasible_while_tightening_bounds_is_infeasible_not_a_fail
     sees no portfolio fits (the Revenue minimum needs I4, which needs I0-I3 and breaks the budget)."""
     ids = [f"I{k}" for k in range(6)]
     inis = tuple(
-        Initiative(ids[k], "x", impact=0.0, probability=0.0, time_to_value=0.0, cost=230_000 if k == 4 else 0.0,
-                   depends_on=tuple(ids[:k]), theme="Revenue" if k == 4 else "Retention",
-                   values={"Theme": "Revenue" if k == 4 else "Retention"})
+        Initiative(
+            ids[k],
+            "x",
+            impact=0.0,
+            probability=0.0,
+            time_to_value=0.0,
+            cost=230_000 if k == 4 else 0.0,
+            depends_on=tuple(ids[:k]),
+            theme="Revenue" if k == 4 else "Retention",
+            values={"Theme": "Revenue" if k == 4 else "Retention"},
+        )
         for k in range(6)
     )
-    plan = Plan(inis, (Limit(column="Cost", min=100_000, scope=("Theme", "Revenue")),),
-                Settings(budget=200_000, discount_rate=0.0, gap=0.0))
+    plan = Plan(
+        inis,
+        (Limit(column="Cost", min=100_000, scope=("Theme", "Revenue")),),
+        Settings(budget=200_000, discount_rate=0.0, gap=0.0),
+    )
     for on in (False, True):
         with reduced(on):
             with pytest.raises(Infeasible):
@@ -192,8 +218,18 @@ def test_amounts_up_to_the_documented_limit_give_the_same_portfolio(solver):
 
     def plan_at(scale):
         rng = random.Random(1)
-        inis = tuple(Initiative(f"I{k}", "x", rng.uniform(1, 10) * scale, rng.uniform(0.2, 1), rng.randint(0, 12),
-                                rng.uniform(1, 5) * scale * 0.3, values={"FTE": rng.randint(1, 4)}) for k in range(60))
+        inis = tuple(
+            Initiative(
+                f"I{k}",
+                "x",
+                rng.uniform(1, 10) * scale,
+                rng.uniform(0.2, 1),
+                rng.randint(0, 12),
+                rng.uniform(1, 5) * scale * 0.3,
+                values={"FTE": rng.randint(1, 4)},
+            )
+            for k in range(60)
+        )
         return Plan(inis, (Limit("FTE", max=40),), Settings(budget=20 * scale, gap=0))
 
     for on in (False, True):

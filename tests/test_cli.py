@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import SAMPLE, run_cli
 from openpyxl import load_workbook
 
-from conftest import SAMPLE, run_cli
-from portfolio_opt import optimize
-from portfolio_opt import read_plan
+from portfolio_opt import optimize, read_plan
 from portfolio_opt.model.errors import EXIT_CODES
 
 
@@ -75,7 +74,9 @@ def test_budget_cut_lowers_value_and_respects_budget(tmp_path):
 @pytest.mark.slow
 def test_cbc_gives_the_same_value(tmp_path):
     highs = json.loads(run_cli("optimize", SAMPLE, "-o", tmp_path / "a.xlsx", "--json", "--gap", "0").stdout)
-    cbc = json.loads(run_cli("optimize", SAMPLE, "-o", tmp_path / "b.xlsx", "--json", "--gap", "0", "--solver", "cbc").stdout)
+    cbc = json.loads(
+        run_cli("optimize", SAMPLE, "-o", tmp_path / "b.xlsx", "--json", "--gap", "0", "--solver", "cbc").stdout
+    )
     assert cbc["solver"]["name"] == "cbc"
     assert cbc["objective"] == pytest.approx(highs["objective"], rel=1e-9)
 
@@ -120,8 +121,9 @@ def test_time_limit_reports_feasible_with_gap(tmp_path, solver):
 
     n, m, best, profits, weights, caps = MKNAPCB1[3]
     path = workbook(tmp_path / "p.xlsx", n, m, profits, weights, caps)
-    proc = run_cli("optimize", path, "-o", tmp_path / "r.xlsx", "--gap", "0", "--time-limit", "1",
-                   "--solver", solver, "--json")
+    proc = run_cli(
+        "optimize", path, "-o", tmp_path / "r.xlsx", "--gap", "0", "--time-limit", "1", "--solver", solver, "--json"
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["status"] == "feasible"

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from openpyxl import load_workbook
-
 from conftest import ROOT, SAMPLE, run_cli
+from openpyxl import load_workbook
 
 QUARTERLY = ROOT / "data" / "sample_quarterly.xlsx"
 
@@ -37,17 +36,18 @@ def a_valid_plan(source):
     """A portfolio that keeps every rule: the optimum at a smaller budget, with INI-004 in it."""
     from dataclasses import replace
 
-    from portfolio_opt import Decision, read_plan
-    from portfolio_opt import optimize
+    from portfolio_opt import Decision, optimize, read_plan
 
     plan = read_plan(source)
-    plan = plan.with_initiatives(tuple(replace(i, decision=Decision.MUST) if i.id == "INI-004" else i
-                                       for i in plan.initiatives))
+    plan = plan.with_initiatives(
+        tuple(replace(i, decision=Decision.MUST) if i.id == "INI-004" else i for i in plan.initiatives)
+    )
     return list(optimize(plan, budget=6_000_000).selected)
 
 
-@pytest.mark.parametrize("source", [SAMPLE, pytest.param(QUARTERLY, marks=pytest.mark.slow)],
-                         ids=["single-period", "multi-period"])
+@pytest.mark.parametrize(
+    "source", [SAMPLE, pytest.param(QUARTERLY, marks=pytest.mark.slow)], ids=["single-period", "multi-period"]
+)
 def test_rule_breaking_plans_are_named_and_never_flattered(tmp_path, source):
     chosen = a_valid_plan(source)
     valid = hand_made(tmp_path, source, "valid", chosen)
@@ -74,13 +74,30 @@ def test_a_schedule_conflict_speaks_of_the_plan_not_of_musts(tmp_path):
     """Two builds that must both start in the first quarter, one team of 2 FTE: no schedule fits."""
     from conftest import write_plan
 
-    headers = ("ID", "Name", "Impact", "Probability", "Time to value", "Cost", "Latest start", "Data eng FTE", "Selected")
-    rows = [("A", "a", 1000, 1, 0, 10, "P1", 2, "Yes"), ("B", "b", 900, 1, 0, 10, "P1", 2, "Yes"),
-            ("C", "c", 800, 1, 0, 10, None, 2, None)]
-    path = write_plan(tmp_path / "plan.xlsx", rows, headers=headers,
-                      constraints=[("Data eng FTE", "All", None, 2, "each")],
-                      constraint_headers=("Column", "Scope", "Min", "Max", "Period"),
-                      settings=[("Periods", 2), ("Budget", 100)])
+    headers = (
+        "ID",
+        "Name",
+        "Impact",
+        "Probability",
+        "Time to value",
+        "Cost",
+        "Latest start",
+        "Data eng FTE",
+        "Selected",
+    )
+    rows = [
+        ("A", "a", 1000, 1, 0, 10, "P1", 2, "Yes"),
+        ("B", "b", 900, 1, 0, 10, "P1", 2, "Yes"),
+        ("C", "c", 800, 1, 0, 10, None, 2, None),
+    ]
+    path = write_plan(
+        tmp_path / "plan.xlsx",
+        rows,
+        headers=headers,
+        constraints=[("Data eng FTE", "All", None, 2, "each")],
+        constraint_headers=("Column", "Scope", "Min", "Max", "Period"),
+        settings=[("Periods", 2), ("Budget", 100)],
+    )
     proc = run_cli("compare", path, "-o", tmp_path / "cmp.xlsx", "--json")
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)["plans"][0]

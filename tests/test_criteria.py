@@ -19,6 +19,7 @@ from portfolio_opt import Initiative, Plan, Settings
 from portfolio_opt.cli import main
 from portfolio_opt.core.criteria import ahp, geometric_mean, normalized, rice, saaty, wsjf
 from portfolio_opt.core.optimize import optimize
+from portfolio_opt.core.scoring import plan_scores
 from portfolio_opt.workbook.sample import (
     CONSTRAINTS,
     CRITERIA_COLUMNS,
@@ -29,7 +30,6 @@ from portfolio_opt.workbook.sample import (
     SETTINGS,
     sample_rows,
 )
-from portfolio_opt.core.scoring import plan_scores
 from portfolio_opt.workbook.template import write_planning_workbook
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -43,11 +43,14 @@ def _run(*args):
 # --------------------------------------------------------------------------- AHP
 
 
-@pytest.mark.parametrize("matrix,weights,cr", [
-    # textbook examples: principal eigenvector and consistency ratio (Saaty's random index 0.58)
-    ([[1, 3, 5], [1 / 3, 1, 3], [1 / 5, 1 / 3, 1]], (0.6370, 0.2583, 0.1047), 0.0332),
-    ([[1, 1 / 3, 1 / 2], [3, 1, 3], [2, 1 / 3, 1]], (0.1571, 0.5936, 0.2493), 0.0462),
-])
+@pytest.mark.parametrize(
+    "matrix,weights,cr",
+    [
+        # textbook examples: principal eigenvector and consistency ratio (Saaty's random index 0.58)
+        ([[1, 3, 5], [1 / 3, 1, 3], [1 / 5, 1 / 3, 1]], (0.6370, 0.2583, 0.1047), 0.0332),
+        ([[1, 1 / 3, 1 / 2], [3, 1, 3], [2, 1 / 3, 1]], (0.1571, 0.5936, 0.2493), 0.0462),
+    ],
+)
 def test_ahp_weights_and_consistency_on_published_matrices(matrix, weights, cr):
     w = ahp(matrix)
     assert w.weights == pytest.approx(weights, abs=5e-5)
@@ -77,19 +80,28 @@ def test_wsjf_and_rice_by_hand():
 # --------------------------------------------------------------------------- workbooks
 
 
-def _workbook(tmp_path, settings=CRITERIA_SETTINGS, criteria=CRITERIA_ROWS, pairwise=PAIRWISE_MATRIX, rows=None,
-              name="plan.xlsx") -> Path:
+def _workbook(
+    tmp_path, settings=CRITERIA_SETTINGS, criteria=CRITERIA_ROWS, pairwise=PAIRWISE_MATRIX, rows=None, name="plan.xlsx"
+) -> Path:
     rows = rows or sample_rows()
     for row in rows:
         if "Strategic fit" not in row:
             fit, customer, regulatory = CRITERIA_COLUMNS[row["ID"]]
             row.update({"Strategic fit": fit, "Customer impact": customer, "Regulatory need": regulatory})
     extra = EXTRA_COLUMNS + tuple((h, "0", "") for h in ("Strategic fit", "Customer impact", "Regulatory need"))
-    extra += tuple((h, None, "") for h in sorted({k for r in rows for k in r} - {c[0] for c in extra}
-                                                  - set(sample_rows()[0])))
+    extra += tuple(
+        (h, None, "") for h in sorted({k for r in rows for k in r} - {c[0] for c in extra} - set(sample_rows()[0]))
+    )
     path = tmp_path / name
-    write_planning_workbook(path, initiatives=rows, extra_columns=extra, constraints=CONSTRAINTS, settings=settings,
-                            criteria=criteria, pairwise=pairwise)
+    write_planning_workbook(
+        path,
+        initiatives=rows,
+        extra_columns=extra,
+        constraints=CONSTRAINTS,
+        settings=settings,
+        criteria=criteria,
+        pairwise=pairwise,
+    )
     return path
 
 
@@ -128,8 +140,9 @@ def test_the_explanation_speaks_in_criteria_and_is_right(tmp_path):
         if row["ID"] == "INI-033":
             assert row[column] == before
             row[column] = after
-    r2, data = _run("optimize", _workbook(tmp_path, rows=rows), "-o", tmp_path / "o.xlsx", "--explain-limit", "0",
-                    "--json")
+    r2, data = _run(
+        "optimize", _workbook(tmp_path, rows=rows), "-o", tmp_path / "o.xlsx", "--explain-limit", "0", "--json"
+    )
     assert "INI-033" in data["selected"]
 
 
@@ -137,16 +150,27 @@ def test_the_explanation_speaks_in_criteria_and_is_right(tmp_path):
 def test_wsjf_and_rice_score_rows_by_hand_and_optimize(tmp_path, scoring):
     rows = sample_rows()
     for k, row in enumerate(rows):
-        row.update({"Business value": 1 + k % 8, "Time criticality": 1 + k % 5, "Risk reduction": k % 3,
-                    "Job size": 1 + k % 7, "Reach": 100 * (1 + k % 9), "Confidence": 0.5 + (k % 5) / 10,
-                    "Effort": 1 + k % 4})
+        row.update(
+            {
+                "Business value": 1 + k % 8,
+                "Time criticality": 1 + k % 5,
+                "Risk reduction": k % 3,
+                "Job size": 1 + k % 7,
+                "Reach": 100 * (1 + k % 9),
+                "Confidence": 0.5 + (k % 5) / 10,
+                "Effort": 1 + k % 4,
+            }
+        )
     path = _workbook(tmp_path, settings=SETTINGS + (("Scoring", scoring),), criteria=None, pairwise=(), rows=rows)
     r, data = _run("optimize", path, "-o", tmp_path / "o.xlsx", "--json", "--explain-limit", "0")
     assert r.exit_code == 0, r.output
     by = {x["id"]: x for x in data["initiatives"]}
-    for k, row in enumerate(rows):
-        want = (wsjf(row["Business value"], row["Time criticality"], row["Risk reduction"], row["Job size"])
-                if scoring == "wsjf" else rice(row["Reach"], row["Impact (per year)"], row["Confidence"], row["Effort"]))
+    for row in rows:
+        want = (
+            wsjf(row["Business value"], row["Time criticality"], row["Risk reduction"], row["Job size"])
+            if scoring == "wsjf"
+            else rice(row["Reach"], row["Impact (per year)"], row["Confidence"], row["Effort"])
+        )
         assert by[row["ID"]]["criteria_score"] == pytest.approx(want)
         assert by[row["ID"]]["score"] == pytest.approx(want)
     assert data["objective"] == pytest.approx(sum(by[i]["score"] for i in data["selected"]))
@@ -164,11 +188,27 @@ def _brute(plan: Plan) -> float:
 @pytest.mark.parametrize("scoring,seed", [(s, k) for s in ("weighted", "blend") for k in range(4)])
 def test_weighted_and_blend_equal_brute_force(scoring, seed):
     rng = np.random.default_rng(seed)
-    inis = tuple(Initiative(f"I{k}", f"n{k}", float(rng.uniform(1e5, 2e6)), float(rng.uniform(0.3, 0.9)),
-                            float(rng.integers(0, 12)), float(rng.integers(1, 10)) * 1e5,
-                            criteria_score=float(rng.uniform(0, 1))) for k in range(10))
-    plan = Plan(inis, settings=Settings(budget=0.4 * sum(i.cost for i in inis), gap=0.0, scoring=scoring,
-                                        criteria_weight=float(rng.uniform(0.2, 1.0))))
+    inis = tuple(
+        Initiative(
+            f"I{k}",
+            f"n{k}",
+            float(rng.uniform(1e5, 2e6)),
+            float(rng.uniform(0.3, 0.9)),
+            float(rng.integers(0, 12)),
+            float(rng.integers(1, 10)) * 1e5,
+            criteria_score=float(rng.uniform(0, 1)),
+        )
+        for k in range(10)
+    )
+    plan = Plan(
+        inis,
+        settings=Settings(
+            budget=0.4 * sum(i.cost for i in inis),
+            gap=0.0,
+            scoring=scoring,
+            criteria_weight=float(rng.uniform(0.2, 1.0)),
+        ),
+    )
     assert optimize(plan).objective == pytest.approx(_brute(plan), rel=1e-9)
     if scoring == "blend":  # a criteria score of 0.5 leaves the expected value as it is
         flat = plan.with_initiatives(tuple(replace(i, criteria_score=0.5) for i in inis))
@@ -187,11 +227,18 @@ def test_lower_is_better_reverses_a_criterion(tmp_path):
 
 
 def test_raters_as_blocks_or_a_rater_column_give_the_same_weights(tmp_path):
-    second = (("Dana", "Strategic fit", "Customer impact", "Regulatory need"),
-              ("Strategic fit", 1, 5, 7), ("Customer impact", None, 1, 3), ("Regulatory need", None, None, 1))
+    second = (
+        ("Dana", "Strategic fit", "Customer impact", "Regulatory need"),
+        ("Strategic fit", 1, 5, 7),
+        ("Customer impact", None, 1, 3),
+        ("Regulatory need", None, None, 1),
+    )
     blocks = PAIRWISE_MATRIX + ((None,),) + second
-    rater = (("Rater", "Criterion", "Strategic fit", "Customer impact", "Regulatory need"),) + tuple(
-        ("Alex",) + row for row in PAIRWISE_MATRIX[1:]) + tuple(("Dana",) + row for row in second[1:])
+    rater = (
+        (("Rater", "Criterion", "Strategic fit", "Customer impact", "Regulatory need"),)
+        + tuple(("Alex",) + row for row in PAIRWISE_MATRIX[1:])
+        + tuple(("Dana",) + row for row in second[1:])
+    )
     weights = []
     for k, pairwise in enumerate((blocks, rater)):
         path = _workbook(tmp_path, pairwise=pairwise, name=f"p{k}.xlsx")
@@ -205,22 +252,30 @@ def test_raters_as_blocks_or_a_rater_column_give_the_same_weights(tmp_path):
 
 
 def test_inconsistent_judgments_warn_with_the_judgment_that_breaks_them(tmp_path):
-    bad = (PAIRWISE_MATRIX[0], ("Strategic fit", 1, 9, 1 / 9), ("Customer impact", None, 1, 9),
-           ("Regulatory need", None, None, 1))
-    r, data = _run("optimize", _workbook(tmp_path, pairwise=bad), "-o", tmp_path / "o.xlsx", "--json",
-                   "--explain-limit", "0")
+    bad = (
+        PAIRWISE_MATRIX[0],
+        ("Strategic fit", 1, 9, 1 / 9),
+        ("Customer impact", None, 1, 9),
+        ("Regulatory need", None, None, 1),
+    )
+    r, data = _run(
+        "optimize", _workbook(tmp_path, pairwise=bad), "-o", tmp_path / "o.xlsx", "--json", "--explain-limit", "0"
+    )
     assert r.exit_code == 0
     warning = next(w for w in data["warnings"] if "inconsistent" in w)
     assert "consistency ratio" in warning and "would fit" in warning
     assert data["criteria"]["consistency_ratio"] > 0.1
 
 
-@pytest.mark.parametrize("cell,value,code", [
-    ((2, 3), 0, "bad-judgment"),
-    ((2, 3), -3, "bad-judgment"),
-    ((3, 2), 3, "not-reciprocal"),  # Customer impact against Strategic fit 3, while the other says 3 too
-    ("criterion", "Team happiness", "unknown-criterion"),
-])
+@pytest.mark.parametrize(
+    "cell,value,code",
+    [
+        ((2, 3), 0, "bad-judgment"),
+        ((2, 3), -3, "bad-judgment"),
+        ((3, 2), 3, "not-reciprocal"),  # Customer impact against Strategic fit 3, while the other says 3 too
+        ("criterion", "Team happiness", "unknown-criterion"),
+    ],
+)
 def test_bad_judgments_and_criteria_are_refused_at_their_cells(tmp_path, cell, value, code):
     pairwise = [list(r) for r in PAIRWISE_MATRIX]
     criteria = [dict(c) for c in CRITERIA_ROWS]
@@ -240,8 +295,10 @@ def test_bad_judgments_and_criteria_are_refused_at_their_cells(tmp_path, cell, v
 
 
 def test_npv_with_a_score_that_is_not_money_is_refused(tmp_path):
-    path = _workbook(tmp_path, settings=tuple(s for s in SETTINGS if s[0] != "Objective")
-                     + (("Objective", "npv"), ("Scoring", "weighted")))
+    path = _workbook(
+        tmp_path,
+        settings=tuple(s for s in SETTINGS if s[0] != "Objective") + (("Objective", "npv"), ("Scoring", "weighted")),
+    )
     r, data = _run("validate", path, "--json")
     assert r.exit_code == 3
     assert any(p["code"] == "bad-setting" and "Objective npv" in p["message"] for p in data["problems"])

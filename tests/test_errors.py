@@ -6,9 +6,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import HEADERS, ini, write_plan
 from openpyxl import Workbook, load_workbook
 
-from conftest import HEADERS, ini, write_plan
 from portfolio_opt import InvalidWorkbook, read_plan
 from portfolio_opt.cli import main
 
@@ -72,15 +72,20 @@ def test_probability_outside_range(tmp_path):
 def test_negative_cost_and_time_to_value(tmp_path):
     rows = [ini("A", -5), ini("B", 100, ttv=-2)]
     path = write_plan(tmp_path / "plan.xlsx", rows)
-    check_invalid(tmp_path, path, "Initiatives!G2  Cost -5: must not be negative",
-                  "Initiatives!F3  Time to value -2: must not be negative")
+    check_invalid(
+        tmp_path,
+        path,
+        "Initiatives!G2  Cost -5: must not be negative",
+        "Initiatives!F3  Time to value -2: must not be negative",
+    )
 
 
 def test_duplicate_and_blank_ids(tmp_path):
     rows = [ini("A", 1), ini("A", 2), ini(None, 3)]
     path = write_plan(tmp_path / "plan.xlsx", rows)
-    res = check_invalid(tmp_path, path, "Initiatives!A3", "'A' is already used at Initiatives!A2",
-                        "Initiatives!A4  ID is blank")
+    res = check_invalid(
+        tmp_path, path, "Initiatives!A3", "'A' is already used at Initiatives!A2", "Initiatives!A4  ID is blank"
+    )
     assert "2 problems" in res.stderr
 
 
@@ -104,7 +109,9 @@ def test_unknown_decision(tmp_path):
 
 def test_constraint_on_unknown_column(tmp_path):
     path = write_plan(tmp_path / "plan.xlsx", GOOD, constraints=[["Data eng FTE", "All", None, 3]])
-    check_invalid(tmp_path, path, "Constraints!A2", "'Data eng FTE' is not a column of Initiatives", code="unknown-column")
+    check_invalid(
+        tmp_path, path, "Constraints!A2", "'Data eng FTE' is not a column of Initiatives", code="unknown-column"
+    )
 
 
 def test_constraint_on_text_column(tmp_path):
@@ -133,8 +140,17 @@ def test_every_problem_in_one_run(tmp_path):
     with pytest.raises(InvalidWorkbook) as info:
         read_plan(path)
     codes = sorted(p.code for p in info.value.problems)
-    assert codes == sorted(["not-a-number", "out-of-range", "duplicate-id", "out-of-range",
-                            "unknown-decision", "unknown-dependency", "unknown-column"])
+    assert codes == sorted(
+        [
+            "not-a-number",
+            "out-of-range",
+            "duplicate-id",
+            "out-of-range",
+            "unknown-decision",
+            "unknown-dependency",
+            "unknown-column",
+        ]
+    )
 
 
 def test_validate_json_lists_problems(tmp_path):
@@ -165,15 +181,15 @@ def check_infeasible(tmp_path, path, names, relaxation_contains):
 def test_musts_over_the_budget(tmp_path):
     rows = [ini("A", 3_000_000, decision="Must"), ini("B", 1_200_000, decision="Must"), ini("C", 500)]
     path = write_plan(tmp_path / "plan.xlsx", rows, settings=[["Budget", 4_000_000]])
-    data = check_infeasible(tmp_path, path, ["Must A", "Must B", "Max budget"],
-                            "raise the budget by 200,000 to 4,200,000")
+    data = check_infeasible(
+        tmp_path, path, ["Must A", "Must B", "Max budget"], "raise the budget by 200,000 to 4,200,000"
+    )
     assert any("drop Must on A" in r for r in data["relaxations"])
 
 
 def test_musts_over_a_max(tmp_path):
     headers = list(HEADERS) + ["FTE"]
-    rows = [list(ini("A", 1, decision="Must")) + [3], list(ini("B", 1, decision="Must")) + [2],
-            list(ini("C", 1)) + [1]]
+    rows = [list(ini("A", 1, decision="Must")) + [3], list(ini("B", 1, decision="Must")) + [2], list(ini("C", 1)) + [1]]
     path = write_plan(tmp_path / "plan.xlsx", rows, headers=headers, constraints=[["FTE", "All", None, 4]])
     check_infeasible(tmp_path, path, ["Must A", "Must B", "Max FTE"], "raise the FTE Max by 1 to 5")
 
@@ -185,11 +201,18 @@ def test_must_needs_an_excluded_initiative(tmp_path):
 
 
 def test_two_musts_in_one_exclusive_group(tmp_path):
-    rows = [ini("A", 1, group="Pricing", decision="Must"), ini("B", 1, group="Pricing", decision="Must"),
-            ini("C", 1, group="Pricing")]
+    rows = [
+        ini("A", 1, group="Pricing", decision="Must"),
+        ini("B", 1, group="Pricing", decision="Must"),
+        ini("C", 1, group="Pricing"),
+    ]
     path = write_plan(tmp_path / "plan.xlsx", rows)
-    check_infeasible(tmp_path, path, ["Must A", "Must B", "exclusive group Pricing"],
-                     "allow more than one of exclusive group Pricing")
+    check_infeasible(
+        tmp_path,
+        path,
+        ["Must A", "Must B", "exclusive group Pricing"],
+        "allow more than one of exclusive group Pricing",
+    )
 
 
 def test_min_that_cannot_be_reached(tmp_path):
@@ -247,8 +270,12 @@ def test_debug_shows_the_traceback_for_a_user_error(tmp_path):
 
 def test_infeasible_text_never_promises_what_a_change_does_not_do(tmp_path):
     """Two conflicts: dropping one Must resolves the one shown, not the plan."""
-    rows = [ini("A", 1, decision="Must", group="X"), ini("B", 1, decision="Must", group="X"),
-            ini("C", 1, decision="Must", group="Y"), ini("D", 1, decision="Must", group="Y")]
+    rows = [
+        ini("A", 1, decision="Must", group="X"),
+        ini("B", 1, decision="Must", group="X"),
+        ini("C", 1, decision="Must", group="Y"),
+        ini("D", 1, decision="Must", group="Y"),
+    ]
     path = write_plan(tmp_path / "plan.xlsx", rows)
     res = run("optimize", path, "-o", tmp_path / "out.xlsx")
     assert res.exit_code == 4

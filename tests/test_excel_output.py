@@ -4,9 +4,9 @@ the same Run info from every command, a template whose checks speak up."""
 from __future__ import annotations
 
 import pytest
+from conftest import ROOT, SAMPLE, run_cli
 from openpyxl import load_workbook
 
-from conftest import ROOT, SAMPLE, run_cli
 from portfolio_opt.model.layout import SETTING_NAMES
 from portfolio_opt.model.plan import normalize_header
 
@@ -61,8 +61,19 @@ def test_copied_sheets_keep_each_cells_format(outputs):
 
 
 def test_run_info_is_the_same_in_every_output(outputs):
-    shared = ("Tool", "Tool version", "Input file", "Objective", "Horizon (months)", "Discount rate",
-              "Budget", "Budget from", "Solver", "Requested gap", "Time limit (s)")
+    shared = (
+        "Tool",
+        "Tool version",
+        "Input file",
+        "Objective",
+        "Horizon (months)",
+        "Discount rate",
+        "Budget",
+        "Budget from",
+        "Solver",
+        "Requested gap",
+        "Time limit (s)",
+    )
     seen = {}
     for name, path in outputs.items():
         info = _rows(load_workbook(path)["Run info"])
@@ -80,8 +91,9 @@ def test_run_info_is_the_same_in_every_output(outputs):
 def test_every_written_cell_uses_one_font_family(outputs):
     for name, path in outputs.items():
         wb = load_workbook(path)
-        families = {cell.font.name for ws in wb.worksheets for row in ws.iter_rows() for cell in row
-                    if cell.value is not None}
+        families = {
+            cell.font.name for ws in wb.worksheets for row in ws.iter_rows() for cell in row if cell.value is not None
+        }
         assert families == {"Calibri"}, (name, families)
 
 
@@ -133,8 +145,7 @@ def test_multi_period_ranking_has_no_always_empty_column_and_says_when_value_sta
 
 
 def test_reasons_say_both_merit_and_who_needs_it():
-    from portfolio_opt import optimize
-    from portfolio_opt import read_plan
+    from portfolio_opt import optimize, read_plan
 
     reasons = {r.id: r.reason for r in optimize(read_plan(SAMPLE)).initiatives}
     assert reasons["INI-004"].startswith("on merit; also needed by INI-001")
@@ -148,8 +159,11 @@ def test_scenario_matrix_shows_a_moved_start(tmp_path):
     ws = load_workbook(out)["Scenario matrix"]
     header = [c.value for c in ws[1]]
     rows = list(ws.iter_rows(min_row=2))
-    moved = [r for r in rows if r[3].value.startswith("In ") and any(
-        c.value.startswith("In ") and c.value != r[3].value for c in r[4:])]
+    moved = [
+        r
+        for r in rows
+        if r[3].value.startswith("In ") and any(c.value.startswith("In ") and c.value != r[3].value for c in r[4:])
+    ]
     assert moved, "some scenario moves a start without dropping the initiative"
     cell = next(c for c in moved[0][4:] if c.value.startswith("In ") and c.value != moved[0][3].value)
     assert cell.font.b, "a moved start is highlighted like a move in or out"
@@ -158,15 +172,24 @@ def test_scenario_matrix_shows_a_moved_start(tmp_path):
 
 def test_limit_names_are_unique_and_never_a_cell_reference(tmp_path):
     from conftest import write_plan
+
     from portfolio_opt import read_plan
 
     headers = ("ID", "Name", "Impact", "Probability", "Time to value", "Cost", "Data eng FTE")
     rows = [(f"I{k}", f"n{k}", 1000 * (k + 1), 1, 0, 100, 1) for k in range(6)]
-    path = write_plan(tmp_path / "plan.xlsx", rows, headers=headers,
-                      constraints=[("Cost", "All", None, 300, "each"), ("Cost", "All", None, 100, "P1"),
-                                   ("Data eng FTE", "All", 1, None, None), ("Data eng FTE", "All", None, 4, None)],
-                      constraint_headers=("Column", "Scope", "Min", "Max", "Period"),
-                      settings=[("Periods", 3), ("Period length (months)", 3)])
+    path = write_plan(
+        tmp_path / "plan.xlsx",
+        rows,
+        headers=headers,
+        constraints=[
+            ("Cost", "All", None, 300, "each"),
+            ("Cost", "All", None, 100, "P1"),
+            ("Data eng FTE", "All", 1, None, None),
+            ("Data eng FTE", "All", None, 4, None),
+        ],
+        constraint_headers=("Column", "Scope", "Min", "Max", "Period"),
+        settings=[("Periods", 3), ("Period length (months)", 3)],
+    )
     plan = read_plan(path)
     names = [lim.name for lim in plan.all_limits()]
     assert len(set(names)) == len(names), names

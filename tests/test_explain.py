@@ -8,15 +8,14 @@ import json
 from dataclasses import replace
 
 import pytest
+from conftest import SAMPLE, reduced, run_cli
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
-from conftest import SAMPLE, reduced, run_cli
 from test_bruteforce import brute_force, oracle_score, plans
-from portfolio_opt import Decision, Infeasible, Initiative, Limit, Plan, Settings, read_plan
-from portfolio_opt import optimize
-from portfolio_opt.core.diagnose import apply_relaxation
+
+from portfolio_opt import Decision, Infeasible, Initiative, Limit, Plan, Settings, optimize, read_plan
 from portfolio_opt.analyses.explain import default_limit, explain
+from portfolio_opt.core.diagnose import apply_relaxation
 from portfolio_opt.core.scoring import discounted_years
 
 
@@ -28,15 +27,23 @@ def priced_plans(draw):
     inis = tuple(
         # impacts differ by a few units, so no two initiatives tie (a tie is decided by the
         # tie-break, not by value, and break-even figures are about value)
-        Initiative(f"I{i}", f"i{i}", float(draw(st.integers(1, 100))) * 10_000 + 37 * i, draw(st.sampled_from([0.3, 0.6, 1.0])),
-                   float(draw(st.integers(0, 24))), float(draw(st.integers(1, 10))) * 10_000,
-                   depends_on=(f"I{i - 1}",) if i and draw(st.integers(0, 4)) == 0 else (),
-                   values={"FTE": float(draw(st.integers(0, 2)))})
-        for i in range(n))
+        Initiative(
+            f"I{i}",
+            f"i{i}",
+            float(draw(st.integers(1, 100))) * 10_000 + 37 * i,
+            draw(st.sampled_from([0.3, 0.6, 1.0])),
+            float(draw(st.integers(0, 24))),
+            float(draw(st.integers(1, 10))) * 10_000,
+            depends_on=(f"I{i - 1}",) if i and draw(st.integers(0, 4)) == 0 else (),
+            values={"FTE": float(draw(st.integers(0, 2)))},
+        )
+        for i in range(n)
+    )
     limits = (Limit("FTE", max=float(draw(st.integers(1, 6)))),) if draw(st.booleans()) else ()
     budget = round(sum(ini.cost for ini in inis) * draw(st.sampled_from([0.3, 0.5, 0.7])), -3)
     objective = draw(st.sampled_from(["value", "value", "npv"]))
     from portfolio_opt import Objective
+
     return Plan(inis, limits, Settings(budget=budget, horizon_months=36, objective=Objective(objective), gap=0.0))
 
 
@@ -92,9 +99,11 @@ def test_break_even_score_flips_the_decision(plan, data):
     result = explain(optimize(plan), workers=1)
     s = plan.settings
     candidates = [
-        k for k, ini in enumerate(plan.initiatives)
+        k
+        for k, ini in enumerate(plan.initiatives)
         if result.by_id(ini.id).break_even_score is not None
-        and ini.probability > 0 and ini.time_to_value < s.horizon_months
+        and ini.probability > 0
+        and ini.time_to_value < s.horizon_months
     ]
     assume(candidates)
     k = data.draw(st.sampled_from(candidates))
@@ -111,10 +120,7 @@ def test_break_even_cost_flips_the_decision(reduce, plan, data):
     assume(brute_force(plan) is not None)
     with reduced(reduce):
         result = explain(optimize(plan), workers=1)
-    candidates = [
-        k for k, ini in enumerate(plan.initiatives)
-        if result.by_id(ini.id).break_even_cost is not None
-    ]
+    candidates = [k for k, ini in enumerate(plan.initiatives) if result.by_id(ini.id).break_even_cost is not None]
     assume(candidates)
     k = data.draw(st.sampled_from(candidates))
     ini = plan.initiatives[k]
@@ -128,8 +134,10 @@ def test_break_even_cost_flips_the_decision(reduce, plan, data):
 
 def test_never_when_a_team_limit_blocks_it():
     plan = Plan(
-        (Initiative("A", "a", 1000, 1.0, 0, 10, values={"FTE": 3}),
-         Initiative("B", "b", 800, 1.0, 0, 10, values={"FTE": 3})),
+        (
+            Initiative("A", "a", 1000, 1.0, 0, 10, values={"FTE": 3}),
+            Initiative("B", "b", 800, 1.0, 0, 10, values={"FTE": 3}),
+        ),
         (Limit("FTE", max=4),),
         Settings(horizon_months=12, discount_rate=0, gap=0),
     )
@@ -159,7 +167,11 @@ def test_parallel_equals_serial():
     parallel = explain(base, workers=2)
     assert sum(r.regret is not None for r in serial.initiatives) > 20
     for a, b in zip(serial.initiatives, parallel.initiatives):
-        for x, y in ((a.regret, b.regret), (a.break_even_score, b.break_even_score), (a.break_even_cost, b.break_even_cost)):
+        for x, y in (
+            (a.regret, b.regret),
+            (a.break_even_score, b.break_even_score),
+            (a.break_even_cost, b.break_even_cost),
+        ):
             assert (x is None) == (y is None)
             if x is not None:
                 assert x == pytest.approx(y, rel=1e-9, abs=1e-6)
@@ -252,8 +264,19 @@ def test_two_conflicts_one_reported_and_honest_about_the_other():
 
 
 def test_min_relaxation_makes_the_plan_feasible():
-    inis = tuple(Initiative(f"I{k}", "x", 10, 1.0, 0, 5, theme="Risk" if k < 2 else "Core",
-                            values={"Theme": "Risk" if k < 2 else "Core"}) for k in range(4))
+    inis = tuple(
+        Initiative(
+            f"I{k}",
+            "x",
+            10,
+            1.0,
+            0,
+            5,
+            theme="Risk" if k < 2 else "Core",
+            values={"Theme": "Risk" if k < 2 else "Core"},
+        )
+        for k in range(4)
+    )
     plan = Plan(inis, (Limit("Count", min=3, scope=("Theme", "Risk")),), Settings(horizon_months=12, discount_rate=0))
     exc = infeasible(plan)
     assert [c.name for c in exc.conflict] == ["Min Count (Theme=Risk)"]
@@ -301,8 +324,9 @@ def test_optimize_json_carries_the_explanations(tmp_path):
 def test_infeasible_json_has_conflict_and_relaxations(tmp_path):
     from conftest import ini, write_plan
 
-    path = write_plan(tmp_path / "p.xlsx", [ini("A", 3, decision="Must"), ini("B", 3, decision="Must")],
-                      settings=[["Budget", 5]])
+    path = write_plan(
+        tmp_path / "p.xlsx", [ini("A", 3, decision="Must"), ini("B", 3, decision="Must")], settings=[["Budget", 5]]
+    )
     proc = run_cli("optimize", path, "-o", tmp_path / "r.xlsx", "--json")
     assert proc.returncode == 4
     data = json.loads(proc.stdout)
@@ -327,11 +351,11 @@ def test_explanations_keep_to_their_time_and_say_what_they_did_not_settle(tmp_pa
     import time as _time
 
     from openpyxl import load_workbook
-
     from test_orlib import MKNAPCB1, workbook
+
     from portfolio_opt import save_results
-    from portfolio_opt.render.text import story
     from portfolio_opt.render.json import result_to_dict
+    from portfolio_opt.render.text import story
 
     n, m, best, profits, weights, caps = MKNAPCB1[0]
     plan = read_plan(workbook(tmp_path / "cb1.xlsx", n, m, profits, weights, caps))
@@ -353,8 +377,11 @@ def test_explanations_keep_to_their_time_and_say_what_they_did_not_settle(tmp_pa
     ranking = load_workbook(tmp_path / "out.xlsx")["Ranking"]
     cells = [c.value for row in ranking.iter_rows(min_row=2) for c in row]
     assert "not settled in the time allowed" in cells
-    one = next(r for r in late if not r.selected and "regret" in r.unsettled) if any(
-        not r.selected and "regret" in r.unsettled for r in late) else late[0]
+    one = (
+        next(r for r in late if not r.selected and "regret" in r.unsettled)
+        if any(not r.selected and "regret" in r.unsettled for r in late)
+        else late[0]
+    )
     text = " ".join(story(explained, one.id))
     assert "not settled in the time allowed" in text and "No cut of its cost" not in text
     # the most useful figures come first: a selected initiative's regret is settled before an

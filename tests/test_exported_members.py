@@ -23,8 +23,17 @@ def test_every_public_function_and_its_result_types_are_exported():
     """What the public functions return, and how to save it, is importable from the package."""
     import inspect
 
-    for name in ("save_frontier", "save_scenarios", "save_comparison", "Frontier", "FrontierPoint",
-                 "ScenarioRun", "ScenarioResult", "Comparison", "PlanReport"):
+    for name in (
+        "save_frontier",
+        "save_scenarios",
+        "save_comparison",
+        "Frontier",
+        "FrontierPoint",
+        "ScenarioRun",
+        "ScenarioResult",
+        "Comparison",
+        "PlanReport",
+    ):
         assert name in portfolio_opt.__all__, name
     for name in ("optimize", "explain", "frontier", "run_scenarios", "compare"):
         returned = inspect.signature(getattr(portfolio_opt, name)).return_annotation
@@ -32,9 +41,8 @@ def test_every_public_function_and_its_result_types_are_exported():
 
 
 def test_the_saving_functions_write_workbooks(tmp_path):
-    from openpyxl import load_workbook
-
     from conftest import ROOT, SAMPLE
+    from openpyxl import load_workbook
 
     plan = portfolio_opt.read_plan(SAMPLE)
     portfolio_opt.save_frontier(portfolio_opt.frontier(plan, steps=3), tmp_path / "f.xlsx")

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SAMPLE, run_cli
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -34,8 +33,13 @@ def big_plan(tmp_path_factory) -> Path:
 
 
 def start(*args, cwd=None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "portfolio_opt", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=cwd)
+    return subprocess.Popen(
+        [sys.executable, "-m", "portfolio_opt", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=cwd,
+    )
 
 
 def alive(pid: int) -> bool:
@@ -56,8 +60,13 @@ def test_a_file_size_limit_while_writing_is_exit_6_with_nothing_left(tmp_path):
         resource.setrlimit(resource.RLIMIT_FSIZE, (8 * 1024, 8 * 1024))
 
     out = tmp_path / "out.xlsx"
-    proc = subprocess.run([sys.executable, "-m", "portfolio_opt", "optimize", str(SAMPLE), "-o", str(out),
-                           "--explain-limit", "0"], capture_output=True, text=True, preexec_fn=limit, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "portfolio_opt", "optimize", str(SAMPLE), "-o", str(out), "--explain-limit", "0"],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        timeout=300,
+    )
     assert proc.returncode == 6, proc.stderr
     assert "cannot write" in proc.stderr and "Traceback" not in proc.stderr
     assert leftovers(tmp_path) == []

@@ -12,7 +12,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import SAMPLE
 
 MEMORY_LIMIT = 1536 * 1024 * 1024  # address space for the whole CLI process (Python, numpy, HiGHS)
@@ -21,12 +20,19 @@ TIME_LIMIT = 60
 
 def run_bounded(*args, cwd=None) -> tuple[subprocess.CompletedProcess, float]:
     """The CLI in a process limited in memory, timed."""
+
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "portfolio_opt", *map(str, args)], capture_output=True,
-                          text=True, timeout=TIME_LIMIT * 2, preexec_fn=limit, cwd=cwd)
+    proc = subprocess.run(
+        [sys.executable, "-m", "portfolio_opt", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=TIME_LIMIT * 2,
+        preexec_fn=limit,
+        cwd=cwd,
+    )
     return proc, time.perf_counter() - started
 
 
@@ -62,7 +68,8 @@ def refused(tmp_path: Path, path: Path, code_text: str, *more: str):
 def test_a_bomb_by_size_is_refused_before_it_is_inflated(tmp_path):
     contents = parts()
     contents["xl/worksheets/sheet2.xml"] = contents["xl/worksheets/sheet2.xml"].replace(
-        b"</sheetData>", b"</sheetData>" + b"<!-- " + b" " * (300 * 1024 * 1024) + b" -->")
+        b"</sheetData>", b"</sheetData>" + b"<!-- " + b" " * (300 * 1024 * 1024) + b" -->"
+    )
     path = build(tmp_path / "plan.xlsx", contents)
     assert path.stat().st_size < 20 * 1024 * 1024
     refused(tmp_path, path, "sheet2.xml", "inflates")
@@ -75,17 +82,31 @@ def test_a_bomb_by_ratio_is_refused(tmp_path):
     refused(tmp_path, path, "xl/media/filler.xml", "inflates")
 
 
-LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + b"".join(b'<!ENTITY lol%d "%s">' % (k, (b"&lol%d;" % (k - 1) if k > 1 else b"&lol;") * 10) for k in range(1, 10))
-          + b"]>")
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(b'<!ENTITY lol%d "%s">' % (k, (b"&lol%d;" % (k - 1) if k > 1 else b"&lol;") * 10) for k in range(1, 10))
+    + b"]>"
+)
 EXTERNAL = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY ext SYSTEM "file:///etc/passwd">]>'
 
 
 @pytest.mark.parametrize("attack", [LAUGHS, EXTERNAL], ids=["entity-expansion", "external-entity"])
-@pytest.mark.parametrize("part", ["xl/worksheets/sheet2.xml"] + [
-    pytest.param(p, marks=pytest.mark.slow) for p in ("xl/workbook.xml", "xl/styles.xml", "[Content_Types].xml",
-                                                      "_rels/.rels", "xl/_rels/workbook.xml.rels",
-                                                      "docProps/core.xml", "xl/sharedStrings.xml")])
+@pytest.mark.parametrize(
+    "part",
+    ["xl/worksheets/sheet2.xml"]
+    + [
+        pytest.param(p, marks=pytest.mark.slow)
+        for p in (
+            "xl/workbook.xml",
+            "xl/styles.xml",
+            "[Content_Types].xml",
+            "_rels/.rels",
+            "xl/_rels/workbook.xml.rels",
+            "docProps/core.xml",
+            "xl/sharedStrings.xml",
+        )
+    ],
+)
 def test_xml_declarations_in_any_part_are_refused(tmp_path, attack, part):
     contents = parts()
     body = contents.get(part, b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>')
@@ -114,7 +135,7 @@ def test_a_corrupt_part_is_refused(tmp_path, damage):
 
 def test_a_password_protected_workbook_is_named_as_such(tmp_path):
     ole = bytearray(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2000)
-    ole[600:600 + 28] = "EncryptionInfo".encode("utf-16-le")
+    ole[600 : 600 + 28] = "EncryptionInfo".encode("utf-16-le")
     path = tmp_path / "plan.xlsx"
     path.write_bytes(bytes(ole))
     refused(tmp_path, path, "protected with a password", "without a password")
@@ -123,7 +144,8 @@ def test_a_password_protected_workbook_is_named_as_such(tmp_path):
 def test_strict_open_xml_is_refused_with_the_fix(tmp_path):
     contents = parts()
     contents["xl/workbook.xml"] = contents["xl/workbook.xml"].replace(
-        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+    )
     path = build(tmp_path / "plan.xlsx", contents)
     refused(tmp_path, path, "Strict Open XML")
 
@@ -223,6 +245,8 @@ def test_the_command_line_names_a_cut_cell(tmp_path, monkeypatch):
     from portfolio_opt.workbook import results as writer
 
     monkeypatch.setattr(writer, "RANKING_TEXT", "r" * 33_000)  # a Summary note far too long
-    res = CliRunner().invoke(cli.main, ["optimize", str(SAMPLE), "-o", str(tmp_path / "o.xlsx"), "--explain-limit", "0"])
+    res = CliRunner().invoke(
+        cli.main, ["optimize", str(SAMPLE), "-o", str(tmp_path / "o.xlsx"), "--explain-limit", "0"]
+    )
     assert res.exit_code == 0, res.output
     assert "Warning: Summary!A" in res.stderr and "cut to 32,767" in res.stderr

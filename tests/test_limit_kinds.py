@@ -14,15 +14,19 @@ import math
 from pathlib import Path
 
 import pytest
+from conftest import reduced
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import reduced
-from portfolio_opt import Decision, Infeasible, Initiative, Limit, Plan, Settings
-from portfolio_opt import optimize
+from portfolio_opt import Decision, Infeasible, Initiative, Limit, Plan, Settings, optimize
 
-OPS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
-       ">=": lambda a, b: a >= b, "=": lambda a, b: a == b}
+OPS = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "=": lambda a, b: a == b,
+}
 
 
 @st.composite
@@ -36,15 +40,22 @@ def plans(draw, timed: bool):
         profile = {}
         if timed and draw(st.booleans()):
             profile = {"fte": tuple(draw(st.sampled_from([0.5, 1.0, 1.5])) for _ in range(draw(st.integers(1, 2))))}
-        inis.append(Initiative(
-            id=f"I{i}", name=f"i{i}", impact=float(draw(st.integers(0, 100))) * 10_000, probability=prob,
-            time_to_value=float(draw(st.sampled_from([0, 3, 6, 12]))), cost=float(draw(st.integers(1, 10))) * 10_000,
-            depends_on=tuple(f"I{j}" for j in range(i) if draw(st.integers(0, 5)) == 0),
-            decision=draw(st.sampled_from([Decision.FREE] * 7 + [Decision.MUST])),
-            theme=draw(st.sampled_from(["A", "B"])),
-            values={"FTE": float(draw(st.integers(0, 3))), "Probability": prob},
-            duration=duration, profiles=profile,
-        ))
+        inis.append(
+            Initiative(
+                id=f"I{i}",
+                name=f"i{i}",
+                impact=float(draw(st.integers(0, 100))) * 10_000,
+                probability=prob,
+                time_to_value=float(draw(st.sampled_from([0, 3, 6, 12]))),
+                cost=float(draw(st.integers(1, 10))) * 10_000,
+                depends_on=tuple(f"I{j}" for j in range(i) if draw(st.integers(0, 5)) == 0),
+                decision=draw(st.sampled_from([Decision.FREE] * 7 + [Decision.MUST])),
+                theme=draw(st.sampled_from(["A", "B"])),
+                values={"FTE": float(draw(st.integers(0, 3))), "Probability": prob},
+                duration=duration,
+                profiles=profile,
+            )
+        )
     inis = [Initiative(**{**ini.__dict__, "values": {**ini.values, "Theme": ini.theme}}) for ini in inis]
     limits = []
     periods_of = [None] if not timed else draw(st.sampled_from([[None], [0, 1]]))
@@ -53,20 +64,50 @@ def plans(draw, timed: bool):
     penalty = float(draw(st.sampled_from([0, 1_000, 50_000, 500_000])))
     cap = float(draw(st.integers(0, 5)))
     for p in periods_of:
-        limits.append(Limit("FTE", max=cap, tolerance=tol, tolerance_percent=percent, penalty=penalty,
-                            period=p, period_label="" if p is None else f"P{p + 1}"))
+        limits.append(
+            Limit(
+                "FTE",
+                max=cap,
+                tolerance=tol,
+                tolerance_percent=percent,
+                penalty=penalty,
+                period=p,
+                period_label="" if p is None else f"P{p + 1}",
+            )
+        )
     if draw(st.booleans()):
-        limits.append(Limit("Count", min=float(draw(st.integers(1, 3))), tolerance=1.0,
-                            penalty=float(draw(st.sampled_from([0, 100_000, 10_000_000])))))
+        limits.append(
+            Limit(
+                "Count",
+                min=float(draw(st.integers(1, 3))),
+                tolerance=1.0,
+                penalty=float(draw(st.sampled_from([0, 100_000, 10_000_000]))),
+            )
+        )
     if draw(st.booleans()):
         op, value = draw(st.sampled_from([("<", 0.5), ("<=", 0.5), (">", 0.8), (">=", 0.8), ("=", 1.0)]))
-        limits.append(Limit("Cost", max=draw(st.sampled_from([0.2, 0.4, 0.7])), share=True,
-                            scope=("Probability", value), scope_op=op))
+        limits.append(
+            Limit(
+                "Cost",
+                max=draw(st.sampled_from([0.2, 0.4, 0.7])),
+                share=True,
+                scope=("Probability", value),
+                scope_op=op,
+            )
+        )
     if draw(st.booleans()):
         column = draw(st.sampled_from(["Count", "Cost", "FTE"]))
         limits.append(Limit(column, min=draw(st.sampled_from([0.2, 0.5])), share=True, scope=("Theme", "A")))
-    s = Settings(budget=float(draw(st.integers(2, 30))) * 10_000, horizon_months=36, discount_rate=0.1, gap=0,
-                 periods=periods, period_length=3, first_period="P1", timed_dependencies=False)
+    s = Settings(
+        budget=float(draw(st.integers(2, 30))) * 10_000,
+        horizon_months=36,
+        discount_rate=0.1,
+        gap=0,
+        periods=periods,
+        period_length=3,
+        first_period="P1",
+        timed_dependencies=False,
+    )
     return Plan(tuple(inis), tuple(limits), s)
 
 
@@ -175,8 +216,10 @@ def test_multi_period_limit_kinds_equal_brute_force(solver, plan):
 
 
 def test_a_soft_limit_runs_hot_when_the_value_beats_the_penalty():
-    inis = (Initiative("A", "a", 1e6, 1.0, 0, 1e5, values={"FTE": 3.0}),
-            Initiative("B", "b", 1e6, 1.0, 0, 1e5, values={"FTE": 3.0}))
+    inis = (
+        Initiative("A", "a", 1e6, 1.0, 0, 1e5, values={"FTE": 3.0}),
+        Initiative("B", "b", 1e6, 1.0, 0, 1e5, values={"FTE": 3.0}),
+    )
     hard = Plan(inis, (Limit("FTE", max=5.0),))
     assert len(optimize(hard).selected) == 1
     cheap = Plan(inis, (Limit("FTE", max=5.0, tolerance=0.2, tolerance_percent=True, penalty=1_000.0),))
@@ -194,7 +237,8 @@ def test_a_soft_limit_runs_hot_when_the_value_beats_the_penalty():
 
 def test_a_share_limit_caps_long_shots():
     inis = tuple(Initiative(f"L{k}", "long shot", 5e6, 0.3, 0, 1e5, values={"Probability": 0.3}) for k in range(3)) + (
-        Initiative("S", "safe", 1e6, 0.9, 0, 1e5, values={"Probability": 0.9}),)
+        Initiative("S", "safe", 1e6, 0.9, 0, 1e5, values={"Probability": 0.9}),
+    )
     free = optimize(Plan(inis, ()))
     assert len(free.selected) == 4
     capped = optimize(Plan(inis, (Limit("Cost", max=0.5, share=True, scope=("Probability", 0.5), scope_op="<"),)))
@@ -249,15 +293,18 @@ def test_workbook_soft_and_share_limits_reach_summary_json_and_ranking(tmp_path)
 
     from portfolio_opt.cli import main
 
-    path = _plan_with(tmp_path, [
-        {"Column": "ML eng FTE", "Scope": "All", "Max": 14, "Tolerance": "25%", "Penalty": 50_000},
-        {"Column": "Cost", "Scope": "Probability<0.5", "Max share": 0.1},
-        {"Column": "Cost", "Scope": "Theme=Platform", "Min share": "20%"},
-    ])
+    path = _plan_with(
+        tmp_path,
+        [
+            {"Column": "ML eng FTE", "Scope": "All", "Max": 14, "Tolerance": "25%", "Penalty": 50_000},
+            {"Column": "Cost", "Scope": "Probability<0.5", "Max share": 0.1},
+            {"Column": "Cost", "Scope": "Theme=Platform", "Min share": "20%"},
+        ],
+    )
     out = tmp_path / "out.xlsx"
     run = CliRunner().invoke(main, ["optimize", str(path), "-o", str(out), "--json", "--explain-limit", "0"])
     assert run.exit_code == 0, run.output
-    data = json.loads(run.output[run.output.index("{"):])
+    data = json.loads(run.output[run.output.index("{") :])
     by_name = {c["name"]: c for c in data["constraints"]}
     soft = by_name["ML eng FTE [Max 14]"]
     assert soft["tolerance"] == 3.5 and soft["penalty"] == 50_000
@@ -295,7 +342,7 @@ def test_profiles_scale_per_period_use(tmp_path):
     assert plan.initiatives[0].profiles == {"dataengfte": (1.0, 0.5)}
     run = CliRunner().invoke(main, ["optimize", str(path), "-o", str(tmp_path / "out.xlsx"), "--json"])
     assert run.exit_code == 0, run.output
-    data, _ = json.JSONDecoder().raw_decode(run.output[run.output.index("{"):])
+    data, _ = json.JSONDecoder().raw_decode(run.output[run.output.index("{") :])
     labels = plan.settings.period_labels()
     expected = dict.fromkeys(labels, 0.0)
     for r in data["initiatives"]:  # each selected one's Data eng FTE, by build period, times its profile
@@ -310,18 +357,26 @@ def test_profiles_scale_per_period_use(tmp_path):
                 expected[labels[t]] += ini.values["Data eng FTE"] * (factors[off] if off < len(factors) else 1.0)
     used = {c["period"]: c["used"] for c in data["constraints"] if c["name"].startswith("Data eng FTE")}
     assert used == pytest.approx(expected)
-    assert any(r["selected"] and r["id"] == "INI-001" for r in data["initiatives"]), \
+    assert any(r["selected"] and r["id"] == "INI-001" for r in data["initiatives"]), (
         "a profiled initiative is in the portfolio, so the profile is what is measured"
+    )
 
 
-@pytest.mark.parametrize("rows, code, where", [
-    ([{"Column": "Cost", "Scope": "All", "Max share": 30}], "out-of-range", "Constraints!F"),
-    ([{"Column": "Cost", "Scope": "Theme=Platform", "Min share": 0.2, "Tolerance": 5}], "tolerance-on-share", "Constraints!G"),
-    ([{"Column": "Cost", "Scope": "Theme<3", "Max": 5}], "bad-scope", "Constraints!B"),
-    ([{"Column": "Cost", "Scope": "Probability<high", "Max": 5}], "bad-scope", "Constraints!B"),
-    ([{"Column": "Cost", "Scope": "All", "Max": 5, "Tolerance": -1}], "out-of-range", "Constraints!G"),
-    ([{"Column": "Cost", "Scope": "All", "Min share": 0.5, "Max share": 0.2}], "min-above-max", "Constraints!E"),
-])
+@pytest.mark.parametrize(
+    "rows, code, where",
+    [
+        ([{"Column": "Cost", "Scope": "All", "Max share": 30}], "out-of-range", "Constraints!F"),
+        (
+            [{"Column": "Cost", "Scope": "Theme=Platform", "Min share": 0.2, "Tolerance": 5}],
+            "tolerance-on-share",
+            "Constraints!G",
+        ),
+        ([{"Column": "Cost", "Scope": "Theme<3", "Max": 5}], "bad-scope", "Constraints!B"),
+        ([{"Column": "Cost", "Scope": "Probability<high", "Max": 5}], "bad-scope", "Constraints!B"),
+        ([{"Column": "Cost", "Scope": "All", "Max": 5, "Tolerance": -1}], "out-of-range", "Constraints!G"),
+        ([{"Column": "Cost", "Scope": "All", "Min share": 0.5, "Max share": 0.2}], "min-above-max", "Constraints!E"),
+    ],
+)
 def test_bad_new_limit_cells_are_named(tmp_path, rows, code, where):
     from portfolio_opt import InvalidWorkbook
     from portfolio_opt.workbook.files import read_plan
@@ -348,13 +403,17 @@ def test_a_profile_of_an_unknown_column_is_refused(tmp_path):
 
 
 def test_scenarios_move_shares_and_tolerances(tmp_path):
-    from portfolio_opt.workbook.files import read_plan
     from portfolio_opt.analyses.scenarios import apply_scenario
+    from portfolio_opt.workbook.files import read_plan
 
-    path = _plan_with(tmp_path, [
-        {"Column": "ML eng FTE", "Scope": "All", "Max": 12, "Tolerance": 1, "Penalty": 10_000},
-        {"Column": "Cost", "Scope": "Probability<0.5", "Max share": 0.3},
-    ], scenarios={"Max share: Cost (Probability<0.5)": 0.1, "Tolerance: ML eng FTE [Max 12]": "50%"})
+    path = _plan_with(
+        tmp_path,
+        [
+            {"Column": "ML eng FTE", "Scope": "All", "Max": 12, "Tolerance": 1, "Penalty": 10_000},
+            {"Column": "Cost", "Scope": "Probability<0.5", "Max share": 0.3},
+        ],
+        scenarios={"Max share: Cost (Probability<0.5)": 0.1, "Tolerance: ML eng FTE [Max 12]": "50%"},
+    )
     plan = read_plan(path)
     scenario = plan.scenarios[0]
     labels = [c.label for c in scenario.changes]
@@ -368,9 +427,11 @@ def test_scenarios_move_shares_and_tolerances(tmp_path):
 def test_explanations_and_diagnosis_respect_the_tolerance():
     from portfolio_opt import explain
 
-    inis = (Initiative("A", "a", 1e6, 1.0, 0, 1e5, values={"FTE": 3.0}, decision=Decision.MUST),
-            Initiative("B", "b", 1e6, 1.0, 0, 1e5, values={"FTE": 3.0}, decision=Decision.MUST),
-            Initiative("C", "c", 5e5, 1.0, 0, 1e5, values={"FTE": 2.0}))
+    inis = (
+        Initiative("A", "a", 1e6, 1.0, 0, 1e5, values={"FTE": 3.0}, decision=Decision.MUST),
+        Initiative("B", "b", 1e6, 1.0, 0, 1e5, values={"FTE": 3.0}, decision=Decision.MUST),
+        Initiative("C", "c", 5e5, 1.0, 0, 1e5, values={"FTE": 2.0}),
+    )
     soft = Limit("FTE", max=5.0, tolerance=1.0, penalty=1_000.0)
     result = explain(optimize(Plan(inis, (soft,))))
     use = result.limits[0]

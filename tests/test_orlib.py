@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import DATA, run_cli, write_plan
-from portfolio_opt import optimize
-from portfolio_opt import read_plan
+
+from portfolio_opt import optimize, read_plan
 
 ORLIB = DATA / "orlib"
 #: best known values of mknapcb1 problems 1-10 (Chu & Beasley), from the README
@@ -46,7 +45,9 @@ def workbook(path, n, m, profits, weights, caps):
         for i in range(n)
     ]
     return write_plan(
-        path, rows, headers=headers,
+        path,
+        rows,
+        headers=headers,
         constraints=[[f"W{k + 1}", "All", None, caps[k]] for k in range(m)],
         settings=[["Horizon (months)", 12], ["Discount rate", 0]],
     )

@@ -8,15 +8,14 @@ import io
 import zipfile
 
 import pytest
+from conftest import ROOT, SAMPLE, ini, write_plan
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from conftest import ROOT, SAMPLE, ini, write_plan
-from portfolio_opt import optimize
-from portfolio_opt import read_plan, save_results
+from portfolio_opt import optimize, read_plan, save_results
 from portfolio_opt.workbook import package, style
 
 CORE = "docProps/core.xml"  # the one part that carries openpyxl's clock when it saves
@@ -37,12 +36,35 @@ def _every_kind_of_cell() -> Workbook:
     wb = Workbook()
     ws = wb.active
     ws.title = "Cells"
-    texts = ["plain", "€ café naïve", "<b>&amp; \"quoted\" 'single' ]]>", " leading", "trailing ",
-             "line\nbreak\r\nwindows", "\ttab", "emoji 😀 beyond the BMP", "=1+2 as text", ""]
+    texts = [
+        "plain",
+        "€ café naïve",
+        "<b>&amp; \"quoted\" 'single' ]]>",
+        " leading",
+        "trailing ",
+        "line\nbreak\r\nwindows",
+        "\ttab",
+        "emoji 😀 beyond the BMP",
+        "=1+2 as text",
+        "",
+    ]
     for r, text in enumerate(texts, start=1):
         style.put(ws, r, 1, text)
-    numbers = [0, -0.0, 1, -17, 0.1 + 0.2, 1e20, 1.5e-12, 12345678901234567890, 3.141592653589793,
-               float("nan"), float("inf"), True, False]
+    numbers = [
+        0,
+        -0.0,
+        1,
+        -17,
+        0.1 + 0.2,
+        1e20,
+        1.5e-12,
+        12345678901234567890,
+        3.141592653589793,
+        float("nan"),
+        float("inf"),
+        True,
+        False,
+    ]
     for r, number in enumerate(numbers, start=1):
         ws.cell(row=r, column=2, value=number)
     ws.cell(row=1, column=3, value=dt.date(2026, 11, 30))
@@ -161,11 +183,15 @@ def test_hostile_text_from_a_plan_is_written_as_openpyxl_writes_it(tmp_path, mon
 
 def test_templates_and_reports_are_the_bytes_openpyxl_writes(tmp_path, monkeypatch):
     from portfolio_opt.analyses.frontier import frontier
-    from portfolio_opt.workbook.files import save_frontier, save_scenarios, write_template
     from portfolio_opt.analyses.scenarios import run_scenarios
+    from portfolio_opt.workbook.files import save_frontier, save_scenarios, write_template
 
     plan = read_plan(SAMPLE)
     points, run = frontier(plan, steps=3), run_scenarios(plan)
-    for save in (write_template, lambda path: write_template(path, example=True),
-                 lambda path: save_frontier(points, path), lambda path: save_scenarios(run, path)):
+    for save in (
+        write_template,
+        lambda path: write_template(path, example=True),
+        lambda path: save_frontier(points, path),
+        lambda path: save_scenarios(run, path),
+    ):
         _assert_same_as_openpyxl(monkeypatch, tmp_path, save)

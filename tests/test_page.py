@@ -138,10 +138,20 @@ def test_a_thousand_initiatives_make_a_page_under_3_mb(tmp_path):
     from portfolio_opt.workbook.template import write_planning_workbook
 
     rng = random.Random(1)
-    rows = [{"ID": f"I{k:04d}", "Name": f"Initiative {k}", "Theme": rng.choice("ABCDE"), "Owner": f"Owner {k % 37}",
-             "Outcome metric": f"Metric {k % 53}", "Impact (per year)": rng.randrange(100_000, 3_000_000),
-             "Probability": round(rng.uniform(0.3, 0.95), 2), "Time to value (months)": rng.randrange(1, 24),
-             "Cost": rng.randrange(50_000, 1_500_000)} for k in range(1000)]
+    rows = [
+        {
+            "ID": f"I{k:04d}",
+            "Name": f"Initiative {k}",
+            "Theme": rng.choice("ABCDE"),
+            "Owner": f"Owner {k % 37}",
+            "Outcome metric": f"Metric {k % 53}",
+            "Impact (per year)": rng.randrange(100_000, 3_000_000),
+            "Probability": round(rng.uniform(0.3, 0.95), 2),
+            "Time to value (months)": rng.randrange(1, 24),
+            "Cost": rng.randrange(50_000, 1_500_000),
+        }
+        for k in range(1000)
+    ]
     plan = tmp_path / "big.xlsx"
     write_planning_workbook(plan, initiatives=rows, settings=(("Budget", 100_000_000),))
     page = tmp_path / "big.html"
@@ -151,8 +161,12 @@ def test_a_thousand_initiatives_make_a_page_under_3_mb(tmp_path):
 
 
 def _chromium(*args, timeout=120) -> subprocess.CompletedProcess:
-    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr",
-                           "--v=0", *map(str, args)], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.mark.slow
@@ -170,15 +184,18 @@ def test_a_real_browser_renders_the_page_with_its_charts(workbooks, tmp_path, ki
     assert svgs >= 1
     if kind == "frontier":  # one point per budget, and the current budget marked
         data = openpyxl.load_workbook(workbooks[kind], data_only=True)["Frontier"]
-        points = data.max_row - 1 - sum(1 for r in range(2, data.max_row + 1) if data.cell(row=r, column=1).value is None)
-        group = rendered[rendered.index('id="points-0"'):]
+        points = (
+            data.max_row - 1 - sum(1 for r in range(2, data.max_row + 1) if data.cell(row=r, column=1).value is None)
+        )
+        group = rendered[rendered.index('id="points-0"') :]
         assert group[: group.index("</g>")].count("<use") == points
         assert 'id="mark"' in rendered
     if kind == "results":  # value and cost bars per theme: 5 themes
-        themes = {openpyxl.load_workbook(workbooks[kind])["Initiatives"].cell(row=r, column=4).value
-                  for r in range(2, 42)}
+        themes = {
+            openpyxl.load_workbook(workbooks[kind])["Initiatives"].cell(row=r, column=4).value for r in range(2, 42)
+        }
         at = rendered.index("Expected value and cost by theme")
-        chart = rendered[rendered.rindex("<svg", 0, at): rendered.index("</svg>", at)]
+        chart = rendered[rendered.rindex("<svg", 0, at) : rendered.index("</svg>", at)]
         assert len(set(re.findall(r'id="bar-0-(\d+)"', chart))) == len(themes)
         assert len(set(re.findall(r'id="bar-1-(\d+)"', chart))) == len(themes)
     shot = tmp_path / "shot.png"

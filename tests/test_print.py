@@ -10,15 +10,16 @@ import shutil
 import subprocess
 
 import pytest
-
 from conftest import ROOT, SAMPLE, run_cli
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 PDFTOTEXT = shutil.which("pdftotext")
 pytestmark = [
     pytest.mark.slow,  # a real spreadsheet program prints every output: CI runs it (--slow)
-    pytest.mark.skipif(not (SOFFICE and PDFTOTEXT),
-                       reason="needs LibreOffice and poppler-utils (apt-get install libreoffice-calc-nogui poppler-utils)"),
+    pytest.mark.skipif(
+        not (SOFFICE and PDFTOTEXT),
+        reason="needs LibreOffice and poppler-utils (apt-get install libreoffice-calc-nogui poppler-utils)",
+    ),
 ]
 
 #: pdftotext's word box for 11-point body text printed at 100% is 14.3 points tall
@@ -45,13 +46,26 @@ def printed(tmp_path_factory):
         proc = run_cli(*args, "-o", folder / f"{name}.xlsx")
         assert proc.returncode == 0, proc.stderr
     profile = folder / "profile"
-    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(folder), *[str(folder / f"{n}.xlsx") for n in runs]],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            *[str(folder / f"{n}.xlsx") for n in runs],
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     out = {}
     for name in runs:
-        html = subprocess.run([PDFTOTEXT, "-bbox", str(folder / f"{name}.pdf"), "-"],
-                              check=True, capture_output=True, text=True).stdout
+        html = subprocess.run(
+            [PDFTOTEXT, "-bbox", str(folder / f"{name}.pdf"), "-"], check=True, capture_output=True, text=True
+        ).stdout
         pages = []
         for page in html.split("<page ")[1:]:
             words = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', page)
@@ -60,8 +74,9 @@ def printed(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("name", ["result", "quarterly", "scenarios", "frontier", "comparison", "risk", "risk_result",
-                                  "q2", "review"])
+@pytest.mark.parametrize(
+    "name", ["result", "quarterly", "scenarios", "frontier", "comparison", "risk", "risk_result", "q2", "review"]
+)
 def test_no_page_is_printed_below_70_percent(printed, name):
     pages = printed[name]
     assert pages

@@ -7,13 +7,14 @@ import io
 import json
 
 from conftest import SAMPLE, run_cli
-from portfolio_opt.runtime import progress
+
 from portfolio_opt import read_plan
-from portfolio_opt.cli import _ProgressLine
 from portfolio_opt.analyses.explain import explain
 from portfolio_opt.analyses.frontier import frontier
-from portfolio_opt.core.optimize import optimize
 from portfolio_opt.analyses.scenarios import run_scenarios
+from portfolio_opt.cli import _ProgressLine
+from portfolio_opt.core.optimize import optimize
+from portfolio_opt.runtime import progress
 
 
 class TTY(io.StringIO):
@@ -85,10 +86,15 @@ def test_a_terminal_gets_one_line_redrawn_in_place():
 
 def test_a_log_gets_one_line_per_long_stage_and_only_the_outer_one():
     line = _ProgressLine(io.StringIO())
-    for e in (progress.Event("Frontier", 0, 3, 0.0), progress.Event("Solving", 0, None, 0.1),
-              progress.Event("Solving", 0, None, 2.0, finished=True), progress.Event("Frontier", 1, 3, 2.0),
-              progress.Event("Frontier", 3, 3, 4.5, finished=True), progress.Event("Quick", 0, 2, 0.0),
-              progress.Event("Quick", 2, 2, 0.2, finished=True)):
+    for e in (
+        progress.Event("Frontier", 0, 3, 0.0),
+        progress.Event("Solving", 0, None, 0.1),
+        progress.Event("Solving", 0, None, 2.0, finished=True),
+        progress.Event("Frontier", 1, 3, 2.0),
+        progress.Event("Frontier", 3, 3, 4.5, finished=True),
+        progress.Event("Quick", 0, 2, 0.0),
+        progress.Event("Quick", 2, 2, 0.2, finished=True),
+    ):
         line(e)
     assert line.stream.getvalue() == "Frontier: 3/3 done in 4.5 s\n"
 
@@ -106,6 +112,7 @@ def test_a_long_solve_says_how_close_its_best_portfolio_is_and_answers_the_same(
     import re
 
     from conftest import ROOT
+
     from portfolio_opt.core import formulation, solver
 
     monkeypatch.setattr(solver, "GAP_NEWS_EVERY", 0.0)  # every report, not one a second

@@ -47,7 +47,8 @@ def test_the_python_api_examples_run(tmp_path):
     code = "\n".join(blocks("## Python API", "python")[:2])
     (tmp_path / "data").symlink_to(ROOT / "data")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=600, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip(), "the example prints what it shows"

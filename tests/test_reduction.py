@@ -9,15 +9,14 @@ import math
 import random
 
 import pytest
+from conftest import ROOT, SAMPLE
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
-from conftest import ROOT, SAMPLE
 from test_bruteforce import plans
-from portfolio_opt import Decision, Initiative, Limit, Plan, Settings, read_plan
-from portfolio_opt.core import formulation, reduction, solver
-from portfolio_opt import optimize
+
+from portfolio_opt import Decision, Initiative, Limit, Plan, Settings, optimize, read_plan
 from portfolio_opt.analyses.explain import Task, plan_duals, solve_task
+from portfolio_opt.core import formulation, reduction, solver
 from portfolio_opt.core.scoring import objective_coefficients
 
 
@@ -71,13 +70,21 @@ def random_plan(n: int, seed: int) -> Plan:
             decision = Decision.MUST
         elif i % 41 == 7:
             decision = Decision.EXCLUDE
-        inis.append(Initiative(
-            f"I{i:03d}", f"initiative {i}", round(cost * rng.uniform(0.3, 2.5), -3), round(rng.uniform(0.3, 0.95), 2),
-            float(rng.randrange(1, 24)), cost, depends_on=deps, decision=decision,
-            exclusive_group=f"G{i // 3}" if rng.random() < 0.08 else None,
-            theme=rng.choice(("Growth", "Risk", "Platform")),
-            values={"FTE": rng.choice((0, 0.5, 1, 2, 3)), "Theme": None},
-        ))
+        inis.append(
+            Initiative(
+                f"I{i:03d}",
+                f"initiative {i}",
+                round(cost * rng.uniform(0.3, 2.5), -3),
+                round(rng.uniform(0.3, 0.95), 2),
+                float(rng.randrange(1, 24)),
+                cost,
+                depends_on=deps,
+                decision=decision,
+                exclusive_group=f"G{i // 3}" if rng.random() < 0.08 else None,
+                theme=rng.choice(("Growth", "Risk", "Platform")),
+                values={"FTE": rng.choice((0, 0.5, 1, 2, 3)), "Theme": None},
+            )
+        )
     inis = [Initiative(**{**x.__dict__, "values": {"FTE": x.values["FTE"], "Theme": x.theme}}) for x in inis]
     total = sum(x.cost for x in inis)
     limits = (
@@ -146,7 +153,7 @@ def test_reduced_explanations_equal_whole_ones():
     duals = plan_duals(plan, coefs)
     assert duals is not None
     tasks = []
-    for k, r in enumerate(result.initiatives):
+    for _k, r in enumerate(result.initiatives):
         i = plan.index(r.id)
         if plan.initiatives[i].decision is not Decision.FREE:
             continue
@@ -232,7 +239,7 @@ def test_the_best_portfolio_found_starts_every_later_round(path, monkeypatch):
     found = [k for k, (_, _, sol) in enumerate(calls) if sol.has_solution]
     assert found and found[0] < len(calls) - 1, "a round found a portfolio and another followed"
     assert calls[0][1] is None, "the first round has nothing to start from"
-    for program, start, _ in calls[found[0] + 1:]:
+    for program, start, _ in calls[found[0] + 1 :]:
         assert start is not None and len(start) == program.n_vars
         assert keeps(program, start), "the start is a portfolio of the program it starts"
     assert cut.objective == pytest.approx(whole.objective, rel=1e-9)

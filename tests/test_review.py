@@ -15,10 +15,10 @@ from click.testing import CliRunner
 
 from portfolio_opt import Initiative, Limit, Plan, Settings
 from portfolio_opt.cli import main
-from portfolio_opt.model.plan import Decision, Objective, Stage
 from portfolio_opt.core.optimize import optimize
-from portfolio_opt.workbook.sample import CONSTRAINTS, EXTRA_COLUMNS, Q2_SETTINGS, q2_rows
 from portfolio_opt.core.scoring import plan_scores
+from portfolio_opt.model.plan import Decision, Objective, Stage
+from portfolio_opt.workbook.sample import CONSTRAINTS, EXTRA_COLUMNS, Q2_SETTINGS, q2_rows
 from portfolio_opt.workbook.template import write_planning_workbook
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -26,8 +26,9 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 def _q2(tmp_path, name="q2.xlsx", rows=None, settings=Q2_SETTINGS) -> Path:
     path = tmp_path / name
-    write_planning_workbook(path, initiatives=rows or q2_rows(), extra_columns=EXTRA_COLUMNS, constraints=CONSTRAINTS,
-                            settings=settings)
+    write_planning_workbook(
+        path, initiatives=rows or q2_rows(), extra_columns=EXTRA_COLUMNS, constraints=CONSTRAINTS, settings=settings
+    )
     return path
 
 
@@ -82,17 +83,29 @@ def test_continue_stop_keep_retire_start_equal_brute_force(seed):
         stage = stages[int(rng.integers(0, 5))] if k else Stage.IN_PROGRESS
         impact = float(rng.uniform(1e5, 2e6))
         run = float(rng.uniform(0, 1.2)) * impact if stage is Stage.LIVE else float(rng.uniform(0, 0.1)) * impact
-        inis.append(Initiative(
-            f"I{k}", f"n{k}", impact, 1.0 if stage is Stage.LIVE else float(rng.uniform(0.3, 0.9)),
-            0.0 if stage is Stage.LIVE else float(rng.integers(0, 10)),
-            0.0 if stage is Stage.LIVE else float(rng.integers(1, 10)) * 1e5, run_cost=run,
-            status=stage, out_cost=float(rng.integers(0, 4)) * 5e4 if stage in (Stage.IN_PROGRESS, Stage.LIVE) else 0.0,
-            decision=Decision.EXCLUDE if stage in (Stage.DONE, Stage.STOPPED) else Decision.FREE,
-            theme=("A", "B")[k % 2], values={"Theme": ("A", "B")[k % 2]}))
+        inis.append(
+            Initiative(
+                f"I{k}",
+                f"n{k}",
+                impact,
+                1.0 if stage is Stage.LIVE else float(rng.uniform(0.3, 0.9)),
+                0.0 if stage is Stage.LIVE else float(rng.integers(0, 10)),
+                0.0 if stage is Stage.LIVE else float(rng.integers(1, 10)) * 1e5,
+                run_cost=run,
+                status=stage,
+                out_cost=float(rng.integers(0, 4)) * 5e4 if stage in (Stage.IN_PROGRESS, Stage.LIVE) else 0.0,
+                decision=Decision.EXCLUDE if stage in (Stage.DONE, Stage.STOPPED) else Decision.FREE,
+                theme=("A", "B")[k % 2],
+                values={"Theme": ("A", "B")[k % 2]},
+            )
+        )
     budget = 0.4 * sum(i.cost for i in inis) + sum(i.out_cost for i in inis)
     limits = (Limit("Cost", max=0.3 * budget, scope=("Theme", "A"), source="test"), Limit("Count", max=5, source="t"))
-    plan = Plan(tuple(inis), limits=limits,
-                settings=Settings(budget=budget, gap=0.0, objective=Objective.NPV if seed % 2 else Objective.VALUE))
+    plan = Plan(
+        tuple(inis),
+        limits=limits,
+        settings=Settings(budget=budget, gap=0.0, objective=Objective.NPV if seed % 2 else Objective.VALUE),
+    )
     result = optimize(plan)
     assert result.objective == pytest.approx(_brute_force(plan), rel=1e-7, abs=1e-3)
     spend = math.fsum(r.cost if r.selected else plan.initiatives[plan.index(r.id)].out_cost for r in result.initiatives)
@@ -101,8 +114,13 @@ def test_continue_stop_keep_retire_start_equal_brute_force(seed):
     decisions = {r.id: r.decision for r in result.initiatives}
     for ini in inis:
         on = ini.id in result.selected
-        want = {Stage.PROPOSED: ("start" if on else "not selected"), Stage.IN_PROGRESS: ("continue" if on else "stop"),
-                Stage.LIVE: ("keep" if on else "retire"), Stage.DONE: "done", Stage.STOPPED: "stopped"}[ini.stage]
+        want = {
+            Stage.PROPOSED: ("start" if on else "not selected"),
+            Stage.IN_PROGRESS: ("continue" if on else "stop"),
+            Stage.LIVE: ("keep" if on else "retire"),
+            Stage.DONE: "done",
+            Stage.STOPPED: "stopped",
+        }[ini.stage]
         assert decisions[ini.id] == want
 
 
@@ -114,8 +132,15 @@ def test_sunk_cost_never_changes_a_decision(tmp_path):
         for row in rows:
             if row["ID"] == "INI-001":
                 row.update({"Spent to date": spent, "Remaining cost": 550_000})
-        _, data = _run("optimize", _q2(tmp_path, f"s{spent}.xlsx", rows), "-o", tmp_path / f"r{spent}.xlsx",
-                       "--explain-limit", "0", "--json")
+        _, data = _run(
+            "optimize",
+            _q2(tmp_path, f"s{spent}.xlsx", rows),
+            "-o",
+            tmp_path / f"r{spent}.xlsx",
+            "--explain-limit",
+            "0",
+            "--json",
+        )
         outs.append((data["selected"], data["objective"], data["total_cost"]))
     assert outs[0] == outs[1] == outs[2]
 
@@ -125,8 +150,16 @@ def test_the_second_quarter_sample_decides_and_realizes(tmp_path):
     r, data = _run("optimize", DATA / "sample_q2.xlsx", "-o", out, "--explain-limit", "0", "--json")
     assert r.exit_code == 0, r.output
     by_id = {x["id"]: x for x in data["initiatives"]}
-    assert {x["decision"] for x in data["initiatives"]} >= {"start", "continue", "stop", "keep", "retire", "done",
-                                                             "stopped", "not selected"}
+    assert {x["decision"] for x in data["initiatives"]} >= {
+        "start",
+        "continue",
+        "stop",
+        "keep",
+        "retire",
+        "done",
+        "stopped",
+        "not selected",
+    }
     # a live model whose run cost exceeds its benefit is retired, and the reason says so
     assert by_id["INI-024"]["decision"] == "retire"
     assert by_id["INI-024"]["reason"] == "retire: run cost 80,000 a year exceeds its benefit of 60,000"
@@ -173,12 +206,15 @@ def test_review_attributes_each_move_to_its_change(tmp_path):
     assert wb.sheetnames[:3] == ["Quarter review", "Estimate changes", "Value realization"]
 
 
-@pytest.mark.parametrize("row_id,cells,where_column", [
-    ("INI-003", {"Status": "maybe"}, "Status"),
-    ("INI-003", {"Status": "In progress", "Spent to date": 900_000}, "Spent to date"),
-    ("INI-003", {"Status": "In progress", "Started": "2027-06-01"}, "Started"),
-    ("INI-003", {"Status": "Live", "Live since": "next spring"}, "Live since"),
-])
+@pytest.mark.parametrize(
+    "row_id,cells,where_column",
+    [
+        ("INI-003", {"Status": "maybe"}, "Status"),
+        ("INI-003", {"Status": "In progress", "Spent to date": 900_000}, "Spent to date"),
+        ("INI-003", {"Status": "In progress", "Started": "2027-06-01"}, "Started"),
+        ("INI-003", {"Status": "Live", "Live since": "next spring"}, "Live since"),
+    ],
+)
 def test_bad_review_inputs_are_refused_at_their_cells(tmp_path, row_id, cells, where_column):
     rows = q2_rows()
     for row in rows:

@@ -8,6 +8,7 @@ import json
 import math
 import zipfile
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -16,15 +17,13 @@ from click.testing import CliRunner
 
 from portfolio_opt import Initiative, Limit, Plan, Settings
 from portfolio_opt.cli import main
-from portfolio_opt.model.plan import Objective
 from portfolio_opt.core.optimize import optimize, solve
 from portfolio_opt.core.ranges import discounted_years, draw, expected, mean_of
+from portfolio_opt.core.scoring import objective_coefficients, plan_scores
 from portfolio_opt.core.simulation import simulate
 from portfolio_opt.core.worlds import CHOOSE, Worlds, cvar
-from portfolio_opt.core.scoring import objective_coefficients, plan_scores
+from portfolio_opt.model.plan import Objective
 from portfolio_opt.workbook.sample import write_risk_sample, write_sample
-
-from pathlib import Path
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -32,9 +31,17 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 def _plan(n: int = 6, seed: int = 0, **settings) -> Plan:
     rng = np.random.default_rng(seed)
     inis = tuple(
-        Initiative(f"I{k}", f"Initiative {k}", float(rng.integers(2, 30)) * 1e5, float(rng.choice([0.3, 0.5, 0.7, 0.9])),
-                   float(rng.integers(0, 12)), float(rng.integers(1, 10)) * 1e5, theme=("A", "B")[k % 2])
-        for k in range(n))
+        Initiative(
+            f"I{k}",
+            f"Initiative {k}",
+            float(rng.integers(2, 30)) * 1e5,
+            float(rng.choice([0.3, 0.5, 0.7, 0.9])),
+            float(rng.integers(0, 12)),
+            float(rng.integers(1, 10)) * 1e5,
+            theme=("A", "B")[k % 2],
+        )
+        for k in range(n)
+    )
     return Plan(inis, settings=Settings(**settings))
 
 
@@ -54,8 +61,11 @@ def test_quantiles_and_cvar_agree_with_the_exact_distribution_of_a_small_portfol
     distribution of the portfolio's value, against the simulated one."""
     plan = _plan(4, seed=5)
     s = plan.settings
-    gains = [(ini.impact - ini.run_cost) * discounted_years(np.array([ini.time_to_value]), s.horizon_months,
-                                                             s.discount_rate)[0] for ini in plan.initiatives]
+    gains = [
+        (ini.impact - ini.run_cost)
+        * discounted_years(np.array([ini.time_to_value]), s.horizon_months, s.discount_rate)[0]
+        for ini in plan.initiatives
+    ]
     atoms: dict[float, float] = {}
     for pattern in itertools.product((0, 1), repeat=4):
         p = math.prod(ini.probability if x else 1 - ini.probability for ini, x in zip(plan.initiatives, pattern))
@@ -97,7 +107,9 @@ def test_draws_have_the_documented_means(distribution):
     low, mode, high = 2.0, 3.0, 11.0
     x = draw(rng, low, mode, high, 200_000, distribution)
     mean = mean_of(low, mode, high, distribution)
-    assert mean == pytest.approx((low + mode + high) / 3 if distribution == "triangular" else (low + 4 * mode + high) / 6)
+    assert mean == pytest.approx(
+        (low + mode + high) / 3 if distribution == "triangular" else (low + 4 * mode + high) / 6
+    )
     assert abs(x.mean() - mean) < 4 * x.std() / math.sqrt(len(x))
     assert x.min() >= low and x.max() <= high
     # the quadrature the scores use gives the same mean, and integrates to 1
@@ -107,8 +119,9 @@ def test_draws_have_the_documented_means(distribution):
 
 @pytest.mark.parametrize("distribution", ["triangular", "pert"])
 def test_a_range_scores_the_mean_of_its_simulated_outcome(distribution):
-    ini = Initiative("A", "a", 1e6, 0.6, 6, 4e5, impact_low=4e5, impact_high=2.5e6, time_to_value_high=30,
-                     cost_high=7e5)
+    ini = Initiative(
+        "A", "a", 1e6, 0.6, 6, 4e5, impact_low=4e5, impact_high=2.5e6, time_to_value_high=30, cost_high=7e5
+    )
     for objective in (Objective.VALUE, Objective.NPV):
         plan = Plan((ini,), settings=Settings(distribution=distribution, objective=objective))
         out = Worlds(plan, 200_000, 2).outcome(0)
@@ -169,20 +182,41 @@ def _brute_force(plan: Plan) -> float:
         if s.budget is not None and cost > s.budget + 1e-6:
             continue
         chosen = [i for i in range(n) if mask[i]]
-        if any(x and len([j for j in chosen if plan.initiatives[j].exclusive_group == plan.initiatives[i].exclusive_group
-                          and plan.initiatives[i].exclusive_group]) > 1 for i, x in enumerate(mask)):
+        if any(
+            x
+            and len(
+                [
+                    j
+                    for j in chosen
+                    if plan.initiatives[j].exclusive_group == plan.initiatives[i].exclusive_group
+                    and plan.initiatives[i].exclusive_group
+                ]
+            )
+            > 1
+            for i, x in enumerate(mask)
+        ):
             continue
         values = outcomes[chosen].sum(axis=0) if chosen else np.zeros(s.risk_samples)
-        objective = (1 - s.risk_weight) * math.fsum(coefs[i] for i in chosen) + s.risk_weight * cvar(values, s.risk_level)
+        objective = (1 - s.risk_weight) * math.fsum(coefs[i] for i in chosen) + s.risk_weight * cvar(
+            values, s.risk_level
+        )
         best = max(best, objective)
     return best
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_cvar_selection_equals_brute_force(seed):
-    plan = _plan(9, seed=seed, budget=1.6e6, risk_objective="cvar", risk_weight=(0.3, 0.6, 1.0)[seed % 3],
-                 risk_samples=300, risk_level=0.1 if seed % 2 else 0.25, gap=0.0,
-                 objective=Objective.NPV if seed == 4 else Objective.VALUE)
+    plan = _plan(
+        9,
+        seed=seed,
+        budget=1.6e6,
+        risk_objective="cvar",
+        risk_weight=(0.3, 0.6, 1.0)[seed % 3],
+        risk_samples=300,
+        risk_level=0.1 if seed % 2 else 0.25,
+        gap=0.0,
+        objective=Objective.NPV if seed == 4 else Objective.VALUE,
+    )
     if seed % 2:  # some share a risk group, and two are exclusive
         inis = list(plan.initiatives)
         inis[0] = replace(inis[0], risk_group="G", impact_high=inis[0].impact * 2)
@@ -194,7 +228,9 @@ def test_cvar_selection_equals_brute_force(seed):
     worlds = Worlds(plan, s.risk_samples)
     chosen = [i for i, x in enumerate(solved.selected) if x]
     values = sum((worlds.outcome(i) for i in chosen), np.zeros(s.risk_samples))
-    mine = (1 - s.risk_weight) * math.fsum(solved.coefficients[i] for i in chosen) + s.risk_weight * cvar(values, s.risk_level)
+    mine = (1 - s.risk_weight) * math.fsum(solved.coefficients[i] for i in chosen) + s.risk_weight * cvar(
+        values, s.risk_level
+    )
     assert mine == pytest.approx(_brute_force(plan), rel=1e-7, abs=1e-3)
 
 
@@ -243,8 +279,25 @@ def test_simulate_writes_the_risk_workbook_and_json(tmp_path):
     r = CliRunner().invoke(main, ["simulate", str(plan), "-o", str(out), "--samples", "5000", "--seed", "7", "--json"])
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
-    for key in ("samples", "seed", "mean", "std", "p5", "p10", "p50", "p90", "p95", "cvar", "risk_level",
-                "prob_target", "prob_loss", "prob_over_budget", "mean_se", "selected", "initiatives"):
+    for key in (
+        "samples",
+        "seed",
+        "mean",
+        "std",
+        "p5",
+        "p10",
+        "p50",
+        "p90",
+        "p95",
+        "cvar",
+        "risk_level",
+        "prob_target",
+        "prob_loss",
+        "prob_over_budget",
+        "mean_se",
+        "selected",
+        "initiatives",
+    ):
         assert key in data, key
     assert data["samples"] == 5000 and data["seed"] == 7
     assert data["p5"] <= data["p10"] <= data["p50"] <= data["p90"] <= data["p95"]
@@ -275,8 +328,13 @@ def test_the_same_seed_gives_byte_identical_risk_sheets(tmp_path):
         r = CliRunner().invoke(main, ["simulate", str(plan), "-o", str(out), "--samples", "2000"])
         assert r.exit_code == 0, r.output
         with zipfile.ZipFile(out) as z:
-            outs.append({n: z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/sheet")
-                         and n != "xl/worksheets/sheet4.xml"})  # sheet 4 is Run info (its seconds vary)
+            outs.append(
+                {
+                    n: z.read(n)
+                    for n in z.namelist()
+                    if n.startswith("xl/worksheets/sheet") and n != "xl/worksheets/sheet4.xml"
+                }
+            )  # sheet 4 is Run info (its seconds vary)
     assert outs[0] == outs[1] and len(outs[0]) == 3
     other = tmp_path / "seed2.xlsx"
     CliRunner().invoke(main, ["simulate", str(plan), "-o", str(other), "--samples", "2000", "--seed", "2"])
@@ -291,10 +349,13 @@ def test_simulate_takes_a_hand_made_plan_and_a_results_workbook(tmp_path):
     data = json.loads(r.stdout)
     assert "marked Selected" in data["portfolio"] and len(data["selected"]) == 13
     result = tmp_path / "result.xlsx"
-    r = CliRunner().invoke(main, ["optimize", str(DATA / "sample_plan.xlsx"), "-o", str(result), "--explain-limit", "0",
-                                  "--json"])
+    r = CliRunner().invoke(
+        main, ["optimize", str(DATA / "sample_plan.xlsx"), "-o", str(result), "--explain-limit", "0", "--json"]
+    )
     chosen = json.loads(r.stdout)["selected"]
-    r = CliRunner().invoke(main, ["simulate", str(result), "-o", str(tmp_path / "b.xlsx"), "--samples", "1000", "--json"])
+    r = CliRunner().invoke(
+        main, ["simulate", str(result), "-o", str(tmp_path / "b.xlsx"), "--samples", "1000", "--json"]
+    )
     assert r.exit_code == 0, r.output
     assert sorted(json.loads(r.stdout)["selected"]) == sorted(chosen)
 
@@ -317,18 +378,20 @@ def test_optimize_with_the_cvar_objective_reports_both_portfolios(tmp_path):
     assert "Entered (risk-aware only)" in labels
 
 
-@pytest.mark.parametrize("cell,value,where", [
-    ("Impact low (per year)", 5_000_000, "Initiatives!"),
-    ("Cost high", 1, "Initiatives!"),
-    ("Risk correlation", 1.5, "Settings!"),
-    ("Risk level", 1.0, "Settings!"),
-    ("Risk level", 0, "Settings!"),
-    ("Risk objective", "safest", "Settings!"),
-])
+@pytest.mark.parametrize(
+    "cell,value,where",
+    [
+        ("Impact low (per year)", 5_000_000, "Initiatives!"),
+        ("Cost high", 1, "Initiatives!"),
+        ("Risk correlation", 1.5, "Settings!"),
+        ("Risk level", 1.0, "Settings!"),
+        ("Risk level", 0, "Settings!"),
+        ("Risk objective", "safest", "Settings!"),
+    ],
+)
 def test_bad_risk_inputs_are_refused_at_their_cells(tmp_path, cell, value, where):
-    from portfolio_opt.workbook.sample import RISK_SETTINGS, risk_rows
+    from portfolio_opt.workbook.sample import CONSTRAINTS, EXTRA_COLUMNS, RISK_SETTINGS, risk_rows
     from portfolio_opt.workbook.template import write_planning_workbook
-    from portfolio_opt.workbook.sample import CONSTRAINTS, EXTRA_COLUMNS
 
     rows = risk_rows()
     settings = list(RISK_SETTINGS)
@@ -337,8 +400,9 @@ def test_bad_risk_inputs_are_refused_at_their_cells(tmp_path, cell, value, where
     else:
         settings.append((cell, value))
     plan = tmp_path / "bad.xlsx"
-    write_planning_workbook(plan, initiatives=rows, extra_columns=EXTRA_COLUMNS, constraints=CONSTRAINTS,
-                            settings=settings)
+    write_planning_workbook(
+        plan, initiatives=rows, extra_columns=EXTRA_COLUMNS, constraints=CONSTRAINTS, settings=settings
+    )
     before = plan.read_bytes()
     r = CliRunner().invoke(main, ["simulate", str(plan), "-o", str(tmp_path / "o.xlsx"), "--json"])
     assert r.exit_code == 3, r.output
@@ -350,8 +414,9 @@ def test_bad_risk_inputs_are_refused_at_their_cells(tmp_path, cell, value, where
 def test_a_plan_without_risk_inputs_is_unchanged(tmp_path):
     out = tmp_path / "plain.xlsx"
     write_sample(out)
-    r = CliRunner().invoke(main, ["optimize", str(out), "-o", str(tmp_path / "r.xlsx"), "--json",
-                                  "--explain-limit", "0"])
+    r = CliRunner().invoke(
+        main, ["optimize", str(out), "-o", str(tmp_path / "r.xlsx"), "--json", "--explain-limit", "0"]
+    )
     data = json.loads(r.stdout)
     assert "risk" not in data
     assert data["objective"] == pytest.approx(32_503_790, abs=1)
@@ -363,8 +428,14 @@ def test_scenarios_and_compare_report_risk_figures_per_plan(tmp_path):
     from portfolio_opt.workbook.template import write_planning_workbook
 
     plan = tmp_path / "risk.xlsx"
-    write_planning_workbook(plan, initiatives=risk_rows(), extra_columns=EXTRA_COLUMNS, constraints=CONSTRAINTS,
-                            settings=RISK_SETTINGS, scenarios=({"Scenario": "Cut", "Budget change": -0.15},))
+    write_planning_workbook(
+        plan,
+        initiatives=risk_rows(),
+        extra_columns=EXTRA_COLUMNS,
+        constraints=CONSTRAINTS,
+        settings=RISK_SETTINGS,
+        scenarios=({"Scenario": "Cut", "Budget change": -0.15},),
+    )
     r = CliRunner().invoke(main, ["scenarios", str(plan), "-o", str(tmp_path / "s.xlsx"), "--json"])
     assert r.exit_code == 0, r.output
     runs = json.loads(r.stdout)["scenarios"]
@@ -377,8 +448,13 @@ def test_scenarios_and_compare_report_risk_figures_per_plan(tmp_path):
     for name, chosen in (("cto", CTO_PLAN), ("cfo", CFO_PLAN)):
         rows = [dict(row, Selected="Yes" if row["ID"] in chosen else "No") for row in risk_rows()]
         paths.append(tmp_path / f"{name}.xlsx")
-        write_planning_workbook(paths[-1], initiatives=rows, extra_columns=EXTRA_COLUMNS + (("Selected", None, ""),),
-                                constraints=CONSTRAINTS, settings=RISK_SETTINGS)
+        write_planning_workbook(
+            paths[-1],
+            initiatives=rows,
+            extra_columns=EXTRA_COLUMNS + (("Selected", None, ""),),
+            constraints=CONSTRAINTS,
+            settings=RISK_SETTINGS,
+        )
     r = CliRunner().invoke(main, ["compare", *map(str, paths), "-o", str(tmp_path / "c.xlsx"), "--json"])
     assert r.exit_code == 0, r.output
     plans = json.loads(r.stdout)["plans"]
@@ -391,15 +467,16 @@ def test_scenarios_and_compare_report_risk_figures_per_plan(tmp_path):
 
 
 def test_a_multi_period_plan_with_ranges_scores_the_mean_of_its_outcomes():
-    ini = Initiative("A", "a", 1e6, 0.7, 4, 3e5, duration=6.0, impact_low=5e5, impact_high=1.6e6,
-                     time_to_value_high=12)
+    ini = Initiative("A", "a", 1e6, 0.7, 4, 3e5, duration=6.0, impact_low=5e5, impact_high=1.6e6, time_to_value_high=12)
     plan = Plan((ini, replace(ini, id="B", name="b", duration=None)), settings=Settings(periods=6))
     from portfolio_opt.core.schedule import start_value
 
     for i in (0, 1):
         for t in (0, 3):
             out = Worlds(plan, 100_000).outcome(i, t)
-            assert abs(out.mean() - start_value(plan.initiatives[i], t, plan.settings)) < 4 * out.std() / math.sqrt(len(out))
+            assert abs(out.mean() - start_value(plan.initiatives[i], t, plan.settings)) < 4 * out.std() / math.sqrt(
+                len(out)
+            )
     sim = simulate(plan, [True, True], {0: 0, 1: 2}, samples=50_000)
     exact = start_value(plan.initiatives[0], 0, plan.settings) + start_value(plan.initiatives[1], 2, plan.settings)
     assert sim.expected_value == pytest.approx(exact)

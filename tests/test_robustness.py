@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from portfolio_opt import Initiative, Plan, Settings
 from portfolio_opt.analyses.alternatives import alternatives, floor_value
-from portfolio_opt.cli import main
 from portfolio_opt.analyses.robustness import classify, robustness, version_plan
+from portfolio_opt.cli import main
 from portfolio_opt.core.scoring import objective_coefficients
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -24,8 +24,17 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 def _plan(n: int, seed: int, budget_share: float = 0.45, **settings) -> Plan:
     rng = np.random.default_rng(seed)
-    inis = tuple(Initiative(f"I{k}", f"n{k}", float(rng.uniform(2e5, 3e6)), float(rng.uniform(0.3, 0.95)),
-                            float(rng.integers(0, 12)), float(rng.integers(1, 10)) * 1e5) for k in range(n))
+    inis = tuple(
+        Initiative(
+            f"I{k}",
+            f"n{k}",
+            float(rng.uniform(2e5, 3e6)),
+            float(rng.uniform(0.3, 0.95)),
+            float(rng.integers(0, 12)),
+            float(rng.integers(1, 10)) * 1e5,
+        )
+        for k in range(n)
+    )
     budget = budget_share * sum(i.cost for i in inis)
     return Plan(inis, settings=Settings(budget=budget, gap=0.0, **settings))
 
@@ -49,8 +58,14 @@ def _greedy_by_enumeration(plan: Plan, count: int, within: float, d: int) -> lis
     best = feasible[0][0]
     found = [feasible[0]]
     while len(found) < count:
-        nxt = next((f for f in feasible if f[0] >= floor_value(best, within) - 1e-6
-                    and all(len(f[1] ^ g[1]) >= d for g in found)), None)
+        nxt = next(
+            (
+                f
+                for f in feasible
+                if f[0] >= floor_value(best, within) - 1e-6 and all(len(f[1] ^ g[1]) >= d for g in found)
+            ),
+            None,
+        )
         if nxt is None:
             break
         found.append(nxt)
@@ -80,8 +95,22 @@ def test_alternatives_are_the_best_such_set_by_enumeration(seed, within, d):
 
 def test_alternatives_command_writes_side_by_side(tmp_path):
     out = tmp_path / "alt.xlsx"
-    r = CliRunner().invoke(main, ["alternatives", str(DATA / "sample_plan.xlsx"), "-o", str(out), "--count", "3",
-                                  "--within", "1%", "--min-difference", "3", "--json"])
+    r = CliRunner().invoke(
+        main,
+        [
+            "alternatives",
+            str(DATA / "sample_plan.xlsx"),
+            "-o",
+            str(out),
+            "--count",
+            "3",
+            "--within",
+            "1%",
+            "--min-difference",
+            "3",
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert data["asked"] == 3 and data["found"] == 3 and data["within"] == 0.01 and data["min_difference"] == 3
@@ -92,8 +121,10 @@ def test_alternatives_command_writes_side_by_side(tmp_path):
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[:2] == ["Alternatives", "Alternatives matrix"]
     assert [c.value for c in wb["Alternatives"][1]][:4] == ["Measure", "Optimum", "Alternative 1", "Alternative 2"]
-    r = CliRunner().invoke(main, ["alternatives", str(DATA / "sample_plan.xlsx"), "-o", str(tmp_path / "b.xlsx"),
-                                  "--within", "0.1%", "--json"])
+    r = CliRunner().invoke(
+        main,
+        ["alternatives", str(DATA / "sample_plan.xlsx"), "-o", str(tmp_path / "b.xlsx"), "--within", "0.1%", "--json"],
+    )
     data = json.loads(r.stdout)
     assert data["found"] < 5 and "no other portfolio" in data["note"]
 
@@ -128,8 +159,10 @@ def test_the_optimizer_s_curse_is_positive_where_many_bets_look_alike():
 
 
 def test_versions_keep_probabilities_within_0_and_1_and_ranges():
-    inis = (Initiative("A", "a", 1e6, 0.97, 6, 1e5), Initiative("B", "b", 1e6, 0.5, 6, 1e5, impact_low=9e5,
-                                                                  impact_high=1.1e6, cost_high=1.5e5))
+    inis = (
+        Initiative("A", "a", 1e6, 0.97, 6, 1e5),
+        Initiative("B", "b", 1e6, 0.5, 6, 1e5, impact_low=9e5, impact_high=1.1e6, cost_high=1.5e5),
+    )
     plan = Plan(inis)
     for k in range(50):
         v = version_plan(plan, k, 1, 0.5)
@@ -145,8 +178,10 @@ def test_robustness_command_same_seed_same_report_and_a_ranking_with_classes(tmp
     outs = []
     for k in range(2):
         out = tmp_path / f"r{k}.xlsx"
-        r = CliRunner().invoke(main, ["robustness", str(DATA / "sample_plan.xlsx"), "-o", str(out), "--samples", "12",
-                                      "--seed", "5", "--json"])
+        r = CliRunner().invoke(
+            main,
+            ["robustness", str(DATA / "sample_plan.xlsx"), "-o", str(out), "--samples", "12", "--seed", "5", "--json"],
+        )
         assert r.exit_code == 0, r.output
         data = json.loads(r.stdout)
         data.pop("seconds"), data.pop("output")
@@ -154,16 +189,25 @@ def test_robustness_command_same_seed_same_report_and_a_ranking_with_classes(tmp
     assert outs[0] == outs[1]
     data = outs[0]
     assert data["samples"] == 12 and data["seed"] == 5 and data["solves"] == 13
-    assert set(data["baseline"]) >= {"selected", "objective", "regret_mean", "regret_p90", "regret_max",
-                                     "optimal_share", "mean_value", "corrected_value"}
+    assert set(data["baseline"]) >= {
+        "selected",
+        "objective",
+        "regret_mean",
+        "regret_p90",
+        "regret_max",
+        "optimal_share",
+        "mean_value",
+        "corrected_value",
+    }
     assert {x["class"] for x in data["initiatives"]} <= {"core", "borderline", "exterior"}
     wb = openpyxl.load_workbook(tmp_path / "r0.xlsx")
     assert wb.sheetnames[:4] == ["Summary", "Robustness summary", "Robustness", "Ranking"]
     header = [c.value for c in wb["Ranking"][1]]
     assert "Robustness" in header and "Selected in versions" in header
     col = header.index("Robustness") + 1
-    classes = {wb["Ranking"].cell(row=k, column=2).value: wb["Ranking"].cell(row=k, column=col).value
-               for k in range(2, 42)}
+    classes = {
+        wb["Ranking"].cell(row=k, column=2).value: wb["Ranking"].cell(row=k, column=col).value for k in range(2, 42)
+    }
     assert classes == {x["id"]: x["class"] for x in data["initiatives"]}
     assert len(wb["Robustness"]._charts) == 1
     # the robustness workbook is a results workbook: it reads back as the plan
@@ -176,8 +220,13 @@ def test_a_cluster_setting_that_is_not_an_address_is_refused_at_its_cell(tmp_pat
     from portfolio_opt.workbook.template import write_planning_workbook
 
     plan = tmp_path / "plan.xlsx"
-    write_planning_workbook(plan, initiatives=sample_rows(), extra_columns=EXTRA_COLUMNS, constraints=CONSTRAINTS,
-                            settings=SETTINGS + (("Cluster", "my laptop"),))
+    write_planning_workbook(
+        plan,
+        initiatives=sample_rows(),
+        extra_columns=EXTRA_COLUMNS,
+        constraints=CONSTRAINTS,
+        settings=SETTINGS + (("Cluster", "my laptop"),),
+    )
     r = CliRunner().invoke(main, ["validate", str(plan), "--json"])
     assert r.exit_code == 3
     problems = json.loads(r.stdout)["problems"]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from conftest import SAMPLE, run_cli
 from openpyxl import load_workbook
 
-from conftest import SAMPLE, run_cli
-from portfolio_opt import optimize
-from portfolio_opt import read_plan, save_results, write_template
+from portfolio_opt import optimize, read_plan, save_results, write_template
 from portfolio_opt.model.plan import normalize_header
 
 
@@ -18,18 +17,51 @@ def fill_template(path):
     ws.cell(row=1, column=len(headers) + 1, value="Data eng FTE")
     ws.cell(row=1, column=len(headers) + 2, value="Sponsor note")
     rows = [
-        {"ID": "P-1", "Name": "Churn model", "Theme": "Retention", "Impact (per year)": 900_000,
-         "Probability": 0.7, "Time to value (months)": 6, "Cost": 300_000, "Data eng FTE": 2,
-         "Sponsor note": "=HYPERLINK(\"http://x\")"},
-        {"ID": "P-2", "Name": "Feature store", "Theme": "Platform", "Impact (per year)": 400_000,
-         "Probability": 0.9, "Time to value (months)": 3, "Cost": 500_000, "Data eng FTE": 3,
-         "Sponsor note": "-needs CFO sign-off"},
-        {"ID": "P-3", "Name": "Pricing", "Theme": "Revenue", "Impact (per year)": 1_500_000,
-         "Probability": 0.4, "Time to value (months)": 9, "Cost": 600_000, "Data eng FTE": 2,
-         "Depends on": "P-2", "Sponsor note": "@CTO"},
-        {"ID": "P-4", "Name": "Drift monitoring", "Theme": "Risk", "Impact (per year)": 200_000,
-         "Probability": 0.8, "Time to value (months)": 2, "Cost": 100_000, "Data eng FTE": 1,
-         "Decision": "Must"},
+        {
+            "ID": "P-1",
+            "Name": "Churn model",
+            "Theme": "Retention",
+            "Impact (per year)": 900_000,
+            "Probability": 0.7,
+            "Time to value (months)": 6,
+            "Cost": 300_000,
+            "Data eng FTE": 2,
+            "Sponsor note": '=HYPERLINK("http://x")',
+        },
+        {
+            "ID": "P-2",
+            "Name": "Feature store",
+            "Theme": "Platform",
+            "Impact (per year)": 400_000,
+            "Probability": 0.9,
+            "Time to value (months)": 3,
+            "Cost": 500_000,
+            "Data eng FTE": 3,
+            "Sponsor note": "-needs CFO sign-off",
+        },
+        {
+            "ID": "P-3",
+            "Name": "Pricing",
+            "Theme": "Revenue",
+            "Impact (per year)": 1_500_000,
+            "Probability": 0.4,
+            "Time to value (months)": 9,
+            "Cost": 600_000,
+            "Data eng FTE": 2,
+            "Depends on": "P-2",
+            "Sponsor note": "@CTO",
+        },
+        {
+            "ID": "P-4",
+            "Name": "Drift monitoring",
+            "Theme": "Risk",
+            "Impact (per year)": 200_000,
+            "Probability": 0.8,
+            "Time to value (months)": 2,
+            "Cost": 100_000,
+            "Data eng FTE": 1,
+            "Decision": "Must",
+        },
     ]
     all_headers = headers + ["Data eng FTE", "Sponsor note"]
     for r, row in enumerate(rows, start=2):

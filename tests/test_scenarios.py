@@ -8,15 +8,14 @@ import sys
 import zipfile
 
 import pytest
+from conftest import ROOT, SAMPLE, ini, run_cli, write_plan
 from openpyxl import load_workbook
 
-from conftest import ROOT, SAMPLE, ini, run_cli, write_plan
-from portfolio_opt import Initiative, InvalidWorkbook, Plan, Settings, read_plan
-from portfolio_opt import optimize
+from portfolio_opt import Initiative, InvalidWorkbook, Plan, Settings, optimize, read_plan
 from portfolio_opt.analyses.compare import compare
 from portfolio_opt.analyses.frontier import frontier
-from portfolio_opt.model.plan import Change, Decision, Limit, Scenario
 from portfolio_opt.analyses.scenarios import run_scenarios
+from portfolio_opt.model.plan import Change, Decision, Limit, Scenario
 
 CTO = ROOT / "data" / "plan_cto.xlsx"
 CFO = ROOT / "data" / "plan_cfo.xlsx"
@@ -85,7 +84,10 @@ def test_a_plan_infeasible_without_any_budget_says_why_whichever_end_is_given():
     from portfolio_opt import Infeasible
 
     plan = Plan(
-        (Initiative("A", "a", 7, 1.0, 0, 6, decision=Decision.MUST), Initiative("B", "b", 5, 1.0, 0, 5, decision=Decision.MUST)),
+        (
+            Initiative("A", "a", 7, 1.0, 0, 6, decision=Decision.MUST),
+            Initiative("B", "b", 5, 1.0, 0, 5, decision=Decision.MUST),
+        ),
         settings=simple(20),
         limits=(Limit("Count", max=1),),
     )
@@ -142,7 +144,9 @@ def test_budget_cut_drops_z():
 
 def test_force_in_adds_y_and_through_the_budget_drops_z():
     plan = attribution_plan()
-    sc = Scenario("cto", (Change("force_in", None, "Force in Y", "Y"), Change("setting", 12.0, "Horizon 12", "horizon_months")))
+    sc = Scenario(
+        "cto", (Change("force_in", None, "Force in Y", "Y"), Change("setting", 12.0, "Horizon 12", "horizon_months"))
+    )
     run = run_scenarios(plan, (sc,), workers=1)
     result = run.results[1]
     assert dict(result.entered) == {"Y": "Force in Y"}
@@ -218,7 +222,9 @@ def test_compare_cli_json_and_workbook(tmp_path):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     for p in data["plans"]:
-        assert {"name", "objective", "total_cost", "selected", "violations", "efficiency", "optimal_objective"} <= set(p)
+        assert {"name", "objective", "total_cost", "selected", "violations", "efficiency", "optimal_objective"} <= set(
+            p
+        )
     assert [p["name"] for p in data["plans"]] == ["plan_cto", "plan_cfo"]
     wb = load_workbook(out)
     assert wb.sheetnames[:2] == ["Comparison", "Plan matrix"]
@@ -326,8 +332,9 @@ def test_a_cost_cap_in_constraints_is_named_instead_of_a_flat_frontier(tmp_path)
     from conftest import ini, write_plan
 
     rows = [ini(k, 100 * (k + 1), impact=1000 * (k + 1)) for k in range(6)]
-    path = write_plan(tmp_path / "plan.xlsx", [(str(r[0]),) + tuple(r[1:]) for r in rows],
-                      constraints=[("Cost", "All", None, 700)])
+    path = write_plan(
+        tmp_path / "plan.xlsx", [(str(r[0]),) + tuple(r[1:]) for r in rows], constraints=[("Cost", "All", None, 700)]
+    )
     proc = run_cli("frontier", path, "-o", tmp_path / "f.xlsx", "--steps", "4", "--to", "2100", "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)

@@ -8,13 +8,12 @@ import json
 import math
 
 import pytest
+from conftest import ROOT, reduced, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from conftest import ROOT, reduced, run_cli
-from portfolio_opt import Decision, Infeasible, Initiative, Limit, Plan, Settings, read_plan
-from portfolio_opt import optimize
+from portfolio_opt import Decision, Infeasible, Initiative, Limit, Plan, Settings, optimize, read_plan
 from portfolio_opt.core.schedule import build_periods, demand, start_score, window
 
 QUARTERLY = ROOT / "data" / "sample_quarterly.xlsx"
@@ -31,15 +30,23 @@ def timed_plans(draw):
         hi = draw(st.sampled_from([None, periods - 1, 0])) if periods > 1 else None
         if lo is not None and hi is not None and lo > hi:
             lo, hi = hi, lo
-        inis.append(Initiative(
-            id=f"I{i}", name=f"i{i}", impact=float(draw(st.integers(0, 100))) * 1000,
-            probability=draw(st.sampled_from([0.5, 1.0])), time_to_value=float(draw(st.sampled_from([0, 3, 6]))),
-            cost=float(draw(st.integers(1, 10))) * 1000, depends_on=deps,
-            exclusive_group=draw(st.sampled_from([None, None, "G"])),
-            decision=draw(st.sampled_from([Decision.FREE] * 6 + [Decision.MUST])),
-            values={"FTE": float(draw(st.integers(0, 3)))},
-            duration=float(draw(st.sampled_from([3, 3, 6]))), earliest=lo, latest=hi,
-        ))
+        inis.append(
+            Initiative(
+                id=f"I{i}",
+                name=f"i{i}",
+                impact=float(draw(st.integers(0, 100))) * 1000,
+                probability=draw(st.sampled_from([0.5, 1.0])),
+                time_to_value=float(draw(st.sampled_from([0, 3, 6]))),
+                cost=float(draw(st.integers(1, 10))) * 1000,
+                depends_on=deps,
+                exclusive_group=draw(st.sampled_from([None, None, "G"])),
+                decision=draw(st.sampled_from([Decision.FREE] * 6 + [Decision.MUST])),
+                values={"FTE": float(draw(st.integers(0, 3)))},
+                duration=float(draw(st.sampled_from([3, 3, 6]))),
+                earliest=lo,
+                latest=hi,
+            )
+        )
     labels = [f"P{k + 1}" for k in range(periods)]
     limits = []
     cap = float(draw(st.integers(1, 5)))
@@ -47,9 +54,16 @@ def timed_plans(draw):
         limits.append(Limit("FTE", max=cap, period=p, period_label=labels[p]))
     if draw(st.booleans()):
         limits.append(Limit("Cost", max=float(draw(st.integers(3, 15))) * 1000, period=0, period_label="P1"))
-    s = Settings(budget=float(draw(st.integers(5, 30))) * 1000, horizon_months=24, discount_rate=0.1, gap=0,
-                 periods=periods, period_length=3, first_period="P1",
-                 timed_dependencies=draw(st.booleans()))
+    s = Settings(
+        budget=float(draw(st.integers(5, 30))) * 1000,
+        horizon_months=24,
+        discount_rate=0.1,
+        gap=0,
+        periods=periods,
+        period_length=3,
+        first_period="P1",
+        timed_dependencies=draw(st.booleans()),
+    )
     return Plan(tuple(inis), tuple(limits), s)
 
 
@@ -87,7 +101,7 @@ def feasible(plan: Plan, choice) -> bool:
         return False
     for lim in plan.limits:
         used = 0.0
-        for k, (ini, t) in enumerate(zip(inis, choice)):
+        for _k, (ini, t) in enumerate(zip(inis, choice)):
             if t is None:
                 continue
             d = build_periods(ini, s)
@@ -177,14 +191,30 @@ def test_quarterly_results_workbook_and_json(tmp_path):
     assert any(c.value == "build" and c.fill.fgColor.rgb.endswith("F4B183") for c in row)
     # the results workbook is itself a multi-period plan that optimizes to the same schedule
     again = optimize(read_plan(out), solver_name="cbc")
-    assert dict(again.starts) == {r["id"]: read_plan(QUARTERLY).settings.period_labels().index(r["start"])
-                                  for r in data["initiatives"] if r["selected"]}
+    assert dict(again.starts) == {
+        r["id"]: read_plan(QUARTERLY).settings.period_labels().index(r["start"])
+        for r in data["initiatives"]
+        if r["selected"]
+    }
 
 
 @pytest.mark.slow
 def test_frontier_and_scenarios_work_on_multi_period_plans(tmp_path):
-    proc = run_cli("frontier", QUARTERLY, "-o", tmp_path / "f.xlsx", "--steps", "3", "--from", "6000000",
-                   "--to", "10000000", "--json", "--solver", "cbc")
+    proc = run_cli(
+        "frontier",
+        QUARTERLY,
+        "-o",
+        tmp_path / "f.xlsx",
+        "--steps",
+        "3",
+        "--from",
+        "6000000",
+        "--to",
+        "10000000",
+        "--json",
+        "--solver",
+        "cbc",
+    )
     assert proc.returncode == 0, proc.stderr
     points = json.loads(proc.stdout)["points"]
     values = [p["objective"] for p in points]
@@ -199,7 +229,9 @@ def test_frontier_and_scenarios_work_on_multi_period_plans(tmp_path):
     runs = {s["name"]: s for s in json.loads(proc.stdout)["scenarios"]}
     assert runs["Data team halved"]["objective"] < runs["Baseline"]["objective"]
     assert runs["Q2 frozen too"]["status"] == "optimal"
-    assert all(m["cause"] == "Max Cost [2027-Q2] 0" for m in runs["Q2 frozen too"]["left"] + runs["Q2 frozen too"]["entered"])
+    assert all(
+        m["cause"] == "Max Cost [2027-Q2] 0" for m in runs["Q2 frozen too"]["left"] + runs["Q2 frozen too"]["entered"]
+    )
 
 
 def test_period_errors_name_their_cells(tmp_path):
@@ -235,7 +267,6 @@ def test_explain_story_uses_the_chosen_start():
 @pytest.mark.slow
 def test_results_of_results_keep_one_schedule_and_every_setting(tmp_path):
     from portfolio_opt import save_results
-
     from portfolio_opt.workbook.results import settings_table
 
     plan = read_plan(QUARTERLY).with_settings(solver="cbc", currency="€")

@@ -4,12 +4,12 @@ of a plan."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import ROOT
 from test_reduction import random_plan
-from portfolio_opt.core import formulation, solver
+
 from portfolio_opt import read_plan
 from portfolio_opt.analyses.explain import explain
+from portfolio_opt.core import formulation, solver
 from portfolio_opt.core.optimize import optimize
 from portfolio_opt.core.rules import Columns
 

@@ -53,8 +53,11 @@ def _exists(module: str) -> bool:
 
 def graph() -> dict[str, set[str]]:
     # the package's __init__ is the public face: it re-exports every layer by design
-    return {_module_name(p): {m for m in _imports(p) if m != "portfolio_opt"}
-            for p in PACKAGE.rglob("*.py") if _module_name(p) != "portfolio_opt"}
+    return {
+        _module_name(p): {m for m in _imports(p) if m != "portfolio_opt"}
+        for p in PACKAGE.rglob("*.py")
+        if _module_name(p) != "portfolio_opt"
+    }
 
 
 def layer(module: str) -> int:
@@ -66,16 +69,16 @@ def layer(module: str) -> int:
 
 
 def test_every_module_lives_in_a_layer_folder():
-    stray = sorted(name for name in graph() if name != "portfolio_opt.__main__"
-                   and name.split(".")[1] not in portfolio_opt.LAYERS)
+    stray = sorted(
+        name for name in graph() if name != "portfolio_opt.__main__" and name.split(".")[1] not in portfolio_opt.LAYERS
+    )
     assert stray == [], f"modules outside the layer folders {portfolio_opt.LAYERS}: {stray}"
     folders = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists())
     assert folders == sorted(portfolio_opt.LAYERS)
 
 
 def test_a_layer_never_imports_a_higher_one():
-    upward = sorted(f"{name} -> {m}" for name, targets in graph().items() for m in targets
-                    if layer(m) > layer(name))
+    upward = sorted(f"{name} -> {m}" for name, targets in graph().items() for m in targets if layer(m) > layer(name))
     assert upward == [], "imports from a higher layer: " + "; ".join(upward)
 
 
@@ -94,7 +97,7 @@ def test_no_import_cycles():
         state[node] = 1
         for nxt in sorted(g.get(node, ())):
             if state.get(nxt) == 1:
-                cycles.append(path[path.index(nxt):] + [nxt])
+                cycles.append(path[path.index(nxt) :] + [nxt])
             elif nxt not in state:
                 visit(nxt, path + [nxt])
         state[node] = 2
@@ -133,7 +136,7 @@ def _table(after: str) -> list[list[str]]:
     lines = (ROOT / "README.md").read_text().splitlines()
     start = next(k for k, line in enumerate(lines) if after in line)
     rows = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if line.startswith("|"):
             cells = [c.strip() for c in line.strip().strip("|").split("|")]
             if not set("".join(cells)) <= set("-: "):
@@ -173,8 +176,11 @@ def test_readme_settings_are_the_layout_and_its_defaults_are_the_settings_defaul
         if s.attr in ("objective", "timed_dependencies", "first_period"):
             continue
         if s.default is not None:
-            assert getattr(defaults, s.attr) == pytest.approx(s.default) if isinstance(s.default, float) \
-                else getattr(defaults, s.attr) == s.default, s.label
+            assert (
+                getattr(defaults, s.attr) == pytest.approx(s.default)
+                if isinstance(s.default, float)
+                else getattr(defaults, s.attr) == s.default
+            ), s.label
 
 
 def test_readme_multi_period_columns_are_the_layout():

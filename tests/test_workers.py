@@ -8,13 +8,14 @@ import threading
 import time
 
 import pytest
-
 from conftest import SAMPLE
-from portfolio_opt.core import formulation, solver
-from portfolio_opt import read_plan
 
-pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/task") or not hasattr(os, "fork"),
-                                reason="needs fork and /proc (Linux)")
+from portfolio_opt import read_plan
+from portfolio_opt.core import formulation, solver
+
+pytestmark = pytest.mark.skipif(
+    not os.path.isdir("/proc/self/task") or not hasattr(os, "fork"), reason="needs fork and /proc (Linux)"
+)
 
 
 def _threads() -> int:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from portfolio_opt.core import formulation, solver
-from portfolio_opt.runtime import progress
 from portfolio_opt.model.plan import Plan
 from portfolio_opt.model.result import LimitUse, Status
+from portfolio_opt.runtime import progress
 
 
 @dataclass(frozen=True)
@@ -79,21 +79,34 @@ def alternatives(plan: Plan, count: int = 5, within: float = 0.01, min_differenc
         columns = formulation.Columns.of(plan)
         raw = formulation.objective(plan, columns)
         width = len(columns.var)
-        value_row = solver.Row(tuple(range(len(base.objective))),
-                               tuple(raw) + tuple(base.objective[width:]), floor_value(best, within), None)
+        value_row = solver.Row(
+            tuple(range(len(base.objective))),
+            tuple(raw) + tuple(base.objective[width:]),
+            floor_value(best, within),
+            None,
+        )
         while len(found) < count:
             cuts = [_cut(columns, x.selected, min_difference) for x in found]
-            lp = solver.LinearProgram(base.objective, base.lower, base.upper, base.integer,
-                                      base.rows + (value_row,) + tuple(cuts),
-                                      base.row_keys + (("floor",),) + tuple(("alternative", k) for k in range(len(cuts))))
+            lp = solver.LinearProgram(
+                base.objective,
+                base.lower,
+                base.upper,
+                base.integer,
+                base.rows + (value_row,) + tuple(cuts),
+                base.row_keys + (("floor",),) + tuple(("alternative", k) for k in range(len(cuts))),
+            )
             sol = solver.solve(lp, s.solver, s.gap, s.time_limit)
             if sol.status is Status.INFEASIBLE:
-                note = (f"found {len(found)} of {count}: no other portfolio is within {within:.2%} of the optimum "
-                        f"and differs from each found in at least {min_difference} initiatives")
+                note = (
+                    f"found {len(found)} of {count}: no other portfolio is within {within:.2%} of the optimum "
+                    f"and differs from each found in at least {min_difference} initiatives"
+                )
                 break
             if not sol.has_solution:
-                note = (f"found {len(found)} of {count}: the solver stopped before finding another "
-                        f"({', '.join(sol.messages) or sol.status.value})")
+                note = (
+                    f"found {len(found)} of {count}: the solver stopped before finding another "
+                    f"({', '.join(sol.messages) or sol.status.value})"
+                )
                 break
             chosen = formulation.selection(plan, sol.values)
             found.append(_solved(plan, chosen, sol))
@@ -104,15 +117,21 @@ def alternatives(plan: Plan, count: int = 5, within: float = 0.01, min_differenc
         mine = {i for i, on in zip(ids, x.selected) if on}
         uses = limit_uses(plan, x.chosen)
         value = math.fsum(v for v, on in zip(x.scores, x.selected) if on)
-        out.append(Alternative(
-            rank=rank, objective=x.objective, total_value=value,
-            total_cost=math.fsum(ini.cost for ini, on in zip(plan.initiatives, x.selected) if on),
-            selected=tuple(sorted(mine, key=order.get)),
-            gap=(best - x.objective) / abs(best) if best else 0.0,
-            adds=tuple(sorted(mine - optimum, key=order.get)), drops=tuple(sorted(optimum - mine, key=order.get)),
-            limits=uses,
-            starts=tuple((ids[i], t) for i, t in sorted((x.starts or {}).items())),
-            status=x.solution.status))
+        out.append(
+            Alternative(
+                rank=rank,
+                objective=x.objective,
+                total_value=value,
+                total_cost=math.fsum(ini.cost for ini, on in zip(plan.initiatives, x.selected) if on),
+                selected=tuple(sorted(mine, key=order.get)),
+                gap=(best - x.objective) / abs(best) if best else 0.0,
+                adds=tuple(sorted(mine - optimum, key=order.get)),
+                drops=tuple(sorted(optimum - mine, key=order.get)),
+                limits=uses,
+                starts=tuple((ids[i], t) for i, t in sorted((x.starts or {}).items())),
+                status=x.solution.status,
+            )
+        )
     return Alternatives(plan, tuple(out), count, within, min_difference, note, time.perf_counter() - started)
 
 
@@ -140,5 +159,3 @@ def _solved(plan: Plan, chosen, sol):
         coefficients[i] = schedule.start_value(ini, t, plan.settings)
     starts = dict(chosen.starts) if plan.settings.periods else None
     return Solved(scores, coefficients, list(chosen.selected), sol, starts, limit_uses(plan, chosen))
-
-

@@ -4,8 +4,8 @@ variants), each kept to what comparisons need, in worker processes (:mod:`portfo
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from portfolio_opt.core.lifecycle import out_cost_total
 from portfolio_opt.model.errors import Infeasible, NoPortfolioFound
@@ -48,8 +48,9 @@ def solve_plan(plan: Plan, state: dict | None = None) -> PlanOutcome:
     try:
         core = solve(plan, threads=threads)
     except Infeasible as exc:
-        return PlanOutcome(Status.INFEASIBLE, None, None, None, (), None, 0.0,
-                      tuple(c.name for c in exc.conflict), exc.relaxations)
+        return PlanOutcome(
+            Status.INFEASIBLE, None, None, None, (), None, 0.0, tuple(c.name for c in exc.conflict), exc.relaxations
+        )
     except NoPortfolioFound:
         return PlanOutcome(Status.NO_SOLUTION, None, None, None, (), None, 0.0)
     sol, sel = core.solution, core.selected

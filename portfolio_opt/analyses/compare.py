@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
-from portfolio_opt.runtime import pool
 from portfolio_opt.analyses import batch
+from portfolio_opt.analyses.simulate import risk_figures
 from portfolio_opt.core import formulation
-from portfolio_opt.runtime import progress
+from portfolio_opt.core.scoring import objective_coefficients, plan_scores
+from portfolio_opt.core.worlds import has_risk
 from portfolio_opt.model.errors import InvalidWorkbook, Problem
 from portfolio_opt.model.layout import SETTING_NAMES
 from portfolio_opt.model.plan import Plan
-from portfolio_opt.core.worlds import has_risk
-from portfolio_opt.analyses.simulate import risk_figures
-from portfolio_opt.core.scoring import objective_coefficients, plan_scores
+from portfolio_opt.runtime import pool, progress
 
 
 @dataclass(frozen=True)
@@ -96,16 +95,21 @@ def evaluate_timed(plan: Plan, selected: Sequence[str]) -> tuple[float, float, f
     cost = math.fsum(ini.cost for ini in plan.initiatives if ini.id in wanted)
     broken = tuple(formulation.violations(plan, mask))  # without starts: what holds whatever the schedule
     if not broken:
-        fixed = plan.with_initiatives(tuple(
-            replace(ini, decision=Decision.MUST if ini.id in wanted else Decision.EXCLUDE) for ini in plan.initiatives
-        ))
+        fixed = plan.with_initiatives(
+            tuple(
+                replace(ini, decision=Decision.MUST if ini.id in wanted else Decision.EXCLUDE)
+                for ini in plan.initiatives
+            )
+        )
         res = batch.solve_plan(fixed)
         if res.ok:
             return res.objective, res.total_value, cost, ()
         free = {ini.id for ini in plan.initiatives if ini.decision is Decision.FREE}
         conflict = [_as_selection(name, wanted, free) for name in res.conflict]
-        broken = ("no schedule of this selection keeps every per-period limit and timed dependency"
-                  + (f" (conflict: {'; '.join(conflict)})" if conflict else ""),)
+        broken = (
+            "no schedule of this selection keeps every per-period limit and timed dependency"
+            + (f" (conflict: {'; '.join(conflict)})" if conflict else ""),
+        )
     objective = math.fsum(c for c, m in zip(coefs, mask) if m)
     value = math.fsum(sc for sc, m in zip(scores, mask) if m)
     return objective, value, cost, broken
@@ -125,14 +129,23 @@ def _optimum_at_cost(item: tuple[Plan, float], state: dict) -> batch.PlanOutcome
     """The best expected value at a plan's cost: efficiency compares expected values (with a
     cvar objective, the risk figures beside it tell the downside)."""
     plan, cost = item
-    return batch.solve_plan(plan.with_settings(budget=cost, budget_source="plan cost", risk_objective="expected"), state)
+    return batch.solve_plan(
+        plan.with_settings(budget=cost, budget_source="plan cost", risk_objective="expected"), state
+    )
 
 
 def unmarked(plans: Sequence[tuple[str, Plan]]) -> list[Problem]:
     """A ``no-selection`` problem for each plan that marks no selection."""
-    return [Problem("no-selection", f"{plan.source_name or name}: Initiatives", "the plan has no Selected column",
-                    "Add a column 'Selected' to Initiatives with Yes for each initiative in the plan")
-            for name, plan in plans if plan.selection is None]
+    return [
+        Problem(
+            "no-selection",
+            f"{plan.source_name or name}: Initiatives",
+            "the plan has no Selected column",
+            "Add a column 'Selected' to Initiatives with Yes for each initiative in the plan",
+        )
+        for name, plan in plans
+        if plan.selection is None
+    ]
 
 
 def compare(plans: Sequence[tuple[str, Plan]], workers: int | None = None) -> Comparison:
@@ -152,16 +165,23 @@ def compare(plans: Sequence[tuple[str, Plan]], workers: int | None = None) -> Co
         else:
             evaluated.append((name, plan, selected, *evaluate(name, plan, selected)))
     with progress.stage("Optimum at each plan's cost", len(evaluated)) as step:
-        optima = pool.pool_map(_optimum_at_cost, [(p, cost) for _, p, _, _, _, cost, _ in evaluated], workers,
-                                min_parallel=2, on_done=step)
+        optima = pool.pool_map(
+            _optimum_at_cost, [(p, cost) for _, p, _, _, _, cost, _ in evaluated], workers, min_parallel=2, on_done=step
+        )
     reports = []
     for (name, plan, selected, objective, value, cost, broken), opt in zip(evaluated, optima):
         mine, best = set(selected), set(opt.selected)
         order = {ini.id: k for k, ini in enumerate(plan.initiatives)}
         reports.append(
             PlanReport(
-                name=name, plan=plan, selected=tuple(sorted(selected, key=order.get)),
-                objective=objective, total_value=value, total_cost=cost, violations=broken, optimal=opt,
+                name=name,
+                plan=plan,
+                selected=tuple(sorted(selected, key=order.get)),
+                objective=objective,
+                total_value=value,
+                total_cost=cost,
+                violations=broken,
+                optimal=opt,
                 adds=tuple(sorted(best - mine, key=order.get)),
                 drops=tuple(sorted(mine - best, key=order.get)),
                 risk=risk_figures(plan, selected) if has_risk(plan) else None,
@@ -192,22 +212,31 @@ def _differences(plans: Sequence[tuple[str, Plan]]) -> list[str]:
                 continue
             for f in fields:
                 if not math.isclose(getattr(a, f), getattr(b, f), rel_tol=1e-12, abs_tol=1e-12):
-                    out.append(f"{i} {f.replace('_', ' ')} differs: {getattr(a, f):,.4g} in {first_name}, {getattr(b, f):,.4g} in {name}")
+                    out.append(
+                        f"{i} {f.replace('_', ' ')} differs: {getattr(a, f):,.4g} in {first_name}, "
+                        f"{getattr(b, f):,.4g} in {name}"
+                    )
         for attr, label in dict((a, lab) for a, lab in SETTING_NAMES.values()).items():
             a, b = getattr(first.settings, attr), getattr(plan.settings, attr)
             if a != b:
-                out.append(f"{name} has a different {label}: {_setting_text(attr, a)} in {first_name}, "
-                           f"{_setting_text(attr, b)} in {name}")
+                out.append(
+                    f"{name} has a different {label}: {_setting_text(attr, a)} in {first_name}, "
+                    f"{_setting_text(attr, b)} in {name}"
+                )
         mine = {lim.name: lim for lim in first.limits}
         theirs = {lim.name: lim for lim in plan.limits}
         for lim_name in dict.fromkeys(list(mine) + list(theirs)):
             a, b = mine.get(lim_name), theirs.get(lim_name)
             if a is None or b is None:
-                out.append(f"{name} {'lacks' if b is None else 'adds'} the limit {lim_name} "
-                           f"({_bounds(a or b)}) {'of' if b is None else 'that'} {first_name}"
-                           + ("" if b is None else " lacks"))
+                out.append(
+                    f"{name} {'lacks' if b is None else 'adds'} the limit {lim_name} "
+                    f"({_bounds(a or b)}) {'of' if b is None else 'that'} {first_name}"
+                    + ("" if b is None else " lacks")
+                )
             elif (a.min, a.max) != (b.min, b.max) or a.scope != b.scope:
-                out.append(f"{name} bounds {lim_name} differently: {_bounds(a)} in {first_name}, {_bounds(b)} in {name}")
+                out.append(
+                    f"{name} bounds {lim_name} differently: {_bounds(a)} in {first_name}, {_bounds(b)} in {name}"
+                )
     return out
 
 
@@ -243,8 +272,14 @@ def matrix(comparison: Comparison) -> list[dict]:
     rows = []
     for i in ids:
         ins = [i in set(rep.selected) for rep in comparison.plans]
-        rows.append({"id": i, "name": known[i].name, "cost": known[i].cost, "value": scores.get(i), "in": ins,
-                     "differs": len(set(ins)) > 1})
+        rows.append(
+            {
+                "id": i,
+                "name": known[i].name,
+                "cost": known[i].cost,
+                "value": scores.get(i),
+                "in": ins,
+                "differs": len(set(ins)) > 1,
+            }
+        )
     return rows
-
-

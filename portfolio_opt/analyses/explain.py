@@ -26,20 +26,20 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Iterable, Sequence
 
-from portfolio_opt.runtime import pool
 from portfolio_opt.core import formulation, reduction, solver
-from portfolio_opt.runtime import progress
 from portfolio_opt.core.rules import Chosen
-from portfolio_opt.model.plan import Decision, Objective, Plan, normalize_header
-from portfolio_opt.model.result import InitiativeResult, LimitUse, Result, Status
 from portfolio_opt.core.scoring import objective_coefficients, plan_scores
 from portfolio_opt.core.solver import LinearProgram, Row
+
 # how many initiatives are explained by default, and the time allowed: kept where --help reads
 # them without loading this module (re-exported here)
 from portfolio_opt.model.defaults import AUTO, FULL_UP_TO, MIN_TIME, TIME_FACTOR, WORK  # noqa: F401
+from portfolio_opt.model.plan import Decision, Objective, Plan, normalize_header
+from portfolio_opt.model.result import InitiativeResult, LimitUse, Result, Status
+from portfolio_opt.runtime import pool, progress
 
 #: below this many solves, worker processes cost more than they save
 PARALLEL_FROM = 24
@@ -79,14 +79,20 @@ def default_limit(n: int) -> int:
     return n if n <= FULL_UP_TO else max(1, WORK // n)
 
 
-def explain(result: Result, max_initiatives: int | str | None = AUTO, workers: int | None = None,
-            initiative_ids: Sequence[str] | None = None, limits: bool = True,
-            time_budget: float | None = None) -> Result:
+def explain(
+    result: Result,
+    max_initiatives: int | str | None = AUTO,
+    workers: int | None = None,
+    initiative_ids: Sequence[str] | None = None,
+    limits: bool = True,
+    time_budget: float | None = None,
+) -> Result:
     """The result with regret, break-even score and cost, and limit values filled in.
 
     Explains every initiative when the plan has at most ``max_initiatives`` (``None``: no
     cap; ``"auto"``: :func:`default_limit`); otherwise the selected ones and the closest
-    candidates first, up to the cap, and ``explain_note`` says what was left out. ``initiative_ids`` explains just those.
+    candidates first, up to the cap, and ``explain_note`` says what was left out.
+    ``initiative_ids`` explains just those.
 
     The re-solves share ``time_budget`` seconds (default :func:`default_time`: 20× the main
     solve, at least 60 s), the most useful first: why each selected one is in, then what
@@ -95,18 +101,30 @@ def explain(result: Result, max_initiatives: int | str | None = AUTO, workers: i
     """
     plan = result.plan
     if plan.settings.periods:
-        return replace(result, explain_note=(
-            "Not explained: regret and break-even values are computed for single-period plans; "
-            "this plan has Periods (see Schedule and Capacity for its timing)."))
+        return replace(
+            result,
+            explain_note=(
+                "Not explained: regret and break-even values are computed for single-period plans; "
+                "this plan has Periods (see Schedule and Capacity for its timing)."
+            ),
+        )
     if result.risk is not None:
-        return replace(result, explain_note=(
-            "Not explained: regret and break-even values measure the expected-value objective; with Risk "
-            "objective cvar the portfolio also weighs the worst worlds (see the risk table above for what that "
-            "changed). Set Risk weight to 0 for the expected-value explanations."))
+        return replace(
+            result,
+            explain_note=(
+                "Not explained: regret and break-even values measure the expected-value objective; with Risk "
+                "objective cvar the portfolio also weighs the worst worlds (see the risk table above for what that "
+                "changed). Set Risk weight to 0 for the expected-value explanations."
+            ),
+        )
     if result.status is not Status.OPTIMAL:
-        return replace(result, explain_note=(
-            "Not explained: the portfolio is not proven optimal (the time limit stopped the search), "
-            "so flips and break-even values could not be measured against the best portfolio."))
+        return replace(
+            result,
+            explain_note=(
+                "Not explained: the portfolio is not proven optimal (the time limit stopped the search), "
+                "so flips and break-even values could not be measured against the best portfolio."
+            ),
+        )
     scores = plan_scores(plan)
     coefs = objective_coefficients(plan, scores)
     index = {ini.id: k for k, ini in enumerate(plan.initiatives)}
@@ -160,8 +178,9 @@ def explain(result: Result, max_initiatives: int | str | None = AUTO, workers: i
                 use,
                 value_one_more=None if one.value is None else max(0.0, one.value - reference),
                 value_ten_percent=None if ten.value is None else max(0.0, ten.value - reference),
-                unsettled=tuple(name for name, o in (("value_one_more", one), ("value_ten_percent", ten))
-                                if not o.settled),
+                unsettled=tuple(
+                    name for name, o in (("value_one_more", one), ("value_ten_percent", ten)) if not o.settled
+                ),
             )
         )
     gap = plan.settings.gap
@@ -172,13 +191,12 @@ def explain(result: Result, max_initiatives: int | str | None = AUTO, workers: i
     )
     late = sum(1 for o in outcomes if not o.settled)
     if late:
-        note += (f" {late} of the {len(tasks)} solves were not settled in the time allowed ({budget:g} s): "
-                 f"their figures say so; raise --explain-time to settle them.")
-    if left_out:
         note += (
-            f" Left out: {left_out} initiatives furthest from selection (raise --explain-limit "
-            f"to include them)."
+            f" {late} of the {len(tasks)} solves were not settled in the time allowed ({budget:g} s): "
+            f"their figures say so; raise --explain-time to settle them."
         )
+    if left_out:
+        note += f" Left out: {left_out} initiatives furthest from selection (raise --explain-limit to include them)."
     return replace(result, initiatives=tuple(new_rows), limits=tuple(new_limits), explain_note=note)
 
 
@@ -272,8 +290,9 @@ def _by_use(tasks: Sequence[Task], result: Result, index: dict) -> list[Task]:
     return sorted(tasks, key=lambda t: (order[t.kind], rank.get(t.i, 0), t.k))
 
 
-def run_tasks(plan: Plan, tasks: Sequence[Task], v_star: float, workers: int | None = None,
-              time_budget: float | None = None) -> list[Outcome]:
+def run_tasks(
+    plan: Plan, tasks: Sequence[Task], v_star: float, workers: int | None = None, time_budget: float | None = None
+) -> list[Outcome]:
     """Solve every task, in worker processes when there are enough of them, within
     ``time_budget`` seconds in all (None: no limit)."""
     workers = pool.default_workers() if workers is None else workers
@@ -291,8 +310,14 @@ def plan_duals(plan: Plan, coefs: Sequence[float]) -> tuple[float, ...] | None:
     return solver.solve(lp, plan.settings.solver, 0.0, None, relax=True).duals
 
 
-def solve_task(plan: Plan, coefs: Sequence[float], task: Task, v_star: float, threads: int | None = None,
-               duals: Sequence[float] | None = None) -> Outcome:
+def solve_task(
+    plan: Plan,
+    coefs: Sequence[float],
+    task: Task,
+    v_star: float,
+    threads: int | None = None,
+    duals: Sequence[float] | None = None,
+) -> Outcome:
     """One re-solve. Values are measured with the true coefficients (no tie-break term).
 
     ``duals`` (see :func:`plan_duals`) let the solve fix what no good answer changes first.
@@ -314,8 +339,7 @@ def solve_task(plan: Plan, coefs: Sequence[float], task: Task, v_star: float, th
     if duals is None:
         sol = solver.solve(lp, s.solver, s.gap, s.time_limit, threads=threads)
     else:
-        sol = reduction.solve(lp, s.solver, s.gap, s.time_limit, threads=threads, duals=duals,
-                              presolve=bool(s.periods))
+        sol = reduction.solve(lp, s.solver, s.gap, s.time_limit, threads=threads, duals=duals, presolve=bool(s.periods))
     if sol.status is not Status.OPTIMAL and sol.status is not Status.INFEASIBLE:
         return Outcome(task, None, settled=False)  # the time ran out first: no figure
     if not sol.has_solution:
@@ -332,12 +356,15 @@ def portfolio_value(plan: Plan, coefs: Sequence[float], picked: Sequence[int]) -
     value = math.fsum(coefs[j] for j in picked)
     if any(lim.soft for lim in plan.all_limits()):
         wanted = set(picked)
-        value -= math.fsum(u.penalty_cost for u in limit_uses(plan, Chosen.of([j in wanted for j in range(len(coefs))])))
+        value -= math.fsum(
+            u.penalty_cost for u in limit_uses(plan, Chosen.of([j in wanted for j in range(len(coefs))]))
+        )
     return value
 
 
-def _break_even_cost(plan: Plan, coefs: Sequence[float], task: Task, v_star: float, threads,
-                     duals: Sequence[float] | None = None) -> Outcome:
+def _break_even_cost(
+    plan: Plan, coefs: Sequence[float], task: Task, v_star: float, threads, duals: Sequence[float] | None = None
+) -> Outcome:
     """Largest cost t at which a portfolio containing initiative i beats V* (None: never)."""
     i = task.i
     n = len(plan.initiatives)
@@ -369,7 +396,10 @@ def _break_even_cost(plan: Plan, coefs: Sequence[float], task: Task, v_star: flo
         # The portfolio's value as an objective over the same rows, to bound with the prices.
         value = LinearProgram(
             objective=tuple(base.objective[j] if j != i else own for j in range(t)) + ((-1.0,) if npv else (0.0,)),
-            lower=lp.lower, upper=lp.upper, integer=lp.integer, rows=rows,
+            lower=lp.lower,
+            upper=lp.upper,
+            integer=lp.integer,
+            rows=rows,
         )
         sol = _reduced_break_even(lp, value, duals, v_star + eps, plan.settings.gap, threads, s)
         if sol is None:
@@ -398,8 +428,9 @@ def _break_even_cost(plan: Plan, coefs: Sequence[float], task: Task, v_star: flo
     return Outcome(task, max(0.0, min(room)), picked)
 
 
-def _reduced_break_even(lp: LinearProgram, value: LinearProgram, duals, target: float, gap: float,
-                        threads, s) -> solver.Solution | None:
+def _reduced_break_even(
+    lp: LinearProgram, value: LinearProgram, duals, target: float, gap: float, threads, s
+) -> solver.Solution | None:
     """Solve the break-even program on reduced programs (see :mod:`.reduction`).
 
     Only portfolios worth ``target`` count, so every initiative whose flip would cost more
@@ -428,8 +459,9 @@ def _reduced_break_even(lp: LinearProgram, value: LinearProgram, duals, target: 
         if bound.value + bound.tolerance < target:
             continue
         reduced, _ = reduction.fix(floored, bound, target)
-        sol = solver.solve(replace(lp, lower=reduced.lower, upper=reduced.upper), s.solver, gap, remaining,
-                           threads=threads)
+        sol = solver.solve(
+            replace(lp, lower=reduced.lower, upper=reduced.upper), s.solver, gap, remaining, threads=threads
+        )
         if sol.has_solution or sol.status is not Status.INFEASIBLE:
             return sol
     return None
@@ -449,8 +481,8 @@ def _with_cost_as_t(plan: Plan, lp: LinearProgram, i: int, t: int) -> Iterable[R
         if key[0] == "limit" and normalize_header(limits[key[1]].column) == "cost" and i in row.index and cost:
             at = row.index.index(i)
             per_unit = row.coef[at] / cost
-            idx = row.index[:at] + row.index[at + 1:]
-            coef = row.coef[:at] + row.coef[at + 1:]
+            idx = row.index[:at] + row.index[at + 1 :]
+            coef = row.coef[:at] + row.coef[at + 1 :]
             yield Row(idx + (t,), coef + (per_unit,), row.lo, row.hi)
         else:
             yield row
@@ -459,7 +491,9 @@ def _with_cost_as_t(plan: Plan, lp: LinearProgram, i: int, t: int) -> Iterable[R
 # --------------------------------------------------------------------------- assembling
 
 
-def _explain_row(plan, r: InitiativeResult, i: int, selected, scores, coefs, reference, by_task, ids) -> InitiativeResult:
+def _explain_row(
+    plan, r: InitiativeResult, i: int, selected, scores, coefs, reference, by_task, ids
+) -> InitiativeResult:
     ini = plan.initiatives[i]
     if r.selected:
         if ini.decision is Decision.MUST:
@@ -468,9 +502,13 @@ def _explain_row(plan, r: InitiativeResult, i: int, selected, scores, coefs, ref
         if out is not None and not out.settled:
             return replace(r, explained=True, unsettled=("regret",))
         if out is None or out.value is None:
-            return replace(r, explained=True, flip_note="dropping it leaves no feasible portfolio (a Min or a Must needs it)")
+            return replace(
+                r, explained=True, flip_note="dropping it leaves no feasible portfolio (a Min or a Must needs it)"
+            )
         enters, leaves = _diff(selected, out.selected, ids, skip=i)
-        return replace(r, explained=True, regret=max(0.0, reference - out.value), flip_enters=enters, flip_leaves=leaves)
+        return replace(
+            r, explained=True, regret=max(0.0, reference - out.value), flip_enters=enters, flip_leaves=leaves
+        )
     why = _ruled_out(plan, i)
     if why:
         return replace(r, explained=True, flip_note=why)
@@ -481,7 +519,9 @@ def _explain_row(plan, r: InitiativeResult, i: int, selected, scores, coefs, ref
         be_cost = cost.value if cost is not None and cost.settled else None
         return replace(r, explained=True, unsettled=late, break_even_cost=be_cost)
     if inn is None or inn.value is None:
-        return replace(r, explained=True, flip_note="forcing it in leaves no feasible portfolio (a rule or limit forbids it)")
+        return replace(
+            r, explained=True, flip_note="forcing it in leaves no feasible portfolio (a rule or limit forbids it)"
+        )
     regret = max(0.0, reference - inn.value)
     enters, leaves = _diff(selected, inn.selected, ids, skip=i)
     be_cost = cost.value if cost is not None else None
@@ -497,7 +537,9 @@ def _explain_row(plan, r: InitiativeResult, i: int, selected, scores, coefs, ref
     )
 
 
-def _diff(before: Sequence[bool], after_idx: Sequence[int], ids: Sequence[str], skip: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _diff(
+    before: Sequence[bool], after_idx: Sequence[int], ids: Sequence[str], skip: int
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     after = set(after_idx)
     enters = tuple(ids[j] for j in sorted(after) if not before[j] and j != skip)
     leaves = tuple(ids[j] for j in range(len(before)) if before[j] and j not in after and j != skip)

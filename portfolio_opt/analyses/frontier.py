@@ -15,16 +15,15 @@ proven value, and ``preview`` returns only those bounds.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Sequence
 
-from portfolio_opt.runtime import pool
 from portfolio_opt.analyses import batch
 from portfolio_opt.core import formulation, solver
-from portfolio_opt.runtime import progress
+from portfolio_opt.core.scoring import objective_coefficients
 from portfolio_opt.model.plan import Decision, Plan
 from portfolio_opt.model.result import Status
-from portfolio_opt.core.scoring import objective_coefficients
+from portfolio_opt.runtime import pool, progress
 
 
 @dataclass(frozen=True)
@@ -99,8 +98,11 @@ def _plateau(plan: Plan) -> tuple[float, batch.PlanOutcome]:
         from portfolio_opt.core.diagnose import diagnose
 
         raise diagnose(unbudgeted)
-    plateau = best.total_cost if best.ok and best.total_cost is not None else math.fsum(
-        ini.cost for ini in plan.initiatives if ini.decision is not Decision.EXCLUDE)
+    plateau = (
+        best.total_cost
+        if best.ok and best.total_cost is not None
+        else math.fsum(ini.cost for ini in plan.initiatives if ini.decision is not Decision.EXCLUDE)
+    )
     return plateau, best
 
 
@@ -132,7 +134,12 @@ def budgets(lo: float, hi: float, steps: int, current: float | None) -> list[flo
     bottom = min(math.ceil(lo / unit - 1e-9) * unit, top)
     values = [bottom] + [round((lo + (hi - lo) * k / (steps - 1)) / unit) * unit for k in range(1, steps - 1)] + [top]
     values = [round(v, 6) for v in values]
-    if current is not None and steps > 2 and bottom < current < top and not any(math.isclose(current, v) for v in values):
+    if (
+        current is not None
+        and steps > 2
+        and bottom < current < top
+        and not any(math.isclose(current, v) for v in values)
+    ):
         nearest = min(range(1, steps - 1), key=lambda k: (abs(values[k] - current), k))
         values[nearest] = float(current)
     return sorted(set(values))
@@ -142,10 +149,17 @@ def cost_caps(plan: Plan, above: float) -> list[str]:
     """Constraints rows that cap total Cost below ``above``: budgets beyond them buy nothing."""
     out = []
     for lim in plan.limits:
-        if (lim.column == "Cost" and lim.scope is None and lim.period is None and lim.max is not None
-                and lim.max < above - 1e-9):
-            out.append(f"{lim.source or lim.name} caps total Cost at {lim.max:,.0f}: budgets above it "
-                       f"buy nothing more (the frontier is flat there)")
+        if (
+            lim.column == "Cost"
+            and lim.scope is None
+            and lim.period is None
+            and lim.max is not None
+            and lim.max < above - 1e-9
+        ):
+            out.append(
+                f"{lim.source or lim.name} caps total Cost at {lim.max:,.0f}: budgets above it "
+                f"buy nothing more (the frontier is flat there)"
+            )
     return out
 
 
@@ -218,8 +232,9 @@ def frontier(
     return Frontier(tuple(out), plan, len(fresh), time.perf_counter() - started, warnings)
 
 
-def _solve_points(plan: Plan, points: list[float], workers: int, reuse: bool, step,
-                  unbudgeted: batch.PlanOutcome | None = None) -> tuple[dict, set]:
+def _solve_points(
+    plan: Plan, points: list[float], workers: int, reuse: bool, step, unbudgeted: batch.PlanOutcome | None = None
+) -> tuple[dict, set]:
     """Solve every budget: from the top down, reusing a portfolio for the budgets it is optimal
     for (or, without ``reuse``, each from scratch). ``unbudgeted``, the best portfolio with no
     budget, is optimal at every budget from its cost up. Returns the results by point and the
@@ -240,8 +255,9 @@ def _solve_points(plan: Plan, points: list[float], workers: int, reuse: bool, st
         pending = [k for k in pending if k not in above]
     while pending:
         batch_idx = pending[:workers]
-        results = pool.pool_map(_solve_at, [points[k] for k in batch_idx], workers, {"plan": plan},
-                                 min_parallel=2, on_done=step)
+        results = pool.pool_map(
+            _solve_at, [points[k] for k in batch_idx], workers, {"plan": plan}, min_parallel=2, on_done=step
+        )
         fresh.update(batch_idx)
         for k, res in zip(batch_idx, results):
             solved[k] = res
@@ -269,8 +285,13 @@ def _monotone(points: list[FrontierPoint]) -> list[FrontierPoint]:
     out = []
     for p in points:
         if best is not None and p.objective is not None and best.objective is not None and p.objective < best.objective:
-            p = replace(p, objective=best.objective, total_value=best.total_value,
-                        total_cost=best.total_cost, selected=best.selected)
+            p = replace(
+                p,
+                objective=best.objective,
+                total_value=best.total_value,
+                total_cost=best.total_cost,
+                selected=best.selected,
+            )
         if p.objective is not None:
             best = p
         out.append(p)
@@ -292,5 +313,3 @@ def _neighbours(points: list[FrontierPoint]) -> list[FrontierPoint]:
             marginal = (nxt.objective - p.objective) / (nxt.budget - p.budget)
         out.append(replace(p, entered=entered, left=left, marginal_value=marginal))
     return out
-
-

@@ -14,15 +14,20 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from portfolio_opt.runtime import pool
 from portfolio_opt.analyses import batch
-from portfolio_opt.runtime import progress
 from portfolio_opt.model.plan import Plan, normalize_header
 from portfolio_opt.model.result import Result
+from portfolio_opt.runtime import pool, progress
 
 #: the figures compared, by normalized header, and how they are named
-FIELDS = (("impact", "Impact"), ("probability", "Probability"), ("cost", "Cost"), ("timetovalue", "Time to value"),
-          ("runcost", "Run cost"), ("status", "Status"))
+FIELDS = (
+    ("impact", "Impact"),
+    ("probability", "Probability"),
+    ("cost", "Cost"),
+    ("timetovalue", "Time to value"),
+    ("runcost", "Run cost"),
+    ("status", "Status"),
+)
 
 
 @dataclass(frozen=True)
@@ -66,13 +71,17 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _without(plan: Plan, gone: str) -> Plan:
-    inis = tuple(replace(ini, depends_on=tuple(d for d in ini.depends_on if d != gone)) if gone in ini.depends_on
-                 else ini for ini in plan.initiatives if ini.id != gone)
+    inis = tuple(
+        replace(ini, depends_on=tuple(d for d in ini.depends_on if d != gone)) if gone in ini.depends_on else ini
+        for ini in plan.initiatives
+        if ini.id != gone
+    )
     return plan.with_initiatives(inis)
 
 
-def review_quarters(last: Plan, this: Plan, last_name: str = "last quarter", this_name: str = "this quarter",
-                    workers: int | None = None) -> QuarterReview:
+def review_quarters(
+    last: Plan, this: Plan, last_name: str = "last quarter", this_name: str = "this quarter", workers: int | None = None
+) -> QuarterReview:
     """Compare two quarters' plans (see the module's docstring)."""
     from portfolio_opt.core.optimize import optimize
 
@@ -88,8 +97,11 @@ def review_quarters(last: Plan, this: Plan, last_name: str = "last quarter", thi
             changes.append(EstimateChange(ini.id, ini.name, "dropped", "in the plan", "not in the plan"))
             variants.append((f"{ini.id} dropped", _without(last, ini.id)))
             continue
-        moved = [(label, _typed(ini, norm), _typed(now, norm)) for norm, label in FIELDS
-                 if not _same(_typed(ini, norm), _typed(now, norm))]
+        moved = [
+            (label, _typed(ini, norm), _typed(now, norm))
+            for norm, label in FIELDS
+            if not _same(_typed(ini, norm), _typed(now, norm))
+        ]
         if not moved:
             continue
         changes += [EstimateChange(ini.id, ini.name, label, a, b) for label, a, b in moved]
@@ -101,34 +113,56 @@ def review_quarters(last: Plan, this: Plan, last_name: str = "last quarter", thi
             changes.append(EstimateChange(ini.id, ini.name, "added", "not in the plan", "in the plan"))
             variants.append((f"{ini.id} added", last.with_initiatives(last.initiatives + (ini,))))
     s_last, s_this = last.settings, this.settings
-    moved_settings = [f.name for f in s_last.__dataclass_fields__.values()
-                      if f.name not in ("budget_source", "review_date") and getattr(s_last, f.name) != getattr(s_this, f.name)]
-    if moved_settings or tuple(l.name for l in last.all_limits()) != tuple(l.name for l in this.all_limits()) \
-            or any((a.min, a.max) != (b.min, b.max) for a, b in zip(last.all_limits(), this.all_limits())):
+    moved_settings = [
+        f.name
+        for f in s_last.__dataclass_fields__.values()
+        if f.name not in ("budget_source", "review_date") and getattr(s_last, f.name) != getattr(s_this, f.name)
+    ]
+    if (
+        moved_settings
+        or tuple(lim.name for lim in last.all_limits()) != tuple(lim.name for lim in this.all_limits())
+        or any((a.min, a.max) != (b.min, b.max) for a, b in zip(last.all_limits(), this.all_limits()))
+    ):
         changes.append(EstimateChange("", "", "settings and limits", ", ".join(moved_settings) or "limits", ""))
-        variants.append(("settings and limits", replace(last, settings=replace(s_this, review_date=s_last.review_date),
-                                                        limits=this.limits)))
+        variants.append(
+            (
+                "settings and limits",
+                replace(last, settings=replace(s_this, review_date=s_last.review_date), limits=this.limits),
+            )
+        )
     with progress.stage("Each change alone", len(variants) + 2) as step:
-        solved = pool.pool_map(batch.solve_plan, [last] + [v for _, v in variants], workers, min_parallel=2,
-                                on_done=step)
+        solved = pool.pool_map(
+            batch.solve_plan, [last] + [v for _, v in variants], workers, min_parallel=2, on_done=step
+        )
     base, singles = solved[0], solved[1:]
     last_selected = tuple(last.selection) if last.selection is not None else base.selected
     order = {ini.id: k for k, ini in enumerate(this.initiatives)}
     before, after = set(base.selected), set(result.selected)
     moves = []
-    finished = {ini.id: ini.stage.value.lower() for ini in this.initiatives
-                if ini.stage.value in ("Done", "Stopped")}
+    finished = {ini.id: ini.stage.value.lower() for ini in this.initiatives if ini.stage.value in ("Done", "Stopped")}
     for move, ids in (("entered", after - before), ("left", before - after)):
         for i in sorted(ids, key=lambda x: order.get(x, len(order))):
             if move == "left" and i in finished:  # it did not leave: it is done (or was stopped)
                 moves.append((i, finished[i], "its Status"))
                 continue
-            causes = [label for (label, _), res in zip(variants, singles)
-                      if res.ok and ((i in res.selected) if move == "entered" else (i not in res.selected))]
+            causes = [
+                label
+                for (label, _), res in zip(variants, singles)
+                if res.ok and ((i in res.selected) if move == "entered" else (i not in res.selected))
+            ]
             moves.append((i, move, "; ".join(causes) if causes else "the changes together"))
-    return QuarterReview(last_name, this_name, last_selected, base.objective if base.ok else float("nan"), result,
-                         tuple(changes), tuple(label for label, _ in variants), tuple(moves), len(variants) + 2,
-                         time.perf_counter() - started)
+    return QuarterReview(
+        last_name,
+        this_name,
+        last_selected,
+        base.objective if base.ok else float("nan"),
+        result,
+        tuple(changes),
+        tuple(label for label, _ in variants),
+        tuple(moves),
+        len(variants) + 2,
+        time.perf_counter() - started,
+    )
 
 
 def _show(x: Any) -> str:
@@ -137,5 +171,3 @@ def _show(x: Any) -> str:
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         return f"{x:,}" if isinstance(x, int) else f"{x:,.4g}"
     return "blank" if x is None else str(x)
-
-

@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
 
 import numpy as np
 
-from portfolio_opt.runtime import pool
-from portfolio_opt.runtime import progress
+from portfolio_opt.core.ranges import cost_range, impact_range, time_range
 from portfolio_opt.model.errors import Infeasible, NoPortfolioFound
 from portfolio_opt.model.plan import Plan
-from portfolio_opt.core.ranges import cost_range, impact_range, time_range
+from portfolio_opt.runtime import pool, progress
 
 #: versions drawn unless told otherwise, and the spread around an estimate without a range
 SAMPLES = 200
@@ -39,8 +38,9 @@ CORE, EXTERIOR = 0.90, 0.10
 VERSIONS = 2
 
 
-def draw_ranges(rng: np.random.Generator, low: np.ndarray, mode: np.ndarray, high: np.ndarray,
-                distribution: str = "triangular") -> np.ndarray:
+def draw_ranges(
+    rng: np.random.Generator, low: np.ndarray, mode: np.ndarray, high: np.ndarray, distribution: str = "triangular"
+) -> np.ndarray:
     """One draw from each range (arrays; a range of one point is that point)."""
     u = rng.random(len(low))
     w = high - low
@@ -76,11 +76,20 @@ def version_plan(plan: Plan, k: int, seed: int, spread: float) -> Plan:
     cost = draw_ranges(rng, *np.array([cost_range(i) for i in inis], dtype=np.float64).reshape(-1, 3).T, dist)
     ttv = draw_ranges(rng, *np.array([time_range(i) for i in inis], dtype=np.float64).reshape(-1, 3).T, dist)
     drawn = tuple(
-        replace(ini, impact=float(impact[j]), probability=float(min(1.0, max(0.0, prob[j]))), cost=float(cost[j]),
-                time_to_value=float(ttv[j]), impact_low=None, impact_high=None, cost_high=None,
-                time_to_value_high=None, values={**ini.values, "Cost": float(cost[j])} if "Cost" in ini.values
-                else ini.values)
-        for j, ini in enumerate(inis))
+        replace(
+            ini,
+            impact=float(impact[j]),
+            probability=float(min(1.0, max(0.0, prob[j]))),
+            cost=float(cost[j]),
+            time_to_value=float(ttv[j]),
+            impact_low=None,
+            impact_high=None,
+            cost_high=None,
+            time_to_value_high=None,
+            values={**ini.values, "Cost": float(cost[j])} if "Cost" in ini.values else ini.values,
+        )
+        for j, ini in enumerate(inis)
+    )
     return replace(plan.with_initiatives(drawn), settings=replace(plan.settings, risk_objective="expected"))
 
 
@@ -108,8 +117,9 @@ def portfolio_value(plan: Plan, selected: Sequence[str], starts: Mapping[str, in
     mask = [ini.id in wanted for ini in plan.initiatives]
     at = {plan.index(i): t for i, t in (starts or {}).items()}
     chosen = Chosen.of(mask, at or None)
-    value = math.fsum(start_value(ini, chosen.starts.get(k, 0), plan.settings)
-                      for k, ini in enumerate(plan.initiatives) if mask[k])
+    value = math.fsum(
+        start_value(ini, chosen.starts.get(k, 0), plan.settings) for k, ini in enumerate(plan.initiatives) if mask[k]
+    )
     return value - math.fsum(u.penalty_cost for u in limit_uses(plan, chosen))
 
 
@@ -127,8 +137,15 @@ def solve_version(k: int, state: dict) -> Version:
     ids = [ini.id for ini in v.initiatives]
     starts = tuple((ids[i], t) for i, t in sorted((solved.starts or {}).items()))
     gap = solved.solution.gap or 0.0
-    return Version(k, True, tuple(i for i, on in zip(ids, solved.selected) if on), starts, solved.objective,
-                   portfolio_value(v, state["baseline"], state["baseline_starts"]), gap)
+    return Version(
+        k,
+        True,
+        tuple(i for i, on in zip(ids, solved.selected) if on),
+        starts,
+        solved.objective,
+        portfolio_value(v, state["baseline"], state["baseline_starts"]),
+        gap,
+    )
 
 
 @dataclass(frozen=True)
@@ -165,8 +182,9 @@ def classify(frequency: float) -> str:
     return "borderline"
 
 
-def robustness(plan: Plan, samples: int = SAMPLES, spread: float = SPREAD, seed: int | None = None,
-               workers: int | None = None) -> Robustness:
+def robustness(
+    plan: Plan, samples: int = SAMPLES, spread: float = SPREAD, seed: int | None = None, workers: int | None = None
+) -> Robustness:
     """Re-optimize ``samples`` versions of the plan (see the module's docstring).
 
     The sweep runs on worker processes, or on a Dask cluster inside :func:`pool.cluster`.
@@ -198,12 +216,23 @@ def robustness(plan: Plan, samples: int = SAMPLES, spread: float = SPREAD, seed:
     picks = [portfolio_value(plan, v.selected, dict(v.starts)) for v in good]
     bias = float(np.mean([v.objective - p for v, p in zip(good, picks)])) if good else 0.0
     return Robustness(
-        plan=plan, samples=samples, seed=seed, spread=spread, baseline=baseline, objective=objective,
-        frequency=frequency, classes={i: classify(f) for i, f in frequency.items()},
-        regret_mean=float(np.mean(regrets)), regret_p90=float(np.quantile(regrets, 0.9)),
-        regret_max=float(np.max(regrets)), optimal_share=optimal / n,
+        plan=plan,
+        samples=samples,
+        seed=seed,
+        spread=spread,
+        baseline=baseline,
+        objective=objective,
+        frequency=frequency,
+        classes={i: classify(f) for i, f in frequency.items()},
+        regret_mean=float(np.mean(regrets)),
+        regret_p90=float(np.quantile(regrets, 0.9)),
+        regret_max=float(np.max(regrets)),
+        optimal_share=optimal / n,
         mean_value=float(np.mean([v.baseline_value for v in good])) if good else math.nan,
-        bias=bias, corrected_value=objective - bias, solves=samples + 1, failed=samples - len(good),
-        seconds=time.perf_counter() - started, result=result)
-
-
+        bias=bias,
+        corrected_value=objective - bias,
+        solves=samples + 1,
+        failed=samples - len(good),
+        seconds=time.perf_counter() - started,
+        result=result,
+    )

@@ -13,14 +13,13 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from portfolio_opt.runtime import pool
 from portfolio_opt.analyses import batch
 from portfolio_opt.core import formulation
-from portfolio_opt.runtime import progress
-from portfolio_opt.model.errors import InvalidWorkbook, Problem
-from portfolio_opt.model.plan import Change, Decision, Limit, Plan, Scenario
 from portfolio_opt.core.simulation import judge
 from portfolio_opt.core.worlds import has_risk
+from portfolio_opt.model.errors import InvalidWorkbook, Problem
+from portfolio_opt.model.plan import Change, Decision, Limit, Plan, Scenario
+from portfolio_opt.runtime import pool, progress
 
 
 def apply_change(plan: Plan, change: Change, baseline_budget: float | None = None) -> Plan:
@@ -98,9 +97,17 @@ def run_scenarios(plan: Plan, scenarios: tuple[Scenario, ...] | None = None, wor
     started = time.perf_counter()
     scenarios = plan.scenarios if scenarios is None else scenarios
     if not scenarios:
-        raise InvalidWorkbook([Problem("no-scenarios", "Scenarios", "the workbook has no Scenarios sheet (or it has no rows)",
-                                       "Add a sheet 'Scenarios' with a 'Scenario' column and one row per scenario")],
-                              plan.source_name)
+        raise InvalidWorkbook(
+            [
+                Problem(
+                    "no-scenarios",
+                    "Scenarios",
+                    "the workbook has no Scenarios sheet (or it has no rows)",
+                    "Add a sheet 'Scenarios' with a 'Scenario' column and one row per scenario",
+                )
+            ],
+            plan.source_name,
+        )
     # Every plan to solve, keyed by its set of changes: a single change that is also a whole
     # scenario (or another scenario's single) is solved once.
     wanted: dict[tuple, tuple[Change, ...]] = {}
@@ -132,7 +139,9 @@ def run_scenarios(plan: Plan, scenarios: tuple[Scenario, ...] | None = None, wor
         reused = set()
         for key in maybe_same:
             variant = variants[key]
-            if base.ok and not formulation.violations(variant, [i.id in set(base.selected) for i in variant.initiatives]):
+            if base.ok and not formulation.violations(
+                variant, [i.id in set(base.selected) for i in variant.initiatives]
+            ):
                 reused.add(key)
                 step()
             else:
@@ -161,11 +170,10 @@ def run_scenarios(plan: Plan, scenarios: tuple[Scenario, ...] | None = None, wor
             continue
         before, after = set(base.selected), set(res.selected)
         singles = (
-            [solved[("single", s_idx, c_idx)] for c_idx in range(len(sc.changes))]
-            if len(sc.changes) > 1 else [res]
+            [solved[("single", s_idx, c_idx)] for c_idx in range(len(sc.changes))] if len(sc.changes) > 1 else [res]
         )
 
-        def cause(initiative_id: str, entering: bool) -> str:
+        def cause(initiative_id: str, entering: bool, sc=sc, singles=singles) -> str:
             found = []
             for change, single in zip(sc.changes, singles):
                 if not single.ok:
@@ -183,8 +191,11 @@ def run_scenarios(plan: Plan, scenarios: tuple[Scenario, ...] | None = None, wor
         with progress.stage("Simulating each scenario's portfolio", len(results)) as step:
             judged = []
             for r, p in zip(results, own):
-                judged.append(replace(r, risk=judge(p, r.solved.selected, dict(r.solved.starts) if p.settings.periods
-                                                    else None)) if r.solved.ok else r)
+                judged.append(
+                    replace(r, risk=judge(p, r.solved.selected, dict(r.solved.starts) if p.settings.periods else None))
+                    if r.solved.ok
+                    else r
+                )
                 step()
         results = judged
     return ScenarioRun(tuple(results), plan, 1 + len(to_solve), time.perf_counter() - started)
@@ -217,5 +228,3 @@ def _only_tightens(changes: tuple[Change, ...], plan: Plan) -> bool:
             continue
         return False
     return True
-
-

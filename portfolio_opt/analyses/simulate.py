@@ -9,19 +9,20 @@ from __future__ import annotations
 from dataclasses import replace
 
 from portfolio_opt.core import formulation
-from portfolio_opt.runtime import progress
-from portfolio_opt.model.errors import PortfolioError
-from portfolio_opt.model.plan import Decision, Plan
+from portfolio_opt.core.scoring import objective_coefficients
 from portfolio_opt.core.simulation import RISK_KEYS, Simulation, judge, judge_samples, simulate
 from portfolio_opt.core.worlds import CHOOSE, JUDGE
-from portfolio_opt.core.scoring import objective_coefficients
+from portfolio_opt.model.errors import PortfolioError
+from portfolio_opt.model.plan import Decision, Plan
+from portfolio_opt.runtime import progress
 
 #: worlds ``simulate`` draws unless told otherwise
 DEFAULT_SAMPLES = 10_000
 
 
-def simulate_plan(plan: Plan, samples: int | None = None, seed: int | None = None,
-                  purpose: int = CHOOSE) -> tuple[Simulation, list[str]]:
+def simulate_plan(
+    plan: Plan, samples: int | None = None, seed: int | None = None, purpose: int = CHOOSE
+) -> tuple[Simulation, list[str]]:
     """Simulate the plan's portfolio over ``samples`` worlds (default 10,000); returns the
     simulation (``how`` says where the portfolio came from) and warnings (e.g. the marked
     portfolio breaks a rule).
@@ -45,21 +46,27 @@ def simulate_plan(plan: Plan, samples: int | None = None, seed: int | None = Non
         warnings += [f"the marked portfolio breaks a rule: {v}" for v in formulation.violations(plan, mask)]
         starts = None
         if plan.settings.periods and not warnings:  # when each starts: the best schedule of exactly these
-            fixed = plan.with_initiatives(tuple(
-                replace(ini, decision=Decision.MUST if ini.id in wanted else Decision.EXCLUDE)
-                for ini in plan.initiatives)).with_settings(risk_objective="expected")
+            fixed = plan.with_initiatives(
+                tuple(
+                    replace(ini, decision=Decision.MUST if ini.id in wanted else Decision.EXCLUDE)
+                    for ini in plan.initiatives
+                )
+            ).with_settings(risk_objective="expected")
             try:
                 solved = solve(fixed)
                 starts = solved.starts
                 coefficients = solved.coefficients
             except PortfolioError:
-                warnings.append("no schedule of the marked portfolio keeps every per-period limit: "
-                                "each starts at its earliest period")
+                warnings.append(
+                    "no schedule of the marked portfolio keeps every per-period limit: "
+                    "each starts at its earliest period"
+                )
         if plan.settings.periods and starts is None:
             from portfolio_opt.core.schedule import window
 
-            starts = {i: (window(ini, plan.settings) or range(1))[0] for i, ini in enumerate(plan.initiatives)
-                      if mask[i]}
+            starts = {
+                i: (window(ini, plan.settings) or range(1))[0] for i, ini in enumerate(plan.initiatives) if mask[i]
+            }
     else:
         with progress.stage(f"Solving {len(plan.initiatives):,} initiatives"):
             solved = solve(plan)
@@ -78,5 +85,3 @@ def risk_figures(plan: Plan, selected, starts=None) -> dict[str, float | None]:
         sim, _ = simulate_plan(replace(plan, selection=tuple(selected)), samples, purpose=JUDGE)
         return {k: sim[k] for k in RISK_KEYS}
     return judge(plan, selected, starts)
-
-

@@ -13,17 +13,25 @@ import sys
 import time
 import traceback
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import click
 
-from portfolio_opt.model.version import __version__
-from portfolio_opt.runtime import progress, stopping
-from portfolio_opt.model.errors import EXIT_BUG, EXIT_CODES, Infeasible, InvalidWorkbook, PortfolioError
-from portfolio_opt.model.errors import Problem, TextCut
 from portfolio_opt.model.defaults import AUTO, FULL_UP_TO, MIN_TIME, TIME_FACTOR, WORK
-from portfolio_opt.render.text import comparison_lines, frontier_lines, scenario_lines, story, summary_lines
+from portfolio_opt.model.errors import (
+    EXIT_BUG,
+    EXIT_CODES,
+    Infeasible,
+    InvalidWorkbook,
+    PortfolioError,
+    Problem,
+    TextCut,
+)
+from portfolio_opt.model.version import __version__
 from portfolio_opt.render.json import result_to_dict, to_json
+from portfolio_opt.render.text import comparison_lines, frontier_lines, scenario_lines, story, summary_lines
+from portfolio_opt.runtime import progress, stopping
 
 
 # The library's heavy parts (openpyxl, PuLP, worker pools) load when a command runs, not for
@@ -119,7 +127,7 @@ def _report_error(exc: PortfolioError, as_json: bool) -> None:
             _echo_err("Each of these resolves the conflict above, but the plan has other conflicts too:")
             for text in partial:
                 _echo_err(f"  - {text}")
-        for text in exc.relaxations[len(exc.changes):]:
+        for text in exc.relaxations[len(exc.changes) :]:
             _echo_err(f"Note: {text}")
         if as_json:
             _print_json(exc.to_dict())
@@ -147,8 +155,11 @@ class _ProgressLine:
             # how a long solve stands: said on the line of a single job (Solving, Finding the
             # budget range), never on a sweep's count, whose solves each have their own
             if self.tty and self.outer is not None and not self.outer.total:
-                self._draw(progress.Event(self.outer.stage, self.outer.done, None,
-                                          time.perf_counter() - self.began, note=e.note))
+                self._draw(
+                    progress.Event(
+                        self.outer.stage, self.outer.done, None, time.perf_counter() - self.began, note=e.note
+                    )
+                )
             return
         if e.done == 0 and not e.finished:
             self.depth += 1
@@ -256,8 +267,13 @@ def _check_output(output: str, inputs: tuple[str, ...], force: bool, report_path
 
 
 def _report_option(f):
-    return click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
-                        help="Also write the leadership page (one self-contained HTML file) of the output workbook.")(f)
+    return click.option(
+        "--report",
+        "report_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Also write the leadership page (one self-contained HTML file) of the output workbook.",
+    )(f)
 
 
 def _check_report(report_path: str | None, force: bool, output: str) -> None:
@@ -272,8 +288,9 @@ def _check_report(report_path: str | None, force: bool, output: str) -> None:
         raise click.UsageError(f"{report_path} already exists: choose another name, or pass --force to replace it")
 
 
-def _deliver(output: str, report_path: str | None, force: bool, as_json: bool, data: dict[str, Any],
-             lines: list[str]) -> None:
+def _deliver(
+    output: str, report_path: str | None, force: bool, as_json: bool, data: dict[str, Any], lines: list[str]
+) -> None:
     """What a command that wrote a workbook does next: the page when asked (--report), then one
     JSON object on stdout (--json) or the lines for people."""
     _add_report(output, report_path, force)
@@ -353,12 +370,14 @@ def validate(ctx: Context, path: str, as_json: bool) -> None:
             _echo_err(f"Warning: {w}")
         limits = plan.all_limits()
         if as_json:
-            _print_json({
-                "status": "valid",
-                "initiatives": len(plan.initiatives),
-                "limits": [lim.name for lim in limits],
-                "warnings": list(plan.warnings),
-            })
+            _print_json(
+                {
+                    "status": "valid",
+                    "initiatives": len(plan.initiatives),
+                    "limits": [lim.name for lim in limits],
+                    "warnings": list(plan.warnings),
+                }
+            )
             return
         budget = plan.settings.budget
         click.echo(
@@ -372,27 +391,66 @@ def validate(ctx: Context, path: str, as_json: bool) -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Results workbook to write (default: <input>_result.xlsx).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Results workbook to write (default: <input>_result.xlsx)."
+)
 @click.option("--budget", type=click.FloatRange(min=0), help="Budget (maximum total Cost); overrides Settings.")
-@click.option("--solver", "solver_name", type=click.Choice(["highs", "cbc"]), help="Solver (default highs, or the Settings value).")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Stop after this many seconds with the best portfolio found.")
-@click.option("--gap", type=click.FloatRange(min=0, max=1, max_open=True), help="Relative optimality gap (default 0.0001 = 0.01%; 0 asks for a proof).")
-@click.option("--explain-limit", type=click.IntRange(min=0), default=None,
-              help=f"Explain (regret, break-even) at most this many initiatives: the selected and the closest "
-                   f"candidates first; 0 skips it. Default: all up to {FULL_UP_TO}, beyond that {WORK:,} / initiatives.")
-@click.option("--explain-time", type=click.FloatRange(min=0, min_open=True), default=None,
-              help=f"Seconds the explanations may take in all (default: {TIME_FACTOR}x the solve, at least "
-                   f"{MIN_TIME:g} s); figures not settled in time say so.")
-@click.option("--cluster", metavar="ADDRESS", default=None,
-              help="Run the explanations' re-solves on the Dask cluster at ADDRESS (default: the Settings Cluster, "
-                   "else this machine).")
+@click.option(
+    "--solver",
+    "solver_name",
+    type=click.Choice(["highs", "cbc"]),
+    help="Solver (default highs, or the Settings value).",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Stop after this many seconds with the best portfolio found.",
+)
+@click.option(
+    "--gap",
+    type=click.FloatRange(min=0, max=1, max_open=True),
+    help="Relative optimality gap (default 0.0001 = 0.01%; 0 asks for a proof).",
+)
+@click.option(
+    "--explain-limit",
+    type=click.IntRange(min=0),
+    default=None,
+    help=f"Explain (regret, break-even) at most this many initiatives: the selected and the closest "
+    f"candidates first; 0 skips it. Default: all up to {FULL_UP_TO}, beyond that {WORK:,} / initiatives.",
+)
+@click.option(
+    "--explain-time",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help=f"Seconds the explanations may take in all (default: {TIME_FACTOR}x the solve, at least "
+    f"{MIN_TIME:g} s); figures not settled in time say so.",
+)
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    default=None,
+    help="Run the explanations' re-solves on the Dask cluster at ADDRESS (default: the Settings Cluster, "
+    "else this machine).",
+)
 @_report_option
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout and nothing else there.")
 @click.pass_obj
-def optimize(ctx: Context, path: str, output: str | None, budget: float | None, solver_name: str | None,
-             time_limit: float | None, gap: float | None, explain_limit: int | None, explain_time: float | None,
-             cluster: str | None, report_path: str | None, force: bool, as_json: bool) -> None:
+def optimize(
+    ctx: Context,
+    path: str,
+    output: str | None,
+    budget: float | None,
+    solver_name: str | None,
+    time_limit: float | None,
+    gap: float | None,
+    explain_limit: int | None,
+    explain_time: float | None,
+    cluster: str | None,
+    report_path: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
     """Choose the portfolio of highest expected value within every limit.
 
     Writes the results workbook (Summary, Ranking, the input sheets as used, Run info) to a
@@ -410,8 +468,9 @@ def optimize(ctx: Context, path: str, output: str | None, budget: float | None, 
         result = run_optimize(plan, budget=budget, solver_name=solver_name, gap=gap, time_limit=time_limit)
         if explain_limit is None or explain_limit > 0:
             with on_cluster(_where(cluster, plan)):
-                result = explain(result, max_initiatives=AUTO if explain_limit is None else explain_limit,
-                                 time_budget=explain_time)
+                result = explain(
+                    result, max_initiatives=AUTO if explain_limit is None else explain_limit, time_budget=explain_time
+                )
         save_results(result, output, force=force)
         _add_report(output, report_path, force)
         if as_json:
@@ -426,16 +485,24 @@ def optimize(ctx: Context, path: str, output: str | None, budget: float | None, 
 
 
 def _solver_options(f):
-    f = click.option("--gap", type=click.FloatRange(min=0, max=1, max_open=True), help="Relative optimality gap per solve.")(f)
-    f = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Time limit per solve, seconds.")(f)
+    f = click.option(
+        "--gap", type=click.FloatRange(min=0, max=1, max_open=True), help="Relative optimality gap per solve."
+    )(f)
+    f = click.option(
+        "--time-limit", type=click.FloatRange(min=0, min_open=True), help="Time limit per solve, seconds."
+    )(f)
     f = click.option("--solver", "solver_name", type=click.Choice(["highs", "cbc"]), help="Solver (default highs).")(f)
     return f
 
 
 def _cluster_option(f):
-    return click.option("--cluster", metavar="ADDRESS", default=None,
-                        help="Run the solves on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786; "
-                             "default: the Settings Cluster, else this machine).")(f)
+    return click.option(
+        "--cluster",
+        metavar="ADDRESS",
+        default=None,
+        help="Run the solves on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786; "
+        "default: the Settings Cluster, else this machine).",
+    )(f)
 
 
 def _where(cluster: str | None, plan) -> str | None:
@@ -449,18 +516,41 @@ def _read_with_overrides(path: str, solver_name, gap, time_limit):
 
 @main.command(name="frontier")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Frontier workbook (default: <input>_frontier.xlsx).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Frontier workbook (default: <input>_frontier.xlsx)."
+)
 @click.option("--steps", type=click.IntRange(min=2, max=1000), default=25, show_default=True, help="Number of budgets.")
-@click.option("--from", "lo", type=click.FloatRange(min=0), help="Lowest budget (default: the cheapest feasible portfolio).")
-@click.option("--to", "hi", type=click.FloatRange(min=0), help="Highest budget (default: the first budget at which value stops growing, the cost of the best portfolio with no budget; on a multi-period plan that is the longest solve of all, which a value here skips).")
+@click.option(
+    "--from", "lo", type=click.FloatRange(min=0), help="Lowest budget (default: the cheapest feasible portfolio)."
+)
+@click.option(
+    "--to",
+    "hi",
+    type=click.FloatRange(min=0),
+    help="Highest budget (default: the first budget at which value stops growing, the cost of the best "
+    "portfolio with no budget; on a multi-period plan that is the longest solve of all, which a value here skips).",
+)
 @_solver_options
 @_cluster_option
 @_report_option
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
-def frontier_command(ctx: Context, path: str, output: str | None, steps: int, lo: float | None, hi: float | None,
-                     solver_name, time_limit, gap, cluster: str | None, report_path: str | None, force: bool, as_json: bool) -> None:
+def frontier_command(
+    ctx: Context,
+    path: str,
+    output: str | None,
+    steps: int,
+    lo: float | None,
+    hi: float | None,
+    solver_name,
+    time_limit,
+    gap,
+    cluster: str | None,
+    report_path: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
     """Re-optimize at every budget: the true efficient frontier, with a live chart.
 
     \b
@@ -486,15 +576,27 @@ def frontier_command(ctx: Context, path: str, output: str | None, steps: int, lo
 
 @main.command(name="scenarios")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Scenarios workbook (default: <input>_scenarios.xlsx).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Scenarios workbook (default: <input>_scenarios.xlsx)."
+)
 @_solver_options
 @_cluster_option
 @_report_option
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
-def scenarios_command(ctx: Context, path: str, output: str | None, solver_name, time_limit, gap,
-                      cluster: str | None, report_path: str | None, force: bool, as_json: bool) -> None:
+def scenarios_command(
+    ctx: Context,
+    path: str,
+    output: str | None,
+    solver_name,
+    time_limit,
+    gap,
+    cluster: str | None,
+    report_path: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
     """Run every scenario of the Scenarios sheet against the baseline and say what moved, and why.
 
     \b
@@ -516,15 +618,30 @@ def scenarios_command(ctx: Context, path: str, output: str | None, solver_name, 
 
 @main.command(name="compare")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default="comparison.xlsx", show_default=True,
-              help="Comparison workbook.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default="comparison.xlsx",
+    show_default=True,
+    help="Comparison workbook.",
+)
 @_solver_options
 @_report_option
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
-def compare_command(ctx: Context, paths: tuple[str, ...], output: str, solver_name, time_limit, gap,
-                    report_path: str | None, force: bool, as_json: bool) -> None:
+def compare_command(
+    ctx: Context,
+    paths: tuple[str, ...],
+    output: str,
+    solver_name,
+    time_limit,
+    gap,
+    report_path: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
     """Compare plans (workbooks with a Selected column, or results workbooks): value, cost,
     broken rules, and efficiency against the optimum at the same cost.
 
@@ -541,8 +658,10 @@ def compare_command(ctx: Context, paths: tuple[str, ...], output: str, solver_na
             try:
                 plan = _read_with_overrides(path, solver_name, gap, time_limit)
             except InvalidWorkbook as exc:
-                problems.extend(Problem(p.code, f"{os.path.basename(path)}: {p.where}", p.message, p.fix, p.value)
-                                for p in exc.problems)
+                problems.extend(
+                    Problem(p.code, f"{os.path.basename(path)}: {p.where}", p.message, p.fix, p.value)
+                    for p in exc.problems
+                )
                 continue
             plans.append((os.path.splitext(os.path.basename(path))[0], plan))
         if problems:  # with the plans read that mark no selection: every problem in one list
@@ -557,17 +676,33 @@ def compare_command(ctx: Context, paths: tuple[str, ...], output: str, solver_na
 @main.command(name="simulate")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Risk workbook (default: <input>_risk.xlsx).")
-@click.option("--samples", type=click.IntRange(min=100, max=10_000_000), default=None,
-              help="Simulated worlds (default 10,000).")
-@click.option("--seed", type=click.IntRange(min=0, max=2**32 - 1), default=None,
-              help="Random seed (default: the Seed setting, else 1); the same seed gives the same numbers.")
+@click.option(
+    "--samples", type=click.IntRange(min=100, max=10_000_000), default=None, help="Simulated worlds (default 10,000)."
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0, max=2**32 - 1),
+    default=None,
+    help="Random seed (default: the Seed setting, else 1); the same seed gives the same numbers.",
+)
 @_solver_options
 @_report_option
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
-def simulate_command(ctx: Context, path: str, output: str | None, samples: int | None, seed: int | None,
-                     solver_name, time_limit, gap, report_path: str | None, force: bool, as_json: bool) -> None:
+def simulate_command(
+    ctx: Context,
+    path: str,
+    output: str | None,
+    samples: int | None,
+    seed: int | None,
+    solver_name,
+    time_limit,
+    gap,
+    report_path: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
     """Simulate a portfolio's outcomes: the spread, P10/P90, CVaR, the chance of reaching the
     Value target, and which bets drive the downside.
 
@@ -612,20 +747,52 @@ class Share(click.ParamType):
 
 @main.command(name="alternatives")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Alternatives workbook (default: <input>_alternatives.xlsx).")
-@click.option("--count", type=click.IntRange(min=1, max=100), default=5, show_default=True,
-              help="Portfolios to find, the optimum included.")
-@click.option("--within", type=Share(), default="1%", show_default=True,
-              help="How far below the optimum an alternative may be, e.g. 1% or 0.01.")
-@click.option("--min-difference", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Initiatives (in or out) in which every two portfolios must differ.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Alternatives workbook (default: <input>_alternatives.xlsx).",
+)
+@click.option(
+    "--count",
+    type=click.IntRange(min=1, max=100),
+    default=5,
+    show_default=True,
+    help="Portfolios to find, the optimum included.",
+)
+@click.option(
+    "--within",
+    type=Share(),
+    default="1%",
+    show_default=True,
+    help="How far below the optimum an alternative may be, e.g. 1% or 0.01.",
+)
+@click.option(
+    "--min-difference",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Initiatives (in or out) in which every two portfolios must differ.",
+)
 @_solver_options
 @_report_option
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
-def alternatives_command(ctx: Context, path: str, output: str | None, count: int, within: float, min_difference: int,
-                         solver_name, time_limit, gap, report_path: str | None, force: bool, as_json: bool) -> None:
+def alternatives_command(
+    ctx: Context,
+    path: str,
+    output: str | None,
+    count: int,
+    within: float,
+    min_difference: int,
+    solver_name,
+    time_limit,
+    gap,
+    report_path: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
     """Portfolios almost as good as the best that differ in what matters: up to --count, each
     within --within of the optimum, every two differing in at least --min-difference initiatives.
 
@@ -646,21 +813,50 @@ def alternatives_command(ctx: Context, path: str, output: str | None, count: int
 
 @main.command(name="robustness")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Robustness workbook (default: <input>_robustness.xlsx).")
-@click.option("--samples", type=click.IntRange(min=2, max=100_000), default=200, show_default=True,
-              help="Versions of the estimates to re-optimize.")
-@click.option("--spread", type=Share(), default="20%", show_default=True,
-              help="± around an estimate without a range, e.g. 20% or 0.2.")
-@click.option("--seed", type=click.IntRange(min=0, max=2**32 - 1), default=None,
-              help="Random seed (default: the Seed setting, else 1); the same seed gives the same report.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Robustness workbook (default: <input>_robustness.xlsx)."
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(min=2, max=100_000),
+    default=200,
+    show_default=True,
+    help="Versions of the estimates to re-optimize.",
+)
+@click.option(
+    "--spread",
+    type=Share(),
+    default="20%",
+    show_default=True,
+    help="± around an estimate without a range, e.g. 20% or 0.2.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0, max=2**32 - 1),
+    default=None,
+    help="Random seed (default: the Seed setting, else 1); the same seed gives the same report.",
+)
 @_solver_options
 @_cluster_option
 @_report_option
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
-def robustness_command(ctx: Context, path: str, output: str | None, samples: int, spread: float, seed: int | None,
-                       solver_name, time_limit, gap, cluster: str | None, report_path: str | None, force: bool, as_json: bool) -> None:
+def robustness_command(
+    ctx: Context,
+    path: str,
+    output: str | None,
+    samples: int,
+    spread: float,
+    seed: int | None,
+    solver_name,
+    time_limit,
+    gap,
+    cluster: str | None,
+    report_path: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
     """Re-optimize many versions of the estimates: which choices are solid (core), which hinge
     on a guess (borderline), the baseline's regret, and its value corrected for the optimizer's curse.
 
@@ -685,15 +881,26 @@ def robustness_command(ctx: Context, path: str, output: str | None, samples: int
 @main.command(name="review")
 @click.argument("last", type=click.Path(exists=True, dir_okay=False))
 @click.argument("this", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default="review.xlsx", show_default=True,
-              help="Review workbook.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), default="review.xlsx", show_default=True, help="Review workbook."
+)
 @_solver_options
 @_report_option
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
-def review_command(ctx: Context, last: str, this: str, output: str, solver_name, time_limit, gap, report_path: str | None, force: bool,
-                   as_json: bool) -> None:
+def review_command(
+    ctx: Context,
+    last: str,
+    this: str,
+    output: str,
+    solver_name,
+    time_limit,
+    gap,
+    report_path: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
     """The quarterly review: what changed since last quarter (estimates, status, added and
     dropped initiatives, settings), what each change did to the portfolio, and the value realized.
 
@@ -708,8 +915,9 @@ def review_command(ctx: Context, last: str, this: str, output: str, solver_name,
     def body() -> None:
         before = _read_with_overrides(last, solver_name, gap, time_limit)
         now = _read_with_overrides(this, solver_name, gap, time_limit)
-        r = run_review(before, now, os.path.splitext(os.path.basename(last))[0],
-                       os.path.splitext(os.path.basename(this))[0])
+        r = run_review(
+            before, now, os.path.splitext(os.path.basename(last))[0], os.path.splitext(os.path.basename(this))[0]
+        )
         save_review(r, output, force=force)
         _deliver(output, report_path, force, as_json, review_to_dict(r), review_lines(r, output))
 
@@ -719,13 +927,19 @@ def review_command(ctx: Context, last: str, this: str, output: str, solver_name,
 @main.command(name="report")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="The page to write (default: <input>.html).")
-@click.option("--pdf", "pdf", type=click.Path(dir_okay=False), default=None,
-              help="Also print it to PDF with headless Chromium (apt-get install chromium).")
+@click.option(
+    "--pdf",
+    "pdf",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also print it to PDF with headless Chromium (apt-get install chromium).",
+)
 @click.option("--title", default=None, help="The page's title (default: from the workbook's name).")
 @click.option("--force", is_flag=True, help="Replace the output files if they exist.")
 @click.pass_obj
-def report_command(ctx: Context, path: str, output: str | None, pdf: str | None, title: str | None,
-                   force: bool) -> None:
+def report_command(
+    ctx: Context, path: str, output: str | None, pdf: str | None, title: str | None, force: bool
+) -> None:
     """One self-contained page leadership reads (HTML, offline, prints cleanly) from any workbook
     this tool writes: results, scenarios, frontier, comparison, risk, robustness, review, alternatives.
 
@@ -760,12 +974,25 @@ def _default_output(path: str, what: str) -> str:
 @click.option("--solver", "solver_name", type=click.Choice(["highs", "cbc"]), help="Solver (default highs).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="Time limit per solve, seconds.")
 @click.option("--gap", type=click.FloatRange(min=0, max=1, max_open=True), help="Relative optimality gap.")
-@click.option("--explain-time", type=click.FloatRange(min=0, min_open=True), default=None,
-              help=f"Seconds the re-solves may take (default: {TIME_FACTOR}x the solve, at least {MIN_TIME:g} s).")
+@click.option(
+    "--explain-time",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help=f"Seconds the re-solves may take (default: {TIME_FACTOR}x the solve, at least {MIN_TIME:g} s).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.pass_obj
-def explain_command(ctx: Context, path: str, wanted_id: str, budget: float | None, solver_name: str | None,
-                    time_limit: float | None, gap: float | None, explain_time: float | None, as_json: bool) -> None:
+def explain_command(
+    ctx: Context,
+    path: str,
+    wanted_id: str,
+    budget: float | None,
+    solver_name: str | None,
+    time_limit: float | None,
+    gap: float | None,
+    explain_time: float | None,
+    as_json: bool,
+) -> None:
     """Tell one initiative's story: why in or out, and what it would take.
 
     \b
@@ -780,8 +1007,9 @@ def explain_command(ctx: Context, path: str, wanted_id: str, budget: float | Non
             folded = {i.id.casefold(): i.id for i in plan.initiatives}
             close = [folded[c] for c in difflib.get_close_matches(initiative_id.casefold(), list(folded), n=3)]
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
-            raise click.BadParameter(f"{initiative_id!r} is not an ID in {os.path.basename(path)}{hint}",
-                                     param_hint="INITIATIVE_ID")
+            raise click.BadParameter(
+                f"{initiative_id!r} is not an ID in {os.path.basename(path)}{hint}", param_hint="INITIATIVE_ID"
+            )
         result = run_optimize(plan, budget=budget, solver_name=solver_name, gap=gap, time_limit=time_limit)
         result = explain(result, initiative_ids=[initiative_id], limits=False, time_budget=explain_time)
         lines = story(result, initiative_id)

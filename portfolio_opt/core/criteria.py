@@ -20,14 +20,29 @@ Pure: numbers in, numbers out.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
 #: Saaty's random consistency index by matrix size
-RANDOM_INDEX = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41, 9: 1.45, 10: 1.49,
-                11: 1.51, 12: 1.48, 13: 1.56, 14: 1.57, 15: 1.59}
+RANDOM_INDEX = {
+    1: 0.0,
+    2: 0.0,
+    3: 0.58,
+    4: 0.90,
+    5: 1.12,
+    6: 1.24,
+    7: 1.32,
+    8: 1.41,
+    9: 1.45,
+    10: 1.49,
+    11: 1.51,
+    12: 1.48,
+    13: 1.56,
+    14: 1.57,
+    15: 1.59,
+}
 #: above this consistency ratio the judgments are too inconsistent to trust as they are
 CONSISTENT_UP_TO = 0.10
 #: the columns WSJF and RICE read, by normalized header

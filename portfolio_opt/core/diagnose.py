@@ -13,15 +13,14 @@ limit, the smallest move of its bound (an elastic solve), for a decision or rule
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from portfolio_opt.core import formulation, solver
-from portfolio_opt.model.figures import num
+from portfolio_opt.core.solver import LinearProgram
 from portfolio_opt.model.errors import ConflictItem, Infeasible, Relaxation
+from portfolio_opt.model.figures import num
 from portfolio_opt.model.plan import Plan
 from portfolio_opt.model.result import Status
-from portfolio_opt.core.solver import LinearProgram
-
 
 #: Said of a change that resolves the conflict found but not the whole plan
 PARTIAL = " (this resolves the conflict above; the plan has others too)"
@@ -33,7 +32,9 @@ def diagnose(plan: Plan) -> Infeasible:
     feasible = _feasibility(plan)
     keys = [p.key for p in all_parts]
     if feasible(set(keys)):
-        return Infeasible((), (), "the solver reported the plan infeasible, but a check found it feasible: rerun with --solver cbc")
+        return Infeasible(
+            (), (), "the solver reported the plan infeasible, but a check found it feasible: rerun with --solver cbc"
+        )
     conflict_keys = set(quickxplain(keys, feasible))
     chosen = [p for p in all_parts if p.key in conflict_keys]
     items = tuple(ConflictItem(p.kind, p.name, p.rule.describe(plan, p, chosen)) for p in chosen)
@@ -46,9 +47,7 @@ def apply_relaxation(plan: Plan, change: Relaxation) -> Plan:
     return part.rule.relax(plan, part, change.bound)
 
 
-def quickxplain(
-    constraints: Sequence, consistent: Callable[[set], bool], background: Sequence = ()
-) -> list:
+def quickxplain(constraints: Sequence, consistent: Callable[[set], bool], background: Sequence = ()) -> list:
     """A minimal subset of ``constraints`` that is inconsistent together with ``background``.
 
     ``consistent(set_of_keys)`` says whether a set of constraints can all hold. Minimal means
@@ -110,8 +109,11 @@ def _relaxations(plan: Plan, conflict, feasible, all_keys: set) -> list[Relaxati
                 text = f"lower the {limit.name} Min by {num(move)} to {num(bound)}"
             drivers = [p.name for p in conflict if p.key != part.key]
             if drivers:  # what forces the move: the rest of the conflict
-                text += f" (what {_and(drivers)} need together)" if side == "max" else \
-                    f" (what {_and(drivers)} allow together)"
+                text += (
+                    f" (what {_and(drivers)} need together)"
+                    if side == "max"
+                    else f" (what {_and(drivers)} allow together)"
+                )
             out.append((0, Relaxation(text, part.key, bound, True)))
             continue
         text = part.rule.relaxation(plan, part)

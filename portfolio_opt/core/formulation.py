@@ -15,10 +15,9 @@ diagnosis can switch parts off one at a time. This module is pure: no solver, no
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from portfolio_opt.core import rules as _rules
-from portfolio_opt.model.plan import Plan
 from portfolio_opt.core.rules import (
     Chosen,
     Columns,
@@ -30,9 +29,22 @@ from portfolio_opt.core.rules import (
 )
 from portfolio_opt.core.schedule import start_value
 from portfolio_opt.core.solver import LinearProgram, Row
+from portfolio_opt.model.plan import Plan
 
-__all__ = ["TIE_BREAK", "build", "dependency_pairs", "exclusive_groups", "limit_use", "parts",
-           "selection", "violations", "with_cvar", "Chosen", "Columns", "Part"]
+__all__ = [
+    "TIE_BREAK",
+    "build",
+    "dependency_pairs",
+    "exclusive_groups",
+    "limit_use",
+    "parts",
+    "selection",
+    "violations",
+    "with_cvar",
+    "Chosen",
+    "Columns",
+    "Part",
+]
 
 #: Total weight of the tie-break term, relative to the largest objective coefficient.
 TIE_BREAK = 1e-7
@@ -104,8 +116,12 @@ def build(
         prog.forbid(i)
     prog.add_starts()
     return LinearProgram(
-        objective=tuple(prog.objective), lower=tuple(prog.lower), upper=tuple(prog.upper),
-        integer=tuple(prog.integer), rows=tuple(prog.rows), row_keys=tuple(prog.keys),
+        objective=tuple(prog.objective),
+        lower=tuple(prog.lower),
+        upper=tuple(prog.upper),
+        integer=tuple(prog.integer),
+        rows=tuple(prog.rows),
+        row_keys=tuple(prog.keys),
     )
 
 
@@ -132,10 +148,22 @@ def with_cvar(plan: Plan, lp: LinearProgram, outcomes, weight: float, level: flo
     keys = list(lp.row_keys) + [("world", s) for s in range(samples)]
     for s in range(samples):
         nz = outcomes[s].nonzero()[0]
-        rows.append(Row(tuple(int(j) for j in nz) + (eta, eta + 1 + s),
-                        tuple(float(v) for v in outcomes[s, nz]) + (-1.0, 1.0), 0.0, None))
-    return LinearProgram(objective=tuple(obj), lower=tuple(lower), upper=tuple(upper), integer=tuple(integer),
-                         rows=tuple(rows), row_keys=tuple(keys))
+        rows.append(
+            Row(
+                tuple(int(j) for j in nz) + (eta, eta + 1 + s),
+                tuple(float(v) for v in outcomes[s, nz]) + (-1.0, 1.0),
+                0.0,
+                None,
+            )
+        )
+    return LinearProgram(
+        objective=tuple(obj),
+        lower=tuple(lower),
+        upper=tuple(upper),
+        integer=tuple(integer),
+        rows=tuple(rows),
+        row_keys=tuple(keys),
+    )
 
 
 def selection(plan: Plan, values: Sequence[float]) -> Chosen:

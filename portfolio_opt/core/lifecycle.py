@@ -22,18 +22,28 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from portfolio_opt.model.plan import Initiative, Objective, Plan, Stage
 
 #: how Status cells are read (ignoring case and spaces)
 STAGES = {
-    "": Stage.PROPOSED, "proposed": Stage.PROPOSED, "new": Stage.PROPOSED,
-    "inprogress": Stage.IN_PROGRESS, "started": Stage.IN_PROGRESS, "ongoing": Stage.IN_PROGRESS,
-    "live": Stage.LIVE, "inproduction": Stage.LIVE,
-    "done": Stage.DONE, "complete": Stage.DONE, "completed": Stage.DONE,
-    "stopped": Stage.STOPPED, "cancelled": Stage.STOPPED, "canceled": Stage.STOPPED,
+    "": Stage.PROPOSED,
+    "proposed": Stage.PROPOSED,
+    "new": Stage.PROPOSED,
+    "inprogress": Stage.IN_PROGRESS,
+    "started": Stage.IN_PROGRESS,
+    "ongoing": Stage.IN_PROGRESS,
+    "live": Stage.LIVE,
+    "inproduction": Stage.LIVE,
+    "done": Stage.DONE,
+    "complete": Stage.DONE,
+    "completed": Stage.DONE,
+    "stopped": Stage.STOPPED,
+    "cancelled": Stage.STOPPED,
+    "canceled": Stage.STOPPED,
 }
 #: realization below this share of the forecast is flagged
 LOW_REALIZATION = 0.5
@@ -179,8 +189,20 @@ def realization(plan: Plan) -> list[Realization]:
         elif rate is not None and rate < LOW_REALIZATION:
             flag = f"below {LOW_REALIZATION:.0%} of forecast"
         values = ini.values
-        out.append(Realization(ini.id, ini.name, ini.theme, _text(values, "owner"), _text(values, "outcomemetric"),
-                               ini.stage.value, forecast, ini.actual_value, rate, flag))
+        out.append(
+            Realization(
+                ini.id,
+                ini.name,
+                ini.theme,
+                _text(values, "owner"),
+                _text(values, "outcomemetric"),
+                ini.stage.value,
+                forecast,
+                ini.actual_value,
+                rate,
+                flag,
+            )
+        )
     return out
 
 
@@ -205,5 +227,3 @@ def _text(values: dict, norm: str) -> str | None:
         if normalize_header(header) == norm and v is not None and str(v).strip():
             return str(v).strip()
     return None
-
-

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Sequence
 
 from portfolio_opt.core import formulation, reduction, schedule, solver
-from portfolio_opt.runtime import progress
+from portfolio_opt.core.lifecycle import decision as review_decision
+from portfolio_opt.core.lifecycle import in_review, objective_constant, out_cost_total, realization
+from portfolio_opt.core.reasons import reason_text
+from portfolio_opt.core.rules import Chosen, LimitRule, contribution, limit_sum, limit_use, plan_rules
+from portfolio_opt.core.scoring import objective_coefficients, plan_scores
 from portfolio_opt.model.errors import NoPortfolioFound, PortfolioError
 from portfolio_opt.model.plan import Decision, Objective, Plan, Stage
 from portfolio_opt.model.result import InitiativeResult, LimitUse, Reason, Result, RiskChoice, SolverInfo, Status
-from portfolio_opt.core.reasons import reason_text
-from portfolio_opt.core.lifecycle import decision as review_decision
-from portfolio_opt.core.lifecycle import in_review, objective_constant, out_cost_total, realization
-from portfolio_opt.core.rules import Chosen, LimitRule, contribution, limit_sum, limit_use, plan_rules
-from portfolio_opt.core.scoring import objective_coefficients, plan_scores
-
+from portfolio_opt.runtime import progress
 
 #: multi-period programs with fewer columns than this are solved whole (see :func:`solve`)
 TIMED_WHOLE_BELOW = 1_000
@@ -75,9 +74,14 @@ def optimize(
         ids = [ini.id for ini in plan.initiatives]
         mine = {ids[i] for i, x in enumerate(solved.selected) if x}
         theirs = {ids[i] for i, x in enumerate(plain.selected) if x}
-        result = replace(result, scoring_change={
-            "expected_value_selected": tuple(i for i in ids if i in theirs),
-            "entered": tuple(i for i in ids if i in mine - theirs), "left": tuple(i for i in ids if i in theirs - mine)})
+        result = replace(
+            result,
+            scoring_change={
+                "expected_value_selected": tuple(i for i in ids if i in theirs),
+                "entered": tuple(i for i in ids if i in mine - theirs),
+                "left": tuple(i for i in ids if i in theirs - mine),
+            },
+        )
     return result
 
 
@@ -87,7 +91,7 @@ def risk_aware(plan: Plan) -> bool:
     return s.risk_objective == "cvar" and s.risk_weight > 0
 
 
-def risk_choice(plan: Plan, solved: "Solved", threads: int | None = None) -> RiskChoice:
+def risk_choice(plan: Plan, solved: Solved, threads: int | None = None) -> RiskChoice:
     """The risk-aware portfolio against the expected-value optimum, both simulated on the same
     fresh worlds (so the comparison is not flattered by the worlds the choice was made on)."""
     from portfolio_opt.core.simulation import judge, judge_samples
@@ -98,16 +102,25 @@ def risk_choice(plan: Plan, solved: "Solved", threads: int | None = None) -> Ris
     ids = [ini.id for ini in plan.initiatives]
 
     def judged(x: Solved) -> dict:
-        return judge(plan, [ids[i] for i, on in enumerate(x.selected) if on],
-                            {ids[i]: t for i, t in (x.starts or {}).items()} if s.periods else None)
+        return judge(
+            plan,
+            [ids[i] for i, on in enumerate(x.selected) if on],
+            {ids[i]: t for i, t in (x.starts or {}).items()} if s.periods else None,
+        )
 
     mine = {ids[i] for i, x in enumerate(solved.selected) if x}
     theirs = {ids[i] for i, x in enumerate(plain.selected) if x}
     return RiskChoice(
-        objective=s.risk_objective, weight=s.risk_weight, level=s.risk_level, samples=samples,
-        chosen=judged(solved), expected=judged(plain),
+        objective=s.risk_objective,
+        weight=s.risk_weight,
+        level=s.risk_level,
+        samples=samples,
+        chosen=judged(solved),
+        expected=judged(plain),
         expected_selected=tuple(i for i in ids if i in theirs),
-        entered=tuple(i for i in ids if i in mine - theirs), left=tuple(i for i in ids if i in theirs - mine))
+        entered=tuple(i for i in ids if i in mine - theirs),
+        left=tuple(i for i in ids if i in theirs - mine),
+    )
 
 
 @dataclass(frozen=True)
@@ -154,8 +167,9 @@ def solve(plan: Plan, threads: int | None = None) -> Solved:
         # rounds cost more than they save (the quarterly sample: 3.4 s with them, 2.3 s without)
         solution = solver.solve(lp, settings.solver, settings.gap, settings.time_limit, threads=threads)
     else:
-        solution = reduction.solve(lp, settings.solver, settings.gap, settings.time_limit, threads=threads,
-                                   presolve=bool(settings.periods))
+        solution = reduction.solve(
+            lp, settings.solver, settings.gap, settings.time_limit, threads=threads, presolve=bool(settings.periods)
+        )
     if solution.status is Status.INFEASIBLE:
         from portfolio_opt.core.diagnose import diagnose
 
@@ -175,8 +189,15 @@ def solve(plan: Plan, threads: int | None = None) -> Solved:
         scores[i] = schedule.start_score(ini, t, settings)
         coefficients[i] = schedule.start_value(ini, t, settings)
     starts = dict(chosen.starts) if settings.periods else None
-    return Solved(scores, coefficients, list(chosen.selected), solution, starts, limit_uses(plan, chosen),
-                  objective_constant(plan))
+    return Solved(
+        scores,
+        coefficients,
+        list(chosen.selected),
+        solution,
+        starts,
+        limit_uses(plan, chosen),
+        objective_constant(plan),
+    )
 
 
 def limit_uses(plan: Plan, chosen: Chosen) -> tuple[LimitUse, ...]:
@@ -252,7 +273,8 @@ def build_result(
         )
     return Result(
         status=status,
-        objective=math.fsum(c for c, s in zip(coefficients, selected) if s) - math.fsum(u.penalty_cost for u in uses)
+        objective=math.fsum(c for c, s in zip(coefficients, selected) if s)
+        - math.fsum(u.penalty_cost for u in uses)
         + objective_constant(plan),
         total_value=math.fsum(v for v, s in zip(scores, selected) if s),
         total_cost=math.fsum(ini.cost for ini, s in zip(plan.initiatives, selected) if s)
@@ -336,9 +358,15 @@ def decision_reasons(
             continue
         missing = [plan.index(d) for d in ini.depends_on if d in plan and not selected[plan.index(d)]]
         if missing:
-            out.append(Reason("needs", tuple(
-                (ids[j], "Excluded" if plan.initiatives[j].decision is Decision.EXCLUDE else "not selected")
-                for j in missing)))
+            out.append(
+                Reason(
+                    "needs",
+                    tuple(
+                        (ids[j], "Excluded" if plan.initiatives[j].decision is Decision.EXCLUDE else "not selected")
+                        for j in missing
+                    ),
+                )
+            )
             continue
         rivals = tuple(ids[k] for k in group_of.get(i, []) if k != i and selected[k])
         if rivals:
@@ -390,8 +418,11 @@ class _Fit:
         return (self.sums[k] + self.adds(k, i, t)) / total if total else 0.0
 
     def mins(self, i: int) -> tuple[str, ...]:
-        return tuple(u.limit.name for k, u in enumerate(self.uses)
-                     if u.limit.min is not None and not u.limit.share and self.adds(k, i, 0) > 0)
+        return tuple(
+            u.limit.name
+            for k, u in enumerate(self.uses)
+            if u.limit.min is not None and not u.limit.share and self.adds(k, i, 0) > 0
+        )
 
     def hot(self, i: int, t: int) -> tuple[str, ...]:
         """The soft limits it helps run past their bound."""
@@ -425,8 +456,10 @@ class _Fit:
                     continue
                 after = self.after(k, i, t)
                 tol = 1e-9 * (1.0 if lim.share else max(1.0, abs(lim.max or 0.0), abs(lim.min or 0.0)))
-                for side, over in (("max", lim.max is not None and after > lim.max + tol and after > u.used),
-                                   ("min", lim.min is not None and after < lim.min - tol and after < u.used)):
+                for side, over in (
+                    ("max", lim.max is not None and after > lim.max + tol and after > u.used),
+                    ("min", lim.min is not None and after < lim.min - tol and after < u.used),
+                ):
                     if not over:
                         continue
                     beyond = after - lim.max if side == "max" else lim.min - after

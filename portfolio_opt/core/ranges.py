@@ -10,7 +10,7 @@ Pure: numpy and the model only.
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -51,8 +51,14 @@ def density(x: np.ndarray, low: float, mode: float, high: float, distribution: s
 _NODES = np.polynomial.legendre.leggauss(16)
 
 
-def expected(fn: Callable[[np.ndarray], np.ndarray], low: float, mode: float, high: float,
-             distribution: str = "triangular", kinks: Sequence[float] = ()) -> float:
+def expected(
+    fn: Callable[[np.ndarray], np.ndarray],
+    low: float,
+    mode: float,
+    high: float,
+    distribution: str = "triangular",
+    kinks: Sequence[float] = (),
+) -> float:
     """E[fn(X)] for X drawn from the range, by Gauss–Legendre quadrature on pieces split at the
     mode and at ``kinks`` (where fn bends). A range of one point is that point."""
     if not high > low:
@@ -68,8 +74,9 @@ def expected(fn: Callable[[np.ndarray], np.ndarray], low: float, mode: float, hi
     return total
 
 
-def draw(rng: np.random.Generator, low: float, mode: float, high: float, size: int,
-         distribution: str = "triangular") -> np.ndarray:
+def draw(
+    rng: np.random.Generator, low: float, mode: float, high: float, size: int, distribution: str = "triangular"
+) -> np.ndarray:
     """``size`` draws from the range (a range of one point is that point)."""
     if not high > low:
         return np.full(size, float(mode))

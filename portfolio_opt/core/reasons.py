@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from portfolio_opt.model.result import Reason
 
-
 #: Reasons that are the same words every time
 _FIXED = {
     "must": "Must",
@@ -47,8 +46,11 @@ def reason_text(why: Reason) -> str:
         where = f" within {listed(why.items)}" if why.items else ""
         text = f"stop: the remaining {why.amounts[0]:,.0f} earns more elsewhere{where}"
     elif why.code == "retire":
-        text = "retire: " + (f"keeping it does not fit within {listed(why.items)}" if why.items
-                             else "its benefit does not justify its place")
+        text = "retire: " + (
+            f"keeping it does not fit within {listed(why.items)}"
+            if why.items
+            else "its benefit does not justify its place"
+        )
     elif why.code == "retire-costly":
         text = f"retire: run cost {why.amounts[0]:,.0f} a year exceeds its benefit of {why.amounts[1]:,.0f}"
     else:
@@ -87,8 +89,10 @@ def reason_sentence(why: Reason) -> str:
     elif code == "gap":
         text = "it fits, but the search stopped within the optimality gap"
     elif code == "risk":
-        text = ("it fits, but the risk-aware objective (Risk objective cvar) prefers a portfolio whose worst "
-                "outcomes are better, and this one adds more to the spread than to the mean")
+        text = (
+            "it fits, but the risk-aware objective (Risk objective cvar) prefers a portfolio whose worst "
+            "outcomes are better, and this one adds more to the spread than to the mean"
+        )
     elif code == "limits":
         text = f"it does not fit alongside the selected portfolio within these limits: {reason_text(why)}"
     else:

@@ -31,12 +31,12 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Sequence
 
 from portfolio_opt.core import solver
-from portfolio_opt.model.result import Status
 from portfolio_opt.core.solver import LinearProgram, Row, Solution
+from portfolio_opt.model.result import Status
 
 #: programs with fewer integer columns than this are solved as they are
 SMALL = 30
@@ -166,8 +166,16 @@ def solve(
         reduced, fixed = fix(lp, bound, target)
         if not fixed or fixed < MIN_SHARE * open_columns:
             break
-        sol = solve_fixed(reduced, solver_name, gap, remaining(), threads, reference=target, presolve=presolve,
-                          start=None if best is None else best.values)
+        sol = solve_fixed(
+            reduced,
+            solver_name,
+            gap,
+            remaining(),
+            threads,
+            reference=target,
+            presolve=presolve,
+            start=None if best is None else best.values,
+        )
         if sol.has_solution:
             if best is not None and sol.objective < best.objective:
                 sol = replace(sol, values=best.values, objective=best.objective)
@@ -183,13 +191,22 @@ def solve(
             break  # the time limit, or a solver failure: the whole program says what it is
         if conclusive:
             break
-    return _timed(solver.solve(lp, solver_name, gap, remaining(), threads=threads,
-                               start=None if best is None else best.values), started)
+    return _timed(
+        solver.solve(lp, solver_name, gap, remaining(), threads=threads, start=None if best is None else best.values),
+        started,
+    )
 
 
-def solve_fixed(lp: LinearProgram, solver_name: str, gap: float, time_limit: float | None,
-                threads: int | None = None, reference: float | None = None,
-                presolve: bool = False, start: Sequence[float] | None = None) -> Solution:
+def solve_fixed(
+    lp: LinearProgram,
+    solver_name: str,
+    gap: float,
+    time_limit: float | None,
+    threads: int | None = None,
+    reference: float | None = None,
+    presolve: bool = False,
+    start: Sequence[float] | None = None,
+) -> Solution:
     """Solve ``lp`` with its fixed columns taken out (moved into the row sides), so the solver
     sees only the columns left to decide; the solution is given back in full.
 
@@ -217,8 +234,9 @@ def solve_fixed(lp: LinearProgram, solver_name: str, gap: float, time_limit: flo
         if not pairs:
             tol = 1e-9 * max(1.0, abs(fixed))
             if (lo is not None and lo > tol) or (hi is not None and hi < -tol):
-                return Solution(Status.INFEASIBLE, None, None, None, None, 0.0, solver_name,
-                                solver.solver_version(solver_name))
+                return Solution(
+                    Status.INFEASIBLE, None, None, None, None, 0.0, solver_name, solver.solver_version(solver_name)
+                )
             continue
         rows.append(Row(tuple(k for k, _ in pairs), tuple(a for _, a in pairs), lo, hi))
     offset = math.fsum(c * lp.lower[j] for j, c in enumerate(lp.objective) if j not in position)
@@ -230,8 +248,16 @@ def solve_fixed(lp: LinearProgram, solver_name: str, gap: float, time_limit: flo
         rows=tuple(rows),
     )
     abs_gap = None if reference is None else gap * abs(reference)
-    sol = solver.solve(small, solver_name, gap, time_limit, threads=threads, abs_gap=abs_gap, presolve=presolve,
-                       start=None if start is None else [start[j] for j in keep])
+    sol = solver.solve(
+        small,
+        solver_name,
+        gap,
+        time_limit,
+        threads=threads,
+        abs_gap=abs_gap,
+        presolve=presolve,
+        start=None if start is None else [start[j] for j in keep],
+    )
     if sol.values is None:
         return sol
     values = list(lp.lower)
@@ -241,8 +267,9 @@ def solve_fixed(lp: LinearProgram, solver_name: str, gap: float, time_limit: flo
     bound = None if sol.bound is None else sol.bound + offset
     if bound is not None and sol.status is Status.OPTIMAL:
         bound = max(bound, objective)
-    return replace(sol, values=tuple(values), objective=objective, bound=bound,
-                   gap=solver.relative_gap(objective, bound))
+    return replace(
+        sol, values=tuple(values), objective=objective, bound=bound, gap=solver.relative_gap(objective, bound)
+    )
 
 
 def _timed(sol: Solution, started: float) -> Solution:

@@ -14,14 +14,14 @@ This module is pure: no solver, no files.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Callable, ClassVar, Mapping, Sequence
+from typing import ClassVar
 
-from portfolio_opt.model.figures import num, pct
-from portfolio_opt.model.plan import Decision, Limit, Plan, normalize_header
 from portfolio_opt.core.schedule import build_periods, demand, timed_dependencies, window
 from portfolio_opt.core.solver import Row
-
+from portfolio_opt.model.figures import num, pct
+from portfolio_opt.model.plan import Decision, Limit, Plan, normalize_header
 
 # --------------------------------------------------------------------------- columns and a program
 
@@ -35,14 +35,14 @@ class Columns:
     at: Mapping[tuple[int, int], int]  #: column of (initiative, start period)
 
     @staticmethod
-    def of(plan: Plan) -> "Columns":
+    def of(plan: Plan) -> Columns:
         cache = _cache(plan)
         if "columns" not in cache:
             cache["columns"] = Columns._of(plan)
         return cache["columns"]
 
     @staticmethod
-    def _of(plan: Plan) -> "Columns":
+    def _of(plan: Plan) -> Columns:
         s = plan.settings
         var = tuple((i, t) for i, ini in enumerate(plan.initiatives) for t in window(ini, s))
         by_ini: list[list[int]] = [[] for _ in plan.initiatives]
@@ -124,7 +124,7 @@ class Chosen:
     starts: Mapping[int, int]
 
     @staticmethod
-    def of(selected: Sequence[bool], starts: Mapping[int, int] | None = None) -> "Chosen":
+    def of(selected: Sequence[bool], starts: Mapping[int, int] | None = None) -> Chosen:
         sel = tuple(bool(x) for x in selected)
         if starts is None:
             starts = {i: 0 for i, x in enumerate(sel) if x}
@@ -217,8 +217,9 @@ def contribution(plan: Plan, limit: Limit, i: int, t: int, scoped: bool = True) 
 def limit_sum(plan: Plan, limit: Limit, chosen: Chosen, scoped: bool = True) -> float:
     """A limit's column summed over a portfolio (per period, or over the whole plan), with what
     the rows not chosen cost anyway (stop and retire costs)."""
-    return math.fsum(contribution(plan, limit, i, t, scoped) for i, t in sorted(chosen.starts.items())) \
-        + limit_offset(plan, limit, scoped)
+    return math.fsum(contribution(plan, limit, i, t, scoped) for i, t in sorted(chosen.starts.items())) + limit_offset(
+        plan, limit, scoped
+    )
 
 
 def limit_use(plan: Plan, limit: Limit, chosen: Chosen) -> float:
@@ -274,7 +275,7 @@ class Part:
     key: tuple
     kind: str  #: "limit", "must", "exclude", "dependency", "exclusive group"
     name: str
-    rule: "Rule"
+    rule: Rule
 
 
 On = Callable[[tuple], bool]
@@ -403,8 +404,9 @@ class LimitRule(Rule):
                 terms = {c: scoped.get(c, 0.0) - s * a for c, a in whole.items()}
                 terms = {c: a for c, a in terms.items() if a != 0}
                 rhs = -(limit_offset(plan, lim) - s * limit_offset(plan, lim, scoped=False))
-                prog.add_row(terms, None if side == "max" else rhs, rhs if side == "max" else None,
-                             ("limit", self.k, side))
+                prog.add_row(
+                    terms, None if side == "max" else rhs, rhs if side == "max" else None, ("limit", self.k, side)
+                )
             return
         terms = limit_terms(plan, lim, prog.columns)
         offset = limit_offset(plan, lim)
@@ -459,7 +461,13 @@ class LimitRule(Rule):
 
     def relaxation(self, plan, part):
         side = part.key[2]
-        what = "Max share" if self.limit.share and side == "max" else "Min share" if self.limit.share else side.capitalize()
+        what = (
+            "Max share"
+            if self.limit.share and side == "max"
+            else "Min share"
+            if self.limit.share
+            else side.capitalize()
+        )
         return f"drop the {what} of {self.limit.name}"
 
     def relax(self, plan, part, bound):
@@ -520,8 +528,9 @@ class Dependency(Rule):
 
     def relax(self, plan, part, bound):
         drop = plan.initiatives[self.j].id
-        return _with_initiative(plan, self.i, depends_on=tuple(
-            d for d in plan.initiatives[self.i].depends_on if d != drop))
+        return _with_initiative(
+            plan, self.i, depends_on=tuple(d for d in plan.initiatives[self.i].depends_on if d != drop)
+        )
 
 
 @dataclass(frozen=True)
@@ -537,8 +546,9 @@ class ExclusiveGroup(Rule):
 
     def add_to(self, prog, plan, on):
         if on(("group", self.group)):
-            prog.add_row({c: 1.0 for i in self.members for c in prog.columns.by_ini[i]}, None, 1.0,
-                         ("group", self.group))
+            prog.add_row(
+                {c: 1.0 for i in self.members for c in prog.columns.by_ini[i]}, None, 1.0, ("group", self.group)
+            )
 
     def check(self, plan, chosen):
         picked = tuple(plan.initiatives[i].id for i in self.members if chosen.selected[i])
@@ -583,7 +593,9 @@ def exclusive_groups(plan: Plan) -> dict[str, list[int]]:
     return groups
 
 
-def plan_rules(plan: Plan, limit_overrides: Mapping[int, tuple[float | None, float | None]] | None = None) -> list[Rule]:
+def plan_rules(
+    plan: Plan, limit_overrides: Mapping[int, tuple[float | None, float | None]] | None = None
+) -> list[Rule]:
     """Every rule of a plan: decisions first (people drop a decision more readily), then the
     limits (budget first), dependencies and exclusive groups."""
     out: list[Rule] = []

@@ -24,9 +24,10 @@ also what a one-period plan means, so it gives exactly the single-period answer)
 from __future__ import annotations
 
 import math
-from portfolio_opt.model.plan import Initiative, Limit, Objective, Plan, Settings, normalize_header
+
 from portfolio_opt.core.ranges import expected_score, value_floor
 from portfolio_opt.core.scoring import committee_score, expected_cost, score
+from portfolio_opt.model.plan import Initiative, Limit, Objective, Plan, Settings, normalize_header
 
 
 def timed_dependencies(settings: Settings) -> bool:
@@ -74,8 +75,14 @@ def start_score(ini: Initiative, t: int, settings: Settings) -> float:
 def _expected_start_score(ini: Initiative, t: int, settings: Settings) -> float:
     if ini.ranged:
         return expected_score(ini, settings, t * settings.period_length)
-    return score(ini.impact, ini.probability, value_start(ini, settings, t),
-                 settings.horizon_months, settings.discount_rate, ini.run_cost)
+    return score(
+        ini.impact,
+        ini.probability,
+        value_start(ini, settings, t),
+        settings.horizon_months,
+        settings.discount_rate,
+        ini.run_cost,
+    )
 
 
 def start_value(ini: Initiative, t: int, settings: Settings) -> float:

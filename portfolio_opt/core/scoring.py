@@ -44,9 +44,7 @@ def score(
     run_cost: float = 0.0,
 ) -> float:
     """Expected discounted benefit: Probability × (Impact − Run cost) × D."""
-    return probability * (impact - run_cost) * discounted_years(
-        time_to_value, horizon_months, discount_rate
-    )
+    return probability * (impact - run_cost) * discounted_years(time_to_value, horizon_months, discount_rate)
 
 
 def initiative_score(initiative: Initiative, horizon_months: float, discount_rate: float) -> float:
@@ -69,8 +67,10 @@ def plan_scores(plan: Plan) -> list[float]:
     else:
         from portfolio_opt.core.ranges import expected_score
 
-        values = [expected_score(ini, s) if ini.ranged else initiative_score(ini, s.horizon_months, s.discount_rate)
-                  for ini in plan.initiatives]
+        values = [
+            expected_score(ini, s) if ini.ranged else initiative_score(ini, s.horizon_months, s.discount_rate)
+            for ini in plan.initiatives
+        ]
     if s.scoring == "expected value":
         return values
     return [committee_score(ini, s, v) for ini, v in zip(plan.initiatives, values)]

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
 from portfolio_opt.core.schedule import start_value
 from portfolio_opt.core.worlds import CHOOSE, JUDGE, Worlds, cvar, quantile
 from portfolio_opt.model.plan import Objective, Plan
-
 
 #: the batches the sampling errors of quantiles and CVaR are estimated from
 BATCHES = 20
@@ -34,7 +33,7 @@ def _batch_se(values: np.ndarray, stat: Callable[[np.ndarray], float]) -> float:
     n = len(values) // BATCHES
     if n < 5:
         return float("nan")
-    parts = [stat(values[k * n:(k + 1) * n]) for k in range(BATCHES)]
+    parts = [stat(values[k * n : (k + 1) * n]) for k in range(BATCHES)]
     return float(np.std(parts, ddof=1) / math.sqrt(BATCHES))
 
 
@@ -92,13 +91,16 @@ class Simulation:
         return self.figures[name].value
 
 
-def value_figures(values: np.ndarray, level: float, target: float | None, npv: bool,
-                  costs: np.ndarray | None, budget: float | None) -> dict[str, Figure]:
+def value_figures(
+    values: np.ndarray, level: float, target: float | None, npv: bool, costs: np.ndarray | None, budget: float | None
+) -> dict[str, Figure]:
     """The summary figures of a portfolio's values in every world, each with its sampling error."""
     n = len(values)
     std = float(np.std(values, ddof=1)) if n > 1 else 0.0
-    out = {"mean": Figure(float(np.mean(values)), std / math.sqrt(n)),
-           "std": Figure(std, _batch_se(values, lambda v: float(np.std(v, ddof=1))))}
+    out = {
+        "mean": Figure(float(np.mean(values)), std / math.sqrt(n)),
+        "std": Figure(std, _batch_se(values, lambda v: float(np.std(v, ddof=1)))),
+    }
     for name, q in (("p5", 0.05), ("p10", 0.10), ("p50", 0.50), ("p90", 0.90), ("p95", 0.95)):
         out[name] = Figure(quantile(values, q), _batch_se(values, lambda v, q=q: quantile(v, q)))
     out["cvar"] = Figure(cvar(values, level), _batch_se(values, lambda v: cvar(v, level)))
@@ -109,14 +111,21 @@ def value_figures(values: np.ndarray, level: float, target: float | None, npv: b
 
     out["prob_target"] = prob(values >= target) if target is not None else Figure(None)
     out["prob_loss"] = prob(values < 0) if npv else Figure(None)
-    out["prob_over_budget"] = prob(costs > budget * (1 + 1e-12)) if costs is not None and budget is not None \
-        else Figure(None)
+    out["prob_over_budget"] = (
+        prob(costs > budget * (1 + 1e-12)) if costs is not None and budget is not None else Figure(None)
+    )
     return out
 
 
-def simulate(plan: Plan, selected: Sequence[bool], starts: Mapping[int, int] | None = None,
-             samples: int = 10_000, seed: int | None = None, purpose: int = CHOOSE,
-             coefficients: Sequence[float] | None = None) -> Simulation:
+def simulate(
+    plan: Plan,
+    selected: Sequence[bool],
+    starts: Mapping[int, int] | None = None,
+    samples: int = 10_000,
+    seed: int | None = None,
+    purpose: int = CHOOSE,
+    coefficients: Sequence[float] | None = None,
+) -> Simulation:
     """Simulate a portfolio: its value in every world, the figures finance asks for, and which
     initiatives and themes drive the worst worlds."""
     import time
@@ -196,20 +205,46 @@ def simulate(plan: Plan, selected: Sequence[bool], starts: Mapping[int, int] | N
     shortfall = math.fsum(mean - tail for _, mean, tail in rows)
     share = (lambda x: x / shortfall) if abs(shortfall) > 1e-9 else (lambda x: 0.0)
     initiatives = tuple(
-        InitiativeRisk(plan.initiatives[i].id, plan.initiatives[i].name, plan.initiatives[i].theme, success[i],
-                       mean, share(mean - tail), tail)
-        for i, mean, tail in rows)
+        InitiativeRisk(
+            plan.initiatives[i].id,
+            plan.initiatives[i].name,
+            plan.initiatives[i].theme,
+            success[i],
+            mean,
+            share(mean - tail),
+            tail,
+        )
+        for i, mean, tail in rows
+    )
     themes = tuple(
-        ThemeRisk(t, theme_count[t], float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else 0.0,
-                  quantile(v, 0.10), quantile(v, 0.90), share(float(np.mean(v)) - float(weights @ v)))
-        for t, v in sorted(theme_values.items(), key=lambda kv: kv[0].casefold()))
+        ThemeRisk(
+            t,
+            theme_count[t],
+            float(np.mean(v)),
+            float(np.std(v, ddof=1)) if len(v) > 1 else 0.0,
+            quantile(v, 0.10),
+            quantile(v, 0.90),
+            share(float(np.mean(v)) - float(weights @ v)),
+        )
+        for t, v in sorted(theme_values.items(), key=lambda kv: kv[0].casefold())
+    )
     figures = value_figures(total, s.risk_level, s.value_target, s.objective is Objective.NPV, costs, s.budget)
     if coefficients is None:  # exact: each at its start
         coefficients = {i: start_value(plan.initiatives[i], starts.get(i, 0), s) for i in chosen}
     expected_value = math.fsum(coefficients[i] for i in chosen)
-    return Simulation(plan, tuple(plan.initiatives[i].id for i in chosen), worlds.samples, worlds.seed,
-                      s.risk_level, figures, initiatives, themes, np.sort(total), expected_value,
-                      time.perf_counter() - started)
+    return Simulation(
+        plan,
+        tuple(plan.initiatives[i].id for i in chosen),
+        worlds.samples,
+        worlds.seed,
+        s.risk_level,
+        figures,
+        initiatives,
+        themes,
+        np.sort(total),
+        expected_value,
+        time.perf_counter() - started,
+    )
 
 
 #: the figures portfolios are compared by, wherever risk is reported beside a value

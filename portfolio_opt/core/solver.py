@@ -17,14 +17,14 @@ import re
 import sys
 import time
 import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Iterator, Sequence
 
-from portfolio_opt.runtime import progress, stopping
 from portfolio_opt.model.errors import NoSolver
 from portfolio_opt.model.layout import SOLVERS
 from portfolio_opt.model.result import Status
+from portfolio_opt.runtime import progress, stopping
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def available_solvers() -> tuple[str, ...]:
     return tuple(name for name in SOLVERS if _available(name))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def solver_version(name: str) -> str:
     """The version of a solver, without starting it."""
     if name == "highs":
@@ -145,13 +145,9 @@ def check_solver(name: str) -> None:
         raise NoSolver(f"unknown solver {name!r}: choose one of {', '.join(SOLVERS)}")
     if not _available(name):
         if name == "highs":
-            raise NoSolver(
-                "HiGHS is not available: install it with `pip install highspy`, "
-                "or run with --solver cbc"
-            )
+            raise NoSolver("HiGHS is not available: install it with `pip install highspy`, or run with --solver cbc")
         raise NoSolver(
-            "CBC is not available: it ships with PuLP 3 (`pip install 'pulp>=3.3,<4'`); "
-            "or run with --solver highs"
+            "CBC is not available: it ships with PuLP 3 (`pip install 'pulp>=3.3,<4'`); or run with --solver highs"
         )
 
 
@@ -281,7 +277,7 @@ def _pulp():
     return pulp
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _available(name: str) -> bool:
     if name == "highs":
         try:
@@ -374,9 +370,16 @@ def _highs_threads(highspy, threads: int | None) -> None:
         _HIGHS_THREADS = threads
 
 
-def _solve_highs_direct(lp: LinearProgram, gap: float, time_limit: float | None, relax: bool,
-                        threads: int | None, abs_gap: float | None, presolve: bool,
-                        start: Sequence[float] | None = None) -> Solution:
+def _solve_highs_direct(
+    lp: LinearProgram,
+    gap: float,
+    time_limit: float | None,
+    relax: bool,
+    threads: int | None,
+    abs_gap: float | None,
+    presolve: bool,
+    start: Sequence[float] | None = None,
+) -> Solution:
     """HiGHS through highspy, the program handed over as arrays (no modelling layer: PuLP
     built a Python object per variable and coefficient, 15% of a small solve and a second at
     50,000 initiatives). The rows are laid out as PuLP laid them out (a range as its upper
@@ -400,8 +403,11 @@ def _solve_highs_direct(lp: LinearProgram, gap: float, time_limit: float | None,
         items = [(j, c) for j, c in pairs.items() if c != 0]
         lo = None if row.lo is None else row.lo / f
         hi = None if row.hi is None else row.hi / f
-        sides = [(lo, hi)] if lo is not None and hi is not None and lo == hi else \
-            ([(None, hi)] if hi is not None else []) + ([(lo, None)] if lo is not None else [])
+        sides = (
+            [(lo, hi)]
+            if lo is not None and hi is not None and lo == hi
+            else ([(None, hi)] if hi is not None else []) + ([(lo, None)] if lo is not None else [])
+        )
         mine = []
         for a, b in sides:
             mine.append(len(row_lo))
@@ -428,8 +434,9 @@ def _solve_highs_direct(lp: LinearProgram, gap: float, time_limit: float | None,
     model.a_matrix_.value_ = np.array(value, dtype=np.float64)
     mip = any(lp.integer) and not relax
     if mip:
-        model.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                              for i in lp.integer]
+        model.integrality_ = [
+            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in lp.integer
+        ]
     _highs_threads(highspy, threads)
     started = time.perf_counter()
     with _quiet_stdout():  # (a new Highs prints its banner before any option can stop it)
@@ -487,11 +494,21 @@ def _solve_highs_direct(lp: LinearProgram, gap: float, time_limit: float | None,
         if relax:
             # prices of the negated objective come back negated; a missing one counts as 0
             row_dual = list(solution.row_dual) if solution.dual_valid else []
-            duals = tuple(-math.fsum(float(row_dual[k]) if k < len(row_dual) else 0.0 for k in mine) / f
-                          for mine, f in zip(pieces, scales))
+            duals = tuple(
+                -math.fsum(float(row_dual[k]) if k < len(row_dual) else 0.0 for k in mine) / f
+                for mine, f in zip(pieces, scales)
+            )
     return Solution(
-        status=result, values=values, objective=objective, bound=bound, gap=relative_gap(objective, bound),
-        seconds=seconds, solver="highs", version=solver_version("highs"), messages=(str(status),), duals=duals,
+        status=result,
+        values=values,
+        objective=objective,
+        bound=bound,
+        gap=relative_gap(objective, bound),
+        seconds=seconds,
+        solver="highs",
+        version=solver_version("highs"),
+        messages=(str(status),),
+        duals=duals,
     )
 
 

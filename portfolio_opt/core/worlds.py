@@ -25,14 +25,14 @@ from __future__ import annotations
 import math
 import statistics
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
-from portfolio_opt.model.plan import Objective, Plan, text_key
 from portfolio_opt.core.ranges import cost_range, discounted_years, draw, impact_range, time_range, value_floor
 from portfolio_opt.core.scoring import discounted_years as _scalar_years
+from portfolio_opt.model.plan import Objective, Plan, text_key
 
 #: what a stream of random numbers is drawn for: the worlds a portfolio is chosen or simulated
 #: on, and the fresh worlds a chosen portfolio is judged on
@@ -86,8 +86,11 @@ class Worlds:
         else:
             success = rng.random(n) < p
         dist = s.distribution
-        impact = draw(rng, *impact_range(ini), n, dist) if ini.impact_low is not None or ini.impact_high is not None \
+        impact = (
+            draw(rng, *impact_range(ini), n, dist)
+            if ini.impact_low is not None or ini.impact_high is not None
             else ini.impact
+        )
         ttv = draw(rng, *time_range(ini), n, dist) if ini.time_to_value_high is not None else ini.time_to_value
         cost = draw(rng, *cost_range(ini), n, dist) if ini.cost_high is not None else ini.cost
         return Draws(success, impact, ttv, cost)
@@ -134,8 +137,9 @@ def quantile(values: np.ndarray, q: float) -> float:
     return float(np.quantile(values, q))
 
 
-def outcome_matrix(plan: Plan, var: Sequence[tuple[int, int]], samples: int, seed: int | None = None,
-                   purpose: int = CHOOSE) -> np.ndarray:
+def outcome_matrix(
+    plan: Plan, var: Sequence[tuple[int, int]], samples: int, seed: int | None = None, purpose: int = CHOOSE
+) -> np.ndarray:
     """The value each program column (initiative, start) adds in every world: samples × columns."""
     worlds = Worlds(plan, samples, seed, purpose)
     out = np.zeros((worlds.samples, len(var)))

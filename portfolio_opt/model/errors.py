@@ -40,7 +40,7 @@ EXIT_CODES: dict[int, str] = {
     EXIT_OUTPUT: "the results workbook could not be written (permissions, disk)",
     EXIT_NO_PORTFOLIO: "the time limit ran out before any portfolio was found",
     EXIT_CLUSTER: "an optional part could not be used: a Dask cluster that does not answer, or an extra or "
-                  "program that is not installed (the message names it)",
+    "program that is not installed (the message names it)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C): nothing was written",
     EXIT_TERMINATED: "stopped by SIGTERM: nothing was written",
 }
@@ -189,7 +189,6 @@ class Unavailable(PortfolioError):
 
 class ClusterError(Unavailable):
     """The Dask cluster could not be reached, or the extra that talks to it is not installed."""
-
 
 
 class TextCut(UserWarning):

@@ -9,8 +9,9 @@ from __future__ import annotations
 import enum
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
 
 from portfolio_opt.model.layout import COUNT, normalize_header  # noqa: F401  (headers are matched as the layout says)
 
@@ -98,7 +99,7 @@ class Initiative:
     #: retiring it costs (``cost`` is then what selecting it costs now: the remaining cost of
     #: one in progress, nothing for one live), money sunk, value realized, the time to value
     #: as planned, and the months from its start and its value start to the review date
-    status: "Stage" = None  # type: ignore[assignment]
+    status: Stage = None  # type: ignore[assignment]
     out_cost: float = 0.0
     spent: float = 0.0
     actual_value: float | None = None
@@ -111,14 +112,13 @@ class Initiative:
     criteria_parts: Mapping[str, float] = field(default_factory=dict)
 
     @property
-    def stage(self) -> "Stage":
+    def stage(self) -> Stage:
         return Stage.PROPOSED if self.status is None else self.status
 
     @property
     def ranged(self) -> bool:
         """True when any of its figures is a range (its score is then the mean of its outcome)."""
-        return any(x is not None for x in (self.impact_low, self.impact_high, self.cost_high,
-                                           self.time_to_value_high))
+        return any(x is not None for x in (self.impact_low, self.impact_high, self.cost_high, self.time_to_value_high))
 
 
 #: How a Scope compares a column with its value: text equality, or numbers compared
@@ -229,7 +229,7 @@ def scope_matches(cell: Any, wanted: Any, op: str = "=") -> bool:
     return text_key(cell) == text_key(wanted)
 
 
-def unique_limit_names(limits: "tuple[Limit, ...] | list[Limit]", period_length: float = 3.0) -> list[Limit]:
+def unique_limit_names(limits: tuple[Limit, ...] | list[Limit], period_length: float = 3.0) -> list[Limit]:
     """The limits with qualifiers where two would share a name: told apart by what they bound
     (a row for each period against a row for one, then Min / Max), never by a cell reference."""
     out = list(limits)
@@ -245,13 +245,16 @@ def unique_limit_names(limits: "tuple[Limit, ...] | list[Limit]", period_length:
         for k in ks:  # the whole row's limits are told apart, so the row keeps one family name
             if out[k].period is not None and out[k].source and _from_each_row(out, k):
                 source = out[k].source
-                out = [replace(lim, qualifier=each) if lim.source == source and lim.period is not None else lim
-                       for lim in out]
+                out = [
+                    replace(lim, qualifier=each) if lim.source == source and lim.period is not None else lim
+                    for lim in out
+                ]
     for ks in clashes().values():
         for k in ks:
             lim = out[k]
-            bounds = ", ".join(f"{side} {_fmt_scope_value(v)}" for side, v in (("Min", lim.min), ("Max", lim.max))
-                               if v is not None)
+            bounds = ", ".join(
+                f"{side} {_fmt_scope_value(v)}" for side, v in (("Min", lim.min), ("Max", lim.max)) if v is not None
+            )
             out[k] = replace(lim, qualifier=", ".join(x for x in (lim.qualifier, bounds) if x))
     for ks in clashes().values():  # identical rows: numbered in sheet order
         for n, k in enumerate(ks, start=1):
@@ -320,6 +323,7 @@ def period_labels(first: str, count: int, length_months: float = 3.0) -> list[st
         return [f"{m.group(1)}{int(m.group(2)) + k}" for k in range(count)]
     return [first] + [f"{first}+{k}" for k in range(1, count)]
 
+
 @dataclass(frozen=True)
 class Table:
     """A sheet as read: its header row and data rows as plain values (for copying through)."""
@@ -334,8 +338,8 @@ class Change:
     """One input change of a scenario, e.g. ``Budget change -15%`` or ``Force in INI-003``.
 
     ``kind`` is budget, budget_change, force_in, force_out, setting, limit_max, limit_min,
-    limit_change or limit_tolerance (value: amount, is a percentage); ``target`` the initiative ID, setting attribute or limit position in
-    ``Plan.limits``; ``label`` how the change is named in attributions.
+    limit_change or limit_tolerance (value: amount, is a percentage); ``target`` the initiative ID, setting
+    attribute or limit position in ``Plan.limits``; ``label`` how the change is named in attributions.
     """
 
     kind: str
@@ -433,7 +437,7 @@ class Plan:
         budget = self.budget_limit
         return ((budget,) if budget is not None else ()) + self.limits
 
-    def with_limit(self, k: int, **changes: Any) -> "Plan":
+    def with_limit(self, k: int, **changes: Any) -> Plan:
         """A copy with limit ``k`` (a position in :meth:`all_limits`, budget included) changed;
         the budget's ``max`` is the Budget setting."""
         if self.budget_limit is not None and k == 0:
@@ -460,10 +464,11 @@ class Plan:
         attribute = NUMERIC_FIELDS.get(normalize_header(column))
         if attribute is not None:
             return tuple(float(getattr(ini, attribute)) for ini in self.initiatives)
-        return tuple(float(v) if isinstance(v := ini.values.get(column), (int, float)) else 0.0
-                     for ini in self.initiatives)
+        return tuple(
+            float(v) if isinstance(v := ini.values.get(column), (int, float)) else 0.0 for ini in self.initiatives
+        )
 
-    def with_settings(self, **changes: Any) -> "Plan":
+    def with_settings(self, **changes: Any) -> Plan:
         """A copy of the plan with some settings changed.
 
         When only how the solver runs changes (its time, gap or name), the copy keeps what
@@ -479,7 +484,5 @@ class Plan:
             object.__setattr__(plan, "_build_cache", cache)
         return plan
 
-    def with_initiatives(self, initiatives: tuple[Initiative, ...]) -> "Plan":
+    def with_initiatives(self, initiatives: tuple[Initiative, ...]) -> Plan:
         return replace(self, initiatives=tuple(initiatives))
-
-

@@ -4,8 +4,8 @@ reason, each limit's use, and the totals. Plain data, made by :mod:`portfolio_op
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from portfolio_opt.model.plan import Limit, Plan
 

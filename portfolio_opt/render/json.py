@@ -4,7 +4,8 @@ way a dict becomes JSON text (:func:`to_json`)."""
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from portfolio_opt.model.result import Result
 
@@ -29,78 +30,88 @@ def _clean(x: Any) -> Any:
 
 def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
     """The ``--json`` object of ``optimize``: status, totals, every initiative, every limit."""
-    return {
-        "status": result.status.value,
-        "objective": _clean(result.objective),
-        "objective_kind": result.plan.settings.objective.value,
-        "total_value": _clean(result.total_value),
-        "total_cost": _clean(result.total_cost),
-        "budget": _clean(result.budget),
-        "count": len(result.selected),
-        "selected": list(result.selected),
-        "initiatives": [
-            {
-                "id": r.id,
-                "name": r.name,
-                "theme": r.theme,
-                "score": _clean(r.score),
-                "cost": _clean(r.cost),
-                "decision": r.decision,
-                "criteria_score": _clean(r.criteria_score),
-                "value_per_cost": _clean(r.value_per_cost),
-                "selected": r.selected,
-                "rank": r.rank,
-                "reason": r.reason,
-                "regret": _clean(r.regret),
-                "break_even_score": _clean(r.break_even_score),
-                "break_even_cost": _clean(r.break_even_cost),
-                "explained": r.explained,
-                "unsettled": list(r.unsettled),
-                "start": r.start,
-                "finish": r.finish,
-                "delay_loss": _clean(r.delay_loss),
-                "if_flipped": {"enters": list(r.flip_enters), "leaves": list(r.flip_leaves),
-                               "impossible": r.flip_note or None},
-            }
-            for r in result.initiatives
-        ],
-        "constraints": [
-            {
-                "name": u.limit.name,
-                "period": u.limit.period_label or None,
-                "column": u.limit.column,
-                "scope": u.limit.scope_text,
-                "min": _clean(u.limit.min),
-                "max": _clean(u.limit.max),
-                "used": _clean(u.used),
-                "slack": _clean(u.slack),
-                "binding": u.binding,
-                "value_one_more": _clean(u.value_one_more),
-                "value_ten_percent": _clean(u.value_ten_percent),
-                "unsettled": list(u.unsettled),
-                "source": u.limit.source,
-                "share": u.limit.share,
-                "tolerance": _clean(u.limit.allowance("max") if u.limit.max is not None else u.limit.allowance("min"))
-                if u.limit.soft else None,
-                "penalty": _clean(u.limit.penalty) if u.limit.soft else None,
-                "overshoot": _clean(u.overshoot),
-                "penalty_cost": _clean(u.penalty_cost),
-            }
-            for u in result.limits
-        ],
-        "solver": {
-            "name": result.solver.name,
-            "version": result.solver.version,
-            "seconds": _clean(result.solver.seconds),
-            "gap": _clean(result.solver.gap),
-            "bound": _clean(result.solver.bound),
-            "fixed_by_lp_bound": result.solver.fixed,
-            "columns": result.solver.columns,
-        },
-        "warnings": list(result.warnings),
-        "explain_note": result.explain_note,
-        "output": output,
-    } | ({"risk": risk_to_dict(result.risk)} if result.risk is not None else {}) | _review_dict(result)
+    return (
+        {
+            "status": result.status.value,
+            "objective": _clean(result.objective),
+            "objective_kind": result.plan.settings.objective.value,
+            "total_value": _clean(result.total_value),
+            "total_cost": _clean(result.total_cost),
+            "budget": _clean(result.budget),
+            "count": len(result.selected),
+            "selected": list(result.selected),
+            "initiatives": [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "theme": r.theme,
+                    "score": _clean(r.score),
+                    "cost": _clean(r.cost),
+                    "decision": r.decision,
+                    "criteria_score": _clean(r.criteria_score),
+                    "value_per_cost": _clean(r.value_per_cost),
+                    "selected": r.selected,
+                    "rank": r.rank,
+                    "reason": r.reason,
+                    "regret": _clean(r.regret),
+                    "break_even_score": _clean(r.break_even_score),
+                    "break_even_cost": _clean(r.break_even_cost),
+                    "explained": r.explained,
+                    "unsettled": list(r.unsettled),
+                    "start": r.start,
+                    "finish": r.finish,
+                    "delay_loss": _clean(r.delay_loss),
+                    "if_flipped": {
+                        "enters": list(r.flip_enters),
+                        "leaves": list(r.flip_leaves),
+                        "impossible": r.flip_note or None,
+                    },
+                }
+                for r in result.initiatives
+            ],
+            "constraints": [
+                {
+                    "name": u.limit.name,
+                    "period": u.limit.period_label or None,
+                    "column": u.limit.column,
+                    "scope": u.limit.scope_text,
+                    "min": _clean(u.limit.min),
+                    "max": _clean(u.limit.max),
+                    "used": _clean(u.used),
+                    "slack": _clean(u.slack),
+                    "binding": u.binding,
+                    "value_one_more": _clean(u.value_one_more),
+                    "value_ten_percent": _clean(u.value_ten_percent),
+                    "unsettled": list(u.unsettled),
+                    "source": u.limit.source,
+                    "share": u.limit.share,
+                    "tolerance": _clean(
+                        u.limit.allowance("max") if u.limit.max is not None else u.limit.allowance("min")
+                    )
+                    if u.limit.soft
+                    else None,
+                    "penalty": _clean(u.limit.penalty) if u.limit.soft else None,
+                    "overshoot": _clean(u.overshoot),
+                    "penalty_cost": _clean(u.penalty_cost),
+                }
+                for u in result.limits
+            ],
+            "solver": {
+                "name": result.solver.name,
+                "version": result.solver.version,
+                "seconds": _clean(result.solver.seconds),
+                "gap": _clean(result.solver.gap),
+                "bound": _clean(result.solver.bound),
+                "fixed_by_lp_bound": result.solver.fixed,
+                "columns": result.solver.columns,
+            },
+            "warnings": list(result.warnings),
+            "explain_note": result.explain_note,
+            "output": output,
+        }
+        | ({"risk": risk_to_dict(result.risk)} if result.risk is not None else {})
+        | _review_dict(result)
+    )
 
 
 def _review_dict(result: Result) -> dict[str, Any]:
@@ -116,8 +127,11 @@ def _review_dict(result: Result) -> dict[str, Any]:
             "weights": crit.weights if crit is not None else {},
             "source": crit.source if crit is not None else None,
             "consistency_ratio": _clean(crit.consistency_ratio) if crit is not None else None,
-        } | ({"entered": list(result.scoring_change["entered"]), "left": list(result.scoring_change["left"])}
-             if result.scoring_change else {})
+        } | (
+            {"entered": list(result.scoring_change["entered"]), "left": list(result.scoring_change["left"])}
+            if result.scoring_change
+            else {}
+        )
     if result.realization:
         out["realization"] = realization_to_dicts(result.realization)
     run = next((u for u in result.limits if u.limit.label == "run budget"), None)
@@ -252,10 +266,17 @@ def review_to_dict(r: QuarterReview) -> dict:
     res = r.result
     return {
         "last": {"name": r.last_name, "selected": list(r.last_selected), "objective": r.last_objective},
-        "this": {"name": r.this_name, "selected": list(res.selected), "objective": res.objective,
-                 "total_cost": res.total_cost, "decisions": {x.id: x.decision for x in res.initiatives}},
-        "changes": [{"id": c.id or None, "name": c.name or None, "field": c.field, "before": c.before, "after": c.after}
-                    for c in r.changes],
+        "this": {
+            "name": r.this_name,
+            "selected": list(res.selected),
+            "objective": res.objective,
+            "total_cost": res.total_cost,
+            "decisions": {x.id: x.decision for x in res.initiatives},
+        },
+        "changes": [
+            {"id": c.id or None, "name": c.name or None, "field": c.field, "before": c.before, "after": c.after}
+            for c in r.changes
+        ],
         "moves": [{"id": i, "move": m, "cause": c} for i, m, c in r.moves],
         "realization": realization_to_dicts(res.realization),
         "solves": r.solves,
@@ -279,13 +300,26 @@ def simulation_to_dict(sim: Simulation) -> dict:
     out["portfolio"] = sim.how
     out["selected"] = list(sim.selected)
     out["initiatives"] = [
-        {"id": r.id, "name": r.name, "theme": r.theme, "success_rate": r.success_rate,
-         "mean_contribution": r.mean_contribution, "downside_share": r.downside_share}
+        {
+            "id": r.id,
+            "name": r.name,
+            "theme": r.theme,
+            "success_rate": r.success_rate,
+            "mean_contribution": r.mean_contribution,
+            "downside_share": r.downside_share,
+        }
         for r in sim.initiatives
     ]
     out["themes"] = [
-        {"theme": t.theme, "count": t.count, "mean": t.mean, "std": t.std, "p10": t.p10, "p90": t.p90,
-         "downside_share": t.downside_share}
+        {
+            "theme": t.theme,
+            "count": t.count,
+            "mean": t.mean,
+            "std": t.std,
+            "p10": t.p10,
+            "p90": t.p90,
+            "downside_share": t.downside_share,
+        }
         for t in sim.themes
     ]
     out["seconds"] = sim.seconds
@@ -297,11 +331,19 @@ def alternatives_to_dict(a: Alternatives) -> dict:
     labels = a.plan.settings.period_labels() if a.plan.settings.periods else []
     return {
         "portfolios": [
-            {"rank": p.rank, "objective": p.objective, "total_value": p.total_value, "total_cost": p.total_cost,
-             "count": len(p.selected), "selected": list(p.selected), "gap": p.gap, "adds": list(p.adds),
-             "drops": list(p.drops),
-             "limit_use": {u.limit.name: u.used for u in p.limits},
-             "starts": {i: labels[t] for i, t in p.starts} if labels else None}
+            {
+                "rank": p.rank,
+                "objective": p.objective,
+                "total_value": p.total_value,
+                "total_cost": p.total_cost,
+                "count": len(p.selected),
+                "selected": list(p.selected),
+                "gap": p.gap,
+                "adds": list(p.adds),
+                "drops": list(p.drops),
+                "limit_use": {u.limit.name: u.used for u in p.limits},
+                "starts": {i: labels[t] for i, t in p.starts} if labels else None,
+            }
             for p in a.portfolios
         ],
         "asked": a.asked,
@@ -319,11 +361,21 @@ def robustness_to_dict(r: Robustness) -> dict:
         "samples": r.samples,
         "seed": r.seed,
         "spread": r.spread,
-        "initiatives": [{"id": i, "frequency": r.frequency[i], "class": r.classes[i], "baseline": i in set(r.baseline)}
-                        for i in (ini.id for ini in r.plan.initiatives)],
-        "baseline": {"selected": list(r.baseline), "objective": r.objective, "regret_mean": r.regret_mean,
-                     "regret_p90": r.regret_p90, "regret_max": r.regret_max, "optimal_share": r.optimal_share,
-                     "mean_value": r.mean_value, "bias": r.bias, "corrected_value": r.corrected_value},
+        "initiatives": [
+            {"id": i, "frequency": r.frequency[i], "class": r.classes[i], "baseline": i in set(r.baseline)}
+            for i in (ini.id for ini in r.plan.initiatives)
+        ],
+        "baseline": {
+            "selected": list(r.baseline),
+            "objective": r.objective,
+            "regret_mean": r.regret_mean,
+            "regret_p90": r.regret_p90,
+            "regret_max": r.regret_max,
+            "optimal_share": r.optimal_share,
+            "mean_value": r.mean_value,
+            "bias": r.bias,
+            "corrected_value": r.corrected_value,
+        },
         "failed": r.failed,
         "solves": r.solves,
         "seconds": r.seconds,
@@ -331,5 +383,13 @@ def robustness_to_dict(r: Robustness) -> dict:
 
 
 def realization_to_dicts(rows: Sequence[Realization]) -> list[dict]:
-    return [{"id": r.id, "forecast_to_date": r.forecast_to_date, "actual_to_date": r.actual_to_date,
-             "rate": r.rate, "flag": r.flag or None} for r in rows]
+    return [
+        {
+            "id": r.id,
+            "forecast_to_date": r.forecast_to_date,
+            "actual_to_date": r.actual_to_date,
+            "rate": r.rate,
+            "flag": r.flag or None,
+        }
+        for r in rows
+    ]

@@ -18,8 +18,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from portfolio_opt.model.errors import OutputError, Unavailable
 from portfolio_opt.model.figures import short_amount
@@ -58,8 +59,9 @@ def _need():
 
     missing = [m for m in ("jinja2", "matplotlib") if importlib.util.find_spec(m) is None]
     if missing:
-        raise Unavailable(f'the report needs the report extra ({", ".join(missing)} missing): '
-                          'pip install "portfolio-opt[report]"')
+        raise Unavailable(
+            f'the report needs the report extra ({", ".join(missing)} missing): pip install "portfolio-opt[report]"'
+        )
 
 
 # --------------------------------------------------------------------------- charts
@@ -71,8 +73,16 @@ def _figure(height: float = 3.2, width: float = 7.5):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    matplotlib.rcParams.update({"svg.hashsalt": "portfolio-opt", "svg.fonttype": "none", "font.size": 9,
-                                "font.family": "sans-serif", "axes.spines.top": False, "axes.spines.right": False})
+    matplotlib.rcParams.update(
+        {
+            "svg.hashsalt": "portfolio-opt",
+            "svg.fonttype": "none",
+            "font.size": 9,
+            "font.family": "sans-serif",
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
     fig, ax = plt.subplots(figsize=(width, height))
     return plt, fig, ax
 
@@ -83,7 +93,7 @@ def _svg(plt, fig) -> str:
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     text = buf.getvalue()
-    text = text[text.index("<svg"):]
+    text = text[text.index("<svg") :]
     return text.replace("<svg ", '<svg class="chart" role="img" ', 1)
 
 
@@ -94,8 +104,9 @@ def _money_axis(ax, axis: str = "x") -> None:
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
 
 
-def bars(labels: Sequence[str], series: dict[str, Sequence[float]], title: str, money: bool = True,
-         percent: bool = False) -> str:
+def bars(
+    labels: Sequence[str], series: dict[str, Sequence[float]], title: str, money: bool = True, percent: bool = False
+) -> str:
     """Horizontal bars, one group per label, one bar per series; each bar's SVG group id is
     ``bar-<series>-<k>`` (tests count them)."""
     plt, fig, ax = _figure(height=max(2.0, 0.15 * len(labels) * max(1, len(series)) + 1.0))
@@ -123,16 +134,24 @@ def bars(labels: Sequence[str], series: dict[str, Sequence[float]], title: str, 
     return _svg(plt, fig)
 
 
-def line(xs: Sequence[float], series: dict[str, Sequence[float]], title: str, xlabel: str, ylabel: str,
-         mark: tuple[float, float] | None = None, ypercent: bool = False) -> str:
+def line(
+    xs: Sequence[float],
+    series: dict[str, Sequence[float]],
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    mark: tuple[float, float] | None = None,
+    ypercent: bool = False,
+) -> str:
     """Lines with a marker at every point (the points' group id is ``points-<series>``)."""
     plt, fig, ax = _figure()
     for s, (name, ys) in enumerate(series.items()):
         (ln,) = ax.plot(xs, ys, marker="o", markersize=4, label=name)
         ln.set_gid(f"points-{s}")
     if mark is not None:
-        (m,) = ax.plot([mark[0]], [mark[1]], marker="D", markersize=9, color="#c0392b", linestyle="none",
-                       label="current")
+        (m,) = ax.plot(
+            [mark[0]], [mark[1]], marker="D", markersize=9, color="#c0392b", linestyle="none", label="current"
+        )
         m.set_gid("mark")
     _money_axis(ax, "x")
     if ypercent:
@@ -173,7 +192,7 @@ def gantt(rows: Sequence[tuple[str, list[str]]], periods: Sequence[str], title: 
     """Build (orange) and live (green) periods per initiative; ids ``bar-0-<k>`` per build span."""
     plt, fig, ax = _figure(height=max(2.5, 0.22 * len(rows) + 1.2))
     k = 0
-    for y, (name, cells) in enumerate(rows):
+    for y, (_name, cells) in enumerate(rows):
         for p, cell in enumerate(cells):
             if cell in ("build", "live"):
                 rect = ax.barh(y, 1, left=p, color="#e07b39" if cell == "build" else "#5b9e4d", height=0.7)[0]
@@ -196,14 +215,18 @@ def _clip(text: Any, most: int = 34) -> str:
 # --------------------------------------------------------------------------- tables
 
 
-def _table(t: Table, columns: Sequence[str] | None = None, rows: Sequence | None = None, title: str = "",
-           kind: str = "table") -> Item:
+def _table(
+    t: Table, columns: Sequence[str] | None = None, rows: Sequence | None = None, title: str = "", kind: str = "table"
+) -> Item:
     cols = [c for c in (columns or t.header) if t.column(c) is not None]
     idx = [t.column(c) for c in cols]
     chosen = t.rows if rows is None else rows
     out_rows = [[(r[k].text if k < len(r) else "") for k in idx] for r in chosen]
-    numeric = [all(isinstance(r[k].value, (int, float)) or r[k].value is None for r in chosen if k < len(r))
-               and any(k < len(r) and isinstance(r[k].value, (int, float)) for r in chosen) for k in idx]
+    numeric = [
+        all(isinstance(r[k].value, (int, float)) or r[k].value is None for r in chosen if k < len(r))
+        and any(k < len(r) and isinstance(r[k].value, (int, float)) for r in chosen)
+        for k in idx
+    ]
     return Item(kind, title=title, header=cols, rows=out_rows, numeric=numeric)
 
 
@@ -231,10 +254,15 @@ def _headline(book: OutputBook, kind: str) -> Section:
     info = _run_info(book)
     tiles = []
     total = next((k for k in m if str(k).startswith("Total score (")), "Total expected value")
-    for key, label in ((total, "Expected value" if total == "Total expected value" else total[len("Total "):]),
-                       ("Total cost", "Cost"), ("Budget", "Budget"),
-                       ("Budget used", "Budget used"), ("Initiatives selected", "Initiatives funded"),
-                       ("Status", "Status"), ("Gap", "Gap to the best possible")):
+    for key, label in (
+        (total, "Expected value" if total == "Total expected value" else total[len("Total ") :]),
+        ("Total cost", "Cost"),
+        ("Budget", "Budget"),
+        ("Budget used", "Budget used"),
+        ("Initiatives selected", "Initiatives funded"),
+        ("Status", "Status"),
+        ("Gap", "Gap to the best possible"),
+    ):
         cell = m.get(key)
         if cell is not None and cell.value is not None:
             text = cell.text + (f" of {_of(book)}" if key == "Initiatives selected" and _of(book) else "")
@@ -293,9 +321,17 @@ def _buys(book: OutputBook) -> Section | None:
         if len(groups) <= 1 and "(none)" in groups:
             continue
         order = sorted(groups, key=lambda n: -groups[n][0])[:MOST_BARS]
-        s.items.append(Item("chart", title=f"By {key.lower()}", svg=bars(
-            order, {"Expected value": [groups[n][0] for n in order], "Cost": [groups[n][1] for n in order]},
-            f"Expected value and cost by {key.lower()}")))
+        s.items.append(
+            Item(
+                "chart",
+                title=f"By {key.lower()}",
+                svg=bars(
+                    order,
+                    {"Expected value": [groups[n][0] for n in order], "Cost": [groups[n][1] for n in order]},
+                    f"Expected value and cost by {key.lower()}",
+                ),
+            )
+        )
     return s if s.items else None
 
 
@@ -311,8 +347,14 @@ def _ranking(book: OutputBook) -> Section | None:
     s.items.append(_table(t, cols, chosen, title=f"Funded ({len(chosen)})"))
     if left:
         take = ["ID", "Name", "Score", "Cost", "Reason", "Break-even score", "Break-even cost"]
-        s.items.append(_table(t, take, left[:CLOSEST],
-                              title=f"The closest left out, and what it would take ({min(CLOSEST, len(left))} of {len(left)})"))
+        s.items.append(
+            _table(
+                t,
+                take,
+                left[:CLOSEST],
+                title=f"The closest left out, and what it would take ({min(CLOSEST, len(left))} of {len(left)})",
+            )
+        )
     s.items.append(_table(t, None, None, title=f"Every initiative ({len(t.rows)})", kind="details"))
     return s
 
@@ -331,10 +373,22 @@ def _limits(book: OutputBook) -> Section | None:
         if top is not None and isinstance(top.value, (int, float)) and top.value:
             uses.append((str(d["Limit"].value), used / top.value))
     if uses:
-        s.items.append(Item("chart", svg=bars([n for n, _ in uses[:MOST_BARS]], {"Share of Max used": [u for _, u in uses[:MOST_BARS]]},
-                                              "Use against each limit's Max (binding first)", percent=True)))
-    s.items.append(_table(t, ["Limit", "Min", "Max", "Used", "Slack", "Binding", "Value of 1 more unit",
-                              "Value of 10% more"], order))
+        s.items.append(
+            Item(
+                "chart",
+                svg=bars(
+                    [n for n, _ in uses[:MOST_BARS]],
+                    {"Share of Max used": [u for _, u in uses[:MOST_BARS]]},
+                    "Use against each limit's Max (binding first)",
+                    percent=True,
+                ),
+            )
+        )
+    s.items.append(
+        _table(
+            t, ["Limit", "Min", "Max", "Used", "Slack", "Binding", "Value of 1 more unit", "Value of 10% more"], order
+        )
+    )
     return s
 
 
@@ -365,9 +419,18 @@ def _schedule(book: OutputBook) -> Section | None:
             labels = [p for p in periods if p in used]
             if len(labels) < 2:
                 continue
-            s.items.append(Item("chart", svg=columns(labels, [used[p] for p in labels],
-                                                     f"{name}: used per period" + (f" (Max {tops[name]:,.4g})" if name in tops else ""),
-                                                     "Used", percent=False)))
+            s.items.append(
+                Item(
+                    "chart",
+                    svg=columns(
+                        labels,
+                        [used[p] for p in labels],
+                        f"{name}: used per period" + (f" (Max {tops[name]:,.4g})" if name in tops else ""),
+                        "Used",
+                        percent=False,
+                    ),
+                )
+            )
         s.items.append(_table(cap, title="Capacity by period", kind="details"))
     return s
 
@@ -380,16 +443,32 @@ def _realization(book: OutputBook) -> Section | None:
     s = Section("realization", "Value realized")
     if t is not None and t.rows:
         labels = [str(v) for v in t.values("Outcome metric")]
-        s.items.append(Item("chart", svg=bars(labels, {"Forecast to date": [_num(v) for v in t.values("Forecast to date")],
-                                                       "Actual to date": [_num(v) for v in t.values("Actual to date")]},
-                                              "Forecast against actual value to date, by outcome metric")))
+        s.items.append(
+            Item(
+                "chart",
+                svg=bars(
+                    labels,
+                    {
+                        "Forecast to date": [_num(v) for v in t.values("Forecast to date")],
+                        "Actual to date": [_num(v) for v in t.values("Actual to date")],
+                    },
+                    "Forecast against actual value to date, by outcome metric",
+                ),
+            )
+        )
         s.items.append(_table(t))
     if per is not None:
         flag = per.column("Flag")
         flagged = [r for r in per.rows if flag is not None and flag < len(r) and r[flag].value]
         if flagged:
-            s.items.append(_table(per, ["ID", "Name", "Status", "Forecast to date", "Actual to date", "Realization rate",
-                                        "Flag"], flagged, title="Flagged"))
+            s.items.append(
+                _table(
+                    per,
+                    ["ID", "Name", "Status", "Forecast to date", "Actual to date", "Realization rate", "Flag"],
+                    flagged,
+                    title="Flagged",
+                )
+            )
     return s
 
 
@@ -402,9 +481,17 @@ def _robustness(book: OutputBook) -> Section | None:
     if summary is not None:
         s.items.append(_table(summary, ["Measure", "Value"]))
     top = t.rows[:MOST_BARS]
-    s.items.append(Item("chart", svg=bars([f"{r[0].text} {r[1].text}" for r in top],
-                                          {"Selected in versions": [_num(r[t.column('Selected in versions')].value) for r in top]},
-                                          "Selection frequency across the versions (most selected first)", percent=True)))
+    s.items.append(
+        Item(
+            "chart",
+            svg=bars(
+                [f"{r[0].text} {r[1].text}" for r in top],
+                {"Selected in versions": [_num(r[t.column("Selected in versions")].value) for r in top]},
+                "Selection frequency across the versions (most selected first)",
+                percent=True,
+            ),
+        )
+    )
     s.items.append(_table(t, title="Every initiative's class", kind="details"))
     return s
 
@@ -416,13 +503,39 @@ def _frontier(book: OutputBook) -> Section | None:
     xs = [_num(v) for v in t.values("Budget")]
     ys = [_num(v) for v in t.values("Expected value")]
     cur = t.column("Current budget")
-    mark = next(((x, y) for x, y, r in zip(xs, ys, t.rows) if cur is not None and cur < len(r) and r[cur].value == "Yes"),
-                None)
-    return Section("frontier", "The efficient frontier", [
-        Item("chart", svg=line(xs, {"Best expected value": ys}, "Best expected value at each budget", "Budget",
-                               "Expected value", mark)),
-        _table(t, ["Budget", "Expected value", "Cost", "Count", "Marginal value per unit", "Entered", "Left",
-                   "Current budget"])])
+    mark = next(
+        ((x, y) for x, y, r in zip(xs, ys, t.rows) if cur is not None and cur < len(r) and r[cur].value == "Yes"), None
+    )
+    return Section(
+        "frontier",
+        "The efficient frontier",
+        [
+            Item(
+                "chart",
+                svg=line(
+                    xs,
+                    {"Best expected value": ys},
+                    "Best expected value at each budget",
+                    "Budget",
+                    "Expected value",
+                    mark,
+                ),
+            ),
+            _table(
+                t,
+                [
+                    "Budget",
+                    "Expected value",
+                    "Cost",
+                    "Count",
+                    "Marginal value per unit",
+                    "Entered",
+                    "Left",
+                    "Current budget",
+                ],
+            ),
+        ],
+    )
 
 
 def _scenarios(book: OutputBook) -> Section | None:
@@ -433,8 +546,12 @@ def _scenarios(book: OutputBook) -> Section | None:
     value = next((r for r in t.rows if r[0].value == "Expected value"), None)
     s = Section("scenarios", "Scenarios side by side")
     if value is not None:
-        s.items.append(Item("chart", svg=bars(names, {"Expected value": [_num(c.value) for c in value[1:]]},
-                                              "Expected value by scenario")))
+        s.items.append(
+            Item(
+                "chart",
+                svg=bars(names, {"Expected value": [_num(c.value) for c in value[1:]]}, "Expected value by scenario"),
+            )
+        )
     s.items.append(_table(t))
     causes = book.table("Scenario changes", "Scenario")
     if causes is not None and causes.rows:
@@ -447,11 +564,24 @@ def _comparison(book: OutputBook) -> Section | None:
     if t is None:
         return None
     names = [str(v) for v in t.values("Plan")]
-    return Section("comparison", "Plans compared", [
-        Item("chart", svg=bars(names, {"Plan value": [_num(v) for v in t.values("Expected value")],
-                                       "Optimum at the same cost": [_num(v) for v in t.values("Optimal value at this cost")]},
-                               "Each plan against the best portfolio at its cost")),
-        _table(t)])
+    return Section(
+        "comparison",
+        "Plans compared",
+        [
+            Item(
+                "chart",
+                svg=bars(
+                    names,
+                    {
+                        "Plan value": [_num(v) for v in t.values("Expected value")],
+                        "Optimum at the same cost": [_num(v) for v in t.values("Optimal value at this cost")],
+                    },
+                    "Each plan against the best portfolio at its cost",
+                ),
+            ),
+            _table(t),
+        ],
+    )
 
 
 def _simulated(book: OutputBook) -> Section | None:
@@ -462,14 +592,33 @@ def _simulated(book: OutputBook) -> Section | None:
     hist = book.table("Risk summary", "Value from")
     if hist is not None and hist.rows:
         labels = [short_amount(_num(v)) for v in hist.values("Value from")]
-        s.items.append(Item("chart", svg=columns(labels, [_num(v) for v in hist.values("Share of worlds")],
-                                                 "Portfolio value: share of worlds", "Share of worlds")))
+        s.items.append(
+            Item(
+                "chart",
+                svg=columns(
+                    labels,
+                    [_num(v) for v in hist.values("Share of worlds")],
+                    "Portfolio value: share of worlds",
+                    "Share of worlds",
+                ),
+            )
+        )
     curve = book.table("Risk summary", "Portfolio value")
     if curve is not None and curve.rows:
         xs = [_num(v) for v in curve.values("Portfolio value")]
-        s.items.append(Item("chart", svg=line(xs, {"Cumulative probability": [_num(v) for v in curve.values(
-            "Cumulative probability")]}, "S-curve: the chance the value is at most x", "Portfolio value",
-            "Cumulative probability", ypercent=True)))
+        s.items.append(
+            Item(
+                "chart",
+                svg=line(
+                    xs,
+                    {"Cumulative probability": [_num(v) for v in curve.values("Cumulative probability")]},
+                    "S-curve: the chance the value is at most x",
+                    "Portfolio value",
+                    "Cumulative probability",
+                    ypercent=True,
+                ),
+            )
+        )
     drivers = book.table("Risk by initiative", "ID")
     if drivers is not None:
         s.items.append(_table(drivers, None, drivers.rows[:CLOSEST], title="What drives a bad year"))
@@ -501,37 +650,79 @@ def _alternatives(book: OutputBook) -> Section | None:
     value = next((r for r in t.rows if r[0].value == "Expected value"), None)
     s = Section("alternatives", "Alternatives almost as good")
     if value is not None:
-        s.items.append(Item("chart", svg=bars(names, {"Expected value": [_num(c.value) for c in value[1:]]},
-                                              "Each alternative's expected value")))
+        s.items.append(
+            Item(
+                "chart",
+                svg=bars(
+                    names, {"Expected value": [_num(c.value) for c in value[1:]]}, "Each alternative's expected value"
+                ),
+            )
+        )
     s.items.append(_table(t))
     return s
 
 
-KIND_TITLES = {"results": "At a glance", "frontier": "Frontier", "scenarios": "Scenarios", "comparison": "Comparison",
-               "risk": "Risk", "review": "Quarter review", "alternatives": "Alternatives"}
+KIND_TITLES = {
+    "results": "At a glance",
+    "frontier": "Frontier",
+    "scenarios": "Scenarios",
+    "comparison": "Comparison",
+    "risk": "Risk",
+    "review": "Quarter review",
+    "alternatives": "Alternatives",
+}
 
 
 def kind_of(book: OutputBook) -> str:
     """Which of this tool's workbooks it is, by its sheets."""
-    for sheet, kind in (("Summary", "results"), ("Frontier", "frontier"), ("Scenario summary", "scenarios"),
-                        ("Comparison", "comparison"), ("Risk summary", "risk"), ("Quarter review", "review"),
-                        ("Alternatives", "alternatives")):
+    for sheet, kind in (
+        ("Summary", "results"),
+        ("Frontier", "frontier"),
+        ("Scenario summary", "scenarios"),
+        ("Comparison", "comparison"),
+        ("Risk summary", "risk"),
+        ("Quarter review", "review"),
+        ("Alternatives", "alternatives"),
+    ):
         if book.has(sheet):
             return kind
     from portfolio_opt.model.errors import InvalidWorkbook, Problem
 
-    raise InvalidWorkbook([Problem("not-an-output", book.name, "is not a workbook portfolio-opt wrote (no Summary, "
-                                   "Frontier, Scenario summary, Comparison, Risk summary, Quarter review or "
-                                   "Alternatives sheet)", "Give the -o file of optimize, scenarios, frontier, compare, "
-                                   "simulate, robustness, review or alternatives")], book.name)
+    raise InvalidWorkbook(
+        [
+            Problem(
+                "not-an-output",
+                book.name,
+                "is not a workbook portfolio-opt wrote (no Summary, "
+                "Frontier, Scenario summary, Comparison, Risk summary, Quarter review or "
+                "Alternatives sheet)",
+                "Give the -o file of optimize, scenarios, frontier, compare, "
+                "simulate, robustness, review or alternatives",
+            )
+        ],
+        book.name,
+    )
 
 
 def sections(book: OutputBook) -> list[Section]:
     """The page's sections, in order, for what the workbook holds."""
     kind = kind_of(book)
     out = [_headline(book, kind)]
-    for build in (_buys, _ranking, _limits, _risk_choice, _schedule, _realization, _robustness, _frontier,
-                  _scenarios, _comparison, _simulated, _review, _alternatives):
+    for build in (
+        _buys,
+        _ranking,
+        _limits,
+        _risk_choice,
+        _schedule,
+        _realization,
+        _robustness,
+        _frontier,
+        _scenarios,
+        _comparison,
+        _simulated,
+        _review,
+        _alternatives,
+    ):
         section = build(book)
         if section is not None:
             out.append(section)
@@ -545,15 +736,26 @@ def render(path: str | os.PathLike, title: str | None = None) -> str:
 
     book = read_output(path)
     parts = sections(book)
-    env = jinja2.Environment(loader=jinja2.PackageLoader("portfolio_opt.render", "templates"),
-                             autoescape=jinja2.select_autoescape(["html", "j2"]))
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("portfolio_opt.render", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+    )
     page = env.get_template("report.html.j2")
-    return page.render(title=title or f"Portfolio report: {os.path.splitext(book.name)[0]}", book=book,
-                       sections=parts, kind=kind_of(book))
+    return page.render(
+        title=title or f"Portfolio report: {os.path.splitext(book.name)[0]}",
+        book=book,
+        sections=parts,
+        kind=kind_of(book),
+    )
 
 
-def write_report(path: str | os.PathLike, output: str | os.PathLike, title: str | None = None,
-                 pdf: str | os.PathLike | None = None, force: bool = False) -> None:
+def write_report(
+    path: str | os.PathLike,
+    output: str | os.PathLike,
+    title: str | None = None,
+    pdf: str | os.PathLike | None = None,
+    force: bool = False,
+) -> None:
     """Write the page for the workbook at ``path`` to ``output`` (and print it to ``pdf``),
     each to a temporary name first, so a file is whole or absent."""
     text = render(path, title)
@@ -588,17 +790,29 @@ def print_pdf(html_path, pdf_path, force: bool = False) -> None:
     """Print the page to PDF with headless Chromium (A4 or Letter, as the page's CSS says)."""
     exe = browser()
     if exe is None:
-        raise Unavailable("printing the report to PDF needs Chromium: apt-get install chromium "
-                          "(the HTML works without it)")
+        raise Unavailable(
+            "printing the report to PDF needs Chromium: apt-get install chromium (the HTML works without it)"
+        )
     pdf_path = os.fspath(pdf_path)
     if os.path.exists(pdf_path) and not force:
         raise OutputError(f"{pdf_path} already exists: pass --force to replace it")
     with tempfile.TemporaryDirectory() as home:
         tmp = os.path.join(home, "out.pdf")
-        proc = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                               f"--user-data-dir={home}", f"--print-to-pdf={tmp}",
-                               "file://" + os.path.abspath(os.fspath(html_path))],
-                              capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [
+                exe,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-pdf-header-footer",
+                f"--user-data-dir={home}",
+                f"--print-to-pdf={tmp}",
+                "file://" + os.path.abspath(os.fspath(html_path)),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if proc.returncode != 0 or not os.path.exists(tmp):
             raise OutputError(f"Chromium could not print {pdf_path}: {proc.stderr.strip()[-300:]}")
         with open(tmp, "rb") as fh:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-
-
-
 from portfolio_opt.core.reasons import reason_sentence
 from portfolio_opt.model.figures import money
 from portfolio_opt.model.result import Result, Status
@@ -16,7 +13,6 @@ if TYPE_CHECKING:  # the analyses load numpy and the solver: not for printing --
     from portfolio_opt.analyses.review import QuarterReview
     from portfolio_opt.analyses.robustness import Robustness
     from portfolio_opt.core.simulation import Simulation
-
 
 
 def summary_lines(result: Result, output: str | None = None) -> list[str]:
@@ -30,8 +26,10 @@ def summary_lines(result: Result, output: str | None = None) -> list[str]:
     kind = result.plan.settings.objective.value
     scoring = result.plan.settings.scoring
     if scoring == "expected value":
-        lines.append(f"Expected value  {money(result.total_value)}"
-                     + (f"  (npv objective {money(result.objective)})" if kind == "npv" else ""))
+        lines.append(
+            f"Expected value  {money(result.total_value)}"
+            + (f"  (npv objective {money(result.objective)})" if kind == "npv" else "")
+        )
     else:  # committee scoring: the sum of its scores, which is money only for blend
         shown = money(result.total_value) if scoring == "blend" else f"{result.total_value:,.3f}"
         lines.append(f"Score ({scoring})".ljust(16) + shown)
@@ -46,8 +44,10 @@ def summary_lines(result: Result, output: str | None = None) -> list[str]:
         lines.append(f"Binding limits  {', '.join(binding)}")
     if result.risk is not None:
         r = result.risk
-        lines.append(f"Risk-aware      weight {r.weight:g} on CVaR {r.level:.0%} (worst {r.level:.0%} of worlds), "
-                     f"judged on {r.samples:,} fresh worlds:")
+        lines.append(
+            f"Risk-aware      weight {r.weight:g} on CVaR {r.level:.0%} (worst {r.level:.0%} of worlds), "
+            f"judged on {r.samples:,} fresh worlds:"
+        )
         for name, key in (("mean", "mean"), ("P10", "p10"), ("CVaR", "cvar"), ("P(target)", "prob_target")):
             a, b = r.chosen.get(key), r.expected.get(key)
             if a is None:
@@ -63,9 +63,11 @@ def summary_lines(result: Result, output: str | None = None) -> list[str]:
 
 def frontier_lines(f, output: str | None = None) -> list[str]:
     """What ``frontier`` prints: one line per budget, the current one marked."""
-    lines = [f"{len(f.points)} budgets from {f.points[0].budget:,.0f} to {f.points[-1].budget:,.0f} "
-             f"({f.solves} solves, {f.seconds:.1f} s)",
-             f"{'Budget':>14} {'Expected value':>15} {'Cost':>14} {'Count':>5}"]
+    lines = [
+        f"{len(f.points)} budgets from {f.points[0].budget:,.0f} to {f.points[-1].budget:,.0f} "
+        f"({f.solves} solves, {f.seconds:.1f} s)",
+        f"{'Budget':>14} {'Expected value':>15} {'Cost':>14} {'Count':>5}",
+    ]
     for p in f.points:
         mark = "  <- current budget" if p.current else ""
         value = f"{p.objective:,.0f}" if p.objective is not None else p.status.value
@@ -98,12 +100,18 @@ def comparison_lines(c, output: str | None = None) -> list[str]:
     """What ``compare`` prints: each plan's value, cost, efficiency and broken rules."""
     lines = []
     for r in c.plans:
-        eff = f"{r.efficiency:.1%}" if r.efficiency is not None else ("n/a (breaks the rules)" if r.violations else "n/a")
-        lines.append(f"{r.name}: value {r.objective:,.0f}, cost {r.total_cost:,.0f}, {len(r.selected)} initiatives, "
-                     f"efficiency {eff}")
+        eff = (
+            f"{r.efficiency:.1%}" if r.efficiency is not None else ("n/a (breaks the rules)" if r.violations else "n/a")
+        )
+        lines.append(
+            f"{r.name}: value {r.objective:,.0f}, cost {r.total_cost:,.0f}, {len(r.selected)} initiatives, "
+            f"efficiency {eff}"
+        )
         if r.optimal.ok:
-            lines.append(f"    optimum at this cost: {r.optimal.objective:,.0f}"
-                         + (f" (adds {', '.join(r.adds)}; drops {', '.join(r.drops)})" if r.adds or r.drops else ""))
+            lines.append(
+                f"    optimum at this cost: {r.optimal.objective:,.0f}"
+                + (f" (adds {', '.join(r.adds)}; drops {', '.join(r.drops)})" if r.adds or r.drops else "")
+            )
         lines += [f"    breaks: {v}" for v in r.violations]
         if r.risk:
             lines.append("    " + risk_line(r.risk, r.plan.settings.risk_level))
@@ -140,30 +148,50 @@ def story(result: Result, initiative_id: str) -> list[str]:
 
         ttv = value_start(ini, s, s.period_labels().index(r.start))
     d = discounted_years(ttv, s.horizon_months, s.discount_rate)
-    who = ", ".join(x for x in (ini.theme, f"owner {ini.values.get('Owner')}" if ini.values.get("Owner") else None) if x)
-    lines = [f"{ini.id} {ini.name}" + (f" ({who})" if who else "") + f" is {'SELECTED' if r.selected else 'NOT selected'}"
-             f" (rank {r.rank} of {len(result.initiatives)})."]
-    formula = (f"probability {ini.probability:.0%} × (impact {money(ini.impact)} − run cost "
-               f"{money(ini.run_cost)}) × {d:.3f} discounted years (value from month {ttv:g} to "
-               f"{s.horizon_months:g})")
+    who = ", ".join(
+        x for x in (ini.theme, f"owner {ini.values.get('Owner')}" if ini.values.get("Owner") else None) if x
+    )
+    lines = [
+        f"{ini.id} {ini.name}" + (f" ({who})" if who else "") + f" is {'SELECTED' if r.selected else 'NOT selected'}"
+        f" (rank {r.rank} of {len(result.initiatives)})."
+    ]
+    formula = (
+        f"probability {ini.probability:.0%} × (impact {money(ini.impact)} − run cost "
+        f"{money(ini.run_cost)}) × {d:.3f} discounted years (value from month {ttv:g} to "
+        f"{s.horizon_months:g})"
+    )
     if s.scoring == "blend":
-        formula = (f"expected value {money(plan_expected(plan, ini))} × (1 + {s.criteria_weight:g} × (criteria score "
-                   f"{ini.criteria_score:.3f} − 0.5)), the expected value being {formula}")
+        formula = (
+            f"expected value {money(plan_expected(plan, ini))} × (1 + {s.criteria_weight:g} × (criteria score "
+            f"{ini.criteria_score:.3f} − 0.5)), the expected value being {formula}"
+        )
     elif s.scoring == "weighted":
         formula = "the criteria score: " + " + ".join(f"{c} {v:.3f}" for c, v in ini.criteria_parts.items())
     elif s.scoring in ("wsjf", "rice"):
-        formula = ("(Business value + Time criticality + Risk reduction) / Job size" if s.scoring == "wsjf"
-                   else "Reach × Impact × Confidence / Effort")
+        formula = (
+            "(Business value + Time criticality + Risk reduction) / Job size"
+            if s.scoring == "wsjf"
+            else "Reach × Impact × Confidence / Effort"
+        )
     score_text = money(r.score) if s.scoring in ("expected value", "blend") else f"{r.score:,.3f}"
     lines.append(
         f"Score {score_text} = {formula}; cost {money(ini.cost)}"
-        + (f"; {r.value_per_cost:.2f} of value per unit of cost." if r.value_per_cost is not None
-           and s.scoring in ("expected value", "blend") else ".")
+        + (
+            f"; {r.value_per_cost:.2f} of value per unit of cost."
+            if r.value_per_cost is not None and s.scoring in ("expected value", "blend")
+            else "."
+        )
     )
     lines.append(("Why in: " if r.selected else "Why out: ") + reason_sentence(r.why) if r.why else f"Why: {r.reason}.")
     if r.start is not None:
-        lines.append(f"Scheduled from {r.start} to {r.finish}"
-                     + (f"; starting later than its earliest allowed period costs {money(r.delay_loss)}." if r.delay_loss else "."))
+        lines.append(
+            f"Scheduled from {r.start} to {r.finish}"
+            + (
+                f"; starting later than its earliest allowed period costs {money(r.delay_loss)}."
+                if r.delay_loss
+                else "."
+            )
+        )
     if not r.explained:
         lines.append("What it would take: not computed. " + (result.explain_note or "See --explain-limit."))
         return lines
@@ -189,7 +217,9 @@ def story(result: Result, initiative_id: str) -> list[str]:
         f"(+{money(r.break_even_score - r.score)}), all else equal." + criteria_words(plan, ini, r.break_even_score)
     )
     if "break_even_cost" in r.unsettled:
-        lines.append("What cut of its cost would get it selected: not settled in the time allowed (raise --explain-time).")
+        lines.append(
+            "What cut of its cost would get it selected: not settled in the time allowed (raise --explain-time)."
+        )
     elif r.break_even_cost is None:
         lines.append("No cut of its cost alone would get it selected: a non-cost limit or a rule blocks it.")
     else:
@@ -256,9 +286,11 @@ def review_lines(r: QuarterReview, output: str | None = None) -> list[str]:
     counts: dict[str, int] = {}
     for x in res.initiatives:
         counts[x.decision] = counts.get(x.decision, 0) + 1
-    lines = [f"{r.last_name} → {r.this_name}: value {r.last_objective:,.0f} → {res.objective:,.0f}",
-             "Decisions       " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
-             f"Changes         {len(r.labels)}: " + "; ".join(r.labels[:4]) + (" ..." if len(r.labels) > 4 else "")]
+    lines = [
+        f"{r.last_name} → {r.this_name}: value {r.last_objective:,.0f} → {res.objective:,.0f}",
+        "Decisions       " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
+        f"Changes         {len(r.labels)}: " + "; ".join(r.labels[:4]) + (" ..." if len(r.labels) > 4 else ""),
+    ]
     lines += [f"    {m:<7} {i}: {c}" for i, m, c in r.moves]
     flagged = [x for x in res.realization if x.flag]
     if flagged:
@@ -274,11 +306,13 @@ def simulation_lines(sim: Simulation, output: str | None = None) -> list[str]:
         fig = f[key]
         return f"{fig.value:,.0f} ± {fig.se:,.0f}" if fig.se is not None and fig.se == fig.se else f"{fig.value:,.0f}"
 
-    lines = [f"Simulated {sim.samples:,} worlds (seed {sim.seed}) of {sim.how}",
-             f"Mean            {m('mean')}   (expected value {sim.expected_value:,.0f})",
-             f"Std deviation   {m('std')}",
-             f"P10 / P50 / P90 {f['p10'].value:,.0f} / {f['p50'].value:,.0f} / {f['p90'].value:,.0f}",
-             f"CVaR {sim.level:.0%}        {m('cvar')}   (the mean of the worst {sim.level:.0%} of worlds)"]
+    lines = [
+        f"Simulated {sim.samples:,} worlds (seed {sim.seed}) of {sim.how}",
+        f"Mean            {m('mean')}   (expected value {sim.expected_value:,.0f})",
+        f"Std deviation   {m('std')}",
+        f"P10 / P50 / P90 {f['p10'].value:,.0f} / {f['p50'].value:,.0f} / {f['p90'].value:,.0f}",
+        f"CVaR {sim.level:.0%}        {m('cvar')}   (the mean of the worst {sim.level:.0%} of worlds)",
+    ]
     target = sim.plan.settings.value_target
     if f["prob_target"].value is not None:
         lines.append(f"P(value ≥ {target:,.0f})  {f['prob_target'].value:.1%}")
@@ -296,12 +330,15 @@ def simulation_lines(sim: Simulation, output: str | None = None) -> list[str]:
 
 def alternatives_lines(a: Alternatives, output: str | None = None) -> list[str]:
     """What ``alternatives`` prints."""
-    lines = [f"{len(a.portfolios)} portfolio{'s' if len(a.portfolios) != 1 else ''} within {a.within:.2%} of the "
-             f"optimum, each differing from the others in at least {a.min_difference} initiatives"]
+    lines = [
+        f"{len(a.portfolios)} portfolio{'s' if len(a.portfolios) != 1 else ''} within {a.within:.2%} of the "
+        f"optimum, each differing from the others in at least {a.min_difference} initiatives"
+    ]
     for p in a.portfolios:
         head = "optimum" if p.rank == 1 else f"{p.gap:.3%} below"
-        lines.append(f"#{p.rank}: value {p.objective:,.0f} ({head}), cost {p.total_cost:,.0f}, "
-                     f"{len(p.selected)} initiatives")
+        lines.append(
+            f"#{p.rank}: value {p.objective:,.0f} ({head}), cost {p.total_cost:,.0f}, {len(p.selected)} initiatives"
+        )
         if p.rank > 1:
             lines.append(f"    adds {', '.join(p.adds) or 'none'}; drops {', '.join(p.drops) or 'none'}")
     if a.note:
@@ -316,16 +353,22 @@ def robustness_lines(r: Robustness, output: str | None = None) -> list[str]:
     by_class: dict[str, list[str]] = {"core": [], "borderline": [], "exterior": []}
     for ini in r.plan.initiatives:
         by_class[r.classes[ini.id]].append(ini.id)
-    lines = [f"{r.samples} versions (spread {r.spread:.0%}, seed {r.seed}), {r.solves} solves in {r.seconds:.1f} s",
-             f"Core        {len(by_class['core'])} (in at least {CORE:.0%} of versions)",
-             f"Borderline  {len(by_class['borderline'])}: " + ", ".join(
-                 f"{i} {r.frequency[i]:.0%}" for i in sorted(by_class["borderline"], key=lambda i: -r.frequency[i])[:8])
-             + (" ..." if len(by_class["borderline"]) > 8 else ""),
-             f"Exterior    {len(by_class['exterior'])} (in at most {EXTERIOR:.0%})",
-             f"Baseline    optimal in {r.optimal_share:.0%} of versions; regret mean {r.regret_mean:,.0f}, "
-             f"P90 {r.regret_p90:,.0f}, max {r.regret_max:,.0f}",
-             f"Value       chosen for {r.objective:,.0f}; mean across versions {r.mean_value:,.0f}; "
-             f"corrected for the optimizer's curse {r.corrected_value:,.0f}"]
+    lines = [
+        f"{r.samples} versions (spread {r.spread:.0%}, seed {r.seed}), {r.solves} solves in {r.seconds:.1f} s",
+        f"Core        {len(by_class['core'])} (in at least {CORE:.0%} of versions)",
+        f"Borderline  {len(by_class['borderline'])}: "
+        + ", ".join(
+            f"{i} {r.frequency[i]:.0%}" for i in sorted(by_class["borderline"], key=lambda i: -r.frequency[i])[:8]
+        )
+        + (" ..." if len(by_class["borderline"]) > 8 else ""),
+        f"Exterior    {len(by_class['exterior'])} (in at most {EXTERIOR:.0%})",
+        f"Baseline    optimal in {r.optimal_share:.0%} of versions; regret mean {r.regret_mean:,.0f}, "
+        f"P90 {r.regret_p90:,.0f}, max {r.regret_max:,.0f}",
+        f"Value       chosen for {r.objective:,.0f}; mean across versions {r.mean_value:,.0f}; "
+        f"corrected for the optimizer's curse {r.corrected_value:,.0f}",
+    ]
     if r.failed:
-        lines.append(f"Note: {r.failed} version{'s' if r.failed != 1 else ''} had no portfolio (left out of the figures)")
+        lines.append(
+            f"Note: {r.failed} version{'s' if r.failed != 1 else ''} had no portfolio (left out of the figures)"
+        )
     return lines + ([f"Written {output}"] if output else [])

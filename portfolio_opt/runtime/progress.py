@@ -18,8 +18,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,8 @@ Listener = Callable[[Event], None]
 _listener: contextvars.ContextVar[Listener | None] = contextvars.ContextVar("portfolio_opt_progress", default=None)
 #: the innermost open stage's way of saying how its work stands (see :func:`noting`)
 _noter: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar(
-    "portfolio_opt_progress_note", default=None)
+    "portfolio_opt_progress_note", default=None
+)
 
 
 @contextlib.contextmanager

@@ -20,7 +20,8 @@ import os
 import signal
 import sys
 import threading
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 _TEMPORARY: set[str] = set()
 _CLEANUPS: list[Callable[[], None]] = []

@@ -48,9 +48,13 @@ def ole_problem(data: bytes, name: str) -> Problem | None:
     if data[:8] != OLE_SIGNATURE:
         return None
     if "EncryptionInfo".encode("utf-16-le") in data or b"EncryptedPackage" in data.replace(b"\x00", b""):
-        return Problem("encrypted", name, "is protected with a password",
-                       "Save a copy without a password (File > Info > Protect Workbook > Encrypt with Password: "
-                       "clear it) and use that copy")
+        return Problem(
+            "encrypted",
+            name,
+            "is protected with a password",
+            "Save a copy without a password (File > Info > Protect Workbook > Encrypt with Password: "
+            "clear it) and use that copy",
+        )
     return Problem("not-xlsx", name, "is not an .xlsx workbook (it looks like an old .xls file)", _RESAVE)
 
 
@@ -64,18 +68,35 @@ def check(zf: zipfile.ZipFile, name: str) -> list[Problem]:
         total += info.file_size
         part = f"{name}:{info.filename}"
         if info.file_size > MAX_PART:
-            return [Problem("too-large", part, f"inflates to {info.file_size:,} bytes (at most {MAX_PART:,} a part)",
-                            "This is not a planning workbook; if it is, split it or remove unused sheets")]
+            return [
+                Problem(
+                    "too-large",
+                    part,
+                    f"inflates to {info.file_size:,} bytes (at most {MAX_PART:,} a part)",
+                    "This is not a planning workbook; if it is, split it or remove unused sheets",
+                )
+            ]
         if info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(1, info.compress_size):
-            return [Problem("compression-bomb", part,
-                            f"inflates {info.file_size / max(1, info.compress_size):,.0f} times "
-                            f"({info.compress_size:,} to {info.file_size:,} bytes; at most {MAX_RATIO} times)",
-                            "The file is damaged or built to exhaust memory: do not use it")]
+            return [
+                Problem(
+                    "compression-bomb",
+                    part,
+                    f"inflates {info.file_size / max(1, info.compress_size):,.0f} times "
+                    f"({info.compress_size:,} to {info.file_size:,} bytes; at most {MAX_RATIO} times)",
+                    "The file is damaged or built to exhaust memory: do not use it",
+                )
+            ]
         if info.flag_bits & 0x1:
             return [Problem("encrypted", part, "is encrypted inside the archive", "Save a copy without a password")]
     if total > MAX_TOTAL:
-        return [Problem("too-large", name, f"inflates to {total:,} bytes (at most {MAX_TOTAL:,})",
-                        "This is not a planning workbook; if it is, split it or remove unused sheets")]
+        return [
+            Problem(
+                "too-large",
+                name,
+                f"inflates to {total:,} bytes (at most {MAX_TOTAL:,})",
+                "This is not a planning workbook; if it is, split it or remove unused sheets",
+            )
+        ]
     problems: list[Problem] = []
     for info in infos:
         if _XML_PART.search(info.filename):
@@ -100,9 +121,12 @@ def _prolog_problem(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Pr
     root = _ROOT_START.search(head)
     prolog = head[: root.start()] if root else head
     if _DECLARATION.search(prolog.replace(b"\x00", b"")):
-        return Problem("xml-entities", part,
-                       "contains an XML document type or entity declarations, which spreadsheet programs never write",
-                       "The file was altered after it was saved; do not use it, or re-save the data in a new workbook")
+        return Problem(
+            "xml-entities",
+            part,
+            "contains an XML document type or entity declarations, which spreadsheet programs never write",
+            "The file was altered after it was saved; do not use it, or re-save the data in a new workbook",
+        )
     if root is None and len(head) >= PROLOG_BYTES:
         return Problem("damaged", part, f"has no XML element in its first {PROLOG_BYTES:,} bytes", _RESAVE)
     return None
@@ -121,8 +145,14 @@ def _structure_problems(zf: zipfile.ZipFile, name: str) -> list[Problem]:
         return [Problem("damaged", f"{name}:{workbook}", f"cannot be read ({type(exc).__name__})", _RESAVE)]
     root = tree.getroot()
     if root.tag.startswith("{" + STRICT_NS):
-        return [Problem("strict-ooxml", name, "is saved as Strict Open XML, which this tool does not read",
-                        "Save it as 'Excel Workbook (.xlsx)' (not 'Strict Open XML Spreadsheet')")]
+        return [
+            Problem(
+                "strict-ooxml",
+                name,
+                "is saved as Strict Open XML, which this tool does not read",
+                "Save it as 'Excel Workbook (.xlsx)' (not 'Strict Open XML Spreadsheet')",
+            )
+        ]
     rels_path = posixpath.join(posixpath.dirname(workbook), "_rels", posixpath.basename(workbook) + ".rels")
     targets: dict[str, str] = {}
     if rels_path in names:
@@ -143,9 +173,14 @@ def _structure_problems(zf: zipfile.ZipFile, name: str) -> list[Problem]:
         target = targets.get(rid)
         if target is None or target not in names:
             where = f" ({target} is missing)" if target else ""
-            problems.append(Problem("missing-part", f"{name}:{title}",
-                                    f"the workbook lists the sheet {title!r}, but its content is not in the file{where}",
-                                    "The file is damaged: open it in Excel or LibreOffice, check the sheet, and save a copy"))
+            problems.append(
+                Problem(
+                    "missing-part",
+                    f"{name}:{title}",
+                    f"the workbook lists the sheet {title!r}, but its content is not in the file{where}",
+                    "The file is damaged: open it in Excel or LibreOffice, check the sheet, and save a copy",
+                )
+            )
     return problems
 
 

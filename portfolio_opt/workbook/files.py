@@ -6,8 +6,8 @@ import os
 
 from portfolio_opt.model.plan import Plan
 from portfolio_opt.model.result import Result
-from portfolio_opt.workbook.validate import load_plan
 from portfolio_opt.workbook import read_workbook, write_planning_workbook, write_results
+from portfolio_opt.workbook.validate import load_plan
 
 
 def read_plan(path: str | os.PathLike) -> Plan:

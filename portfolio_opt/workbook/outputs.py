@@ -41,8 +41,10 @@ class Table:
         return [] if k is None else [row[k].value if k < len(row) else None for row in self.rows]
 
     def as_dicts(self) -> list[dict[str, Cell]]:
-        return [{h: (row[k] if k < len(row) else Cell(None, "")) for k, h in enumerate(self.header) if h}
-                for row in self.rows]
+        return [
+            {h: (row[k] if k < len(row) else Cell(None, "")) for k, h in enumerate(self.header) if h}
+            for row in self.rows
+        ]
 
 
 @dataclass
@@ -96,7 +98,7 @@ def shown(value: Any, number_format: str | None) -> str:
         text = f"{value:,.{fixed + optional}f}"
         if optional:
             whole, _, frac = text.partition(".")
-            frac = frac[: fixed] + frac[fixed:].rstrip("0")
+            frac = frac[:fixed] + frac[fixed:].rstrip("0")
             text = whole + ("." + frac if frac else "")
     else:
         text = f"{value:,.0f}" if "," in core else f"{value:.0f}"
@@ -112,9 +114,17 @@ def read_output(path: str | os.PathLike) -> OutputBook:
     try:
         wb = load_workbook(path, data_only=True)
     except Exception as exc:  # any failure to open is the file's: say so plainly
-        raise InvalidWorkbook([Problem("unreadable", name, f"cannot be read as a workbook ({type(exc).__name__})",
-                                       "Give a workbook portfolio-opt wrote, e.g. the -o file of optimize")],
-                              name) from None
+        raise InvalidWorkbook(
+            [
+                Problem(
+                    "unreadable",
+                    name,
+                    f"cannot be read as a workbook ({type(exc).__name__})",
+                    "Give a workbook portfolio-opt wrote, e.g. the -o file of optimize",
+                )
+            ],
+            name,
+        ) from None
     sheets: dict[str, list[Table]] = {}
     charts: dict[str, int] = {}
     for ws in wb.worksheets:

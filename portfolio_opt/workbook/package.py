@@ -176,7 +176,7 @@ def _cell(cell, ref: str, s: str, value, wb) -> str:
         space = ' xml:space="preserve"' if value != value.strip() else ""
         return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>'
     if kind in ("n", "b") and isinstance(value, (int, float)):
-        number = "" if math.isnan(value) or math.isinf(value) else "%.16g" % value
+        number = "" if math.isnan(value) or math.isinf(value) else f"{value:.16g}"
         return f'<c r="{ref}"{s} t="{kind}"><v>{number}</v></c>'
     if value is None or (kind == "n" and value == ""):
         return f'<c r="{ref}"{s} t="{kind}"></c>' if kind != "s" else f'<c r="{ref}"{s} t="inlineStr"></c>'
@@ -184,7 +184,7 @@ def _cell(cell, ref: str, s: str, value, wb) -> str:
         if wb.iso_dates and not isinstance(value, _dt.timedelta):
             return f'<c r="{ref}"{s} t="d"><v>{to_ISO8601(value)}</v></c>'
         number = to_excel(value, wb.epoch)
-        return f'<c r="{ref}"{s} t="n"><v>{"%.16g" % number}</v></c>'
+        return f'<c r="{ref}"{s} t="n"><v>{number:.16g}</v></c>'
     return _openpyxl_cell(cell, bool(s))
 
 

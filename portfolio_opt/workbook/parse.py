@@ -31,8 +31,20 @@ from typing import Any
 MAX_MAGNITUDE = 1e15
 
 _CURRENCY = r"(?:[$€£¥₹₩₽₺₪฿]|CHF|USD|EUR|GBP|JPY|CAD|AUD|SEK|NOK|DKK|INR|CNY|R\$|US\$|A\$|C\$)"
-_SUFFIX = {"k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6, "mn": 1e6, "MM": 1e6, "mm": 1e6,
-           "bn": 1e9, "Bn": 1e9, "BN": 1e9, "b": 1e9, "B": 1e9}
+_SUFFIX = {
+    "k": 1e3,
+    "K": 1e3,
+    "m": 1e6,
+    "M": 1e6,
+    "mn": 1e6,
+    "MM": 1e6,
+    "mm": 1e6,
+    "bn": 1e9,
+    "Bn": 1e9,
+    "BN": 1e9,
+    "b": 1e9,
+    "B": 1e9,
+}
 _AMOUNT = re.compile(
     rf"^(?P<sign1>[-+−])?\s*(?P<cur1>{_CURRENCY})?\s*(?P<sign2>[-+−])?\s*"
     r"(?P<num>[\d.,' \u00a0\u202f\u2009]*\d[\d.,' \u00a0\u202f\u2009]*|\.\d+)"
@@ -80,8 +92,11 @@ def parse_number(value: Any, amount: bool = False) -> float | Refusal:
             return Refusal("not-a-number", "is not a finite number", "Enter a number")
         return _bounded(f)
     if is_date(value):
-        return Refusal("date-in-number", "holds a date (the cell is formatted as one)",
-                       "Enter a number, and format the cell as Number or General")
+        return Refusal(
+            "date-in-number",
+            "holds a date (the cell is formatted as one)",
+            "Enter a number, and format the cell as Number or General",
+        )
     if not isinstance(value, str):
         return Refusal("not-a-number", "must be a number", "Enter a number")
     text = value.strip().replace("\u2212", "-")
@@ -92,8 +107,9 @@ def parse_number(value: Any, amount: bool = False) -> float | Refusal:
     if m is None:
         return Refusal("not-a-number", "must be a number", "Enter a number")
     if (m["cur1"] or m["cur2"] or m["suffix"]) and not amount:
-        return Refusal("not-a-number", "must be a plain number here (no currency or k/M suffix)",
-                       "Enter the number alone, e.g. 6")
+        return Refusal(
+            "not-a-number", "must be a plain number here (no currency or k/M suffix)", "Enter the number alone, e.g. 6"
+        )
     if m["sign1"] and m["sign2"]:
         return Refusal("not-a-number", "has two signs", "Enter one number")
     if (m["cur1"] and m["cur2"]) or (m["pct"] and (m["cur1"] or m["cur2"] or m["suffix"])):
@@ -102,13 +118,17 @@ def parse_number(value: Any, amount: bool = False) -> float | Refusal:
     if _EURO_THOUSANDS.match(digits):
         whole = digits.replace(".", "")
         if digits.count(".") > 1:
-            return Refusal("ambiguous-separator", "uses points to separate thousands",
-                           f"Write {whole} (or {int(whole):,}): the decimal separator is a point, "
-                           "thousands are separated by commas")
+            return Refusal(
+                "ambiguous-separator",
+                "uses points to separate thousands",
+                f"Write {whole} (or {int(whole):,}): the decimal separator is a point, "
+                "thousands are separated by commas",
+            )
         return Refusal(
             "ambiguous-separator",
             "is ambiguous: a point followed by three digits reads as a thousands separator in many countries",
-            f"Write {whole} (or {int(whole):,}) if the point separates thousands, or {digits}0 if it is a decimal point",
+            f"Write {whole} (or {int(whole):,}) if the point separates thousands, "
+            f"or {digits}0 if it is a decimal point",
         )
     if _PLAIN.match(digits):
         number = float(digits)
@@ -122,8 +142,11 @@ def parse_number(value: Any, amount: bool = False) -> float | Refusal:
             f"Write {fixed}: the decimal separator is a point (commas separate thousands, in groups of three)",
         )
     else:
-        return Refusal("not-a-number", "must be a number",
-                       "Enter a number; separate thousands with commas in groups of three, decimals with a point")
+        return Refusal(
+            "not-a-number",
+            "must be a number",
+            "Enter a number; separate thousands with commas in groups of three, decimals with a point",
+        )
     if m["exp"]:
         number = float(f"{number!r}{m['exp']}")
     if m["suffix"]:
@@ -139,8 +162,11 @@ def parse_number(value: Any, amount: bool = False) -> float | Refusal:
 
 def _bounded(number: float) -> float | Refusal:
     if abs(number) > MAX_MAGNITUDE:
-        return Refusal("too-large", f"is beyond the largest magnitude accepted ({MAX_MAGNITUDE:,.0e})",
-                       "Enter the figure in the sheet's units; no plan needs numbers this large")
+        return Refusal(
+            "too-large",
+            f"is beyond the largest magnitude accepted ({MAX_MAGNITUDE:,.0e})",
+            "Enter the figure in the sheet's units; no plan needs numbers this large",
+        )
     return number
 
 
@@ -188,8 +214,11 @@ def first_period_label(value: Any, period_length: float) -> str | Refusal:
         if q:
             year, quarter = (q[1], q[2]) if q[1] else (q[4], q[3])
             if period_length != 3:
-                return Refusal("bad-first-period", f"is a quarter, but periods are {_months(period_length)}",
-                               _label_fix(period_length))
+                return Refusal(
+                    "bad-first-period",
+                    f"is a quarter, but periods are {_months(period_length)}",
+                    _label_fix(period_length),
+                )
             return f"{year}-Q{quarter}"
         mo = _MONTH.match(text)
         if mo and 1 <= int(mo[2]) <= 12:
@@ -207,9 +236,12 @@ def first_period_label(value: Any, period_length: float) -> str | Refusal:
             if not readings:
                 return Refusal("bad-first-period", "is not a date", _label_fix(period_length))
             if len(labels) > 1:
-                return Refusal("ambiguous-date", "is ambiguous: month/day or day/month give different periods",
-                               f"Write the date as year-month-day (e.g. {year}-{a:02d}-{b:02d}), or a label such as "
-                               + ("2027-Q1" if period_length == 3 else "2027-01"))
+                return Refusal(
+                    "ambiguous-date",
+                    "is ambiguous: month/day or day/month give different periods",
+                    f"Write the date as year-month-day (e.g. {year}-{a:02d}-{b:02d}), or a label such as "
+                    + ("2027-Q1" if period_length == 3 else "2027-01"),
+                )
             when = min(readings)
         if when is None:
             if text and re.search(r"\d+$", text) and not re.search(r"[:/]", text):
@@ -217,9 +249,11 @@ def first_period_label(value: Any, period_length: float) -> str | Refusal:
             return Refusal("bad-first-period", "is not a period label", _label_fix(period_length))
     label = _date_label(when, period_length)
     if label is None:
-        return Refusal("bad-first-period",
-                       f"is a date, but dates name periods of 1 or 3 months only (periods are {_months(period_length)})",
-                       "Write a label such as P1")
+        return Refusal(
+            "bad-first-period",
+            f"is a date, but dates name periods of 1 or 3 months only (periods are {_months(period_length)})",
+            "Write a label such as P1",
+        )
     return label
 
 

@@ -20,8 +20,8 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
 from portfolio_opt.model.errors import InvalidWorkbook, Problem
-from portfolio_opt.workbook.raw import RawSheet, RawWorkbook
 from portfolio_opt.workbook import archive
+from portfolio_opt.workbook.raw import RawSheet, RawWorkbook
 
 
 def read_workbook(path: str | os.PathLike) -> RawWorkbook:
@@ -46,15 +46,28 @@ def read_workbook(path: str | os.PathLike) -> RawWorkbook:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         hint = _format_hint(data)
         raise InvalidWorkbook(
-            [Problem("not-xlsx", name, f"is not an .xlsx workbook{hint}", "Open it in Excel and save it as 'Excel Workbook (.xlsx)'")],
+            [
+                Problem(
+                    "not-xlsx",
+                    name,
+                    f"is not an .xlsx workbook{hint}",
+                    "Open it in Excel and save it as 'Excel Workbook (.xlsx)'",
+                )
+            ],
             name,
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             problems = archive.check(zf, name)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        problems = [Problem("not-xlsx", name, f"is not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
-                            "Open it in Excel and save it as 'Excel Workbook (.xlsx)'")]
+        problems = [
+            Problem(
+                "not-xlsx",
+                name,
+                f"is not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
+                "Open it in Excel and save it as 'Excel Workbook (.xlsx)'",
+            )
+        ]
     if problems:
         raise InvalidWorkbook(problems, name)
     # From here on the archive is bounded and plain: what fails is a damaged part, not a bug.
@@ -76,8 +89,14 @@ def read_workbook(path: str | os.PathLike) -> RawWorkbook:
         raise InvalidWorkbook(exc.problems, name) from None
     except _DAMAGE as exc:
         raise InvalidWorkbook(
-            [Problem("damaged", name, f"is damaged and cannot be read ({type(exc).__name__}: {str(exc)[:200]})",
-                     "Open it in Excel or LibreOffice and save a copy as 'Excel Workbook (.xlsx)'")],
+            [
+                Problem(
+                    "damaged",
+                    name,
+                    f"is damaged and cannot be read ({type(exc).__name__}: {str(exc)[:200]})",
+                    "Open it in Excel or LibreOffice and save a copy as 'Excel Workbook (.xlsx)'",
+                )
+            ],
             name,
         ) from None
     finally:
@@ -88,8 +107,21 @@ def read_workbook(path: str | os.PathLike) -> RawWorkbook:
 
 
 #: What a damaged part raises inside the spreadsheet library (after the archive checks)
-_DAMAGE = (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError,
-           AttributeError, EOFError, zlib.error, SyntaxError, OverflowError, UnicodeError)
+_DAMAGE = (
+    InvalidFileException,
+    zipfile.BadZipFile,
+    KeyError,
+    OSError,
+    ValueError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    EOFError,
+    zlib.error,
+    SyntaxError,
+    OverflowError,
+    UnicodeError,
+)
 
 
 #: a formula element in a worksheet part (``<f>``, ``<f t="shared" .../>``, ``<x:f>``)
@@ -195,10 +227,16 @@ def _too_far(sheet: RawSheet, r: int, row, width: int) -> None:
     cell = max(present, key=lambda c: c.column) if present else None
     where = sheet.address(r, (cell.column - 1) if cell is not None else 0)
     shown = repr(cell.value)[:40] if cell is not None else "a value"
-    raise InvalidWorkbook([Problem(
-        "far-cell", where,
-        f"holds {shown}, far outside the table: the sheet would span {r + 1:,} rows × "
-        f"{max(width, len(row)):,} columns (at most {MAX_CELLS:,} cells)",
-        "Delete that cell (and anything else far below or right of the table), then save",
-        cell.value if cell is not None else None,
-    )], "")
+    raise InvalidWorkbook(
+        [
+            Problem(
+                "far-cell",
+                where,
+                f"holds {shown}, far outside the table: the sheet would span {r + 1:,} rows × "
+                f"{max(width, len(row)):,} columns (at most {MAX_CELLS:,} cells)",
+                "Delete that cell (and anything else far below or right of the table), then save",
+                cell.value if cell is not None else None,
+            )
+        ],
+        "",
+    )

@@ -7,16 +7,18 @@ the numbers in Excel or LibreOffice.
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.worksheet.pagebreak import Break
 
 from portfolio_opt.analyses.compare import Comparison, matrix
-from portfolio_opt.model.figures import short_amount
 from portfolio_opt.analyses.frontier import Frontier
 from portfolio_opt.analyses.scenarios import ScenarioRun
+from portfolio_opt.model.figures import short_amount
+from portfolio_opt.workbook.results import run_info_rows, write_run_info
 from portfolio_opt.workbook.style import (
     NO_FILL,
     NUMBER,
@@ -32,7 +34,6 @@ from portfolio_opt.workbook.style import (
     write_notes,
     write_table,
 )
-from portfolio_opt.workbook.results import run_info_rows, write_run_info
 
 
 def _run_info(wb: Workbook, plan, extra: list[tuple[str, Any]]) -> None:
@@ -54,11 +55,31 @@ def write_frontier(f: Frontier, path: str | os.PathLike, force: bool = False) ->
     wb = Workbook()
     ws = wb.active
     ws.title = "Frontier"
-    header = ("Budget", "Expected value", "LP bound", "Cost", "Count", "Marginal value per unit",
-              "Entered", "Left", "Current budget", "Status")
+    header = (
+        "Budget",
+        "Expected value",
+        "LP bound",
+        "Cost",
+        "Count",
+        "Marginal value per unit",
+        "Entered",
+        "Left",
+        "Current budget",
+        "Status",
+    )
     rows = [
-        (p.budget, p.objective, p.lp_bound, p.total_cost, p.count, p.marginal_value,
-         ", ".join(p.entered), ", ".join(p.left), "Yes" if p.current else "", p.status.value)
+        (
+            p.budget,
+            p.objective,
+            p.lp_bound,
+            p.total_cost,
+            p.count,
+            p.marginal_value,
+            ", ".join(p.entered),
+            ", ".join(p.left),
+            "Yes" if p.current else "",
+            p.status.value,
+        )
         for p in f.points
     ]
     last = write_table(ws, header, rows, (money, money, money, money, "0", RATIO, None, None, None, None))
@@ -82,8 +103,11 @@ def write_frontier(f: Frontier, path: str | os.PathLike, force: bool = False) ->
         chart.series.append(series)
     current = next((r for r, p in enumerate(f.points, start=2) if p.current), None)
     if current is not None:  # the plan's own budget, as a point of its own on the chart
-        mark = Series(Reference(ws, min_col=2, min_row=current, max_row=current),
-                      Reference(ws, min_col=1, min_row=current, max_row=current), title="Current budget")
+        mark = Series(
+            Reference(ws, min_col=2, min_row=current, max_row=current),
+            Reference(ws, min_col=1, min_row=current, max_row=current),
+            title="Current budget",
+        )
         mark.marker.symbol = "diamond"
         mark.marker.size = 11
         mark.graphicalProperties.line.noFill = True
@@ -92,9 +116,20 @@ def write_frontier(f: Frontier, path: str | os.PathLike, force: bool = False) ->
     ws.add_chart(chart, "L2")
     if f.warnings:
         write_notes(ws, last + 2, [f"Warning: {w}" for w in f.warnings], title="Warnings", last_column=len(header))
-    _run_info(wb, f.plan, [("Points", len(f.points)), ("Solves", f.solves), ("Seconds", round(f.seconds, 3)),
-                           ("Method", "re-optimized at every budget with every other limit in force; "
-                                      "a portfolio optimal at budget b and costing c is reused for budgets in [c, b]")])
+    _run_info(
+        wb,
+        f.plan,
+        [
+            ("Points", len(f.points)),
+            ("Solves", f.solves),
+            ("Seconds", round(f.seconds, 3)),
+            (
+                "Method",
+                "re-optimized at every budget with every other limit in force; "
+                "a portfolio optimal at budget b and costing c is reused for budgets in [c, b]",
+            ),
+        ],
+    )
     save_atomic(wb, path, force)
 
 
@@ -113,15 +148,23 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
         ("Total cost", [r.solved.total_cost for r in run.results], money),
         ("Budget", [r.budget for r in run.results], money),
         ("Count", [len(r.solved.selected) if r.solved.ok else None for r in run.results], "0"),
-        ("Value vs baseline", [
-            (r.solved.objective - base.objective) if r.solved.ok and base.ok else None for r in run.results], money),
+        (
+            "Value vs baseline",
+            [(r.solved.objective - base.objective) if r.solved.ok and base.ok else None for r in run.results],
+            money,
+        ),
         ("Entered", [len(r.entered) for r in run.results], "0"),
         ("Left", [len(r.left) for r in run.results], "0"),
     ]
     for k, lim in enumerate(plan.all_limits()):
         label = "Budget used" if lim.label == "budget" else f"{lim.name} used"
-        measures.append((label, [r.solved.limit_use[k] if r.solved.ok and k < len(r.solved.limit_use) else None
-                                 for r in run.results], money if lim.column == "Cost" else NUMBER))
+        measures.append(
+            (
+                label,
+                [r.solved.limit_use[k] if r.solved.ok and k < len(r.solved.limit_use) else None for r in run.results],
+                money if lim.column == "Cost" else NUMBER,
+            )
+        )
     if any(r.risk for r in run.results):  # each portfolio judged on the same fresh worlds
         level = plan.settings.risk_level
         target = plan.settings.value_target
@@ -163,7 +206,7 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
 
     mrows = [[ini.id, ini.name, ini.theme] + [shown(ini.id, k) for k in range(len(sets))] for ini in plan.initiatives]
     write_table(wm, header, mrows)
-    for r_i, ini in enumerate(plan.initiatives, start=2):
+    for r_i, _ini in enumerate(plan.initiatives, start=2):
         for k in range(len(sets)):
             cell = wm.cell(row=r_i, column=4 + k)
             cell.fill = YES_FILL if str(cell.value).startswith("In") else NO_FILL
@@ -180,16 +223,30 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
             crow.append((r.name, "left", i, plan.initiatives[plan.index(i)].name, cause))
     write_table(wc, ("Scenario", "Move", "ID", "Name", "Cause"), crow)
     fit_widths(wc, maximum=60)
-    _run_info(wb, plan, [("Scenarios", len(run.results) - 1), ("Solves", run.solves), ("Seconds", round(run.seconds, 3)),
-                         ("Attribution", "each scenario change applied alone to the baseline; "
-                                         "'the changes together' when no single change explains a move")])
+    _run_info(
+        wb,
+        plan,
+        [
+            ("Scenarios", len(run.results) - 1),
+            ("Solves", run.solves),
+            ("Seconds", round(run.seconds, 3)),
+            (
+                "Attribution",
+                "each scenario change applied alone to the baseline; "
+                "'the changes together' when no single change explains a move",
+            ),
+        ],
+    )
     save_atomic(wb, path, force)
 
 
 def _risk_measures(level: float, target: float | None, money: str) -> list[tuple[str, str, str]]:
     """The risk figures shown beside a value: key, label, number format."""
-    out = [("mean", "Mean (simulated)", money), ("p10", "P10 (simulated)", money),
-           ("cvar", f"CVaR {level:.0%} (simulated)", money)]
+    out = [
+        ("mean", "Mean (simulated)", money),
+        ("p10", "P10 (simulated)", money),
+        ("cvar", f"CVaR {level:.0%} (simulated)", money),
+    ]
     if target is not None:
         out.append(("prob_target", f"P(value ≥ {target:,.0f})", PERCENT))
     return out
@@ -202,21 +259,45 @@ def write_comparison(c: Comparison, path: str | os.PathLike, force: bool = False
     wb = Workbook()
     ws = wb.active
     ws.title = "Comparison"
-    header = ("Plan", "Expected value", "Cost", "Count", "Efficiency", "Optimal value at this cost",
-              "Value left on the table", "Rules broken", "Optimum adds", "Optimum drops")
+    header = (
+        "Plan",
+        "Expected value",
+        "Cost",
+        "Count",
+        "Efficiency",
+        "Optimal value at this cost",
+        "Value left on the table",
+        "Rules broken",
+        "Optimum adds",
+        "Optimum drops",
+    )
     rows = []
     for r in c.plans:
         opt = r.optimal.objective if r.optimal.ok else None
         efficiency = r.efficiency if not r.violations else "n/a: breaks the rules"
         left_on_table = (opt - r.objective) if opt is not None and not r.violations else None
-        rows.append((r.name, r.objective, r.total_cost, len(r.selected), efficiency, opt, left_on_table,
-                     "; ".join(r.violations) or "none", ", ".join(r.adds), ", ".join(r.drops)))
+        rows.append(
+            (
+                r.name,
+                r.objective,
+                r.total_cost,
+                len(r.selected),
+                efficiency,
+                opt,
+                left_on_table,
+                "; ".join(r.violations) or "none",
+                ", ".join(r.adds),
+                ", ".join(r.drops),
+            )
+        )
     formats = [None, money, money, "0", PERCENT, money, money, None, None, None]
     if any(r.risk for r in c.plans):  # each plan judged on fresh worlds of its own plan
         extra = _risk_measures(first.settings.risk_level, first.settings.value_target, money)
         header = header + tuple(label for _, label, _ in extra)
         formats += [fmt for _, _, fmt in extra]
-        rows = [row + tuple(r.risk.get(key) if r.risk else None for key, _, _ in extra) for row, r in zip(rows, c.plans)]
+        rows = [
+            row + tuple(r.risk.get(key) if r.risk else None for key, _, _ in extra) for row, r in zip(rows, c.plans)
+        ]
     last = write_table(ws, header, rows, formats)
     fit_widths(ws, maximum=36)
     chart = BarChart()
@@ -229,24 +310,43 @@ def write_comparison(c: Comparison, path: str | os.PathLike, force: bool = False
     _axes_visible(chart)
     ws.add_chart(chart, f"A{last + 3}")
     if c.differences:
-        write_notes(ws, last + 22, c.differences, title="Differences between the plans' initiatives, figures, settings and limits",
-                    last_column=len(header))
+        write_notes(
+            ws,
+            last + 22,
+            c.differences,
+            title="Differences between the plans' initiatives, figures, settings and limits",
+            last_column=len(header),
+        )
 
     wm = wb.create_sheet("Plan matrix")
     names = [r.name for r in c.plans]
     mrows = []
     for row in matrix(c):
-        mrows.append([row["id"], row["name"], row["cost"], row["value"]] + ["Yes" if x else "No" for x in row["in"]]
-                     + ["Yes" if row["differs"] else ""])
-    write_table(wm, ["ID", "Name", "Cost", "Value (first plan's scoring)"] + names + ["Differs"], mrows,
-                (None, None, money, money))
-    for r_i, row in enumerate(mrows, start=2):
+        mrows.append(
+            [row["id"], row["name"], row["cost"], row["value"]]
+            + ["Yes" if x else "No" for x in row["in"]]
+            + ["Yes" if row["differs"] else ""]
+        )
+    write_table(
+        wm,
+        ["ID", "Name", "Cost", "Value (first plan's scoring)"] + names + ["Differs"],
+        mrows,
+        (None, None, money, money),
+    )
+    for r_i in range(2, len(mrows) + 2):
         for c_i in range(5, 5 + len(names)):
             cell = wm.cell(row=r_i, column=c_i)
             cell.fill = YES_FILL if cell.value == "Yes" else NO_FILL
     fit_widths(wm, maximum=40)
-    _run_info(wb, first, [("Plans", ", ".join(names)), ("Seconds", round(c.seconds, 3)),
-                          ("Efficiency", "plan value / optimal value at the plan's cost under the plan's rules")])
+    _run_info(
+        wb,
+        first,
+        [
+            ("Plans", ", ".join(names)),
+            ("Seconds", round(c.seconds, 3)),
+            ("Efficiency", "plan value / optimal value at the plan's cost under the plan's rules"),
+        ],
+    )
     save_atomic(wb, path, force)
 
 
@@ -256,8 +356,10 @@ def _axis_text(size: int = 900):
     from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
 
     props = CharacterProperties(sz=size)
-    return RichText(bodyPr=RichTextProperties(rot=0, vert="horz"),
-                    p=[Paragraph(pPr=ParagraphProperties(defRPr=props), endParaRPr=props)])
+    return RichText(
+        bodyPr=RichTextProperties(rot=0, vert="horz"),
+        p=[Paragraph(pPr=ParagraphProperties(defRPr=props), endParaRPr=props)],
+    )
 
 
 #: How each figure of a Risk summary is named and what it means
@@ -301,8 +403,14 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
         se = fig.se if fig.se is not None and fig.se == fig.se else None
         rows.append((label, fig.value, se, meaning))
         formats.append(PERCENT if key.startswith("prob") else money)
-    rows.append(("Expected value (exact)", sim.expected_value, None,
-                 "the sum of the selected initiatives' scores (the simulated mean estimates it)"))
+    rows.append(
+        (
+            "Expected value (exact)",
+            sim.expected_value,
+            None,
+            "the sum of the selected initiatives' scores (the simulated mean estimates it)",
+        )
+    )
     formats.append(money)
     header = ("Figure", "Value", "Sampling error (±1 s.e.)", "Meaning")
     last = write_table(ws, header, rows, freeze=False, autofilter=False)
@@ -310,13 +418,15 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
         set_format(ws.cell(row=r, column=2), fmt)
         set_format(ws.cell(row=r, column=3), fmt)
     fit_widths(ws, maximum=60)
-    notes = [f"Portfolio: {sim.how}." if sim.how else "",
-             f"{sim.samples:,} simulated worlds, seed {sim.seed}, ranges drawn {s.distribution}; the same seed "
-             "gives the same numbers on any machine.",
-             "In each world an initiative succeeds with its Probability (inside a Risk group, together with the "
-             f"others of the group at correlation {s.risk_correlation:g}); if it succeeds it earns (Impact − Run cost) "
-             "× D(time to value), as in the score" + ("; its cost draw is subtracted either way (npv)." if
-                                                     s.objective.value == "npv" else ".")]
+    notes = [
+        f"Portfolio: {sim.how}." if sim.how else "",
+        f"{sim.samples:,} simulated worlds, seed {sim.seed}, ranges drawn {s.distribution}; the same seed "
+        "gives the same numbers on any machine.",
+        "In each world an initiative succeeds with its Probability (inside a Risk group, together with the "
+        f"others of the group at correlation {s.risk_correlation:g}); if it succeeds it earns (Impact − Run cost) "
+        "× D(time to value), as in the score"
+        + ("; its cost draw is subtracted either way (npv)." if s.objective.value == "npv" else "."),
+    ]
     notes += [f"Warning: {w}" for w in warnings]
     end = write_notes(ws, last + 2, [n for n in notes if n], last_column=len(header))
 
@@ -333,15 +443,31 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
         hi = lo + 1.0
     edges = np.linspace(lo, hi, bins + 1)
     counts, _ = np.histogram(values, edges)
-    hist_rows = [(float(edges[k]), float(edges[k + 1]), counts[k] / len(values), short_amount(edges[k] / 2 + edges[k + 1] / 2))
-                 for k in range(bins)]
-    hist_last = write_table(ws, ("Value from", "Value to", "Share of worlds", "Middle"), hist_rows,
-                            (money, money, PERCENT, None), start_row=top, freeze=False, autofilter=False)
+    hist_rows = [
+        (float(edges[k]), float(edges[k + 1]), counts[k] / len(values), short_amount(edges[k] / 2 + edges[k + 1] / 2))
+        for k in range(bins)
+    ]
+    hist_last = write_table(
+        ws,
+        ("Value from", "Value to", "Share of worlds", "Middle"),
+        hist_rows,
+        (money, money, PERCENT, None),
+        start_row=top,
+        freeze=False,
+        autofilter=False,
+    )
     curve_top = hist_last + 2
     qs = [k / 100 for k in range(0, 101, 5)]
     curve_rows = [(float(np.quantile(values, q)), q) for q in qs]
-    curve_last = write_table(ws, ("Portfolio value", "Cumulative probability"), curve_rows, (money, PERCENT),
-                             start_row=curve_top, freeze=False, autofilter=False)
+    curve_last = write_table(
+        ws,
+        ("Portfolio value", "Cumulative probability"),
+        curve_rows,
+        (money, PERCENT),
+        start_row=curve_top,
+        freeze=False,
+        autofilter=False,
+    )
     hist = BarChart()
     hist.type = "col"
     hist.title = "Portfolio value: share of worlds"
@@ -361,8 +487,11 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
     curve.x_axis.title = "Portfolio value"
     curve.y_axis.title = "Cumulative probability"
     curve.height, curve.width = 8, 18
-    series = Series(Reference(ws, min_col=2, min_row=curve_top, max_row=curve_last),
-                    Reference(ws, min_col=1, min_row=curve_top + 1, max_row=curve_last), title_from_data=True)
+    series = Series(
+        Reference(ws, min_col=2, min_row=curve_top, max_row=curve_last),
+        Reference(ws, min_col=1, min_row=curve_top + 1, max_row=curve_last),
+        title_from_data=True,
+    )
     series.marker.symbol = "none"
     curve.series.append(series)
     curve.legend = None
@@ -372,21 +501,47 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
     ws.add_chart(curve, f"A{charts_at + 17}")
 
     wi = wb.create_sheet("Risk by initiative")
-    irows = [(r.id, r.name, r.theme, r.success_rate, r.mean_contribution, r.tail_mean, r.downside_share)
-             for r in sorted(sim.initiatives, key=lambda r: (-r.downside_share, r.id))]
-    write_table(wi, ("ID", "Name", "Theme", "Success rate", "Mean contribution",
-                     f"Mean in the worst {sim.level:.0%}", "Share of the downside"), irows,
-                (None, None, None, PERCENT, money, money, PERCENT))
+    irows = [
+        (r.id, r.name, r.theme, r.success_rate, r.mean_contribution, r.tail_mean, r.downside_share)
+        for r in sorted(sim.initiatives, key=lambda r: (-r.downside_share, r.id))
+    ]
+    write_table(
+        wi,
+        (
+            "ID",
+            "Name",
+            "Theme",
+            "Success rate",
+            "Mean contribution",
+            f"Mean in the worst {sim.level:.0%}",
+            "Share of the downside",
+        ),
+        irows,
+        (None, None, None, PERCENT, money, money, PERCENT),
+    )
     fit_widths(wi, maximum=40)
 
     wt = wb.create_sheet("Risk by theme")
     trows = [(t.theme, t.count, t.mean, t.std, t.p10, t.p90, t.downside_share) for t in sim.themes]
-    write_table(wt, ("Theme", "Initiatives", "Mean", "Standard deviation", "P10", "P90", "Share of the downside"),
-                trows, (None, "0", money, money, money, money, PERCENT))
+    write_table(
+        wt,
+        ("Theme", "Initiatives", "Mean", "Standard deviation", "P10", "P90", "Share of the downside"),
+        trows,
+        (None, "0", money, money, money, money, PERCENT),
+    )
     fit_widths(wt, maximum=40)
-    _run_info(wb, plan, [("Worlds", sim.samples), ("Seed", sim.seed), ("Distribution", s.distribution),
-                         ("Risk level", sim.level), ("Risk correlation", s.risk_correlation),
-                         ("Seconds", round(sim.seconds, 3))])
+    _run_info(
+        wb,
+        plan,
+        [
+            ("Worlds", sim.samples),
+            ("Seed", sim.seed),
+            ("Distribution", s.distribution),
+            ("Risk level", sim.level),
+            ("Risk correlation", s.risk_correlation),
+            ("Seconds", round(sim.seconds, 3)),
+        ],
+    )
     save_atomic(wb, path, force)
 
 
@@ -418,25 +573,40 @@ def write_alternatives(a, path: str | os.PathLike, force: bool = False) -> None:
             for c in range(2, len(names) + 2):
                 set_format(ws.cell(row=r, column=c), fmt)
     fit_widths(ws, maximum=40)
-    notes = [f"Each alternative keeps every limit and rule, is worth at least {a.within:.2%} less than the optimum "
-             f"at most, and differs from every other portfolio here in at least {a.min_difference} initiatives "
-             "(in or out). Each is the best such portfolio given the ones before it."]
+    notes = [
+        f"Each alternative keeps every limit and rule, is worth at least {a.within:.2%} less than the optimum "
+        f"at most, and differs from every other portfolio here in at least {a.min_difference} initiatives "
+        "(in or out). Each is the best such portfolio given the ones before it."
+    ]
     if a.note:
         notes.append(a.note[0].upper() + a.note[1:] + ".")
     write_notes(ws, last + 2, notes, last_column=len(names) + 1)
 
     wm = wb.create_sheet("Alternatives matrix")
     sets = [set(p.selected) for p in a.portfolios]
-    mrows = [[ini.id, ini.name, ini.theme] + ["In" if ini.id in chosen else "Out" for chosen in sets]
-             + ["Yes" if len({ini.id in chosen for chosen in sets}) > 1 else ""] for ini in plan.initiatives]
+    mrows = [
+        [ini.id, ini.name, ini.theme]
+        + ["In" if ini.id in chosen else "Out" for chosen in sets]
+        + ["Yes" if len({ini.id in chosen for chosen in sets}) > 1 else ""]
+        for ini in plan.initiatives
+    ]
     write_table(wm, ["ID", "Name", "Theme"] + names + ["Differs"], mrows)
-    for r_i, row in enumerate(mrows, start=2):
+    for r_i, _row in enumerate(mrows, start=2):
         for k in range(len(sets)):
             cell = wm.cell(row=r_i, column=4 + k)
             cell.fill = YES_FILL if cell.value == "In" else NO_FILL
     fit_widths(wm, maximum=40)
-    _run_info(wb, plan, [("Asked", a.asked), ("Found", len(a.portfolios)), ("Within", a.within),
-                         ("Min difference", a.min_difference), ("Seconds", round(a.seconds, 3))])
+    _run_info(
+        wb,
+        plan,
+        [
+            ("Asked", a.asked),
+            ("Found", len(a.portfolios)),
+            ("Within", a.within),
+            ("Min difference", a.min_difference),
+            ("Seconds", round(a.seconds, 3)),
+        ],
+    )
     save_atomic(wb, path, force)
 
 
@@ -458,7 +628,12 @@ def write_robustness(r, path: str | os.PathLike, force: bool = False) -> None:
             ("Spread", r.spread, "0%", "± around an estimate without a range (triangular, peaked at it)"),
             ("Seed", r.seed, "0", "the same seed draws the same versions wherever they are solved"),
             ("Versions without a portfolio", r.failed, "0", "left out of the figures below"),
-            ("Baseline optimal in", r.optimal_share, PERCENT, "share of versions in which the baseline is itself optimal"),
+            (
+                "Baseline optimal in",
+                r.optimal_share,
+                PERCENT,
+                "share of versions in which the baseline is itself optimal",
+            ),
             ("Regret: mean", r.regret_mean, money, "how far the baseline falls short of each version's optimum"),
             ("Regret: P90", r.regret_p90, money, "1 version in 10 costs the baseline more than this"),
             ("Regret: max", r.regret_max, money, "the worst version for the baseline"),
@@ -467,28 +642,41 @@ def write_robustness(r, path: str | os.PathLike, force: bool = False) -> None:
             ("Optimizer's curse", r.bias, money, "how much an optimum overstates its value, on average"),
             ("Corrected value", r.corrected_value, money, "the value chosen for, less the optimizer's curse"),
         ]
-        last = write_table(ws, ("Measure", "Value", "Note"), [(a, b, d) for a, b, _, d in rows], freeze=False,
-                           autofilter=False)
+        last = write_table(
+            ws, ("Measure", "Value", "Note"), [(a, b, d) for a, b, _, d in rows], freeze=False, autofilter=False
+        )
         for k, (_, _, fmt, _) in enumerate(rows, start=2):
             set_format(ws.cell(row=k, column=2), fmt)
         fit_widths(ws, maximum=70)
-        write_notes(ws, last + 2, [
-            "Each version draws every initiative's Impact and Probability again (from its range when it has one, "
-            f"else within ±{r.spread:.0%} of the estimate) and its Cost and Time to value where they have ranges, "
-            "then is re-optimized with every limit and rule in force.",
-            "Classes: core = selected in at least 90% of versions, exterior = at most 10%, borderline = between: "
-            "the borderline choices hinge on a guess.",
-            "The optimizer's curse: the estimates that win a selection are on average the too optimistic ones. "
-            "Taking each version as the estimates and the plan as the truth measures by how much an optimum "
-            "overstates its own value; the corrected value subtracts that."], last_column=3)
+        write_notes(
+            ws,
+            last + 2,
+            [
+                "Each version draws every initiative's Impact and Probability again (from its range when it has one, "
+                f"else within ±{r.spread:.0%} of the estimate) and its Cost and Time to value where they have ranges, "
+                "then is re-optimized with every limit and rule in force.",
+                "Classes: core = selected in at least 90% of versions, exterior = at most 10%, borderline = between: "
+                "the borderline choices hinge on a guess.",
+                "The optimizer's curse: the estimates that win a selection are on average the too optimistic ones. "
+                "Taking each version as the estimates and the plan as the truth measures by how much an optimum "
+                "overstates its own value; the corrected value subtracts that.",
+            ],
+            last_column=3,
+        )
 
         wi = wb.create_sheet("Robustness", 2)
         order = sorted(plan.initiatives, key=lambda ini: (-r.frequency[ini.id], plan.index(ini.id)))
         baseline = set(r.baseline)
-        rows_i = [(ini.id, ini.name, ini.theme, "Yes" if ini.id in baseline else "No", r.frequency[ini.id],
-                   r.classes[ini.id]) for ini in order]
-        end = write_table(wi, ("ID", "Name", "Theme", "In the baseline", "Selected in versions", "Class"), rows_i,
-                          (None, None, None, None, PERCENT, None))
+        rows_i = [
+            (ini.id, ini.name, ini.theme, "Yes" if ini.id in baseline else "No", r.frequency[ini.id], r.classes[ini.id])
+            for ini in order
+        ]
+        end = write_table(
+            wi,
+            ("ID", "Name", "Theme", "In the baseline", "Selected in versions", "Class"),
+            rows_i,
+            (None, None, None, None, PERCENT, None),
+        )
         for k, ini in enumerate(order, start=2):
             wi.cell(row=k, column=4).fill = YES_FILL if ini.id in baseline else NO_FILL
         fit_widths(wi, maximum=40)
@@ -536,15 +724,27 @@ def write_review(r, path: str | os.PathLike, force: bool = False) -> None:
     top = last + 2
     names = {ini.id: ini.name for ini in plan.initiatives}
     mrows = [(i, names.get(i, ""), m, c) for i, m, c in r.moves]
-    end = write_table(ws, ("ID", "Name", "Move", "Cause"), mrows or [("", "", "none", "")], start_row=top,
-                      freeze=False, autofilter=False)
+    end = write_table(
+        ws,
+        ("ID", "Name", "Move", "Cause"),
+        mrows or [("", "", "none", "")],
+        start_row=top,
+        freeze=False,
+        autofilter=False,
+    )
     fit_widths(ws, maximum=60)
-    write_notes(ws, end + 2, [
-        f"Moves are between {r.last_name}'s optimum and {r.this_name}'s. Each change (everything now known about "
-        "one initiative, an initiative added or dropped, or the settings and limits) is applied alone to "
-        f"{r.last_name}'s plan; a move it makes on its own is caused by it, a move no single change makes by "
-        "'the changes together'. Money already spent never enters a decision: an initiative in progress "
-        "continues or stops on what is left to spend."], last_column=4)
+    write_notes(
+        ws,
+        end + 2,
+        [
+            f"Moves are between {r.last_name}'s optimum and {r.this_name}'s. Each change (everything now known about "
+            "one initiative, an initiative added or dropped, or the settings and limits) is applied alone to "
+            f"{r.last_name}'s plan; a move it makes on its own is caused by it, a move no single change makes by "
+            "'the changes together'. Money already spent never enters a decision: an initiative in progress "
+            "continues or stops on what is left to spend."
+        ],
+        last_column=4,
+    )
 
     wc = wb.create_sheet("Estimate changes")
     crow = [(c.id, c.name, c.field, c.before, c.after) for c in r.changes]
@@ -552,6 +752,13 @@ def write_review(r, path: str | os.PathLike, force: bool = False) -> None:
     fit_widths(wc, maximum=50)
     if res.realization:
         realization_sheet(wb.create_sheet("Value realization"), res, money)
-    _run_info(wb, plan, [("Solves", r.solves), ("Seconds", round(r.seconds, 3)),
-                         ("Attribution", "each change applied alone to last quarter's plan")])
+    _run_info(
+        wb,
+        plan,
+        [
+            ("Solves", r.solves),
+            ("Seconds", round(r.seconds, 3)),
+            ("Attribution", "each change applied alone to last quarter's plan"),
+        ],
+    )
     save_atomic(wb, path, force)

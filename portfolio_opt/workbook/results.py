@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 
-from portfolio_opt.model.version import __version__
+from portfolio_opt.core.scoring import discounted_years
 from portfolio_opt.model.figures import num
 from portfolio_opt.model.layout import SETTING_NAMES
 from portfolio_opt.model.plan import Objective, Plan, Settings, Table, normalize_header
 from portfolio_opt.model.result import Result
-from portfolio_opt.core.scoring import discounted_years
+from portfolio_opt.model.version import __version__
 from portfolio_opt.workbook.style import (
     HEADER_FILL,
     HEADER_FONT,
@@ -32,13 +33,13 @@ from portfolio_opt.workbook.style import (
     fill_column,
     fit_widths,
     font,
-    write_notes,
     money_format,
     percent_format,
     put,
-    set_format,
     safe_title,
     save_atomic,
+    set_format,
+    write_notes,
     write_table,
 )
 
@@ -64,8 +65,9 @@ EXPLAIN_TEXT = (
 # --------------------------------------------------------------------------- results
 
 
-def write_results(result: Result, path: str | os.PathLike, force: bool = False,
-                  extra: Callable[[Workbook], None] | None = None) -> None:
+def write_results(
+    result: Result, path: str | os.PathLike, force: bool = False, extra: Callable[[Workbook], None] | None = None
+) -> None:
     """Write the results workbook: Summary, Ranking, the input sheets as used, Run info
     (``extra`` adds sheets after the Summary, e.g. robustness)."""
     plan = result.plan
@@ -107,10 +109,16 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
         ("Gap", gap, PERCENT2, "distance from the best possible portfolio (upper bound)"),
         ("Objective", s.objective.value, None, "value = expected benefit; npv = benefit − cost"),
         ("Objective value", result.objective, money, "what the optimizer maximized"),
-        (total_label(s.scoring), result.total_value, money if s.scoring in ("expected value", "blend") else "#,##0.000",
-         "sum of the selected scores" if s.scoring == "expected value"
-         else f"sum of the selected {s.scoring} scores (Settings: Scoring), not money" if s.scoring != "blend"
-         else "sum of the selected scores: expected value tilted by the criteria (Settings: Scoring blend)"),
+        (
+            total_label(s.scoring),
+            result.total_value,
+            money if s.scoring in ("expected value", "blend") else "#,##0.000",
+            "sum of the selected scores"
+            if s.scoring == "expected value"
+            else f"sum of the selected {s.scoring} scores (Settings: Scoring), not money"
+            if s.scoring != "blend"
+            else "sum of the selected scores: expected value tilted by the criteria (Settings: Scoring blend)",
+        ),
         ("Total cost", result.total_cost, money, ""),
         ("Budget", budget, money, "none set" if budget is None else f"from {s.budget_source}"),
         (
@@ -126,13 +134,25 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
     # keeps its nine columns, one page wide; its Slack is negative by the same overshoot)
     soft = [u for u in result.limits if u.limit.soft]
     if soft:
-        rows.append(("Penalty cost", math.fsum(u.penalty_cost for u in soft), money,
-                     "objective value lost to soft limits run past their bound"))
+        rows.append(
+            (
+                "Penalty cost",
+                math.fsum(u.penalty_cost for u in soft),
+                money,
+                "objective value lost to soft limits run past their bound",
+            )
+        )
         for u in soft:
             side = "max" if u.limit.max is not None else "min"
-            rows.append((f"Overshoot: {u.limit.name}", u.overshoot, limit_format(u.limit, money),
-                         f"tolerance {num(u.limit.allowance(side))}; penalty {num(u.limit.penalty)} per unit; "
-                         f"costs {u.penalty_cost:,.0f}"))
+            rows.append(
+                (
+                    f"Overshoot: {u.limit.name}",
+                    u.overshoot,
+                    limit_format(u.limit, money),
+                    f"tolerance {num(u.limit.allowance(side))}; penalty {num(u.limit.penalty)} per unit; "
+                    f"costs {u.penalty_cost:,.0f}",
+                )
+            )
     last = write_table(ws, ("Measure", "Value", "Note"), [(a, b, d) for a, b, _, d in rows], autofilter=False)
     for r, (_, _, fmt, _) in enumerate(rows, start=2):
         if fmt:
@@ -141,23 +161,28 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
     r = last + 2
     # The limit's name says its column and scope ("Count (Theme=Risk)"); the Constraints
     # sheet and JSON hold them apart. Nine columns keep the sheet on one page wide.
-    header = ("Limit", "Min", "Max", "Used", "Slack", "Binding",
-              "Value of 1 more unit", "Value of 10% more", "Source")
+    header = ("Limit", "Min", "Max", "Used", "Slack", "Binding", "Value of 1 more unit", "Value of 10% more", "Source")
     limit_rows = []
     for use in result.limits:
         lim = use.limit
         limit_rows.append(
-            (lim.name, lim.min, lim.max, use.used, use.slack,
-             "Yes" if use.binding else "No",
-             "not settled in the time allowed" if "value_one_more" in use.unsettled else use.value_one_more,
-             "not settled in the time allowed" if "value_ten_percent" in use.unsettled else use.value_ten_percent,
-             lim.source)
+            (
+                lim.name,
+                lim.min,
+                lim.max,
+                use.used,
+                use.slack,
+                "Yes" if use.binding else "No",
+                "not settled in the time allowed" if "value_one_more" in use.unsettled else use.value_one_more,
+                "not settled in the time allowed" if "value_ten_percent" in use.unsettled else use.value_ten_percent,
+                lim.source,
+            )
         )
     fmt_for = []
     for use in result.limits:
         fmt_for.append(limit_format(use.limit, money))
     end = write_table(ws, header, limit_rows, start_row=r, freeze=False, autofilter=bool(limit_rows))
-    for k, use in enumerate(result.limits):
+    for k in range(len(result.limits)):
         for c in (2, 3, 4, 5):
             set_format(ws.cell(row=r + 1 + k, column=c), fmt_for[k])
         for c in (7, 8):
@@ -185,9 +210,12 @@ def _risk_table(ws, result: Result, money: str, r: int) -> int:
     s = result.plan.settings
     rows: list[tuple[Any, ...]] = []
     formats = []
-    for key, label in (("mean", "Mean value"), ("p10", "P10 (1 world in 10 is worse)"),
-                       ("cvar", f"CVaR {risk.level:.0%} (mean of the worst {risk.level:.0%})"),
-                       ("prob_target", f"P(value ≥ {s.value_target:,.0f})" if s.value_target is not None else "")):
+    for key, label in (
+        ("mean", "Mean value"),
+        ("p10", "P10 (1 world in 10 is worse)"),
+        ("cvar", f"CVaR {risk.level:.0%} (mean of the worst {risk.level:.0%})"),
+        ("prob_target", f"P(value ≥ {s.value_target:,.0f})" if s.value_target is not None else ""),
+    ):
         a, b = risk.chosen.get(key), risk.expected.get(key)
         if a is None or b is None:
             continue
@@ -195,16 +223,22 @@ def _risk_table(ws, result: Result, money: str, r: int) -> int:
         formats.append(PERCENT if key == "prob_target" else money)
     rows.append(("Entered (risk-aware only)", ", ".join(risk.entered) or "none", None, None))
     rows.append(("Left (expected-value only)", ", ".join(risk.left) or "none", None, None))
-    header = (f"Risk: judged on {risk.samples:,} fresh worlds", "Risk-aware portfolio", "Expected-value portfolio",
-              "Difference")
+    header = (
+        f"Risk: judged on {risk.samples:,} fresh worlds",
+        "Risk-aware portfolio",
+        "Expected-value portfolio",
+        "Difference",
+    )
     end = write_table(ws, header, rows, start_row=r, freeze=False, autofilter=False)
     for k, fmt in enumerate(formats):
         for c in (2, 3, 4):
             set_format(ws.cell(row=r + 1 + k, column=c), fmt)
-    note = (f"Risk objective cvar, weight {risk.weight:g}: the portfolio maximizes (1 − {risk.weight:g}) × expected "
-            f"value + {risk.weight:g} × CVaR {risk.level:.0%} over {s.risk_samples:,} simulated worlds (seed {s.seed}), "
-            "every limit and rule in force. Both portfolios are judged here on other worlds than the ones it was "
-            "chosen on, so the comparison is not flattered by them.")
+    note = (
+        f"Risk objective cvar, weight {risk.weight:g}: the portfolio maximizes (1 − {risk.weight:g}) × expected "
+        f"value + {risk.weight:g} × CVaR {risk.level:.0%} over {s.risk_samples:,} simulated worlds (seed {s.seed}), "
+        "every limit and rule in force. Both portfolios are judged here on other worlds than the ones it was "
+        "chosen on, so the comparison is not flattered by them."
+    )
     return write_notes(ws, end + 1, [note], title="How the risk-aware portfolio was chosen", last_column=9)
 
 
@@ -217,28 +251,67 @@ def realization_sheet(ws, result: Result, money: str) -> None:
 
     rows = result.realization
     review_date = result.plan.settings.review_date
-    header = ("ID", "Name", "Status", "Outcome metric", "Owner", "Theme", "Forecast to date", "Actual to date",
-              "Realization rate", "Flag")
-    last = write_table(ws, header, [(r.id, r.name, r.status, r.outcome_metric, r.owner, r.theme, r.forecast_to_date,
-                                     r.actual_to_date, r.rate, r.flag) for r in rows],
-                       (None, None, None, None, None, None, money, money, PERCENT, None))
+    header = (
+        "ID",
+        "Name",
+        "Status",
+        "Outcome metric",
+        "Owner",
+        "Theme",
+        "Forecast to date",
+        "Actual to date",
+        "Realization rate",
+        "Flag",
+    )
+    last = write_table(
+        ws,
+        header,
+        [
+            (
+                r.id,
+                r.name,
+                r.status,
+                r.outcome_metric,
+                r.owner,
+                r.theme,
+                r.forecast_to_date,
+                r.actual_to_date,
+                r.rate,
+                r.flag,
+            )
+            for r in rows
+        ],
+        (None, None, None, None, None, None, money, money, PERCENT, None),
+    )
     for k, r in enumerate(rows, start=2):
         if r.flag:
             ws.cell(row=k, column=10).font = font(bold=True, color="9C0006")
     fit_widths(ws, maximum=34)
-    write_notes(ws, last + 2, [
-        f"Forecast to date: Impact × months from its value start (Live since, else Started + Time to value) to "
-        f"the review date{f' ({review_date.isoformat()})' if review_date else ''} / 12, undiscounted and not "
-        "weighted by probability: what it promised. Realization rate = actual / forecast. Flags: below 50% of "
-        "forecast, or no value yet past its time to value. Sums by outcome metric, owner and theme: the next sheet."],
-        last_column=len(header))
+    write_notes(
+        ws,
+        last + 2,
+        [
+            f"Forecast to date: Impact × months from its value start (Live since, else Started + Time to value) to "
+            f"the review date{f' ({review_date.isoformat()})' if review_date else ''} / 12, undiscounted and not "
+            "weighted by probability: what it promised. Realization rate = actual / forecast. Flags: below 50% of "
+            "forecast, or no value yet past its time to value. Sums by outcome metric, owner and theme: the next sheet."
+        ],
+        last_column=len(header),
+    )
     wg = ws.parent.create_sheet("Realization by group", ws.parent.sheetnames.index(ws.title) + 1)
     r0 = 1
     blocks = []
     for key, title in (("outcome_metric", "Outcome metric"), ("owner", "Owner"), ("theme", "Theme")):
         agg = rollup(rows, key)
-        end = write_table(wg, (title, "Initiatives", "Forecast to date", "Actual to date", "Realization rate"),
-                          agg, (None, "0", money, money, PERCENT), start_row=r0, freeze=False, autofilter=False)
+        end = write_table(
+            wg,
+            (title, "Initiatives", "Forecast to date", "Actual to date", "Realization rate"),
+            agg,
+            (None, "0", money, money, PERCENT),
+            start_row=r0,
+            freeze=False,
+            autofilter=False,
+        )
         blocks.append((key, r0, end))
         r0 = end + 2
     fit_widths(wg, maximum=40)
@@ -266,28 +339,54 @@ def _criteria_table(ws, result: Result, r: int) -> int:
     crit = result.plan.criteria
     notes = []
     if crit is not None:
-        rows = [(c.column, c.weight, f"{c.scale[0]:g}-{c.scale[1]:g}" if c.scale else "the column's range",
-                 "higher" if c.higher else "lower") for c in crit.criteria]
-        end = write_table(ws, ("Criterion", "Weight", "Scale", "Direction (better)"), rows, start_row=r, freeze=False,
-                          autofilter=False)
+        rows = [
+            (
+                c.column,
+                c.weight,
+                f"{c.scale[0]:g}-{c.scale[1]:g}" if c.scale else "the column's range",
+                "higher" if c.higher else "lower",
+            )
+            for c in crit.criteria
+        ]
+        end = write_table(
+            ws,
+            ("Criterion", "Weight", "Scale", "Direction (better)"),
+            rows,
+            start_row=r,
+            freeze=False,
+            autofilter=False,
+        )
         for k in range(len(rows)):
             set_format(ws.cell(row=r + 1 + k, column=2), "0.0%")
-        source = ("from the Pairwise judgments (principal eigenvector"
-                  + (f"; consistency ratio {crit.consistency_ratio:.3f}"
-                     f"{', above 0.10: see the warning' if crit.consistency_ratio > 0.10 else ''})"
-                     if crit.consistency_ratio is not None else ")")) if crit.source == "pairwise" \
+        source = (
+            (
+                "from the Pairwise judgments (principal eigenvector"
+                + (
+                    f"; consistency ratio {crit.consistency_ratio:.3f}"
+                    f"{', above 0.10: see the warning' if crit.consistency_ratio > 0.10 else ''})"
+                    if crit.consistency_ratio is not None
+                    else ")"
+                )
+            )
+            if crit.source == "pairwise"
             else "as given in the Criteria sheet, normalized to add up to 100%"
+        )
         notes.append(f"Weights {source}.")
         r = end
-    scoring_words = {"expected value": "expected value (the criteria are shown, not scored)",
-                     "weighted": "the criteria score alone", "blend": f"expected value × (1 + {s.criteria_weight:g} × "
-                     "(criteria score − 0.5))", "wsjf": "WSJF: (Business value + Time criticality + Risk reduction) / "
-                     "Job size", "rice": "RICE: Reach × Impact × Confidence / Effort"}
+    scoring_words = {
+        "expected value": "expected value (the criteria are shown, not scored)",
+        "weighted": "the criteria score alone",
+        "blend": f"expected value × (1 + {s.criteria_weight:g} × (criteria score − 0.5))",
+        "wsjf": "WSJF: (Business value + Time criticality + Risk reduction) / Job size",
+        "rice": "RICE: Reach × Impact × Confidence / Effort",
+    }
     notes.append(f"Scoring: {scoring_words[s.scoring]}.")
     if result.scoring_change:
         change = result.scoring_change
-        notes.append("Against the portfolio of highest expected value, this scoring brings in "
-                     f"{', '.join(change['entered']) or 'nothing'} and leaves out {', '.join(change['left']) or 'nothing'}.")
+        notes.append(
+            "Against the portfolio of highest expected value, this scoring brings in "
+            f"{', '.join(change['entered']) or 'nothing'} and leaves out {', '.join(change['left']) or 'nothing'}."
+        )
     return write_notes(ws, r + 1, notes, title="Committee scoring", last_column=9)
 
 
@@ -332,8 +431,16 @@ def _ranking_sheet(ws, result: Result, money: str) -> None:
     labels = plan.settings.period_labels() if timed else []
     rows = []
     for r in result.initiatives:
-        row: list[Any] = [r.rank, r.id, r.name, r.theme, "Yes" if r.selected else "No",
-                          r.score, r.cost, r.value_per_cost]
+        row: list[Any] = [
+            r.rank,
+            r.id,
+            r.name,
+            r.theme,
+            "Yes" if r.selected else "No",
+            r.score,
+            r.cost,
+            r.value_per_cost,
+        ]
         if review:
             row.insert(5, r.decision)
         if npv:
@@ -484,8 +591,10 @@ def _explanation_cells(r) -> list[Any]:
     if r.unsettled:
         late = "not settled in the time allowed"
         cells = [r.regret, r.break_even_score, r.break_even_cost]
-        cells = [late if name in r.unsettled else (None if r.selected and k else v)
-                 for k, (name, v) in enumerate(zip(("regret", "break_even_score", "break_even_cost"), cells))]
+        cells = [
+            late if name in r.unsettled else (None if r.selected and k else v)
+            for k, (name, v) in enumerate(zip(("regret", "break_even_score", "break_even_cost"), cells))
+        ]
         return cells + [f"{late} (raise --explain-time)"]
     if r.flip_note:
         never = None if r.selected else "never"
@@ -568,7 +677,7 @@ def settings_table(settings: Settings, original: Table | None) -> Table:
     rows = [list(row) for row in original.rows]
     formats = [list(f) for f in original.number_formats] + [[] for _ in range(len(rows) - len(original.number_formats))]
     present = set()
-    for row, fmts in zip(rows[header_idx + 1:], formats[header_idx + 1:]):
+    for row, fmts in zip(rows[header_idx + 1 :], formats[header_idx + 1 :]):
         while len(row) <= max(sc, vc):
             row.append(None)
         while len(fmts) < len(row):
@@ -644,11 +753,27 @@ def run_info_rows(plan: Plan) -> list[tuple[str, Any]]:
 
 #: How each Run info item is shown, whichever command wrote it
 _RUN_INFO_FORMATS = {
-    "Horizon (months)": NUMBER, "Time limit (s)": NUMBER, "Solve time (s)": "0.000",
-    "Seconds": "0.000", "Initiatives": "#,##0", "Limits": "#,##0", "Points": "#,##0",
-    "Solves": "#,##0", "Scenarios": "#,##0", "D at T=0 (years)": "0.0000", "Worlds": "#,##0",
-    "Seed": "0", "Risk weight": "0.00", "Asked": "0", "Found": "0", "Within": "0.00%",
-    "Min difference": "0", "Versions": "#,##0", "Spread": "0%", "Risk level": "0%", "Risk correlation": "0.00",
+    "Horizon (months)": NUMBER,
+    "Time limit (s)": NUMBER,
+    "Solve time (s)": "0.000",
+    "Seconds": "0.000",
+    "Initiatives": "#,##0",
+    "Limits": "#,##0",
+    "Points": "#,##0",
+    "Solves": "#,##0",
+    "Scenarios": "#,##0",
+    "D at T=0 (years)": "0.0000",
+    "Worlds": "#,##0",
+    "Seed": "0",
+    "Risk weight": "0.00",
+    "Asked": "0",
+    "Found": "0",
+    "Within": "0.00%",
+    "Min difference": "0",
+    "Versions": "#,##0",
+    "Spread": "0%",
+    "Risk level": "0%",
+    "Risk correlation": "0.00",
 }
 
 
@@ -685,15 +810,25 @@ def _run_info_sheet(wb: Workbook, result: Result) -> None:
         ("Gap", info.gap),
         ("Best bound", info.bound),
         ("Solve time (s)", round(info.seconds, 3)),
-        ("Settled by the LP bound", f"{info.fixed:,} of {info.columns:,} decisions before the search"
-         if info.fixed else "none (the whole program was searched)"),
+        (
+            "Settled by the LP bound",
+            f"{info.fixed:,} of {info.columns:,} decisions before the search"
+            if info.fixed
+            else "none (the whole program was searched)",
+        ),
         ("Initiatives", len(plan.initiatives)),
         ("Limits", len(result.limits)),
         ("Scoring", SCORING_TEXT),
         ("D at T=0 (years)", discounted_years(0, s.horizon_months, s.discount_rate)),
     ]
     if result.risk is not None or any(ini.ranged for ini in plan.initiatives):
-        rows += [("Risk objective", s.risk_objective), ("Risk weight", s.risk_weight), ("Risk level", s.risk_level),
-                 ("Worlds", s.risk_samples), ("Seed", s.seed), ("Distribution", s.distribution),
-                 ("Risk correlation", s.risk_correlation)]
+        rows += [
+            ("Risk objective", s.risk_objective),
+            ("Risk weight", s.risk_weight),
+            ("Risk level", s.risk_level),
+            ("Worlds", s.risk_samples),
+            ("Seed", s.seed),
+            ("Distribution", s.distribution),
+            ("Risk correlation", s.risk_correlation),
+        ]
     write_run_info(wb, plan, rows)

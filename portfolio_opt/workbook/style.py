@@ -8,14 +8,15 @@ same bytes.
 
 from __future__ import annotations
 
-import datetime as _dt
 import contextlib
+import datetime as _dt
 import gc
 import os
 import sys
 import tempfile
 import warnings
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -24,12 +25,12 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_REVERSE
 from openpyxl.utils import get_column_letter
 
-from portfolio_opt.runtime import stopping
-from portfolio_opt.workbook.package import workbook_bytes
 from portfolio_opt.model.errors import (  # noqa: F401  (TextCut: raised here, defined with the errors)
     OutputError,
     TextCut,
 )
+from portfolio_opt.runtime import stopping
+from portfolio_opt.workbook.package import workbook_bytes
 
 #: One font family for every cell we write: headers, body and highlights differ in weight and
 #: colour only. Calibri is Excel's default; LibreOffice shows it as the metric-compatible Carlito.
@@ -47,6 +48,7 @@ HEADER_ALIGN = Alignment(wrap_text=True, vertical="center")
 def font(bold: bool = False, color: str | None = None, size: float = 11) -> Font:
     """A font of the one family, e.g. bold green for a highlighted cell."""
     return Font(name=FONT_NAME, size=size, bold=bold, color=color)
+
 
 MONEY = "#,##0"
 MONEY2 = "#,##0.00"
@@ -87,7 +89,7 @@ def money_format(currency: str = "") -> str:
 
 def safe_title(title: str) -> str:
     """A valid sheet title: at most 31 characters, none of ``\\ * ? : / [ ]``."""
-    cleaned = "".join("_" if ch in '\\*?:/[]' else ch for ch in str(title)).strip("'")
+    cleaned = "".join("_" if ch in "\\*?:/[]" else ch for ch in str(title)).strip("'")
     return (cleaned or "Sheet")[:31]
 
 
@@ -126,8 +128,12 @@ def put(ws, row: int, col: int, value: Any, number_format: str | None = None, ex
     if isinstance(value, str):
         text = value if value.isprintable() else ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
         if len(text) > MAX_CELL_TEXT:
-            warnings.warn(TextCut(f"{ws.title}!{cell.coordinate} held {len(text):,} characters; cut to "
-                                  f"{MAX_CELL_TEXT:,}, the most a spreadsheet cell holds"))
+            warnings.warn(  # noqa: B028  (the warning names the cell: where it was raised says nothing more)
+                TextCut(
+                    f"{ws.title}!{cell.coordinate} held {len(text):,} characters; cut to "
+                    f"{MAX_CELL_TEXT:,}, the most a spreadsheet cell holds"
+                )
+            )
             text = text[:MAX_CELL_TEXT]
         cell._value = text  # checked above: stored as text, never read as a formula
         cell.data_type = "s"
@@ -265,7 +271,7 @@ def merged_cells(ws) -> set[tuple[int, int]]:
 def _as_shown(value: float, number_format: str) -> str:
     """Roughly what a spreadsheet shows for a number in a format (for column widths)."""
     core = number_format.split(";")[0].replace(PAD, "")
-    decimals = len(core.split(".")[1].rstrip("%_)\" ")) if "." in core else 0
+    decimals = len(core.split(".")[1].rstrip('%_)" ')) if "." in core else 0
     if "%" in core:
         return f"{value * 100:,.{decimals}f}% "
     if core == "General":
@@ -306,8 +312,9 @@ def wrapped_lines(text: str, width: float) -> int:
 
 def column_widths(ws) -> list[float]:
     """The width of every used column, as set or Excel's default."""
-    return [ws.column_dimensions[get_column_letter(c)].width or DEFAULT_WIDTH
-            for c in range(1, (ws.max_column or 0) + 1)]
+    return [
+        ws.column_dimensions[get_column_letter(c)].width or DEFAULT_WIDTH for c in range(1, (ws.max_column or 0) + 1)
+    ]
 
 
 def print_layout(ws, header_row: int | None = None, title_columns: str | None = None) -> None:
@@ -342,10 +349,15 @@ def print_layout(ws, header_row: int | None = None, title_columns: str | None = 
             ws.row_dimensions[r].height = LINE_HEIGHT * lines + 2
             for c in range(1, len(widths) + 1):
                 cell = ws._cells.get((r, c))
-                if (cell is not None and cell._value is not None and cell.alignment.vertical != "top"
-                        and (r, c) not in merged):
-                    cell.alignment = Alignment(wrap_text=cell.alignment.wrap_text, vertical="top",
-                                               horizontal=cell.alignment.horizontal)
+                if (
+                    cell is not None
+                    and cell._value is not None
+                    and cell.alignment.vertical != "top"
+                    and (r, c) not in merged
+                ):
+                    cell.alignment = Alignment(
+                        wrap_text=cell.alignment.wrap_text, vertical="top", horizontal=cell.alignment.horizontal
+                    )
     total = sum(widths)
     ws.page_setup.orientation = "portrait" if total <= PORTRAIT_UNITS else "landscape"
     room = PORTRAIT_UNITS if total <= PORTRAIT_UNITS else LANDSCAPE_UNITS
@@ -446,8 +458,10 @@ def _archive(wb: Workbook, path: str, spool: str) -> bytes:
         if isinstance(exc, OSError):
             failure = f"cannot write {path}: {exc.strerror or exc}"
         elif type(exc).__name__ == "SerialisationError":
-            reason = {"IO_EFBIG": "the file is too large for this disk or account (file-size limit)",
-                      "IO_ENOSPC": "the disk is full"}.get(str(exc), str(exc))
+            reason = {
+                "IO_EFBIG": "the file is too large for this disk or account (file-size limit)",
+                "IO_ENOSPC": "the disk is full",
+            }.get(str(exc), str(exc))
             failure = f"cannot write {path}: {reason}"
         else:
             raise
@@ -476,7 +490,9 @@ def _write_and_link(fd: int, tmp: str, path: str, force: bool, data: bytes) -> N
             try:
                 os.link(tmp, path)  # fails if the file appeared meanwhile: never clobber
             except FileExistsError:
-                raise OutputError(f"{path} already exists: choose another name, or pass --force to replace it") from None
+                raise OutputError(
+                    f"{path} already exists: choose another name, or pass --force to replace it"
+                ) from None
             except OSError:
                 if os.path.exists(path):
                     raise OutputError(f"{path} already exists: choose another name, or pass --force") from None

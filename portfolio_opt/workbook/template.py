@@ -4,11 +4,12 @@ and units, from the layout's vocabulary (:mod:`portfolio_opt.model.layout`)."""
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
-from dataclasses import replace
 
 from portfolio_opt.model import layout
 from portfolio_opt.model.layout import SETTING_NAMES
@@ -21,8 +22,8 @@ from portfolio_opt.workbook.style import (
     WRAP,
     fit_widths,
     put,
-    set_format,
     save_atomic,
+    set_format,
     write_table,
 )
 
@@ -52,7 +53,8 @@ EXPLAIN_TEXT = (
 #: The template's Initiatives columns (header, number format, help), from the layout.
 TEMPLATE_COLUMNS: tuple[tuple[str, str | None, str], ...] = tuple(
     (c.header, c.number_format, ("Required. " if c.required else "Optional. ") + c.help)
-    for c in layout.INITIATIVE_COLUMNS if not c.timed and not c.risk and not c.review
+    for c in layout.INITIATIVE_COLUMNS
+    if not c.timed and not c.risk and not c.review
 )
 #: The risk and review columns: listed in the Instructions, added to Initiatives by a plan that uses them
 RISK_COLUMNS: tuple[tuple[str, str | None, str], ...] = tuple(
@@ -91,14 +93,26 @@ def write_planning_workbook(
     write_table(ws, header, rows, formats)
     n = max(len(rows), 1) + 500  # room to add rows with the same help
     letters = {h: ws.cell(row=1, column=k + 1).column_letter for k, h in enumerate(header)}
-    dv = _validation(type="list", formula1='"Must,Exclude"', error="Use Must, Exclude or leave blank",
-                     errorTitle="Decision", prompt="Must (forced in), Exclude (forced out) or blank")
+    dv = _validation(
+        type="list",
+        formula1='"Must,Exclude"',
+        error="Use Must, Exclude or leave blank",
+        errorTitle="Decision",
+        prompt="Must (forced in), Exclude (forced out) or blank",
+    )
     dv.add(f"{letters['Decision']}2:{letters['Decision']}{n + 1}")
-    prob = _validation(type="decimal", operator="between", formula1="0", formula2="1",
-                       error="A probability between 0% and 100% (type 70% or 0.7)", errorTitle="Probability")
+    prob = _validation(
+        type="decimal",
+        operator="between",
+        formula1="0",
+        formula2="1",
+        error="A probability between 0% and 100% (type 70% or 0.7)",
+        errorTitle="Probability",
+    )
     prob.add(f"{letters['Probability']}2:{letters['Probability']}{n + 1}")
-    nonneg = _validation(type="decimal", operator="greaterThanOrEqual", formula1="0",
-                         error="A number, not negative", errorTitle="Number")
+    nonneg = _validation(
+        type="decimal", operator="greaterThanOrEqual", formula1="0", error="A number, not negative", errorTitle="Number"
+    )
     for h in ("Time to value (months)", "Cost", "Run cost (per year)"):
         nonneg.add(f"{letters[h]}2:{letters[h]}{n + 1}")
     for v in (dv, prob, nonneg):
@@ -116,20 +130,27 @@ def write_planning_workbook(
     wc = wb.create_sheet("Constraints")
     # The optional columns appear when a row uses them, and in a blank template (to be found)
     optional = [h for h in CONSTRAINT_OPTIONAL if not constraints or any(h in c for c in constraints)]
-    c_header = ["Column", "Scope", "Min", "Max"] + optional + (["Period"] if any("Period" in c for c in constraints) else [])
+    c_header = (
+        ["Column", "Scope", "Min", "Max"] + optional + (["Period"] if any("Period" in c for c in constraints) else [])
+    )
     write_table(
-        wc, c_header,
+        wc,
+        c_header,
         [[c.get("Column"), c.get("Scope", "All")] + [c.get(h) for h in c_header[2:]] for c in constraints],
-        tuple({"Min share": "0%", "Max share": "0%", "Period": None}.get(h, NUMBER) if k >= 2 else None
-              for k, h in enumerate(c_header)),
+        tuple(
+            {"Min share": "0%", "Max share": "0%", "Period": None}.get(h, NUMBER) if k >= 2 else None
+            for k, h in enumerate(c_header)
+        ),
     )
     fit_widths(wc, minimum=14)
 
     wsx = wb.create_sheet("Settings")
     given = {normalize_header(name): value for name, value in settings}
-    pairs = [(label, given.get(normalize_header(label), default) if settings else default, help_text)
-             for label, default, help_text, _ in TEMPLATE_SETTINGS
-             if not settings or normalize_header(label) in given or label in ("Gap", "Currency")]
+    pairs = [
+        (label, given.get(normalize_header(label), default) if settings else default, help_text)
+        for label, default, help_text, _ in TEMPLATE_SETTINGS
+        if not settings or normalize_header(label) in given or label in ("Gap", "Currency")
+    ]
     write_table(wsx, ("Setting", "Value", "What it means"), pairs, autofilter=False)
     shown = Settings()
     for r, (label, value, _) in enumerate(pairs, start=2):
@@ -138,8 +159,12 @@ def write_planning_workbook(
         set_format(wsx.cell(row=r, column=2), fmt)
         choices = next(c for lab, _, _, c in TEMPLATE_SETTINGS if lab == label)
         if choices:
-            v = _validation(type="list", formula1=f'"{",".join(choices)}"', errorTitle=label,
-                            error=f"Use one of: {', '.join(choices)} (or leave blank for the default)")
+            v = _validation(
+                type="list",
+                formula1=f'"{",".join(choices)}"',
+                errorTitle=label,
+                error=f"Use one of: {', '.join(choices)} (or leave blank for the default)",
+            )
             v.add(f"B{r}")
             wsx.add_data_validation(v)
         wsx.cell(row=r, column=3).alignment = WRAP
@@ -163,18 +188,30 @@ def _criteria_sheets(wb: Workbook, criteria: Sequence[dict[str, Any]], pairwise:
     wc = wb.create_sheet("Criteria")
     start = 1
     if not criteria:
-        put(wc, 1, 1, "Optional: score by weighted criteria (Settings: Scoring weighted or blend). One row per "
-                      "criterion, a numeric Initiatives column, e.g. Strategic fit | 40% | 1-5 | higher. Leave Weight "
-                      "blank to take the weights from a Pairwise sheet (Saaty's 1-9 judgments).").alignment = WRAP
+        put(
+            wc,
+            1,
+            1,
+            "Optional: score by weighted criteria (Settings: Scoring weighted or blend). One row per "
+            "criterion, a numeric Initiatives column, e.g. Strategic fit | 40% | 1-5 | higher. Leave Weight "
+            "blank to take the weights from a Pairwise sheet (Saaty's 1-9 judgments).",
+        ).alignment = WRAP
         wc.merge_cells("A1:D1")
         wc.row_dimensions[1].height = 48
         start = 2
     header = ("Criterion", "Weight", "Scale", "Direction")
-    write_table(wc, header, [[c.get(h) for h in header] for c in criteria], (None, "0%", None, None),
-                start_row=start, freeze=start == 1)
+    write_table(
+        wc,
+        header,
+        [[c.get(h) for h in header] for c in criteria],
+        (None, "0%", None, None),
+        start_row=start,
+        freeze=start == 1,
+    )
     fit_widths(wc, minimum=14)
-    direction = _validation(type="list", formula1='"higher,lower"', errorTitle="Direction",
-                            error="Use higher (more is better) or lower")
+    direction = _validation(
+        type="list", formula1='"higher,lower"', errorTitle="Direction", error="Use higher (more is better) or lower"
+    )
     direction.add(f"D{start + 1}:D{start + 50}")
     wc.add_data_validation(direction)
     if pairwise:
@@ -212,7 +249,8 @@ def _instructions(ws, columns) -> None:
         "Fill in one row per initiative in the Initiatives sheet, limits in Constraints and the budget in Settings.",
         "Then run:  portfolio-opt validate plan.xlsx   and   portfolio-opt optimize plan.xlsx -o result.xlsx",
         "Headers match ignoring case, spaces, underscores and a trailing unit in brackets.",
-        "Any other numeric column (e.g. Data eng FTE) can be limited in Constraints; other columns are carried through.",
+        "Any other numeric column (e.g. Data eng FTE) can be limited in Constraints; "
+        "other columns are carried through.",
         "",
         "Constraints: each row bounds the sum of one numeric Initiatives column over the selected initiatives.",
         "  Column: an Initiatives column header, or Count (the number selected).",
@@ -233,11 +271,13 @@ def _instructions(ws, columns) -> None:
         "  name, or Max:/Min:/Change: followed by a limit name. Run: portfolio-opt scenarios plan.xlsx",
         "Risk (optional): add Impact low / Impact high, Cost high, Time to value high (months) and Risk group columns",
         "  to Initiatives for ranges, and Value target, Risk objective (cvar) and Risk weight to Settings.",
-        "  Run: portfolio-opt simulate plan.xlsx -o risk.xlsx  for the spread of outcomes, P10, CVaR and their drivers.",
+        "  Run: portfolio-opt simulate plan.xlsx -o risk.xlsx  for the spread of outcomes, P10, CVaR "
+        "and their drivers.",
         "Committee scoring (optional): a Criteria sheet (Criterion, Weight, Scale, Direction) and Scoring in Settings",
         "  (weighted, blend, wsjf or rice); leave the weights blank to derive them from a Pairwise sheet.",
         "Quarterly review (optional): add Status (In progress, Live, Done, Stopped), Spent to date, Remaining cost,",
-        "  Stop cost, Retire cost, Actual value to date, Started and Live since, and Review date / Run budget in Settings:",
+        "  Stop cost, Retire cost, Actual value to date, Started and Live since, and Review date / Run budget "
+        "in Settings:",
         "  the optimizer then decides continue or stop, keep or retire. Run: portfolio-opt review last.xlsx this.xlsx",
         "",
         SCORING_TEXT,
@@ -245,8 +285,14 @@ def _instructions(ws, columns) -> None:
     for k, line in enumerate(lines, start=3):
         put(ws, k, 1, line)
     r = len(lines) + 4
-    write_table(ws, ("Initiatives column", "What to enter"), [(c[0], c[2]) for c in columns],
-                start_row=r, freeze=False, autofilter=False)
+    write_table(
+        ws,
+        ("Initiatives column", "What to enter"),
+        [(c[0], c[2]) for c in columns],
+        start_row=r,
+        freeze=False,
+        autofilter=False,
+    )
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 90
     for row in ws.iter_rows(min_row=r + 1, max_row=r + len(columns), min_col=2, max_col=2):

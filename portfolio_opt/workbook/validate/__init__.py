@@ -10,10 +10,10 @@ arrive as plain values (:mod:`portfolio_opt.raw`); nothing here imports the xlsx
 
 from __future__ import annotations
 
-from portfolio_opt.model.errors import InvalidWorkbook
-from portfolio_opt.model.layout import INITIATIVES, OUTPUT_SHEETS
 from dataclasses import replace
 
+from portfolio_opt.model.errors import InvalidWorkbook
+from portfolio_opt.model.layout import INITIATIVES, OUTPUT_SHEETS
 from portfolio_opt.model.plan import Limit, Plan, unique_limit_names
 from portfolio_opt.workbook.raw import RawWorkbook
 from portfolio_opt.workbook.validate.constraints import ConstraintsSheet
@@ -65,13 +65,17 @@ def _read(raw: RawWorkbook, c: Collector) -> Plan | None:
     initiatives_sheet = InitiativesSheet(c, ctx)
     initiatives, columns, numeric = initiatives_sheet.read(sheet)
     if ctx.review_date_needed and "review_date" not in ctx.refused_settings:
-        c.add("missing-review-date", ctx.review_date_needed,
-              "a start or live date needs the Review date to count the months to, and the workbook gives none",
-              "Add a row 'Review date' to Settings with the date of the review, e.g. 2027-04-01")
+        c.add(
+            "missing-review-date",
+            ctx.review_date_needed,
+            "a start or live date needs the Review date to count the months to, and the workbook gives none",
+            "Add a row 'Review date' to Settings with the date of the review, e.g. 2027-04-01",
+        )
     limits = ConstraintsSheet(c, ctx).read(initiatives, columns, numeric)
     if settings.run_budget is not None:  # the annual run cost of everything kept live or selected
-        limits = list(limits) + [Limit("Run cost", max=settings.run_budget, source=ctx.run_budget_at or "Settings",
-                                       label="run budget")]
+        limits = list(limits) + [
+            Limit("Run cost", max=settings.run_budget, source=ctx.run_budget_at or "Settings", label="run budget")
+        ]
     limits = unique_limit_names(limits, settings.period_length)
     criteria, initiatives = CriteriaSheet(c, ctx).read(initiatives, numeric, settings)
     c.header_typos()
@@ -79,7 +83,9 @@ def _read(raw: RawWorkbook, c: Collector) -> Plan | None:
     selection = initiatives_sheet.selection(sheet, initiatives)
     if c.problems:
         return None
-    tables = tuple(_table(s) for s in raw.sheets if s.name.strip().casefold() not in {n.casefold() for n in OUTPUT_SHEETS})
+    tables = tuple(
+        _table(s) for s in raw.sheets if s.name.strip().casefold() not in {n.casefold() for n in OUTPUT_SHEETS}
+    )
     return Plan(
         initiatives=tuple(initiatives),
         limits=tuple(limits),

@@ -42,18 +42,25 @@ class ConstraintsSheet:
             return []
         by_norm = {normalize_header(h): h for h in columns}
         numeric_norm = {normalize_header(h): h for h in numeric}
-        init_sheet, _, init_cols, data_rows = (self.c.initiatives_sheet or (None, 0, _Columns(), []))
+        init_sheet, _, init_cols, data_rows = self.c.initiatives_sheet or (None, 0, _Columns(), [])
         out: list[Limit] = []
         cc = cols.by_norm["column"]
         for r in range(header_row + 1, len(sheet.rows)):
             row = sheet.rows[r]
             if all(v is None for v in row):
                 continue
-            if not all(self.c.cell_ok(sheet, r, c, cols.headers[c] or "cell") for c in range(len(row)) if c < len(cols.headers)):
+            if not all(
+                self.c.cell_ok(sheet, r, c, cols.headers[c] or "cell") for c in range(len(row)) if c < len(cols.headers)
+            ):
                 continue
             name = row[cc] if cc < len(row) else None
             if name is None:
-                self.c.add("missing-value", sheet.address(r, cc), "Column is blank", "Name the Initiatives column to limit, or Count")
+                self.c.add(
+                    "missing-value",
+                    sheet.address(r, cc),
+                    "Column is blank",
+                    "Name the Initiatives column to limit, or Count",
+                )
                 continue
             norm = normalize_header(name)
             if norm == "count":
@@ -99,8 +106,12 @@ class ConstraintsSheet:
                 pc = cols.by_norm["period"]
                 pv = row[pc]
                 if not self.ctx.labels:
-                    self.c.add("no-periods", sheet.address(r, pc), f"Period {_show(pv)} given, but the plan has no Periods",
-                             "Set Periods (and First period) in Settings, or clear the Period cell")
+                    self.c.add(
+                        "no-periods",
+                        sheet.address(r, pc),
+                        f"Period {_show(pv)} given, but the plan has no Periods",
+                        "Set Periods (and First period) in Settings, or clear the Period cell",
+                    )
                     continue
                 if str(pv).strip().casefold() in ("each", "every", "all periods", "per period"):
                     periods = list(range(len(self.ctx.labels)))
@@ -113,16 +124,25 @@ class ConstraintsSheet:
             if scope is not None:
                 scope, op = (scope[0], scope[1]), scope[2]
             for p in periods:
-                common = dict(column=column, scope=scope, scope_op=op, source=sheet.address(r, cc), period=p,
-                              period_label=self.ctx.labels[p] if p is not None else "")
+                common = dict(
+                    column=column,
+                    scope=scope,
+                    scope_op=op,
+                    source=sheet.address(r, cc),
+                    period=p,
+                    period_label=self.ctx.labels[p] if p is not None else "",
+                )
                 if lo is not None or hi is not None:
                     out.append(Limit(min=lo, max=hi, **common, **soft))
                 if slo is not None or shi is not None:
                     out.append(Limit(min=slo, max=shi, share=True, **common))
         # A scenario that names a refused row is not reported again (the row's problem is).
         flagged = [p.where for p in self.c.problems] + [w for ws in self.c._header_typos.values() for w in ws]
-        bad_rows = {int(m.group(1)) - 1 for where in flagged
-                    if (m := re.fullmatch(rf"{re.escape(sheet.name)}![A-Z]+(\d+)", where))}
+        bad_rows = {
+            int(m.group(1)) - 1
+            for where in flagged
+            if (m := re.fullmatch(rf"{re.escape(sheet.name)}![A-Z]+(\d+)", where))
+        }
         for r in bad_rows:
             if r < len(sheet.rows) and cc < len(sheet.rows[r]) and sheet.rows[r][cc] is not None:
                 column = str(sheet.rows[r][cc]).strip()
@@ -137,16 +157,26 @@ class ConstraintsSheet:
         a cell has a problem (reported)."""
         cell = {}
         ok = True
-        for key, label in (("min", "Min"), ("max", "Max"), ("minshare", "Min share"), ("maxshare", "Max share"),
-                           ("tolerance", "Tolerance"), ("penalty", "Penalty")):
+        for key, label in (
+            ("min", "Min"),
+            ("max", "Max"),
+            ("minshare", "Min share"),
+            ("maxshare", "Max share"),
+            ("tolerance", "Tolerance"),
+            ("penalty", "Penalty"),
+        ):
             if key not in cols.by_norm:
                 cell[key] = None
                 continue
             c = cols.by_norm[key]
             share = key.endswith("share")
-            check = (lambda x: "must be a share from 0% to 100%, e.g. 20%" if not 0 <= x <= 1 else None) if share \
-                else (lambda x, label=label: f"{label} must not be negative" if x < 0 else None) \
-                if key in ("tolerance", "penalty") else None
+            check = (
+                (lambda x: "must be a share from 0% to 100%, e.g. 20%" if not 0 <= x <= 1 else None)
+                if share
+                else (lambda x, label=label: f"{label} must not be negative" if x < 0 else None)
+                if key in ("tolerance", "penalty")
+                else None
+            )
             cell[key] = self.c.number(sheet, r, c, label, False, check, amount=key == "penalty")
             ok &= not (cell[key] is None and c < len(row) and row[c] is not None)
         if not ok:
@@ -154,28 +184,41 @@ class ConstraintsSheet:
         lo, hi, slo, shi = cell["min"], cell["max"], cell["minshare"], cell["maxshare"]
         cc = cols.by_norm["column"]
         if lo is None and hi is None and slo is None and shi is None:
-            self.c.add("no-bounds", sheet.address(r, cc), f"the limit on {column} has neither Min nor Max",
-                     "Enter a Min, a Max or both (or a Min share or Max share)")
+            self.c.add(
+                "no-bounds",
+                sheet.address(r, cc),
+                f"the limit on {column} has neither Min nor Max",
+                "Enter a Min, a Max or both (or a Min share or Max share)",
+            )
             return None
         for a, b, key, label in ((lo, hi, "min", "Min"), (slo, shi, "minshare", "Min share")):
             if a is not None and b is not None and a > b:
                 shown = (lambda x: f"{x:.0%}") if key == "minshare" else _show
-                self.c.add("min-above-max", sheet.address(r, cols.by_norm[key]),
-                         f"{label} {shown(a)} is above {label.replace('Min', 'Max')} {shown(b)}", "Swap them or correct one")
+                self.c.add(
+                    "min-above-max",
+                    sheet.address(r, cols.by_norm[key]),
+                    f"{label} {shown(a)} is above {label.replace('Min', 'Max')} {shown(b)}",
+                    "Swap them or correct one",
+                )
                 return None
         soft: dict = {}
         tol = cell["tolerance"]
         if tol is not None and tol > 0:
             tc = cols.by_norm["tolerance"]
             if lo is None and hi is None:
-                self.c.add("tolerance-on-share", sheet.address(r, tc),
-                         f"Tolerance {_show(row[tc])} on a row with only a share: a share limit is kept exactly",
-                         "Put the Tolerance on a row with a Min or Max, or clear it")
+                self.c.add(
+                    "tolerance-on-share",
+                    sheet.address(r, tc),
+                    f"Tolerance {_show(row[tc])} on a row with only a share: a share limit is kept exactly",
+                    "Put the Tolerance on a row with a Min or Max, or clear it",
+                )
                 return None
             soft = dict(tolerance=tol, tolerance_percent=_percent(sheet, r, tc), penalty=cell["penalty"] or 0.0)
         elif cell["penalty"]:
-            self.c.warnings.append(f"{sheet.address(r, cols.by_norm['penalty'])} Penalty without a Tolerance: "
-                                 "the limit is hard, so the penalty never applies")
+            self.c.warnings.append(
+                f"{sheet.address(r, cols.by_norm['penalty'])} Penalty without a Tolerance: "
+                "the limit is hard, so the penalty never applies"
+            )
         return lo, hi, slo, shi, soft
 
     def _first_text_cell(self, sheet, cols, column, data_rows) -> str:
@@ -223,9 +266,13 @@ class ConstraintsSheet:
         number = parse_number(right) if right else None
         if op != "=" and (norm not in numeric_norm or number is None):
             what = f"{column!r} is not a numeric column" if norm not in numeric_norm else f"{right!r} is not a number"
-            self.c.add("bad-scope", sheet.address(r, c),
-                     f"Scope {_show(text)}: {op} compares numbers, and {what}",
-                     "Compare a numeric column with a number (e.g. Probability<0.5), or use = for text", value)
+            self.c.add(
+                "bad-scope",
+                sheet.address(r, c),
+                f"Scope {_show(text)}: {op} compares numbers, and {what}",
+                "Compare a numeric column with a number (e.g. Probability<0.5), or use = for text",
+                value,
+            )
             return _INVALID
         if norm in numeric_norm and number is not None:
             wanted = number
@@ -233,4 +280,3 @@ class ConstraintsSheet:
         if initiatives and not any(limit.applies_to(ini) for ini in initiatives):
             self.c.warnings.append(f"{sheet.address(r, c)} Scope {text} matches no initiative")
         return (column, wanted, op)
-

@@ -20,16 +20,21 @@ class CriteriaSheet:
     def __init__(self, c: Collector, ctx: Context):
         self.c, self.ctx = c, ctx
 
-    def read(self, initiatives: list[Initiative], numeric: list[str], settings: Settings
-             ) -> tuple[Criteria | None, list[Initiative]]:
+    def read(
+        self, initiatives: list[Initiative], numeric: list[str], settings: Settings
+    ) -> tuple[Criteria | None, list[Initiative]]:
         numeric_by = {normalize_header(h): h for h in numeric}
         before = len(self.c.problems)
         spec = self._criteria(numeric_by)
         scoring = settings.scoring
         if scoring in ("weighted", "blend") and spec is None:
             if len(self.c.problems) == before:  # no sheet, or no rows (a refused row is reported at its cell)
-                self.c.add("no-criteria", CRITERIA, f"Scoring {scoring} needs criteria, and the workbook gives none",
-                           "Add a sheet 'Criteria' with the columns Criterion and Weight (one row per criterion)")
+                self.c.add(
+                    "no-criteria",
+                    CRITERIA,
+                    f"Scoring {scoring} needs criteria, and the workbook gives none",
+                    "Add a sheet 'Criteria' with the columns Criterion and Weight (one row per criterion)",
+                )
             return None, initiatives
         if spec is not None:
             initiatives = self._score(initiatives, spec)
@@ -45,8 +50,12 @@ class CriteriaSheet:
             return None
         header_row, cols = self.c.header(sheet, "criterion")
         if "criterion" not in cols.by_norm:
-            self.c.add("missing-column", f"{CRITERIA}!{header_row + 1}", "the Criteria sheet needs a column 'Criterion'",
-                       "Put Criterion, Weight, Scale and Direction in the header row")
+            self.c.add(
+                "missing-column",
+                f"{CRITERIA}!{header_row + 1}",
+                "the Criteria sheet needs a column 'Criterion'",
+                "Put Criterion, Weight, Scale and Direction in the header row",
+            )
             return None
         cc = cols.by_norm["criterion"]
         rows = []
@@ -56,20 +65,34 @@ class CriteriaSheet:
                 continue
             name = row[cc] if cc < len(row) else None
             if name is None or not str(name).strip():
-                self.c.add("blank-criterion", sheet.address(r, cc), "a row has no Criterion",
-                           "Name a numeric Initiatives column, or delete the row")
+                self.c.add(
+                    "blank-criterion",
+                    sheet.address(r, cc),
+                    "a row has no Criterion",
+                    "Name a numeric Initiatives column, or delete the row",
+                )
                 continue
             column = numeric_by.get(normalize_header(name))
             if column is None:
                 known = ", ".join(sorted(numeric_by.values())) or "none"
-                self.c.add("unknown-criterion", sheet.address(r, cc),
-                           f"Criterion {_show(str(name).strip())} is not a numeric column of Initiatives",
-                           f"Use a numeric Initiatives column (numeric columns: {known})", name)
+                self.c.add(
+                    "unknown-criterion",
+                    sheet.address(r, cc),
+                    f"Criterion {_show(str(name).strip())} is not a numeric column of Initiatives",
+                    f"Use a numeric Initiatives column (numeric columns: {known})",
+                    name,
+                )
                 continue
             weight = None
             if "weight" in cols.by_norm:
-                weight = self.c.number(sheet, r, cols.by_norm["weight"], "Weight", False,
-                                       lambda x: "must not be negative" if x < 0 else None)
+                weight = self.c.number(
+                    sheet,
+                    r,
+                    cols.by_norm["weight"],
+                    "Weight",
+                    False,
+                    lambda x: "must not be negative" if x < 0 else None,
+                )
                 if weight is None and row[cols.by_norm["weight"]] is not None:
                     continue
             scale = None
@@ -77,18 +100,26 @@ class CriteriaSheet:
                 text = str(row[cols.by_norm["scale"]]).strip()
                 m = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*(?:-|–|to|\.\.)\s*(-?\d+(?:\.\d+)?)", text)
                 if not m or float(m.group(1)) >= float(m.group(2)):
-                    self.c.add("bad-scale", sheet.address(r, cols.by_norm["scale"]),
-                               f"Scale {_show(text)}: must be low-high, e.g. 1-5 or 0-10",
-                               "Type the scale as low-high, or leave it blank for the column's own range", text)
+                    self.c.add(
+                        "bad-scale",
+                        sheet.address(r, cols.by_norm["scale"]),
+                        f"Scale {_show(text)}: must be low-high, e.g. 1-5 or 0-10",
+                        "Type the scale as low-high, or leave it blank for the column's own range",
+                        text,
+                    )
                     continue
                 scale = (float(m.group(1)), float(m.group(2)))
             higher = True
             if "direction" in cols.by_norm and row[cols.by_norm["direction"]] is not None:
                 d = str(row[cols.by_norm["direction"]]).strip().casefold()
                 if d not in ("higher", "lower", "higher is better", "lower is better"):
-                    self.c.add("bad-direction", sheet.address(r, cols.by_norm["direction"]),
-                               f"Direction {_show(row[cols.by_norm['direction']])}: must be higher or lower",
-                               "Use 'higher' (more is better, the default) or 'lower'", d)
+                    self.c.add(
+                        "bad-direction",
+                        sheet.address(r, cols.by_norm["direction"]),
+                        f"Direction {_show(row[cols.by_norm['direction']])}: must be higher or lower",
+                        "Use 'higher' (more is better, the default) or 'lower'",
+                        d,
+                    )
                     continue
                 higher = d.startswith("higher")
             rows.append((r, column, weight, scale, higher))
@@ -107,25 +138,39 @@ class CriteriaSheet:
             source = "pairwise"
         else:
             r = next(r for r, _, w, _, _ in rows if w is None)
-            self.c.add("missing-weight", sheet.address(r, cols.by_norm.get("weight", 1)),
-                       "some criteria have a Weight and this one has none",
-                       "Give every criterion a Weight, or leave them all blank to take them from the Pairwise sheet")
+            self.c.add(
+                "missing-weight",
+                sheet.address(r, cols.by_norm.get("weight", 1)),
+                "some criteria have a Weight and this one has none",
+                "Give every criterion a Weight, or leave them all blank to take them from the Pairwise sheet",
+            )
             return None
         total = sum(weights)
         if total <= 0:
-            self.c.add("zero-weights", f"{CRITERIA}!B{header_row + 2}", "the criteria's weights add up to 0",
-                       "Give at least one criterion a positive Weight")
+            self.c.add(
+                "zero-weights",
+                f"{CRITERIA}!B{header_row + 2}",
+                "the criteria's weights add up to 0",
+                "Give at least one criterion a positive Weight",
+            )
             return None
-        return Criteria(tuple(CriterionSpec(col, w / total, scale, higher)
-                              for (_, col, _, scale, higher), w in zip(rows, weights)), source, cr)
+        return Criteria(
+            tuple(CriterionSpec(col, w / total, scale, higher) for (_, col, _, scale, higher), w in zip(rows, weights)),
+            source,
+            cr,
+        )
 
     # ------------------------------------------------------------------ Pairwise
 
     def _pairwise(self, names: list[str]):
         sheet = self.ctx.raw.sheet(PAIRWISE)
         if sheet is None:
-            self.c.add("no-weights", CRITERIA, "the criteria have no Weight and the workbook has no Pairwise sheet",
-                       "Give every criterion a Weight, or add a Pairwise sheet comparing them (Saaty's 1-9)")
+            self.c.add(
+                "no-weights",
+                CRITERIA,
+                "the criteria have no Weight and the workbook has no Pairwise sheet",
+                "Give every criterion a Weight, or add a Pairwise sheet comparing them (Saaty's 1-9)",
+            )
             return None
         matrices = []
         ok = True
@@ -138,8 +183,12 @@ class CriteriaSheet:
         if not ok:
             return None
         if not matrices:
-            self.c.add("empty-pairwise", PAIRWISE, "the Pairwise sheet holds no comparisons",
-                       "Put the criteria across the first row and down the first column, judgments 1-9 between")
+            self.c.add(
+                "empty-pairwise",
+                PAIRWISE,
+                "the Pairwise sheet holds no comparisons",
+                "Put the criteria across the first row and down the first column, judgments 1-9 between",
+            )
             return None
         combined = crit.geometric_mean(matrices) if len(matrices) > 1 else matrices[0]
         result = crit.ahp(combined)
@@ -149,10 +198,13 @@ class CriteriaSheet:
             self.c.warnings.append(
                 f"{PAIRWISE}: the judgments are inconsistent (consistency ratio {result.consistency_ratio:.2f}, above "
                 f"{crit.CONSISTENT_UP_TO:.2f}); the one that breaks it most is {names[i]} against {names[j]} "
-                f"({combined[i, j]:.3g}): about {shown} would fit the others")
+                f"({combined[i, j]:.3g}): about {shown} would fit the others"
+            )
         return result
 
-    def _matrix(self, sheet: RawSheet, top: int, first_col: int, rows: list[int], names: list[str]) -> np.ndarray | None:
+    def _matrix(
+        self, sheet: RawSheet, top: int, first_col: int, rows: list[int], names: list[str]
+    ) -> np.ndarray | None:
         header = sheet.rows[top]
         keys = {normalize_header(n): k for k, n in enumerate(names)}
         col_of: dict[int, int] = {}
@@ -161,9 +213,13 @@ class CriteriaSheet:
                 continue
             k = keys.get(normalize_header(header[c]))
             if k is None:
-                self.c.add("unknown-criterion", sheet.address(top, c),
-                           f"{_show(str(header[c]))} is not a criterion of the Criteria sheet",
-                           f"Compare the criteria of the Criteria sheet: {', '.join(names)}", header[c])
+                self.c.add(
+                    "unknown-criterion",
+                    sheet.address(top, c),
+                    f"{_show(str(header[c]))} is not a criterion of the Criteria sheet",
+                    f"Compare the criteria of the Criteria sheet: {', '.join(names)}",
+                    header[c],
+                )
                 return None
             col_of[c] = k
         n = len(names)
@@ -177,9 +233,13 @@ class CriteriaSheet:
                 continue
             i = keys.get(normalize_header(label))
             if i is None:
-                self.c.add("unknown-criterion", sheet.address(r, first_col),
-                           f"{_show(str(label))} is not a criterion of the Criteria sheet",
-                           f"Compare the criteria of the Criteria sheet: {', '.join(names)}", label)
+                self.c.add(
+                    "unknown-criterion",
+                    sheet.address(r, first_col),
+                    f"{_show(str(label))} is not a criterion of the Criteria sheet",
+                    f"Compare the criteria of the Criteria sheet: {', '.join(names)}",
+                    label,
+                )
                 ok = False
                 continue
             for c, j in col_of.items():
@@ -188,14 +248,23 @@ class CriteriaSheet:
                     continue
                 x = _judgment(v)
                 if x is None or x <= 0:
-                    self.c.add("bad-judgment", sheet.address(r, c),
-                               f"judgment {_show(v)}: must be a positive number on Saaty's scale (1 to 9, or 1/3, ...)",
-                               "Use 1 (equal) to 9 (extremely more important), or a fraction such as 1/5", v)
+                    self.c.add(
+                        "bad-judgment",
+                        sheet.address(r, c),
+                        f"judgment {_show(v)}: must be a positive number on Saaty's scale (1 to 9, or 1/3, ...)",
+                        "Use 1 (equal) to 9 (extremely more important), or a fraction such as 1/5",
+                        v,
+                    )
                     ok = False
                     continue
                 if i == j and abs(x - 1) > 1e-9:
-                    self.c.add("bad-judgment", sheet.address(r, c), f"judgment {_show(v)}: a criterion against itself is 1",
-                               "Put 1 on the diagonal, or leave it blank", v)
+                    self.c.add(
+                        "bad-judgment",
+                        sheet.address(r, c),
+                        f"judgment {_show(v)}: a criterion against itself is 1",
+                        "Put 1 on the diagonal, or leave it blank",
+                        v,
+                    )
                     ok = False
                     continue
                 a[i, j] = x
@@ -207,19 +276,26 @@ class CriteriaSheet:
             for j in range(i + 1, n):
                 x, y = a[i, j], a[j, i]
                 if np.isnan(x) and np.isnan(y):
-                    self.c.add("missing-judgment", sheet.address(top, first_col),
-                               f"{names[i]} against {names[j]} has no judgment",
-                               "Fill the upper triangle (the lower one may stay blank: it is taken as reciprocals)")
+                    self.c.add(
+                        "missing-judgment",
+                        sheet.address(top, first_col),
+                        f"{names[i]} against {names[j]} has no judgment",
+                        "Fill the upper triangle (the lower one may stay blank: it is taken as reciprocals)",
+                    )
                     ok = False
                 elif np.isnan(y):
                     a[j, i] = 1 / x
                 elif np.isnan(x):
                     a[i, j] = 1 / y
                 elif abs(x * y - 1) > 0.02:
-                    self.c.add("not-reciprocal", where[(j, i)],
-                               f"{names[j]} against {names[i]} is {y:.3g}, but {names[i]} against {names[j]} is "
-                               f"{x:.3g} ({where[(i, j)]}): they must be reciprocals",
-                               f"Make it {1 / x:.3g} (1/{x:g}), or leave it blank", y)
+                    self.c.add(
+                        "not-reciprocal",
+                        where[(j, i)],
+                        f"{names[j]} against {names[i]} is {y:.3g}, but {names[i]} against {names[j]} is "
+                        f"{x:.3g} ({where[(i, j)]}): they must be reciprocals",
+                        f"Make it {1 / x:.3g} (1/{x:g}), or leave it blank",
+                        y,
+                    )
                     ok = False
         return a if ok else None
 
@@ -246,25 +322,38 @@ class CriteriaSheet:
                 parts[c.column] = c.weight * crit.normalized(v, lo, hi, c.higher)
             out.append(replace(ini, criteria_score=sum(parts.values()), criteria_parts=parts))
         for column, count in blanks.items():
-            self.c.warnings.append(f"{count} initiative{'s' if count != 1 else ''} leave {column} blank: "
-                                   "a blank counts as the worst of its scale")
+            self.c.warnings.append(
+                f"{count} initiative{'s' if count != 1 else ''} leave {column} blank: "
+                "a blank counts as the worst of its scale"
+            )
         return out
 
     def _formula(self, initiatives: list[Initiative], scoring: str, numeric_by: dict[str, str]) -> list[Initiative]:
         sheet, header_row, cols, _ = self.c.initiatives_sheet
         needed = crit.WSJF if scoring == "wsjf" else crit.RICE
-        labels = {"businessvalue": "Business value", "timecriticality": "Time criticality",
-                  "riskreduction": "Risk reduction", "jobsize": "Job size", "reach": "Reach", "impact": "Impact",
-                  "confidence": "Confidence", "effort": "Effort"}
+        labels = {
+            "businessvalue": "Business value",
+            "timecriticality": "Time criticality",
+            "riskreduction": "Risk reduction",
+            "jobsize": "Job size",
+            "reach": "Reach",
+            "impact": "Impact",
+            "confidence": "Confidence",
+            "effort": "Effort",
+        }
         missing = [k for k in needed if k not in numeric_by and k not in ("impact", "confidence")]
         if missing:
-            self.c.add("missing-column", f"{sheet.name}!{header_row + 1}",
-                       f"Scoring {scoring} needs the numeric columns {', '.join(labels[k] for k in missing)}",
-                       f"Add {', '.join(repr(labels[k]) for k in missing)} to Initiatives, or choose another Scoring")
+            self.c.add(
+                "missing-column",
+                f"{sheet.name}!{header_row + 1}",
+                f"Scoring {scoring} needs the numeric columns {', '.join(labels[k] for k in missing)}",
+                f"Add {', '.join(repr(labels[k]) for k in missing)} to Initiatives, or choose another Scoring",
+            )
             return initiatives
         out = []
         for ini in initiatives:
-            def value(key: str) -> float | None:
+
+            def value(key: str, ini=ini) -> float | None:
                 if key == "impact":
                     return ini.impact
                 if key == "confidence" and "confidence" not in numeric_by:
@@ -276,9 +365,13 @@ class CriteriaSheet:
             size_key = needed[-1]
             c = cols.by_norm.get(size_key)
             if xs[-1] is None or xs[-1] <= 0:
-                self.c.add("bad-size", sheet.address(ini.row - 1, c if c is not None else 0),
-                           f"{labels[size_key]} {_show(xs[-1])}: must be more than 0 (it divides the score)",
-                           f"Enter the {labels[size_key].lower()}, e.g. in person-months", xs[-1])
+                self.c.add(
+                    "bad-size",
+                    sheet.address(ini.row - 1, c if c is not None else 0),
+                    f"{labels[size_key]} {_show(xs[-1])}: must be more than 0 (it divides the score)",
+                    f"Enter the {labels[size_key].lower()}, e.g. in person-months",
+                    xs[-1],
+                )
                 out.append(ini)
                 continue
             xs = [0.0 if x is None else x for x in xs]

@@ -8,9 +8,9 @@ import math
 import re
 from dataclasses import replace
 
+from portfolio_opt.core.lifecycle import months_between, parse_stage, parse_when
 from portfolio_opt.model.layout import INITIATIVES
 from portfolio_opt.model.plan import Decision, Initiative, Stage, normalize_header, text_key
-from portfolio_opt.core.lifecycle import months_between, parse_stage, parse_when
 from portfolio_opt.workbook.raw import RawSheet
 from portfolio_opt.workbook.validate.problems import (
     _INVALID,
@@ -93,29 +93,38 @@ class InitiativesSheet:
             if close:
                 typo = next(h for h in unknown if h.casefold() == close[0])
                 c = cols.headers.index(typo)
-                self.c.add("missing-column", sheet.address(header_row, c),
-                         f"required column {label!r} is missing; the header {typo!r} looks like a misspelling of it",
-                         f"Rename the header {typo!r} to {label!r}", typo)
+                self.c.add(
+                    "missing-column",
+                    sheet.address(header_row, c),
+                    f"required column {label!r} is missing; the header {typo!r} looks like a misspelling of it",
+                    f"Rename the header {typo!r} to {label!r}",
+                    typo,
+                )
             else:
                 self.c.add(
                     "missing-column",
                     f"{INITIATIVES}!{header_row + 1}",
-                    f"required column {label!r} is missing (headers: {', '.join(h for h in cols.headers if h) or 'none'})",
+                    f"required column {label!r} is missing "
+                    f"(headers: {', '.join(h for h in cols.headers if h) or 'none'})",
                     f"Add a column headed {label!r} to the header row",
                 )
         data_rows = [
-            r for r in range(header_row + 1, len(sheet.rows))
+            r
+            for r in range(header_row + 1, len(sheet.rows))
             if any(v is not None for v in sheet.rows[r]) or any(k[0] == r for k in sheet.uncalculated)
         ]
         numeric = [
-            h for c, h in enumerate(cols.headers)
+            h
+            for c, h in enumerate(cols.headers)
             if h
             and normalize_header(h) not in ("id", "name", "dependson", "exclusivegroup", "decision")
             and all(sheet.rows[r][c] is None or parse_number(sheet.rows[r][c]) is not None for r in data_rows)
             and any(sheet.rows[r][c] is not None for r in data_rows)
         ]
         self.c.initiatives_sheet = (sheet, header_row, cols, data_rows)
-        numeric = [h for h in numeric if not (normalize_header(h).endswith("profile") and normalize_header(h) != "profile")]
+        numeric = [
+            h for h in numeric if not (normalize_header(h).endswith("profile") and normalize_header(h) != "profile")
+        ]
         if self.ctx.labels:
             self.profile_headers(sheet, header_row, cols, numeric)
         if missing:
@@ -128,9 +137,7 @@ class InitiativesSheet:
                 r < len(sheet.rows) and c < len(sheet.rows[r]) and sheet.rows[r][c] is not None
                 for r in range(header_row + 1, len(sheet.rows))
             ):
-                self.c.warnings.append(
-                    f"{sheet.address(header_row, c)} has no header: the cells below it are ignored"
-                )
+                self.c.warnings.append(f"{sheet.address(header_row, c)} has no header: the cells below it are ignored")
         col = cols.by_norm
         headers = [h for h in cols.headers if h]
         out: list[Initiative] = []
@@ -157,7 +164,9 @@ class InitiativesSheet:
             raw_id = row[id_c] if self.c.cell_ok(sheet, r, id_c, "ID") else "?"
             ini_id = "" if raw_id is None else _id_text(raw_id)
             if not ini_id:
-                self.c.add("blank-id", sheet.address(r, id_c), "ID is blank", "Give every initiative a unique ID, e.g. INI-001")
+                self.c.add(
+                    "blank-id", sheet.address(r, id_c), "ID is blank", "Give every initiative a unique ID, e.g. INI-001"
+                )
             elif text_key(ini_id) in seen:
                 first_id, first_at = seen[text_key(ini_id)]
                 same = "" if first_id == ini_id else f" as {first_id!r} (IDs are compared ignoring case and spaces)"
@@ -178,7 +187,11 @@ class InitiativesSheet:
             stage = self.stage(sheet, r, row, col)
             impact = self.c.number(sheet, r, col["impact"], "Impact", True)
             probability = self.c.number(
-                sheet, r, col["probability"], "Probability", stage is not Stage.LIVE,
+                sheet,
+                r,
+                col["probability"],
+                "Probability",
+                stage is not Stage.LIVE,
                 lambda p: None if 0 <= p <= 1 else "must be between 0 and 1 (70% is 0.7)",
                 1.0 if stage is Stage.LIVE else None,
             )
@@ -253,12 +266,16 @@ class InitiativesSheet:
         out = self.dependencies(sheet, out, seen, dep_cells)
         done = {ini.id for ini in out if ini.stage is Stage.DONE}
         if done:  # a Done prerequisite is met: what needs it is free to go
-            out = [replace(ini, depends_on=tuple(d for d in ini.depends_on if d not in done)) if ini.depends_on else ini
-                   for ini in out]
+            out = [
+                replace(ini, depends_on=tuple(d for d in ini.depends_on if d not in done)) if ini.depends_on else ini
+                for ini in out
+            ]
         custom = [h for h in numeric if normalize_header(h) not in FIELDS]
         if custom:  # numbers typed as text ("2", "1,200") count as the numbers they are
-            out = [replace(ini, values={**ini.values, **{h: parse_number(ini.values.get(h)) for h in custom}})
-                   for ini in out]
+            out = [
+                replace(ini, values={**ini.values, **{h: parse_number(ini.values.get(h)) for h in custom}})
+                for ini in out
+            ]
         return out, headers, numeric
 
     def stage(self, sheet, r, row, col):
@@ -268,9 +285,13 @@ class InitiativesSheet:
         value = row[col["status"]]
         stage = parse_stage(value)
         if stage is None:
-            self.c.add("bad-status", sheet.address(r, col["status"]),
-                       f"Status {_show(value)}: must be Proposed, In progress, Live, Done or Stopped",
-                       "Use one of those, or leave it blank for Proposed", value)
+            self.c.add(
+                "bad-status",
+                sheet.address(r, col["status"]),
+                f"Status {_show(value)}: must be Proposed, In progress, Live, Done or Stopped",
+                "Use one of those, or leave it blank for Proposed",
+                value,
+            )
         return stage
 
     def review(self, sheet, r, row, col, stage, cost, ttv) -> dict | None:
@@ -281,12 +302,17 @@ class InitiativesSheet:
         nonneg = lambda x: "must not be negative" if x < 0 else None  # noqa: E731
         amounts = {}
         ok = True
-        for key, label in (("spenttodate", "Spent to date"), ("remainingcost", "Remaining cost"),
-                           ("stopcost", "Stop cost"), ("retirecost", "Retire cost"),
-                           ("actualvaluetodate", "Actual value to date")):
+        for key, label in (
+            ("spenttodate", "Spent to date"),
+            ("remainingcost", "Remaining cost"),
+            ("stopcost", "Stop cost"),
+            ("retirecost", "Retire cost"),
+            ("actualvaluetodate", "Actual value to date"),
+        ):
             if key in col:
-                x = self.c.number(sheet, r, col[key], label, False, nonneg if key != "actualvaluetodate" else None,
-                                  amount=True)
+                x = self.c.number(
+                    sheet, r, col[key], label, False, nonneg if key != "actualvaluetodate" else None, amount=True
+                )
                 if x is None and row[col[key]] is not None:
                     ok = False
                 amounts[key] = x
@@ -298,33 +324,51 @@ class InitiativesSheet:
             value = row[col[key]]
             date = parse_when(value)
             if date is None:
-                self.c.add("bad-date", sheet.address(r, col[key]),
-                           f"{label} {_show(value)}: must be a date or a period label such as 2027-Q1 or 2027-03",
-                           "Enter a date (2027-01-15), a quarter (2027-Q1) or a month (2027-01)", value)
+                self.c.add(
+                    "bad-date",
+                    sheet.address(r, col[key]),
+                    f"{label} {_show(value)}: must be a date or a period label such as 2027-Q1 or 2027-03",
+                    "Enter a date (2027-01-15), a quarter (2027-Q1) or a month (2027-01)",
+                    value,
+                )
                 ok = False
                 continue
             if review_date is None:
                 self.ctx.review_date_needed = self.ctx.review_date_needed or sheet.address(r, col[key])
                 continue
             if date > review_date:
-                self.c.add("after-review", sheet.address(r, col[key]),
-                           f"{label} {date.isoformat()} is after the review date {review_date.isoformat()}",
-                           f"Correct {label}, or the Review date in Settings", value)
+                self.c.add(
+                    "after-review",
+                    sheet.address(r, col[key]),
+                    f"{label} {date.isoformat()} is after the review date {review_date.isoformat()}",
+                    f"Correct {label}, or the Review date in Settings",
+                    value,
+                )
                 ok = False
                 continue
             when[key] = months_between(date, review_date)
         spent = amounts.get("spenttodate") or 0.0
         if cost is not None and spent > cost + 1e-9 and amounts.get("remainingcost") is None:
-            self.c.add("spent-above-cost", sheet.address(r, col["spenttodate"]),
-                       f"Spent to date {_show(spent)} is above Cost {_show(cost)}",
-                       "Raise Cost to what it will cost in all, or give the Remaining cost", spent)
+            self.c.add(
+                "spent-above-cost",
+                sheet.address(r, col["spenttodate"]),
+                f"Spent to date {_show(spent)} is above Cost {_show(cost)}",
+                "Raise Cost to what it will cost in all, or give the Remaining cost",
+                spent,
+            )
             ok = False
         if not ok or cost is None or ttv is None:
             return None if not ok else {}
-        out: dict = {"status": stage if stage is not Stage.PROPOSED or "status" in col else None,
-                     "spent": spent, "actual_value": amounts.get("actualvaluetodate"),
-                     "planned_time_to_value": ttv, "months_since_start": when.get("started"),
-                     "months_live": when.get("livesince"), "decision": None, "window": None}
+        out: dict = {
+            "status": stage if stage is not Stage.PROPOSED or "status" in col else None,
+            "spent": spent,
+            "actual_value": amounts.get("actualvaluetodate"),
+            "planned_time_to_value": ttv,
+            "months_since_start": when.get("started"),
+            "months_live": when.get("livesince"),
+            "decision": None,
+            "window": None,
+        }
         if stage is Stage.IN_PROGRESS:
             remaining = amounts.get("remainingcost")
             out["cost"] = max(0.0, cost - spent) if remaining is None else remaining
@@ -345,10 +389,12 @@ class InitiativesSheet:
         to value, and the risk group. A range must hold the figure it is around."""
         out: dict = {}
         nonneg = lambda x: "must not be negative" if x < 0 else None  # noqa: E731
-        specs = (("impactlow", "impact_low", "Impact low", None, impact, "below", "Impact"),
-                 ("impacthigh", "impact_high", "Impact high", None, impact, "above", "Impact"),
-                 ("costhigh", "cost_high", "Cost high", nonneg, cost, "above", "Cost"),
-                 ("timetovaluehigh", "time_to_value_high", "Time to value high", nonneg, ttv, "above", "Time to value"))
+        specs = (
+            ("impactlow", "impact_low", "Impact low", None, impact, "below", "Impact"),
+            ("impacthigh", "impact_high", "Impact high", None, impact, "above", "Impact"),
+            ("costhigh", "cost_high", "Cost high", nonneg, cost, "above", "Cost"),
+            ("timetovaluehigh", "time_to_value_high", "Time to value high", nonneg, ttv, "above", "Time to value"),
+        )
         for key, attr, label, check, base, side, base_label in specs:
             if key not in col:
                 continue
@@ -357,17 +403,31 @@ class InitiativesSheet:
                 continue
             if base is not None and ((side == "below" and x > base) or (side == "above" and x < base)):
                 where = "below" if side == "above" else "above"
-                self.c.add("bad-range", sheet.address(r, col[key]),
-                           f"{label} {_show(x)} is {where} {base_label} {_show(base)}: a range must hold the "
-                           f"most likely value", f"Make {label} {'at least' if side == 'above' else 'at most'} "
-                           f"{base_label}, or leave it blank for no range", x)
+                self.c.add(
+                    "bad-range",
+                    sheet.address(r, col[key]),
+                    f"{label} {_show(x)} is {where} {base_label} {_show(base)}: a range must hold the "
+                    f"most likely value",
+                    f"Make {label} {'at least' if side == 'above' else 'at most'} "
+                    f"{base_label}, or leave it blank for no range",
+                    x,
+                )
                 continue
             out[attr] = x
         low, high = out.get("impact_low"), out.get("impact_high")
         if low is not None and high is not None and low > high:  # (only when Impact itself was refused)
-            self.c.add("bad-range", sheet.address(r, col["impactlow"]),
-                       f"Impact low {_show(low)} is above Impact high {_show(high)}", "Swap them", low)
-        if "riskgroup" in col and row[col["riskgroup"]] is not None and self.c.cell_ok(sheet, r, col["riskgroup"], "Risk group"):
+            self.c.add(
+                "bad-range",
+                sheet.address(r, col["impactlow"]),
+                f"Impact low {_show(low)} is above Impact high {_show(high)}",
+                "Swap them",
+                low,
+            )
+        if (
+            "riskgroup" in col
+            and row[col["riskgroup"]] is not None
+            and self.c.cell_ok(sheet, r, col["riskgroup"], "Risk group")
+        ):
             g = _id_text(row[col["riskgroup"]])
             if g:
                 out["risk_group"] = self.c.canonical("Risk group", g, sheet.address(r, col["riskgroup"]))
@@ -379,24 +439,40 @@ class InitiativesSheet:
             return {}
         out: dict = {}
         if "duration" in col:
-            d = self.c.number(sheet, r, col["duration"], "Duration", False,
-                            lambda x: "must be more than 0 months" if x <= 0 else None)
+            d = self.c.number(
+                sheet, r, col["duration"], "Duration", False, lambda x: "must be more than 0 months" if x <= 0 else None
+            )
             out["duration"] = d
-        for key, attr, label in (("earlieststart", "earliest", "Earliest start"), ("lateststart", "latest", "Latest start")):
+        for key, attr, label in (
+            ("earlieststart", "earliest", "Earliest start"),
+            ("lateststart", "latest", "Latest start"),
+        ):
             if key in col and self.c.cell_ok(sheet, r, col[key], label):
                 k = self.ctx.period(self.c, sheet, r, col[key], row[col[key]], label)
                 out[attr] = None if k is _INVALID else k
         if out.get("earliest") is not None and out.get("latest") is not None and out["earliest"] > out["latest"]:
-            self.c.add("bad-window", sheet.address(r, col["lateststart"]),
-                     f"Latest start {self.ctx.labels[out['latest']]} is before Earliest start {self.ctx.labels[out['earliest']]}",
-                     "Swap them or correct one")
-        if "costprofile" in col and row[col["costprofile"]] is not None and self.c.cell_ok(sheet, r, col["costprofile"], "Cost profile"):
+            self.c.add(
+                "bad-window",
+                sheet.address(r, col["lateststart"]),
+                f"Latest start {self.ctx.labels[out['latest']]} is before "
+                f"Earliest start {self.ctx.labels[out['earliest']]}",
+                "Swap them or correct one",
+            )
+        if (
+            "costprofile" in col
+            and row[col["costprofile"]] is not None
+            and self.c.cell_ok(sheet, r, col["costprofile"], "Cost profile")
+        ):
             parts = [p.strip() for p in re.split(r"[,;/]", str(row[col["costprofile"]])) if p.strip()]
             shares = [parse_number(p) for p in parts]
             if not shares or any(x is None or x < 0 for x in shares) or sum(shares) <= 0:
-                self.c.add("bad-cost-profile", sheet.address(r, col["costprofile"]),
-                         f"Cost profile {_show(row[col['costprofile']])}: must be shares per build period, e.g. 50%, 30%, 20%",
-                         "List one non-negative share per build period, separated by commas")
+                self.c.add(
+                    "bad-cost-profile",
+                    sheet.address(r, col["costprofile"]),
+                    f"Cost profile {_show(row[col['costprofile']])}: must be shares per build period, "
+                    "e.g. 50%, 30%, 20%",
+                    "List one non-negative share per build period, separated by commas",
+                )
             else:
                 total = sum(shares)
                 out["cost_profile"] = tuple(x / total for x in shares)
@@ -422,15 +498,21 @@ class InitiativesSheet:
             parts = [p.strip() for p in re.split(r"[,;/]", str(row[c])) if p.strip()]
             factors = [parse_number(p) for p in parts]
             if not factors or any(x is None or x < 0 for x in factors):
-                self.c.add("bad-profile", sheet.address(r, c),
-                         f"{header} {_show(row[c])}: must be one multiplier per build period, e.g. 100%, 50%",
-                         "List one non-negative percentage per build period, separated by commas", row[c])
+                self.c.add(
+                    "bad-profile",
+                    sheet.address(r, c),
+                    f"{header} {_show(row[c])}: must be one multiplier per build period, e.g. 100%, 50%",
+                    "List one non-negative percentage per build period, separated by commas",
+                    row[c],
+                )
                 continue
             periods = max(1, math.ceil((duration or 0) / self.ctx.period_length - 1e-9)) if duration else 1
             if len(factors) != periods:
                 fate = "the extra are ignored" if len(factors) > periods else "the periods after them count 100%"
-                self.c.warnings.append(f"{sheet.address(r, c)} {header} has {len(factors)} entries for "
-                                     f"{periods} build period{'s' if periods != 1 else ''}: {fate}")
+                self.c.warnings.append(
+                    f"{sheet.address(r, c)} {header} has {len(factors)} entries for "
+                    f"{periods} build period{'s' if periods != 1 else ''}: {fate}"
+                )
             out[base] = tuple(factors)
         return out
 
@@ -438,11 +520,20 @@ class InitiativesSheet:
         """A ``<column> profile`` header must name a numeric Initiatives column."""
         self.ctx.numeric_norm = {normalize_header(h): h for h in numeric}
         for norm, c in cols.by_norm.items():
-            if norm.endswith("profile") and norm != "costprofile" and norm[: -len("profile")] not in self.ctx.numeric_norm:
+            if (
+                norm.endswith("profile")
+                and norm != "costprofile"
+                and norm[: -len("profile")] not in self.ctx.numeric_norm
+            ):
                 header = cols.headers[c]
-                self.c.add("unknown-profile-column", sheet.address(header_row, c),
-                         f"column {header!r} is a profile of {header[: -len('profile')].strip()!r}, which is not a numeric column of Initiatives",
-                         f"Name it after a numeric column, e.g. '{(numeric or ['Data eng FTE'])[0]} profile', or rename it", header)
+                self.c.add(
+                    "unknown-profile-column",
+                    sheet.address(header_row, c),
+                    f"column {header!r} is a profile of {header[: -len('profile')].strip()!r}, "
+                    "which is not a numeric column of Initiatives",
+                    f"Name it after a numeric column, e.g. '{(numeric or ['Data eng FTE'])[0]} profile', or rename it",
+                    header,
+                )
 
     def dependencies(self, sheet, initiatives, seen, dep_cells) -> list[Initiative]:
         """Resolve every Depends on to the ID as written in the ID column, and refuse cycles.
@@ -539,7 +630,7 @@ def _cycles(graph: dict[str, tuple[str, ...]]) -> list[list[str]]:
                 path.pop()
                 continue
             if colour[nxt] == GREY:
-                cycle = path[path.index(nxt):]
+                cycle = path[path.index(nxt) :]
                 k = min(range(len(cycle)), key=lambda i: order[cycle[i]])
                 cycles.append(cycle[k:] + cycle[:k])
             elif colour[nxt] == WHITE:
@@ -547,4 +638,3 @@ def _cycles(graph: dict[str, tuple[str, ...]]) -> list[list[str]]:
                 stack.append((nxt, iter(graph[nxt])))
                 path.append(nxt)
     return cycles
-

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from portfolio_opt.workbook import parse as _parse
 from portfolio_opt.model.errors import Problem
 from portfolio_opt.model.plan import Table, normalize_header, text_key
+from portfolio_opt.workbook import parse as _parse
 from portfolio_opt.workbook.raw import RawSheet, RawWorkbook
 
 #: a cell whose value was refused (its problem is recorded)
@@ -31,8 +32,18 @@ def parse_number(value: Any, amount: bool = True) -> float | None:
 
 
 #: Where an amount belongs: a currency symbol or a k / M / bn suffix is understood there.
-AMOUNT_LABELS = {"Impact", "Cost", "Run cost", "Budget", "Min", "Max", "Impact low", "Impact high", "Cost high",
-                 "Value target"}
+AMOUNT_LABELS = {
+    "Impact",
+    "Cost",
+    "Run cost",
+    "Budget",
+    "Min",
+    "Max",
+    "Impact low",
+    "Impact high",
+    "Cost high",
+    "Value target",
+}
 
 
 def _show_date(value: Any) -> str:
@@ -84,6 +95,7 @@ class Collector:
 
     def add(self, code: str, where: str, message: str, fix: str = "", value: Any = None) -> None:
         self.problems.append(Problem(code, where, message, fix, value))
+
     def header(self, sheet: RawSheet, key: str) -> tuple[int, _Columns]:
         """Find the header row (the first of the first ten rows holding ``key``) and its columns."""
         header_row = 0
@@ -111,6 +123,7 @@ class Collector:
                 continue
             cols.by_norm[norm] = c
         return header_row, cols
+
     def cell_ok(self, sheet: RawSheet, r: int, c: int, label: str) -> bool:
         """False (and a problem) for uncalculated formulas and Excel error values."""
         if (r, c) in sheet.uncalculated:
@@ -132,6 +145,7 @@ class Collector:
             )
             return False
         return True
+
     def number(
         self,
         sheet: RawSheet,
@@ -148,14 +162,21 @@ class Collector:
             return None
         if value is None:
             if required:
-                self.add("missing-value", sheet.address(r, c), f"{label} is blank: a number is required", f"Enter the {label.lower()}")
+                self.add(
+                    "missing-value",
+                    sheet.address(r, c),
+                    f"{label} is blank: a number is required",
+                    f"Enter the {label.lower()}",
+                )
             return default
         number = _parse.parse_number(value, amount=label.split(" [")[0] in AMOUNT_LABELS or amount)
         if isinstance(number, _parse.Refusal) and number.code == "date-in-number":
             typed = _parse.date_as_typed_number(sheet.serials.get((r, c)))
             if typed is not None:
-                self.warnings.append(f"{sheet.address(r, c)} is formatted as a date; its {label} is read as "
-                                     f"{_show(typed)}, the number typed (format the cell as Number)")
+                self.warnings.append(
+                    f"{sheet.address(r, c)} is formatted as a date; its {label} is read as "
+                    f"{_show(typed)}, the number typed (format the cell as Number)"
+                )
                 number = typed
             else:
                 unit = "a number of months" if "month" in label.casefold() or label == "Time to value" else "a number"
@@ -173,6 +194,7 @@ class Collector:
                 self.add("out-of-range", sheet.address(r, c), f"{label} {_show(value)}: {message}", "", value)
                 return None
         return number
+
     def header_typo(self, header: str, named: str, where: str) -> bool:
         """Note that ``where`` names ``named``, close to the Initiatives header ``header``.
 
@@ -186,6 +208,7 @@ class Collector:
             return False
         self._header_typos.setdefault((header, named.strip()), []).append(where)
         return True
+
     def header_typos(self) -> None:
         """Report every misspelled Initiatives header, once, at the header (see :meth:`header_typo`)."""
         if not self._header_typos or self.initiatives_sheet is None:
@@ -193,9 +216,14 @@ class Collector:
         sheet, header_row, cols, _ = self.initiatives_sheet
         for (header, named), cells in self._header_typos.items():
             c = cols.headers.index(header)
-            self.add("misspelled-column", sheet.address(header_row, c),
-                     f"the header {header!r} is named {named!r} by {', '.join(cells)}",
-                     f"Rename the header to {named!r}, or correct the name where it is used", header)
+            self.add(
+                "misspelled-column",
+                sheet.address(header_row, c),
+                f"the header {header!r} is named {named!r} by {', '.join(cells)}",
+                f"Rename the header to {named!r}, or correct the name where it is used",
+                header,
+            )
+
     def canonical(self, label: str, text: str, where: str) -> str:
         """One spelling per key: ``platform `` after ``Platform`` is read as ``Platform``, with a warning."""
         spellings = self._spellings.setdefault(label, {})
@@ -224,7 +252,7 @@ class Context:
     review_date_needed: str = ""  #: the first cell that needs a review date when there is none
     run_budget_at: str = ""  #: the Settings cell of the Run budget
 
-    def period(self, col: "Collector", sheet, r, c, value, label) -> int | None | object:
+    def period(self, col: Collector, sheet, r, c, value, label) -> int | None | object:
         """A period label (or number 1..Periods) as a 0-based position; _INVALID if unknown."""
         if value is None:
             return None
@@ -240,8 +268,13 @@ class Context:
             if lab.casefold() == text:
                 return k
         shown = ", ".join(labels[:4]) + (" ..." if len(labels) > 4 else "")
-        col.add("unknown-period", sheet.address(r, c), f"{label} {_show(value)} is not a period of the plan ({shown})",
-                 f"Use a label from {labels[0]} to {labels[-1]}, or a period number 1 to {len(labels)}", value)
+        col.add(
+            "unknown-period",
+            sheet.address(r, c),
+            f"{label} {_show(value)} is not a period of the plan ({shown})",
+            f"Use a label from {labels[0]} to {labels[-1]}, or a period number 1 to {len(labels)}",
+            value,
+        )
         return _INVALID
 
 

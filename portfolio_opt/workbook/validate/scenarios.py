@@ -31,8 +31,12 @@ class ScenariosSheet:
             return []
         header_row, cols = self.c.header(sheet, "scenario")
         if "scenario" not in cols.by_norm:
-            self.c.add("missing-column", f"Scenarios!{header_row + 1}", "the Scenarios sheet needs a 'Scenario' column (the name)",
-                     "Put 'Scenario' in the header row, one scenario per row below")
+            self.c.add(
+                "missing-column",
+                f"Scenarios!{header_row + 1}",
+                "the Scenarios sheet needs a 'Scenario' column (the name)",
+                "Put 'Scenario' in the header row, one scenario per row below",
+            )
             return []
         # a limit by its full name (``Data eng FTE [2027-Q2]``), or a per-period limit's base name
         # for every period at once (``Data eng FTE``)
@@ -79,23 +83,32 @@ class ScenariosSheet:
                     match = limit_names.get(fold(name))
                 if kind == "tolerance" and match is not None and any(limits[k].share for k in match[0]):
                     match = None  # a share limit is kept exactly: it has no tolerance
-                if match is None and (fold(name) in self.ctx.refused_limits or
-                                      ("[" in name and self.ctx.refused_settings & {"first_period", "period_length", "periods"})):
+                if match is None and (
+                    fold(name) in self.ctx.refused_limits
+                    or ("[" in name and self.ctx.refused_settings & {"first_period", "period_length", "periods"})
+                ):
                     continue  # its Constraints row (or the period labels) has a problem, reported there
                 if match is None:
                     names = ", ".join(lim.name for lim in limits) or "none"
-                    self.c.add("unknown-limit", sheet.address(header_row, c),
-                             f"column {text!r} names no limit of the Constraints sheet",
-                             f"Write Max:, Min:, Change:, Max share:, Min share: or Tolerance: followed by one of: {names}",
-                             text)
+                    self.c.add(
+                        "unknown-limit",
+                        sheet.address(header_row, c),
+                        f"column {text!r} names no limit of the Constraints sheet",
+                        f"Write Max:, Min:, Change:, Max share:, Min share: or Tolerance: followed by one of: {names}",
+                        text,
+                    )
                     continue
                 parsers[c] = ("limit_" + kind, match)
             else:
-                self.c.add("unknown-scenario-column", sheet.address(header_row, c),
-                         f"column {text!r} is not a scenario input",
-                         "Use Budget, Budget change, Force in, Force out, a Settings name "
-                         "(e.g. Discount rate), or Max:/Min:/Change:/Max share:/Min share:/Tolerance: "
-                         "followed by a limit name", text)
+                self.c.add(
+                    "unknown-scenario-column",
+                    sheet.address(header_row, c),
+                    f"column {text!r} is not a scenario input",
+                    "Use Budget, Budget change, Force in, Force out, a Settings name "
+                    "(e.g. Discount rate), or Max:/Min:/Change:/Max share:/Min share:/Tolerance: "
+                    "followed by a limit name",
+                    text,
+                )
         out: list[Scenario] = []
         names_seen: dict[str, str] = {}
         nc = cols.by_norm["scenario"]
@@ -109,8 +122,12 @@ class ScenariosSheet:
                 continue
             name = str(name).strip()
             if name.casefold() in names_seen or name.casefold() == "baseline":
-                self.c.add("duplicate-scenario", sheet.address(r, nc), f"scenario {name!r} is named twice (or 'Baseline')",
-                         "Give every scenario its own name; the workbook as it stands is the Baseline")
+                self.c.add(
+                    "duplicate-scenario",
+                    sheet.address(r, nc),
+                    f"scenario {name!r} is named twice (or 'Baseline')",
+                    "Give every scenario its own name; the workbook as it stands is the Baseline",
+                )
                 continue
             names_seen[name.casefold()] = sheet.address(r, nc)
             changes: list[Change] = []
@@ -121,11 +138,19 @@ class ScenariosSheet:
                 changes.extend(self.scenario_change(sheet, r, c, kind, extra, value, ids, cols.headers[c]))
             kinds = {ch.kind for ch in changes}
             if {"budget", "budget_change"} <= kinds:
-                self.c.add("conflicting-budget", sheet.address(r, nc), f"scenario {name!r} sets both Budget and Budget change",
-                         "Give one of the two")
+                self.c.add(
+                    "conflicting-budget",
+                    sheet.address(r, nc),
+                    f"scenario {name!r} sets both Budget and Budget change",
+                    "Give one of the two",
+                )
             if "budget_change" in kinds and settings.budget is None and "budget" not in self.ctx.refused_settings:
-                self.c.add("no-budget", sheet.address(r, nc), f"scenario {name!r} changes a budget the plan does not set",
-                         "Set a Budget in Settings, or give the scenario a Budget instead")
+                self.c.add(
+                    "no-budget",
+                    sheet.address(r, nc),
+                    f"scenario {name!r} changes a budget the plan does not set",
+                    "Set a Budget in Settings, or give the scenario a Budget instead",
+                )
             out.append(Scenario(name, tuple(changes), sheet.address(r, nc)))
         return out
 
@@ -140,8 +165,14 @@ class ScenariosSheet:
                 if text_key(written) not in ids:
                     close = difflib.get_close_matches(ini_id, sorted(ids.values()), n=1)
                     hint = f" (did you mean {close[0]}?)" if close else ""
-                    self.c.add("unknown-id", where, f"{'Force in' if kind == 'forcein' else 'Force out'} names {ini_id!r}, which is not an ID{hint}",
-                             "Use IDs from the Initiatives sheet, separated by commas", ini_id)
+                    self.c.add(
+                        "unknown-id",
+                        where,
+                        f"{'Force in' if kind == 'forcein' else 'Force out'} names {ini_id!r}, "
+                        f"which is not an ID{hint}",
+                        "Use IDs from the Initiatives sheet, separated by commas",
+                        ini_id,
+                    )
                     continue
                 label = f"{'Force in' if kind == 'forcein' else 'Force out'} {ini_id}"
                 out.append(Change("force_in" if kind == "forcein" else "force_out", None, label, ini_id, where))
@@ -151,7 +182,11 @@ class ScenariosSheet:
             parsed = SettingsSheet(self.c, self.ctx).setting_value(sheet, r, c, attr, label, value)
             if parsed is _INVALID:
                 return []
-            shown = parsed.value if isinstance(parsed, Objective) else (f"{parsed:.4g}" if isinstance(parsed, float) else parsed)
+            shown = (
+                parsed.value
+                if isinstance(parsed, Objective)
+                else (f"{parsed:.4g}" if isinstance(parsed, float) else parsed)
+            )
             if attr == "discount_rate":
                 shown = f"{parsed:.4g}".rstrip() if parsed >= 1 else f"{parsed:.1%}".replace(".0%", "%")
             return [Change("setting", parsed, f"{label} {shown}", attr, where)]
@@ -165,7 +200,12 @@ class ScenariosSheet:
             return [Change("budget", number, f"Budget {number:,.0f}", None, where)]
         if kind == "budgetchange":
             if number <= -1:
-                self.c.add("out-of-range", where, f"Budget change {_show(value)}: must be above -100%", "Write e.g. -15% or 0.1")
+                self.c.add(
+                    "out-of-range",
+                    where,
+                    f"Budget change {_show(value)}: must be above -100%",
+                    "Write e.g. -15% or 0.1",
+                )
                 return []
             return [Change("budget_change", number, f"Budget change {number:+.0%}", None, where)]
         ks, lim = extra
@@ -179,7 +219,9 @@ class ScenariosSheet:
             return [Change("limit_tolerance", (number, percent), f"Tolerance {name} {shown}", ks, where)]
         if lim.share:
             if not 0 <= number <= 1:
-                self.c.add("out-of-range", where, f"{header} {_show(value)}: must be a share from 0% to 100%, e.g. 20%", "")
+                self.c.add(
+                    "out-of-range", where, f"{header} {_show(value)}: must be a share from 0% to 100%, e.g. 20%", ""
+                )
                 return []
             side = "Max" if kind == "limit_max" else "Min"
             return [Change(kind, number, f"{side} share {name} {number:.0%}", ks, where)]
@@ -187,4 +229,3 @@ class ScenariosSheet:
             return [Change("limit_change", number, f"{name} change {number:+.0%}", ks, where)]
         side = "Max" if kind == "limit_max" else "Min"
         return [Change(kind, number, f"{side} {name} {_show(number)}", ks, where)]
-

@@ -7,10 +7,10 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from portfolio_opt.workbook import parse as _parse
+from portfolio_opt.core.lifecycle import parse_when
 from portfolio_opt.model.layout import SCORINGS, SETTING_NAMES, SETTINGS
 from portfolio_opt.model.plan import Objective, Settings, normalize_header
-from portfolio_opt.core.lifecycle import parse_when
+from portfolio_opt.workbook import parse as _parse
 from portfolio_opt.workbook.validate.problems import _INVALID, Collector, Context, _show, _show_date, parse_number
 
 
@@ -36,7 +36,7 @@ class SettingsSheet:
             return s
         sc, vc = cols.by_norm["setting"], cols.by_norm["value"]
         self.ctx.period_length = 3.0  # First period's label depends on it, wherever its row is
-        for row in sheet.rows[header_row + 1:]:
+        for row in sheet.rows[header_row + 1 :]:
             if sc < len(row) and SETTING_NAMES.get(normalize_header(row[sc]), ("",))[0] == "period_length":
                 length = parse_number(row[vc] if vc < len(row) else None, amount=False)
                 if length is not None and length > 0:
@@ -48,7 +48,12 @@ class SettingsSheet:
             name = row[sc] if sc < len(row) else None
             if name is None or not str(name).strip():
                 if vc < len(row) and row[vc] is not None:
-                    self.c.add("blank-setting", sheet.address(r, sc), "a value has no setting name", "Name the setting or delete the value")
+                    self.c.add(
+                        "blank-setting",
+                        sheet.address(r, sc),
+                        "a value has no setting name",
+                        "Name the setting or delete the value",
+                    )
                 continue
             norm = normalize_header(name)
             if norm not in SETTING_NAMES:
@@ -69,7 +74,12 @@ class SettingsSheet:
                 continue
             attr, label = SETTING_NAMES[norm]
             if attr in seen:
-                self.c.add("duplicate-setting", sheet.address(r, sc), f"{label} is already set at {seen[attr]}", "Keep one of the two rows")
+                self.c.add(
+                    "duplicate-setting",
+                    sheet.address(r, sc),
+                    f"{label} is already set at {seen[attr]}",
+                    "Keep one of the two rows",
+                )
                 continue
             seen[attr] = sheet.address(r, vc)
             if not self.c.cell_ok(sheet, r, vc, label):
@@ -87,9 +97,13 @@ class SettingsSheet:
         if changes:
             s = replace(s, **changes)
         if s.objective is Objective.NPV and s.scoring in ("weighted", "wsjf", "rice") and "scoring" in seen:
-            self.c.add("bad-setting", seen["scoring"], f"Scoring {s.scoring} is not money, so Objective npv "
-                       "(benefit minus cost) cannot use it", "Use Objective value with this Scoring, or Scoring "
-                       "'expected value' or 'blend' with npv", s.scoring)
+            self.c.add(
+                "bad-setting",
+                seen["scoring"],
+                f"Scoring {s.scoring} is not money, so Objective npv (benefit minus cost) cannot use it",
+                "Use Objective value with this Scoring, or Scoring 'expected value' or 'blend' with npv",
+                s.scoring,
+            )
         return s
 
     def setting_value(self, sheet, r, c, attr, label, value):
@@ -101,26 +115,42 @@ class SettingsSheet:
         if attr == "review_date":
             date = parse_when(value)
             if date is None:
-                self.c.add("bad-date", where, f"Review date {_show(value)}: must be a date",
-                           "Enter the date of the review, e.g. 2027-04-01", value)
+                self.c.add(
+                    "bad-date",
+                    where,
+                    f"Review date {_show(value)}: must be a date",
+                    "Enter the date of the review, e.g. 2027-04-01",
+                    value,
+                )
                 return _INVALID
             return date
         if attr == "run_budget":
-            number = self.c.number(sheet, r, c, label, True, lambda x: "must not be negative" if x < 0 else None,
-                                   amount=True)
+            number = self.c.number(
+                sheet, r, c, label, True, lambda x: "must not be negative" if x < 0 else None, amount=True
+            )
             return _INVALID if number is None else number
         if attr == "cluster":
             text = str(value).strip()
             if re.fullmatch(r"(tcp|tls|ucx|inproc)://\S+|[\w.\-]+:\d{1,5}", text):
                 return text
-            self.c.add("bad-setting", where, f"Cluster {_show(value)}: must be a Dask scheduler address",
-                       "Type it as tcp://host:8786 (what `dask scheduler` prints), or leave it blank", value)
+            self.c.add(
+                "bad-setting",
+                where,
+                f"Cluster {_show(value)}: must be a Dask scheduler address",
+                "Type it as tcp://host:8786 (what `dask scheduler` prints), or leave it blank",
+                value,
+            )
             return _INVALID
         if attr == "first_period":
             label_ = _parse.first_period_label(value, self.ctx.period_length)
             if isinstance(label_, _parse.Refusal):
-                self.c.add(label_.code, where, f"First period {_show(value) if not _parse.is_date(value) else _show_date(value)}: "
-                         f"{label_.reason}", label_.fix, value)
+                self.c.add(
+                    label_.code,
+                    where,
+                    f"First period {_show(value) if not _parse.is_date(value) else _show_date(value)}: {label_.reason}",
+                    label_.fix,
+                    value,
+                )
                 return _INVALID
             return label_
         if attr == "timed_dependencies":
@@ -129,36 +159,71 @@ class SettingsSheet:
                 return True
             if text in ("together", "selected together", "selection"):
                 return False
-            self.c.add("bad-setting", where, f"Dependencies {_show(value)}: must be timed or together",
-                     "Use 'timed' (a dependent starts after its prerequisite finishes) or 'together'", value)
+            self.c.add(
+                "bad-setting",
+                where,
+                f"Dependencies {_show(value)}: must be timed or together",
+                "Use 'timed' (a dependent starts after its prerequisite finishes) or 'together'",
+                value,
+            )
             return _INVALID
         if attr == "periods":
             if value is None:
                 return None
-            number = self.c.number(sheet, r, c, label, True,
-                                 lambda x: None if x >= 1 and float(x).is_integer() and x <= 240 else "must be a whole number from 1 to 240")
+            number = self.c.number(
+                sheet,
+                r,
+                c,
+                label,
+                True,
+                lambda x: (
+                    None if x >= 1 and float(x).is_integer() and x <= 240 else "must be a whole number from 1 to 240"
+                ),
+            )
             return _INVALID if number is None else int(number)
         if attr == "objective":
             text = "" if value is None else str(value).strip().casefold()
             for o in Objective:
                 if text == o.value:
                     return o
-            self.c.add("bad-setting", where, f"Objective {_show(value)}: must be value or npv", "Use 'value' (expected benefit) or 'npv' (benefit minus cost)", value)
+            self.c.add(
+                "bad-setting",
+                where,
+                f"Objective {_show(value)}: must be value or npv",
+                "Use 'value' (expected benefit) or 'npv' (benefit minus cost)",
+                value,
+            )
             return _INVALID
         if attr == "solver":
             text = "" if value is None else str(value).strip().casefold()
             if text in ("highs", "cbc"):
                 return text
-            self.c.add("bad-setting", where, f"Solver {_show(value)}: must be highs or cbc", "Use 'highs' (default) or 'cbc'", value)
+            self.c.add(
+                "bad-setting",
+                where,
+                f"Solver {_show(value)}: must be highs or cbc",
+                "Use 'highs' (default) or 'cbc'",
+                value,
+            )
             return _INVALID
         if attr == "scoring":
             text = " ".join(str(value).split()).casefold()
-            text = {"expectedvalue": "expected value", "expected": "expected value", "value": "expected value",
-                    "weightedcriteria": "weighted", "criteria": "weighted"}.get(text.replace(" ", ""), text)
+            text = {
+                "expectedvalue": "expected value",
+                "expected": "expected value",
+                "value": "expected value",
+                "weightedcriteria": "weighted",
+                "criteria": "weighted",
+            }.get(text.replace(" ", ""), text)
             if text in SCORINGS:
                 return text
-            self.c.add("bad-setting", where, f"Scoring {_show(value)}: must be one of {', '.join(SCORINGS)}",
-                       "Use 'expected value' (the default), 'weighted', 'blend', 'wsjf' or 'rice'", value)
+            self.c.add(
+                "bad-setting",
+                where,
+                f"Scoring {_show(value)}: must be one of {', '.join(SCORINGS)}",
+                "Use 'expected value' (the default), 'weighted', 'blend', 'wsjf' or 'rice'",
+                value,
+            )
             return _INVALID
         choices = {"risk_objective": ("expected", "cvar"), "distribution": ("triangular", "pert")}
         if attr in choices:
@@ -166,14 +231,27 @@ class SettingsSheet:
             if text in choices[attr]:
                 return text
             a, b = choices[attr]
-            self.c.add("bad-setting", where, f"{label} {_show(value)}: must be {a} or {b}",
-                       f"Use '{a}' (the default) or '{b}'", value)
+            self.c.add(
+                "bad-setting",
+                where,
+                f"{label} {_show(value)}: must be {a} or {b}",
+                f"Use '{a}' (the default) or '{b}'",
+                value,
+            )
             return _INVALID
         whole = {"risk_samples": (10, 1_000_000), "seed": (0, 2**32 - 1)}
         if attr in whole:
             lo, hi = whole[attr]
-            number = self.c.number(sheet, r, c, label, True, lambda x: None if lo <= x <= hi and float(x).is_integer()
-                                   else f"must be a whole number from {lo:,} to {hi:,}")
+            number = self.c.number(
+                sheet,
+                r,
+                c,
+                label,
+                True,
+                lambda x: (
+                    None if lo <= x <= hi and float(x).is_integer() else f"must be a whole number from {lo:,} to {hi:,}"
+                ),
+            )
             return _INVALID if number is None else int(number)
         checks = {
             "budget": lambda x: "must not be negative" if x < 0 else None,
@@ -190,4 +268,3 @@ class SettingsSheet:
         }
         number = self.c.number(sheet, r, c, label, True, checks[attr])
         return _INVALID if number is None else number
-
