@@ -62,7 +62,7 @@ def alternatives(plan: Plan, count: int = 5, within: float = 0.01, min_differenc
     portfolio (Infeasible names the conflict). Values are expected values (a ``cvar`` Risk
     objective is not applied here).
     """
-    from portfolio_opt.core.optimize import limit_uses, solve
+    from portfolio_opt.core.optimize import Solved, solve
 
     started = time.perf_counter()
     plan = plan.with_settings(risk_objective="expected")  # alternatives are compared by expected value
@@ -109,13 +109,12 @@ def alternatives(plan: Plan, count: int = 5, within: float = 0.01, min_differenc
                 )
                 break
             chosen = formulation.selection(plan, sol.values)
-            found.append(_solved(plan, chosen, sol))
+            found.append(Solved.of(plan, chosen, sol))
             step()
     optimum = set(i for i, x in zip(ids, first.selected) if x)
     out = []
     for rank, x in enumerate(found, start=1):
         mine = {i for i, on in zip(ids, x.selected) if on}
-        uses = limit_uses(plan, x.chosen)
         value = math.fsum(v for v, on in zip(x.scores, x.selected) if on)
         out.append(
             Alternative(
@@ -127,7 +126,7 @@ def alternatives(plan: Plan, count: int = 5, within: float = 0.01, min_differenc
                 gap=(best - x.objective) / abs(best) if best else 0.0,
                 adds=tuple(sorted(mine - optimum, key=order.get)),
                 drops=tuple(sorted(optimum - mine, key=order.get)),
-                limits=uses,
+                limits=x.uses,
                 starts=tuple((ids[i], t) for i, t in sorted((x.starts or {}).items())),
                 status=x.solution.status,
             )
@@ -143,19 +142,3 @@ def _cut(columns, selected: Sequence[bool], d: int) -> solver.Row:
             index.append(c)
             coef.append(-1.0 if selected[i] else 1.0)
     return solver.Row(tuple(index), tuple(coef), float(d - sum(1 for x in selected if x)), None)
-
-
-def _solved(plan: Plan, chosen, sol):
-    """The :class:`~portfolio_opt.optimize.Solved` of a portfolio a cut solve chose."""
-    from portfolio_opt.core import schedule
-    from portfolio_opt.core.optimize import Solved, limit_uses
-    from portfolio_opt.core.scoring import objective_coefficients, plan_scores
-
-    scores = plan_scores(plan)
-    coefficients = objective_coefficients(plan, scores)
-    for i, t in chosen.starts.items():
-        ini = plan.initiatives[i]
-        scores[i] = schedule.start_score(ini, t, plan.settings)
-        coefficients[i] = schedule.start_value(ini, t, plan.settings)
-    starts = dict(chosen.starts) if plan.settings.periods else None
-    return Solved(scores, coefficients, list(chosen.selected), sol, starts, limit_uses(plan, chosen))

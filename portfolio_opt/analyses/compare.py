@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from portfolio_opt.analyses import batch
 from portfolio_opt.analyses.simulate import risk_figures
 from portfolio_opt.core import formulation
+from portfolio_opt.core.rules import Chosen
 from portfolio_opt.core.scoring import objective_coefficients, plan_scores
+from portfolio_opt.core.value import portfolio_value
 from portfolio_opt.core.worlds import has_risk
 from portfolio_opt.model.errors import InvalidWorkbook, Problem
 from portfolio_opt.model.layout import SETTING_NAMES
@@ -62,18 +64,10 @@ def evaluate(name: str, plan: Plan, selected: Sequence[str]) -> tuple[float, flo
     mask = [ini.id in wanted for ini in plan.initiatives]
     coefs = objective_coefficients(plan)
     scores = plan_scores(plan)
-    objective = math.fsum(c for c, m in zip(coefs, mask) if m) - _penalty(plan, mask)
+    objective = portfolio_value(plan, Chosen.of(mask), coefs)
     value = math.fsum(s for s, m in zip(scores, mask) if m)
     cost = math.fsum(ini.cost for ini, m in zip(plan.initiatives, mask) if m)
     return objective, value, cost, tuple(formulation.violations(plan, mask))
-
-
-def _penalty(plan: Plan, mask: Sequence[bool]) -> float:
-    """What running soft limits past their bound costs a selection."""
-    from portfolio_opt.core.optimize import limit_uses
-    from portfolio_opt.core.rules import Chosen
-
-    return math.fsum(u.penalty_cost for u in limit_uses(plan, Chosen.of(mask)))
 
 
 def evaluate_timed(plan: Plan, selected: Sequence[str]) -> tuple[float, float, float, tuple[str, ...]]:

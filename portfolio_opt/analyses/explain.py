@@ -30,15 +30,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from portfolio_opt.core import formulation, reduction, solver
-from portfolio_opt.core.rules import Chosen
+from portfolio_opt.core.rules import Chosen, limit_rule
 from portfolio_opt.core.scoring import objective_coefficients, plan_scores
 from portfolio_opt.core.solver import LinearProgram, Row
+from portfolio_opt.core.value import portfolio_value
 
 # how many initiatives are explained by default, and the time allowed: kept where --help reads
 # them without loading this module (re-exported here)
 from portfolio_opt.model.defaults import AUTO, FULL_UP_TO, MIN_TIME, TIME_FACTOR, WORK  # noqa: F401
 from portfolio_opt.model.plan import Decision, Objective, Plan, normalize_header
-from portfolio_opt.model.result import InitiativeResult, LimitUse, Result, Status
+from portfolio_opt.model.result import InitiativeResult, Result, Status
 from portfolio_opt.runtime import pool, progress
 
 #: below this many solves, worker processes cost more than they save
@@ -144,8 +145,9 @@ def explain(
         tasks.extend(_initiative_tasks(plan, i, selected[i]))
     if limits:
         for k, use in enumerate(result.limits):
-            side, bound = _room_side(use)
-            step = (1.0 if side == "max" else -1.0) * (0.01 if use.limit.share else 1.0)  # a share: one point
+            rule = limit_rule(k, use.limit)
+            side, bound = rule.room(use)
+            step = (1.0 if side == "max" else -1.0) * rule.step()
             tasks.append(Task("limit", k=k, side=side, bound=bound + step))
             tasks.append(Task("limit", k=k, side=side, bound=bound + 0.1 * abs(bound) * step))
 
@@ -201,16 +203,6 @@ def explain(
 
 
 # --------------------------------------------------------------------------- choosing what to explain
-
-
-def _room_side(use: LimitUse) -> tuple[str, float]:
-    """The side of a limit that more room means: its Max, or its Min when that is the tighter one."""
-    lim = use.limit
-    if lim.max is None:
-        return "min", lim.min
-    if lim.min is not None and abs(use.used - lim.min) < abs(lim.max - use.used):
-        return "min", lim.min
-    return "max", lim.max
 
 
 def _priority(plan: Plan, result: Result, index: dict, cap: int | None) -> tuple[list[int], int]:
@@ -346,20 +338,13 @@ def solve_task(
         return Outcome(task, None)
     picked = tuple(j for j in range(len(plan.initiatives)) if sol.values[j] > 0.5)
     measured = plan.with_limit(task.k, **{task.side: task.bound}) if task.kind == "limit" else plan
-    return Outcome(task, portfolio_value(measured, coefs, picked), picked)
+    return Outcome(task, picked_value(measured, coefs, picked), picked)
 
 
-def portfolio_value(plan: Plan, coefs: Sequence[float], picked: Sequence[int]) -> float:
-    """The objective of a portfolio: its coefficients, less what its soft limits' overshoot costs."""
-    from portfolio_opt.core.optimize import limit_uses
-
-    value = math.fsum(coefs[j] for j in picked)
-    if any(lim.soft for lim in plan.all_limits()):
-        wanted = set(picked)
-        value -= math.fsum(
-            u.penalty_cost for u in limit_uses(plan, Chosen.of([j in wanted for j in range(len(coefs))]))
-        )
-    return value
+def picked_value(plan: Plan, coefs: Sequence[float], picked: Sequence[int]) -> float:
+    """The objective of the portfolio ``picked`` (positions), each valued at ``coefs``."""
+    wanted = set(picked)
+    return portfolio_value(plan, Chosen.of([j in wanted for j in range(len(coefs))]), coefs)
 
 
 def _break_even_cost(

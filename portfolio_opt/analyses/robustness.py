@@ -107,20 +107,15 @@ class Version:
 
 
 def portfolio_value(plan: Plan, selected: Sequence[str], starts: Mapping[str, int] | None = None) -> float:
-    """A portfolio's objective under a plan's estimates: its coefficients (each at its start),
-    less what running soft limits past their bound costs."""
-    from portfolio_opt.core.optimize import limit_uses
+    """A portfolio (IDs, and each one's start period by ID) valued under a plan's estimates, as
+    the objective counts it (:func:`~portfolio_opt.core.value.portfolio_value`)."""
     from portfolio_opt.core.rules import Chosen
-    from portfolio_opt.core.schedule import start_value
+    from portfolio_opt.core.value import portfolio_value as value_of
 
     wanted = set(selected)
     mask = [ini.id in wanted for ini in plan.initiatives]
     at = {plan.index(i): t for i, t in (starts or {}).items()}
-    chosen = Chosen.of(mask, at or None)
-    value = math.fsum(
-        start_value(ini, chosen.starts.get(k, 0), plan.settings) for k, ini in enumerate(plan.initiatives) if mask[k]
-    )
-    return value - math.fsum(u.penalty_cost for u in limit_uses(plan, chosen))
+    return value_of(plan, Chosen.of(mask, at or None))
 
 
 def solve_version(k: int, state: dict) -> Version:

@@ -16,9 +16,9 @@ import math
 from collections.abc import Callable, Sequence
 
 from portfolio_opt.core import formulation, solver
+from portfolio_opt.core.rules import LimitRule, limit_rule
 from portfolio_opt.core.solver import LinearProgram
 from portfolio_opt.model.errors import ConflictItem, Infeasible, Relaxation
-from portfolio_opt.model.figures import num
 from portfolio_opt.model.plan import Plan
 from portfolio_opt.model.result import Status
 
@@ -93,20 +93,12 @@ def _relaxations(plan: Plan, conflict, feasible, all_keys: set) -> list[Relaxati
     for part in conflict:
         whole = feasible(all_keys - {part.key})
         suffix = "" if whole else PARTIAL
-        if part.kind == "limit" and not part.rule.limit.share:
+        if isinstance(part.rule, LimitRule) and part.rule.movable:
             _, k, side = part.key
             move = elastic_move(plan, k, side)
-            limit = plan.all_limits()[k]
             if move is None:
                 continue
-            if side == "max":
-                bound = limit.max + move
-                text = f"raise the {limit.name} Max by {num(move)} to {num(bound)}"
-                if limit.label == "budget":
-                    text = f"raise the budget by {num(move)} to {num(bound)}"
-            else:
-                bound = limit.min - move
-                text = f"lower the {limit.name} Min by {num(move)} to {num(bound)}"
+            bound, text = part.rule.moved(side, move)
             drivers = [p.name for p in conflict if p.key != part.key]
             if drivers:  # what forces the move: the rest of the conflict
                 text += (
@@ -132,11 +124,11 @@ def elastic_move(plan: Plan, k: int, side: str) -> float | None:
     (for a Min) over every portfolio that keeps the other rules. ``None`` when no portfolio
     keeps them, so no move of this bound alone is enough.
     """
-    limit = plan.all_limits()[k]
+    rule = limit_rule(k, plan.all_limits()[k])
     zero = [0.0] * len(plan.initiatives)
     key = ("limit", k, side)
     # the limit's use, without its tolerance columns: the move is measured on the use itself
-    hard = plan.with_limit(k, tolerance=None) if limit.soft else plan
+    hard = plan.with_limit(k, tolerance=None) if rule.allowance("max") or rule.allowance("min") else plan
     full = formulation.build(hard, zero, break_ties=False)
     row = next(r for r, rk in zip(full.rows, full.row_keys) if rk == ("limit", k))
     relaxed = formulation.build(plan, zero, active=lambda r: r != key, break_ties=False)
@@ -151,5 +143,5 @@ def elastic_move(plan: Plan, k: int, side: str) -> float | None:
     # Measure the use on the integer portfolio found, so the suggested bound admits it exactly.
     used = math.fsum(c * (1.0 if sol.values[j] > 0.5 else 0.0) for j, c in zip(row.index, row.coef))
     # a soft limit may already be passed by its tolerance: the move is what lies beyond it
-    move = used - limit.max if side == "max" else limit.min - used
-    return max(0.0, move - limit.allowance(side))
+    move = used - rule.limit.max if side == "max" else rule.limit.min - used
+    return max(0.0, move - rule.allowance(side))

@@ -8,10 +8,10 @@ from dataclasses import dataclass, replace
 
 from portfolio_opt.core import formulation, reduction, schedule, solver
 from portfolio_opt.core.lifecycle import decision as review_decision
-from portfolio_opt.core.lifecycle import in_review, objective_constant, out_cost_total, realization
+from portfolio_opt.core.lifecycle import in_review, out_cost_total, realization
 from portfolio_opt.core.reasons import reason_text
-from portfolio_opt.core.rules import Chosen, LimitRule, contribution, limit_sum, limit_use, plan_rules
-from portfolio_opt.core.scoring import objective_coefficients, plan_scores
+from portfolio_opt.core.rules import Chosen, LimitRule, limit_rules, limit_uses
+from portfolio_opt.core.value import portfolio_value, scores_at
 from portfolio_opt.model.errors import NoPortfolioFound, PortfolioError
 from portfolio_opt.model.plan import Decision, Objective, Plan, Stage
 from portfolio_opt.model.result import InitiativeResult, LimitUse, Reason, Result, RiskChoice, SolverInfo, Status
@@ -132,23 +132,22 @@ class Solved:
     selected: list[bool]
     solution: solver.Solution
     starts: dict[int, int] | None = None  #: multi-period plans: each selected one's start
-
-    @property
-    def objective(self) -> float:
-        """The objective: the selected coefficients, less any soft limit's penalty."""
-        return math.fsum(c for c, s in zip(self.coefficients, self.selected) if s) - self.penalty + self.constant
-
-    @property
-    def penalty(self) -> float:
-        return 0.0 if self.uses is None else math.fsum(u.penalty_cost for u in self.uses)
+    uses: tuple[LimitUse, ...] = ()  #: every limit's use (budget first)
+    objective: float = 0.0  #: its value as the objective counts it (:func:`~portfolio_opt.core.value.portfolio_value`)
 
     @property
     def chosen(self) -> Chosen:
+        """The portfolio as who is in and when each starts."""
         return Chosen.of(self.selected, self.starts)
 
-    uses: tuple[LimitUse, ...] | None = None  #: every limit's use (budget first)
-    #: what the objective holds whatever is chosen (a review's stop and retire costs, under npv)
-    constant: float = 0.0
+    @staticmethod
+    def of(plan: Plan, chosen: Chosen, solution: solver.Solution) -> Solved:
+        """The portfolio a solution chose, with its scores, limit use and value."""
+        scores, coefficients = scores_at(plan, chosen.starts)
+        uses = limit_uses(plan, chosen)
+        starts = dict(chosen.starts) if plan.settings.periods else None
+        value = portfolio_value(plan, chosen, coefficients, uses)
+        return Solved(scores, coefficients, list(chosen.selected), solution, starts, uses, value)
 
 
 def solve(plan: Plan, threads: int | None = None) -> Solved:
@@ -181,34 +180,7 @@ def solve(plan: Plan, threads: int | None = None) -> Solved:
         )
     if not solution.has_solution:
         raise PortfolioError(f"the solver failed ({', '.join(solution.messages)}); try --solver cbc")
-    chosen = formulation.selection(plan, solution.values)
-    scores = plan_scores(plan)
-    coefficients = objective_coefficients(plan, scores)
-    for i, t in chosen.starts.items():
-        ini = plan.initiatives[i]
-        scores[i] = schedule.start_score(ini, t, settings)
-        coefficients[i] = schedule.start_value(ini, t, settings)
-    starts = dict(chosen.starts) if settings.periods else None
-    return Solved(
-        scores,
-        coefficients,
-        list(chosen.selected),
-        solution,
-        starts,
-        limit_uses(plan, chosen),
-        objective_constant(plan),
-    )
-
-
-def limit_uses(plan: Plan, chosen: Chosen) -> tuple[LimitUse, ...]:
-    """Every limit's use by a portfolio, with a soft limit's overshoot and its cost."""
-    out = []
-    for rule in plan_rules(plan):
-        if isinstance(rule, LimitRule):
-            used = limit_use(plan, rule.limit, chosen)
-            over = rule.overshoot(used) if rule.limit.soft else 0.0
-            out.append(LimitUse(rule.limit, used, overshoot=over, penalty_cost=over * rule.limit.penalty))
-    return tuple(out)
+    return Solved.of(plan, formulation.selection(plan, solution.values), solution)
 
 
 def build_result(
@@ -273,9 +245,7 @@ def build_result(
         )
     return Result(
         status=status,
-        objective=math.fsum(c for c, s in zip(coefficients, selected) if s)
-        - math.fsum(u.penalty_cost for u in uses)
-        + objective_constant(plan),
+        objective=portfolio_value(plan, chosen, coefficients, uses),
         total_value=math.fsum(v for v, s in zip(scores, selected) if s),
         total_cost=math.fsum(ini.cost for ini, s in zip(plan.initiatives, selected) if s)
         + out_cost_total(plan, selected),
@@ -400,40 +370,21 @@ def _review_reason(ini, why: Reason, selected: bool) -> Reason:
 
 
 class _Fit:
-    """What each initiative would add to each limit, to tell which limits keep it out."""
+    """Which limits keep each initiative out, or does it help run past their bound: each limit's
+    rule decides, from the portfolio's use (its tally) and what the initiative would add."""
 
     def __init__(self, plan: Plan, uses: Sequence[LimitUse], chosen: Chosen):
         self.plan, self.uses = plan, list(uses)
-        self.totals = [limit_sum(plan, u.limit, chosen, scoped=False) if u.limit.share else 0.0 for u in self.uses]
-        self.sums = [limit_sum(plan, u.limit, chosen) if u.limit.share else u.used for u in self.uses]
-
-    def adds(self, k: int, i: int, t: int, scoped: bool = True) -> float:
-        return contribution(self.plan, self.uses[k].limit, i, t, scoped)
-
-    def after(self, k: int, i: int, t: int) -> float:
-        """The limit's use with initiative i added, starting in period t."""
-        if not self.uses[k].limit.share:
-            return self.sums[k] + self.adds(k, i, t)
-        total = self.totals[k] + self.adds(k, i, t, scoped=False)
-        return (self.sums[k] + self.adds(k, i, t)) / total if total else 0.0
+        self.rules: list[LimitRule] = limit_rules(plan)
+        self.tallies = [rule.tally(plan, chosen) for rule in self.rules]
 
     def mins(self, i: int) -> tuple[str, ...]:
-        return tuple(
-            u.limit.name
-            for k, u in enumerate(self.uses)
-            if u.limit.min is not None and not u.limit.share and self.adds(k, i, 0) > 0
-        )
+        """The Mins that selecting it adds to."""
+        return tuple(rule.limit.name for rule in self.rules if rule.counts_toward_min(self.plan, i))
 
     def hot(self, i: int, t: int) -> tuple[str, ...]:
         """The soft limits it helps run past their bound."""
-        out = []
-        for k, u in enumerate(self.uses):
-            lim = u.limit
-            if u.overshoot > 0 and lim.max is not None and u.used > lim.max and self.adds(k, i, t) > 0:
-                out.append(lim.name)
-            elif u.overshoot > 0 and lim.min is not None and u.used < lim.min and self.adds(k, i, t) < 0:
-                out.append(lim.name)
-        return tuple(out)
+        return tuple(rule.limit.name for rule, use in zip(self.rules, self.uses) if rule.runs_hot(self.plan, use, i, t))
 
     def blocked(self, i: int, starts: dict[int, int] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The limits that keep it out at its least blocked start (and those it would only run
@@ -442,29 +393,25 @@ class _Fit:
         ini = plan.initiatives[i]
         best: tuple[list[str], list[str]] | None = None
         for t in schedule.window(ini, s):
-            hard: list[str] = []
-            if starts is not None and schedule.timed_dependencies(s):
-                for d in ini.depends_on:
-                    j = plan.index(d) if d in plan else None
-                    if j is not None and j in starts and starts[j] + schedule.build_periods(plan.initiatives[j], s) > t:
-                        hard.append(f"needs {plan.initiatives[j].id} to finish first")
+            hard = self._too_early(i, t, starts)
             soft: list[str] = []
-            for k, u in enumerate(self.uses):
-                lim = u.limit
-                a = self.adds(k, i, t, scoped=not lim.share)
-                if a == 0:
-                    continue
-                after = self.after(k, i, t)
-                tol = 1e-9 * (1.0 if lim.share else max(1.0, abs(lim.max or 0.0), abs(lim.min or 0.0)))
-                for side, over in (
-                    ("max", lim.max is not None and after > lim.max + tol and after > u.used),
-                    ("min", lim.min is not None and after < lim.min - tol and after < u.used),
-                ):
-                    if not over:
-                        continue
-                    beyond = after - lim.max if side == "max" else lim.min - after
-                    (soft if lim.soft and beyond <= lim.allowance(side) + tol else hard).append(lim.name)
+            for rule, tally in zip(self.rules, self.tallies):
+                verdict = rule.blocks(plan, tally, i, t)
+                if verdict is not None:
+                    (soft if verdict == "soft" else hard).append(rule.limit.name)
             if best is None or len(hard) + len(soft) < len(best[0]) + len(best[1]):
                 best = (hard, soft)
         hard, soft = best or ([], [])
         return tuple(dict.fromkeys(hard)), tuple(dict.fromkeys(soft))
+
+    def _too_early(self, i: int, t: int, starts: dict[int, int] | None) -> list[str]:
+        """Its prerequisites that would not finish before it starts in period t."""
+        plan, s = self.plan, self.plan.settings
+        if starts is None or not schedule.timed_dependencies(s):
+            return []
+        out = []
+        for d in plan.initiatives[i].depends_on:
+            j = plan.index(d) if d in plan else None
+            if j is not None and j in starts and starts[j] + schedule.build_periods(plan.initiatives[j], s) > t:
+                out.append(f"needs {plan.initiatives[j].id} to finish first")
+        return out

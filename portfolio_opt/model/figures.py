@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+import enum
+
+
+class Unit(enum.Enum):
+    """What a figure measures, which decides how it is shown: money, a share, or a plain number."""
+
+    MONEY = "money"  #: an amount of the plan's currency
+    SHARE = "share"  #: a fraction shown as a percentage
+    NUMBER = "number"  #: anything else: FTE, a count, a score
+
+    def words(self, x: float) -> str:
+        """A figure of this unit in words: a share as ``12.5%``, others as :func:`num`."""
+        return pct(x) if self is Unit.SHARE else num(x)
+
 
 def short_amount(x: float) -> str:
     """An amount in a few characters, for a chart's axis: 32.1M, 850k, -1.2M.

@@ -155,6 +155,10 @@ class Limit:
     tolerance: float | None = None
     tolerance_percent: bool = False
     penalty: float = 0.0
+    #: the kind of rule that keeps it, by name, when it is neither a sum limit nor a share limit
+    #: (those are told by ``share`` and ``tolerance``): a kind registered by
+    #: :mod:`portfolio_opt.core.rules.limits`, e.g. ``change``. Its name ends with it.
+    kind: str = ""
 
     @property
     def scope_text(self) -> str:
@@ -183,7 +187,8 @@ class Limit:
     @property
     def _base(self) -> str:
         base = self.label or (self.column if self.scope is None else f"{self.column} ({self.scope_text})")
-        return f"{base} share" if self.share else base
+        suffix = "share" if self.share else self.kind
+        return f"{base} {suffix}" if suffix else base
 
     @property
     def name(self) -> str:

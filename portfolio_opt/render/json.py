@@ -30,6 +30,8 @@ def _clean(x: Any) -> Any:
 
 def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
     """The ``--json`` object of ``optimize``: status, totals, every initiative, every limit."""
+    from portfolio_opt.core.rules import kind_of  # the program builder: not for printing --help
+
     return (
         {
             "status": result.status.value,
@@ -84,6 +86,7 @@ def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
                     "value_ten_percent": _clean(u.value_ten_percent),
                     "unsettled": list(u.unsettled),
                     "source": u.limit.source,
+                    "kind": kind_of(u.limit).name,
                     "share": u.limit.share,
                     "tolerance": _clean(
                         u.limit.allowance("max") if u.limit.max is not None else u.limit.allowance("min")

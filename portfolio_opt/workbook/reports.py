@@ -18,7 +18,7 @@ from portfolio_opt.analyses.compare import Comparison, matrix
 from portfolio_opt.analyses.frontier import Frontier
 from portfolio_opt.analyses.scenarios import ScenarioRun
 from portfolio_opt.model.figures import short_amount
-from portfolio_opt.workbook.results import run_info_rows, write_run_info
+from portfolio_opt.workbook.results import limit_format, run_info_rows, write_run_info
 from portfolio_opt.workbook.style import (
     NO_FILL,
     NUMBER,
@@ -562,7 +562,7 @@ def write_alternatives(a, path: str | os.PathLike, force: bool = False) -> None:
     ]
     for k, use in enumerate(a.portfolios[0].limits):
         label = "Budget used" if use.limit.label == "budget" else f"{use.limit.name} used"
-        fmt = PERCENT if use.limit.share else (money if use.limit.column == "Cost" else NUMBER)
+        fmt = limit_format(use.limit, money)
         measures.append((label, [p.limits[k].used for p in a.portfolios], fmt))
     measures.append(("Adds (against the optimum)", [", ".join(p.adds) or "none" for p in a.portfolios], None))
     measures.append(("Drops (against the optimum)", [", ".join(p.drops) or "none" for p in a.portfolios], None))

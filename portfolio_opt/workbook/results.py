@@ -14,8 +14,9 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 
+from portfolio_opt.core.rules import unit_of
 from portfolio_opt.core.scoring import discounted_years
-from portfolio_opt.model.figures import num
+from portfolio_opt.model.figures import Unit, num
 from portfolio_opt.model.layout import SETTING_NAMES
 from portfolio_opt.model.plan import Objective, Plan, Settings, Table, normalize_header
 from portfolio_opt.model.result import Result
@@ -522,10 +523,10 @@ def _schedule_sheet(ws, result: Result) -> None:
 
 
 def limit_format(limit, money: str) -> str:
-    """How a limit's bounds and use are shown: a share as a percentage, money as money."""
-    if limit.share:
-        return "0.0%"
-    return money if normalize_header(limit.column) in ("cost", "impact", "runcost") else NUMBER
+    """How a limit's bounds and use are shown, as its kind says: a share as a percentage, money
+    as money, anything else as a number."""
+    unit = unit_of(limit)
+    return PERCENT if unit is Unit.SHARE else money if unit is Unit.MONEY else NUMBER
 
 
 def _capacity_sheet(ws, result: Result, money: str) -> None:
@@ -547,7 +548,7 @@ def _capacity_sheet(ws, result: Result, money: str) -> None:
                 continue
             bound = use.limit.max if use.limit.max is not None else use.limit.min
             surplus = use.slack
-            rows.append((name, label, use.limit.min, use.limit.max, use.used, surplus, bound))
+            rows.append((name, use.limit.period_label or label, use.limit.min, use.limit.max, use.used, surplus, bound))
     last = write_table(ws, ("Limit", "Period", "Min", "Max", "Used", "Surplus (deficit)", "Limit value"), rows)
     k = 2
     for by_period in groups.values():

@@ -1,0 +1,485 @@
+"""Limits: a bound on a column summed over the selected initiatives, each kind one class.
+
+A :class:`~portfolio_opt.model.plan.Limit` is what a Constraints row (or the budget) says; the
+kind of rule that keeps it owns everything about it: its rows in the program, what a portfolio
+uses of it, how far past its bound a use runs and what that costs, its words, how its figures
+are shown, one more unit of room, and whether it keeps an initiative out. The kinds:
+
+* :class:`HardLimit`: ``Min ≤ Σ a·x ≤ Max``.
+* :class:`SoftLimit`: ``Σ a·x − u + v`` within [Min, Max], u and v continuous in [0, tolerance],
+  the objective losing ``penalty`` per unit of each.
+* :class:`ShareLimit`: the scoped sum as a share s of the column's sum over every selected
+  initiative, ``Σ_scope a·x − s · Σ_all a·x ≤ 0`` (Max share s; mirrored for Min share).
+
+A kind beyond these registers itself by the name a Limit's ``kind`` gives (:func:`register`); the
+rest of the package asks :func:`limit_rule` for the rule of a limit and never branches on its kind.
+Pure: no solver, no files.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+from portfolio_opt.core.rules.base import Chosen, Columns, Part, Program, Rule, Violation, build_cache
+from portfolio_opt.core.schedule import demand
+from portfolio_opt.model.figures import Unit, num
+from portfolio_opt.model.plan import Limit, Plan, normalize_header
+from portfolio_opt.model.result import LimitUse
+
+#: Initiatives columns whose figures are money (shown as amounts, stepped by readable amounts)
+MONEY_COLUMNS = frozenset({"cost", "impact", "runcost"})
+
+
+# --------------------------------------------------------------------------- a limit's sum
+
+
+def limit_terms(plan: Plan, limit: Limit, columns: Columns, scoped: bool = True) -> dict[int, float]:
+    """Column -> what it adds to a limit's sum (its scope only, unless ``scoped`` is False).
+    A fresh dict each call (callers add their own columns to it)."""
+    cache = build_cache(plan)
+    if columns is not cache.get("columns"):
+        return _limit_terms(plan, limit, columns, scoped)
+    key = ("terms", limit, scoped)
+    if key not in cache:
+        cache[key] = _limit_terms(plan, limit, columns, scoped)
+    return dict(cache[key])
+
+
+def out_values(plan: Plan, column: str) -> tuple[float, ...] | None:
+    """What each initiative adds to a column's sum when it is *not* selected: the stop or retire
+    cost of one in progress or live (quarterly review), for Cost; None when nothing does."""
+    if normalize_header(column) != "cost":
+        return None
+    cache = build_cache(plan)  # asked per initiative and limit: worked out once per plan
+    if "out_values" not in cache:
+        outs = tuple(float(ini.out_cost) for ini in plan.initiatives)
+        cache["out_values"] = outs if any(outs) else None
+    return cache["out_values"]
+
+
+def limit_offset(plan: Plan, limit: Limit, scoped: bool = True) -> float:
+    """What a limit's sum holds whatever is chosen: the stop and retire costs of its scope
+    (paid at the review, so in a whole-plan limit or the first period's). Selecting such an
+    initiative then adds its cost *less* that (:func:`contribution`)."""
+    outs = out_values(plan, limit.column)
+    if outs is None or limit.period not in (None, 0):
+        return 0.0
+    return math.fsum(o for o, ini in zip(outs, plan.initiatives) if o and (not scoped or limit.applies_to(ini)))
+
+
+def _limit_terms(plan: Plan, limit: Limit, columns: Columns, scoped: bool) -> dict[int, float]:
+    terms: dict[int, float] = {}
+    values = plan.column_values(limit.column)
+    outs = out_values(plan, limit.column) if limit.period in (None, 0) else None
+    for i, ini in enumerate(plan.initiatives):
+        if scoped and not limit.applies_to(ini):
+            continue
+        if limit.period is None:
+            a = values[i] - (outs[i] if outs else 0.0)
+            if a != 0:
+                for c in columns.by_ini[i]:
+                    terms[c] = a
+            continue
+        for off, a in enumerate(demand(plan, limit, i)):
+            c = columns.at.get((i, limit.period - off))
+            if c is not None and a != 0:
+                terms[c] = terms.get(c, 0.0) + a
+        if outs and outs[i]:  # running now (its only start is period 0): selecting it saves its out cost
+            c = columns.at.get((i, 0))
+            if c is not None:
+                terms[c] = terms.get(c, 0.0) - outs[i]
+    return terms
+
+
+def contribution(plan: Plan, limit: Limit, i: int, t: int, scoped: bool = True) -> float:
+    """What initiative i, starting in period t, adds to a limit's sum (0 outside its scope,
+    unless ``scoped`` is False, or outside the period the limit bounds), against not selecting
+    it (which may cost its stop or retire cost, see :func:`limit_offset`)."""
+    if scoped and not limit.applies_to(plan.initiatives[i]):
+        return 0.0
+    outs = out_values(plan, limit.column) if limit.period in (None, 0) else None
+    saved = outs[i] if outs and (limit.period is None or t == 0) else 0.0
+    if limit.period is None:
+        return plan.column_values(limit.column)[i] - saved
+    use = demand(plan, limit, i)
+    off = limit.period - t
+    return (use[off] if 0 <= off < len(use) else 0.0) - saved
+
+
+def limit_sum(plan: Plan, limit: Limit, chosen: Chosen, scoped: bool = True) -> float:
+    """A limit's column summed over a portfolio (per period, or over the whole plan), with what
+    the rows not chosen cost anyway (stop and retire costs)."""
+    return math.fsum(contribution(plan, limit, i, t, scoped) for i, t in sorted(chosen.starts.items())) + limit_offset(
+        plan, limit, scoped
+    )
+
+
+# --------------------------------------------------------------------------- the kinds
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A limit's use by a portfolio, and what it would be with one more initiative: ``after(i, t)``
+    is the use with initiative i added, starting in period t."""
+
+    used: float
+    after: Callable[[int, int], float]
+
+
+@dataclass(frozen=True)
+class LimitRule(Rule):
+    """A bound on a column's sum over the selected initiatives: the part every kind shares.
+
+    ``k`` is the limit's position in :meth:`Plan.all_limits` (the budget first); ``bounds``
+    replaces its (Min, Max) in a program when given (an explanation's one more unit of room).
+    """
+
+    k: int  #: position in ``Plan.all_limits()``
+    limit: Limit
+    bounds: tuple[float | None, float | None] | None = None  #: (min, max) used instead of the limit's
+    kind: ClassVar[str] = "limit"
+    #: what the kind is called (in JSON, and the name a registered kind is known by)
+    name: ClassVar[str] = "hard"
+    #: the diagnosis moves a bound of this kind by the least that makes a plan feasible (an
+    #: elastic solve of its row); a kind that is not movable is relaxed by dropping it
+    movable: ClassVar[bool] = True
+
+    # ---- bounds and figures
+
+    @property
+    def lo(self) -> float | None:
+        """The Min in force (the override's, when given)."""
+        return self.limit.min if self.bounds is None else self.bounds[0]
+
+    @property
+    def hi(self) -> float | None:
+        """The Max in force (the override's, when given)."""
+        return self.limit.max if self.bounds is None else self.bounds[1]
+
+    @property
+    def unit(self) -> Unit:
+        """What its figures measure: money for the money columns, else a plain number."""
+        return Unit.MONEY if normalize_header(self.limit.column) in MONEY_COLUMNS else Unit.NUMBER
+
+    def show(self, x: float) -> str:
+        """One of its figures in words."""
+        return self.unit.words(x)
+
+    def allowance(self, side: str) -> float:
+        """How far past its bound on ``side`` (min or max) a use may run: 0 for a hard limit."""
+        return 0.0
+
+    def tolerance(self) -> float:
+        """How close to a bound counts as on it (rounding in the sums)."""
+        lim = self.limit
+        return 1e-9 * max(1.0, abs(lim.max or 0.0), abs(lim.min or 0.0))
+
+    def step(self) -> float:
+        """One more unit of room, in its own units (a Max rises, a Min falls by this much)."""
+        return 1.0
+
+    def room(self, use: LimitUse) -> tuple[str, float]:
+        """The side more room means and its bound: the Max, or the Min when that is the tighter one."""
+        lim = self.limit
+        if lim.max is None:
+            return "min", lim.min
+        if lim.min is not None and abs(use.used - lim.min) < abs(lim.max - use.used):
+            return "min", lim.min
+        return "max", lim.max
+
+    def moved(self, side: str, move: float) -> tuple[float, str]:
+        """Its bound on ``side`` moved by ``move`` the way that gives room (a Max up, a Min
+        down), and that change in words."""
+        lim = self.limit
+        if side == "max":
+            bound = lim.max + move
+            if lim.label == "budget":
+                return bound, f"raise the budget by {self.show(move)} to {self.show(bound)}"
+            return bound, f"raise the {lim.name} Max by {self.show(move)} to {self.show(bound)}"
+        bound = lim.min - move
+        return bound, f"lower the {lim.name} Min by {self.show(move)} to {self.show(bound)}"
+
+    def rebound(self, side: str, value: float | None) -> Limit:
+        """The limit with its bound on ``side`` moved to ``value``."""
+        return replace(self.limit, **{side: value})
+
+    # ---- a portfolio's use
+
+    def tally(self, plan: Plan, chosen: Chosen) -> Tally:
+        """Its use by a portfolio, and with one more initiative."""
+        used = limit_sum(plan, self.limit, chosen)
+        return Tally(used, lambda i, t: used + contribution(plan, self.limit, i, t))
+
+    def use(self, plan: Plan, chosen: Chosen) -> float:
+        """What a portfolio uses of it."""
+        return self.tally(plan, chosen).used
+
+    def overshoot(self, used: float) -> float:
+        """How far past its bounds a use runs (0 when within)."""
+        over = 0.0
+        if self.limit.max is not None:
+            over = max(over, used - self.limit.max)
+        if self.limit.min is not None:
+            over = max(over, self.limit.min - used)
+        return over
+
+    def penalty_cost(self, used: float) -> float:
+        """What a use costs the objective: nothing for a hard limit."""
+        return 0.0
+
+    def measure(self, plan: Plan, chosen: Chosen) -> LimitUse:
+        """A portfolio's use of it, with how far past its bound that runs and what that costs."""
+        used = self.use(plan, chosen)
+        return LimitUse(self.limit, used, overshoot=self.penalized(used), penalty_cost=self.penalty_cost(used))
+
+    def penalized(self, used: float) -> float:
+        """How far past its bounds a use runs at a penalty: nothing for a hard limit (a hard
+        limit is never passed by a portfolio the program allows)."""
+        return 0.0
+
+    def touches(self, plan: Plan, i: int, t: int) -> bool:
+        """True when initiative i, starting in period t, changes its use."""
+        return contribution(plan, self.limit, i, t) != 0
+
+    def blocks(self, plan: Plan, tally: Tally, i: int, t: int) -> str | None:
+        """Whether adding initiative i (starting in period t) to the portfolio breaks it:
+        ``hard`` past its bound and tolerance, ``soft`` within its tolerance but at a penalty,
+        None when it fits (or does not touch it)."""
+        if not self.touches(plan, i, t):
+            return None
+        after, used, tol, lim = tally.after(i, t), tally.used, self.tolerance(), self.limit
+        for side, bound in (("max", lim.max), ("min", lim.min)):
+            if bound is None:
+                continue
+            beyond = after - bound if side == "max" else bound - after
+            worse = after > used if side == "max" else after < used
+            if beyond > tol and worse:
+                return "soft" if beyond <= self.allowance(side) + tol else "hard"
+        return None
+
+    def counts_toward_min(self, plan: Plan, i: int) -> bool:
+        """True when selecting initiative i adds to a Min this limit sets."""
+        return self.limit.min is not None and contribution(plan, self.limit, i, 0) > 0
+
+    def runs_hot(self, plan: Plan, use: LimitUse, i: int, t: int) -> bool:
+        """True when selected initiative i helps run it past its bound (soft limits only)."""
+        return False
+
+    # ---- the rule contract
+
+    def parts(self, plan):
+        out = []
+        for side, bound in (("max", self.limit.max), ("min", self.limit.min)):
+            if bound is not None:
+                out.append(Part(("limit", self.k, side), "limit", f"{side.capitalize()} {self.limit.name}", self))
+        return out
+
+    def _side_name(self, side: str) -> str:
+        return side.capitalize()
+
+    def check(self, plan, chosen):
+        lim, used, tol = self.limit, self.use(plan, chosen), self.tolerance()
+        out = []
+        if lim.max is not None and used > lim.max + self.allowance("max") + tol:
+            out.append(Violation("over", (lim.name,), (used, lim.max + self.allowance("max")), rule=self))
+        if lim.min is not None and used < lim.min - self.allowance("min") - tol:
+            out.append(Violation("under", (lim.name,), (used, lim.min - self.allowance("min")), rule=self))
+        return out
+
+    def words(self, violation):
+        (name,), (used, bound) = violation.names, violation.figures
+        show = self.show
+        if violation.code == "over":
+            return f"{name} over its Max by {show(used - bound)} ({show(used)} > {show(bound)})"
+        return f"{name} under its Min by {show(bound - used)} ({show(used)} < {show(bound)})"
+
+    def describe(self, plan, part, conflict):
+        lim, side = self.limit, part.key[2]
+        bound = lim.max if side == "max" else lim.min
+        detail = f"{lim.name}: {self._side_name(side)} {self.show(bound)}"
+        if self.allowance(side):
+            detail += f" with a tolerance of {num(self.allowance(side))}"
+        if lim.source:
+            detail += f" ({lim.source})"
+        musts = [p.key[1] for p in conflict if p.key[0] == "must"]
+        if musts:
+            mask = [False] * len(plan.initiatives)
+            for i in musts:
+                mask[i] = True
+            used = self.use(plan, Chosen.of(mask))
+            detail += f"; the Musts {', '.join(plan.initiatives[i].id for i in musts)} alone use {num(used)}"
+        return detail
+
+    def relaxation(self, plan, part):
+        return f"drop the {self._side_name(part.key[2])} of {self.limit.name}"
+
+    def relax(self, plan, part, bound):
+        return plan.with_limit(self.k, **{part.key[2]: bound})
+
+    def add_to(self, prog: Program, plan: Plan, on) -> None:
+        lo = self.lo if on(("limit", self.k, "min")) else None
+        hi = self.hi if on(("limit", self.k, "max")) else None
+        if lo is None and hi is None:
+            return
+        terms = limit_terms(plan, self.limit, prog.columns)
+        offset = limit_offset(plan, self.limit)
+        if offset:  # the stop and retire costs are paid whatever is chosen
+            lo = None if lo is None else lo - offset
+            hi = None if hi is None else hi - offset
+        self._add_overshoot(prog, terms, lo, hi)
+        prog.add_row(terms, lo, hi, ("limit", self.k))
+
+    def _add_overshoot(self, prog: Program, terms: dict[int, float], lo: float | None, hi: float | None) -> None:
+        """Columns that let the row pass its bounds (a soft limit's)."""
+
+
+@dataclass(frozen=True)
+class HardLimit(LimitRule):
+    """``Min ≤ Σ a·x ≤ Max``: never passed."""
+
+
+@dataclass(frozen=True)
+class SoftLimit(LimitRule):
+    """A Min or Max that may be passed by up to its tolerance, at a penalty per unit beyond."""
+
+    name: ClassVar[str] = "soft"
+
+    def allowance(self, side):
+        return self.limit.allowance(side)
+
+    def penalty_cost(self, used):
+        return self.overshoot(used) * self.limit.penalty
+
+    def penalized(self, used):
+        return self.overshoot(used)
+
+    def runs_hot(self, plan, use, i, t):
+        lim = self.limit
+        if use.overshoot <= 0:
+            return False
+        adds = contribution(plan, lim, i, t)
+        return (lim.max is not None and use.used > lim.max and adds > 0) or (
+            lim.min is not None and use.used < lim.min and adds < 0
+        )
+
+    def _add_overshoot(self, prog, terms, lo, hi):
+        lim = self.limit
+        if hi is not None and (room := lim.allowance("max")) > 0:
+            terms[prog.add_variable(-lim.penalty, room)] = -1.0
+        if lo is not None and (room := lim.allowance("min")) > 0:
+            terms[prog.add_variable(-lim.penalty, room)] = 1.0
+
+
+@dataclass(frozen=True)
+class ShareLimit(LimitRule):
+    """The scoped sum as a share of the column's sum over every selected initiative, kept exactly:
+    one row per side, ``Σ_scope a·x − s · Σ_all a·x ≤ 0`` for a Max share s."""
+
+    name: ClassVar[str] = "share"
+    movable: ClassVar[bool] = False
+
+    @property
+    def unit(self) -> Unit:
+        return Unit.SHARE
+
+    def tolerance(self) -> float:
+        return 1e-9
+
+    def step(self) -> float:
+        return 0.01  # one percentage point
+
+    def tally(self, plan, chosen):
+        lim = self.limit
+        scoped, whole = limit_sum(plan, lim, chosen), limit_sum(plan, lim, chosen, scoped=False)
+
+        def after(i: int, t: int) -> float:
+            total = whole + contribution(plan, lim, i, t, scoped=False)
+            return (scoped + contribution(plan, lim, i, t)) / total if total else 0.0
+
+        return Tally(scoped / whole if whole else 0.0, after)
+
+    def touches(self, plan, i, t):
+        return contribution(plan, self.limit, i, t, scoped=False) != 0
+
+    def counts_toward_min(self, plan, i):
+        return False
+
+    def _side_name(self, side):
+        return f"{side.capitalize()} share"
+
+    def describe(self, plan, part, conflict):
+        lim, side = self.limit, part.key[2]
+        bound = lim.max if side == "max" else lim.min
+        detail = f"{lim.name}: {self._side_name(side)} {self.show(bound)}"
+        return detail + (f" ({lim.source})" if lim.source else "")
+
+    def add_to(self, prog, plan, on):
+        lim = self.limit
+        scoped = limit_terms(plan, lim, prog.columns)
+        whole = limit_terms(plan, lim, prog.columns, scoped=False)
+        for side, s in (("max", self.hi), ("min", self.lo)):
+            if s is None or not on(("limit", self.k, side)):
+                continue
+            terms = {c: scoped.get(c, 0.0) - s * a for c, a in whole.items()}
+            terms = {c: a for c, a in terms.items() if a != 0}
+            rhs = -(limit_offset(plan, lim) - s * limit_offset(plan, lim, scoped=False))
+            lo, hi = (None, rhs) if side == "max" else (rhs, None)
+            prog.add_row(terms, lo, hi, ("limit", self.k, side))
+
+
+# --------------------------------------------------------------------------- which kind keeps a limit
+
+#: limit kinds beyond the sum and share limits, by the name a Limit's ``kind`` gives
+KINDS: dict[str, type[LimitRule]] = {}
+
+
+def register(name: str) -> Callable[[type[LimitRule]], type[LimitRule]]:
+    """Register a limit kind under ``name`` (a class decorator): a Limit whose ``kind`` is that
+    name is kept by it."""
+
+    def add(cls: type[LimitRule]) -> type[LimitRule]:
+        cls.name = name
+        KINDS[name] = cls
+        return cls
+
+    return add
+
+
+def kind_of(limit: Limit) -> type[LimitRule]:
+    """The kind of rule that keeps a limit."""
+    if limit.kind:
+        try:
+            return KINDS[limit.kind]
+        except KeyError:
+            raise ValueError(f"no limit kind {limit.kind!r} (known: {', '.join(sorted(KINDS))})") from None
+    if limit.share:
+        return ShareLimit
+    return SoftLimit if limit.soft else HardLimit
+
+
+def limit_rule(k: int, limit: Limit, bounds: tuple[float | None, float | None] | None = None) -> LimitRule:
+    """The rule that keeps limit ``k`` (its position in :meth:`Plan.all_limits`)."""
+    return kind_of(limit)(k, limit, bounds)
+
+
+def limit_rules(plan: Plan, overrides=None) -> list[LimitRule]:
+    """The rule of every limit of a plan, the budget first (``overrides``: position -> (min, max))."""
+    return [limit_rule(k, lim, (overrides or {}).get(k)) for k, lim in enumerate(plan.all_limits())]
+
+
+def limit_uses(plan: Plan, chosen: Chosen) -> tuple[LimitUse, ...]:
+    """Every limit's use by a portfolio (the budget first), with a soft limit's overshoot and its cost."""
+    return tuple(rule.measure(plan, chosen) for rule in limit_rules(plan))
+
+
+def limit_use(plan: Plan, limit: Limit, chosen: Chosen) -> float:
+    """What a portfolio uses of a limit, whatever its kind (a sum, a share, ...)."""
+    return kind_of(limit)(-1, limit).use(plan, chosen)
+
+
+def unit_of(limit: Limit) -> Unit:
+    """What a limit's figures measure (money, a share, a number), as its kind says."""
+    return kind_of(limit)(-1, limit).unit
