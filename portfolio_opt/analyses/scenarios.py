@@ -15,58 +15,17 @@ from typing import Any
 
 from portfolio_opt.analyses import batch
 from portfolio_opt.core import formulation
+from portfolio_opt.core.changes import apply_change, apply_changes, only_tightens
 from portfolio_opt.core.simulation import judge
 from portfolio_opt.core.worlds import has_risk
 from portfolio_opt.model.errors import InvalidWorkbook, Problem
-from portfolio_opt.model.plan import Change, Decision, Limit, Plan, Scenario
+from portfolio_opt.model.plan import Change, Plan, Scenario
 from portfolio_opt.runtime import pool, progress
-
-
-def apply_change(plan: Plan, change: Change, baseline_budget: float | None = None) -> Plan:
-    """The plan with one scenario change made."""
-    k = change.kind
-    if k == "budget":
-        return plan.with_settings(budget=float(change.value), budget_source=change.where or "scenario")
-    if k == "budget_change":
-        base = plan.settings.budget if baseline_budget is None else baseline_budget
-        return plan.with_settings(budget=base * (1 + change.value), budget_source=change.where or "scenario")
-    if k in ("force_in", "force_out"):
-        i = plan.index(change.target)
-        inis = list(plan.initiatives)
-        inis[i] = replace(inis[i], decision=Decision.MUST if k == "force_in" else Decision.EXCLUDE)
-        return plan.with_initiatives(tuple(inis))
-    if k == "setting":
-        return plan.with_settings(**{change.target: change.value})
-    limits = list(plan.limits)
-    for t in _targets(change):
-        lim: Limit = limits[t]
-        if k == "limit_max":
-            lim = replace(lim, max=float(change.value))
-        elif k == "limit_min":
-            lim = replace(lim, min=float(change.value))
-        elif k == "limit_tolerance":
-            amount, percent = change.value
-            lim = replace(lim, tolerance=float(amount), tolerance_percent=bool(percent))
-        else:  # limit_change: the Max moves, or the Min where there is no Max
-            if lim.max is not None:
-                lim = replace(lim, max=lim.max * (1 + change.value))
-            else:
-                lim = replace(lim, min=lim.min * (1 + change.value))
-        limits[t] = lim
-    return replace(plan, limits=tuple(limits))
-
-
-def _targets(change: Change) -> tuple[int, ...]:
-    """The positions in ``Plan.limits`` a limit change applies to (one, or every period's)."""
-    return change.target if isinstance(change.target, tuple) else (change.target,)
 
 
 def apply_scenario(plan: Plan, scenario: Scenario) -> Plan:
     """The plan with every change of a scenario made (budget changes relative to the baseline)."""
-    out = plan
-    for change in scenario.changes:
-        out = apply_change(out, change, plan.settings.budget)
-    return out
+    return apply_changes(plan, scenario.changes)
 
 
 @dataclass(frozen=True)
@@ -127,7 +86,7 @@ def run_scenarios(plan: Plan, scenarios: tuple[Scenario, ...] | None = None, wor
     # plans: the baseline's schedule is not checked here, so they always solve.)
     # A soft limit's penalty may change with its bound, so its plans always solve too.
     soft = any(lim.soft for lim in plan.all_limits())
-    maybe_same = {k for k in variants if not plan.settings.periods and not soft and _only_tightens(wanted[k], plan)}
+    maybe_same = {k for k in variants if not plan.settings.periods and not soft and only_tightens(plan, wanted[k])}
     futures: dict[tuple, Any] = {}
     with pool.Pool(workers) as workers_pool, progress.stage("Scenarios", len(variants) + 1) as step:
         base_future = workers_pool.submit(batch.solve_plan, plan)
@@ -203,28 +162,3 @@ def run_scenarios(plan: Plan, scenarios: tuple[Scenario, ...] | None = None, wor
 
 def _key(changes: tuple[Change, ...]) -> tuple:
     return tuple(sorted((c.kind, repr(c.target), repr(c.value)) for c in changes))
-
-
-def _only_tightens(changes: tuple[Change, ...], plan: Plan) -> bool:
-    """True when every change can only shrink the set of allowed portfolios (same objective)."""
-    budget = plan.settings.budget
-    for c in changes:
-        if c.kind in ("force_in", "force_out"):
-            continue
-        if c.kind == "budget" and budget is not None and c.value <= budget:
-            continue
-        if c.kind == "budget_change" and c.value <= 0:
-            continue
-        lims = [plan.limits[t] for t in _targets(c)] if c.kind.startswith("limit") else []
-        if c.kind == "limit_max" and all(lim.max is not None and c.value <= lim.max for lim in lims):
-            continue
-        if c.kind == "limit_min" and all(lim.min is not None and c.value >= lim.min for lim in lims):
-            continue
-        # the Max moves to max × (1 + v), the Min (when there is no Max) to min × (1 + v)
-        if c.kind == "limit_change" and all(
-            (lim.max is not None and lim.max * c.value <= 0) or (lim.max is None and lim.min * c.value >= 0)
-            for lim in lims
-        ):
-            continue
-        return False
-    return True

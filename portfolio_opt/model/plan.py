@@ -338,20 +338,38 @@ class Table:
     number_formats: tuple[tuple[str, ...], ...] = ()  #: each cell's number format, row by row
 
 
+class ChangeKind(enum.StrEnum):
+    """The kinds of input change a scenario (or a what-if) makes; each is one class in
+    :mod:`portfolio_opt.core.changes` that reads it from a Scenarios cell and applies it."""
+
+    BUDGET = "budget"  #: a new budget (value: the amount)
+    BUDGET_CHANGE = "budget_change"  #: the budget moved by a share (value: e.g. -0.15)
+    FORCE_IN = "force_in"  #: an initiative made a Must (target: its ID)
+    FORCE_OUT = "force_out"  #: an initiative excluded (target: its ID)
+    SETTING = "setting"  #: a setting changed (target: its Settings field; value: the new value)
+    LIMIT_MAX = "limit_max"  #: a limit's Max set (target: limit positions in ``Plan.limits``)
+    LIMIT_MIN = "limit_min"  #: a limit's Min set
+    LIMIT_CHANGE = "limit_change"  #: a limit's Max (or its Min, without a Max) moved by a share
+    LIMIT_TOLERANCE = "limit_tolerance"  #: a limit's tolerance set (value: amount, is a percentage)
+
+
 @dataclass(frozen=True)
 class Change:
     """One input change of a scenario, e.g. ``Budget change -15%`` or ``Force in INI-003``.
 
-    ``kind`` is budget, budget_change, force_in, force_out, setting, limit_max, limit_min,
-    limit_change or limit_tolerance (value: amount, is a percentage); ``target`` the initiative ID, setting
-    attribute or limit position in ``Plan.limits``; ``label`` how the change is named in attributions.
+    ``kind`` says which (:class:`ChangeKind`; its text is accepted too); ``target`` the
+    initiative ID, setting attribute or limit positions in ``Plan.limits``; ``label`` how the
+    change is named in attributions; ``where`` the cell it came from.
     """
 
-    kind: str
+    kind: ChangeKind
     value: Any
     label: str
     target: Any = None
     where: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", ChangeKind(self.kind))
 
 
 @dataclass(frozen=True)

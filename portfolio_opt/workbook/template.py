@@ -11,6 +11,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from portfolio_opt.core.changes import headers_help
 from portfolio_opt.model import layout
 from portfolio_opt.model.layout import SETTING_NAMES
 from portfolio_opt.model.plan import Settings, normalize_header
@@ -267,8 +268,9 @@ def _instructions(ws, columns) -> None:
         "  (a label, or 'each' for every period). The optimizer then chooses when each initiative starts.",
         "  A column '<column> profile' (e.g. Data eng FTE profile: 100%, 50%) scales that column's use in each",
         "  build period; Cost profile spreads the Cost (shares of it).",
-        "Scenarios (optional sheet): Scenario, then any of Budget, Budget change, Force in, Force out, a Settings",
-        "  name, or Max:/Min:/Change: followed by a limit name. Run: portfolio-opt scenarios plan.xlsx",
+        "Scenarios (optional sheet): Scenario, then any of these columns:",
+        f"  {headers_help()} (Max share: / Min share: <limit> for a share limit).",
+        "  Run: portfolio-opt scenarios plan.xlsx",
         "Risk (optional): add Impact low / Impact high, Cost high, Time to value high (months) and Risk group columns",
         "  to Initiatives for ranges, and Value target, Risk objective (cvar) and Risk weight to Settings.",
         "  Run: portfolio-opt simulate plan.xlsx -o risk.xlsx  for the spread of outcomes, P10, CVaR "

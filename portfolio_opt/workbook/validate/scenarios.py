@@ -5,15 +5,15 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from portfolio_opt.core.changes import CHANGES, ChangeRule, SetSetting, headers_help
 from portfolio_opt.model.layout import SCENARIOS, SETTING_NAMES
-from portfolio_opt.model.plan import Change, Limit, Objective, Scenario, Settings, normalize_header, text_key
+from portfolio_opt.model.plan import Change, Limit, Scenario, Settings, normalize_header, text_key
 from portfolio_opt.workbook.validate.problems import (
     _INVALID,
     Collector,
     Context,
     _fold_name,
     _percent,
-    _show,
     split_ids,
 )
 from portfolio_opt.workbook.validate.settings import SettingsSheet
@@ -59,30 +59,32 @@ class ScenariosSheet:
                 ks, first = limit_names.get(key, ((), lim))
                 limit_names[key] = (ks + (k,), first)
         known_settings = {k: v for k, v in SETTING_NAMES.items() if v[0] != "budget"}
-        parsers: dict[int, tuple[str, Any]] = {}
+        by_name = {name: rule for rule in CHANGES for name in rule.names}
+        by_prefix = {rule.prefix: rule for rule in CHANGES if rule.prefix}
+        limit_words = ", ".join(f"{p.capitalize()}:" for p in by_prefix) + ", Max share:, Min share:"
+        parsers: dict[int, tuple[ChangeRule, Any, str]] = {}
         for c, text in enumerate(cols.headers):
             if not text:
                 continue
             norm = normalize_header(text)
-            low = text.strip().casefold()
             if norm in ("scenario", "description", "notes", "note", "comment"):
                 continue
-            if norm in ("budget", "budgetchange", "forcein", "forceout"):
-                parsers[c] = (norm, None)
+            word, colon, name = text.partition(":")
+            words = word.strip().casefold().split()
+            if norm in by_name:
+                parsers[c] = (by_name[norm], None, "")
             elif norm in known_settings:
-                parsers[c] = ("setting", known_settings[norm])
-            elif low.startswith(("max:", "min:", "change:", "max share:", "min share:", "tolerance:")):
-                kind, _, name = text.partition(":")
-                kind = kind.strip().casefold()
-                if kind.endswith("share"):  # the share limit of the row named
+                parsers[c] = (SetSetting(), known_settings[norm], "")
+            elif colon and words and words[0] in by_prefix and words[1:] in ([], ["share"]):
+                rule = by_prefix[words[0]]
+                if words[1:] == ["share"]:  # the share limit of the row named
                     match = limit_names.get(fold(name + " share"))
                     if match is None and fold(name).endswith(" share"):
                         match = limit_names.get(fold(name))
-                    kind = kind.split()[0]
                 else:
                     match = limit_names.get(fold(name))
-                if kind == "tolerance" and match is not None and any(limits[k].share for k in match[0]):
-                    match = None  # a share limit is kept exactly: it has no tolerance
+                if match is not None and not rule.accepts([limits[k] for k in match[0]]):
+                    match = None  # e.g. a tolerance on a share limit, which is kept exactly
                 if match is None and (
                     fold(name) in self.ctx.refused_limits
                     or ("[" in name and self.ctx.refused_settings & {"first_period", "period_length", "periods"})
@@ -94,19 +96,17 @@ class ScenariosSheet:
                         "unknown-limit",
                         sheet.address(header_row, c),
                         f"column {text!r} names no limit of the Constraints sheet",
-                        f"Write Max:, Min:, Change:, Max share:, Min share: or Tolerance: followed by one of: {names}",
+                        f"Write {limit_words} followed by one of: {names}",
                         text,
                     )
                     continue
-                parsers[c] = ("limit_" + kind, match)
+                parsers[c] = (rule, match, name.strip())
             else:
                 self.c.add(
                     "unknown-scenario-column",
                     sheet.address(header_row, c),
                     f"column {text!r} is not a scenario input",
-                    "Use Budget, Budget change, Force in, Force out, a Settings name "
-                    "(e.g. Discount rate), or Max:/Min:/Change:/Max share:/Min share:/Tolerance: "
-                    "followed by a limit name",
+                    f"Use {headers_help()} (or Max share: / Min share: followed by a limit name)",
                     text,
                 )
         out: list[Scenario] = []
@@ -131,11 +131,11 @@ class ScenariosSheet:
                 continue
             names_seen[name.casefold()] = sheet.address(r, nc)
             changes: list[Change] = []
-            for c, (kind, extra) in parsers.items():
+            for c, (rule, target, limit_name) in parsers.items():
                 value = row[c] if c < len(row) else None
                 if value is None or not self.c.cell_ok(sheet, r, c, cols.headers[c]):
                     continue
-                changes.extend(self.scenario_change(sheet, r, c, kind, extra, value, ids, cols.headers[c]))
+                changes.extend(rule.read(_Cell(self, sheet, r, c, cols.headers[c], ids), target, limit_name))
             kinds = {ch.kind for ch in changes}
             if {"budget", "budget_change"} <= kinds:
                 self.c.add(
@@ -154,78 +154,45 @@ class ScenariosSheet:
             out.append(Scenario(name, tuple(changes), sheet.address(r, nc)))
         return out
 
-    def scenario_change(self, sheet, r, c, kind, extra, value, ids, header) -> list[Change]:
-        where = sheet.address(r, c)
-        if kind in ("forcein", "forceout"):
-            out = []
-            for written in split_ids(value):
-                ini_id = ids.get(text_key(written), written)
-                if self.ctx.rows_unread:
-                    continue  # the Initiatives rows could not be read: no ID can be checked
-                if text_key(written) not in ids:
-                    close = difflib.get_close_matches(ini_id, sorted(ids.values()), n=1)
-                    hint = f" (did you mean {close[0]}?)" if close else ""
-                    self.c.add(
-                        "unknown-id",
-                        where,
-                        f"{'Force in' if kind == 'forcein' else 'Force out'} names {ini_id!r}, "
-                        f"which is not an ID{hint}",
-                        "Use IDs from the Initiatives sheet, separated by commas",
-                        ini_id,
-                    )
-                    continue
-                label = f"{'Force in' if kind == 'forcein' else 'Force out'} {ini_id}"
-                out.append(Change("force_in" if kind == "forcein" else "force_out", None, label, ini_id, where))
-            return out
-        if kind == "setting":
-            attr, label = extra
-            parsed = SettingsSheet(self.c, self.ctx).setting_value(sheet, r, c, attr, label, value)
-            if parsed is _INVALID:
-                return []
-            shown = (
-                parsed.value
-                if isinstance(parsed, Objective)
-                else (f"{parsed:.4g}" if isinstance(parsed, float) else parsed)
-            )
-            if attr == "discount_rate":
-                shown = f"{parsed:.4g}".rstrip() if parsed >= 1 else f"{parsed:.1%}".replace(".0%", "%")
-            return [Change("setting", parsed, f"{label} {shown}", attr, where)]
-        number = self.c.number(sheet, r, c, header, True, amount=kind in ("budget", "limit_max", "limit_min"))
-        if number is None:
-            return []
-        if kind == "budget":
-            if number < 0:
-                self.c.add("out-of-range", where, f"Budget {_show(number)}: must not be negative", "")
-                return []
-            return [Change("budget", number, f"Budget {number:,.0f}", None, where)]
-        if kind == "budgetchange":
-            if number <= -1:
-                self.c.add(
-                    "out-of-range",
-                    where,
-                    f"Budget change {_show(value)}: must be above -100%",
-                    "Write e.g. -15% or 0.1",
+
+class _Cell:
+    """A Scenarios cell as a change reads it (:class:`~portfolio_opt.core.changes.Cell`)."""
+
+    def __init__(self, reader: ScenariosSheet, sheet, r: int, c: int, header: str, ids: dict[str, str]):
+        self.reader, self.sheet, self.r, self.c, self.known = reader, sheet, r, c, ids
+        self.where = sheet.address(r, c)
+        self.header = header
+
+    def number(self, amount: bool) -> float | None:
+        return self.reader.c.number(self.sheet, self.r, self.c, self.header, True, amount=amount)
+
+    def percent(self) -> bool:
+        return _percent(self.sheet, self.r, self.c)
+
+    def refuse(self, code: str, message: str, fix: str = "") -> None:
+        self.reader.c.add(code, self.where, message, fix)
+
+    def setting(self, attr: str, label: str) -> Any:
+        value = self.sheet.rows[self.r][self.c]
+        parsed = SettingsSheet(self.reader.c, self.reader.ctx).setting_value(
+            self.sheet, self.r, self.c, attr, label, value
+        )
+        return None if parsed is _INVALID else parsed
+
+    def ids(self, label: str) -> list[str]:
+        out = []
+        for written in split_ids(self.sheet.rows[self.r][self.c]):
+            ini_id = self.known.get(text_key(written), written)
+            if self.reader.ctx.rows_unread:
+                continue  # the Initiatives rows could not be read: no ID can be checked
+            if text_key(written) not in self.known:
+                close = difflib.get_close_matches(ini_id, sorted(self.known.values()), n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                self.refuse(
+                    "unknown-id",
+                    f"{label} names {ini_id!r}, which is not an ID{hint}",
+                    "Use IDs from the Initiatives sheet, separated by commas",
                 )
-                return []
-            return [Change("budget_change", number, f"Budget change {number:+.0%}", None, where)]
-        ks, lim = extra
-        name = header.split(":", 1)[1].strip()
-        if kind == "limit_tolerance":
-            if number < 0:
-                self.c.add("out-of-range", where, f"{header} {_show(value)}: must not be negative", "")
-                return []
-            percent = _percent(sheet, r, c)
-            shown = f"{number:.0%}" if percent else _show(number)
-            return [Change("limit_tolerance", (number, percent), f"Tolerance {name} {shown}", ks, where)]
-        if lim.share:
-            if not 0 <= number <= 1:
-                self.c.add(
-                    "out-of-range", where, f"{header} {_show(value)}: must be a share from 0% to 100%, e.g. 20%", ""
-                )
-                return []
-            side = "Max" if kind == "limit_max" else "Min"
-            return [Change(kind, number, f"{side} share {name} {number:.0%}", ks, where)]
-        if kind == "limit_change":
-            return [Change("limit_change", number, f"{name} change {number:+.0%}", ks, where)]
-        side = "Max" if kind == "limit_max" else "Min"
-        return [Change(kind, number, f"{side} {name} {_show(number)}", ks, where)]
+                continue
+            out.append(ini_id)
+        return out
