@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
-
 from conftest import SAMPLE
+
 from portfolio_opt import read_plan, write_template
 from portfolio_opt.core.changes import BY_KIND, CHANGES, apply_changes, headers_help, only_tightens
 from portfolio_opt.model.plan import ChangeKind
