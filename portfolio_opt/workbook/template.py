@@ -131,9 +131,9 @@ def write_planning_workbook(
     wc = wb.create_sheet("Constraints")
     # The optional columns appear when a row uses them, and in a blank template (to be found)
     optional = [h for h in CONSTRAINT_OPTIONAL if not constraints or any(h in c for c in constraints)]
-    c_header = (
-        ["Column", "Scope", "Min", "Max"] + optional + (["Period"] if any("Period" in c for c in constraints) else [])
-    )
+    # a multi-period column (Period, and any the layout adds) appears when a row uses it
+    timed = [c.header for c in layout.CONSTRAINT_COLUMNS if c.timed and any(c.header in row for row in constraints)]
+    c_header = ["Column", "Scope", "Min", "Max"] + optional + timed
     write_table(
         wc,
         c_header,
