@@ -169,6 +169,14 @@ CONSTRAINT_COLUMNS: tuple[Column, ...] = (
     ),
     Column("Penalty", False, "#,##0", "Objective value lost per unit beyond the bound (blank: 0)."),
     Column("Period", False, None, "Multi-period plans: a period label, or each (blank: the whole plan).", timed=True),
+    Column(
+        "Max per period change",
+        False,
+        "#,##0",
+        "Multi-period plans: how far the row's use may move from one period to the next, in the column's "
+        "units or a % of the row's Max (e.g. 2,000,000: spend ramps up and down smoothly).",
+        timed=True,
+    ),
 )
 
 #: Constraints columns a row may use besides Column, Scope, Min and Max (and Period)

@@ -483,3 +483,46 @@ def limit_use(plan: Plan, limit: Limit, chosen: Chosen) -> float:
 def unit_of(limit: Limit) -> Unit:
     """What a limit's figures measure (money, a share, a number), as its kind says."""
     return kind_of(limit)(-1, limit).unit
+
+
+@register("change")
+@dataclass(frozen=True)
+class ChangeLimit(LimitRule):
+    """How far a column's use may move from one period to the next (``Max per period change``):
+    ``|use(t+1) − use(t)| ≤ Max``, one limit per pair of periods. Its ``period`` is the first of
+    the pair; its use is the size of the move, so its slack is the room left either way."""
+
+    movable: ClassVar[bool] = False
+
+    def _periods(self) -> tuple[Limit, Limit]:
+        """The column's per-period limits over its scope, for its two periods (bounds aside)."""
+        base = replace(self.limit, kind="", min=None, max=None)
+        return replace(base, period=self.limit.period), replace(base, period=self.limit.period + 1)
+
+    def tally(self, plan, chosen):
+        first, second = self._periods()
+        u0, u1 = limit_sum(plan, first, chosen), limit_sum(plan, second, chosen)
+
+        def after(i: int, t: int) -> float:
+            return abs(u1 + contribution(plan, second, i, t) - u0 - contribution(plan, first, i, t))
+
+        return Tally(abs(u1 - u0), after)
+
+    def touches(self, plan, i, t):
+        first, second = self._periods()
+        return contribution(plan, second, i, t) != contribution(plan, first, i, t)
+
+    def counts_toward_min(self, plan, i):
+        return False
+
+    def add_to(self, prog, plan, on):
+        hi = self.hi
+        if hi is None or not on(("limit", self.k, "max")):
+            return
+        first, second = self._periods()
+        terms = limit_terms(plan, second, prog.columns)
+        for c, a in limit_terms(plan, first, prog.columns).items():
+            terms[c] = terms.get(c, 0.0) - a
+        terms = {c: a for c, a in terms.items() if a != 0}
+        offset = limit_offset(plan, second) - limit_offset(plan, first)  # paid whatever is chosen
+        prog.add_row(terms, -hi - offset, hi - offset, ("limit", self.k))

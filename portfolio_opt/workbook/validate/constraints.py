@@ -31,7 +31,9 @@ class ConstraintsSheet:
         if sheet is None or not sheet.rows:
             return []
         header_row, cols = self.c.header(sheet, "column")
-        if "column" not in cols.by_norm or not ({"min", "max", "minshare", "maxshare"} & set(cols.by_norm)):
+        if "column" not in cols.by_norm or not (
+            {"min", "max", "minshare", "maxshare", "maxperperiodchange"} & set(cols.by_norm)
+        ):
             self.c.add(
                 "missing-column",
                 f"{CONSTRAINTS}!{header_row + 1}",
@@ -100,7 +102,7 @@ class ConstraintsSheet:
             bounds = self.limit_bounds(sheet, r, row, cols, column)
             if bounds is None:
                 continue
-            lo, hi, slo, shi, soft = bounds
+            lo, hi, slo, shi, soft, change = bounds
             periods: list[int | None] = [None]
             if "period" in cols.by_norm and row[cols.by_norm["period"]] is not None:
                 pc = cols.by_norm["period"]
@@ -136,6 +138,8 @@ class ConstraintsSheet:
                     out.append(Limit(min=lo, max=hi, **common, **soft))
                 if slo is not None or shi is not None:
                     out.append(Limit(min=slo, max=shi, share=True, **common))
+            if change is not None:
+                out.extend(self.change_limits(sheet, r, cols, change, periods, common))
         # A scenario that names a refused row is not reported again (the row's problem is).
         flagged = [p.where for p in self.c.problems] + [w for ws in self.c._header_typos.values() for w in ws]
         bad_rows = {
@@ -164,6 +168,7 @@ class ConstraintsSheet:
             ("maxshare", "Max share"),
             ("tolerance", "Tolerance"),
             ("penalty", "Penalty"),
+            ("maxperperiodchange", "Max per period change"),
         ):
             if key not in cols.by_norm:
                 cell[key] = None
@@ -174,7 +179,7 @@ class ConstraintsSheet:
                 (lambda x: "must be a share from 0% to 100%, e.g. 20%" if not 0 <= x <= 1 else None)
                 if share
                 else (lambda x, label=label: f"{label} must not be negative" if x < 0 else None)
-                if key in ("tolerance", "penalty")
+                if key in ("tolerance", "penalty", "maxperperiodchange")
                 else None
             )
             cell[key] = self.c.number(sheet, r, c, label, False, check, amount=key == "penalty")
@@ -183,7 +188,10 @@ class ConstraintsSheet:
             return None
         lo, hi, slo, shi = cell["min"], cell["max"], cell["minshare"], cell["maxshare"]
         cc = cols.by_norm["column"]
-        if lo is None and hi is None and slo is None and shi is None:
+        change = self.change(sheet, r, cols, cell["maxperperiodchange"], hi)
+        if change is _INVALID:
+            return None
+        if lo is None and hi is None and slo is None and shi is None and change is None:
             self.c.add(
                 "no-bounds",
                 sheet.address(r, cc),
@@ -219,7 +227,53 @@ class ConstraintsSheet:
                 f"{sheet.address(r, cols.by_norm['penalty'])} Penalty without a Tolerance: "
                 "the limit is hard, so the penalty never applies"
             )
-        return lo, hi, slo, shi, soft
+        return lo, hi, slo, shi, soft, change
+
+    def change(self, sheet, r, cols, value, hi):
+        """A row's Max per period change in the column's units (a percentage is of its Max),
+        None when blank, _INVALID when refused (reported)."""
+        if value is None:
+            return None
+        c = cols.by_norm["maxperperiodchange"]
+        if not self.ctx.labels:
+            self.c.add(
+                "no-periods",
+                sheet.address(r, c),
+                f"Max per period change {_show(sheet.rows[r][c])} given, but the plan has no Periods",
+                "Set Periods (and First period) in Settings, or clear the cell",
+            )
+            return _INVALID
+        if _percent(sheet, r, c):
+            if hi is None:
+                self.c.add(
+                    "change-without-max",
+                    sheet.address(r, c),
+                    f"Max per period change {value:.0%} is a share of the row's Max, and the row has no Max",
+                    "Give the row a Max, or write the change in the column's units",
+                )
+                return _INVALID
+            return value * hi
+        return value
+
+    def change_limits(self, sheet, r, cols, change, periods, common) -> list[Limit]:
+        """One limit per pair of periods that follow each other: the use moves by at most ``change``."""
+        if periods != [None] and len(periods) == 1:
+            c = cols.by_norm["maxperperiodchange"]
+            self.c.add(
+                "change-in-one-period",
+                sheet.address(r, c),
+                "Max per period change bounds the move from one period to the next, and the row names one Period",
+                "Leave Period blank (or each) on a row with a Max per period change",
+            )
+            return []
+        labels = self.ctx.labels
+        common = {**common, "source": sheet.address(r, cols.by_norm["maxperperiodchange"])}
+        return [
+            Limit(
+                **{**common, "period": t, "period_label": f"{labels[t]} to {labels[t + 1]}"}, max=change, kind="change"
+            )
+            for t in range(len(labels) - 1)
+        ]
 
     def _first_text_cell(self, sheet, cols, column, data_rows) -> str:
         if sheet is None:
