@@ -1,7 +1,7 @@
 """The optimizer equals brute-force enumeration on small random plans with every rule kind.
 
-The oracle below is written from the README's definitions alone; it shares no code with the
-formulation it checks.
+The oracle below is written from the docs' definitions alone (docs/model.md); it shares no code
+with the formulation it checks.
 """
 
 from __future__ import annotations

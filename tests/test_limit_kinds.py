@@ -1,10 +1,10 @@
 """Soft limits, share limits with comparison scopes, and column profiles: the optimizer
 equals brute-force enumeration, for both solvers, in single- and multi-period plans.
 
-The oracle is written from the README's definitions alone (it shares no code with the
-formulation): a soft limit may be passed by its tolerance at ``Penalty`` per unit; a share
-limit keeps ``Σ_scope a·x`` within ``s · Σ_all a·x``; a ``<column> profile`` multiplies the
-column's use in each build period.
+The oracle is written from the docs' definitions alone (docs/workbook.md, docs/multi-period.md;
+it shares no code with the formulation): a soft limit may be passed by its tolerance at
+``Penalty`` per unit; a share limit keeps ``Σ_scope a·x`` within ``s · Σ_all a·x``; a
+``<column> profile`` multiplies the column's use in each build period.
 """
 
 from __future__ import annotations

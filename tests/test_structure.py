@@ -1,4 +1,4 @@
-"""The package's shape: folders by layer, no upward imports or cycles, the IO boundary closed, the README's tables equal
+"""The package's shape: folders by layer, no upward imports or cycles, the IO boundary closed, the docs' tables equal
 to the layout module that names every sheet, column and setting."""
 
 from __future__ import annotations
@@ -128,12 +128,12 @@ def test_only_the_solver_module_imports_pulp_and_only_the_workbook_layer_touches
                 assert not _imports_library(path, library), f"{name} imports {library}"
 
 
-# --------------------------------------------------------------------------- the README's tables
+# --------------------------------------------------------------------------- the docs' tables
 
 
-def _table(after: str) -> list[list[str]]:
-    """The rows of the first Markdown table after the line holding ``after``."""
-    lines = (ROOT / "README.md").read_text().splitlines()
+def _table(page: str, after: str) -> list[list[str]]:
+    """The rows of the first Markdown table after the line holding ``after`` on a page of ``docs/``."""
+    lines = (ROOT / "docs" / page).read_text(encoding="utf-8").splitlines()
     start = next(k for k, line in enumerate(lines) if after in line)
     rows = []
     for line in lines[start + 1 :]:
@@ -150,26 +150,28 @@ def _names(cell: str) -> list[str]:
     return re.findall(r"`([^`]+)`", cell)
 
 
-def test_readme_initiatives_columns_are_the_layout():
-    rows = _table("**`Initiatives`**, one row per initiative")
+def test_docs_initiatives_columns_are_the_layout():
+    rows = _table("workbook.md", "## Initiatives")
     documented = {name: row[1] for row in rows for name in _names(row[0])}
     wanted = {c.label: ("yes" if c.required else "no") for c in layout.INITIATIVE_COLUMNS if not c.timed}
     assert documented == wanted
 
 
-def test_readme_constraints_columns_are_the_layout():
-    rows = _table("**`Constraints`** (optional)")
+def test_docs_constraints_columns_are_the_layout():
+    rows = _table("workbook.md", "## Constraints")
     documented = {name: row[1] for row in rows for name in _names(row[0])}
     wanted = {c.header: ("yes" if c.required else "no") for c in layout.CONSTRAINT_COLUMNS if not c.timed}
     assert documented == wanted
 
 
-def test_readme_settings_are_the_layout_and_its_defaults_are_the_settings_defaults():
-    rows = _table("**`Settings`** (optional)")
+def test_docs_settings_are_the_layout_and_its_defaults_are_the_settings_defaults():
+    rows = _table("workbook.md", "## Settings")
     documented = {_names(row[0])[0]: row[1] for row in rows}
     single = [s for s in layout.SETTINGS_ROWS if not s.help.startswith("Multi-period")]
     assert documented == {s.label: s.shown_default for s in single}
-    timed_names = {_names(row[1])[0]: row[2] for row in _table("## Multi-period plans") if row[0] == "Settings"}
+    timed_names = {
+        _names(row[1])[0]: row[2] for row in _table("multi-period.md", "# Multi-period plans") if row[0] == "Settings"
+    }
     assert timed_names == {s.label: s.shown_default for s in layout.SETTINGS_ROWS if s.help.startswith("Multi-period")}
     defaults = Settings()
     for s in layout.SETTINGS_ROWS:
@@ -183,8 +185,8 @@ def test_readme_settings_are_the_layout_and_its_defaults_are_the_settings_defaul
             ), s.label
 
 
-def test_readme_multi_period_columns_are_the_layout():
-    rows = _table("## Multi-period plans")
+def test_docs_multi_period_columns_are_the_layout():
+    rows = _table("multi-period.md", "# Multi-period plans")
     initiatives = {name for row in rows if row[0] == "Initiatives" for name in _names(row[1])[:1]}
     wanted = {c.header for c in layout.INITIATIVE_COLUMNS if c.timed}
     assert initiatives == wanted
