@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from portfolio_opt.core import formulation, solver
-from portfolio_opt.model.plan import Plan
+from portfolio_opt.model.plan import Plan, RiskObjective
 from portfolio_opt.model.result import LimitUse, Status
 from portfolio_opt.runtime import progress
 
@@ -65,7 +65,7 @@ def alternatives(plan: Plan, count: int = 5, within: float = 0.01, min_differenc
     from portfolio_opt.core.optimize import limit_uses, solve
 
     started = time.perf_counter()
-    plan = plan.with_settings(risk_objective="expected")  # alternatives are compared by expected value
+    plan = plan.with_settings(risk_objective=RiskObjective.EXPECTED)  # alternatives are compared by expected value
     s = plan.settings
     ids = [ini.id for ini in plan.initiatives]
     order = {i: k for k, i in enumerate(ids)}

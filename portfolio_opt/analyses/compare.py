@@ -21,7 +21,7 @@ from portfolio_opt.core.scoring import objective_coefficients, plan_scores
 from portfolio_opt.core.worlds import has_risk
 from portfolio_opt.model.errors import InvalidWorkbook, Problem
 from portfolio_opt.model.layout import SETTING_NAMES
-from portfolio_opt.model.plan import Plan
+from portfolio_opt.model.plan import Plan, RiskObjective
 from portfolio_opt.runtime import pool, progress
 
 
@@ -130,7 +130,7 @@ def _optimum_at_cost(item: tuple[Plan, float], state: dict) -> batch.PlanOutcome
     cvar objective, the risk figures beside it tell the downside)."""
     plan, cost = item
     return batch.solve_plan(
-        plan.with_settings(budget=cost, budget_source="plan cost", risk_objective="expected"), state
+        plan.with_settings(budget=cost, budget_source="plan cost", risk_objective=RiskObjective.EXPECTED), state
     )
 
 

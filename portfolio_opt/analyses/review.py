@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from portfolio_opt.analyses import batch
-from portfolio_opt.model.plan import Plan, normalize_header
+from portfolio_opt.model.plan import Plan, Stage, normalize_header
 from portfolio_opt.model.result import Result
 from portfolio_opt.runtime import pool, progress
 
@@ -139,7 +139,7 @@ def review_quarters(
     order = {ini.id: k for k, ini in enumerate(this.initiatives)}
     before, after = set(base.selected), set(result.selected)
     moves = []
-    finished = {ini.id: ini.stage.value.lower() for ini in this.initiatives if ini.stage.value in ("Done", "Stopped")}
+    finished = {ini.id: ini.stage.value.lower() for ini in this.initiatives if ini.stage in (Stage.DONE, Stage.STOPPED)}
     for move, ids in (("entered", after - before), ("left", before - after)):
         for i in sorted(ids, key=lambda x: order.get(x, len(order))):
             if move == "left" and i in finished:  # it did not leave: it is done (or was stopped)

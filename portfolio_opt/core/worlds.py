@@ -32,7 +32,7 @@ import numpy as np
 
 from portfolio_opt.core.ranges import cost_range, discounted_years, draw, impact_range, time_range, value_floor
 from portfolio_opt.core.scoring import discounted_years as _scalar_years
-from portfolio_opt.model.plan import Objective, Plan, text_key
+from portfolio_opt.model.plan import Objective, Plan, RiskObjective, text_key
 
 #: what a stream of random numbers is drawn for: the worlds a portfolio is chosen or simulated
 #: on, and the fresh worlds a chosen portfolio is judged on
@@ -153,4 +153,4 @@ def outcome_matrix(
 
 def has_risk(plan: Plan) -> bool:
     """True when the plan says anything about risk: a range, or the cvar objective."""
-    return plan.settings.risk_objective == "cvar" or any(ini.ranged for ini in plan.initiatives)
+    return plan.settings.risk_objective is RiskObjective.CVAR or any(ini.ranged for ini in plan.initiatives)

@@ -62,6 +62,46 @@ class Objective(enum.Enum):
     NPV = "npv"  #: sum of (score - cost)
 
 
+class Scoring(enum.StrEnum):
+    """How an initiative is scored (the ``Scoring`` setting); each member is the setting's text."""
+
+    EXPECTED_VALUE = "expected value"  #: Probability × (Impact − Run cost) × D
+    WEIGHTED = "weighted"  #: the criteria score alone
+    BLEND = "blend"  #: the expected value tilted by the criteria score
+    WSJF = "wsjf"  #: (Business value + Time criticality + Risk reduction) / Job size
+    RICE = "rice"  #: Reach × Impact × Confidence / Effort
+
+    @property
+    def is_money(self) -> bool:
+        """Whether a score is money: an expected value, tilted or not (weighted, WSJF and RICE
+        scores are figures of their own)."""
+        return self in (Scoring.EXPECTED_VALUE, Scoring.BLEND)
+
+    @property
+    def uses_criteria(self) -> bool:
+        """Whether the score is made from the Criteria sheet's weighted criteria."""
+        return self in (Scoring.WEIGHTED, Scoring.BLEND)
+
+    @property
+    def is_formula(self) -> bool:
+        """Whether the score is a published formula of named columns (WSJF or RICE)."""
+        return self in (Scoring.WSJF, Scoring.RICE)
+
+
+class RiskObjective(enum.StrEnum):
+    """What a risk-aware plan maximizes (the ``Risk objective`` setting)."""
+
+    EXPECTED = "expected"  #: the expected value alone
+    CVAR = "cvar"  #: (1 − w) · expected value + w · CVaR of the worst outcomes
+
+
+class Distribution(enum.StrEnum):
+    """How a range (low, most likely, high) is drawn (the ``Distribution`` setting)."""
+
+    TRIANGULAR = "triangular"  #: straight lines from low up to the most likely and down to high
+    PERT = "pert"  #: a beta shape weighted towards the most likely value
+
+
 @dataclass(frozen=True)
 class Initiative:
     """One candidate initiative, one row of the ``Initiatives`` sheet."""
@@ -285,22 +325,28 @@ class Settings:
     first_period: str = "P1"  #: the first period's label; later labels follow
     timed_dependencies: bool = True  #: a dependent starts after its prerequisite finishes
     #: risk (see :mod:`portfolio_opt.risk`): the value to reach, the share of worst worlds
-    #: CVaR averages, what to maximize (``expected`` or ``cvar``) and the weight of CVaR,
-    #: the worlds the cvar objective is taken over, the correlation within a risk group,
-    #: the random seed, and how ranges are drawn (``triangular`` or ``pert``)
+    #: CVaR averages, what to maximize and the weight of CVaR, the worlds the cvar objective
+    #: is taken over, the correlation within a risk group, the random seed, and how ranges
+    #: are drawn
     value_target: float | None = None
     risk_level: float = 0.10
-    risk_objective: str = "expected"
+    risk_objective: RiskObjective = RiskObjective.EXPECTED
     risk_weight: float = 0.5
     risk_samples: int = 1000
     risk_correlation: float = 0.5
     seed: int = 1
-    distribution: str = "triangular"
+    distribution: Distribution = Distribution.TRIANGULAR
     cluster: str | None = None  #: a Dask scheduler address sweeps run on (None: this machine)
-    scoring: str = "expected value"  #: expected value, weighted, blend, wsjf or rice
+    scoring: Scoring = Scoring.EXPECTED_VALUE
     criteria_weight: float = 0.5  #: with blend: how far the criteria score tilts the expected value
     review_date: Any = None  #: quarterly review: the date (a datetime.date) the plan is reviewed on
     run_budget: float | None = None  #: the most the annual Run cost of what is live or selected may total
+
+    def __post_init__(self) -> None:
+        # the settings that are kinds may be given as their text (``scoring="blend"``), as the
+        # workbook and the command line give them; held as members, so a misspelt kind fails here
+        for name, kind in (("scoring", Scoring), ("risk_objective", RiskObjective), ("distribution", Distribution)):
+            object.__setattr__(self, name, kind(getattr(self, name)))
 
     def period_labels(self) -> list[str]:
         """The label of every period, e.g. 2027-Q1, 2027-Q2, ..."""

@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from portfolio_opt.model.plan import Scoring
 from portfolio_opt.model.result import Result
 
 if TYPE_CHECKING:  # the analyses load numpy and the solver: not for printing --help
@@ -121,7 +122,7 @@ def _review_dict(result: Result) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     crit = result.plan.criteria
-    if crit is not None or result.plan.settings.scoring != "expected value":
+    if crit is not None or result.plan.settings.scoring is not Scoring.EXPECTED_VALUE:
         out["criteria"] = {
             "scoring": result.plan.settings.scoring,
             "weights": crit.weights if crit is not None else {},
