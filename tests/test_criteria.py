@@ -1,4 +1,4 @@
-"""Committee scoring (issue 17): AHP weights and consistency on published matrices, WSJF and
+"""Committee scoring: AHP weights and consistency on published matrices, WSJF and
 RICE by hand, weighted and blend against brute force, and bad judgments at their cells."""
 
 from __future__ import annotations

@@ -153,8 +153,8 @@ optimize_module = importlib.import_module("portfolio_opt.core.optimize")  # (the
 
 def test_a_multi_period_reduced_program_is_presolved_and_equals_the_whole_solve(monkeypatch):
     """A multi-period reduced program keeps its timed dependencies and per-period limits, and
-    the search needs HiGHS's presolve of them (400 initiatives × 8 quarters: 40 s without, 12 s
-    with): it is asked for, and the answer is still the whole program's optimum."""
+    the search needs HiGHS's presolve of them: it is asked for, and the answer is still the
+    whole program's optimum."""
     plan = read_plan(QUARTERLY)
     lp = formulation.build(plan)
     whole = solver.solve(lp, "highs", 0.0, None)
@@ -182,8 +182,8 @@ def test_a_multi_period_reduced_program_is_presolved_and_equals_the_whole_solve(
 def test_the_best_portfolio_found_starts_every_later_round(path, monkeypatch):
     """A round whose guess was too high still found a true portfolio: each later round (and the
     whole program, when it comes to that) starts its search from it, so it prunes by it from the
-    first node (400 initiatives × 8 quarters at 0.01%: 65 s → 43 s). The start must be a
-    portfolio of the program it is handed to, or HiGHS drops it."""
+    first node. The start must be a portfolio of the program it is handed to, or HiGHS drops
+    it."""
     plan = read_plan(path) if path else random_plan(120, seed=0)
     lp = formulation.build(plan)
     whole = solver.solve(lp, "highs", 0.0, None)
@@ -210,8 +210,8 @@ def test_the_best_portfolio_found_starts_every_later_round(path, monkeypatch):
 
 @pytest.mark.parametrize("path, presolved", [(QUARTERLY, True), (None, False)])
 def test_only_multi_period_plans_presolve_their_reduced_programs(path, presolved, monkeypatch):
-    """Single-period reduced programs skip presolve (3 s of 3.1 at 10,000 initiatives is
-    HiGHS probing what the fixing settled); multi-period ones need it."""
+    """Single-period reduced programs skip presolve (HiGHS would spend it probing what the
+    fixing settled); multi-period ones need it."""
     plan = read_plan(path or SAMPLE)
     monkeypatch.setattr(optimize_module, "TIMED_WHOLE_BELOW", 0)  # the sample is small
     asked = []

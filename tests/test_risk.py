@@ -1,4 +1,4 @@
-"""Risk (issue 13): the simulation against exact distributions, the cvar objective against
+"""Risk: the simulation against exact distributions, the cvar objective against
 brute force, and the simulate command's workbook and JSON."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Robustness and alternatives (issue 14): against enumeration and plans built to know the answer."""
+"""Robustness and alternatives: against enumeration and plans built to know the answer."""
 
 from __future__ import annotations
 

@@ -174,8 +174,8 @@ def solve(plan: Plan, threads: int | None = None) -> Solved:
         lp = formulation.with_cvar(plan, lp, outcomes, settings.risk_weight, settings.risk_level)
         solution = solver.solve(lp, settings.solver, settings.gap, settings.time_limit, threads=threads)
     elif settings.periods and lp.n_vars < TIMED_WHOLE_BELOW:
-        # a multi-period LP is weak (1% off the optimum), so on a small program the fixing
-        # rounds cost more than they save (the quarterly sample: 3.4 s with them, 2.3 s without)
+        # a multi-period LP is weak (about 1% off the optimum), so on a small program the
+        # fixing rounds cost more than they save
         solution = solver.solve(lp, settings.solver, settings.gap, settings.time_limit, threads=threads)
     else:
         solution = reduction.solve(

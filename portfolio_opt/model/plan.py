@@ -518,9 +518,9 @@ class Plan:
         """A copy of the plan with some settings changed.
 
         When only how the solver runs changes (its time, gap or name), the copy keeps what
-        building the plan's program worked out (:func:`portfolio_opt.rules._cache`): the program
-        is the same. Explanations give every re-solve the time left, and rebuilt every limit's
-        terms for each until this (a fifth of 500 explanations' time).
+        building the plan's program worked out (:func:`portfolio_opt.core.rules._cache`): the
+        program is the same. Explanations give every re-solve the time left, so each re-solve
+        would otherwise rebuild every limit's terms.
         """
         plan = replace(self, settings=replace(self.settings, **changes))
         if "_column_cache" in self.__dict__:  # the same initiatives, so the same columns
