@@ -25,6 +25,9 @@ from portfolio_opt.runtime import progress
 
 @dataclass(frozen=True)
 class Alternative:
+    """One portfolio of :func:`alternatives`: its value and cost, what it selects, how far below the
+    optimum it is, and what it adds to and drops from the optimum."""
+
     rank: int
     objective: float
     total_value: float
@@ -40,6 +43,10 @@ class Alternative:
 
 @dataclass(frozen=True)
 class Alternatives:
+    """What :func:`alternatives` found: the optimum and the alternatives after it, the request they
+    answer (how many, within what share of the optimum, differing in how many initiatives) and,
+    when fewer came back than asked, why."""
+
     plan: Plan
     portfolios: tuple[Alternative, ...]  #: the optimum first
     asked: int

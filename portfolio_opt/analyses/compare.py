@@ -27,6 +27,9 @@ from portfolio_opt.runtime import pool, progress
 
 @dataclass(frozen=True)
 class PlanReport:
+    """One hand-made plan of a comparison: what it selects, its value and cost, the rules it breaks,
+    and the optimum at its cost under its rules with what that optimum adds and drops."""
+
     name: str
     plan: Plan
     selected: tuple[str, ...]
@@ -51,6 +54,9 @@ class PlanReport:
 
 @dataclass(frozen=True)
 class Comparison:
+    """What :func:`compare` found: a report per plan, in the order given, and how their
+    initiative lists differ."""
+
     plans: tuple[PlanReport, ...]
     differences: tuple[str, ...]  #: how the plans' initiative lists differ
     seconds: float

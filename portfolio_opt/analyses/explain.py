@@ -57,6 +57,9 @@ class TaskKind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Task:
+    """One re-solve an explanation needs: its kind, the initiative ``i`` or limit ``k`` it is about,
+    and for a limit the side moved and the bound it is moved to."""
+
     kind: TaskKind
     i: int = -1
     k: int = -1
@@ -69,6 +72,9 @@ class Task:
 
 @dataclass(frozen=True)
 class Outcome:
+    """What one re-solve found: the figure its task measures (None when no portfolio exists or the
+    time ran out), the portfolio it chose, and whether it finished (``settled``)."""
+
     task: Task
     value: float | None  # objective (true coefficients), break-even cost, or None
     selected: tuple[int, ...] = ()

@@ -28,6 +28,9 @@ from portfolio_opt.runtime import pool, progress
 
 @dataclass(frozen=True)
 class FrontierPoint:
+    """The best portfolio at one budget: its status, value and cost, what it selects, what entered
+    and left since the next lower budget, and the value of each extra unit of budget up to the next."""
+
     budget: float
     status: Status
     objective: float | None
@@ -43,11 +46,15 @@ class FrontierPoint:
 
     @property
     def count(self) -> int:
+        """How many initiatives the portfolio selects."""
         return len(self.selected)
 
 
 @dataclass(frozen=True)
 class Frontier:
+    """The efficient frontier of a plan: its points from the lowest budget up, how many solves they
+    took, how long, and any warnings (e.g. a cost cap that flattens it)."""
+
     points: tuple[FrontierPoint, ...]
     plan: Plan
     solves: int

@@ -32,6 +32,9 @@ FIELDS = (
 
 @dataclass(frozen=True)
 class EstimateChange:
+    """One estimate that changed between last quarter's workbook and this one: which initiative,
+    which field, from what to what."""
+
     id: str
     name: str
     field: str
@@ -41,6 +44,10 @@ class EstimateChange:
 
 @dataclass(frozen=True)
 class QuarterReview:
+    """What the quarterly review found: last quarter's choice and optimum, this quarter's optimum,
+    every estimate that changed, and each initiative that entered or left with the change that
+    caused it."""
+
     last_name: str
     this_name: str
     last_selected: tuple[str, ...]  #: what last quarter's workbook chose (or its optimum)

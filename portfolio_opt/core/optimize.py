@@ -151,10 +151,13 @@ class Solved:
 
     @property
     def penalty(self) -> float:
+        """What running soft limits past their bound costs the chosen portfolio (0 without soft
+        limits)."""
         return 0.0 if self.uses is None else math.fsum(u.penalty_cost for u in self.uses)
 
     @property
     def chosen(self) -> Chosen:
+        """The chosen portfolio as the rules read it: what is selected, and when each starts."""
         return Chosen.of(self.selected, self.starts)
 
     uses: tuple[LimitUse, ...] | None = None  #: every limit's use (budget first)

@@ -109,16 +109,22 @@ def discounted_years(t: np.ndarray, horizon_months: float, discount_rate: float)
 
 
 def impact_range(ini: Initiative) -> tuple[float, float, float]:
+    """Its Impact as (low, most likely, high): Impact low .. Impact .. Impact high, a side not
+    given being the Impact."""
     low = ini.impact if ini.impact_low is None else ini.impact_low
     high = ini.impact if ini.impact_high is None else ini.impact_high
     return low, ini.impact, high
 
 
 def cost_range(ini: Initiative) -> tuple[float, float, float]:
+    """Its Cost as (low, most likely, high): from the Cost up to Cost high (the Cost when not
+    given)."""
     return ini.cost, ini.cost, ini.cost if ini.cost_high is None else ini.cost_high
 
 
 def time_range(ini: Initiative) -> tuple[float, float, float]:
+    """Its Time to value as (low, most likely, high): from the Time to value up to Time to value
+    high."""
     high = ini.time_to_value if ini.time_to_value_high is None else ini.time_to_value_high
     return ini.time_to_value, ini.time_to_value, high
 

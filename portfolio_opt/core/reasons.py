@@ -63,6 +63,12 @@ def reason_text(why: Reason) -> str:
 
 
 def listed(items, most: int = 3) -> str:
+    """The items in words, each once: ``A, B, C``, or the first ``most`` and how many more
+    (``A, B, C and 2 more``).
+
+    >>> listed(["A", "B", "A", "C", "D", "E"])
+    'A, B, C and 2 more'
+    """
     items = list(dict.fromkeys(items))
     if len(items) <= most:
         return ", ".join(items)

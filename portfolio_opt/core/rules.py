@@ -287,15 +287,24 @@ class Rule:
     kind: ClassVar[str]
 
     def parts(self, plan: Plan) -> list[Part]:
+        """The parts of this rule the diagnosis can switch off one at a time (a limit's Min and
+        Max, a Must, one dependency, ...), each keyed as :meth:`add_to` tags its rows."""
         raise NotImplementedError
 
     def add_to(self, prog: Program, plan: Plan, on: On) -> None:
+        """Add this rule's rows (and any columns it needs) to ``prog``, leaving out every part
+        whose key ``on`` answers False for."""
         raise NotImplementedError
 
     def check(self, plan: Plan, chosen: Chosen) -> list[Violation]:
+        """What a chosen portfolio breaks of this rule, as :class:`Violation` data (empty when it
+        keeps it), worked out from the plan alone, not from the program."""
         raise NotImplementedError
 
     def describe(self, plan: Plan, part: Part, conflict: Sequence[Part]) -> str:
+        """A part of this rule in words for a conflict report: what it demands and where the
+        workbook says so; ``conflict`` is every part of the conflict, for words that depend on
+        the others (a limit names the Musts that fill it)."""
         raise NotImplementedError
 
     def relaxation(self, plan: Plan, part: Part) -> str:

@@ -50,6 +50,7 @@ class LinearProgram:
 
     @property
     def n_vars(self) -> int:
+        """How many columns (variables) the program has."""
         return len(self.objective)
 
 
@@ -74,6 +75,7 @@ class Solution:
 
     @property
     def has_solution(self) -> bool:
+        """True when the solve ended with a portfolio: optimal, or stopped with one found."""
         return self.values is not None and self.status in (Status.OPTIMAL, Status.FEASIBLE)
 
 

@@ -70,12 +70,16 @@ class Worlds:
         self._groups: dict[str, np.ndarray] = {}
 
     def group_factor(self, group: str) -> np.ndarray:
+        """The shared normal draw of a risk group in every world (one per group, whatever the case of
+        its name), which correlates its members' successes."""
         key = text_key(group)
         if key not in self._groups:
             self._groups[key] = _stream(self.seed, self.purpose, 1, key).standard_normal(self.samples)
         return self._groups[key]
 
     def draws(self, i: int) -> Draws:
+        """Initiative i's draws in every world: success (correlated within its risk group), and its
+        impact, time to value and cost drawn from their ranges."""
         ini, s = self.plan.initiatives[i], self.plan.settings
         rng = _stream(self.seed, self.purpose, 0, text_key(ini.id))
         n, p = self.samples, ini.probability

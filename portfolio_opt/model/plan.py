@@ -153,6 +153,7 @@ class Initiative:
 
     @property
     def stage(self) -> Stage:
+        """Where it stands at a review: its Status, or Proposed when the sheet has none."""
         return Stage.PROPOSED if self.status is None else self.status
 
     @property
@@ -198,12 +199,15 @@ class Limit:
 
     @property
     def scope_text(self) -> str:
+        """Its Scope as the Constraints sheet writes it, e.g. ``Theme=Platform`` or
+        ``Probability<0.5``; ``All`` without one."""
         if self.scope is None:
             return "All"
         return f"{self.scope[0]}{self.scope_op}{_fmt_scope_value(self.scope[1])}"
 
     @property
     def soft(self) -> bool:
+        """True when it may be passed by a tolerance at a penalty, False when it must hold."""
         return self.tolerance is not None and self.tolerance > 0
 
     def allowance(self, side: str) -> float:
@@ -235,6 +239,7 @@ class Limit:
         return f"{self._base} [{inside}]"
 
     def applies_to(self, initiative: Initiative) -> bool:
+        """True when the initiative is in its Scope (every initiative is, without one)."""
         if self.scope is None:
             return True
         return scope_matches(initiative.values.get(self.scope[0]), self.scope[1], self.scope_op)
@@ -426,6 +431,7 @@ class Criteria:
 
     @property
     def weights(self) -> dict[str, float]:
+        """Each criterion's weight by its column, normalized to add up to 1."""
         return {c.column: c.weight for c in self.criteria}
 
 
@@ -469,6 +475,7 @@ class Plan:
 
     @property
     def budget_limit(self) -> Limit | None:
+        """The Budget setting as a Max on Cost (labelled ``budget``), or None without a budget."""
         if self.settings.budget is None:
             return None
         return Limit(
@@ -531,4 +538,5 @@ class Plan:
         return plan
 
     def with_initiatives(self, initiatives: tuple[Initiative, ...]) -> Plan:
+        """A copy of the plan with other initiatives, its limits and settings kept."""
         return replace(self, initiatives=tuple(initiatives))

@@ -142,6 +142,7 @@ class InitiativeResult:
 
     @property
     def value_per_cost(self) -> float | None:
+        """Its score per unit of cost, or None when it costs nothing."""
         return self.score / self.cost if self.cost > 0 else None
 
 
@@ -173,6 +174,7 @@ class LimitUse:
 
     @property
     def binding(self) -> bool:
+        """True when the portfolio uses the limit to its bound (or past it, for a soft limit)."""
         slack = self.slack
         if slack is None:
             return False
@@ -233,9 +235,11 @@ class Result:
 
     @property
     def budget(self) -> float | None:
+        """The plan's budget, or None when it has none."""
         return self.plan.settings.budget
 
     def by_id(self, initiative_id: str) -> InitiativeResult:
+        """The decision on the initiative with this ID; ``KeyError`` when the plan has none."""
         for r in self.initiatives:
             if r.id == initiative_id:
                 return r

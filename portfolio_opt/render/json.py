@@ -181,6 +181,8 @@ def to_json(data: Any) -> str:
 
 
 def frontier_to_dict(f: Frontier) -> dict:
+    """The JSON of ``frontier --json``: every point from the lowest budget up, with the solves
+    and time taken."""
     return {
         "points": [
             {
@@ -234,6 +236,8 @@ def scenarios_to_dict(run: ScenarioRun) -> dict:
 
 
 def comparison_to_dict(c: Comparison) -> dict:
+    """The JSON of ``compare --json``: each plan against the optimum at its cost, and how the
+    plans differ."""
     from portfolio_opt.analyses.compare import matrix
 
     return {
@@ -384,6 +388,7 @@ def robustness_to_dict(r: Robustness) -> dict:
 
 
 def realization_to_dicts(rows: Sequence[Realization]) -> list[dict]:
+    """Each initiative's value realized against its forecast to the review date, as JSON."""
     return [
         {
             "id": r.id,

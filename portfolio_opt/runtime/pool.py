@@ -162,6 +162,8 @@ class Pool:
             self._executor.shutdown(wait=True, cancel_futures=exc[0] is not None)
 
     def submit(self, fn: Callable[[Any, dict], Any], item: Any):
+        """Start ``fn(item, state)`` on the cluster, in a worker process, or (with one worker) here and
+        now; the returned object's ``result()`` gives its value."""
         if _CLIENT is not None:
             return _CLIENT.submit(_on_cluster, item, fn=fn, state=self.state, pure=False, retries=RETRIES)
         if self._executor is None:

@@ -23,6 +23,8 @@ class CriteriaSheet:
     def read(
         self, initiatives: list[Initiative], numeric: list[str], settings: Settings
     ) -> tuple[Criteria | None, list[Initiative]]:
+        """The criteria (None without any) and the initiatives scored by them, or by WSJF or RICE
+        as the Scoring setting says; every problem is added to the collector at its cell."""
         numeric_by = {normalize_header(h): h for h in numeric}
         before = len(self.c.problems)
         spec = self._criteria(numeric_by)

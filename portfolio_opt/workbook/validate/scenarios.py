@@ -26,6 +26,8 @@ class ScenariosSheet:
         self.c, self.ctx = c, ctx
 
     def read(self, ids: dict[str, str], limits: list[Limit], settings: Settings) -> list[Scenario]:
+        """The Scenarios rows as scenarios, each with its changes to the baseline; every problem
+        with a cell is added to the collector."""
         sheet = self.ctx.raw.sheet(SCENARIOS)
         if sheet is None or not sheet.rows:
             return []
@@ -155,6 +157,8 @@ class ScenariosSheet:
         return out
 
     def scenario_change(self, sheet, r, c, kind, extra, value, ids, header) -> list[Change]:
+        """The changes one Scenarios cell asks for (a force in or out of each ID it names, a setting,
+        the budget, or a limit's bound); none, with the problem added, when the cell is refused."""
         where = sheet.address(r, c)
         if kind in ("forcein", "forceout"):
             out = []

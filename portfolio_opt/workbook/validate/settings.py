@@ -21,6 +21,8 @@ class SettingsSheet:
         self.c, self.ctx = c, ctx
 
     def read(self) -> Settings:
+        """The Settings sheet over the defaults; a refused row leaves its default, with the
+        problem at its cell."""
         sheet = self.ctx.raw.sheet(SETTINGS)
         s = Settings()
         if sheet is None or not sheet.rows:
@@ -107,6 +109,8 @@ class SettingsSheet:
         return s
 
     def setting_value(self, sheet, r, c, attr, label, value):
+        """The value of setting ``attr`` written in a cell (a blank is its default), or ``_INVALID``
+        with the problem added at the cell."""
         where = sheet.address(r, c)
         if value is None:  # a blank value means the default, as the template says
             return getattr(Settings(), attr)
