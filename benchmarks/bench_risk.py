@@ -1,4 +1,4 @@
-"""Risk benchmarks (issue 13): simulate and the cvar objective at size. Prints its figures.
+"""Risk benchmarks: simulate and the cvar objective at size. Prints its figures.
 
     python benchmarks/bench_risk.py [--n 1000] [--worlds 100000] [--cvar-n 500] [--cvar-worlds 1000]
 

@@ -1,4 +1,4 @@
-"""Robustness and alternatives benchmarks (issue 14). Prints its figures.
+"""Robustness and alternatives benchmarks. Prints its figures.
 
     python benchmarks/bench_robustness.py [--n 1000] [--samples 200] [--no-cluster]
 

@@ -19,7 +19,19 @@ from portfolio_opt.model.errors import (
     PortfolioError,
     Problem,
 )
-from portfolio_opt.model.plan import Change, Decision, Initiative, Limit, Objective, Plan, Scenario, Settings
+from portfolio_opt.model.plan import (
+    Change,
+    Decision,
+    Distribution,
+    Initiative,
+    Limit,
+    Objective,
+    Plan,
+    RiskObjective,
+    Scenario,
+    Scoring,
+    Settings,
+)
 from portfolio_opt.model.result import InitiativeResult, LimitUse, Result, RiskChoice, SolverInfo, Status
 from portfolio_opt.model.version import __version__
 
@@ -85,6 +97,7 @@ __all__ = [
     "Comparison",
     "ConflictItem",
     "Decision",
+    "Distribution",
     "Frontier",
     "FrontierPoint",
     "Infeasible",
@@ -103,9 +116,11 @@ __all__ = [
     "Problem",
     "Result",
     "RiskChoice",
+    "RiskObjective",
     "Scenario",
     "ScenarioResult",
     "ScenarioRun",
+    "Scoring",
     "Settings",
     "Simulation",
     "SolverInfo",

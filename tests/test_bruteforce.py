@@ -8,64 +8,14 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 
 import pytest
 from conftest import reduced
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from random_plans import Recipe, between, limit, plans, random_plan, steps
 
 from portfolio_opt import Decision, Infeasible, Initiative, Limit, Objective, Plan, Settings, optimize
-
-
-@st.composite
-def plans(draw):
-    n = draw(st.integers(1, 7))
-    themes = ["Retention", "Revenue", "Risk"]
-    initiatives = []
-    for i in range(n):
-        deps = tuple(f"I{j}" for j in range(i) if draw(st.integers(0, 5)) == 0)
-        group = draw(st.sampled_from([None, None, None, "G1", "G2"]))
-        decision = draw(st.sampled_from([Decision.FREE] * 8 + [Decision.MUST, Decision.EXCLUDE]))
-        fte = draw(st.sampled_from([0, 0.5, 1, 2, 3]))
-        initiatives.append(
-            Initiative(
-                id=f"I{i}",
-                name=f"initiative {i}",
-                impact=float(draw(st.integers(0, 2_000))) * 1000,
-                probability=draw(st.sampled_from([0.0, 0.3, 0.5, 0.7, 0.9, 1.0])),
-                time_to_value=float(draw(st.integers(0, 40))),
-                cost=float(draw(st.integers(0, 100))) * 10_000,
-                run_cost=float(draw(st.sampled_from([0, 0, 100_000, 900_000]))),
-                depends_on=deps,
-                exclusive_group=group,
-                decision=decision,
-                theme=draw(st.sampled_from(themes)),
-                values={"FTE": fte, "Theme": None},
-            )
-        )
-    initiatives = [
-        Initiative(**{**ini.__dict__, "values": {"FTE": ini.values["FTE"], "Theme": ini.theme}}) for ini in initiatives
-    ]
-    limits = []
-    if draw(st.booleans()):
-        limits.append(Limit("FTE", max=float(draw(st.integers(0, 8)))))
-    if draw(st.booleans()):
-        lo = draw(st.sampled_from([None, 1, 2]))
-        hi = draw(st.sampled_from([None, 2, 3]))
-        if lo is not None or hi is not None:
-            if lo is not None and hi is not None and lo > hi:
-                lo, hi = hi, lo
-            limits.append(Limit("Count", min=lo, max=hi, scope=("Theme", draw(st.sampled_from(themes)))))
-    if draw(st.booleans()):
-        limits.append(Limit("Cost", min=float(draw(st.integers(0, 3))) * 100_000, scope=("Theme", "Revenue")))
-    budget = draw(st.sampled_from([None, 200_000.0, 500_000.0, 1_000_000.0]))
-    objective = draw(st.sampled_from([Objective.VALUE, Objective.VALUE, Objective.NPV]))
-    rate = draw(st.sampled_from([0.0, 0.1, 0.25]))
-    return Plan(
-        tuple(initiatives),
-        tuple(limits),
-        Settings(budget=budget, horizon_months=36, discount_rate=rate, objective=objective, gap=0.0),
-    )
 
 
 def oracle_score(ini: Initiative, s: Settings) -> float:
@@ -214,23 +164,23 @@ def test_cbc_proving_infeasible_while_tightening_bounds_is_infeasible_not_a_fail
 def test_amounts_up_to_the_documented_limit_give_the_same_portfolio(solver):
     """The same plan in units, in trillions and at the 10^15 limit: rows are scaled for the
     solvers (HiGHS refuses matrix entries of 10^15), so the answer does not change."""
-    import random
+    units = random_plan(
+        60,
+        seed=1,
+        recipe=Recipe(
+            impact=between(1, 10),
+            probability=between(0.2, 1),
+            time_to_value=steps(0, 12),
+            cost=between(1, 5),
+            columns={"FTE": steps(1, 4)},
+            limits=(limit("FTE", max=40),),
+        ),
+        gap=0.0,
+    )
 
     def plan_at(scale):
-        rng = random.Random(1)
-        inis = tuple(
-            Initiative(
-                f"I{k}",
-                "x",
-                rng.uniform(1, 10) * scale,
-                rng.uniform(0.2, 1),
-                rng.randint(0, 12),
-                rng.uniform(1, 5) * scale * 0.3,
-                values={"FTE": rng.randint(1, 4)},
-            )
-            for k in range(60)
-        )
-        return Plan(inis, (Limit("FTE", max=40),), Settings(budget=20 * scale, gap=0))
+        inis = tuple(replace(x, impact=x.impact * scale, cost=x.cost * scale * 0.3) for x in units.initiatives)
+        return units.with_initiatives(inis).with_settings(budget=20 * scale)
 
     for on in (False, True):
         with reduced(on):

@@ -1,4 +1,4 @@
-"""Committee scoring (issue 17): AHP weights and consistency on published matrices, WSJF and
+"""Committee scoring: AHP weights and consistency on published matrices, WSJF and
 RICE by hand, weighted and blend against brute force, and bad judgments at their cells."""
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import numpy as np
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from random_plans import BETS, between, of_total, random_plan
 
-from portfolio_opt import Initiative, Plan, Settings
+from portfolio_opt import Plan
 from portfolio_opt.cli import main
 from portfolio_opt.core.criteria import ahp, geometric_mean, normalized, rice, saaty, wsjf
 from portfolio_opt.core.optimize import optimize
@@ -187,28 +188,19 @@ def _brute(plan: Plan) -> float:
 
 @pytest.mark.parametrize("scoring,seed", [(s, k) for s in ("weighted", "blend") for k in range(4)])
 def test_weighted_and_blend_equal_brute_force(scoring, seed):
-    rng = np.random.default_rng(seed)
-    inis = tuple(
-        Initiative(
-            f"I{k}",
-            f"n{k}",
-            float(rng.uniform(1e5, 2e6)),
-            float(rng.uniform(0.3, 0.9)),
-            float(rng.integers(0, 12)),
-            float(rng.integers(1, 10)) * 1e5,
-            criteria_score=float(rng.uniform(0, 1)),
-        )
-        for k in range(10)
-    )
-    plan = Plan(
-        inis,
-        settings=Settings(
-            budget=0.4 * sum(i.cost for i in inis),
-            gap=0.0,
-            scoring=scoring,
-            criteria_weight=float(rng.uniform(0.2, 1.0)),
+    plan = random_plan(
+        10,
+        seed,
+        BETS.but(
+            impact=between(100_000, 2_000_000),
+            probability=between(0.3, 0.9),
+            fields={"criteria_score": between(0, 1)},
         ),
+        budget=of_total(0.4),
+        scoring=scoring,
+        criteria_weight=between(0.2, 1.0),
     )
+    inis = plan.initiatives
     assert optimize(plan).objective == pytest.approx(_brute(plan), rel=1e-9)
     if scoring == "blend":  # a criteria score of 0.5 leaves the expected value as it is
         flat = plan.with_initiatives(tuple(replace(i, criteria_score=0.5) for i in inis))

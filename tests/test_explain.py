@@ -11,40 +11,34 @@ import pytest
 from conftest import SAMPLE, reduced, run_cli
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from test_bruteforce import brute_force, oracle_score, plans
+from random_plans import Recipe, apart, limit, of_total, one_of, plans, steps, the_previous
+from test_bruteforce import brute_force, oracle_score
 
-from portfolio_opt import Decision, Infeasible, Initiative, Limit, Plan, Settings, optimize, read_plan
+from portfolio_opt import Decision, Infeasible, Initiative, Limit, Objective, Plan, Settings, optimize, read_plan
 from portfolio_opt.analyses.explain import default_limit, explain
 from portfolio_opt.core.diagnose import apply_relaxation
 from portfolio_opt.core.scoring import discounted_years
 
-
-@st.composite
-def priced_plans(draw):
-    """Plans where cost decides: every initiative has value, and the budget buys about half.
-    (The general plans of test_bruteforce rarely have an initiative a cost cut would bring in.)"""
-    n = draw(st.integers(2, 6))
-    inis = tuple(
-        # impacts differ by a few units, so no two initiatives tie (a tie is decided by the
-        # tie-break, not by value, and break-even figures are about value)
-        Initiative(
-            f"I{i}",
-            f"i{i}",
-            float(draw(st.integers(1, 100))) * 10_000 + 37 * i,
-            draw(st.sampled_from([0.3, 0.6, 1.0])),
-            float(draw(st.integers(0, 24))),
-            float(draw(st.integers(1, 10))) * 10_000,
-            depends_on=(f"I{i - 1}",) if i and draw(st.integers(0, 4)) == 0 else (),
-            values={"FTE": float(draw(st.integers(0, 2)))},
-        )
-        for i in range(n)
-    )
-    limits = (Limit("FTE", max=float(draw(st.integers(1, 6)))),) if draw(st.booleans()) else ()
-    budget = round(sum(ini.cost for ini in inis) * draw(st.sampled_from([0.3, 0.5, 0.7])), -3)
-    objective = draw(st.sampled_from(["value", "value", "npv"]))
-    from portfolio_opt import Objective
-
-    return Plan(inis, limits, Settings(budget=budget, horizon_months=36, objective=Objective(objective), gap=0.0))
+#: Plans where cost decides: every initiative has value, and the budget buys about half (the
+#: general plans of ``random_plans.SMALL`` rarely have an initiative a cost cut would bring in).
+#: Impacts differ by a few units, so no two initiatives tie: a tie is decided by the tie-break,
+#: not by value, and break-even figures are about value.
+PRICED = Recipe(
+    size=(2, 6),
+    cost=steps(1, 10, 10_000),
+    depends_on=the_previous(1 / 5),
+    impact=apart(steps(1, 100, 10_000), 37),
+    probability=one_of(0.3, 0.6, 1.0),
+    time_to_value=steps(0, 24),
+    columns={"FTE": steps(0, 2)},
+    limits=(limit("FTE", max=steps(1, 6), chance=0.5),),
+    settings={
+        "budget": of_total(one_of(0.3, 0.5, 0.7), digits=-3),
+        "horizon_months": 36,
+        "objective": one_of(Objective.VALUE, Objective.VALUE, Objective.NPV),
+        "gap": 0.0,
+    },
+)
 
 
 def forced(plan: Plan, i: int, decision: Decision) -> Plan:
@@ -93,7 +87,7 @@ def test_regret_equals_brute_force(reduce, plan):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(plan=priced_plans(), data=st.data())
+@given(plan=plans(PRICED), data=st.data())
 def test_break_even_score_flips_the_decision(plan, data):
     assume(brute_force(plan) is not None)
     result = explain(optimize(plan), workers=1)
@@ -115,7 +109,7 @@ def test_break_even_score_flips_the_decision(plan, data):
 
 @pytest.mark.parametrize("reduce", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["whole", "reduced"])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(plan=priced_plans(), data=st.data())
+@given(plan=plans(PRICED), data=st.data())
 def test_break_even_cost_flips_the_decision(reduce, plan, data):
     assume(brute_force(plan) is not None)
     with reduced(reduce):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import reduced
 from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
+from random_plans import Recipe, each_earlier, limit, one_of, plans, profile, steps
 
 from portfolio_opt import Decision, Infeasible, Initiative, Limit, Plan, Settings, optimize
 
@@ -29,86 +29,58 @@ OPS = {
 }
 
 
-@st.composite
-def plans(draw, timed: bool):
-    periods = 2 if timed else None
-    n = draw(st.integers(1, 5))
-    inis = []
-    for i in range(n):
-        prob = draw(st.sampled_from([0.3, 0.5, 0.8, 1.0]))
-        duration = float(draw(st.sampled_from([3, 6]))) if timed else None
-        profile = {}
-        if timed and draw(st.booleans()):
-            profile = {"fte": tuple(draw(st.sampled_from([0.5, 1.0, 1.5])) for _ in range(draw(st.integers(1, 2))))}
-        inis.append(
-            Initiative(
-                id=f"I{i}",
-                name=f"i{i}",
-                impact=float(draw(st.integers(0, 100))) * 10_000,
-                probability=prob,
-                time_to_value=float(draw(st.sampled_from([0, 3, 6, 12]))),
-                cost=float(draw(st.integers(1, 10))) * 10_000,
-                depends_on=tuple(f"I{j}" for j in range(i) if draw(st.integers(0, 5)) == 0),
-                decision=draw(st.sampled_from([Decision.FREE] * 7 + [Decision.MUST])),
-                theme=draw(st.sampled_from(["A", "B"])),
-                values={"FTE": float(draw(st.integers(0, 3))), "Probability": prob},
-                duration=duration,
-                profiles=profile,
-            )
-        )
-    inis = [Initiative(**{**ini.__dict__, "values": {**ini.values, "Theme": ini.theme}}) for ini in inis]
-    limits = []
-    periods_of = [None] if not timed else draw(st.sampled_from([[None], [0, 1]]))
-    tol = draw(st.sampled_from([1.0, 2.0, 0.25]))
-    percent = tol < 1
-    penalty = float(draw(st.sampled_from([0, 1_000, 50_000, 500_000])))
-    cap = float(draw(st.integers(0, 5)))
-    for p in periods_of:
-        limits.append(
-            Limit(
+def recipe(timed: bool) -> Recipe:
+    """Small plans with a soft cap on FTE (over the whole plan or in each of two periods), maybe a
+    soft minimum count, a share cap by a Probability comparison and a share floor by theme;
+    timed ones add build durations and FTE profiles."""
+    return Recipe(
+        size=(1, 5),
+        periods=2 if timed else None,
+        cost=steps(1, 10, 10_000),
+        depends_on=each_earlier(1 / 6),
+        impact=steps(0, 100, 10_000),
+        probability=one_of(0.3, 0.5, 0.8, 1.0),
+        time_to_value=one_of(0.0, 3.0, 6.0, 12.0),
+        decision=one_of(*[Decision.FREE] * 7, Decision.MUST),
+        theme=one_of("A", "B"),
+        columns={"FTE": steps(0, 3)},
+        mirror=("Probability", "Theme"),
+        duration=one_of(3.0, 6.0) if timed else None,
+        profiles=profile("fte", one_of(0.5, 1.0, 1.5), (1, 2), chance=0.5) if timed else None,
+        limits=(
+            limit(
                 "FTE",
-                max=cap,
-                tolerance=tol,
-                tolerance_percent=percent,
-                penalty=penalty,
-                period=p,
-                period_label="" if p is None else f"P{p + 1}",
-            )
-        )
-    if draw(st.booleans()):
-        limits.append(
-            Limit(
-                "Count",
-                min=float(draw(st.integers(1, 3))),
-                tolerance=1.0,
-                penalty=float(draw(st.sampled_from([0, 100_000, 10_000_000]))),
-            )
-        )
-    if draw(st.booleans()):
-        op, value = draw(st.sampled_from([("<", 0.5), ("<=", 0.5), (">", 0.8), (">=", 0.8), ("=", 1.0)]))
-        limits.append(
-            Limit(
+                max=steps(0, 5),
+                tolerance=one_of(1.0, 2.0, "25%"),
+                penalty=one_of(0.0, 1_000.0, 50_000.0, 500_000.0),
+                period=one_of(None, "each") if timed else None,
+            ),
+            limit("Count", min=steps(1, 3), tolerance=1.0, penalty=one_of(0.0, 100_000.0, 10_000_000.0), chance=0.5),
+            limit(
                 "Cost",
-                max=draw(st.sampled_from([0.2, 0.4, 0.7])),
+                max=one_of(0.2, 0.4, 0.7),
                 share=True,
-                scope=("Probability", value),
-                scope_op=op,
-            )
-        )
-    if draw(st.booleans()):
-        column = draw(st.sampled_from(["Count", "Cost", "FTE"]))
-        limits.append(Limit(column, min=draw(st.sampled_from([0.2, 0.5])), share=True, scope=("Theme", "A")))
-    s = Settings(
-        budget=float(draw(st.integers(2, 30))) * 10_000,
-        horizon_months=36,
-        discount_rate=0.1,
-        gap=0,
-        periods=periods,
-        period_length=3,
-        first_period="P1",
-        timed_dependencies=False,
+                scope=one_of(
+                    ("Probability", "<", 0.5),
+                    ("Probability", "<=", 0.5),
+                    ("Probability", ">", 0.8),
+                    ("Probability", ">=", 0.8),
+                    ("Probability", "=", 1.0),
+                ),
+                chance=0.5,
+            ),
+            limit(one_of("Count", "Cost", "FTE"), min=one_of(0.2, 0.5), share=True, scope=("Theme", "A"), chance=0.5),
+        ),
+        settings={
+            "budget": steps(2, 30, 10_000),
+            "horizon_months": 36,
+            "discount_rate": 0.1,
+            "gap": 0,
+            "period_length": 3,
+            "first_period": "P1",
+            "timed_dependencies": False,
+        },
     )
-    return Plan(tuple(inis), tuple(limits), s)
 
 
 def score(ini: Initiative, s: Settings, t: int) -> float:
@@ -201,7 +173,7 @@ def check(plan: Plan, solver: str, reduce: bool) -> None:
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 @pytest.mark.parametrize("reduce", [False, True], ids=["whole", "reduced"])
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(plan=plans(timed=False))
+@given(plan=plans(recipe(timed=False)))
 def test_single_period_limit_kinds_equal_brute_force(solver, reduce, plan):
     check(plan, solver, reduce)
 
@@ -209,7 +181,7 @@ def test_single_period_limit_kinds_equal_brute_force(solver, reduce, plan):
 @pytest.mark.slow
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(plan=plans(timed=True))
+@given(plan=plans(recipe(timed=True)))
 def test_multi_period_limit_kinds_equal_brute_force(solver, plan):
     assume(any(ini.profiles for ini in plan.initiatives) or plan.limits[0].period is None)
     check(plan, solver, False)

@@ -163,7 +163,7 @@ def test_results_workbooks_are_the_bytes_openpyxl_writes(tmp_path, monkeypatch, 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_results_of_random_plans_are_the_bytes_openpyxl_writes(tmp_path, monkeypatch, seed):
-    from test_reduction import random_plan
+    from random_plans import random_plan
 
     result = optimize(random_plan(120, seed).with_settings(gap=1e-4))
     _assert_same_as_openpyxl(monkeypatch, tmp_path, lambda path: save_results(result, path))

@@ -1,4 +1,4 @@
-"""The leadership page (issue 16): self-contained, true to the workbook, for every kind of
+"""The leadership page: self-contained, true to the workbook, for every kind of
 workbook, and rendered by a real headless browser (Chromium) to screen and PDF."""
 
 from __future__ import annotations

@@ -6,15 +6,14 @@ from __future__ import annotations
 import importlib
 import itertools
 import math
-import random
 
 import pytest
 from conftest import ROOT, SAMPLE
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from test_bruteforce import plans
+from random_plans import plans, random_plan
 
-from portfolio_opt import Decision, Initiative, Limit, Plan, Settings, optimize, read_plan
+from portfolio_opt import Decision, optimize, read_plan
 from portfolio_opt.analyses.explain import Task, plan_duals, solve_task
 from portfolio_opt.core import formulation, reduction, solver
 from portfolio_opt.core.scoring import objective_coefficients
@@ -56,42 +55,6 @@ def test_bound_and_fixes_hold_for_any_prices(plan, data):
                 assert all(reduced.lower[j] <= x[j] <= reduced.upper[j] for j in range(lp.n_vars)), (
                     "a portfolio worth the target breaks a fix"
                 )
-
-
-def random_plan(n: int, seed: int) -> Plan:
-    """Initiatives with teams, dependencies, groups, a Must and an Exclude: a realistic mix."""
-    rng = random.Random(seed)
-    inis = []
-    for i in range(n):
-        cost = round(rng.lognormvariate(12.5, 0.8), -3)
-        deps = (f"I{rng.randrange(i):03d}",) if i > 5 and rng.random() < 0.1 else ()
-        decision = Decision.FREE
-        if not deps and i % 37 == 5:
-            decision = Decision.MUST
-        elif i % 41 == 7:
-            decision = Decision.EXCLUDE
-        inis.append(
-            Initiative(
-                f"I{i:03d}",
-                f"initiative {i}",
-                round(cost * rng.uniform(0.3, 2.5), -3),
-                round(rng.uniform(0.3, 0.95), 2),
-                float(rng.randrange(1, 24)),
-                cost,
-                depends_on=deps,
-                decision=decision,
-                exclusive_group=f"G{i // 3}" if rng.random() < 0.08 else None,
-                theme=rng.choice(("Growth", "Risk", "Platform")),
-                values={"FTE": rng.choice((0, 0.5, 1, 2, 3)), "Theme": None},
-            )
-        )
-    inis = [Initiative(**{**x.__dict__, "values": {"FTE": x.values["FTE"], "Theme": x.theme}}) for x in inis]
-    total = sum(x.cost for x in inis)
-    limits = (
-        Limit("FTE", max=round(0.3 * sum(x.values["FTE"] for x in inis))),
-        Limit("Count", min=3, scope=("Theme", "Risk")),
-    )
-    return Plan(tuple(inis), limits, Settings(budget=round(0.3 * total, -3), gap=0.0))
 
 
 @pytest.mark.parametrize("solver_name", ["highs", "cbc"])
@@ -190,8 +153,8 @@ optimize_module = importlib.import_module("portfolio_opt.core.optimize")  # (the
 
 def test_a_multi_period_reduced_program_is_presolved_and_equals_the_whole_solve(monkeypatch):
     """A multi-period reduced program keeps its timed dependencies and per-period limits, and
-    the search needs HiGHS's presolve of them (400 initiatives × 8 quarters: 40 s without, 12 s
-    with): it is asked for, and the answer is still the whole program's optimum."""
+    the search needs HiGHS's presolve of them: it is asked for, and the answer is still the
+    whole program's optimum."""
     plan = read_plan(QUARTERLY)
     lp = formulation.build(plan)
     whole = solver.solve(lp, "highs", 0.0, None)
@@ -219,8 +182,8 @@ def test_a_multi_period_reduced_program_is_presolved_and_equals_the_whole_solve(
 def test_the_best_portfolio_found_starts_every_later_round(path, monkeypatch):
     """A round whose guess was too high still found a true portfolio: each later round (and the
     whole program, when it comes to that) starts its search from it, so it prunes by it from the
-    first node (400 initiatives × 8 quarters at 0.01%: 65 s → 43 s). The start must be a
-    portfolio of the program it is handed to, or HiGHS drops it."""
+    first node. The start must be a portfolio of the program it is handed to, or HiGHS drops
+    it."""
     plan = read_plan(path) if path else random_plan(120, seed=0)
     lp = formulation.build(plan)
     whole = solver.solve(lp, "highs", 0.0, None)
@@ -247,8 +210,8 @@ def test_the_best_portfolio_found_starts_every_later_round(path, monkeypatch):
 
 @pytest.mark.parametrize("path, presolved", [(QUARTERLY, True), (None, False)])
 def test_only_multi_period_plans_presolve_their_reduced_programs(path, presolved, monkeypatch):
-    """Single-period reduced programs skip presolve (3 s of 3.1 at 10,000 initiatives is
-    HiGHS probing what the fixing settled); multi-period ones need it."""
+    """Single-period reduced programs skip presolve (HiGHS would spend it probing what the
+    fixing settled); multi-period ones need it."""
     plan = read_plan(path or SAMPLE)
     monkeypatch.setattr(optimize_module, "TIMED_WHOLE_BELOW", 0)  # the sample is small
     asked = []

@@ -1,4 +1,4 @@
-"""The quarterly review (issue 15): continue/stop, keep/retire against brute force, sunk cost,
+"""The quarterly review: continue/stop, keep/retire against brute force, sunk cost,
 value realized, and what changed between two quarters."""
 
 from __future__ import annotations

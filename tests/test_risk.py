@@ -1,4 +1,4 @@
-"""Risk (issue 13): the simulation against exact distributions, the cvar objective against
+"""Risk: the simulation against exact distributions, the cvar objective against
 brute force, and the simulate command's workbook and JSON."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import numpy as np
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from random_plans import Recipe, in_turn, one_of, random_plan, steps
 
 from portfolio_opt import Initiative, Limit, Plan, Settings
 from portfolio_opt.cli import main
@@ -27,29 +28,23 @@ from portfolio_opt.workbook.sample import write_risk_sample, write_sample
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
-
-def _plan(n: int = 6, seed: int = 0, **settings) -> Plan:
-    rng = np.random.default_rng(seed)
-    inis = tuple(
-        Initiative(
-            f"I{k}",
-            f"Initiative {k}",
-            float(rng.integers(2, 30)) * 1e5,
-            float(rng.choice([0.3, 0.5, 0.7, 0.9])),
-            float(rng.integers(0, 12)),
-            float(rng.integers(1, 10)) * 1e5,
-            theme=("A", "B")[k % 2],
-        )
-        for k in range(n)
-    )
-    return Plan(inis, settings=Settings(**settings))
+#: Independent bets in two themes, drawn with NumPy (the plans these tests were written against)
+RISKY = Recipe(
+    rng="numpy",
+    impact=steps(2, 29, 100_000),
+    probability=one_of(0.3, 0.5, 0.7, 0.9),
+    time_to_value=steps(0, 11),
+    cost=steps(1, 9, 100_000),
+    theme=in_turn("A", "B"),
+    mirror=(),
+)
 
 
 # --------------------------------------------------------------------------- the simulation
 
 
 def test_without_ranges_the_simulated_mean_is_the_sum_of_scores():
-    plan = _plan(8, budget=None)
+    plan = random_plan(8, recipe=RISKY, budget=None)
     sim = simulate(plan, [True] * 8, samples=40_000, seed=3)
     exact = math.fsum(plan_scores(plan))
     assert sim.expected_value == pytest.approx(exact)
@@ -59,7 +54,7 @@ def test_without_ranges_the_simulated_mean_is_the_sum_of_scores():
 def test_quantiles_and_cvar_agree_with_the_exact_distribution_of_a_small_portfolio():
     """Enumerate every pattern of successes of 4 independent initiatives: the exact
     distribution of the portfolio's value, against the simulated one."""
-    plan = _plan(4, seed=5)
+    plan = random_plan(4, seed=5, recipe=RISKY)
     s = plan.settings
     gains = [
         (ini.impact - ini.run_cost)
@@ -133,7 +128,7 @@ def test_a_range_scores_the_mean_of_its_simulated_outcome(distribution):
 
 
 def test_correlation_within_a_risk_group_raises_the_spread_not_the_mean():
-    base = _plan(10, seed=2)
+    base = random_plan(10, seed=2, recipe=RISKY)
     grouped = base.with_initiatives(tuple(replace(ini, risk_group="G") for ini in base.initiatives))
     loose = simulate(grouped.with_settings(risk_correlation=0.0), [True] * 10, samples=40_000)
     tight = simulate(grouped.with_settings(risk_correlation=0.8), [True] * 10, samples=40_000)
@@ -147,7 +142,7 @@ def test_correlation_within_a_risk_group_raises_the_spread_not_the_mean():
 
 
 def test_a_world_is_the_same_whichever_portfolio_is_looked_at():
-    plan = _plan(6, seed=4)
+    plan = random_plan(6, seed=4, recipe=RISKY)
     alone = Worlds(plan, 1000).outcome(2)
     sim_all = simulate(plan, [True] * 6, samples=1000)
     sim_two = simulate(plan, [False, False, True, True, False, False], samples=1000)
@@ -206,9 +201,10 @@ def _brute_force(plan: Plan) -> float:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_cvar_selection_equals_brute_force(seed):
-    plan = _plan(
+    plan = random_plan(
         9,
         seed=seed,
+        recipe=RISKY,
         budget=1.6e6,
         risk_objective="cvar",
         risk_weight=(0.3, 0.6, 1.0)[seed % 3],
@@ -235,7 +231,7 @@ def test_cvar_selection_equals_brute_force(seed):
 
 
 def test_weight_zero_is_the_expected_value_optimum():
-    plan = _plan(12, seed=7, budget=2.5e6)
+    plan = random_plan(12, seed=7, recipe=RISKY, budget=2.5e6)
     plain = optimize(plan)
     zero = optimize(plan.with_settings(risk_objective="cvar", risk_weight=0.0))
     assert zero.selected == plain.selected and zero.risk is None
@@ -257,7 +253,7 @@ def test_weight_zero_is_the_expected_value_optimum():
 
 
 def test_cvar_keeps_every_limit_and_rule():
-    plan = _plan(14, seed=8, budget=2.0e6, risk_objective="cvar", risk_weight=0.8, risk_samples=400)
+    plan = random_plan(14, seed=8, recipe=RISKY, budget=2.0e6, risk_objective="cvar", risk_weight=0.8, risk_samples=400)
     plan = replace(plan, limits=(Limit("Count", max=4, source="test"),))
     inis = list(plan.initiatives)
     inis[3] = replace(inis[3], depends_on=("I5",))
@@ -423,7 +419,7 @@ def test_a_plan_without_risk_inputs_is_unchanged(tmp_path):
 
 
 @pytest.mark.slow
-def test_scenarios_and_compare_report_risk_figures_per_plan(tmp_path):
+def test_scenarios_and_compare_report_risk_figures_perrandom_plan(tmp_path):
     from portfolio_opt.workbook.sample import CFO_PLAN, CONSTRAINTS, CTO_PLAN, EXTRA_COLUMNS, RISK_SETTINGS, risk_rows
     from portfolio_opt.workbook.template import write_planning_workbook
 

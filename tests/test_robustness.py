@@ -1,4 +1,4 @@
-"""Robustness and alternatives (issue 14): against enumeration and plans built to know the answer."""
+"""Robustness and alternatives: against enumeration and plans built to know the answer."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from random_plans import BETS, of_total, random_plan
 
 from portfolio_opt import Initiative, Plan, Settings
 from portfolio_opt.analyses.alternatives import alternatives, floor_value
@@ -20,23 +20,6 @@ from portfolio_opt.cli import main
 from portfolio_opt.core.scoring import objective_coefficients
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-
-
-def _plan(n: int, seed: int, budget_share: float = 0.45, **settings) -> Plan:
-    rng = np.random.default_rng(seed)
-    inis = tuple(
-        Initiative(
-            f"I{k}",
-            f"n{k}",
-            float(rng.uniform(2e5, 3e6)),
-            float(rng.uniform(0.3, 0.95)),
-            float(rng.integers(0, 12)),
-            float(rng.integers(1, 10)) * 1e5,
-        )
-        for k in range(n)
-    )
-    budget = budget_share * sum(i.cost for i in inis)
-    return Plan(inis, settings=Settings(budget=budget, gap=0.0, **settings))
 
 
 # --------------------------------------------------------------------------- alternatives
@@ -74,7 +57,7 @@ def _greedy_by_enumeration(plan: Plan, count: int, within: float, d: int) -> lis
 
 @pytest.mark.parametrize("seed,within,d", [(0, 0.02, 2), (1, 0.05, 3), (2, 0.01, 2), (3, 0.10, 4)])
 def test_alternatives_are_the_best_such_set_by_enumeration(seed, within, d):
-    plan = _plan(9, seed)
+    plan = random_plan(9, seed, BETS, budget=of_total(0.45))
     if seed % 2:
         inis = list(plan.initiatives)
         inis[0], inis[1] = replace(inis[0], exclusive_group="X"), replace(inis[1], exclusive_group="X")
@@ -133,7 +116,7 @@ def test_alternatives_command_writes_side_by_side(tmp_path):
 
 
 def test_dominant_initiatives_are_core_and_dominated_ones_exterior():
-    plan = _plan(10, 4, budget_share=0.5)
+    plan = random_plan(10, 4, BETS, budget=of_total(0.5))
     inis = list(plan.initiatives)
     inis[0] = replace(inis[0], impact=5e7, probability=0.95, cost=1e5)  # far the best, cheap
     inis[1] = replace(inis[1], impact=1e4, probability=0.3, cost=9e5)  # worth next to nothing, dear

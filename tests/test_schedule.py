@@ -10,8 +10,8 @@ import math
 import pytest
 from conftest import ROOT, reduced, run_cli
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from openpyxl import load_workbook
+from random_plans import Recipe, each_earlier, limit, one_of, plans, steps
 
 from portfolio_opt import Decision, Infeasible, Initiative, Limit, Plan, Settings, optimize, read_plan
 from portfolio_opt.core.schedule import build_periods, demand, start_score, window
@@ -19,52 +19,36 @@ from portfolio_opt.core.schedule import build_periods, demand, start_score, wind
 QUARTERLY = ROOT / "data" / "sample_quarterly.xlsx"
 
 
-@st.composite
-def timed_plans(draw):
-    periods = draw(st.integers(1, 3))
-    n = draw(st.integers(1, 4))
-    inis = []
-    for i in range(n):
-        deps = tuple(f"I{j}" for j in range(i) if draw(st.integers(0, 3)) == 0)
-        lo = draw(st.sampled_from([None, 0, 1])) if periods > 1 else None
-        hi = draw(st.sampled_from([None, periods - 1, 0])) if periods > 1 else None
-        if lo is not None and hi is not None and lo > hi:
-            lo, hi = hi, lo
-        inis.append(
-            Initiative(
-                id=f"I{i}",
-                name=f"i{i}",
-                impact=float(draw(st.integers(0, 100))) * 1000,
-                probability=draw(st.sampled_from([0.5, 1.0])),
-                time_to_value=float(draw(st.sampled_from([0, 3, 6]))),
-                cost=float(draw(st.integers(1, 10))) * 1000,
-                depends_on=deps,
-                exclusive_group=draw(st.sampled_from([None, None, "G"])),
-                decision=draw(st.sampled_from([Decision.FREE] * 6 + [Decision.MUST])),
-                values={"FTE": float(draw(st.integers(0, 3)))},
-                duration=float(draw(st.sampled_from([3, 3, 6]))),
-                earliest=lo,
-                latest=hi,
-            )
-        )
-    labels = [f"P{k + 1}" for k in range(periods)]
-    limits = []
-    cap = float(draw(st.integers(1, 5)))
-    for p in range(periods):
-        limits.append(Limit("FTE", max=cap, period=p, period_label=labels[p]))
-    if draw(st.booleans()):
-        limits.append(Limit("Cost", max=float(draw(st.integers(3, 15))) * 1000, period=0, period_label="P1"))
-    s = Settings(
-        budget=float(draw(st.integers(5, 30))) * 1000,
-        horizon_months=24,
-        discount_rate=0.1,
-        gap=0,
-        periods=periods,
-        period_length=3,
-        first_period="P1",
-        timed_dependencies=draw(st.booleans()),
-    )
-    return Plan(tuple(inis), tuple(limits), s)
+#: Plans of one to three periods small enough to enumerate every choice of start: build
+#: durations, start windows, an FTE cap in every period, maybe a cost cap in the first,
+#: dependencies timed or not.
+TIMED = Recipe(
+    size=(1, 4),
+    periods=one_of(1, 2, 3),
+    cost=steps(1, 10, 1_000),
+    depends_on=each_earlier(1 / 4),
+    impact=steps(0, 100, 1_000),
+    probability=one_of(0.5, 1.0),
+    time_to_value=one_of(0.0, 3.0, 6.0),
+    exclusive_group=one_of(None, None, "G"),
+    decision=one_of(*[Decision.FREE] * 6, Decision.MUST),
+    columns={"FTE": steps(0, 3)},
+    duration=one_of(3.0, 3.0, 6.0),
+    windows=True,
+    limits=(
+        limit("FTE", max=steps(1, 5), period="each"),
+        limit("Cost", max=steps(3, 15, 1_000), period=0, chance=0.5),
+    ),
+    settings={
+        "budget": steps(5, 30, 1_000),
+        "horizon_months": 24,
+        "discount_rate": 0.1,
+        "gap": 0,
+        "period_length": 3,
+        "first_period": "P1",
+        "timed_dependencies": one_of(False, True),
+    },
+)
 
 
 def brute(plan: Plan):
@@ -114,7 +98,7 @@ def feasible(plan: Plan, choice) -> bool:
 
 @pytest.mark.parametrize("reduce", [False, True], ids=["whole", "reduced"])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(plan=timed_plans())
+@given(plan=plans(TIMED))
 def test_multi_period_equals_brute_force(reduce, plan):
     best = brute(plan)
     if best is None:

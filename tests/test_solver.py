@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import ROOT
-from test_reduction import random_plan
+from random_plans import random_plan
 
 from portfolio_opt import read_plan
 from portfolio_opt.analyses.explain import explain

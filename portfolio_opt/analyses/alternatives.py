@@ -18,13 +18,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from portfolio_opt.core import formulation, solver
-from portfolio_opt.model.plan import Plan
+from portfolio_opt.model.plan import Plan, RiskObjective
 from portfolio_opt.model.result import LimitUse, Status
 from portfolio_opt.runtime import progress
 
 
 @dataclass(frozen=True)
 class Alternative:
+    """One portfolio of :func:`alternatives`: its value and cost, what it selects, how far below the
+    optimum it is, and what it adds to and drops from the optimum."""
+
     rank: int
     objective: float
     total_value: float
@@ -40,6 +43,10 @@ class Alternative:
 
 @dataclass(frozen=True)
 class Alternatives:
+    """What :func:`alternatives` found: the optimum and the alternatives after it, the request they
+    answer (how many, within what share of the optimum, differing in how many initiatives) and,
+    when fewer came back than asked, why."""
+
     plan: Plan
     portfolios: tuple[Alternative, ...]  #: the optimum first
     asked: int
@@ -65,7 +72,7 @@ def alternatives(plan: Plan, count: int = 5, within: float = 0.01, min_differenc
     from portfolio_opt.core.optimize import Solved, solve
 
     started = time.perf_counter()
-    plan = plan.with_settings(risk_objective="expected")  # alternatives are compared by expected value
+    plan = plan.with_settings(risk_objective=RiskObjective.EXPECTED)  # alternatives are compared by expected value
     s = plan.settings
     ids = [ini.id for ini in plan.initiatives]
     order = {i: k for k, i in enumerate(ids)}

@@ -33,6 +33,8 @@ class PlanOutcome:
 
     @property
     def ok(self) -> bool:
+        """True when the solve ended with a portfolio (optimal, or stopped at the time limit
+        with one)."""
         return self.status in (Status.OPTIMAL, Status.FEASIBLE)
 
 

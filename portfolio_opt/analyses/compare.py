@@ -23,12 +23,15 @@ from portfolio_opt.core.value import portfolio_value
 from portfolio_opt.core.worlds import has_risk
 from portfolio_opt.model.errors import InvalidWorkbook, Problem
 from portfolio_opt.model.layout import SETTING_NAMES
-from portfolio_opt.model.plan import Plan
+from portfolio_opt.model.plan import Plan, RiskObjective
 from portfolio_opt.runtime import pool, progress
 
 
 @dataclass(frozen=True)
 class PlanReport:
+    """One hand-made plan of a comparison: what it selects, its value and cost, the rules it breaks,
+    and the optimum at its cost under its rules with what that optimum adds and drops."""
+
     name: str
     plan: Plan
     selected: tuple[str, ...]
@@ -53,6 +56,9 @@ class PlanReport:
 
 @dataclass(frozen=True)
 class Comparison:
+    """What :func:`compare` found: a report per plan, in the order given, and how their
+    initiative lists differ."""
+
     plans: tuple[PlanReport, ...]
     differences: tuple[str, ...]  #: how the plans' initiative lists differ
     seconds: float
@@ -124,7 +130,7 @@ def _optimum_at_cost(item: tuple[Plan, float], state: dict) -> batch.PlanOutcome
     cvar objective, the risk figures beside it tell the downside)."""
     plan, cost = item
     return batch.solve_plan(
-        plan.with_settings(budget=cost, budget_source="plan cost", risk_objective="expected"), state
+        plan.with_settings(budget=cost, budget_source="plan cost", risk_objective=RiskObjective.EXPECTED), state
     )
 
 

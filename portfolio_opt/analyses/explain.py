@@ -24,6 +24,7 @@ it. Figures are exact to the optimality gap of the solves (``gap × V*``), state
 
 from __future__ import annotations
 
+import enum
 import math
 import time
 from collections.abc import Iterable, Sequence
@@ -46,17 +47,35 @@ from portfolio_opt.runtime import pool, progress
 PARALLEL_FROM = 24
 
 
+class TaskKind(enum.StrEnum):
+    """What a re-solve of an explanation measures."""
+
+    OUT = "out"  #: the best portfolio without a selected initiative (its regret)
+    IN = "in"  #: the best portfolio with an unselected one (what bringing it in costs)
+    COST = "cost"  #: the cost at which an unselected one would be selected (its break-even cost)
+    LIMIT = "limit"  #: the best portfolio with a limit's bound moved (what more room is worth)
+
+
 @dataclass(frozen=True)
 class Task:
-    kind: str  # "out", "in", "cost", "limit"
+    """One re-solve an explanation needs: its kind, the initiative ``i`` or limit ``k`` it is about,
+    and for a limit the side moved and the bound it is moved to."""
+
+    kind: TaskKind
     i: int = -1
     k: int = -1
     side: str = ""
     bound: float = 0.0
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", TaskKind(self.kind))  # also given as its text ("out")
+
 
 @dataclass(frozen=True)
 class Outcome:
+    """What one re-solve found: the figure its task measures (None when no portfolio exists or the
+    time ran out), the portfolio it chose, and whether it finished (``settled``)."""
+
     task: Task
     value: float | None  # objective (true coefficients), break-even cost, or None
     selected: tuple[int, ...] = ()
@@ -148,15 +167,15 @@ def explain(
             rule = limit_rule(k, use.limit)
             side, bound = rule.room(use)
             step = (1.0 if side == "max" else -1.0) * rule.step()
-            tasks.append(Task("limit", k=k, side=side, bound=bound + step))
-            tasks.append(Task("limit", k=k, side=side, bound=bound + 0.1 * abs(bound) * step))
+            tasks.append(Task(TaskKind.LIMIT, k=k, side=side, bound=bound + step))
+            tasks.append(Task(TaskKind.LIMIT, k=k, side=side, bound=bound + 0.1 * abs(bound) * step))
 
     v_star = result.objective
     budget = default_time(result) if time_budget is None else float(time_budget)
     outcomes = run_tasks(plan, _by_use(tasks, result, index), v_star, workers, budget)
     # A re-solve can find a portfolio better than the one reported (within the gap): the
     # best value seen is the reference, so no regret is negative.
-    seen = [o.value for o in outcomes if o.task.kind in ("out", "in") and o.value is not None]
+    seen = [o.value for o in outcomes if o.task.kind in (TaskKind.OUT, TaskKind.IN) and o.value is not None]
     reference = max([v_star] + seen)
 
     by_task = {o.task: o for o in outcomes}
@@ -174,7 +193,7 @@ def explain(
         if not limits:
             new_limits.append(use)
             continue
-        one, ten = (by_task[t] for t in tasks if t.kind == "limit" and t.k == k)
+        one, ten = (by_task[t] for t in tasks if t.kind is TaskKind.LIMIT and t.k == k)
         new_limits.append(
             replace(
                 use,
@@ -250,10 +269,10 @@ def _all_prerequisites(plan: Plan, i: int) -> list[int]:
 def _initiative_tasks(plan: Plan, i: int, selected: bool) -> list[Task]:
     ini = plan.initiatives[i]
     if selected:
-        return [] if ini.decision is Decision.MUST else [Task("out", i)]
+        return [] if ini.decision is Decision.MUST else [Task(TaskKind.OUT, i)]
     if _ruled_out(plan, i):
         return []
-    return [Task("in", i), Task("cost", i)]
+    return [Task(TaskKind.IN, i), Task(TaskKind.COST, i)]
 
 
 # --------------------------------------------------------------------------- running the solves
@@ -278,7 +297,7 @@ def _by_use(tasks: Sequence[Task], result: Result, index: dict) -> list[Task]:
     in each limit is worth, then what each unselected one would take (closest first), its
     break-even cost (the longest solves) last."""
     rank = {index[r.id]: r.rank for r in result.initiatives}
-    order = {"out": 0, "limit": 1, "in": 2, "cost": 3}
+    order = {TaskKind.OUT: 0, TaskKind.LIMIT: 1, TaskKind.IN: 2, TaskKind.COST: 3}
     return sorted(tasks, key=lambda t: (order[t.kind], rank.get(t.i, 0), t.k))
 
 
@@ -315,10 +334,10 @@ def solve_task(
     ``duals`` (see :func:`plan_duals`) let the solve fix what no good answer changes first.
     """
     s = plan.settings
-    if task.kind in ("out", "in"):
-        kwargs = {"force_out": [task.i]} if task.kind == "out" else {"force_in": [task.i]}
+    if task.kind in (TaskKind.OUT, TaskKind.IN):
+        kwargs = {"force_out": [task.i]} if task.kind is TaskKind.OUT else {"force_in": [task.i]}
         lp = formulation.build(plan, coefs, break_ties=False, **kwargs)
-    elif task.kind == "limit":
+    elif task.kind is TaskKind.LIMIT:
         lim = plan.all_limits()[task.k]
         lo, hi = lim.min, lim.max
         if task.side == "max":
@@ -337,7 +356,7 @@ def solve_task(
     if not sol.has_solution:
         return Outcome(task, None)
     picked = tuple(j for j in range(len(plan.initiatives)) if sol.values[j] > 0.5)
-    measured = plan.with_limit(task.k, **{task.side: task.bound}) if task.kind == "limit" else plan
+    measured = plan.with_limit(task.k, **{task.side: task.bound}) if task.kind is TaskKind.LIMIT else plan
     return Outcome(task, picked_value(measured, coefs, picked), picked)
 
 
@@ -483,7 +502,7 @@ def _explain_row(
     if r.selected:
         if ini.decision is Decision.MUST:
             return replace(r, explained=True, flip_note="it is a Must")
-        out = by_task.get(Task("out", i))
+        out = by_task.get(Task(TaskKind.OUT, i))
         if out is not None and not out.settled:
             return replace(r, explained=True, unsettled=("regret",))
         if out is None or out.value is None:
@@ -497,8 +516,8 @@ def _explain_row(
     why = _ruled_out(plan, i)
     if why:
         return replace(r, explained=True, flip_note=why)
-    inn = by_task.get(Task("in", i))
-    cost = by_task.get(Task("cost", i))
+    inn = by_task.get(Task(TaskKind.IN, i))
+    cost = by_task.get(Task(TaskKind.COST, i))
     if inn is not None and not inn.settled:
         late = ("regret", "break_even_score") + (("break_even_cost",) if cost is None or not cost.settled else ())
         be_cost = cost.value if cost is not None and cost.settled else None

@@ -28,6 +28,9 @@ from portfolio_opt.runtime import pool, progress
 
 @dataclass(frozen=True)
 class FrontierPoint:
+    """The best portfolio at one budget: its status, value and cost, what it selects, what entered
+    and left since the next lower budget, and the value of each extra unit of budget up to the next."""
+
     budget: float
     status: Status
     objective: float | None
@@ -43,11 +46,15 @@ class FrontierPoint:
 
     @property
     def count(self) -> int:
+        """How many initiatives the portfolio selects."""
         return len(self.selected)
 
 
 @dataclass(frozen=True)
 class Frontier:
+    """The efficient frontier of a plan: its points from the lowest budget up, how many solves they
+    took, how long, and any warnings (e.g. a cost cap that flattens it)."""
+
     points: tuple[FrontierPoint, ...]
     plan: Plan
     solves: int
@@ -196,7 +203,7 @@ def frontier(
     unbudgeted = None
     if lo is None or hi is None:
         # its own stage: on a multi-period plan the best portfolio with no budget can be the
-        # longest solve of the whole frontier (18 s of the quarterly sample's 22 s), and a
+        # longest solve of the whole frontier (most of it, on the quarterly sample), and a
         # terminal should not sit blank while it runs. Only an end not given is searched for:
         # a user who names the top (--to) does not wait for that solve.
         with progress.stage(RANGE_STAGE):
@@ -246,8 +253,8 @@ def _solve_points(
     fresh: set[int] = set()
     pending = list(range(len(points)))[::-1]  # highest budget first
     if unbudgeted is not None and unbudgeted.status is Status.OPTIMAL and unbudgeted.total_cost is not None:
-        # on the multi-period sample this is the hardest program of all (19 s of a 5-point
-        # frontier's 22 s of solving): solved once, by budget_range, never twice
+        # on a multi-period plan this can be the hardest program of all (it is on the
+        # quarterly sample): solved once, by budget_range, never twice
         above = [k for k in pending if points[k] >= unbudgeted.total_cost - 1e-9]
         for k in above:
             solved[k] = unbudgeted

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from portfolio_opt.analyses import batch
-from portfolio_opt.model.plan import Plan, normalize_header
+from portfolio_opt.model.plan import Plan, Stage, normalize_header
 from portfolio_opt.model.result import Result
 from portfolio_opt.runtime import pool, progress
 
@@ -32,6 +32,9 @@ FIELDS = (
 
 @dataclass(frozen=True)
 class EstimateChange:
+    """One estimate that changed between last quarter's workbook and this one: which initiative,
+    which field, from what to what."""
+
     id: str
     name: str
     field: str
@@ -41,6 +44,10 @@ class EstimateChange:
 
 @dataclass(frozen=True)
 class QuarterReview:
+    """What the quarterly review found: last quarter's choice and optimum, this quarter's optimum,
+    every estimate that changed, and each initiative that entered or left with the change that
+    caused it."""
+
     last_name: str
     this_name: str
     last_selected: tuple[str, ...]  #: what last quarter's workbook chose (or its optimum)
@@ -139,7 +146,7 @@ def review_quarters(
     order = {ini.id: k for k, ini in enumerate(this.initiatives)}
     before, after = set(base.selected), set(result.selected)
     moves = []
-    finished = {ini.id: ini.stage.value.lower() for ini in this.initiatives if ini.stage.value in ("Done", "Stopped")}
+    finished = {ini.id: ini.stage.value.lower() for ini in this.initiatives if ini.stage in (Stage.DONE, Stage.STOPPED)}
     for move, ids in (("entered", after - before), ("left", before - after)):
         for i in sorted(ids, key=lambda x: order.get(x, len(order))):
             if move == "left" and i in finished:  # it did not leave: it is done (or was stopped)

@@ -26,7 +26,7 @@ import numpy as np
 
 from portfolio_opt.core.ranges import cost_range, impact_range, time_range
 from portfolio_opt.model.errors import Infeasible, NoPortfolioFound
-from portfolio_opt.model.plan import Plan
+from portfolio_opt.model.plan import Distribution, Plan, RiskObjective
 from portfolio_opt.runtime import pool, progress
 
 #: versions drawn unless told otherwise, and the spread around an estimate without a range
@@ -39,14 +39,18 @@ VERSIONS = 2
 
 
 def draw_ranges(
-    rng: np.random.Generator, low: np.ndarray, mode: np.ndarray, high: np.ndarray, distribution: str = "triangular"
+    rng: np.random.Generator,
+    low: np.ndarray,
+    mode: np.ndarray,
+    high: np.ndarray,
+    distribution: Distribution = Distribution.TRIANGULAR,
 ) -> np.ndarray:
     """One draw from each range (arrays; a range of one point is that point)."""
     u = rng.random(len(low))
     w = high - low
     out = mode.astype(np.float64).copy()
     ok = w > 0
-    if distribution == "pert" and ok.any():
+    if distribution == Distribution.PERT and ok.any():
         a = 1 + 4 * (mode[ok] - low[ok]) / w[ok]
         b = 1 + 4 * (high[ok] - mode[ok]) / w[ok]
         out[ok] = low[ok] + w[ok] * rng.beta(a, b)
@@ -90,7 +94,7 @@ def version_plan(plan: Plan, k: int, seed: int, spread: float) -> Plan:
         )
         for j, ini in enumerate(inis)
     )
-    return replace(plan.with_initiatives(drawn), settings=replace(plan.settings, risk_objective="expected"))
+    return replace(plan.with_initiatives(drawn), settings=replace(plan.settings, risk_objective=RiskObjective.EXPECTED))
 
 
 @dataclass(frozen=True)
@@ -189,7 +193,7 @@ def robustness(
 
     started = time.perf_counter()
     seed = plan.settings.seed if seed is None else int(seed)
-    plan = plan.with_settings(risk_objective="expected")  # versions are valued by expected value
+    plan = plan.with_settings(risk_objective=RiskObjective.EXPECTED)  # versions are valued by expected value
     result = optimize(plan)
     baseline = result.selected
     starts = dict(result.starts)

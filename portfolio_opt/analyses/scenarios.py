@@ -30,6 +30,9 @@ def apply_scenario(plan: Plan, scenario: Scenario) -> Plan:
 
 @dataclass(frozen=True)
 class ScenarioResult:
+    """One scenario's outcome: its solve and budget, what entered and left against the baseline (each
+    with its cause), and its input changes in words."""
+
     name: str
     solved: batch.PlanOutcome
     budget: float | None
@@ -42,6 +45,8 @@ class ScenarioResult:
 
 @dataclass(frozen=True)
 class ScenarioRun:
+    """Every scenario's outcome, the baseline first, with how many solves they took and how long."""
+
     results: tuple[ScenarioResult, ...]  #: the baseline first
     plan: Plan
     solves: int

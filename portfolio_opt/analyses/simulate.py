@@ -13,7 +13,7 @@ from portfolio_opt.core.scoring import objective_coefficients
 from portfolio_opt.core.simulation import RISK_KEYS, Simulation, judge, judge_samples, simulate
 from portfolio_opt.core.worlds import CHOOSE, JUDGE
 from portfolio_opt.model.errors import PortfolioError
-from portfolio_opt.model.plan import Decision, Plan
+from portfolio_opt.model.plan import Decision, Plan, RiskObjective
 from portfolio_opt.runtime import progress
 
 #: worlds ``simulate`` draws unless told otherwise
@@ -51,7 +51,7 @@ def simulate_plan(
                     replace(ini, decision=Decision.MUST if ini.id in wanted else Decision.EXCLUDE)
                     for ini in plan.initiatives
                 )
-            ).with_settings(risk_objective="expected")
+            ).with_settings(risk_objective=RiskObjective.EXPECTED)
             try:
                 solved = solve(fixed)
                 starts = solved.starts

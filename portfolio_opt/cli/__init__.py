@@ -85,6 +85,9 @@ MAX_PROBLEMS_SHOWN = 200
 
 
 class Context:
+    """What every command shares from the group's options: whether ``--debug`` asks for
+    tracebacks."""
+
     def __init__(self, debug: bool):
         self.debug = debug
 
@@ -733,6 +736,8 @@ class Share(click.ParamType):
     name = "share"
 
     def convert(self, value, param, ctx):
+        """The typed share as a fraction from 0 up to (not including) 1; a clear usage error
+        otherwise."""
         if isinstance(value, float):
             return value
         text = str(value).strip()

@@ -39,8 +39,8 @@ class Cell(Protocol):
     def setting(self, attr: str, label: str) -> Any:
         """The cell as a value of the setting ``attr``; the reader's INVALID when refused."""
 
-    def refuse(self, code: str, message: str, fix: str = "") -> None:
-        """Report a problem with the cell."""
+    def refuse(self, code: str, message: str, fix: str = "", value: Any = None) -> None:
+        """Report a problem with the cell (``value``: what it holds that is refused)."""
 
 
 def _show(x: Any) -> str:
@@ -163,7 +163,7 @@ class ForceIn(Force):
 
 
 class ForceOut(Force):
-    """Initiatives excluded."""
+    """Initiatives left out (excluded)."""
 
     kind = ChangeKind.FORCE_OUT
     header = "Force out"

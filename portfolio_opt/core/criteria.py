@@ -48,8 +48,6 @@ CONSISTENT_UP_TO = 0.10
 #: the columns WSJF and RICE read, by normalized header
 WSJF = ("businessvalue", "timecriticality", "riskreduction", "jobsize")
 RICE = ("reach", "impact", "confidence", "effort")
-#: scorings whose figure is not money (the npv objective needs money)
-NOT_MONEY = ("weighted", "wsjf", "rice")
 
 
 @dataclass(frozen=True)

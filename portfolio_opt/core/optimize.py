@@ -13,8 +13,17 @@ from portfolio_opt.core.reasons import reason_text
 from portfolio_opt.core.rules import Chosen, LimitRule, limit_rules, limit_uses
 from portfolio_opt.core.value import portfolio_value, scores_at
 from portfolio_opt.model.errors import NoPortfolioFound, PortfolioError
-from portfolio_opt.model.plan import Decision, Objective, Plan, Stage
-from portfolio_opt.model.result import InitiativeResult, LimitUse, Reason, Result, RiskChoice, SolverInfo, Status
+from portfolio_opt.model.plan import Decision, Objective, Plan, RiskObjective, Scoring, Stage
+from portfolio_opt.model.result import (
+    InitiativeResult,
+    LimitUse,
+    Reason,
+    ReasonCode,
+    Result,
+    RiskChoice,
+    SolverInfo,
+    Status,
+)
 from portfolio_opt.runtime import progress
 
 #: multi-period programs with fewer columns than this are solved whole (see :func:`solve`)
@@ -69,8 +78,10 @@ def optimize(
     if risk_aware(plan):
         with progress.stage("Judging the risk-aware portfolio on fresh worlds"):
             result = replace(result, risk=risk_choice(plan, solved, threads))
-    if plan.settings.scoring != "expected value":
-        plain = solve(plan.with_settings(scoring="expected value", risk_objective="expected"), threads)
+    if plan.settings.scoring is not Scoring.EXPECTED_VALUE:
+        plain = solve(
+            plan.with_settings(scoring=Scoring.EXPECTED_VALUE, risk_objective=RiskObjective.EXPECTED), threads
+        )
         ids = [ini.id for ini in plan.initiatives]
         mine = {ids[i] for i, x in enumerate(solved.selected) if x}
         theirs = {ids[i] for i, x in enumerate(plain.selected) if x}
@@ -88,7 +99,7 @@ def optimize(
 def risk_aware(plan: Plan) -> bool:
     """True when the plan asks for the cvar objective with a weight above 0."""
     s = plan.settings
-    return s.risk_objective == "cvar" and s.risk_weight > 0
+    return s.risk_objective is RiskObjective.CVAR and s.risk_weight > 0
 
 
 def risk_choice(plan: Plan, solved: Solved, threads: int | None = None) -> RiskChoice:
@@ -97,7 +108,7 @@ def risk_choice(plan: Plan, solved: Solved, threads: int | None = None) -> RiskC
     from portfolio_opt.core.simulation import judge, judge_samples
 
     s = plan.settings
-    plain = solve(plan.with_settings(risk_objective="expected"), threads)
+    plain = solve(plan.with_settings(risk_objective=RiskObjective.EXPECTED), threads)
     samples = judge_samples(plan)
     ids = [ini.id for ini in plan.initiatives]
 
@@ -137,7 +148,7 @@ class Solved:
 
     @property
     def chosen(self) -> Chosen:
-        """The portfolio as who is in and when each starts."""
+        """The chosen portfolio as the rules read it: what is selected, and when each starts."""
         return Chosen.of(self.selected, self.starts)
 
     @staticmethod
@@ -162,8 +173,8 @@ def solve(plan: Plan, threads: int | None = None) -> Solved:
         lp = formulation.with_cvar(plan, lp, outcomes, settings.risk_weight, settings.risk_level)
         solution = solver.solve(lp, settings.solver, settings.gap, settings.time_limit, threads=threads)
     elif settings.periods and lp.n_vars < TIMED_WHOLE_BELOW:
-        # a multi-period LP is weak (1% off the optimum), so on a small program the fixing
-        # rounds cost more than they save (the quarterly sample: 3.4 s with them, 2.3 s without)
+        # a multi-period LP is weak (about 1% off the optimum), so on a small program the
+        # fixing rounds cost more than they save
         solution = solver.solve(lp, settings.solver, settings.gap, settings.time_limit, threads=threads)
     else:
         solution = reduction.solve(
@@ -302,35 +313,37 @@ def decision_reasons(
             needed_by = tuple(ids[k] for k in dependents.get(i, []) if selected[k])
             hot = fit.hot(i, chosen.starts.get(i, 0))
             if ini.decision is Decision.MUST:
-                out.append(Reason("must", also=needed_by, hot=hot))
+                out.append(Reason(ReasonCode.MUST, also=needed_by, hot=hot))
             elif needed_by and coefficients[i] > 0:
-                out.append(Reason("merit", also=needed_by, hot=hot))  # worth its place, and others rely on it
+                out.append(Reason(ReasonCode.MERIT, also=needed_by, hot=hot))  # worth its place, and others rely on it
             elif needed_by:
-                out.append(Reason("needed-by", needed_by, hot=hot))
+                out.append(Reason(ReasonCode.NEEDED_BY, needed_by, hot=hot))
             elif coefficients[i] <= 0:
                 mins = fit.mins(i)
-                out.append(Reason("meets-min", mins, hot=hot) if mins else Reason("selected", hot=hot))
+                out.append(
+                    Reason(ReasonCode.MEETS_MIN, mins, hot=hot) if mins else Reason(ReasonCode.SELECTED, hot=hot)
+                )
             else:
-                out.append(Reason("merit", hot=hot))
+                out.append(Reason(ReasonCode.MERIT, hot=hot))
             continue
         if ini.decision is Decision.EXCLUDE:
-            out.append(Reason("excluded"))
+            out.append(Reason(ReasonCode.EXCLUDED))
             continue
         if coefficients[i] <= 0:
             if schedule.value_start(ini, s) >= s.horizon_months:
-                out.append(Reason("no-value-horizon"))
+                out.append(Reason(ReasonCode.NO_VALUE_HORIZON))
             elif ini.probability == 0:
-                out.append(Reason("no-value-probability"))
+                out.append(Reason(ReasonCode.NO_VALUE_PROBABILITY))
             elif s.objective is Objective.NPV and coefficients[i] + ini.cost > 0:
-                out.append(Reason("negative-npv"))
+                out.append(Reason(ReasonCode.NEGATIVE_NPV))
             else:
-                out.append(Reason("negative-value"))
+                out.append(Reason(ReasonCode.NEGATIVE_VALUE))
             continue
         missing = [plan.index(d) for d in ini.depends_on if d in plan and not selected[plan.index(d)]]
         if missing:
             out.append(
                 Reason(
-                    "needs",
+                    ReasonCode.NEEDS,
                     tuple(
                         (ids[j], "Excluded" if plan.initiatives[j].decision is Decision.EXCLUDE else "not selected")
                         for j in missing
@@ -340,11 +353,11 @@ def decision_reasons(
             continue
         rivals = tuple(ids[k] for k in group_of.get(i, []) if k != i and selected[k])
         if rivals:
-            out.append(Reason("exclusive-with", rivals))
+            out.append(Reason(ReasonCode.EXCLUSIVE_WITH, rivals))
             continue
         blocked, costly = fit.blocked(i, starts)
-        settled = Reason("risk") if risk_aware(plan) else Reason("gap")
-        out.append(Reason("limits", blocked, costly=costly) if blocked or costly else settled)
+        settled = Reason(ReasonCode.RISK) if risk_aware(plan) else Reason(ReasonCode.GAP)
+        out.append(Reason(ReasonCode.LIMITS, blocked, costly=costly) if blocked or costly else settled)
     if in_review(plan):
         out = [_review_reason(ini, why, selected[i]) for i, (ini, why) in enumerate(zip(plan.initiatives, out))]
     return out
@@ -354,18 +367,18 @@ def _review_reason(ini, why: Reason, selected: bool) -> Reason:
     """A quarterly review's reason for a row it stopped, retired, or carries through."""
     stage = ini.stage
     if stage is Stage.DONE:
-        return Reason("done")
+        return Reason(ReasonCode.DONE)
     if stage is Stage.STOPPED:
-        return Reason("stopped-earlier")
-    if selected or why.code in ("excluded",):
+        return Reason(ReasonCode.STOPPED_EARLIER)
+    if selected or why.code is ReasonCode.EXCLUDED:
         return why
-    limits = tuple(why.items) if why.code == "limits" else ()
+    limits = tuple(why.items) if why.code is ReasonCode.LIMITS else ()
     if stage is Stage.IN_PROGRESS:
-        return Reason("stop", limits, amounts=(ini.cost,))
+        return Reason(ReasonCode.STOP, limits, amounts=(ini.cost,))
     if stage is Stage.LIVE:
         if ini.run_cost >= ini.impact:
-            return Reason("retire-costly", amounts=(ini.run_cost, ini.impact))
-        return Reason("retire", limits)
+            return Reason(ReasonCode.RETIRE_COSTLY, amounts=(ini.run_cost, ini.impact))
+        return Reason(ReasonCode.RETIRE, limits)
     return why
 
 

@@ -14,16 +14,16 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from portfolio_opt.model.plan import Initiative, Settings
+from portfolio_opt.model.plan import Distribution, Initiative, Settings
 
 
-def mean_of(low: float, mode: float, high: float, distribution: str = "triangular") -> float:
+def mean_of(low: float, mode: float, high: float, distribution: Distribution = Distribution.TRIANGULAR) -> float:
     """The mean of a range: (a + m + b) / 3 (triangular) or (a + 4m + b) / 6 (PERT).
 
     >>> mean_of(0, 3, 6), mean_of(0, 3, 12, "pert")
     (3.0, 4.0)
     """
-    if distribution == "pert":
+    if distribution == Distribution.PERT:
         return (low + 4 * mode + high) / 6.0
     return (low + mode + high) / 3.0
 
@@ -33,10 +33,12 @@ def _pert_shape(low: float, mode: float, high: float) -> tuple[float, float]:
     return 1.0 + 4.0 * (mode - low) / w, 1.0 + 4.0 * (high - mode) / w
 
 
-def density(x: np.ndarray, low: float, mode: float, high: float, distribution: str = "triangular") -> np.ndarray:
+def density(
+    x: np.ndarray, low: float, mode: float, high: float, distribution: Distribution = Distribution.TRIANGULAR
+) -> np.ndarray:
     """The probability density of a range at x (low < high)."""
     w = high - low
-    if distribution == "pert":
+    if distribution == Distribution.PERT:
         a, b = _pert_shape(low, mode, high)
         log_beta = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
         u = np.clip((x - low) / w, 0.0, 1.0)
@@ -56,7 +58,7 @@ def expected(
     low: float,
     mode: float,
     high: float,
-    distribution: str = "triangular",
+    distribution: Distribution = Distribution.TRIANGULAR,
     kinks: Sequence[float] = (),
 ) -> float:
     """E[fn(X)] for X drawn from the range, by Gauss–Legendre quadrature on pieces split at the
@@ -75,12 +77,17 @@ def expected(
 
 
 def draw(
-    rng: np.random.Generator, low: float, mode: float, high: float, size: int, distribution: str = "triangular"
+    rng: np.random.Generator,
+    low: float,
+    mode: float,
+    high: float,
+    size: int,
+    distribution: Distribution = Distribution.TRIANGULAR,
 ) -> np.ndarray:
     """``size`` draws from the range (a range of one point is that point)."""
     if not high > low:
         return np.full(size, float(mode))
-    if distribution == "pert":
+    if distribution == Distribution.PERT:
         a, b = _pert_shape(low, mode, high)
         return low + (high - low) * rng.beta(a, b, size)
     return rng.triangular(low, mode, high, size)
@@ -102,21 +109,27 @@ def discounted_years(t: np.ndarray, horizon_months: float, discount_rate: float)
 
 
 def impact_range(ini: Initiative) -> tuple[float, float, float]:
+    """Its Impact as (low, most likely, high): Impact low .. Impact .. Impact high, a side not
+    given being the Impact."""
     low = ini.impact if ini.impact_low is None else ini.impact_low
     high = ini.impact if ini.impact_high is None else ini.impact_high
     return low, ini.impact, high
 
 
 def cost_range(ini: Initiative) -> tuple[float, float, float]:
+    """Its Cost as (low, most likely, high): from the Cost up to Cost high (the Cost when not
+    given)."""
     return ini.cost, ini.cost, ini.cost if ini.cost_high is None else ini.cost_high
 
 
 def time_range(ini: Initiative) -> tuple[float, float, float]:
+    """Its Time to value as (low, most likely, high): from the Time to value up to Time to value
+    high."""
     high = ini.time_to_value if ini.time_to_value_high is None else ini.time_to_value_high
     return ini.time_to_value, ini.time_to_value, high
 
 
-def expected_cost(ini: Initiative, distribution: str = "triangular") -> float:
+def expected_cost(ini: Initiative, distribution: Distribution = Distribution.TRIANGULAR) -> float:
     """The mean cost: Cost, or the mean of Cost .. Cost high."""
     if ini.cost_high is None:
         return ini.cost

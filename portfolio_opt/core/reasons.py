@@ -1,24 +1,24 @@
-"""Why an initiative is in or out, in words: a :class:`~portfolio_opt.model.plan.Reason` is data
+"""Why an initiative is in or out, in words: a :class:`~portfolio_opt.model.result.Reason` is data
 (a code and what it names), made into words here, once, and never parsed back."""
 
 from __future__ import annotations
 
-from portfolio_opt.model.result import Reason
+from portfolio_opt.model.result import Reason, ReasonCode
 
 #: Reasons that are the same words every time
 _FIXED = {
-    "must": "Must",
-    "merit": "on merit",
-    "selected": "selected",
-    "excluded": "Excluded",
-    "no-value-horizon": "no value within the horizon",
-    "no-value-probability": "no value (probability 0)",
-    "negative-npv": "negative value (cost above expected value)",
-    "negative-value": "negative value",
-    "gap": "within the optimality gap",
-    "risk": "left out for the downside (Risk objective cvar)",
-    "done": "Done: carried through, not a decision",
-    "stopped-earlier": "Stopped earlier: carried through, not a decision",
+    ReasonCode.MUST: "Must",
+    ReasonCode.MERIT: "on merit",
+    ReasonCode.SELECTED: "selected",
+    ReasonCode.EXCLUDED: "Excluded",
+    ReasonCode.NO_VALUE_HORIZON: "no value within the horizon",
+    ReasonCode.NO_VALUE_PROBABILITY: "no value (probability 0)",
+    ReasonCode.NEGATIVE_NPV: "negative value (cost above expected value)",
+    ReasonCode.NEGATIVE_VALUE: "negative value",
+    ReasonCode.GAP: "within the optimality gap",
+    ReasonCode.RISK: "left out for the downside (Risk objective cvar)",
+    ReasonCode.DONE: "Done: carried through, not a decision",
+    ReasonCode.STOPPED_EARLIER: "Stopped earlier: carried through, not a decision",
 }
 
 
@@ -31,27 +31,27 @@ def reason_text(why: Reason) -> str:
     """
     if why.code in _FIXED:
         text = _FIXED[why.code]
-    elif why.code == "needed-by":
+    elif why.code is ReasonCode.NEEDED_BY:
         text = "needed by " + listed(why.items)
-    elif why.code == "meets-min":
+    elif why.code is ReasonCode.MEETS_MIN:
         text = "meets Min " + listed(why.items)
-    elif why.code == "needs":
+    elif why.code is ReasonCode.NEEDS:
         text = "needs " + "; ".join(f"{x}, {tag}" for x, tag in why.items)
-    elif why.code == "exclusive-with":
+    elif why.code is ReasonCode.EXCLUSIVE_WITH:
         text = "exclusive with " + listed(why.items)
-    elif why.code == "limits":
+    elif why.code is ReasonCode.LIMITS:
         costly = [f"{name} (the penalty outweighs it)" for name in why.costly]
         text = listed(list(why.items) + costly)
-    elif why.code == "stop":
+    elif why.code is ReasonCode.STOP:
         where = f" within {listed(why.items)}" if why.items else ""
         text = f"stop: the remaining {why.amounts[0]:,.0f} earns more elsewhere{where}"
-    elif why.code == "retire":
+    elif why.code is ReasonCode.RETIRE:
         text = "retire: " + (
             f"keeping it does not fit within {listed(why.items)}"
             if why.items
             else "its benefit does not justify its place"
         )
-    elif why.code == "retire-costly":
+    elif why.code is ReasonCode.RETIRE_COSTLY:
         text = f"retire: run cost {why.amounts[0]:,.0f} a year exceeds its benefit of {why.amounts[1]:,.0f}"
     else:
         raise ValueError(why.code)
@@ -63,6 +63,12 @@ def reason_text(why: Reason) -> str:
 
 
 def listed(items, most: int = 3) -> str:
+    """The items in words, each once: ``A, B, C``, or the first ``most`` and how many more
+    (``A, B, C and 2 more``).
+
+    >>> listed(["A", "B", "A", "C", "D", "E"])
+    'A, B, C and 2 more'
+    """
     items = list(dict.fromkeys(items))
     if len(items) <= most:
         return ", ".join(items)
@@ -72,28 +78,28 @@ def listed(items, most: int = 3) -> str:
 def reason_sentence(why: Reason) -> str:
     """A reason as a sentence for ``explain`` (the same data the Ranking's words come from)."""
     code = why.code
-    if code == "must":
+    if code is ReasonCode.MUST:
         text = "it is a Must (Decision column)"
-    elif code == "merit":
+    elif code is ReasonCode.MERIT:
         text = "it earns its place: the best portfolio within the limits includes it on its value"
-    elif code == "needed-by":
+    elif code is ReasonCode.NEEDED_BY:
         text = f"it is needed by {listed(why.items)}, which the best portfolio includes"
-    elif code == "excluded":
+    elif code is ReasonCode.EXCLUDED:
         text = "it is Excluded (Decision column)"
-    elif code == "needs":
+    elif code is ReasonCode.NEEDS:
         text = f"it {reason_text(why)}"
-    elif code == "exclusive-with":
+    elif code is ReasonCode.EXCLUSIVE_WITH:
         text = f"it is exclusive with {listed(why.items)}, which the best portfolio includes (at most one of its group)"
-    elif code.startswith("negative") or code.startswith("no-value"):
+    elif code.no_value:
         text = f"{reason_text(why)}: selecting it would lower the objective"
-    elif code == "gap":
+    elif code is ReasonCode.GAP:
         text = "it fits, but the search stopped within the optimality gap"
-    elif code == "risk":
+    elif code is ReasonCode.RISK:
         text = (
             "it fits, but the risk-aware objective (Risk objective cvar) prefers a portfolio whose worst "
             "outcomes are better, and this one adds more to the spread than to the mean"
         )
-    elif code == "limits":
+    elif code is ReasonCode.LIMITS:
         text = f"it does not fit alongside the selected portfolio within these limits: {reason_text(why)}"
     else:
         text = reason_text(Reason(code, why.items, amounts=why.amounts))

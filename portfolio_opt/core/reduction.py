@@ -22,7 +22,7 @@ tight) or a round would fix too little, the whole program is solved. Each round 
 found a portfolio starts its search from the best found: a lower target fixes a subset of what
 a higher one fixed, and fixing at the best value keeps every portfolio worth it, so that
 portfolio is always one of the next program's, and the search prunes by it from the first node
-(400 initiatives × 8 quarters within 0.01%: 65 s → 43 s). The bound is computed here, in exact
+instead of finding a portfolio that good again. The bound is computed here, in exact
 terms of the prices the LP returned: a price the LP got slightly wrong makes the bound weaker,
 never wrong.
 """
@@ -215,11 +215,10 @@ def solve_fixed(
     expected to reach) turns ``gap`` into the absolute gap it means.
 
     Without ``presolve`` the reduced program goes to the search as it is: on a single-period
-    program HiGHS's presolve spends seconds probing what the fixing already settled (3 s of
-    3.1 at 10,000 initiatives). A multi-period program is the other way round: its reduced
-    program keeps the timed dependencies and per-period limits, whose presolve (probing,
-    cliques) the search needs (400 initiatives × 8 quarters within 0.1%: 40 s without, 12 s
-    with; HiGHS handed the whole program, 10 s).
+    program HiGHS's presolve would spend nearly all the solve probing what the fixing already
+    settled. A multi-period program is the other way round: its reduced program keeps the
+    timed dependencies and per-period limits, whose presolve (probing, cliques) the search
+    needs, or it takes longer than the whole program would.
     """
     keep = [j for j in range(lp.n_vars) if lp.lower[j] != lp.upper[j]]
     if len(keep) == lp.n_vars:

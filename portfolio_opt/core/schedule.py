@@ -67,7 +67,7 @@ def start_score(ini: Initiative, t: int, settings: Settings) -> float:
     """Its score when it starts in period t: value from :func:`value_start` on (with a range,
     the mean of its outcome, see :mod:`.risk`), or as the Scoring setting says (see
     :mod:`.criteria`: the weighted, WSJF and RICE scores do not depend on the start)."""
-    if settings.scoring in ("weighted", "wsjf", "rice"):
+    if not settings.scoring.is_money:
         return committee_score(ini, settings, 0.0)
     return committee_score(ini, settings, _expected_start_score(ini, t, settings))
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 
-from portfolio_opt.model.plan import Initiative, Objective, Plan, Settings
+from portfolio_opt.model.plan import Initiative, Objective, Plan, Scoring, Settings
 
 
 def discounted_years(time_to_value: float, horizon_months: float, discount_rate: float) -> float:
@@ -71,7 +71,7 @@ def plan_scores(plan: Plan) -> list[float]:
             expected_score(ini, s) if ini.ranged else initiative_score(ini, s.horizon_months, s.discount_rate)
             for ini in plan.initiatives
         ]
-    if s.scoring == "expected value":
+    if s.scoring is Scoring.EXPECTED_VALUE:
         return values
     return [committee_score(ini, s, v) for ini, v in zip(plan.initiatives, values)]
 
@@ -81,9 +81,9 @@ def committee_score(ini: Initiative, settings: Settings, expected: float) -> flo
     :mod:`portfolio_opt.criteria`): the criteria, WSJF or RICE score itself, or for ``blend``
     the expected value × (1 + Criteria weight × (criteria score − 0.5))."""
     scoring = settings.scoring
-    if scoring in ("weighted", "wsjf", "rice"):
+    if not scoring.is_money:
         return float(ini.criteria_score or 0.0)
-    if scoring == "blend":
+    if scoring is Scoring.BLEND:
         return expected * (1.0 + settings.criteria_weight * ((ini.criteria_score or 0.0) - 0.5))
     return expected
 

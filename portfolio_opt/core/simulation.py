@@ -47,6 +47,9 @@ class Figure:
 
 @dataclass(frozen=True)
 class InitiativeRisk:
+    """One selected initiative in the simulated worlds: how often it succeeded, what it added on
+    average, and its share of the shortfall in the worst worlds."""
+
     id: str
     name: str
     theme: str | None
@@ -60,6 +63,9 @@ class InitiativeRisk:
 
 @dataclass(frozen=True)
 class ThemeRisk:
+    """One theme's selected initiatives in the simulated worlds: how many, the mean, spread, P10 and
+    P90 of what they add together, and their share of the shortfall in the worst worlds."""
+
     theme: str
     count: int
     mean: float

@@ -50,6 +50,7 @@ class LinearProgram:
 
     @property
     def n_vars(self) -> int:
+        """How many columns (variables) the program has."""
         return len(self.objective)
 
 
@@ -74,6 +75,7 @@ class Solution:
 
     @property
     def has_solution(self) -> bool:
+        """True when the solve ended with a portfolio: optimal, or stopped with one found."""
         return self.values is not None and self.status in (Status.OPTIMAL, Status.FEASIBLE)
 
 
@@ -154,19 +156,18 @@ def check_solver(name: str) -> None:
 #: Rows whose largest coefficient exceeds this are divided by it before solving: HiGHS refuses
 #: matrix entries of 1e15 and more, and both solvers judge feasibility in absolute terms, which
 #: means little on sums in the trillions. Smaller rows are passed as they are, so ordinary plans
-#: solve exactly as before. Row prices are scaled back.
+#: reach the solvers untouched. Row prices are scaled back.
 ROW_SCALE_FROM = 1e9
 
 #: HiGHS options set on every MIP. Our programs arrive already reduced (reduced-cost fixing,
 #: :mod:`.reduction`), so HiGHS's own restart after fixing at the root rarely has anything left
 #: to gain and repeats the root work; and a feasible portfolio is easy to come by in a
 #: portfolio program (the Musts alone, or the optimum a re-solve varies), so the feasibility-jump
-#: heuristic, which hunts for a first feasible point, mostly costs time. Measured on the 958
-#: re-solves of 500 explanations (one thread each, same answers): 40-42 s -> 27 s; the
-#: break-even cost solves 26-31 s -> 17-18 s. The main solves (1,000 and 10,000 initiatives,
-#: 1,000 x 8 and 10,000 x 8 quarters, the quarterly samples) stay within noise of what they
-#: were. A HiGHS that lacks one of these options refuses it quietly (its output is off) and runs
-#: as before; ``tests/test_solver.py`` checks the installed one knows them all.
+#: heuristic, which hunts for a first feasible point, mostly costs time. That matters most for
+#: the many short re-solves of explanations, which give the same answers in much less time; the
+#: main solves neither gain nor lose. A HiGHS that lacks one of these options refuses it quietly (its output
+#: is off) and runs on its default; ``tests/test_solver.py`` checks the installed one knows them
+#: all.
 HIGHS_MIP_OPTIONS: dict[str, object] = {
     "mip_allow_restart": False,
     "mip_heuristic_run_feasibility_jump": False,

@@ -32,7 +32,7 @@ import numpy as np
 
 from portfolio_opt.core.ranges import cost_range, discounted_years, draw, impact_range, time_range, value_floor
 from portfolio_opt.core.scoring import discounted_years as _scalar_years
-from portfolio_opt.model.plan import Objective, Plan, text_key
+from portfolio_opt.model.plan import Objective, Plan, RiskObjective, text_key
 
 #: what a stream of random numbers is drawn for: the worlds a portfolio is chosen or simulated
 #: on, and the fresh worlds a chosen portfolio is judged on
@@ -70,12 +70,16 @@ class Worlds:
         self._groups: dict[str, np.ndarray] = {}
 
     def group_factor(self, group: str) -> np.ndarray:
+        """The shared normal draw of a risk group in every world (one per group, whatever the case of
+        its name), which correlates its members' successes."""
         key = text_key(group)
         if key not in self._groups:
             self._groups[key] = _stream(self.seed, self.purpose, 1, key).standard_normal(self.samples)
         return self._groups[key]
 
     def draws(self, i: int) -> Draws:
+        """Initiative i's draws in every world: success (correlated within its risk group), and its
+        impact, time to value and cost drawn from their ranges."""
         ini, s = self.plan.initiatives[i], self.plan.settings
         rng = _stream(self.seed, self.purpose, 0, text_key(ini.id))
         n, p = self.samples, ini.probability
@@ -153,4 +157,4 @@ def outcome_matrix(
 
 def has_risk(plan: Plan) -> bool:
     """True when the plan says anything about risk: a range, or the cvar objective."""
-    return plan.settings.risk_objective == "cvar" or any(ini.ranged for ini in plan.initiatives)
+    return plan.settings.risk_objective is RiskObjective.CVAR or any(ini.ranged for ini in plan.initiatives)

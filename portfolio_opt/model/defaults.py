@@ -5,8 +5,8 @@ The help text is built when the CLI module loads; reading these figures from
 imports nothing. :mod:`.explain` uses and re-exports them.
 """
 
-#: plans up to this many initiatives are explained in full by default (about 13 s of
-#: re-solving on two cores at 500; see benchmarks/bench_explain.py)
+#: plans up to this many initiatives are explained in full by default: re-solving each one
+#: stays a short wait on a two-core laptop (benchmarks/bench_explain.py measures it)
 FULL_UP_TO = 500
 #: beyond that, about the same work: this many divided by the plan's initiatives
 WORK = FULL_UP_TO * FULL_UP_TO

@@ -65,6 +65,7 @@ class Problem:
         return f"{text}. {self.fix}" if self.fix else text
 
     def to_dict(self) -> dict[str, Any]:
+        """The problem as JSON data: its code, where, message, fix and the value found."""
         return {
             "code": self.code,
             "where": self.where,
@@ -99,6 +100,7 @@ class InvalidWorkbook(PortfolioError, ValueError):
         super().__init__(f"{head}{n} problem{'s' if n != 1 else ''} in the planning workbook")
 
     def to_dict(self) -> dict[str, Any]:
+        """The error as the ``--json`` output reports it: status ``invalid`` and every problem."""
         return {"status": "invalid", "problems": [p.to_dict() for p in self.problems]}
 
 
@@ -111,6 +113,7 @@ class ConflictItem:
     detail: str
 
     def to_dict(self) -> dict[str, str]:
+        """The item as JSON data: its kind, name and detail."""
         return {"kind": self.kind, "name": self.name, "detail": self.detail}
 
 
@@ -129,6 +132,7 @@ class Relaxation:
     whole_plan: bool = True
 
     def to_dict(self) -> dict[str, Any]:
+        """The change as JSON data: its words, the rule part, the new bound and whether it is enough alone."""
         return {"text": self.text, "rule": list(self.rule), "bound": self.bound, "whole_plan": self.whole_plan}
 
 
@@ -154,6 +158,8 @@ class Infeasible(PortfolioError):
         super().__init__("no portfolio satisfies every limit and decision")
 
     def to_dict(self) -> dict[str, Any]:
+        """The error as the ``--json`` output reports it: status ``infeasible``, the conflict,
+        and the changes that resolve it."""
         return {
             "status": "infeasible",
             "conflict": [c.to_dict() for c in self.conflict],

@@ -62,6 +62,46 @@ class Objective(enum.Enum):
     NPV = "npv"  #: sum of (score - cost)
 
 
+class Scoring(enum.StrEnum):
+    """How an initiative is scored (the ``Scoring`` setting); each member is the setting's text."""
+
+    EXPECTED_VALUE = "expected value"  #: Probability × (Impact − Run cost) × D
+    WEIGHTED = "weighted"  #: the criteria score alone
+    BLEND = "blend"  #: the expected value tilted by the criteria score
+    WSJF = "wsjf"  #: (Business value + Time criticality + Risk reduction) / Job size
+    RICE = "rice"  #: Reach × Impact × Confidence / Effort
+
+    @property
+    def is_money(self) -> bool:
+        """Whether a score is money: an expected value, tilted or not (weighted, WSJF and RICE
+        scores are figures of their own)."""
+        return self in (Scoring.EXPECTED_VALUE, Scoring.BLEND)
+
+    @property
+    def uses_criteria(self) -> bool:
+        """Whether the score is made from the Criteria sheet's weighted criteria."""
+        return self in (Scoring.WEIGHTED, Scoring.BLEND)
+
+    @property
+    def is_formula(self) -> bool:
+        """Whether the score is a published formula of named columns (WSJF or RICE)."""
+        return self in (Scoring.WSJF, Scoring.RICE)
+
+
+class RiskObjective(enum.StrEnum):
+    """What a risk-aware plan maximizes (the ``Risk objective`` setting)."""
+
+    EXPECTED = "expected"  #: the expected value alone
+    CVAR = "cvar"  #: (1 − w) · expected value + w · CVaR of the worst outcomes
+
+
+class Distribution(enum.StrEnum):
+    """How a range (low, most likely, high) is drawn (the ``Distribution`` setting)."""
+
+    TRIANGULAR = "triangular"  #: straight lines from low up to the most likely and down to high
+    PERT = "pert"  #: a beta shape weighted towards the most likely value
+
+
 @dataclass(frozen=True)
 class Initiative:
     """One candidate initiative, one row of the ``Initiatives`` sheet."""
@@ -113,6 +153,7 @@ class Initiative:
 
     @property
     def stage(self) -> Stage:
+        """Where it stands at a review: its Status, or Proposed when the sheet has none."""
         return Stage.PROPOSED if self.status is None else self.status
 
     @property
@@ -162,12 +203,15 @@ class Limit:
 
     @property
     def scope_text(self) -> str:
+        """Its Scope as the Constraints sheet writes it, e.g. ``Theme=Platform`` or
+        ``Probability<0.5``; ``All`` without one."""
         if self.scope is None:
             return "All"
         return f"{self.scope[0]}{self.scope_op}{_fmt_scope_value(self.scope[1])}"
 
     @property
     def soft(self) -> bool:
+        """True when it may be passed by a tolerance at a penalty, False when it must hold."""
         return self.tolerance is not None and self.tolerance > 0
 
     def allowance(self, side: str) -> float:
@@ -200,6 +244,7 @@ class Limit:
         return f"{self._base} [{inside}]"
 
     def applies_to(self, initiative: Initiative) -> bool:
+        """True when the initiative is in its Scope (every initiative is, without one)."""
         if self.scope is None:
             return True
         return scope_matches(initiative.values.get(self.scope[0]), self.scope[1], self.scope_op)
@@ -290,22 +335,28 @@ class Settings:
     first_period: str = "P1"  #: the first period's label; later labels follow
     timed_dependencies: bool = True  #: a dependent starts after its prerequisite finishes
     #: risk (see :mod:`portfolio_opt.risk`): the value to reach, the share of worst worlds
-    #: CVaR averages, what to maximize (``expected`` or ``cvar``) and the weight of CVaR,
-    #: the worlds the cvar objective is taken over, the correlation within a risk group,
-    #: the random seed, and how ranges are drawn (``triangular`` or ``pert``)
+    #: CVaR averages, what to maximize and the weight of CVaR, the worlds the cvar objective
+    #: is taken over, the correlation within a risk group, the random seed, and how ranges
+    #: are drawn
     value_target: float | None = None
     risk_level: float = 0.10
-    risk_objective: str = "expected"
+    risk_objective: RiskObjective = RiskObjective.EXPECTED
     risk_weight: float = 0.5
     risk_samples: int = 1000
     risk_correlation: float = 0.5
     seed: int = 1
-    distribution: str = "triangular"
+    distribution: Distribution = Distribution.TRIANGULAR
     cluster: str | None = None  #: a Dask scheduler address sweeps run on (None: this machine)
-    scoring: str = "expected value"  #: expected value, weighted, blend, wsjf or rice
+    scoring: Scoring = Scoring.EXPECTED_VALUE
     criteria_weight: float = 0.5  #: with blend: how far the criteria score tilts the expected value
     review_date: Any = None  #: quarterly review: the date (a datetime.date) the plan is reviewed on
     run_budget: float | None = None  #: the most the annual Run cost of what is live or selected may total
+
+    def __post_init__(self) -> None:
+        # the settings that are kinds may be given as their text (``scoring="blend"``), as the
+        # workbook and the command line give them; held as members, so a misspelt kind fails here
+        for name, kind in (("scoring", Scoring), ("risk_objective", RiskObjective), ("distribution", Distribution)):
+            object.__setattr__(self, name, kind(getattr(self, name)))
 
     def period_labels(self) -> list[str]:
         """The label of every period, e.g. 2027-Q1, 2027-Q2, ..."""
@@ -403,6 +454,7 @@ class Criteria:
 
     @property
     def weights(self) -> dict[str, float]:
+        """Each criterion's weight by its column, normalized to add up to 1."""
         return {c.column: c.weight for c in self.criteria}
 
 
@@ -446,6 +498,7 @@ class Plan:
 
     @property
     def budget_limit(self) -> Limit | None:
+        """The Budget setting as a Max on Cost (labelled ``budget``), or None without a budget."""
         if self.settings.budget is None:
             return None
         return Limit(
@@ -495,9 +548,9 @@ class Plan:
         """A copy of the plan with some settings changed.
 
         When only how the solver runs changes (its time, gap or name), the copy keeps what
-        building the plan's program worked out (:func:`portfolio_opt.rules._cache`): the program
-        is the same. Explanations give every re-solve the time left, and rebuilt every limit's
-        terms for each until this (a fifth of 500 explanations' time).
+        building the plan's program worked out (:func:`portfolio_opt.core.rules._cache`): the
+        program is the same. Explanations give every re-solve the time left, so each re-solve
+        would otherwise rebuild every limit's terms.
         """
         plan = replace(self, settings=replace(self.settings, **changes))
         if "_column_cache" in self.__dict__:  # the same initiatives, so the same columns
@@ -508,4 +561,5 @@ class Plan:
         return plan
 
     def with_initiatives(self, initiatives: tuple[Initiative, ...]) -> Plan:
+        """A copy of the plan with other initiatives, its limits and settings kept."""
         return replace(self, initiatives=tuple(initiatives))

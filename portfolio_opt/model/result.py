@@ -7,7 +7,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from portfolio_opt.model.plan import Limit, Plan
+from portfolio_opt.model.plan import Limit, Plan, RiskObjective
 
 
 class Status(enum.Enum):
@@ -35,21 +35,58 @@ class SolverInfo:
     columns: int = 0  #: decisions in the program
 
 
+class ReasonCode(enum.StrEnum):
+    """The kinds of :class:`Reason`: why an initiative is in, why it is out, or (at a quarterly
+    review) what becomes of one already under way."""
+
+    # selected
+    MUST = "must"  #: the Decision column says Must
+    MERIT = "merit"  #: the best portfolio within the limits includes it on its value
+    NEEDED_BY = "needed-by"  #: selected initiatives (``items``) depend on it
+    MEETS_MIN = "meets-min"  #: the limits (``items``) need it to reach their Min
+    SELECTED = "selected"  #: selected, with nothing more to say
+    # not selected
+    EXCLUDED = "excluded"  #: the Decision column says Exclude
+    NO_VALUE_HORIZON = "no-value-horizon"  #: its value starts after the horizon
+    NO_VALUE_PROBABILITY = "no-value-probability"  #: its probability is 0
+    NEGATIVE_NPV = "negative-npv"  #: its cost is above its expected value
+    NEGATIVE_VALUE = "negative-value"  #: its value is below 0
+    NEEDS = "needs"  #: it depends on initiatives (``items``) that are out
+    EXCLUSIVE_WITH = "exclusive-with"  #: a selected initiative (``items``) shares its exclusive group
+    LIMITS = "limits"  #: it does not fit within the limits (``items``) alongside the portfolio
+    GAP = "gap"  #: it fits, but the search stopped within the optimality gap
+    RISK = "risk"  #: it fits, but the risk-aware objective prefers a portfolio without it
+    # a quarterly review
+    DONE = "done"  #: finished: carried through, not a decision
+    STOPPED_EARLIER = "stopped-earlier"  #: stopped at an earlier review: carried through
+    STOP = "stop"  #: in progress, and its remaining cost earns more elsewhere
+    RETIRE = "retire"  #: live, and keeping it does not fit or does not pay
+    RETIRE_COSTLY = "retire-costly"  #: live, and its run cost exceeds its benefit
+
+    @property
+    def no_value(self) -> bool:
+        """Whether it is out because selecting it would lower the objective."""
+        return self in (
+            ReasonCode.NO_VALUE_HORIZON,
+            ReasonCode.NO_VALUE_PROBABILITY,
+            ReasonCode.NEGATIVE_NPV,
+            ReasonCode.NEGATIVE_VALUE,
+        )
+
+
 @dataclass(frozen=True)
 class Reason:
-    """Why an initiative is in or out, as data: a code and what it names. Words are made once,
-    at the edge (:func:`portfolio_opt.report.reason_text`), and never parsed back.
+    """Why an initiative is in or out, as data: a :class:`ReasonCode` and what it names. Words
+    are made once, at the edge (:func:`portfolio_opt.core.reasons.reason_text`), and never
+    parsed back.
 
-    Codes, selected: ``must``, ``merit``, ``needed-by``, ``meets-min``, ``selected``; not
-    selected: ``excluded``, ``no-value-horizon``, ``no-value-probability``,
-    ``negative-npv``, ``negative-value``, ``needs``, ``exclusive-with``, ``limits``,
-    ``gap``. ``items`` are IDs (or, for ``needs``, ``(ID, "Excluded"|"not selected")``
-    pairs) or limit names; ``also`` the selected dependents that need it; ``hot`` the soft
-    limits it helps run past their bound; ``costly`` the soft limits it would fit within
-    the tolerance of, but whose penalty outweighs its value.
+    ``items`` are IDs (or, for ``needs``, ``(ID, "Excluded"|"not selected")`` pairs) or limit
+    names; ``also`` the selected dependents that need it; ``hot`` the soft limits it helps run
+    past their bound; ``costly`` the soft limits it would fit within the tolerance of, but
+    whose penalty outweighs its value.
     """
 
-    code: str
+    code: ReasonCode
     items: tuple = ()
     also: tuple[str, ...] = ()
     hot: tuple[str, ...] = ()
@@ -57,6 +94,9 @@ class Reason:
     #: the figures a review reason names: ``stop`` (remaining cost,), ``retire-costly``
     #: (run cost, benefit)
     amounts: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", ReasonCode(self.code))  # a misspelt code fails where it is made
 
 
 @dataclass(frozen=True)
@@ -102,6 +142,7 @@ class InitiativeResult:
 
     @property
     def value_per_cost(self) -> float | None:
+        """Its score per unit of cost, or None when it costs nothing."""
         return self.score / self.cost if self.cost > 0 else None
 
 
@@ -133,6 +174,7 @@ class LimitUse:
 
     @property
     def binding(self) -> bool:
+        """True when the portfolio uses the limit to its bound (or past it, for a soft limit)."""
         slack = self.slack
         if slack is None:
             return False
@@ -149,7 +191,7 @@ class RiskChoice:
     without a Value target) to their values; ``entered`` are in the risk-aware portfolio and
     not the expected-value one, ``left`` the other way round."""
 
-    objective: str
+    objective: RiskObjective
     weight: float
     level: float
     samples: int  #: the fresh worlds both were judged on
@@ -193,9 +235,11 @@ class Result:
 
     @property
     def budget(self) -> float | None:
+        """The plan's budget, or None when it has none."""
         return self.plan.settings.budget
 
     def by_id(self, initiative_id: str) -> InitiativeResult:
+        """The decision on the initiative with this ID; ``KeyError`` when the plan has none."""
         for r in self.initiatives:
             if r.id == initiative_id:
                 return r

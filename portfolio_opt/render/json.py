@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from portfolio_opt.model.plan import Scoring
 from portfolio_opt.model.result import Result
 
 if TYPE_CHECKING:  # the analyses load numpy and the solver: not for printing --help
@@ -124,7 +125,7 @@ def _review_dict(result: Result) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     crit = result.plan.criteria
-    if crit is not None or result.plan.settings.scoring != "expected value":
+    if crit is not None or result.plan.settings.scoring is not Scoring.EXPECTED_VALUE:
         out["criteria"] = {
             "scoring": result.plan.settings.scoring,
             "weights": crit.weights if crit is not None else {},
@@ -183,6 +184,8 @@ def to_json(data: Any) -> str:
 
 
 def frontier_to_dict(f: Frontier) -> dict:
+    """The JSON of ``frontier --json``: every point from the lowest budget up, with the solves
+    and time taken."""
     return {
         "points": [
             {
@@ -236,6 +239,8 @@ def scenarios_to_dict(run: ScenarioRun) -> dict:
 
 
 def comparison_to_dict(c: Comparison) -> dict:
+    """The JSON of ``compare --json``: each plan against the optimum at its cost, and how the
+    plans differ."""
     from portfolio_opt.analyses.compare import matrix
 
     return {
@@ -386,6 +391,7 @@ def robustness_to_dict(r: Robustness) -> dict:
 
 
 def realization_to_dicts(rows: Sequence[Realization]) -> list[dict]:
+    """Each initiative's value realized against its forecast to the review date, as JSON."""
     return [
         {
             "id": r.id,

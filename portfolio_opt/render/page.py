@@ -49,6 +49,8 @@ class Item:
 
 @dataclass
 class Section:
+    """One section of the page: its anchor ``id``, its title, and the items it shows in order."""
+
     id: str
     title: str
     items: list[Item] = field(default_factory=list)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from portfolio_opt.core.reasons import reason_sentence
 from portfolio_opt.model.figures import money
+from portfolio_opt.model.plan import Objective, Scoring
 from portfolio_opt.model.result import Result, Status
 
 if TYPE_CHECKING:  # the analyses load numpy and the solver: not for printing --help
@@ -23,15 +24,15 @@ def summary_lines(result: Result, output: str | None = None) -> list[str]:
     if result.status is Status.FEASIBLE:
         status = "stopped at the time limit, not proven optimal"
     lines = [f"Status          {status} ({gap_text}, {result.solver.name}, {result.solver.seconds:.2f} s)"]
-    kind = result.plan.settings.objective.value
+    npv = result.plan.settings.objective is Objective.NPV
     scoring = result.plan.settings.scoring
-    if scoring == "expected value":
+    if scoring is Scoring.EXPECTED_VALUE:
         lines.append(
             f"Expected value  {money(result.total_value)}"
-            + (f"  (npv objective {money(result.objective)})" if kind == "npv" else "")
+            + (f"  (npv objective {money(result.objective)})" if npv else "")
         )
     else:  # committee scoring: the sum of its scores, which is money only for blend
-        shown = money(result.total_value) if scoring == "blend" else f"{result.total_value:,.3f}"
+        shown = money(result.total_value) if scoring is Scoring.BLEND else f"{result.total_value:,.3f}"
         lines.append(f"Score ({scoring})".ljust(16) + shown)
     if result.budget is not None:
         share = f" ({result.total_cost / result.budget:.1%})" if result.budget else ""
@@ -160,25 +161,25 @@ def story(result: Result, initiative_id: str) -> list[str]:
         f"{money(ini.run_cost)}) × {d:.3f} discounted years (value from month {ttv:g} to "
         f"{s.horizon_months:g})"
     )
-    if s.scoring == "blend":
+    if s.scoring is Scoring.BLEND:
         formula = (
             f"expected value {money(plan_expected(plan, ini))} × (1 + {s.criteria_weight:g} × (criteria score "
             f"{ini.criteria_score:.3f} − 0.5)), the expected value being {formula}"
         )
-    elif s.scoring == "weighted":
+    elif s.scoring is Scoring.WEIGHTED:
         formula = "the criteria score: " + " + ".join(f"{c} {v:.3f}" for c, v in ini.criteria_parts.items())
-    elif s.scoring in ("wsjf", "rice"):
+    elif s.scoring.is_formula:
         formula = (
             "(Business value + Time criticality + Risk reduction) / Job size"
-            if s.scoring == "wsjf"
+            if s.scoring is Scoring.WSJF
             else "Reach × Impact × Confidence / Effort"
         )
-    score_text = money(r.score) if s.scoring in ("expected value", "blend") else f"{r.score:,.3f}"
+    score_text = money(r.score) if s.scoring.is_money else f"{r.score:,.3f}"
     lines.append(
         f"Score {score_text} = {formula}; cost {money(ini.cost)}"
         + (
             f"; {r.value_per_cost:.2f} of value per unit of cost."
-            if r.value_per_cost is not None and s.scoring in ("expected value", "blend")
+            if r.value_per_cost is not None and s.scoring.is_money
             else "."
         )
     )
@@ -207,7 +208,7 @@ def story(result: Result, initiative_id: str) -> list[str]:
     if r.flip_leaves:
         changes.append(f"{_ids(r.flip_leaves)} would go")
     change_text = (" (" + "; ".join(changes) + ")") if changes else ""
-    measure = "expected value" if s.objective.value == "value" else "NPV (expected value − cost)"
+    measure = "expected value" if s.objective is Objective.VALUE else "NPV (expected value − cost)"
     if r.selected:
         lines.append(f"Dropping it would lose {money(r.regret)} of {measure}{change_text}.")
         return lines
@@ -236,9 +237,9 @@ def criteria_words(plan, ini, target: float) -> str:
     there alone, within its scale); empty when the scoring does not use criteria."""
     s = plan.settings
     crit = plan.criteria
-    if crit is None or s.scoring not in ("weighted", "blend") or ini.criteria_score is None:
+    if crit is None or not s.scoring.uses_criteria or ini.criteria_score is None:
         return ""
-    if s.scoring == "weighted":
+    if s.scoring is Scoring.WEIGHTED:
         needed = target - ini.criteria_score
     else:  # blend: expected × (1 + w (c − 0.5)) reaches the target at c = (target / expected − 1) / w + 0.5
         expected = plan_expected(plan, ini)
@@ -265,7 +266,7 @@ def plan_expected(plan, ini) -> float:
 
     from portfolio_opt.core.schedule import start_score
 
-    return start_score(ini, 0, _replace(plan.settings, scoring="expected value"))
+    return start_score(ini, 0, _replace(plan.settings, scoring=Scoring.EXPECTED_VALUE))
 
 
 def _range(plan, column: str) -> tuple[float, float]:

@@ -127,8 +127,8 @@ def pool_map(
             on_done(1)
         return out
     # small chunks balance uneven solve times (explanations leave their longest solves to the
-    # end: 32 chunks a worker, not 8, took 500 explanations from 21.1 s to 19.9 s); large
-    # ones save messages when items are many
+    # end, where a worker holding a big chunk of them would finish long after the others);
+    # large ones save messages when items are many
     size = 1 if len(items) <= 64 else math.ceil(len(items) / (workers * 32))
     chunks = [(fn, list(items[k : k + size])) for k in range(0, len(items), size)]
     ctx = multiprocessing.get_context("fork")
@@ -162,6 +162,8 @@ class Pool:
             self._executor.shutdown(wait=True, cancel_futures=exc[0] is not None)
 
     def submit(self, fn: Callable[[Any, dict], Any], item: Any):
+        """Start ``fn(item, state)`` on the cluster, in a worker process, or (with one worker) here and
+        now; the returned object's ``result()`` gives its value."""
         if _CLIENT is not None:
             return _CLIENT.submit(_on_cluster, item, fn=fn, state=self.state, pure=False, retries=RETRIES)
         if self._executor is None:

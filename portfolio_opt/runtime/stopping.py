@@ -111,6 +111,8 @@ def descendants(pid: int | None = None) -> list[int]:
 
 
 def kill_descendants() -> None:
+    """Kill every process this one started, and theirs (solvers, workers), so none outlives a stop;
+    one already gone is skipped."""
     for pid in descendants():
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)

@@ -20,6 +20,8 @@ from portfolio_opt.workbook.style import PAD
 
 @dataclass(frozen=True)
 class Cell:
+    """One cell of an output workbook: its value, and the text a spreadsheet shows for it."""
+
     value: Any
     text: str
 
@@ -37,10 +39,13 @@ class Table:
         return next((k for k, h in enumerate(self.header) if h.casefold() == wanted), None)
 
     def values(self, name: str) -> list[Any]:
+        """The values of the column headed ``name`` (any case), one per row; empty when no
+        column has it."""
         k = self.column(name)
         return [] if k is None else [row[k].value if k < len(row) else None for row in self.rows]
 
     def as_dicts(self) -> list[dict[str, Cell]]:
+        """Each row as a mapping from header to cell (a short row's missing cells are blank)."""
         return [
             {h: (row[k] if k < len(row) else Cell(None, "")) for k, h in enumerate(self.header) if h}
             for row in self.rows
@@ -64,6 +69,7 @@ class OutputBook:
         return None
 
     def has(self, sheet: str) -> bool:
+        """True when the workbook has a sheet of this name."""
         return sheet in self.sheets
 
 

@@ -67,6 +67,7 @@ class Refusal:
 
 
 def is_date(value: Any) -> bool:
+    """True for a date, time or duration cell (what a spreadsheet may show in place of a number)."""
     return isinstance(value, (_dt.date, _dt.time, _dt.timedelta))
 
 

@@ -18,6 +18,7 @@ from portfolio_opt.analyses.compare import Comparison, matrix
 from portfolio_opt.analyses.frontier import Frontier
 from portfolio_opt.analyses.scenarios import ScenarioRun
 from portfolio_opt.model.figures import short_amount
+from portfolio_opt.model.plan import Objective
 from portfolio_opt.workbook.results import limit_format, run_info_rows, write_run_info
 from portfolio_opt.workbook.style import (
     NO_FILL,
@@ -425,7 +426,7 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
         "In each world an initiative succeeds with its Probability (inside a Risk group, together with the "
         f"others of the group at correlation {s.risk_correlation:g}); if it succeeds it earns (Impact − Run cost) "
         "× D(time to value), as in the score"
-        + ("; its cost draw is subtracted either way (npv)." if s.objective.value == "npv" else "."),
+        + ("; its cost draw is subtracted either way (npv)." if s.objective is Objective.NPV else "."),
     ]
     notes += [f"Warning: {w}" for w in warnings]
     end = write_notes(ws, last + 2, [n for n in notes if n], last_column=len(header))

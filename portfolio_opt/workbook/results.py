@@ -18,8 +18,8 @@ from portfolio_opt.core.rules import unit_of
 from portfolio_opt.core.scoring import discounted_years
 from portfolio_opt.model.figures import Unit, num
 from portfolio_opt.model.layout import SETTING_NAMES
-from portfolio_opt.model.plan import Objective, Plan, Settings, Table, normalize_header
-from portfolio_opt.model.result import Result
+from portfolio_opt.model.plan import Objective, Plan, Scoring, Settings, Table, normalize_header
+from portfolio_opt.model.result import Result, Status
 from portfolio_opt.model.version import __version__
 from portfolio_opt.workbook.style import (
     HEADER_FILL,
@@ -92,9 +92,9 @@ def write_results(
     save_atomic(wb, path, force)
 
 
-def total_label(scoring: str) -> str:
+def total_label(scoring: Scoring) -> str:
     """The Summary's name for the sum of the selected scores: an expected value, or a score."""
-    return "Total expected value" if scoring == "expected value" else f"Total score ({scoring})"
+    return "Total expected value" if scoring is Scoring.EXPECTED_VALUE else f"Total score ({scoring})"
 
 
 def _summary_sheet(ws, result: Result, money: str) -> None:
@@ -102,7 +102,7 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
     s = plan.settings
     status = result.status.value
     gap = result.solver.gap
-    if result.status.value == "feasible":
+    if result.status is Status.FEASIBLE:
         status = "stopped at the time limit (feasible, not proven optimal)"
     budget = s.budget
     rows: list[tuple[str, Any, str | None, str]] = [
@@ -113,11 +113,11 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
         (
             total_label(s.scoring),
             result.total_value,
-            money if s.scoring in ("expected value", "blend") else "#,##0.000",
+            money if s.scoring.is_money else "#,##0.000",
             "sum of the selected scores"
-            if s.scoring == "expected value"
+            if s.scoring is Scoring.EXPECTED_VALUE
             else f"sum of the selected {s.scoring} scores (Settings: Scoring), not money"
-            if s.scoring != "blend"
+            if s.scoring is not Scoring.BLEND
             else "sum of the selected scores: expected value tilted by the criteria (Settings: Scoring blend)",
         ),
         ("Total cost", result.total_cost, money, ""),
@@ -194,7 +194,7 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
     r = end + 2
     if result.risk is not None:
         r = _risk_table(ws, result, money, r) + 2
-    if result.plan.criteria is not None or result.plan.settings.scoring != "expected value":
+    if result.plan.criteria is not None or result.plan.settings.scoring is not Scoring.EXPECTED_VALUE:
         r = _criteria_table(ws, result, r) + 2
     notes = [SCORING_TEXT, RANKING_TEXT, EXPLAIN_TEXT]
     if result.explain_note:
@@ -375,11 +375,11 @@ def _criteria_table(ws, result: Result, r: int) -> int:
         notes.append(f"Weights {source}.")
         r = end
     scoring_words = {
-        "expected value": "expected value (the criteria are shown, not scored)",
-        "weighted": "the criteria score alone",
-        "blend": f"expected value × (1 + {s.criteria_weight:g} × (criteria score − 0.5))",
-        "wsjf": "WSJF: (Business value + Time criticality + Risk reduction) / Job size",
-        "rice": "RICE: Reach × Impact × Confidence / Effort",
+        Scoring.EXPECTED_VALUE: "expected value (the criteria are shown, not scored)",
+        Scoring.WEIGHTED: "the criteria score alone",
+        Scoring.BLEND: f"expected value × (1 + {s.criteria_weight:g} × (criteria score − 0.5))",
+        Scoring.WSJF: "WSJF: (Business value + Time criticality + Risk reduction) / Job size",
+        Scoring.RICE: "RICE: Reach × Impact × Confidence / Effort",
     }
     notes.append(f"Scoring: {scoring_words[s.scoring]}.")
     if result.scoring_change:
@@ -408,14 +408,14 @@ def _ranking_sheet(ws, result: Result, money: str) -> None:
         formats += [None, None, None, money]
     scoring = result.plan.settings.scoring
     crit = result.plan.criteria
-    shown_criteria = [c.column for c in crit.criteria] if crit is not None and scoring in ("weighted", "blend") else []
+    shown_criteria = [c.column for c in crit.criteria] if crit is not None and scoring.uses_criteria else []
     for column in shown_criteria:  # each criterion's weighted, normalized share of the criteria score
         header.append(f"{column} (weighted)")
         formats.append("0.000")
     if shown_criteria:
         header.append("Criteria score")
         formats.append("0.000")
-    elif scoring in ("wsjf", "rice"):
+    elif scoring.is_formula:
         header.append(scoring.upper())
         formats.append("#,##0.00")
     header.append("Reason")
@@ -451,7 +451,7 @@ def _ranking_sheet(ws, result: Result, money: str) -> None:
         if shown_criteria:
             parts = plan.initiatives[plan.index(r.id)].criteria_parts
             row += [parts.get(column) for column in shown_criteria] + [r.criteria_score]
-        elif scoring in ("wsjf", "rice"):
+        elif scoring.is_formula:
             row.append(r.criteria_score)
         row.append(r.reason)
         if robust:

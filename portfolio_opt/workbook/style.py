@@ -176,7 +176,7 @@ def _shown(number_format: str, value: float) -> str:
 
 def _format_id(wb: Workbook, number_format: str) -> int:
     """The id ``cell.number_format = number_format`` would give, looked up once per workbook
-    (openpyxl hashes the format on every assignment: a third of writing a big Ranking)."""
+    (openpyxl hashes the format on every assignment, a large part of writing a big Ranking)."""
     try:
         ids = wb._format_ids
     except AttributeError:

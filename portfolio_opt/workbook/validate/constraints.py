@@ -27,6 +27,8 @@ class ConstraintsSheet:
         self.c, self.ctx = c, ctx
 
     def read(self, initiatives, columns, numeric) -> list[Limit]:
+        """The Constraints rows as limits (a row bounding each period gives one per period), every
+        problem with a row added to the collector at its cell."""
         sheet = self.ctx.raw.sheet(CONSTRAINTS)
         if sheet is None or not sheet.rows:
             return []

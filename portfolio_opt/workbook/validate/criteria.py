@@ -9,7 +9,7 @@ import numpy as np
 
 from portfolio_opt.core import criteria as crit
 from portfolio_opt.model.layout import CRITERIA, PAIRWISE
-from portfolio_opt.model.plan import Criteria, CriterionSpec, Initiative, Settings, normalize_header
+from portfolio_opt.model.plan import Criteria, CriterionSpec, Initiative, Scoring, Settings, normalize_header
 from portfolio_opt.workbook.raw import RawSheet
 from portfolio_opt.workbook.validate.problems import Collector, Context, _show, parse_number
 
@@ -23,11 +23,13 @@ class CriteriaSheet:
     def read(
         self, initiatives: list[Initiative], numeric: list[str], settings: Settings
     ) -> tuple[Criteria | None, list[Initiative]]:
+        """The criteria (None without any) and the initiatives scored by them, or by WSJF or RICE
+        as the Scoring setting says; every problem is added to the collector at its cell."""
         numeric_by = {normalize_header(h): h for h in numeric}
         before = len(self.c.problems)
         spec = self._criteria(numeric_by)
         scoring = settings.scoring
-        if scoring in ("weighted", "blend") and spec is None:
+        if scoring.uses_criteria and spec is None:
             if len(self.c.problems) == before:  # no sheet, or no rows (a refused row is reported at its cell)
                 self.c.add(
                     "no-criteria",
@@ -38,7 +40,7 @@ class CriteriaSheet:
             return None, initiatives
         if spec is not None:
             initiatives = self._score(initiatives, spec)
-        if scoring in ("wsjf", "rice"):
+        if scoring.is_formula:
             initiatives = self._formula(initiatives, scoring, numeric_by)
         return spec, initiatives
 
@@ -328,9 +330,9 @@ class CriteriaSheet:
             )
         return out
 
-    def _formula(self, initiatives: list[Initiative], scoring: str, numeric_by: dict[str, str]) -> list[Initiative]:
+    def _formula(self, initiatives: list[Initiative], scoring: Scoring, numeric_by: dict[str, str]) -> list[Initiative]:
         sheet, header_row, cols, _ = self.c.initiatives_sheet
-        needed = crit.WSJF if scoring == "wsjf" else crit.RICE
+        needed = crit.WSJF if scoring is Scoring.WSJF else crit.RICE
         labels = {
             "businessvalue": "Business value",
             "timecriticality": "Time criticality",
@@ -375,7 +377,7 @@ class CriteriaSheet:
                 out.append(ini)
                 continue
             xs = [0.0 if x is None else x for x in xs]
-            score = crit.wsjf(*xs) if scoring == "wsjf" else crit.rice(*xs)
+            score = crit.wsjf(*xs) if scoring is Scoring.WSJF else crit.rice(*xs)
             out.append(replace(ini, criteria_score=score, criteria_parts={}))
         return out
 

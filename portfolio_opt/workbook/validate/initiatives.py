@@ -84,6 +84,8 @@ class InitiativesSheet:
         self.c, self.ctx = c, ctx
 
     def read(self, sheet: RawSheet) -> tuple[list[Initiative], list[str], list[str]]:
+        """The Initiatives rows as initiatives, with the sheet's headers and its numeric columns;
+        every problem with a row or column is added to the collector at its cell."""
         header_row, cols = self.c.header(sheet, "id")
         missing = [key for key in REQUIRED if key not in cols.by_norm]
         unknown = [h for h in cols.headers if h and normalize_header(h) not in FIELDS]

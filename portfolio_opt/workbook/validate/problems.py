@@ -94,6 +94,7 @@ class Collector:
         self.initiatives_sheet: tuple | None = None
 
     def add(self, code: str, where: str, message: str, fix: str = "", value: Any = None) -> None:
+        """Record a problem at ``where``: its code, what is wrong with the value, and the fix."""
         self.problems.append(Problem(code, where, message, fix, value))
 
     def header(self, sheet: RawSheet, key: str) -> tuple[int, _Columns]:
@@ -157,6 +158,9 @@ class Collector:
         default: float | None = None,
         amount: bool = False,
     ) -> float | None:
+        """The number in a cell; ``default`` when it is blank (with a problem added when it is
+        ``required``); None, with the problem added, when it is not a number or ``check`` refuses
+        it. A date that was typed as a number is read as that number, with a warning."""
         value = sheet.rows[r][c] if c < len(sheet.rows[r]) else None
         if not self.cell_ok(sheet, r, c, label):
             return None

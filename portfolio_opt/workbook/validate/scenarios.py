@@ -26,6 +26,8 @@ class ScenariosSheet:
         self.c, self.ctx = c, ctx
 
     def read(self, ids: dict[str, str], limits: list[Limit], settings: Settings) -> list[Scenario]:
+        """The Scenarios rows as scenarios, each with its changes to the baseline; every problem
+        with a cell is added to the collector."""
         sheet = self.ctx.raw.sheet(SCENARIOS)
         if sheet is None or not sheet.rows:
             return []
@@ -169,8 +171,8 @@ class _Cell:
     def percent(self) -> bool:
         return _percent(self.sheet, self.r, self.c)
 
-    def refuse(self, code: str, message: str, fix: str = "") -> None:
-        self.reader.c.add(code, self.where, message, fix)
+    def refuse(self, code: str, message: str, fix: str = "", value: Any = None) -> None:
+        self.reader.c.add(code, self.where, message, fix, value)
 
     def setting(self, attr: str, label: str) -> Any:
         value = self.sheet.rows[self.r][self.c]
@@ -192,6 +194,7 @@ class _Cell:
                     "unknown-id",
                     f"{label} names {ini_id!r}, which is not an ID{hint}",
                     "Use IDs from the Initiatives sheet, separated by commas",
+                    ini_id,
                 )
                 continue
             out.append(ini_id)

@@ -9,7 +9,7 @@ from typing import Any
 
 from portfolio_opt.core.lifecycle import parse_when
 from portfolio_opt.model.layout import SCORINGS, SETTING_NAMES, SETTINGS
-from portfolio_opt.model.plan import Objective, Settings, normalize_header
+from portfolio_opt.model.plan import Distribution, Objective, RiskObjective, Scoring, Settings, normalize_header
 from portfolio_opt.workbook import parse as _parse
 from portfolio_opt.workbook.validate.problems import _INVALID, Collector, Context, _show, _show_date, parse_number
 
@@ -21,6 +21,8 @@ class SettingsSheet:
         self.c, self.ctx = c, ctx
 
     def read(self) -> Settings:
+        """The Settings sheet over the defaults; a refused row leaves its default, with the
+        problem at its cell."""
         sheet = self.ctx.raw.sheet(SETTINGS)
         s = Settings()
         if sheet is None or not sheet.rows:
@@ -96,7 +98,7 @@ class SettingsSheet:
                     self.ctx.run_budget_at = sheet.address(r, vc)
         if changes:
             s = replace(s, **changes)
-        if s.objective is Objective.NPV and s.scoring in ("weighted", "wsjf", "rice") and "scoring" in seen:
+        if s.objective is Objective.NPV and not s.scoring.is_money and "scoring" in seen:
             self.c.add(
                 "bad-setting",
                 seen["scoring"],
@@ -107,6 +109,8 @@ class SettingsSheet:
         return s
 
     def setting_value(self, sheet, r, c, attr, label, value):
+        """The value of setting ``attr`` written in a cell (a blank is its default), or ``_INVALID``
+        with the problem added at the cell."""
         where = sheet.address(r, c)
         if value is None:  # a blank value means the default, as the template says
             return getattr(Settings(), attr)
@@ -216,7 +220,7 @@ class SettingsSheet:
                 "criteria": "weighted",
             }.get(text.replace(" ", ""), text)
             if text in SCORINGS:
-                return text
+                return Scoring(text)
             self.c.add(
                 "bad-setting",
                 where,
@@ -225,12 +229,12 @@ class SettingsSheet:
                 value,
             )
             return _INVALID
-        choices = {"risk_objective": ("expected", "cvar"), "distribution": ("triangular", "pert")}
-        if attr in choices:
+        kinds = {"risk_objective": RiskObjective, "distribution": Distribution}
+        if attr in kinds:
             text = str(value).strip().casefold()
-            if text in choices[attr]:
-                return text
-            a, b = choices[attr]
+            if text in set(kinds[attr]):
+                return kinds[attr](text)
+            a, b = (kind.value for kind in kinds[attr])
             self.c.add(
                 "bad-setting",
                 where,
