@@ -253,6 +253,7 @@ def limit(
     tolerance: Any = None,
     penalty: Any = 0.0,
     share: bool = False,
+    kind: str = "",
     chance: float = 1.0,
 ) -> Callable[[At], list[Limit]]:
     """A limit on ``column``, present with probability ``chance``; every argument may be a spec.
@@ -261,7 +262,8 @@ def limit(
     both are None. ``scope`` is ``(column, value)`` or ``(column, op, value)``. ``period`` is
     None (the whole plan), a period's position, or ``"each"``: one limit per period, all with
     the same bound. ``tolerance`` makes it soft: an amount, or a text such as ``"25%"`` for a
-    share of the bound.
+    share of the bound. ``kind="change"`` is a Max per period change: one limit per pair of
+    periods that follow each other (``period`` is then ignored).
     """
 
     def make(at: At) -> list[Limit]:
@@ -288,6 +290,11 @@ def limit(
                 penalty=value(penalty, at),
             )
         name, which = value(column, at), value(period, at)
+        if kind == "change":
+            return [
+                Limit(name, period=p, period_label=f"P{p + 1} to P{p + 2}", kind=kind, **fields)
+                for p in range((at.periods or 1) - 1)
+            ]
         if which is None:
             return [Limit(name, **fields)]
         ps = range(at.periods or 1) if which == "each" else [which]

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from random_plans import Recipe, limit, one_of, plans, steps
 
 from portfolio_opt import Infeasible, Initiative, InvalidWorkbook, Limit, Plan, Settings, optimize, read_plan
 from portfolio_opt.core.schedule import build_periods, start_score, window
@@ -53,47 +53,36 @@ def brute(plan: Plan) -> float | None:
     return best
 
 
-@st.composite
-def changing_plans(draw):
-    periods = draw(st.integers(2, 3))
-    labels = [f"P{k + 1}" for k in range(periods)]
-    inis = tuple(
-        Initiative(
-            f"I{i}",
-            f"i{i}",
-            impact=float(draw(st.integers(1, 100))) * 1000,
-            probability=1.0,
-            time_to_value=float(draw(st.sampled_from([0, 3]))),
-            cost=float(draw(st.integers(1, 8))) * 1000,
-            values={"FTE": float(draw(st.integers(0, 3)))},
-            duration=float(draw(st.sampled_from([3, 6]))),
-        )
-        for i in range(draw(st.integers(1, 4)))
-    )
-    column = draw(st.sampled_from(["Cost", "FTE"]))
-    step = 1000.0 if column == "Cost" else 1.0
-    limits = [
-        Limit(
-            column,
-            max=float(draw(st.integers(0, 6))) * step,
-            period=t,
-            period_label=f"{labels[t]} to {labels[t + 1]}",
-            kind="change",
-        )
-        for t in range(periods - 1)
-    ]
-    if draw(st.booleans()):
-        limits += [
-            Limit("FTE", max=float(draw(st.integers(1, 5))), period=p, period_label=labels[p]) for p in range(periods)
-        ]
-    budget = float(draw(st.integers(5, 30))) * 1000 if draw(st.booleans()) else None
-    s = Settings(budget=budget, horizon_months=24, gap=0, periods=periods, period_length=3, first_period="P1")
-    return Plan(inis, tuple(limits), s)
+#: Plans of two or three periods small enough to enumerate every choice of start: build
+#: durations of one or two periods, a Max per period change on Cost or FTE, maybe an FTE cap in
+#: every period and a budget.
+CHANGING = Recipe(
+    size=(1, 4),
+    periods=one_of(2, 3),
+    cost=steps(1, 8, 1_000),
+    impact=steps(1, 100, 1_000),
+    probability=1.0,
+    time_to_value=one_of(0.0, 3.0),
+    columns={"FTE": steps(0, 3)},
+    duration=one_of(3.0, 6.0),
+    limits=(
+        limit("Cost", max=steps(0, 6, 1_000), kind="change", chance=0.5),
+        limit("FTE", max=steps(0, 3), kind="change", chance=0.5),
+        limit("FTE", max=steps(1, 5), period="each", chance=0.5),
+    ),
+    settings={
+        "budget": one_of(None, 5_000.0, 15_000.0, 30_000.0),
+        "horizon_months": 24,
+        "gap": 0,
+        "period_length": 3,
+        "first_period": "P1",
+    },
+)
 
 
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(plan=changing_plans())
+@given(plan=plans(CHANGING))
 def test_max_per_period_change_equals_brute_force(solver, plan):
     best = brute(plan)
     result = optimize(plan, solver_name=solver, gap=0)
