@@ -2,7 +2,9 @@
 
 The page renders what the workbook holds (:mod:`.sections` says what, in order; :mod:`.charts`
 draws the charts as static SVG), through a Jinja2 template; nothing is fetched from a network
-(styles, fonts and charts are inline). ``pdf`` prints it with headless Chromium.
+(styles, fonts and charts are inline). ``pdf`` prints it with headless Chromium. Both files are
+saved as every file this tool writes is (:func:`portfolio_opt.runtime.atomic.save`): whole or
+absent, an existing one replaced only with ``force``.
 
 Needs the ``report`` extra (``pip install "portfolio-opt[report]"``).
 """
@@ -12,10 +14,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 
 from portfolio_opt.model.errors import OutputError, Unavailable
 from portfolio_opt.render.sections import kind_of, sections
+from portfolio_opt.runtime import atomic, stopping
 from portfolio_opt.workbook.outputs import read_output
 
 
@@ -56,29 +58,21 @@ def write_report(
     pdf: str | os.PathLike | None = None,
     force: bool = False,
 ) -> None:
-    """Write the page for the workbook at ``path`` to ``output`` (and print it to ``pdf``),
-    each to a temporary name first, so a file is whole or absent."""
+    """Write the leadership page of the workbook at ``path`` (any workbook this tool wrote) to
+    ``output``, and with ``pdf`` print it to that PDF too.
+
+    Each file is whole or absent; an existing one is replaced only with ``force``. Raises
+    :class:`InvalidWorkbook` for a workbook this tool did not write, :class:`Unavailable` when
+    the ``report`` extra (or, for the PDF, Chromium) is missing, :class:`OutputError` when a file
+    cannot be written.
+    """
+    atomic.refuse_existing(output, force)
+    if pdf is not None:
+        atomic.refuse_existing(pdf, force)  # before the page is made: no half-done work
     text = render(path, title)
-    _atomic_write(output, text.encode("utf-8"), force)
+    atomic.save(output, lambda _work: text.encode("utf-8"), force)
     if pdf is not None:
         print_pdf(output, pdf, force)
-
-
-def _atomic_write(path, data: bytes, force: bool) -> None:
-    path = os.fspath(path)
-    if os.path.exists(path) and not force:
-        raise OutputError(f"{path} already exists: pass --force to replace it")
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".report-", dir=folder)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # as any file written here (mkstemp makes it private)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputError(f"{path} could not be written ({exc.strerror})") from None
 
 
 def browser() -> str | None:
@@ -86,7 +80,7 @@ def browser() -> str | None:
     return next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
 
 
-def print_pdf(html_path, pdf_path, force: bool = False) -> None:
+def print_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, force: bool = False) -> None:
     """Print the page to PDF with headless Chromium (A4 or Letter, as the page's CSS says)."""
     exe = browser()
     if exe is None:
@@ -94,26 +88,30 @@ def print_pdf(html_path, pdf_path, force: bool = False) -> None:
             "printing the report to PDF needs Chromium: apt-get install chromium (the HTML works without it)"
         )
     pdf_path = os.fspath(pdf_path)
-    if os.path.exists(pdf_path) and not force:
-        raise OutputError(f"{pdf_path} already exists: pass --force to replace it")
-    with tempfile.TemporaryDirectory() as home:
-        tmp = os.path.join(home, "out.pdf")
-        proc = subprocess.run(
-            [
-                exe,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-pdf-header-footer",
-                f"--user-data-dir={home}",
-                f"--print-to-pdf={tmp}",
-                "file://" + os.path.abspath(os.fspath(html_path)),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+
+    def printed(work: str) -> bytes:
+        # the browser's profile and its PDF are registered temporaries too: a stop while it
+        # prints leaves neither behind
+        tmp = os.path.join(work, "page.pdf")
+        with stopping.temporary_directory("portfolio-opt-chromium-") as home:
+            proc = subprocess.run(
+                [
+                    exe,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-pdf-header-footer",
+                    f"--user-data-dir={home}",
+                    f"--print-to-pdf={tmp}",
+                    "file://" + os.path.abspath(os.fspath(html_path)),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
         if proc.returncode != 0 or not os.path.exists(tmp):
             raise OutputError(f"Chromium could not print {pdf_path}: {proc.stderr.strip()[-300:]}")
         with open(tmp, "rb") as fh:
-            _atomic_write(pdf_path, fh.read(), True)
+            return fh.read()
+
+    atomic.save(pdf_path, printed, force)
