@@ -12,6 +12,39 @@ from typing import Any
 
 from portfolio_opt.model.errors import InvalidWorkbook, Problem
 from portfolio_opt.model.figures import short_amount
+from portfolio_opt.model.layout import (
+    CAPACITY,
+    COMPARISON,
+    ESTIMATE_CHANGES,
+    FRONTIER,
+    ID,
+    INITIATIVES,
+    LIMITS,
+    MEASURES,
+    OUTCOME_METRIC,
+    OUTPUT,
+    OWNER,
+    RANKING,
+    REALIZATION,
+    REALIZATION_BY_GROUP,
+    REVIEW_MOVES,
+    RISK_BY_INITIATIVE,
+    RISK_BY_THEME,
+    RISK_CHOICE,
+    RISK_CURVE,
+    RISK_FIGURES,
+    RISK_HISTOGRAM,
+    ROBUSTNESS,
+    RUN_INFO,
+    RUN_INFO_ITEMS,
+    SCENARIO_CHANGES,
+    SCHEDULE,
+    SCORINGS,
+    SIDE_BY_SIDE,
+    SUMMARY,
+    THEME,
+    total_label,
+)
 from portfolio_opt.render import charts
 from portfolio_opt.workbook.outputs import OutputBook, Table
 
@@ -63,14 +96,14 @@ def _num(cell_value: Any) -> float:
 
 
 def _measures(book: OutputBook) -> dict[str, Any]:
-    t = book.table("Summary", "Measure")
+    t = book.table(OUTPUT.summary, MEASURES.measure)
     if t is None:
         return {}
     return {r[0].value: r[1] for r in t.rows if len(r) > 1}
 
 
 def _run_info(book: OutputBook) -> dict[str, Any]:
-    t = book.table("Run info", "Item")
+    t = book.table(OUTPUT.run_info, RUN_INFO.item)
     return {} if t is None else {r[0].value: r[1] for r in t.rows if len(r) > 1}
 
 
@@ -78,28 +111,29 @@ def _headline(book: OutputBook, kind: str) -> Section:
     m = _measures(book)
     info = _run_info(book)
     tiles = []
-    total = next((k for k in m if str(k).startswith("Total score (")), "Total expected value")
+    total = next((label for label in map(total_label, SCORINGS) if label in m), SUMMARY.total_value)
     for key, label in (
-        (total, "Expected value" if total == "Total expected value" else total[len("Total ") :]),
-        ("Total cost", "Cost"),
-        ("Budget", "Budget"),
-        ("Budget used", "Budget used"),
-        ("Initiatives selected", "Initiatives funded"),
-        ("Status", "Status"),
-        ("Gap", "Gap to the best possible"),
+        (total, "Expected value" if total == SUMMARY.total_value else total[len("Total ") :]),
+        (SUMMARY.total_cost, "Cost"),
+        (SUMMARY.budget, "Budget"),
+        (SUMMARY.budget_used, "Budget used"),
+        (SUMMARY.selected, "Initiatives funded"),
+        (SUMMARY.status, "Status"),
+        (SUMMARY.gap, "Gap to the best possible"),
     ):
         cell = m.get(key)
         if cell is not None and cell.value is not None:
-            text = cell.text + (f" of {_of(book)}" if key == "Initiatives selected" and _of(book) else "")
+            text = cell.text + (f" of {_of(book)}" if key == SUMMARY.selected and _of(book) else "")
             tiles.append({"key": key, "label": label, "text": text, "value": cell.value})
     items = [Item("tiles", tiles=tiles)] if tiles else []
     facts = []
     if book.modified:
         facts.append(f"Run on {book.modified.isoformat()}")
-    if info.get("Input file") and info["Input file"].value:
-        facts.append(f"input {info['Input file'].text}")
-    if info.get("Input SHA-256") and info["Input SHA-256"].value:
-        digest = str(info["Input SHA-256"].value)
+    source, digest = info.get(RUN_INFO_ITEMS.input_file), info.get(RUN_INFO_ITEMS.input_sha256)
+    if source and source.value:
+        facts.append(f"input {source.text}")
+    if digest and digest.value:
+        digest = str(digest.value)
         facts.append(f'SHA-256 <span class="mono" title="{html.escape(digest)}">{html.escape(digest[:16])}…</span>')
     if facts:
         items.append(Item("note", text=" · ".join(f if "<span" in f else html.escape(f) for f in facts)))
@@ -107,21 +141,21 @@ def _headline(book: OutputBook, kind: str) -> Section:
 
 
 def _of(book: OutputBook) -> str:
-    t = book.table("Ranking", "Rank")
+    t = book.table(OUTPUT.ranking, RANKING.rank)
     return str(len(t.rows)) if t is not None else ""
 
 
 def _joined(book: OutputBook) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """Each Ranking row (its cells by header), with the values of the Initiatives row of the
     same ID (where Outcome metric, Owner and Theme live)."""
-    ranking = book.table("Ranking", "Rank")
-    inis = book.table("Initiatives")
+    ranking = book.table(OUTPUT.ranking, RANKING.rank)
+    inis = book.table(INITIATIVES)
     by_id: dict[str, dict[str, Any]] = {}
-    if inis is not None and inis.column("ID") is not None:
+    if inis is not None and inis.column(ID) is not None:
         for d in inis.as_dicts():
-            by_id[str(d["ID"].value)] = {h: c.value for h, c in d.items()}
+            by_id[str(d[ID].value)] = {h: c.value for h, c in d.items()}
     rows = ranking.as_dicts() if ranking is not None else []
-    return [(d, by_id.get(str(d["ID"].value), {})) for d in rows]
+    return [(d, by_id.get(str(d[RANKING.id].value), {})) for d in rows]
 
 
 def _group_name(ranked: dict[str, Any], initiative: dict[str, Any], key: str) -> str:
@@ -133,16 +167,16 @@ def _group_name(ranked: dict[str, Any], initiative: dict[str, Any], key: str) ->
 
 
 def _buys(book: OutputBook) -> Section | None:
-    rows = [(r, ini) for r, ini in _joined(book) if "Selected" in r and r["Selected"].value == "Yes"]
+    rows = [(r, ini) for r, ini in _joined(book) if RANKING.selected in r and r[RANKING.selected].value == "Yes"]
     if not rows:
         return None
     s = Section("buys", "What the portfolio buys")
-    for key in ("Outcome metric", "Theme", "Owner"):
+    for key in (OUTCOME_METRIC, THEME, OWNER):
         groups: dict[str, list[float]] = {}
         for r, ini in rows:
             g = groups.setdefault(_group_name(r, ini, key), [0.0, 0.0])
-            g[0] += _num(r["Score"].value)
-            g[1] += _num(r["Cost"].value)
+            g[0] += _num(r[RANKING.score].value)
+            g[1] += _num(r[RANKING.cost].value)
         if len(groups) <= 1 and "(none)" in groups:
             continue
         order = sorted(groups, key=lambda n: -groups[n][0])[:MOST_BARS]
@@ -161,17 +195,18 @@ def _buys(book: OutputBook) -> Section | None:
 
 
 def _ranking(book: OutputBook) -> Section | None:
-    t = book.table("Ranking", "Rank")
+    t = book.table(OUTPUT.ranking, RANKING.rank)
     if t is None:
         return None
-    sel = t.column("Selected")
+    sel = t.column(RANKING.selected)
     chosen = [r for r in t.rows if r[sel].value == "Yes"]
     left = [r for r in t.rows if r[sel].value != "Yes"]
     s = Section("ranking", "The ranking: why in, why out")
-    cols = ["Rank", "ID", "Name", "Theme", "Decision", "Start", "Score", "Cost", "Robustness", "Reason"]
+    c = RANKING
+    cols = [c.rank, c.id, c.name, c.theme, c.decision, c.start, c.score, c.cost, c.robustness, c.reason]
     s.items.append(_table(t, cols, chosen, title=f"Funded ({len(chosen)})"))
     if left:
-        take = ["ID", "Name", "Score", "Cost", "Reason", "Break-even score", "Break-even cost"]
+        take = [c.id, c.name, c.score, c.cost, c.reason, c.break_even_score, c.break_even_cost]
         s.items.append(
             _table(
                 t,
@@ -185,18 +220,18 @@ def _ranking(book: OutputBook) -> Section | None:
 
 
 def _limits(book: OutputBook) -> Section | None:
-    t = book.table("Summary", "Limit")
+    t = book.table(OUTPUT.summary, LIMITS.limit)
     if t is None or not t.rows:
         return None
-    b = t.column("Binding")
+    b = t.column(LIMITS.binding)
     order = sorted(t.rows, key=lambda r: (r[b].value != "Yes",)) if b is not None else t.rows
     s = Section("limits", "The limits")
     uses = []
     for r in order:
         d = dict(zip(t.header, r))
-        used, top = _num(d["Used"].value), d.get("Max")
+        used, top = _num(d[LIMITS.used].value), d.get(LIMITS.max)
         if top is not None and isinstance(top.value, (int, float)) and top.value:
-            uses.append((str(d["Limit"].value), used / top.value))
+            uses.append((str(d[LIMITS.limit].value), used / top.value))
     if uses:
         s.items.append(
             Item(
@@ -209,39 +244,40 @@ def _limits(book: OutputBook) -> Section | None:
                 ),
             )
         )
-    s.items.append(
-        _table(
-            t, ["Limit", "Min", "Max", "Used", "Slack", "Binding", "Value of 1 more unit", "Value of 10% more"], order
-        )
-    )
+    s.items.append(_table(t, LIMITS[: LIMITS.index(LIMITS.source)], order))
     return s
 
 
 def _risk_choice(book: OutputBook) -> Section | None:
-    t = next((x for x in book.sheets.get("Summary", []) if x.header and x.header[0].startswith("Risk: judged")), None)
+    judged = RISK_CHOICE.judged.partition("{")[0]
+    t = next((x for x in book.sheets.get(OUTPUT.summary, []) if x.header and x.header[0].startswith(judged)), None)
     if t is None:
         return None
     return Section("riskchoice", "The risk-aware choice", [_table(t)])
 
 
 def _schedule(book: OutputBook) -> Section | None:
-    t = book.table("Schedule", "ID")
+    t = book.table(OUTPUT.schedule, SCHEDULE.id)
     if t is None:
         return None
-    periods = t.header[5:]
-    rows = [(f"{r[0].text} {r[1].text}", [c.text for c in r[5:]] + [""] * (len(periods) - len(r[5:]))) for r in t.rows]
+    first = len(SCHEDULE)  # a column per period follows the schedule's own columns
+    periods = t.header[first:]
+    rows = [
+        (f"{r[0].text} {r[1].text}", [c.text for c in r[first:]] + [""] * (len(periods) - len(r[first:])))
+        for r in t.rows
+    ]
     s = Section(
         "schedule", "The schedule", [Item("chart", svg=charts.gantt(rows, periods, "When each starts and goes live"))]
     )
-    cap = book.table("Capacity", "Limit")
+    cap = book.table(OUTPUT.capacity, CAPACITY.limit)
     if cap is not None and cap.rows:
         by: dict[str, dict[str, float]] = {}
         tops: dict[str, float] = {}
         for d in cap.as_dicts():
-            name = str(d["Limit"].value)
-            by.setdefault(name, {})[str(d["Period"].value)] = _num(d["Used"].value)
-            if isinstance(d["Max"].value, (int, float)):
-                tops[name] = max(tops.get(name, 0.0), d["Max"].value)
+            name = str(d[CAPACITY.limit].value)
+            by.setdefault(name, {})[str(d[CAPACITY.period].value)] = _num(d[CAPACITY.used].value)
+            if isinstance(d[CAPACITY.max].value, (int, float)):
+                tops[name] = max(tops.get(name, 0.0), d[CAPACITY.max].value)
         for name, used in list(by.items())[:6]:
             labels = [p for p in periods if p in used]
             if len(labels) < 2:
@@ -263,21 +299,22 @@ def _schedule(book: OutputBook) -> Section | None:
 
 
 def _realization(book: OutputBook) -> Section | None:
-    t = book.table("Realization by group", "Outcome metric")
-    per = book.table("Value realization", "ID")
+    t = book.table(OUTPUT.realization_by_group, OUTCOME_METRIC)
+    per = book.table(OUTPUT.value_realization, REALIZATION.id)
     if t is None and per is None:
         return None
     s = Section("realization", "Value realized")
     if t is not None and t.rows:
-        labels = [str(v) for v in t.values("Outcome metric")]
+        labels = [str(v) for v in t.values(OUTCOME_METRIC)]
+        forecast, actual = REALIZATION_BY_GROUP.forecast, REALIZATION_BY_GROUP.actual
         s.items.append(
             Item(
                 "chart",
                 svg=charts.bars(
                     labels,
                     {
-                        "Forecast to date": [_num(v) for v in t.values("Forecast to date")],
-                        "Actual to date": [_num(v) for v in t.values("Actual to date")],
+                        forecast: [_num(v) for v in t.values(forecast)],
+                        actual: [_num(v) for v in t.values(actual)],
                     },
                     "Forecast against actual value to date, by outcome metric",
                 ),
@@ -285,13 +322,17 @@ def _realization(book: OutputBook) -> Section | None:
         )
         s.items.append(_table(t))
     if per is not None:
-        flag = per.column("Flag")
+        flag = per.column(REALIZATION.flag)
         flagged = [r for r in per.rows if flag is not None and flag < len(r) and r[flag].value]
         if flagged:
             s.items.append(
                 _table(
                     per,
-                    ["ID", "Name", "Status", "Forecast to date", "Actual to date", "Realization rate", "Flag"],
+                    [
+                        c
+                        for c in REALIZATION
+                        if c not in (REALIZATION.outcome_metric, REALIZATION.owner, REALIZATION.theme)
+                    ],
                     flagged,
                     title="Flagged",
                 )
@@ -300,20 +341,20 @@ def _realization(book: OutputBook) -> Section | None:
 
 
 def _robustness(book: OutputBook) -> Section | None:
-    t = book.table("Robustness", "ID")
+    t = book.table(OUTPUT.robustness, ROBUSTNESS.id)
     if t is None:
         return None
     s = Section("robustness", "How sure we are")
-    summary = book.table("Robustness summary", "Measure")
+    summary = book.table(OUTPUT.robustness_summary, MEASURES.measure)
     if summary is not None:
-        s.items.append(_table(summary, ["Measure", "Value"]))
+        s.items.append(_table(summary, [MEASURES.measure, MEASURES.value]))
     top = t.rows[:MOST_BARS]
     s.items.append(
         Item(
             "chart",
             svg=charts.bars(
                 [f"{r[0].text} {r[1].text}" for r in top],
-                {"Selected in versions": [_num(r[t.column("Selected in versions")].value) for r in top]},
+                {ROBUSTNESS.frequency: [_num(r[t.column(ROBUSTNESS.frequency)].value) for r in top]},
                 "Selection frequency across the versions (most selected first)",
                 percent=True,
             ),
@@ -324,12 +365,12 @@ def _robustness(book: OutputBook) -> Section | None:
 
 
 def _frontier(book: OutputBook) -> Section | None:
-    t = book.table("Frontier", "Budget")
+    t = book.table(OUTPUT.frontier, FRONTIER.budget)
     if t is None:
         return None
-    xs = [_num(v) for v in t.values("Budget")]
-    ys = [_num(v) for v in t.values("Expected value")]
-    cur = t.column("Current budget")
+    xs = [_num(v) for v in t.values(FRONTIER.budget)]
+    ys = [_num(v) for v in t.values(FRONTIER.value)]
+    cur = t.column(FRONTIER.current)
     mark = next(
         ((x, y) for x, y, r in zip(xs, ys, t.rows) if cur is not None and cur < len(r) and r[cur].value == "Yes"), None
     )
@@ -343,56 +384,44 @@ def _frontier(book: OutputBook) -> Section | None:
                     xs,
                     {"Best expected value": ys},
                     "Best expected value at each budget",
-                    "Budget",
-                    "Expected value",
+                    FRONTIER.budget,
+                    FRONTIER.value,
                     mark,
                 ),
             ),
-            _table(
-                t,
-                [
-                    "Budget",
-                    "Expected value",
-                    "Cost",
-                    "Count",
-                    "Marginal value per unit",
-                    "Entered",
-                    "Left",
-                    "Current budget",
-                ],
-            ),
+            _table(t, [c for c in FRONTIER if c not in (FRONTIER.lp_bound, FRONTIER.status)]),
         ],
     )
 
 
 def _scenarios(book: OutputBook) -> Section | None:
-    t = book.table("Scenario summary", "Measure")
+    t = book.table(OUTPUT.scenario_summary, MEASURES.measure)
     if t is None:
         return None
     names = t.header[1:]
-    value = next((r for r in t.rows if r[0].value == "Expected value"), None)
+    value = next((r for r in t.rows if r[0].value == SIDE_BY_SIDE.value), None)
     s = Section("scenarios", "Scenarios side by side")
     if value is not None:
         s.items.append(
             Item(
                 "chart",
                 svg=charts.bars(
-                    names, {"Expected value": [_num(c.value) for c in value[1:]]}, "Expected value by scenario"
+                    names, {SIDE_BY_SIDE.value: [_num(c.value) for c in value[1:]]}, "Expected value by scenario"
                 ),
             )
         )
     s.items.append(_table(t))
-    causes = book.table("Scenario changes", "Scenario")
+    causes = book.table(OUTPUT.scenario_changes, SCENARIO_CHANGES.scenario)
     if causes is not None and causes.rows:
         s.items.append(_table(causes, title="What moved, and why"))
     return s
 
 
 def _comparison(book: OutputBook) -> Section | None:
-    t = book.table("Comparison", "Plan")
+    t = book.table(OUTPUT.comparison, COMPARISON.plan)
     if t is None:
         return None
-    names = [str(v) for v in t.values("Plan")]
+    names = [str(v) for v in t.values(COMPARISON.plan)]
     return Section(
         "comparison",
         "Plans compared",
@@ -402,8 +431,8 @@ def _comparison(book: OutputBook) -> Section | None:
                 svg=charts.bars(
                     names,
                     {
-                        "Plan value": [_num(v) for v in t.values("Expected value")],
-                        "Optimum at the same cost": [_num(v) for v in t.values("Optimal value at this cost")],
+                        "Plan value": [_num(v) for v in t.values(COMPARISON.value)],
+                        "Optimum at the same cost": [_num(v) for v in t.values(COMPARISON.optimal_value)],
                     },
                     "Each plan against the best portfolio at its cost",
                 ),
@@ -414,76 +443,76 @@ def _comparison(book: OutputBook) -> Section | None:
 
 
 def _simulated(book: OutputBook) -> Section | None:
-    t = book.table("Risk summary", "Figure")
+    t = book.table(OUTPUT.risk_summary, RISK_FIGURES.figure)
     if t is None:
         return None
-    s = Section("risk", "The spread of outcomes", [_table(t, ["Figure", "Value", "Sampling error (±1 s.e.)"])])
-    hist = book.table("Risk summary", "Value from")
+    s = Section("risk", "The spread of outcomes", [_table(t, RISK_FIGURES[: RISK_FIGURES.index(RISK_FIGURES.meaning)])])
+    hist = book.table(OUTPUT.risk_summary, RISK_HISTOGRAM.value_from)
     if hist is not None and hist.rows:
-        labels = [short_amount(_num(v)) for v in hist.values("Value from")]
+        labels = [short_amount(_num(v)) for v in hist.values(RISK_HISTOGRAM.value_from)]
         s.items.append(
             Item(
                 "chart",
                 svg=charts.columns(
                     labels,
-                    [_num(v) for v in hist.values("Share of worlds")],
+                    [_num(v) for v in hist.values(RISK_HISTOGRAM.share)],
                     "Portfolio value: share of worlds",
-                    "Share of worlds",
+                    RISK_HISTOGRAM.share,
                 ),
             )
         )
-    curve = book.table("Risk summary", "Portfolio value")
+    curve = book.table(OUTPUT.risk_summary, RISK_CURVE.value)
     if curve is not None and curve.rows:
-        xs = [_num(v) for v in curve.values("Portfolio value")]
+        xs = [_num(v) for v in curve.values(RISK_CURVE.value)]
         s.items.append(
             Item(
                 "chart",
                 svg=charts.line(
                     xs,
-                    {"Cumulative probability": [_num(v) for v in curve.values("Cumulative probability")]},
+                    {RISK_CURVE.probability: [_num(v) for v in curve.values(RISK_CURVE.probability)]},
                     "S-curve: the chance the value is at most x",
-                    "Portfolio value",
-                    "Cumulative probability",
+                    RISK_CURVE.value,
+                    RISK_CURVE.probability,
                     ypercent=True,
                 ),
             )
         )
-    drivers = book.table("Risk by initiative", "ID")
+    drivers = book.table(OUTPUT.risk_by_initiative, RISK_BY_INITIATIVE.id)
     if drivers is not None:
         s.items.append(_table(drivers, None, drivers.rows[:CLOSEST], title="What drives a bad year"))
-    themes = book.table("Risk by theme", "Theme")
+    themes = book.table(OUTPUT.risk_by_theme, RISK_BY_THEME.theme)
     if themes is not None:
         s.items.append(_table(themes, title="By theme"))
     return s
 
 
 def _review(book: OutputBook) -> Section | None:
-    t = book.table("Quarter review", "Measure")
+    t = book.table(OUTPUT.quarter_review, MEASURES.measure)
     if t is None:
         return None
     s = Section("review", "The quarter's review", [_table(t)])
-    moves = book.table("Quarter review", "ID")
+    moves = book.table(OUTPUT.quarter_review, REVIEW_MOVES.id)
     if moves is not None:
         s.items.append(_table(moves, title="What moved, and why"))
-    changes = book.table("Estimate changes", "ID")
+    changes = book.table(OUTPUT.estimate_changes, ESTIMATE_CHANGES.id)
     if changes is not None:
         s.items.append(_table(changes, title="Estimates that moved", kind="details"))
     return s
 
 
 def _alternatives(book: OutputBook) -> Section | None:
-    t = book.table("Alternatives", "Measure")
+    t = book.table(OUTPUT.alternatives, MEASURES.measure)
     if t is None:
         return None
     names = t.header[1:]
-    value = next((r for r in t.rows if r[0].value == "Expected value"), None)
+    value = next((r for r in t.rows if r[0].value == SIDE_BY_SIDE.value), None)
     s = Section("alternatives", "Alternatives almost as good")
     if value is not None:
         s.items.append(
             Item(
                 "chart",
                 svg=charts.bars(
-                    names, {"Expected value": [_num(c.value) for c in value[1:]]}, "Each alternative's expected value"
+                    names, {SIDE_BY_SIDE.value: [_num(c.value) for c in value[1:]]}, "Each alternative's expected value"
                 ),
             )
         )
@@ -501,28 +530,31 @@ KIND_TITLES = {
     "alternatives": "Alternatives",
 }
 
+#: Each kind of workbook the tool writes, by the sheet that only it starts with (in this order:
+#: a robustness workbook is a results workbook with more sheets)
+KINDS = (
+    (OUTPUT.summary, "results"),
+    (OUTPUT.frontier, "frontier"),
+    (OUTPUT.scenario_summary, "scenarios"),
+    (OUTPUT.comparison, "comparison"),
+    (OUTPUT.risk_summary, "risk"),
+    (OUTPUT.quarter_review, "review"),
+    (OUTPUT.alternatives, "alternatives"),
+)
+
 
 def kind_of(book: OutputBook) -> str:
     """Which of this tool's workbooks it is, by its sheets."""
-    for sheet, kind in (
-        ("Summary", "results"),
-        ("Frontier", "frontier"),
-        ("Scenario summary", "scenarios"),
-        ("Comparison", "comparison"),
-        ("Risk summary", "risk"),
-        ("Quarter review", "review"),
-        ("Alternatives", "alternatives"),
-    ):
+    for sheet, kind in KINDS:
         if book.has(sheet):
             return kind
+    sheets = [sheet for sheet, _ in KINDS]
     raise InvalidWorkbook(
         [
             Problem(
                 "not-an-output",
                 book.name,
-                "is not a workbook portfolio-opt wrote (no Summary, "
-                "Frontier, Scenario summary, Comparison, Risk summary, Quarter review or "
-                "Alternatives sheet)",
+                f"is not a workbook portfolio-opt wrote (no {', '.join(sheets[:-1])} or {sheets[-1]} sheet)",
                 "Give the -o file of optimize, scenarios, frontier, compare, "
                 "simulate, robustness, review or alternatives",
             )

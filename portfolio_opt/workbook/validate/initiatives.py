@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 
 from portfolio_opt.core.lifecycle import months_between, parse_stage, parse_when
-from portfolio_opt.model.layout import INITIATIVES
+from portfolio_opt.model.layout import INITIATIVES, OUTPUT
 from portfolio_opt.model.plan import Decision, Initiative, Stage, normalize_header, text_key
 from portfolio_opt.workbook.raw import RawSheet
 from portfolio_opt.workbook.validate.problems import (
@@ -576,7 +576,7 @@ class InitiativesSheet:
         source = sheet
         header_row, cols = self.c.header(sheet, "id")
         if "selected" not in cols.by_norm:
-            ranking = self.ctx.raw.sheet("Ranking")
+            ranking = self.ctx.raw.sheet(OUTPUT.ranking)
             if ranking is None:
                 return None
             header_row, cols = self.c.header(ranking, "id")
