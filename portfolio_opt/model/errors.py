@@ -26,7 +26,7 @@ EXIT_INFEASIBLE = 4
 EXIT_NO_SOLVER = 5
 EXIT_OUTPUT = 6
 EXIT_NO_PORTFOLIO = 7
-EXIT_CLUSTER = 8
+EXIT_UNAVAILABLE = 8
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 
@@ -39,7 +39,7 @@ EXIT_CODES: dict[int, str] = {
     EXIT_NO_SOLVER: "the requested solver is not available (the message says what to install)",
     EXIT_OUTPUT: "the results workbook could not be written (permissions, disk)",
     EXIT_NO_PORTFOLIO: "the time limit ran out before any portfolio was found",
-    EXIT_CLUSTER: "an optional part could not be used: a Dask cluster that does not answer, or an extra or "
+    EXIT_UNAVAILABLE: "an optional part could not be used: a Dask cluster that does not answer, or an extra or "
     "program that is not installed (the message names it)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C): nothing was written",
     EXIT_TERMINATED: "stopped by SIGTERM: nothing was written",
@@ -184,7 +184,7 @@ class Unavailable(PortfolioError):
     """An optional part cannot be used: an extra or a program is not installed, or a cluster
     does not answer. The message says what to install or start."""
 
-    exit_code = EXIT_CLUSTER
+    exit_code = EXIT_UNAVAILABLE
 
 
 class ClusterError(Unavailable):

@@ -16,7 +16,7 @@ from portfolio_opt.workbook.validate.problems import (
     _INVALID,
     KNOWN_FIELDS,
     Collector,
-    Context,
+    SheetContext,
     _id_text,
     _show,
     _truthy,
@@ -80,7 +80,7 @@ KNOWN_FIELDS.update(FIELDS)
 class InitiativesSheet:
     """Reads the Initiatives sheet (and a Selected column, here or in a results Ranking)."""
 
-    def __init__(self, c: Collector, ctx: Context):
+    def __init__(self, c: Collector, ctx: SheetContext):
         self.c, self.ctx = c, ctx
 
     def read(self, sheet: RawSheet) -> tuple[list[Initiative], list[str], list[str]]:

@@ -237,7 +237,7 @@ class Collector:
 
 
 @dataclass
-class Context:
+class SheetContext:
     """What earlier sheets tell later ones, passed on explicitly."""
 
     raw: RawWorkbook
@@ -276,6 +276,11 @@ class Context:
             value,
         )
         return _INVALID
+
+
+#: the name it had; constraints.py and scenarios.py still use it (they are being reworked on
+#: another branch: they switch to SheetContext when that work merges, and this line goes)
+Context = SheetContext
 
 
 def _percent(sheet: RawSheet, r: int, c: int) -> bool:
