@@ -56,10 +56,8 @@ SCRIPT = textwrap.dedent(
     po.save_comparison(po.compare(plans), out / "comparison.xlsx")
     sim, warns = po.simulate_plan(po.read_plan(data / "sample_risk.xlsx"), 500, 1)
     po.save_simulation(sim, out / "risk.xlsx", warnings=warns)
-    q1 = po.read_plan(out / "results.xlsx")
-    from portfolio_opt.analyses.review import review_quarters
-    from portfolio_opt.workbook.files import save_review
-    save_review(review_quarters(q1, po.read_plan(data / "sample_q2.xlsx"), "q1", "q2"), out / "review.xlsx")
+    (q1, last), (q2, this) = po.read_plans([out / "results.xlsx", data / "sample_q2.xlsx"])
+    po.save_review(po.review_quarters(last, this, q1, q2), out / "review.xlsx")
     seen = {}
     for path in sorted(out.glob("*.xlsx")):
         book = read_output(path)

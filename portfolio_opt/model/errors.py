@@ -1,6 +1,7 @@
 """Everything portfolio_opt raises on purpose, and the exit code each one means.
 
     PortfolioError                      base class; ``exit_code`` is what the CLI exits with
+    ├── UnknownInitiative (LookupError) 2  no initiative has the ID a user typed (``suggestions``)
     ├── InvalidWorkbook (ValueError)    3  the planning workbook has problems (``problems``)
     ├── Infeasible                      4  no portfolio satisfies every limit and decision
     ├── NoSolver (RuntimeError)         5  the requested solver is not installed
@@ -9,7 +10,7 @@
     └── Unavailable                     8  an optional part cannot be used (an extra, a browser, a cluster)
         └── ClusterError                    the Dask cluster does not answer, or its extra is missing
 
-Usage errors (bad options, an output file that already exists) are click's and exit 2.
+Other usage errors (bad options, an output file that already exists) are click's and exit 2 too.
 Anything else that escapes is a bug and exits 1.
 """
 
@@ -178,6 +179,23 @@ class NoPortfolioFound(PortfolioError):
     """The solver stopped (time limit) before it found any portfolio."""
 
     exit_code = EXIT_NO_PORTFOLIO
+
+
+class UnknownInitiative(PortfolioError, LookupError):
+    """No initiative of the plan has the ID a user typed.
+
+    ``typed`` is what was typed, ``source`` the workbook's name, ``suggestions`` the IDs the user
+    most likely meant, closest first (none when no ID stands out); the message offers them.
+    """
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, typed: str, suggestions: tuple[str, ...] = (), source: str = ""):
+        self.typed = typed
+        self.suggestions = tuple(suggestions)
+        self.source = source
+        hint = f" (did you mean {', '.join(self.suggestions)}?)" if self.suggestions else ""
+        super().__init__(f"{typed!r} is not an ID in {source or 'the plan'}{hint}")
 
 
 class Unavailable(PortfolioError):
