@@ -1,6 +1,6 @@
 """The public API (``portfolio_opt.__all__``) does what a face (the command line, a web app, a
 notebook) needs, so no face does it itself: reading several workbooks at once, finding an
-initiative by what a user typed, results as data and lines."""
+initiative by what a user typed, the partial flag of a change, results as data and lines."""
 
 from __future__ import annotations
 
@@ -77,6 +77,23 @@ def test_reading_several_workbooks_lists_every_problem_of_every_one(tmp_path):
     named = portfolio_opt.read_plans([good, SAMPLE], gap=0.02)
     assert [name for name, _ in named] == ["plan_cto", "sample_plan"]
     assert all(plan.settings.gap == 0.02 for _, plan in named)
+
+
+def test_a_change_that_leaves_other_conflicts_is_flagged_not_worded():
+    from portfolio_opt import Decision, Initiative, Plan, Settings
+
+    inis = tuple(
+        Initiative(i, i.lower(), 1, 1.0, 0, 1, decision=Decision.MUST, exclusive_group=g)
+        for i, g in (("A", "X"), ("B", "X"), ("C", "Y"), ("D", "Y"))
+    )
+    with pytest.raises(portfolio_opt.Infeasible) as caught:
+        portfolio_opt.optimize(Plan(inis, (), Settings(horizon_months=12, discount_rate=0)))
+    exc = caught.value
+    assert exc.changes and all(not c.whole_plan for c in exc.changes)
+    assert [c.text for c in exc.changes][:2] == ["drop Must on A", "drop Must on B"], "the change, and only it"
+    assert not any("others too" in c.text for c in exc.changes)
+    assert [c.sentence for c in exc.changes] == list(exc.relaxations[: len(exc.changes)])
+    assert all(s.endswith("the plan has others too)") for s in exc.relaxations)
 
 
 def test_results_become_data_and_lines_by_one_function_each(tmp_path):

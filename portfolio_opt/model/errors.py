@@ -115,9 +115,15 @@ class ConflictItem:
         return {"kind": self.kind, "name": self.name, "detail": self.detail}
 
 
+#: Said after a change that resolves the conflict found but not the whole plan, where the
+#: change stands alone (:attr:`Relaxation.sentence`); a face that groups changes by
+#: :attr:`Relaxation.whole_plan` says it once, in a heading of its own
+PARTIAL = " (this resolves the conflict above; the plan has others too)"
+
+
 @dataclass(frozen=True)
 class Relaxation:
-    """One change that resolves an infeasibility conflict; ``text`` says it in words.
+    """One change that resolves an infeasibility conflict; ``text`` says the change in words.
 
     ``rule`` is the key of the rule part it changes (see ``formulation.parts``); ``bound`` the new
     Min or Max for a limit. ``whole_plan`` is True when this change alone makes the whole
@@ -129,6 +135,15 @@ class Relaxation:
     bound: float | None = None
     whole_plan: bool = True
 
+    @property
+    def sentence(self) -> str:
+        """The change as a sentence that stands alone: one that leaves other conflicts says so.
+
+        >>> Relaxation("drop Must on A", ("must", 0), whole_plan=False).sentence
+        'drop Must on A (this resolves the conflict above; the plan has others too)'
+        """
+        return self.text if self.whole_plan else self.text + PARTIAL
+
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "rule": list(self.rule), "bound": self.bound, "whole_plan": self.whole_plan}
 
@@ -138,7 +153,8 @@ class Infeasible(PortfolioError):
 
     ``conflict`` is a smallest set of limits, rules and decisions that cannot hold together
     (removing any one of them resolves this conflict); ``changes`` are the single changes
-    that resolve it (:class:`Relaxation`), and ``relaxations`` the same as sentences.
+    that resolve it (:class:`Relaxation`), ``note`` what the diagnosis could not settle (or ""),
+    and ``relaxations`` the changes as sentences that stand alone, then the note.
     """
 
     exit_code = EXIT_INFEASIBLE
@@ -151,7 +167,8 @@ class Infeasible(PortfolioError):
     ):
         self.conflict = tuple(conflict)
         self.changes = tuple(changes)
-        self.relaxations = tuple(c.text for c in self.changes) + ((note,) if note else ())
+        self.note = note
+        self.relaxations = tuple(c.sentence for c in self.changes) + ((note,) if note else ())
         super().__init__("no portfolio satisfies every limit and decision")
 
     def to_dict(self) -> dict[str, Any]:
