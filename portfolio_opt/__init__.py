@@ -9,7 +9,11 @@ layers before it in :data:`LAYERS`.
 >>> result.status, result.objective, result.selected              # doctest: +SKIP
 """
 
+from portfolio_opt.model.defaults import AUTO, FULL_UP_TO, MIN_TIME, TIME_FACTOR, WORK
 from portfolio_opt.model.errors import (
+    EXIT_BUG,
+    EXIT_CODES,
+    EXIT_INTERRUPTED,
     ConflictItem,
     Infeasible,
     InvalidWorkbook,
@@ -18,6 +22,10 @@ from portfolio_opt.model.errors import (
     OutputError,
     PortfolioError,
     Problem,
+    Relaxation,
+    TextCut,
+    Unavailable,
+    UnknownInitiative,
 )
 from portfolio_opt.model.plan import (
     Change,
@@ -47,14 +55,19 @@ LAYERS = ("model", "runtime", "core", "analyses", "workbook", "render", "cli")
 
 #: Everything that solves, reads or writes is imported on first use: the reading and saving
 #: functions pull in openpyxl, the solving ones the program builder and numpy. So
-#: ``portfolio-opt --help`` and ``import portfolio_opt`` stay quick. Name -> the module defining it.
+#: ``portfolio-opt --help`` and ``import portfolio_opt`` stay quick. Name -> the module defining
+#: it, and its name there when the public name differs (``module:name``).
 _LAZY = {
     name: "workbook.files"
     for name in (
         "read_plan",
+        "read_plans",
+        "save_alternatives",
         "save_comparison",
         "save_frontier",
         "save_results",
+        "save_review",
+        "save_robustness",
         "save_scenarios",
         "save_simulation",
         "write_template",
@@ -62,6 +75,8 @@ _LAZY = {
 }
 _LAZY.update(simulate_plan="analyses.simulate", Simulation="core.simulation")  # numpy: loaded when simulating
 _LAZY.update(
+    Alternatives="analyses.alternatives",
+    alternatives="analyses.alternatives",
     Comparison="analyses.compare",
     PlanReport="analyses.compare",
     compare="analyses.compare",
@@ -69,6 +84,10 @@ _LAZY.update(
     Frontier="analyses.frontier",
     FrontierPoint="analyses.frontier",
     frontier="analyses.frontier",
+    QuarterReview="analyses.review",
+    review_quarters="analyses.review",
+    Robustness="analyses.robustness",
+    robustness="analyses.robustness",
     optimize="core.optimize",
     ScenarioResult="analyses.scenarios",
     ScenarioRun="analyses.scenarios",
@@ -76,13 +95,25 @@ _LAZY.update(
     discounted_years="core.scoring",
     score="core.scoring",
 )
+# what results look like to people and pipelines, and the leadership page (jinja2, matplotlib)
+_LAZY.update(to_dict="render.json", to_json="render.json", to_lines="render.text", story="render.text")
+_LAZY.update(write_report="render.page")
+# how a run is watched, stopped and spread: progress events, a stop that leaves nothing behind,
+# a Dask cluster for the sweeps
+_LAZY.update(
+    ProgressEvent="runtime.progress:Event",
+    on_progress="runtime.progress:listening",
+    run_interruptibly="runtime.stopping",
+    cluster="runtime.pool",
+)
 
 
 def __getattr__(name: str):
     if name in _LAZY:
         import importlib
 
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        module, _, defined = _LAZY[name].partition(":")
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), defined or name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -93,11 +124,17 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AUTO",
+    "Alternatives",
     "Change",
     "Comparison",
     "ConflictItem",
     "Decision",
     "Distribution",
+    "EXIT_BUG",
+    "EXIT_CODES",
+    "EXIT_INTERRUPTED",
+    "FULL_UP_TO",
     "Frontier",
     "FrontierPoint",
     "Infeasible",
@@ -106,6 +143,7 @@ __all__ = [
     "InvalidWorkbook",
     "Limit",
     "LimitUse",
+    "MIN_TIME",
     "NoPortfolioFound",
     "NoSolver",
     "Objective",
@@ -114,9 +152,13 @@ __all__ = [
     "PlanReport",
     "PortfolioError",
     "Problem",
+    "ProgressEvent",
+    "QuarterReview",
+    "Relaxation",
     "Result",
     "RiskChoice",
     "RiskObjective",
+    "Robustness",
     "Scenario",
     "ScenarioResult",
     "ScenarioRun",
@@ -125,20 +167,40 @@ __all__ = [
     "Simulation",
     "SolverInfo",
     "Status",
+    "TIME_FACTOR",
+    "TextCut",
+    "Unavailable",
+    "UnknownInitiative",
+    "WORK",
     "__version__",
+    "alternatives",
+    "cluster",
     "compare",
     "discounted_years",
     "explain",
     "frontier",
+    "on_progress",
     "optimize",
     "read_plan",
+    "read_plans",
+    "review_quarters",
+    "robustness",
+    "run_interruptibly",
     "run_scenarios",
+    "save_alternatives",
     "save_comparison",
     "save_frontier",
     "save_results",
+    "save_review",
+    "save_robustness",
     "save_scenarios",
     "save_simulation",
     "score",
     "simulate_plan",
+    "story",
+    "to_dict",
+    "to_json",
+    "to_lines",
+    "write_report",
     "write_template",
 ]

@@ -109,9 +109,31 @@ def test_every_docstring_starts_with_a_sentence():
     assert not short, short
 
 
+def documented_constants() -> set[str]:
+    """Names assigned at the top of a package module under a ``#:`` comment (or with one at the end of the line)."""
+    out = set()
+    for path in PACKAGE.rglob("*.py"):
+        lines = path.read_text().splitlines()
+        for node in ast.parse("\n".join(lines)).body:
+            targets = (
+                node.targets
+                if isinstance(node, ast.Assign)
+                else [node.target]
+                if isinstance(node, ast.AnnAssign)
+                else []
+            )
+            above = node.lineno >= 2 and lines[node.lineno - 2].lstrip().startswith("#:")
+            if above or "  #: " in lines[node.end_lineno - 1]:
+                out.update(t.id for t in targets if isinstance(t, ast.Name))
+    return out
+
+
 @pytest.mark.parametrize("name", [n for n in portfolio_opt.__all__ if not n.startswith("__")])
 def test_every_exported_name_has_a_docstring_of_its_own(name):
     obj = getattr(portfolio_opt, name)
+    if not (inspect.isclass(obj) or inspect.isfunction(obj)):  # a constant: a ``#:`` comment says what it is
+        assert name in documented_constants(), f"{name} has no ``#:`` comment where it is defined"
+        return
     module = importlib.import_module(obj.__module__)
     tree = ast.parse(inspect.getsource(module))
     node = next(

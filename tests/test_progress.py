@@ -12,7 +12,7 @@ from portfolio_opt import read_plan
 from portfolio_opt.analyses.explain import explain
 from portfolio_opt.analyses.frontier import frontier
 from portfolio_opt.analyses.scenarios import run_scenarios
-from portfolio_opt.cli import _ProgressLine
+from portfolio_opt.cli.progress import ProgressLine
 from portfolio_opt.core.optimize import optimize
 from portfolio_opt.runtime import progress
 
@@ -61,7 +61,7 @@ def test_the_frontier_reports_finding_its_range_before_its_points():
 
 
 def test_a_stage_that_never_steps_shows_no_clock_standing_at_zero():
-    line = _ProgressLine(TTY())
+    line = ProgressLine(TTY())
     with progress.listening(line), progress.stage("Solving 40 initiatives"):
         pass
     assert "Solving 40 initiatives: ..." in line.stream.getvalue()
@@ -75,7 +75,7 @@ def test_nothing_is_reported_without_a_listener(capsys):
 
 
 def test_a_terminal_gets_one_line_redrawn_in_place():
-    line = _ProgressLine(TTY())
+    line = ProgressLine(TTY())
     with progress.listening(line):
         frontier(read_plan(SAMPLE), steps=5)
     text = line.stream.getvalue()
@@ -85,7 +85,7 @@ def test_a_terminal_gets_one_line_redrawn_in_place():
 
 
 def test_a_log_gets_one_line_per_long_stage_and_only_the_outer_one():
-    line = _ProgressLine(io.StringIO())
+    line = ProgressLine(io.StringIO())
     for e in (
         progress.Event("Frontier", 0, 3, 0.0),
         progress.Event("Solving", 0, None, 0.1),
@@ -152,7 +152,7 @@ def test_the_target_gap_is_said_as_given():
 
 
 def test_a_terminal_shows_a_solves_news_on_a_single_jobs_line_only():
-    line = _ProgressLine(TTY())
+    line = ProgressLine(TTY())
     news = "best so far within 0.26% (target 0.01%)"
     line(progress.Event("Finding the budget range", 0, None, 0.0))
     line(progress.Event("Solving 40 initiatives", 0, None, 0.0))  # inside: the outer line speaks
@@ -160,11 +160,11 @@ def test_a_terminal_shows_a_solves_news_on_a_single_jobs_line_only():
     assert f"Finding the budget range: 0 s, {news}" in line.stream.getvalue()
     line(progress.Event("Solving 40 initiatives", 0, None, 2.0, finished=True))
     line(progress.Event("Finding the budget range", 0, None, 2.0, finished=True))
-    sweep = _ProgressLine(TTY())
+    sweep = ProgressLine(TTY())
     sweep(progress.Event("Frontier", 0, 5, 0.0))
     sweep(progress.Event("Frontier", 0, 5, 1.0, note=news))
     assert news not in sweep.stream.getvalue(), "a sweep's count is not one solve's news"
-    log = _ProgressLine(io.StringIO())
+    log = ProgressLine(io.StringIO())
     log(progress.Event("Solving", 0, None, 0.0))
     log(progress.Event("Solving", 0, None, 1.0, note=news))
     log(progress.Event("Solving", 0, None, 3.0, finished=True))
@@ -178,7 +178,7 @@ def test_a_line_wider_than_the_terminal_drops_its_aside_first(monkeypatch):
     import shutil
 
     monkeypatch.setattr(shutil, "get_terminal_size", lambda *a: os.terminal_size((80, 24)))
-    line = _ProgressLine(TTY())
+    line = ProgressLine(TTY())
     stage = "Solving 10,000 initiatives × 8 periods"
     line(progress.Event(stage, 0, None, 0.0))
     line(progress.Event(stage, 0, None, 3.0, note="best so far within 0.26% (target 0.01%)"))

@@ -22,9 +22,6 @@ from portfolio_opt.model.errors import ConflictItem, Infeasible, Relaxation
 from portfolio_opt.model.plan import Plan
 from portfolio_opt.model.result import Status
 
-#: Said of a change that resolves the conflict found but not the whole plan
-PARTIAL = " (this resolves the conflict above; the plan has others too)"
-
 
 def diagnose(plan: Plan) -> Infeasible:
     """The :class:`Infeasible` error for a plan no portfolio can satisfy, conflict named."""
@@ -91,8 +88,7 @@ def _relaxations(plan: Plan, conflict, feasible, all_keys: set) -> list[Relaxati
     """One change per conflict rule that resolves it, each checked on the whole plan."""
     out: list[tuple[int, Relaxation]] = []
     for part in conflict:
-        whole = feasible(all_keys - {part.key})
-        suffix = "" if whole else PARTIAL
+        whole = feasible(all_keys - {part.key})  # the flag is the data: where a change is shown, it is worded
         if isinstance(part.rule, LimitRule) and part.rule.movable:
             _, k, side = part.key
             move = elastic_move(plan, k, side)
@@ -109,7 +105,7 @@ def _relaxations(plan: Plan, conflict, feasible, all_keys: set) -> list[Relaxati
             out.append((0, Relaxation(text, part.key, bound, True)))
             continue
         text = part.rule.relaxation(plan, part)
-        out.append((1 if whole else 2, Relaxation(text + suffix, part.key, None, whole)))
+        out.append((1 if whole else 2, Relaxation(text, part.key, None, whole)))
     return [change for _, change in sorted(out, key=lambda t: t[0])]
 
 

@@ -15,4 +15,4 @@ AUTO = "auto"
 #: The default time for explanations: this many times the main solve, and at least MIN_TIME
 #: seconds (``explain(time_budget=...)``, ``--explain-time``)
 TIME_FACTOR = 20
-MIN_TIME = 60.0
+MIN_TIME = 60.0  #: the least time explanations get, in seconds

@@ -1,6 +1,7 @@
 """Everything portfolio_opt raises on purpose, and the exit code each one means.
 
     PortfolioError                      base class; ``exit_code`` is what the CLI exits with
+    ├── UnknownInitiative (LookupError) 2  no initiative has the ID a user typed (``suggestions``)
     ├── InvalidWorkbook (ValueError)    3  the planning workbook has problems (``problems``)
     ├── Infeasible                      4  no portfolio satisfies every limit and decision
     ├── NoSolver (RuntimeError)         5  the requested solver is not installed
@@ -9,7 +10,7 @@
     └── Unavailable                     8  an optional part cannot be used (an extra, a browser, a cluster)
         └── ClusterError                    the Dask cluster does not answer, or its extra is missing
 
-Usage errors (bad options, an output file that already exists) are click's and exit 2.
+Other usage errors (bad options, an output file that already exists) are click's and exit 2 too.
 Anything else that escapes is a bug and exits 1.
 """
 
@@ -18,18 +19,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-EXIT_OK = 0
-EXIT_BUG = 1
-EXIT_USAGE = 2
-EXIT_INVALID = 3
-EXIT_INFEASIBLE = 4
-EXIT_NO_SOLVER = 5
-EXIT_OUTPUT = 6
-EXIT_NO_PORTFOLIO = 7
-EXIT_CLUSTER = 8
-EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143
+EXIT_OK = 0  #: solved
+EXIT_BUG = 1  #: a bug: an error nobody raised on purpose
+EXIT_USAGE = 2  #: a usage error (click's)
+EXIT_INVALID = 3  #: the planning workbook has problems
+EXIT_INFEASIBLE = 4  #: no portfolio keeps every rule
+EXIT_NO_SOLVER = 5  #: the solver asked for is missing
+EXIT_OUTPUT = 6  #: an output could not be written
+EXIT_NO_PORTFOLIO = 7  #: the time limit ran out before any portfolio
+EXIT_UNAVAILABLE = 8  #: an optional part (an extra, a program, a cluster) cannot be used
+EXIT_INTERRUPTED = 130  #: Ctrl-C
+EXIT_TERMINATED = 143  #: SIGTERM
 
+#: every exit code and what it means, as the help and the docs print them
 EXIT_CODES: dict[int, str] = {
     EXIT_OK: "solved (optimal, or stopped at the time limit with a portfolio and a warning)",
     EXIT_BUG: "unexpected internal error (a bug; rerun with --debug and report it)",
@@ -39,7 +41,7 @@ EXIT_CODES: dict[int, str] = {
     EXIT_NO_SOLVER: "the requested solver is not available (the message says what to install)",
     EXIT_OUTPUT: "the results workbook could not be written (permissions, disk)",
     EXIT_NO_PORTFOLIO: "the time limit ran out before any portfolio was found",
-    EXIT_CLUSTER: "an optional part could not be used: a Dask cluster that does not answer, or an extra or "
+    EXIT_UNAVAILABLE: "an optional part could not be used: a Dask cluster that does not answer, or an extra or "
     "program that is not installed (the message names it)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C): nothing was written",
     EXIT_TERMINATED: "stopped by SIGTERM: nothing was written",
@@ -117,9 +119,15 @@ class ConflictItem:
         return {"kind": self.kind, "name": self.name, "detail": self.detail}
 
 
+#: Said after a change that resolves the conflict found but not the whole plan, where the
+#: change stands alone (:attr:`Relaxation.sentence`); a face that groups changes by
+#: :attr:`Relaxation.whole_plan` says it once, in a heading of its own
+PARTIAL = " (this resolves the conflict above; the plan has others too)"
+
+
 @dataclass(frozen=True)
 class Relaxation:
-    """One change that resolves an infeasibility conflict; ``text`` says it in words.
+    """One change that resolves an infeasibility conflict; ``text`` says the change in words.
 
     ``rule`` is the key of the rule part it changes (see ``formulation.parts``); ``bound`` the new
     Min or Max for a limit. ``whole_plan`` is True when this change alone makes the whole
@@ -131,6 +139,15 @@ class Relaxation:
     bound: float | None = None
     whole_plan: bool = True
 
+    @property
+    def sentence(self) -> str:
+        """The change as a sentence that stands alone: one that leaves other conflicts says so.
+
+        >>> Relaxation("drop Must on A", ("must", 0), whole_plan=False).sentence
+        'drop Must on A (this resolves the conflict above; the plan has others too)'
+        """
+        return self.text if self.whole_plan else self.text + PARTIAL
+
     def to_dict(self) -> dict[str, Any]:
         """The change as JSON data: its words, the rule part, the new bound and whether it is enough alone."""
         return {"text": self.text, "rule": list(self.rule), "bound": self.bound, "whole_plan": self.whole_plan}
@@ -141,7 +158,8 @@ class Infeasible(PortfolioError):
 
     ``conflict`` is a smallest set of limits, rules and decisions that cannot hold together
     (removing any one of them resolves this conflict); ``changes`` are the single changes
-    that resolve it (:class:`Relaxation`), and ``relaxations`` the same as sentences.
+    that resolve it (:class:`Relaxation`), ``note`` what the diagnosis could not settle (or ""),
+    and ``relaxations`` the changes as sentences that stand alone, then the note.
     """
 
     exit_code = EXIT_INFEASIBLE
@@ -154,7 +172,8 @@ class Infeasible(PortfolioError):
     ):
         self.conflict = tuple(conflict)
         self.changes = tuple(changes)
-        self.relaxations = tuple(c.text for c in self.changes) + ((note,) if note else ())
+        self.note = note
+        self.relaxations = tuple(c.sentence for c in self.changes) + ((note,) if note else ())
         super().__init__("no portfolio satisfies every limit and decision")
 
     def to_dict(self) -> dict[str, Any]:
@@ -186,11 +205,28 @@ class NoPortfolioFound(PortfolioError):
     exit_code = EXIT_NO_PORTFOLIO
 
 
+class UnknownInitiative(PortfolioError, LookupError):
+    """No initiative of the plan has the ID a user typed.
+
+    ``typed`` is what was typed, ``source`` the workbook's name, ``suggestions`` the IDs the user
+    most likely meant, closest first (none when no ID stands out); the message offers them.
+    """
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, typed: str, suggestions: tuple[str, ...] = (), source: str = ""):
+        self.typed = typed
+        self.suggestions = tuple(suggestions)
+        self.source = source
+        hint = f" (did you mean {', '.join(self.suggestions)}?)" if self.suggestions else ""
+        super().__init__(f"{typed!r} is not an ID in {source or 'the plan'}{hint}")
+
+
 class Unavailable(PortfolioError):
     """An optional part cannot be used: an extra or a program is not installed, or a cluster
     does not answer. The message says what to install or start."""
 
-    exit_code = EXIT_CLUSTER
+    exit_code = EXIT_UNAVAILABLE
 
 
 class ClusterError(Unavailable):

@@ -1,7 +1,9 @@
 """The workbook's vocabulary, in one place: every sheet, column, setting and solver.
 
 The reader, the validator, the template, the writers and the README's tables all take their
-names from here (a test holds the README to it). Pure data: no imports from the package.
+names from here (a test holds the README to it), and so do the workbooks the tool writes
+(:data:`OUTPUT`, each table's header) and the leadership page that reads them back. Pure data:
+no imports from the package.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # --------------------------------------------------------------------------- sheets
 
@@ -23,21 +26,6 @@ PAIRWISE = "Pairwise"
 INPUT_SHEETS = (INSTRUCTIONS, INITIATIVES, CONSTRAINTS, SETTINGS, SCENARIOS, CRITERIA, PAIRWISE)
 #: how the Scoring setting scores an initiative (see portfolio_opt.criteria)
 SCORINGS = ("expected value", "weighted", "blend", "wsjf", "rice")
-#: the sheets a results workbook adds; reading one back skips them (they are not input)
-OUTPUT_SHEETS = (
-    "Summary",
-    "Ranking",
-    "Schedule",
-    "Capacity",
-    "Run info",
-    "Risk summary",
-    "Risk by initiative",
-    "Risk by theme",
-    "Robustness summary",
-    "Robustness",
-    "Value realization",
-    "Realization by group",
-)
 
 #: the solvers, in order of preference
 SOLVERS = ("highs", "cbc")
@@ -412,3 +400,502 @@ def normalize_header(text: object) -> str:
 SETTING_NAMES: dict[str, tuple[str, str]] = {
     name: (s.attr, s.label) for s in SETTINGS_ROWS for name in (normalize_header(s.label),) + s.aliases
 }
+
+
+# --------------------------------------------------------------------------- outputs
+#
+# The workbooks the tool writes, sheet by sheet and table by table. The writers
+# (portfolio_opt.workbook.results, .reports, .template) take every sheet name and header from
+# here, and the leadership page (portfolio_opt.render.sections) reads them back by the same
+# names. Each table's header is a named tuple: as a tuple it is the header in order, and each
+# column is named (``FRONTIER.budget``). A header with a ``{...}`` field is completed when written.
+
+ID, NAME, THEME, OWNER, OUTCOME_METRIC, COST = "ID", "Name", "Theme", "Owner", "Outcome metric", "Cost"
+
+
+class OutputSheets(NamedTuple):
+    """The sheets of the workbooks the tool writes, by name."""
+
+    summary: str = "Summary"
+    ranking: str = "Ranking"
+    schedule: str = "Schedule"
+    capacity: str = "Capacity"
+    value_realization: str = "Value realization"
+    realization_by_group: str = "Realization by group"
+    robustness_summary: str = "Robustness summary"
+    robustness: str = "Robustness"
+    run_info: str = "Run info"
+    frontier: str = "Frontier"
+    scenario_summary: str = "Scenario summary"
+    scenario_matrix: str = "Scenario matrix"
+    scenario_changes: str = "Scenario changes"
+    comparison: str = "Comparison"
+    plan_matrix: str = "Plan matrix"
+    risk_summary: str = "Risk summary"
+    risk_by_initiative: str = "Risk by initiative"
+    risk_by_theme: str = "Risk by theme"
+    alternatives: str = "Alternatives"
+    alternatives_matrix: str = "Alternatives matrix"
+    quarter_review: str = "Quarter review"
+    estimate_changes: str = "Estimate changes"
+
+
+OUTPUT = OutputSheets()
+
+#: the sheets a results workbook adds to its input sheets (and a risk workbook holds); reading
+#: one back as a plan skips them (they are not input), so optimizing a results workbook again
+#: gives the same portfolio
+OUTPUT_SHEETS = (
+    OUTPUT.summary,
+    OUTPUT.ranking,
+    OUTPUT.schedule,
+    OUTPUT.capacity,
+    OUTPUT.run_info,
+    OUTPUT.risk_summary,
+    OUTPUT.risk_by_initiative,
+    OUTPUT.risk_by_theme,
+    OUTPUT.robustness_summary,
+    OUTPUT.robustness,
+    OUTPUT.value_realization,
+    OUTPUT.realization_by_group,
+)
+
+
+class MeasureColumns(NamedTuple):
+    """A sheet of figures, one per row (Summary, Robustness summary, Quarter review); the side by
+    side sheets (Scenario summary, Alternatives) start with the same Measure column."""
+
+    measure: str = "Measure"
+    value: str = "Value"
+    note: str = "Note"
+
+
+MEASURES = MeasureColumns()
+
+
+class SummaryMeasures(NamedTuple):
+    """The figures of a results workbook's Summary the page reads back (see :func:`total_label`)."""
+
+    status: str = "Status"
+    gap: str = "Gap"
+    objective: str = "Objective"
+    objective_value: str = "Objective value"
+    total_value: str = "Total expected value"
+    total_score: str = "Total score ({scoring})"
+    total_cost: str = "Total cost"
+    budget: str = "Budget"
+    budget_used: str = "Budget used"
+    budget_left: str = "Budget left"
+    selected: str = "Initiatives selected"
+    penalty_cost: str = "Penalty cost"
+
+
+SUMMARY = SummaryMeasures()
+
+
+def total_label(scoring: str) -> str:
+    """The Summary's name for the sum of the selected scores: an expected value, or a score.
+
+    >>> total_label("expected value"), total_label("wsjf")
+    ('Total expected value', 'Total score (wsjf)')
+    """
+    return SUMMARY.total_value if scoring == "expected value" else SUMMARY.total_score.format(scoring=scoring)
+
+
+class LimitColumns(NamedTuple):
+    """The Summary's table of limits, one row per limit (nine columns: one page wide)."""
+
+    limit: str = "Limit"
+    min: str = "Min"
+    max: str = "Max"
+    used: str = "Used"
+    slack: str = "Slack"
+    binding: str = "Binding"
+    value_one_more: str = "Value of 1 more unit"
+    value_ten_percent: str = "Value of 10% more"
+    source: str = "Source"
+
+
+LIMITS = LimitColumns()
+
+
+class RiskChoiceColumns(NamedTuple):
+    """The Summary's table of a risk-aware choice beside the expected-value optimum."""
+
+    judged: str = "Risk: judged on {samples:,} fresh worlds"
+    risk_aware: str = "Risk-aware portfolio"
+    expected: str = "Expected-value portfolio"
+    difference: str = "Difference"
+
+
+RISK_CHOICE = RiskChoiceColumns()
+
+
+class CriteriaWeightColumns(NamedTuple):
+    """The Summary's table of a committee's criteria and weights."""
+
+    criterion: str = "Criterion"
+    weight: str = "Weight"
+    scale: str = "Scale"
+    direction: str = "Direction (better)"
+
+
+CRITERIA_WEIGHTS = CriteriaWeightColumns()
+
+
+class RankingColumns(NamedTuple):
+    """Every column a Ranking may hold; a plan's features choose which, and in which order."""
+
+    rank: str = "Rank"
+    id: str = ID
+    name: str = NAME
+    theme: str = THEME
+    selected: str = "Selected"
+    decision: str = "Decision"
+    score: str = "Score"
+    cost: str = COST
+    value_per_cost: str = "Value per cost"
+    score_minus_cost: str = "Score − cost"
+    start: str = "Start"
+    finish: str = "Finish"
+    value_from: str = "Value from"
+    delay_loss: str = "Value lost to delay"
+    weighted: str = "{column} (weighted)"
+    criteria_score: str = "Criteria score"
+    reason: str = "Reason"
+    selected_in_versions: str = "Selected in versions"
+    robustness: str = "Robustness"
+    regret: str = "Value lost if flipped"
+    break_even_score: str = "Break-even score"
+    break_even_cost: str = "Break-even cost"
+    if_flipped: str = "If flipped"
+
+
+RANKING = RankingColumns()
+
+
+class ScheduleColumns(NamedTuple):
+    """The Schedule (a period label per column follows)."""
+
+    id: str = ID
+    name: str = NAME
+    theme: str = THEME
+    start: str = "Start"
+    finish: str = "Finish"
+
+
+SCHEDULE = ScheduleColumns()
+
+
+class CapacityColumns(NamedTuple):
+    """Capacity: each per-period limit by period."""
+
+    limit: str = "Limit"
+    period: str = "Period"
+    min: str = "Min"
+    max: str = "Max"
+    used: str = "Used"
+    surplus: str = "Surplus (deficit)"
+    limit_value: str = "Limit value"
+
+
+CAPACITY = CapacityColumns()
+
+
+class RealizationColumns(NamedTuple):
+    """Value realization: each initiative's value realized against its forecast."""
+
+    id: str = ID
+    name: str = NAME
+    status: str = "Status"
+    outcome_metric: str = OUTCOME_METRIC
+    owner: str = OWNER
+    theme: str = THEME
+    forecast: str = "Forecast to date"
+    actual: str = "Actual to date"
+    rate: str = "Realization rate"
+    flag: str = "Flag"
+
+
+REALIZATION = RealizationColumns()
+
+
+class RealizationGroupColumns(NamedTuple):
+    """Realization by group: one table per grouping, headed by the grouping's name (one of
+    :data:`REALIZATION_GROUPS`), then these columns."""
+
+    initiatives: str = "Initiatives"
+    forecast: str = "Forecast to date"
+    actual: str = "Actual to date"
+    rate: str = "Realization rate"
+
+
+REALIZATION_BY_GROUP = RealizationGroupColumns()
+#: the groupings of Realization by group, in order: the Initiatives column each sums by
+REALIZATION_GROUPS = (OUTCOME_METRIC, OWNER, THEME)
+
+
+class RunInfoColumns(NamedTuple):
+    """Run info: what ran, on what, and how (one item per row)."""
+
+    item: str = "Item"
+    value: str = "Value"
+
+
+RUN_INFO = RunInfoColumns()
+
+
+class RunInfoItems(NamedTuple):
+    """The items every output's Run info starts with."""
+
+    tool: str = "Tool"
+    tool_version: str = "Tool version"
+    input_file: str = "Input file"
+    input_sha256: str = "Input SHA-256"
+    objective: str = "Objective"
+    horizon: str = "Horizon (months)"
+    discount_rate: str = "Discount rate"
+    budget: str = "Budget"
+    budget_from: str = "Budget from"
+    solver: str = "Solver"
+    requested_gap: str = "Requested gap"
+    time_limit: str = "Time limit (s)"
+
+
+RUN_INFO_ITEMS = RunInfoItems()
+
+
+class FrontierColumns(NamedTuple):
+    """The Frontier: one row per budget."""
+
+    budget: str = "Budget"
+    value: str = "Expected value"
+    lp_bound: str = "LP bound"
+    cost: str = COST
+    selected_count: str = "Count"
+    marginal_value: str = "Marginal value per unit"
+    entered: str = "Entered"
+    left: str = "Left"
+    current: str = "Current budget"
+    status: str = "Status"
+
+
+FRONTIER = FrontierColumns()
+
+
+class SideBySideMeasures(NamedTuple):
+    """The figures of the side by side sheets (Scenario summary, Alternatives), one per row
+    under :attr:`MeasureColumns.measure`, a column per scenario or portfolio."""
+
+    status: str = "Status"
+    value: str = "Expected value"
+    below_optimum: str = "Below the optimum"
+    total_cost: str = "Total cost"
+    budget: str = "Budget"
+    selected_count: str = "Count"
+    vs_baseline: str = "Value vs baseline"
+    entered: str = "Entered"
+    left: str = "Left"
+    budget_used: str = "Budget used"
+    limit_used: str = "{limit} used"
+    changes: str = "Changes"
+    conflict: str = "Conflict (if infeasible)"
+    adds: str = "Adds (against the optimum)"
+    drops: str = "Drops (against the optimum)"
+
+
+SIDE_BY_SIDE = SideBySideMeasures()
+
+
+class MatrixColumns(NamedTuple):
+    """Scenario matrix and Alternatives matrix: each initiative in or out (a column per
+    scenario or portfolio follows; Alternatives matrix ends with Differs)."""
+
+    id: str = ID
+    name: str = NAME
+    theme: str = THEME
+    differs: str = "Differs"
+
+
+MATRIX = MatrixColumns()
+
+
+class ScenarioChangeColumns(NamedTuple):
+    """Scenario changes: who moved in each scenario, and why."""
+
+    scenario: str = "Scenario"
+    move: str = "Move"
+    id: str = ID
+    name: str = NAME
+    cause: str = "Cause"
+
+
+SCENARIO_CHANGES = ScenarioChangeColumns()
+
+
+class ComparisonColumns(NamedTuple):
+    """Comparison: one row per plan."""
+
+    plan: str = "Plan"
+    value: str = "Expected value"
+    cost: str = COST
+    selected_count: str = "Count"
+    efficiency: str = "Efficiency"
+    optimal_value: str = "Optimal value at this cost"
+    left_on_table: str = "Value left on the table"
+    broken: str = "Rules broken"
+    adds: str = "Optimum adds"
+    drops: str = "Optimum drops"
+
+
+COMPARISON = ComparisonColumns()
+
+
+class PlanMatrixColumns(NamedTuple):
+    """Plan matrix: each initiative in or out of each plan (a column per plan before Differs)."""
+
+    id: str = ID
+    name: str = NAME
+    cost: str = COST
+    value: str = "Value (first plan's scoring)"
+    differs: str = "Differs"
+
+
+PLAN_MATRIX = PlanMatrixColumns()
+
+
+class RiskFigureColumns(NamedTuple):
+    """Risk summary: the simulated figures."""
+
+    figure: str = "Figure"
+    value: str = "Value"
+    sampling_error: str = "Sampling error (±1 s.e.)"
+    meaning: str = "Meaning"
+
+
+RISK_FIGURES = RiskFigureColumns()
+
+
+class RiskHistogramColumns(NamedTuple):
+    """Risk summary: the histogram's table, under its chart."""
+
+    value_from: str = "Value from"
+    value_to: str = "Value to"
+    share: str = "Share of worlds"
+    middle: str = "Middle"
+
+
+RISK_HISTOGRAM = RiskHistogramColumns()
+
+
+class RiskCurveColumns(NamedTuple):
+    """Risk summary: the S-curve's table, under its chart."""
+
+    value: str = "Portfolio value"
+    probability: str = "Cumulative probability"
+
+
+RISK_CURVE = RiskCurveColumns()
+
+
+class RiskByInitiativeColumns(NamedTuple):
+    """Risk by initiative: what drives a bad year."""
+
+    id: str = ID
+    name: str = NAME
+    theme: str = THEME
+    success_rate: str = "Success rate"
+    mean_contribution: str = "Mean contribution"
+    tail_mean: str = "Mean in the worst {level:.0%}"
+    downside_share: str = "Share of the downside"
+
+
+RISK_BY_INITIATIVE = RiskByInitiativeColumns()
+
+
+class RiskByThemeColumns(NamedTuple):
+    """Risk by theme."""
+
+    theme: str = THEME
+    initiatives: str = "Initiatives"
+    mean: str = "Mean"
+    std: str = "Standard deviation"
+    p10: str = "P10"
+    p90: str = "P90"
+    downside_share: str = "Share of the downside"
+
+
+RISK_BY_THEME = RiskByThemeColumns()
+
+
+class RobustnessColumns(NamedTuple):
+    """Robustness: every initiative's selection frequency and class."""
+
+    id: str = ID
+    name: str = NAME
+    theme: str = THEME
+    in_baseline: str = "In the baseline"
+    frequency: str = "Selected in versions"
+    klass: str = "Class"
+
+
+ROBUSTNESS = RobustnessColumns()
+
+
+class MoveColumns(NamedTuple):
+    """Quarter review: the moves between last quarter's optimum and this one's, with causes."""
+
+    id: str = ID
+    name: str = NAME
+    move: str = "Move"
+    cause: str = "Cause"
+
+
+REVIEW_MOVES = MoveColumns()
+
+
+class EstimateChangeColumns(NamedTuple):
+    """Estimate changes (a column per quarter, named by its workbook, follows)."""
+
+    id: str = ID
+    name: str = NAME
+    what: str = "What"
+
+
+ESTIMATE_CHANGES = EstimateChangeColumns()
+
+
+# the planning template's own tables (its Initiatives and Constraints headers are the columns above)
+
+
+class InstructionsColumns(NamedTuple):
+    """The template's Instructions: what to enter in each Initiatives column."""
+
+    column: str = "Initiatives column"
+    help: str = "What to enter"
+
+
+INSTRUCTIONS_TABLE = InstructionsColumns()
+
+
+class SettingsColumns(NamedTuple):
+    """The Settings sheet (the reader needs Setting and Value; the template adds the meaning)."""
+
+    setting: str = "Setting"
+    value: str = "Value"
+    meaning: str = "What it means"
+
+
+SETTINGS_TABLE = SettingsColumns()
+
+
+class CriteriaColumns(NamedTuple):
+    """The Criteria sheet a committee fills in."""
+
+    criterion: str = "Criterion"
+    weight: str = "Weight"
+    scale: str = "Scale"
+    direction: str = "Direction"
+
+
+CRITERIA_TABLE = CriteriaColumns()

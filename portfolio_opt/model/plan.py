@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from portfolio_opt.model.errors import UnknownInitiative
+from portfolio_opt.model.ids import closest
 from portfolio_opt.model.layout import COUNT, normalize_header  # noqa: F401  (headers are matched as the layout says)
 
 #: Initiatives fields that are numbers, by normalized header, and the attribute holding each.
@@ -488,6 +490,18 @@ class Plan:
             return text
         wanted = text_key(text)
         return next((ini.id for ini in self.initiatives if text_key(ini.id) == wanted), None)
+
+    def find(self, typed: str) -> str:
+        """The ID of the initiative a user means by ``typed`` (found as :meth:`resolve` finds it).
+
+        Raises :class:`~portfolio_opt.UnknownInitiative` when no ID is meant, its suggestions
+        the IDs most likely meant (``ini-7`` suggests ``INI-007``; see
+        :func:`portfolio_opt.model.ids.closest`).
+        """
+        found = self.resolve(typed)
+        if found is None:
+            raise UnknownInitiative(typed, closest(typed, [ini.id for ini in self.initiatives]), self.source_name)
+        return found
 
     def index(self, initiative_id: str) -> int:
         """Position of an initiative by ID (KeyError when unknown)."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from portfolio_opt.model.plan import Scoring
 from portfolio_opt.model.result import Result
+from portfolio_opt.render import for_type
 
 if TYPE_CHECKING:  # the analyses load numpy and the solver: not for printing --help
     from portfolio_opt.analyses.alternatives import Alternatives
@@ -402,3 +403,28 @@ def realization_to_dicts(rows: Sequence[Realization]) -> list[dict]:
         }
         for r in rows
     ]
+
+
+#: What :func:`to_dict` turns each result into
+_TO_DICT = {
+    "portfolio_opt.model.result.Result": result_to_dict,
+    "portfolio_opt.analyses.frontier.Frontier": frontier_to_dict,
+    "portfolio_opt.analyses.scenarios.ScenarioRun": scenarios_to_dict,
+    "portfolio_opt.analyses.compare.Comparison": comparison_to_dict,
+    "portfolio_opt.core.simulation.Simulation": simulation_to_dict,
+    "portfolio_opt.analyses.alternatives.Alternatives": alternatives_to_dict,
+    "portfolio_opt.analyses.robustness.Robustness": robustness_to_dict,
+    "portfolio_opt.analyses.review.QuarterReview": review_to_dict,
+}
+
+
+def to_dict(result: Any, output: str | None = None) -> dict[str, Any]:
+    """Any result of the library (a :class:`Result`, :class:`Frontier`, :class:`ScenarioRun`,
+    :class:`Comparison`, :class:`Simulation`, :class:`Alternatives`, :class:`Robustness` or
+    :class:`QuarterReview`) as plain data: the object ``--json`` prints (:func:`to_json` makes
+    it text). ``output``, the workbook it was saved to, is one of its entries when given.
+    Raises TypeError for anything else."""
+    convert = for_type(result, _TO_DICT)
+    if convert is result_to_dict:
+        return result_to_dict(result, output)
+    return convert(result) | ({"output": output} if output is not None else {})

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from portfolio_opt.core.reasons import reason_sentence
 from portfolio_opt.model.figures import money
 from portfolio_opt.model.plan import Objective, Scoring
 from portfolio_opt.model.result import Result, Status
+from portfolio_opt.render import for_type
 
 if TYPE_CHECKING:  # the analyses load numpy and the solver: not for printing --help
     from portfolio_opt.analyses.alternatives import Alternatives
@@ -373,3 +374,23 @@ def robustness_lines(r: Robustness, output: str | None = None) -> list[str]:
             f"Note: {r.failed} version{'s' if r.failed != 1 else ''} had no portfolio (left out of the figures)"
         )
     return lines + ([f"Written {output}"] if output else [])
+
+
+#: What :func:`to_lines` says of each result
+_TO_LINES = {
+    "portfolio_opt.model.result.Result": summary_lines,
+    "portfolio_opt.analyses.frontier.Frontier": frontier_lines,
+    "portfolio_opt.analyses.scenarios.ScenarioRun": scenario_lines,
+    "portfolio_opt.analyses.compare.Comparison": comparison_lines,
+    "portfolio_opt.core.simulation.Simulation": simulation_lines,
+    "portfolio_opt.analyses.alternatives.Alternatives": alternatives_lines,
+    "portfolio_opt.analyses.robustness.Robustness": robustness_lines,
+    "portfolio_opt.analyses.review.QuarterReview": review_lines,
+}
+
+
+def to_lines(result: Any, output: str | None = None) -> list[str]:
+    """Any result of the library (as :func:`portfolio_opt.render.json.to_dict` takes) as the
+    few lines a person reads first: what the command line prints. ``output``, the workbook it
+    was saved to, is named last when given. Raises TypeError for anything else."""
+    return for_type(result, _TO_LINES)(result, output)

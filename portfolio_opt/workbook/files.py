@@ -2,20 +2,72 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Sequence
 
+from portfolio_opt.model.errors import InvalidWorkbook
 from portfolio_opt.model.plan import Plan
 from portfolio_opt.model.result import Result
 from portfolio_opt.workbook import read_workbook, write_planning_workbook, write_results
 from portfolio_opt.workbook.validate import load_plan
 
 
-def read_plan(path: str | os.PathLike) -> Plan:
-    """Read and validate a planning workbook.
+def read_plan(
+    path: str | os.PathLike,
+    solver_name: str | None = None,
+    gap: float | None = None,
+    time_limit: float | None = None,
+    cluster: str | None = None,
+) -> Plan:
+    """Read and validate a planning workbook (a results workbook is one too).
 
-    Raises :class:`~portfolio_opt.errors.InvalidWorkbook` listing every problem found.
+    ``solver_name``, ``gap``, ``time_limit`` and ``cluster``, when given, replace the workbook's
+    Solver, Gap, Time limit and Cluster settings (as the command line's options do).
+
+    Raises :class:`~portfolio_opt.InvalidWorkbook` listing every problem found.
     """
-    return load_plan(read_workbook(path))
+    plan = load_plan(read_workbook(path))
+    given = {"solver": solver_name, "gap": gap, "time_limit": time_limit, "cluster": cluster}
+    changes = {k: (float(v) if k in ("gap", "time_limit") else v) for k, v in given.items() if v is not None}
+    return plan.with_settings(**changes) if changes else plan
+
+
+def read_plans(
+    paths: Sequence[str | os.PathLike],
+    solver_name: str | None = None,
+    gap: float | None = None,
+    time_limit: float | None = None,
+    cluster: str | None = None,
+    marked: bool = False,
+) -> list[tuple[str, Plan]]:
+    """Read several workbooks (as :func:`read_plan`), each named by its file name without the
+    extension: ``[("cto_plan", plan), ...]``, in the order given.
+
+    Every workbook is read before anything is raised, so one
+    :class:`~portfolio_opt.InvalidWorkbook` lists the problems of them all, each one's place
+    starting with its file's name (``cfo_plan.xlsx: Initiatives!C7``). With ``marked`` a
+    workbook that marks no selection (a Selected column, or a results workbook's Ranking) is
+    one of the problems, as comparing plans needs.
+    """
+    plans: list[tuple[str, Plan]] = []
+    problems = []
+    files = [os.path.basename(os.fspath(path)) for path in paths]
+    for path, file in zip(paths, files):
+        try:
+            plan = read_plan(path, solver_name, gap, time_limit, cluster)
+        except InvalidWorkbook as exc:
+            problems += [dataclasses.replace(p, where=f"{file}: {p.where}") for p in exc.problems]
+            continue
+        plans.append((os.path.splitext(file)[0], plan))
+    if marked:
+        from portfolio_opt.analyses.compare import unmarked
+
+        problems += unmarked(plans)
+    if problems:
+        named = [file for file in files if any(p.where.startswith(f"{file}: ") for p in problems)]
+        raise InvalidWorkbook(problems, ", ".join(named))
+    return plans
 
 
 def save_results(result: Result, path: str | os.PathLike, force: bool = False) -> None:

@@ -18,6 +18,24 @@ from portfolio_opt.analyses.compare import Comparison, matrix
 from portfolio_opt.analyses.frontier import Frontier
 from portfolio_opt.analyses.scenarios import ScenarioRun
 from portfolio_opt.model.figures import short_amount
+from portfolio_opt.model.layout import (
+    COMPARISON,
+    ESTIMATE_CHANGES,
+    FRONTIER,
+    MATRIX,
+    MEASURES,
+    OUTPUT,
+    PLAN_MATRIX,
+    REVIEW_MOVES,
+    RISK_BY_INITIATIVE,
+    RISK_BY_THEME,
+    RISK_CURVE,
+    RISK_FIGURES,
+    RISK_HISTOGRAM,
+    ROBUSTNESS,
+    SCENARIO_CHANGES,
+    SIDE_BY_SIDE,
+)
 from portfolio_opt.model.plan import Objective
 from portfolio_opt.workbook.results import limit_format, run_info_rows, write_run_info
 from portfolio_opt.workbook.style import (
@@ -55,19 +73,8 @@ def write_frontier(f: Frontier, path: str | os.PathLike, force: bool = False) ->
     money = money_format(f.plan.settings.currency)
     wb = Workbook()
     ws = wb.active
-    ws.title = "Frontier"
-    header = (
-        "Budget",
-        "Expected value",
-        "LP bound",
-        "Cost",
-        "Count",
-        "Marginal value per unit",
-        "Entered",
-        "Left",
-        "Current budget",
-        "Status",
-    )
+    ws.title = OUTPUT.frontier
+    header = FRONTIER
     rows = [
         (
             p.budget,
@@ -140,25 +147,26 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
     money = money_format(plan.settings.currency)
     wb = Workbook()
     ws = wb.active
-    ws.title = "Scenario summary"
+    ws.title = OUTPUT.scenario_summary
     names = [r.name for r in run.results]
     base = run.results[0].solved
+    m = SIDE_BY_SIDE
     measures: list[tuple[str, list[Any], str | None]] = [
-        ("Status", [r.solved.status.value for r in run.results], None),
-        ("Expected value", [r.solved.objective for r in run.results], money),
-        ("Total cost", [r.solved.total_cost for r in run.results], money),
-        ("Budget", [r.budget for r in run.results], money),
-        ("Count", [len(r.solved.selected) if r.solved.ok else None for r in run.results], "0"),
+        (m.status, [r.solved.status.value for r in run.results], None),
+        (m.value, [r.solved.objective for r in run.results], money),
+        (m.total_cost, [r.solved.total_cost for r in run.results], money),
+        (m.budget, [r.budget for r in run.results], money),
+        (m.selected_count, [len(r.solved.selected) if r.solved.ok else None for r in run.results], "0"),
         (
-            "Value vs baseline",
+            m.vs_baseline,
             [(r.solved.objective - base.objective) if r.solved.ok and base.ok else None for r in run.results],
             money,
         ),
-        ("Entered", [len(r.entered) for r in run.results], "0"),
-        ("Left", [len(r.left) for r in run.results], "0"),
+        (m.entered, [len(r.entered) for r in run.results], "0"),
+        (m.left, [len(r.left) for r in run.results], "0"),
     ]
     for k, lim in enumerate(plan.all_limits()):
-        label = "Budget used" if lim.label == "budget" else f"{lim.name} used"
+        label = m.budget_used if lim.label == "budget" else m.limit_used.format(limit=lim.name)
         measures.append(
             (
                 label,
@@ -171,10 +179,10 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
         target = plan.settings.value_target
         for key, label, fmt in _risk_measures(level, target, money):
             measures.append((label, [r.risk.get(key) if r.risk else None for r in run.results], fmt))
-    measures.append(("Changes", ["(as the workbook stands)"] + ["; ".join(r.changes) for r in run.results[1:]], None))
-    measures.append(("Conflict (if infeasible)", ["; ".join(r.solved.conflict) for r in run.results], None))
+    measures.append((m.changes, ["(as the workbook stands)"] + ["; ".join(r.changes) for r in run.results[1:]], None))
+    measures.append((m.conflict, ["; ".join(r.solved.conflict) for r in run.results], None))
     rows = [[label] + values for label, values, _ in measures]
-    write_table(ws, ["Measure"] + names, rows, autofilter=False)
+    write_table(ws, [MEASURES.measure] + names, rows, autofilter=False)
     for r, (_, _, fmt) in enumerate(measures, start=2):
         if fmt:
             for c in range(2, len(names) + 2):
@@ -191,8 +199,8 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
     _axes_visible(chart)
     ws.add_chart(chart, f"A{len(measures) + 4}")
 
-    wm = wb.create_sheet("Scenario matrix")
-    header = ["ID", "Name", "Theme"] + names
+    wm = wb.create_sheet(OUTPUT.scenario_matrix)
+    header = [MATRIX.id, MATRIX.name, MATRIX.theme] + names
     sets = [set(r.solved.selected) for r in run.results]
     # multi-period plans: "In 2027-Q2", so a scenario that only moves a start shows it
     labels = plan.settings.period_labels() if plan.settings.periods else []
@@ -215,14 +223,14 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
                 cell.font = font(bold=True, color="9C0006" if cell.value == "Out" else "006100")
     fit_widths(wm, maximum=40)
 
-    wc = wb.create_sheet("Scenario changes")
+    wc = wb.create_sheet(OUTPUT.scenario_changes)
     crow = []
     for r in run.results[1:]:
         for i, cause in r.entered:
             crow.append((r.name, "entered", i, plan.initiatives[plan.index(i)].name, cause))
         for i, cause in r.left:
             crow.append((r.name, "left", i, plan.initiatives[plan.index(i)].name, cause))
-    write_table(wc, ("Scenario", "Move", "ID", "Name", "Cause"), crow)
+    write_table(wc, SCENARIO_CHANGES, crow)
     fit_widths(wc, maximum=60)
     _run_info(
         wb,
@@ -259,19 +267,8 @@ def write_comparison(c: Comparison, path: str | os.PathLike, force: bool = False
     money = money_format(first.settings.currency)
     wb = Workbook()
     ws = wb.active
-    ws.title = "Comparison"
-    header = (
-        "Plan",
-        "Expected value",
-        "Cost",
-        "Count",
-        "Efficiency",
-        "Optimal value at this cost",
-        "Value left on the table",
-        "Rules broken",
-        "Optimum adds",
-        "Optimum drops",
-    )
+    ws.title = OUTPUT.comparison
+    header: tuple[str, ...] = COMPARISON
     rows = []
     for r in c.plans:
         opt = r.optimal.objective if r.optimal.ok else None
@@ -319,7 +316,7 @@ def write_comparison(c: Comparison, path: str | os.PathLike, force: bool = False
             last_column=len(header),
         )
 
-    wm = wb.create_sheet("Plan matrix")
+    wm = wb.create_sheet(OUTPUT.plan_matrix)
     names = [r.name for r in c.plans]
     mrows = []
     for row in matrix(c):
@@ -330,7 +327,7 @@ def write_comparison(c: Comparison, path: str | os.PathLike, force: bool = False
         )
     write_table(
         wm,
-        ["ID", "Name", "Cost", "Value (first plan's scoring)"] + names + ["Differs"],
+        [PLAN_MATRIX.id, PLAN_MATRIX.name, PLAN_MATRIX.cost, PLAN_MATRIX.value] + names + [PLAN_MATRIX.differs],
         mrows,
         (None, None, money, money),
     )
@@ -389,7 +386,7 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
     money = money_format(s.currency)
     wb = Workbook()
     ws = wb.active
-    ws.title = "Risk summary"
+    ws.title = OUTPUT.risk_summary
     rows = []
     formats = []
     for key, label, meaning in _RISK_FIGURES:
@@ -413,7 +410,7 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
         )
     )
     formats.append(money)
-    header = ("Figure", "Value", "Sampling error (±1 s.e.)", "Meaning")
+    header = RISK_FIGURES
     last = write_table(ws, header, rows, freeze=False, autofilter=False)
     for r, fmt in enumerate(formats, start=2):
         set_format(ws.cell(row=r, column=2), fmt)
@@ -450,7 +447,7 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
     ]
     hist_last = write_table(
         ws,
-        ("Value from", "Value to", "Share of worlds", "Middle"),
+        RISK_HISTOGRAM,
         hist_rows,
         (money, money, PERCENT, None),
         start_row=top,
@@ -462,7 +459,7 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
     curve_rows = [(float(np.quantile(values, q)), q) for q in qs]
     curve_last = write_table(
         ws,
-        ("Portfolio value", "Cumulative probability"),
+        RISK_CURVE,
         curve_rows,
         (money, PERCENT),
         start_row=curve_top,
@@ -501,32 +498,24 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
     _axes_visible(curve)
     ws.add_chart(curve, f"A{charts_at + 17}")
 
-    wi = wb.create_sheet("Risk by initiative")
+    wi = wb.create_sheet(OUTPUT.risk_by_initiative)
     irows = [
         (r.id, r.name, r.theme, r.success_rate, r.mean_contribution, r.tail_mean, r.downside_share)
         for r in sorted(sim.initiatives, key=lambda r: (-r.downside_share, r.id))
     ]
     write_table(
         wi,
-        (
-            "ID",
-            "Name",
-            "Theme",
-            "Success rate",
-            "Mean contribution",
-            f"Mean in the worst {sim.level:.0%}",
-            "Share of the downside",
-        ),
+        RISK_BY_INITIATIVE._replace(tail_mean=RISK_BY_INITIATIVE.tail_mean.format(level=sim.level)),
         irows,
         (None, None, None, PERCENT, money, money, PERCENT),
     )
     fit_widths(wi, maximum=40)
 
-    wt = wb.create_sheet("Risk by theme")
+    wt = wb.create_sheet(OUTPUT.risk_by_theme)
     trows = [(t.theme, t.count, t.mean, t.std, t.p10, t.p90, t.downside_share) for t in sim.themes]
     write_table(
         wt,
-        ("Theme", "Initiatives", "Mean", "Standard deviation", "P10", "P90", "Share of the downside"),
+        RISK_BY_THEME,
         trows,
         (None, "0", money, money, money, money, PERCENT),
     )
@@ -553,22 +542,23 @@ def write_alternatives(a, path: str | os.PathLike, force: bool = False) -> None:
     money = money_format(plan.settings.currency)
     wb = Workbook()
     ws = wb.active
-    ws.title = "Alternatives"
+    ws.title = OUTPUT.alternatives
     names = ["Optimum"] + [f"Alternative {p.rank - 1}" for p in a.portfolios[1:]]
+    m = SIDE_BY_SIDE
     measures: list[tuple[str, list[Any], str | None]] = [
-        ("Expected value", [p.objective for p in a.portfolios], money),
-        ("Below the optimum", [p.gap for p in a.portfolios], PERCENT2),
-        ("Total cost", [p.total_cost for p in a.portfolios], money),
-        ("Count", [len(p.selected) for p in a.portfolios], "0"),
+        (m.value, [p.objective for p in a.portfolios], money),
+        (m.below_optimum, [p.gap for p in a.portfolios], PERCENT2),
+        (m.total_cost, [p.total_cost for p in a.portfolios], money),
+        (m.selected_count, [len(p.selected) for p in a.portfolios], "0"),
     ]
     for k, use in enumerate(a.portfolios[0].limits):
-        label = "Budget used" if use.limit.label == "budget" else f"{use.limit.name} used"
+        label = m.budget_used if use.limit.label == "budget" else m.limit_used.format(limit=use.limit.name)
         fmt = limit_format(use.limit, money)
         measures.append((label, [p.limits[k].used for p in a.portfolios], fmt))
-    measures.append(("Adds (against the optimum)", [", ".join(p.adds) or "none" for p in a.portfolios], None))
-    measures.append(("Drops (against the optimum)", [", ".join(p.drops) or "none" for p in a.portfolios], None))
+    measures.append((m.adds, [", ".join(p.adds) or "none" for p in a.portfolios], None))
+    measures.append((m.drops, [", ".join(p.drops) or "none" for p in a.portfolios], None))
     rows = [[label] + values for label, values, _ in measures]
-    last = write_table(ws, ["Measure"] + names, rows, autofilter=False)
+    last = write_table(ws, [MEASURES.measure] + names, rows, autofilter=False)
     for r, (_, _, fmt) in enumerate(measures, start=2):
         if fmt:
             for c in range(2, len(names) + 2):
@@ -583,7 +573,7 @@ def write_alternatives(a, path: str | os.PathLike, force: bool = False) -> None:
         notes.append(a.note[0].upper() + a.note[1:] + ".")
     write_notes(ws, last + 2, notes, last_column=len(names) + 1)
 
-    wm = wb.create_sheet("Alternatives matrix")
+    wm = wb.create_sheet(OUTPUT.alternatives_matrix)
     sets = [set(p.selected) for p in a.portfolios]
     mrows = [
         [ini.id, ini.name, ini.theme]
@@ -591,7 +581,7 @@ def write_alternatives(a, path: str | os.PathLike, force: bool = False) -> None:
         + ["Yes" if len({ini.id in chosen for chosen in sets}) > 1 else ""]
         for ini in plan.initiatives
     ]
-    write_table(wm, ["ID", "Name", "Theme"] + names + ["Differs"], mrows)
+    write_table(wm, [MATRIX.id, MATRIX.name, MATRIX.theme] + names + [MATRIX.differs], mrows)
     for r_i, _row in enumerate(mrows, start=2):
         for k in range(len(sets)):
             cell = wm.cell(row=r_i, column=4 + k)
@@ -623,7 +613,7 @@ def write_robustness(r, path: str | os.PathLike, force: bool = False) -> None:
     result = replace(r.result, robustness={i: (r.frequency[i], r.classes[i]) for i in r.frequency})
 
     def sheets(wb: Workbook) -> None:
-        ws = wb.create_sheet("Robustness summary", 1)
+        ws = wb.create_sheet(OUTPUT.robustness_summary, 1)
         rows = [
             ("Versions", r.samples, "0", "re-optimized versions of the estimates"),
             ("Spread", r.spread, "0%", "± around an estimate without a range (triangular, peaked at it)"),
@@ -643,9 +633,7 @@ def write_robustness(r, path: str | os.PathLike, force: bool = False) -> None:
             ("Optimizer's curse", r.bias, money, "how much an optimum overstates its value, on average"),
             ("Corrected value", r.corrected_value, money, "the value chosen for, less the optimizer's curse"),
         ]
-        last = write_table(
-            ws, ("Measure", "Value", "Note"), [(a, b, d) for a, b, _, d in rows], freeze=False, autofilter=False
-        )
+        last = write_table(ws, MEASURES, [(a, b, d) for a, b, _, d in rows], freeze=False, autofilter=False)
         for k, (_, _, fmt, _) in enumerate(rows, start=2):
             set_format(ws.cell(row=k, column=2), fmt)
         fit_widths(ws, maximum=70)
@@ -665,7 +653,7 @@ def write_robustness(r, path: str | os.PathLike, force: bool = False) -> None:
             last_column=3,
         )
 
-        wi = wb.create_sheet("Robustness", 2)
+        wi = wb.create_sheet(OUTPUT.robustness, 2)
         order = sorted(plan.initiatives, key=lambda ini: (-r.frequency[ini.id], plan.index(ini.id)))
         baseline = set(r.baseline)
         rows_i = [
@@ -674,7 +662,7 @@ def write_robustness(r, path: str | os.PathLike, force: bool = False) -> None:
         ]
         end = write_table(
             wi,
-            ("ID", "Name", "Theme", "In the baseline", "Selected in versions", "Class"),
+            ROBUSTNESS,
             rows_i,
             (None, None, None, None, PERCENT, None),
         )
@@ -710,7 +698,7 @@ def write_review(r, path: str | os.PathLike, force: bool = False) -> None:
     money = money_format(plan.settings.currency)
     wb = Workbook()
     ws = wb.active
-    ws.title = "Quarter review"
+    ws.title = OUTPUT.quarter_review
     counts: dict[str, int] = {}
     for x in res.initiatives:
         counts[x.decision] = counts.get(x.decision, 0) + 1
@@ -719,7 +707,7 @@ def write_review(r, path: str | os.PathLike, force: bool = False) -> None:
         (f"Value: {r.this_name} (its optimum)", res.objective),
         ("Total cost this quarter", res.total_cost),
     ] + [(f"Decisions: {k}", v) for k, v in sorted(counts.items())]
-    last = write_table(ws, ("Measure", "Value"), rows, freeze=False, autofilter=False)
+    last = write_table(ws, (MEASURES.measure, MEASURES.value), rows, freeze=False, autofilter=False)
     for k, (label, _) in enumerate(rows, start=2):
         set_format(ws.cell(row=k, column=2), "0" if label.startswith("Decisions") else money)
     top = last + 2
@@ -727,7 +715,7 @@ def write_review(r, path: str | os.PathLike, force: bool = False) -> None:
     mrows = [(i, names.get(i, ""), m, c) for i, m, c in r.moves]
     end = write_table(
         ws,
-        ("ID", "Name", "Move", "Cause"),
+        REVIEW_MOVES,
         mrows or [("", "", "none", "")],
         start_row=top,
         freeze=False,
@@ -747,12 +735,12 @@ def write_review(r, path: str | os.PathLike, force: bool = False) -> None:
         last_column=4,
     )
 
-    wc = wb.create_sheet("Estimate changes")
+    wc = wb.create_sheet(OUTPUT.estimate_changes)
     crow = [(c.id, c.name, c.field, c.before, c.after) for c in r.changes]
-    write_table(wc, ("ID", "Name", "What", r.last_name, r.this_name), crow or [("", "", "nothing moved", None, None)])
+    write_table(wc, (*ESTIMATE_CHANGES, r.last_name, r.this_name), crow or [("", "", "nothing moved", None, None)])
     fit_widths(wc, maximum=50)
     if res.realization:
-        realization_sheet(wb.create_sheet("Value realization"), res, money)
+        realization_sheet(wb.create_sheet(OUTPUT.value_realization), res, money)
     _run_info(
         wb,
         plan,

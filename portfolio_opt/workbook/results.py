@@ -17,7 +17,26 @@ from openpyxl.styles import PatternFill
 from portfolio_opt.core.rules import unit_of
 from portfolio_opt.core.scoring import discounted_years
 from portfolio_opt.model.figures import Unit, num
-from portfolio_opt.model.layout import SETTING_NAMES
+from portfolio_opt.model.layout import (
+    CAPACITY,
+    CRITERIA_WEIGHTS,
+    LIMITS,
+    MEASURES,
+    OUTPUT,
+    RANKING,
+    REALIZATION,
+    REALIZATION_BY_GROUP,
+    REALIZATION_GROUPS,
+    RISK_CHOICE,
+    RUN_INFO,
+    RUN_INFO_ITEMS,
+    SCHEDULE,
+    SETTING_NAMES,
+    SETTINGS,
+    SETTINGS_TABLE,
+    SUMMARY,
+    total_label,
+)
 from portfolio_opt.model.plan import Objective, Plan, Scoring, Settings, Table, normalize_header
 from portfolio_opt.model.result import Result, Status
 from portfolio_opt.model.version import __version__
@@ -75,26 +94,21 @@ def write_results(
     money = money_format(plan.settings.currency)
     wb = Workbook()
     summary = wb.active
-    summary.title = "Summary"
+    summary.title = OUTPUT.summary
     _summary_sheet(summary, result, money)
     if extra is not None:
         extra(wb)
-    _ranking_sheet(wb.create_sheet("Ranking"), result, money)
+    _ranking_sheet(wb.create_sheet(OUTPUT.ranking), result, money)
     if plan.settings.periods:
-        _schedule_sheet(wb.create_sheet("Schedule"), result)
-        _capacity_sheet(wb.create_sheet("Capacity"), result, money)
+        _schedule_sheet(wb.create_sheet(OUTPUT.schedule), result)
+        _capacity_sheet(wb.create_sheet(OUTPUT.capacity), result, money)
     if result.realization:
-        realization_sheet(wb.create_sheet("Value realization"), result, money)
+        realization_sheet(wb.create_sheet(OUTPUT.value_realization), result, money)
     for table in _input_tables(plan):
         _copy_table(wb.create_sheet(safe_title(table.name)), table)
     _run_info_sheet(wb, result)
     wb.active = 0
     save_atomic(wb, path, force)
-
-
-def total_label(scoring: Scoring) -> str:
-    """The Summary's name for the sum of the selected scores: an expected value, or a score."""
-    return "Total expected value" if scoring is Scoring.EXPECTED_VALUE else f"Total score ({scoring})"
 
 
 def _summary_sheet(ws, result: Result, money: str) -> None:
@@ -106,10 +120,10 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
         status = "stopped at the time limit (feasible, not proven optimal)"
     budget = s.budget
     rows: list[tuple[str, Any, str | None, str]] = [
-        ("Status", status, None, "optimal = proven within the requested gap"),
-        ("Gap", gap, PERCENT2, "distance from the best possible portfolio (upper bound)"),
-        ("Objective", s.objective.value, None, "value = expected benefit; npv = benefit − cost"),
-        ("Objective value", result.objective, money, "what the optimizer maximized"),
+        (SUMMARY.status, status, None, "optimal = proven within the requested gap"),
+        (SUMMARY.gap, gap, PERCENT2, "distance from the best possible portfolio (upper bound)"),
+        (SUMMARY.objective, s.objective.value, None, "value = expected benefit; npv = benefit − cost"),
+        (SUMMARY.objective_value, result.objective, money, "what the optimizer maximized"),
         (
             total_label(s.scoring),
             result.total_value,
@@ -120,16 +134,16 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
             if s.scoring is not Scoring.BLEND
             else "sum of the selected scores: expected value tilted by the criteria (Settings: Scoring blend)",
         ),
-        ("Total cost", result.total_cost, money, ""),
-        ("Budget", budget, money, "none set" if budget is None else f"from {s.budget_source}"),
+        (SUMMARY.total_cost, result.total_cost, money, ""),
+        (SUMMARY.budget, budget, money, "none set" if budget is None else f"from {s.budget_source}"),
         (
-            "Budget used",
+            SUMMARY.budget_used,
             (result.total_cost / budget) if budget else None,
             PERCENT,
             "",
         ),
-        ("Budget left", (budget - result.total_cost) if budget is not None else None, money, ""),
-        ("Initiatives selected", len(result.selected), "0", f"of {len(result.initiatives)}"),
+        (SUMMARY.budget_left, (budget - result.total_cost) if budget is not None else None, money, ""),
+        (SUMMARY.selected, len(result.selected), "0", f"of {len(result.initiatives)}"),
     ]
     # Soft limits: how far each runs past its bound and what that costs (the limit table below
     # keeps its nine columns, one page wide; its Slack is negative by the same overshoot)
@@ -137,7 +151,7 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
     if soft:
         rows.append(
             (
-                "Penalty cost",
+                SUMMARY.penalty_cost,
                 math.fsum(u.penalty_cost for u in soft),
                 money,
                 "objective value lost to soft limits run past their bound",
@@ -154,7 +168,7 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
                     f"costs {u.penalty_cost:,.0f}",
                 )
             )
-    last = write_table(ws, ("Measure", "Value", "Note"), [(a, b, d) for a, b, _, d in rows], autofilter=False)
+    last = write_table(ws, MEASURES, [(a, b, d) for a, b, _, d in rows], autofilter=False)
     for r, (_, _, fmt, _) in enumerate(rows, start=2):
         if fmt:
             set_format(ws.cell(row=r, column=2), fmt)
@@ -162,7 +176,7 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
     r = last + 2
     # The limit's name says its column and scope ("Count (Theme=Risk)"); the Constraints
     # sheet and JSON hold them apart. Nine columns keep the sheet on one page wide.
-    header = ("Limit", "Min", "Max", "Used", "Slack", "Binding", "Value of 1 more unit", "Value of 10% more", "Source")
+    header = LIMITS
     limit_rows = []
     for use in result.limits:
         lim = use.limit
@@ -224,12 +238,7 @@ def _risk_table(ws, result: Result, money: str, r: int) -> int:
         formats.append(PERCENT if key == "prob_target" else money)
     rows.append(("Entered (risk-aware only)", ", ".join(risk.entered) or "none", None, None))
     rows.append(("Left (expected-value only)", ", ".join(risk.left) or "none", None, None))
-    header = (
-        f"Risk: judged on {risk.samples:,} fresh worlds",
-        "Risk-aware portfolio",
-        "Expected-value portfolio",
-        "Difference",
-    )
+    header = RISK_CHOICE._replace(judged=RISK_CHOICE.judged.format(samples=risk.samples))
     end = write_table(ws, header, rows, start_row=r, freeze=False, autofilter=False)
     for k, fmt in enumerate(formats):
         for c in (2, 3, 4):
@@ -252,18 +261,7 @@ def realization_sheet(ws, result: Result, money: str) -> None:
 
     rows = result.realization
     review_date = result.plan.settings.review_date
-    header = (
-        "ID",
-        "Name",
-        "Status",
-        "Outcome metric",
-        "Owner",
-        "Theme",
-        "Forecast to date",
-        "Actual to date",
-        "Realization rate",
-        "Flag",
-    )
+    header = REALIZATION
     last = write_table(
         ws,
         header,
@@ -299,14 +297,14 @@ def realization_sheet(ws, result: Result, money: str) -> None:
         ],
         last_column=len(header),
     )
-    wg = ws.parent.create_sheet("Realization by group", ws.parent.sheetnames.index(ws.title) + 1)
+    wg = ws.parent.create_sheet(OUTPUT.realization_by_group, ws.parent.sheetnames.index(ws.title) + 1)
     r0 = 1
     blocks = []
-    for key, title in (("outcome_metric", "Outcome metric"), ("owner", "Owner"), ("theme", "Theme")):
+    for key, title in zip(("outcome_metric", "owner", "theme"), REALIZATION_GROUPS):
         agg = rollup(rows, key)
         end = write_table(
             wg,
-            (title, "Initiatives", "Forecast to date", "Actual to date", "Realization rate"),
+            (title, *REALIZATION_BY_GROUP),
             agg,
             (None, "0", money, money, PERCENT),
             start_row=r0,
@@ -351,7 +349,7 @@ def _criteria_table(ws, result: Result, r: int) -> int:
         ]
         end = write_table(
             ws,
-            ("Criterion", "Weight", "Scale", "Direction (better)"),
+            CRITERIA_WEIGHTS,
             rows,
             start_row=r,
             freeze=False,
@@ -393,40 +391,41 @@ def _criteria_table(ws, result: Result, r: int) -> int:
 
 def _ranking_sheet(ws, result: Result, money: str) -> None:
     npv = result.plan.settings.objective is Objective.NPV
-    header = ["Rank", "ID", "Name", "Theme", "Selected", "Score", "Cost", "Value per cost"]
+    c = RANKING
+    header = [c.rank, c.id, c.name, c.theme, c.selected, c.score, c.cost, c.value_per_cost]
     formats: list[str | None] = ["0", None, None, None, None, money, money, RATIO]
     review = any(ini.status is not None for ini in result.plan.initiatives)
     if review:  # a quarterly review: continue, stop, keep, retire, start
-        header.insert(5, "Decision")
+        header.insert(5, c.decision)
         formats.insert(5, None)
     if npv:
-        header.append("Score − cost")
+        header.append(c.score_minus_cost)
         formats.append(money)
     timed = bool(result.plan.settings.periods)
     if timed:
-        header += ["Start", "Finish", "Value from", "Value lost to delay"]
+        header += [c.start, c.finish, c.value_from, c.delay_loss]
         formats += [None, None, None, money]
     scoring = result.plan.settings.scoring
     crit = result.plan.criteria
     shown_criteria = [c.column for c in crit.criteria] if crit is not None and scoring.uses_criteria else []
     for column in shown_criteria:  # each criterion's weighted, normalized share of the criteria score
-        header.append(f"{column} (weighted)")
+        header.append(c.weighted.format(column=column))
         formats.append("0.000")
     if shown_criteria:
-        header.append("Criteria score")
+        header.append(c.criteria_score)
         formats.append("0.000")
     elif scoring.is_formula:
         header.append(scoring.upper())
         formats.append("#,##0.00")
-    header.append("Reason")
+    header.append(c.reason)
     formats.append(None)
     robust = result.robustness is not None
     if robust:  # how often each is selected across the versions robustness drew
-        header += ["Selected in versions", "Robustness"]
+        header += [c.selected_in_versions, c.robustness]
         formats += [PERCENT, None]
     explained = any(r.explained for r in result.initiatives) or not timed
     if explained:  # multi-period plans are not explained: no columns that are always empty
-        header += ["Value lost if flipped", "Break-even score", "Break-even cost", "If flipped"]
+        header += [c.regret, c.break_even_score, c.break_even_cost, c.if_flipped]
         formats += [money, money, money, None]
     plan = result.plan
     labels = plan.settings.period_labels() if timed else []
@@ -488,7 +487,7 @@ def _schedule_sheet(ws, result: Result) -> None:
 
     plan = result.plan
     labels = plan.settings.period_labels()
-    header = ["ID", "Name", "Theme", "Start", "Finish"] + labels
+    header = list(SCHEDULE) + labels
     rows = []
     spans = []
     for r in result.initiatives:
@@ -549,7 +548,7 @@ def _capacity_sheet(ws, result: Result, money: str) -> None:
             bound = use.limit.max if use.limit.max is not None else use.limit.min
             surplus = use.slack
             rows.append((name, use.limit.period_label or label, use.limit.min, use.limit.max, use.used, surplus, bound))
-    last = write_table(ws, ("Limit", "Period", "Min", "Max", "Used", "Surplus (deficit)", "Limit value"), rows)
+    last = write_table(ws, CAPACITY, rows)
     k = 2
     for by_period in groups.values():
         for use in by_period.values():
@@ -615,9 +614,10 @@ def _input_tables(plan: Plan) -> list[Table]:
     """The input sheets, with the Settings sheet showing the settings as used."""
     tables = list(plan.tables)
     names = [t.name.strip().casefold() for t in tables]
-    settings = settings_table(plan.settings, next((t for t in tables if t.name.strip().casefold() == "settings"), None))
-    if "settings" in names:
-        tables[names.index("settings")] = settings
+    wanted = SETTINGS.casefold()
+    settings = settings_table(plan.settings, next((t for t in tables if t.name.strip().casefold() == wanted), None))
+    if wanted in names:
+        tables[names.index(wanted)] = settings
     elif len(settings.rows) > 1:
         tables.append(settings)
     return tables
@@ -660,13 +660,13 @@ def settings_table(settings: Settings, original: Table | None) -> Table:
     a row for every setting that differs from its default and has no row yet."""
     default = Settings()
     if original is None or not original.rows:
-        rows: list[tuple[Any, ...]] = [("Setting", "Value")]
+        rows: list[tuple[Any, ...]] = [(SETTINGS_TABLE.setting, SETTINGS_TABLE.value)]
         formats: list[tuple[str, ...]] = [("General", "General")]
         for label, attr in SETTINGS_ROWS:
             if getattr(settings, attr) != getattr(default, attr):
                 rows.append((label, _setting_cell(settings, attr)))
                 formats.append(("General", setting_format(settings, attr)))
-        return Table("Settings", tuple(rows), tuple(formats))
+        return Table(SETTINGS, tuple(rows), tuple(formats))
     header_idx = 0
     for r, row in enumerate(original.rows[:10]):
         if any(normalize_header(v) == "setting" for v in row if v is not None):
@@ -736,26 +736,27 @@ def _copy_table(ws, table: Table) -> None:
 def run_info_rows(plan: Plan) -> list[tuple[str, Any]]:
     """What every output's Run info starts with: the tool, the input file, the settings used."""
     s = plan.settings
+    i = RUN_INFO_ITEMS
     return [
-        ("Tool", "portfolio_opt"),
-        ("Tool version", __version__),
-        ("Input file", plan.source_name),
-        ("Input SHA-256", plan.source_sha256),
-        ("Objective", s.objective.value),
-        ("Horizon (months)", s.horizon_months),
-        ("Discount rate", s.discount_rate),
-        ("Budget", s.budget),
-        ("Budget from", s.budget_source if s.budget is not None else "none set"),
-        ("Solver", s.solver),
-        ("Requested gap", s.gap),
-        ("Time limit (s)", s.time_limit),
+        (i.tool, "portfolio_opt"),
+        (i.tool_version, __version__),
+        (i.input_file, plan.source_name),
+        (i.input_sha256, plan.source_sha256),
+        (i.objective, s.objective.value),
+        (i.horizon, s.horizon_months),
+        (i.discount_rate, s.discount_rate),
+        (i.budget, s.budget),
+        (i.budget_from, s.budget_source if s.budget is not None else "none set"),
+        (i.solver, s.solver),
+        (i.requested_gap, s.gap),
+        (i.time_limit, s.time_limit),
     ]
 
 
 #: How each Run info item is shown, whichever command wrote it
 _RUN_INFO_FORMATS = {
-    "Horizon (months)": NUMBER,
-    "Time limit (s)": NUMBER,
+    RUN_INFO_ITEMS.horizon: NUMBER,
+    RUN_INFO_ITEMS.time_limit: NUMBER,
     "Solve time (s)": "0.000",
     "Seconds": "0.000",
     "Initiatives": "#,##0",
@@ -780,14 +781,14 @@ _RUN_INFO_FORMATS = {
 
 def write_run_info(wb: Workbook, plan: Plan, rows: list[tuple[str, Any]]) -> None:
     """The ``Run info`` sheet of every output: items and values, each value in its own format."""
-    ws = wb.create_sheet("Run info")
-    write_table(ws, ("Item", "Value"), rows, autofilter=False)
+    ws = wb.create_sheet(OUTPUT.run_info)
+    write_table(ws, RUN_INFO, rows, autofilter=False)
     money = money_format(plan.settings.currency)
     for r, (key, value) in enumerate(rows, start=2):
         cell = ws.cell(row=r, column=2)
-        if key in ("Discount rate", "Requested gap", "Gap"):
+        if key in (RUN_INFO_ITEMS.discount_rate, RUN_INFO_ITEMS.requested_gap, "Gap"):
             set_format(cell, percent_format(value) if value else PERCENT2)
-        elif key in ("Budget", "Best bound"):
+        elif key in (RUN_INFO_ITEMS.budget, "Best bound"):
             set_format(cell, money)
         elif key in _RUN_INFO_FORMATS:
             set_format(cell, _RUN_INFO_FORMATS[key])
@@ -802,9 +803,10 @@ def _run_info_sheet(wb: Workbook, result: Result) -> None:
     s = plan.settings
     info = result.solver
     rows = run_info_rows(plan)
-    rows[rows.index(("Solver", s.solver))] = ("Solver", info.name)
-    rows[rows.index(("Requested gap", s.gap))] = ("Requested gap", info.requested_gap)
-    rows[rows.index(("Time limit (s)", s.time_limit))] = ("Time limit (s)", info.time_limit)
+    i = RUN_INFO_ITEMS
+    rows[rows.index((i.solver, s.solver))] = (i.solver, info.name)
+    rows[rows.index((i.requested_gap, s.gap))] = (i.requested_gap, info.requested_gap)
+    rows[rows.index((i.time_limit, s.time_limit))] = (i.time_limit, info.time_limit)
     rows += [
         ("Solver version", info.version),
         ("Status", result.status.value),

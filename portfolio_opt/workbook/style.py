@@ -29,7 +29,7 @@ from portfolio_opt.model.errors import (  # noqa: F401  (TextCut: raised here, d
     OutputError,
     TextCut,
 )
-from portfolio_opt.runtime import stopping
+from portfolio_opt.runtime import atomic, stopping
 from portfolio_opt.workbook.package import workbook_bytes
 
 #: One font family for every cell we write: headers, body and highlights differ in weight and
@@ -404,29 +404,21 @@ def save_atomic(wb: Workbook, path: str | os.PathLike, force: bool = False) -> N
     """Save so the file at ``path`` is either the whole new workbook or untouched.
 
     Refuses an existing file unless ``force``. Timestamps inside the file are fixed, so the
-    same workbook content gives the same bytes.
+    same workbook content gives the same bytes. The file part (a registered folder beside the
+    output, then a link into place) is :func:`portfolio_opt.runtime.atomic.save`'s.
     """
     path = os.fspath(path)
-    if os.path.exists(path) and not force:
-        raise OutputError(f"{path} already exists: choose another name, or pass --force to replace it")
-    directory = os.path.dirname(os.path.abspath(path))
-    print_setup(wb)
-    wb.properties.created = FIXED_TIME
-    wb.properties.modified = FIXED_TIME
-    wb.properties.creator = "portfolio_opt"
-    # Everything this save puts on disk lives in one folder beside the output, registered before
-    # it exists: the library's spool files (so a full disk is this output's problem, reported
-    # as one) and the finished file until it takes its name. A stop at any moment removes it.
-    try:
-        with stopping.temporary_directory(".portfolio-opt-", directory) as work:
-            data = _archive(wb, path, work)
-            tmp = os.path.join(work, "result.xlsx")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            _write_and_link(fd, tmp, path, force, data)
-    except OutputError:
-        raise
-    except OSError as exc:
-        raise OutputError(f"cannot write in {directory}: {exc.strerror or exc}") from None
+
+    def produce(work: str) -> bytes:
+        print_setup(wb)
+        wb.properties.created = FIXED_TIME
+        wb.properties.modified = FIXED_TIME
+        wb.properties.creator = "portfolio_opt"
+        # the library's spool files go in the folder beside the output too: a full disk is
+        # this output's problem (reported as one), and a stop removes them with the rest
+        return _archive(wb, path, work)
+
+    atomic.save(path, produce, force)
 
 
 def remove_spool_files() -> None:
@@ -474,28 +466,3 @@ def _archive(wb: Workbook, path: str, spool: str) -> bytes:
         sys.unraisablehook = saved_hook
         raise OutputError(failure)
     return data
-
-
-def _write_and_link(fd: int, tmp: str, path: str, force: bool, data: bytes) -> None:
-    """Write the bytes to the temporary file, then give it its name (never clobbering)."""
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        if force:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # fails if the file appeared meanwhile: never clobber
-            except FileExistsError:
-                raise OutputError(
-                    f"{path} already exists: choose another name, or pass --force to replace it"
-                ) from None
-            except OSError:
-                if os.path.exists(path):
-                    raise OutputError(f"{path} already exists: choose another name, or pass --force") from None
-                os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None

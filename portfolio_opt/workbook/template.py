@@ -13,7 +13,19 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from portfolio_opt.core.changes import headers_help
 from portfolio_opt.model import layout
-from portfolio_opt.model.layout import SETTING_NAMES
+from portfolio_opt.model.layout import (
+    CONSTRAINTS,
+    CRITERIA,
+    CRITERIA_TABLE,
+    INITIATIVES,
+    INSTRUCTIONS,
+    INSTRUCTIONS_TABLE,
+    PAIRWISE,
+    SCENARIOS,
+    SETTING_NAMES,
+    SETTINGS,
+    SETTINGS_TABLE,
+)
 from portfolio_opt.model.plan import Settings, normalize_header
 from portfolio_opt.workbook.results import setting_format
 from portfolio_opt.workbook.style import (
@@ -84,10 +96,10 @@ def write_planning_workbook(
     columns = list(TEMPLATE_COLUMNS) + risk_used + list(extra_columns)
     wb = Workbook()
     ws_help = wb.active
-    ws_help.title = "Instructions"
+    ws_help.title = INSTRUCTIONS
     _instructions(ws_help, columns + [c for c in RISK_COLUMNS if c not in risk_used])
 
-    ws = wb.create_sheet("Initiatives")
+    ws = wb.create_sheet(INITIATIVES)
     header = [c[0] for c in columns]
     formats = [c[1] for c in columns]
     rows = [[ini.get(h) for h in header] for ini in initiatives]
@@ -128,16 +140,17 @@ def write_planning_workbook(
         if letter and (ws.column_dimensions[letter].width or 0) < width:
             ws.column_dimensions[letter].width = width
 
-    wc = wb.create_sheet("Constraints")
+    wc = wb.create_sheet(CONSTRAINTS)
     # The optional columns appear when a row uses them, and in a blank template (to be found)
     optional = [h for h in CONSTRAINT_OPTIONAL if not constraints or any(h in c for c in constraints)]
+    bounds = [c.header for c in layout.CONSTRAINT_COLUMNS if c.header not in CONSTRAINT_OPTIONAL and not c.timed]
     # a multi-period column (Period, and any the layout adds) appears when a row uses it
     timed = [c.header for c in layout.CONSTRAINT_COLUMNS if c.timed and any(c.header in row for row in constraints)]
-    c_header = ["Column", "Scope", "Min", "Max"] + optional + timed
+    c_header = bounds + optional + timed
     write_table(
         wc,
         c_header,
-        [[c.get("Column"), c.get("Scope", "All")] + [c.get(h) for h in c_header[2:]] for c in constraints],
+        [[c.get(c_header[0]), c.get(c_header[1], "All")] + [c.get(h) for h in c_header[2:]] for c in constraints],
         tuple(
             {"Min share": "0%", "Max share": "0%", "Period": None}.get(h, NUMBER) if k >= 2 else None
             for k, h in enumerate(c_header)
@@ -145,14 +158,14 @@ def write_planning_workbook(
     )
     fit_widths(wc, minimum=14)
 
-    wsx = wb.create_sheet("Settings")
+    wsx = wb.create_sheet(SETTINGS)
     given = {normalize_header(name): value for name, value in settings}
     pairs = [
         (label, given.get(normalize_header(label), default) if settings else default, help_text)
         for label, default, help_text, _ in TEMPLATE_SETTINGS
         if not settings or normalize_header(label) in given or label in ("Gap", "Currency")
     ]
-    write_table(wsx, ("Setting", "Value", "What it means"), pairs, autofilter=False)
+    write_table(wsx, SETTINGS_TABLE, pairs, autofilter=False)
     shown = Settings()
     for r, (label, value, _) in enumerate(pairs, start=2):
         attr = SETTING_NAMES[normalize_header(label)][0]
@@ -174,7 +187,7 @@ def write_planning_workbook(
     if criteria is not None or not initiatives:
         _criteria_sheets(wb, criteria or [], pairwise)
     if scenarios:
-        wsc = wb.create_sheet("Scenarios")
+        wsc = wb.create_sheet(SCENARIOS)
         header = list(dict.fromkeys(k for row in scenarios for k in row))
         fmts = ["0%" if "change" in h.casefold() or "rate" in h.casefold() else NUMBER for h in header]
         write_table(wsc, header, [[row.get(h) for h in header] for row in scenarios], fmts)
@@ -186,7 +199,7 @@ def write_planning_workbook(
 def _criteria_sheets(wb: Workbook, criteria: Sequence[dict[str, Any]], pairwise: Sequence[Sequence[Any]]) -> None:
     """The optional Criteria sheet (an example above its header when it has no rows), and a
     Pairwise matrix when given."""
-    wc = wb.create_sheet("Criteria")
+    wc = wb.create_sheet(CRITERIA)
     start = 1
     if not criteria:
         put(
@@ -200,7 +213,7 @@ def _criteria_sheets(wb: Workbook, criteria: Sequence[dict[str, Any]], pairwise:
         wc.merge_cells("A1:D1")
         wc.row_dimensions[1].height = 48
         start = 2
-    header = ("Criterion", "Weight", "Scale", "Direction")
+    header = CRITERIA_TABLE
     write_table(
         wc,
         header,
@@ -216,7 +229,7 @@ def _criteria_sheets(wb: Workbook, criteria: Sequence[dict[str, Any]], pairwise:
     direction.add(f"D{start + 1}:D{start + 50}")
     wc.add_data_validation(direction)
     if pairwise:
-        wp = wb.create_sheet("Pairwise")
+        wp = wb.create_sheet(PAIRWISE)
         for r, row in enumerate(pairwise, start=1):
             for c, value in enumerate(row, start=1):
                 cell = put(wp, r, c, value, "0.###" if isinstance(value, float) else None)
@@ -289,7 +302,7 @@ def _instructions(ws, columns) -> None:
     r = len(lines) + 4
     write_table(
         ws,
-        ("Initiatives column", "What to enter"),
+        INSTRUCTIONS_TABLE,
         [(c[0], c[2]) for c in columns],
         start_row=r,
         freeze=False,

@@ -4,7 +4,7 @@ One reader per sheet (:mod:`.initiatives`, :mod:`.settings`, :mod:`.constraints`
 :mod:`.scenarios`) around a small shared problem collector (:mod:`.problems`): every problem
 is collected, with a stable code and its ``Sheet!Cell``, so a planner fixes a sheet in one
 pass; :class:`~portfolio_opt.errors.InvalidWorkbook` carries them all. What an earlier sheet
-tells a later one travels in an explicit :class:`~.problems.Context`. Pure: the sheets
+tells a later one travels in an explicit :class:`~.problems.SheetContext`. Pure: the sheets
 arrive as plain values (:mod:`portfolio_opt.raw`); nothing here imports the xlsx package.
 """
 
@@ -22,7 +22,7 @@ from portfolio_opt.workbook.validate.initiatives import FIELDS, InitiativesSheet
 from portfolio_opt.workbook.validate.problems import (
     AMOUNT_LABELS,
     Collector,
-    Context,
+    SheetContext,
     _table,
     parse_number,
     split_ids,
@@ -46,7 +46,7 @@ def load_plan(raw: RawWorkbook) -> Plan:
 def _read(raw: RawWorkbook, c: Collector) -> Plan | None:
     """Every sheet in the order each needs the last: Settings (the periods), Initiatives,
     Constraints (the Initiatives columns), Scenarios (IDs, limits, settings)."""
-    ctx = Context(raw)
+    ctx = SheetContext(raw)
     sheet = raw.sheet(INITIATIVES)
     if sheet is None:
         names = ", ".join(s.name for s in raw.sheets) or "none"

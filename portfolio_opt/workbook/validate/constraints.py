@@ -11,7 +11,7 @@ from portfolio_opt.model.plan import Limit, normalize_header
 from portfolio_opt.workbook.validate.problems import (
     _INVALID,
     Collector,
-    Context,
+    SheetContext,
     _Columns,
     _fold_name,
     _percent,
@@ -23,7 +23,7 @@ from portfolio_opt.workbook.validate.problems import (
 class ConstraintsSheet:
     """Reads the Constraints sheet against the Initiatives columns."""
 
-    def __init__(self, c: Collector, ctx: Context):
+    def __init__(self, c: Collector, ctx: SheetContext):
         self.c, self.ctx = c, ctx
 
     def read(self, initiatives, columns, numeric) -> list[Limit]:

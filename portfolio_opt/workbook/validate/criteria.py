@@ -11,13 +11,13 @@ from portfolio_opt.core import criteria as crit
 from portfolio_opt.model.layout import CRITERIA, PAIRWISE
 from portfolio_opt.model.plan import Criteria, CriterionSpec, Initiative, Scoring, Settings, normalize_header
 from portfolio_opt.workbook.raw import RawSheet
-from portfolio_opt.workbook.validate.problems import Collector, Context, _show, parse_number
+from portfolio_opt.workbook.validate.problems import Collector, SheetContext, _show, parse_number
 
 
 class CriteriaSheet:
     """Reads Criteria (and Pairwise) and scores every initiative by them, or by WSJF / RICE."""
 
-    def __init__(self, c: Collector, ctx: Context):
+    def __init__(self, c: Collector, ctx: SheetContext):
         self.c, self.ctx = c, ctx
 
     def read(

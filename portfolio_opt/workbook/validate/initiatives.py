@@ -9,14 +9,14 @@ import re
 from dataclasses import replace
 
 from portfolio_opt.core.lifecycle import months_between, parse_stage, parse_when
-from portfolio_opt.model.layout import INITIATIVES
+from portfolio_opt.model.layout import INITIATIVES, OUTPUT
 from portfolio_opt.model.plan import Decision, Initiative, Stage, normalize_header, text_key
 from portfolio_opt.workbook.raw import RawSheet
 from portfolio_opt.workbook.validate.problems import (
     _INVALID,
     KNOWN_FIELDS,
     Collector,
-    Context,
+    SheetContext,
     _id_text,
     _show,
     _truthy,
@@ -80,7 +80,7 @@ KNOWN_FIELDS.update(FIELDS)
 class InitiativesSheet:
     """Reads the Initiatives sheet (and a Selected column, here or in a results Ranking)."""
 
-    def __init__(self, c: Collector, ctx: Context):
+    def __init__(self, c: Collector, ctx: SheetContext):
         self.c, self.ctx = c, ctx
 
     def read(self, sheet: RawSheet) -> tuple[list[Initiative], list[str], list[str]]:
@@ -578,7 +578,7 @@ class InitiativesSheet:
         source = sheet
         header_row, cols = self.c.header(sheet, "id")
         if "selected" not in cols.by_norm:
-            ranking = self.ctx.raw.sheet("Ranking")
+            ranking = self.ctx.raw.sheet(OUTPUT.ranking)
             if ranking is None:
                 return None
             header_row, cols = self.c.header(ranking, "id")

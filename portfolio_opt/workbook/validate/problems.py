@@ -241,7 +241,7 @@ class Collector:
 
 
 @dataclass
-class Context:
+class SheetContext:
     """What earlier sheets tell later ones, passed on explicitly."""
 
     raw: RawWorkbook

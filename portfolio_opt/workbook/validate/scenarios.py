@@ -11,7 +11,7 @@ from portfolio_opt.model.plan import Change, Limit, Scenario, Settings, normaliz
 from portfolio_opt.workbook.validate.problems import (
     _INVALID,
     Collector,
-    Context,
+    SheetContext,
     _fold_name,
     _percent,
     split_ids,
@@ -22,7 +22,7 @@ from portfolio_opt.workbook.validate.settings import SettingsSheet
 class ScenariosSheet:
     """Reads the Scenarios sheet against the plan's IDs, limits and settings."""
 
-    def __init__(self, c: Collector, ctx: Context):
+    def __init__(self, c: Collector, ctx: SheetContext):
         self.c, self.ctx = c, ctx
 
     def read(self, ids: dict[str, str], limits: list[Limit], settings: Settings) -> list[Scenario]:

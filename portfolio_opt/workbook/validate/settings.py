@@ -11,13 +11,13 @@ from portfolio_opt.core.lifecycle import parse_when
 from portfolio_opt.model.layout import SCORINGS, SETTING_NAMES, SETTINGS
 from portfolio_opt.model.plan import Distribution, Objective, RiskObjective, Scoring, Settings, normalize_header
 from portfolio_opt.workbook import parse as _parse
-from portfolio_opt.workbook.validate.problems import _INVALID, Collector, Context, _show, _show_date, parse_number
+from portfolio_opt.workbook.validate.problems import _INVALID, Collector, SheetContext, _show, _show_date, parse_number
 
 
 class SettingsSheet:
     """Reads the Settings sheet; ``setting_value`` also reads a setting in a scenario."""
 
-    def __init__(self, c: Collector, ctx: Context):
+    def __init__(self, c: Collector, ctx: SheetContext):
         self.c, self.ctx = c, ctx
 
     def read(self) -> Settings:
