@@ -67,9 +67,15 @@ class PortfolioDocs(griffe.Extension):
             if name in mod.members:
                 continue
             # where the name is defined, as the running package says (however it imports it)
-            defined_in = getattr(getattr(package, name), "__module__", None)
-            if defined_in:
-                mod.set_member(name, griffe.Alias(name, f"{defined_in}.{name}", parent=mod))
+            obj = getattr(package, name)
+            defined_in = getattr(obj, "__module__", None)
+            if defined_in:  # a function or class, under the name it was defined by
+                target = getattr(obj, "__qualname__", name)
+                mod.set_member(name, griffe.Alias(name, f"{defined_in}.{target}", parent=mod))
+            elif name in package._LAZY:  # a constant: where the lazy table says it lives
+                where = package._LAZY[name]
+                module, _, attr = where.partition(":")
+                mod.set_member(name, griffe.Alias(name, f"portfolio_opt.{module}.{attr or name}", parent=mod))
 
     def on_package(self, *, pkg: griffe.Module, **kwargs) -> None:
         # the whole tree once it is built (the per-object event did not reach the package's own docstring)
