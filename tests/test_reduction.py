@@ -224,3 +224,35 @@ def test_only_multi_period_plans_presolve_their_reduced_programs(path, presolved
     monkeypatch.setattr(reduction, "solve", spy)
     optimize_module.solve(plan)
     assert asked == [presolved]
+
+
+@pytest.mark.parametrize("seed", [0, 2, 5])
+def test_a_portfolio_within_the_gap_of_the_bound_needs_no_search_to_prove_it(seed):
+    """On plans whose LP is already right, the dive (the LP's whole columns kept, the few split
+    ones decided) lands near the bound, small searches around it (the columns of smallest
+    reduced cost) close the rest, and the bound itself proves the answer: no round of fixing
+    runs, and the answer is within the gap of the whole program's optimum."""
+    plan = random_plan(2000, seed=seed)
+    lp = formulation.build(plan)
+    relaxed = solver.solve(lp, "highs", 0.0, None, relax=True)
+    bound = reduction.lagrangian(lp, relaxed.duals)
+    first = reduction.dive(lp, relaxed.values, "highs", 1e-4, None)
+    assert first is not None and bound.value - first.objective > 1e-4 * bound.value, "the dive alone is not enough"
+    better = reduction.improve(lp, bound, first, 1e-4, lambda: None)
+    assert better.objective >= bound.value * (1 - 1e-4) and keeps(lp, better.values)
+    cut = reduction.solve(lp, "highs", 1e-4, None)
+    assert cut.status.value == "optimal" and cut.bound == bound.value and cut.gap <= 1e-4
+    whole = solver.solve(lp, "highs", 0.0, None)
+    assert whole.objective * (1 - 1e-4) <= cut.objective <= whole.objective + 1e-6
+
+
+def test_a_search_stops_at_its_target():
+    """HiGHS stops as soon as it holds a solution worth the target, with that solution: not
+    proven optimal (the caller's own bound decides whether it is enough)."""
+    plan = random_plan(300, seed=1)
+    lp = formulation.build(plan)
+    whole = solver.solve(lp, "highs", 0.0, None)
+    target = whole.objective * 0.5
+    early = solver.solve(lp, "highs", 0.0, None, target=target)
+    assert early.objective >= target and keeps(lp, early.values)
+    assert early.status.value == "feasible" and early.objective < whole.objective

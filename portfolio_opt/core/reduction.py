@@ -50,6 +50,12 @@ MIN_MARGIN = 2e-5
 GUESS = 0.5
 #: the guesses, in margins below the bound: each that proves too high is followed by the next
 GUESSES = (1, 16)
+#: the improvement step (:func:`improve`) searches neighbourhoods of the best portfolio of this
+#: many columns, those whose reduced costs are smallest, each a small program
+NEIGHBOURHOODS = (150, 300, 600, 1200)
+#: ... and only when that portfolio is within this many requested gaps of the bound (further
+#: off, the LP is not tight enough for a neighbourhood to close the gap)
+IMPROVE_WITHIN = 20
 #: after the guesses, fixing at the best value found (conclusive) is tried only when that value
 #: is within this many margins of the bound; further off, the LP is not tight (multi-period
 #: plans can be 1% off), too little gets fixed, and the whole program is solved instead
@@ -141,6 +147,7 @@ def solve(
         # (a solver handed 0 might read it as "no limit")
         return None if time_limit is None else max(1e-3, time_limit - (time.perf_counter() - started))
 
+    relaxed = None
     if duals is None:
         relaxed = solver.solve(lp, solver_name, 0.0, time_limit, relax=True, threads=threads)
         if relaxed.duals is None:  # infeasible or unbounded: the whole program says so
@@ -149,10 +156,18 @@ def solve(
     bound = lagrangian(lp, duals)
     if not math.isfinite(bound.value):
         return _timed(solver.solve(lp, solver_name, gap, remaining(), threads=threads), started)
+    first = None if relaxed is None else dive(lp, relaxed.values, solver_name, gap, remaining(), threads, presolve)
+    if solver_name == "highs":  # (the improvement stops a search at a target: a HiGHS callback)
+        first = improve(lp, bound, first, gap, remaining, threads, presolve)
+    if first is not None and solver.relative_gap(first.objective, bound.value) <= gap:
+        # within the gap of the bound itself: no search needs to prove more
+        _, fixed = fix(lp, bound, first.objective)
+        done = replace(first, status=Status.OPTIMAL, bound=bound.value, fixed=fixed)
+        return _timed(replace(done, gap=solver.relative_gap(first.objective, bound.value)), started)
 
     margin = max(gap * GUESS, MIN_MARGIN) * max(abs(bound.value), 1.0)
     guesses = [bound.value - k * margin for k in GUESSES]
-    best: Solution | None = None  # the best found on an earlier reduced program
+    best: Solution | None = first  # the best found so far (by the improvement, or an earlier round)
     open_columns = sum(1 for j in range(lp.n_vars) if lp.integer[j] and lp.upper[j] - lp.lower[j] == 1.0)
     while True:
         if guesses and (best is None or guesses[0] > best.objective):
@@ -197,6 +212,61 @@ def solve(
     )
 
 
+def dive(
+    lp: LinearProgram,
+    relaxed: Sequence[float],
+    solver_name: str,
+    gap: float,
+    time_limit: float | None,
+    threads: int | None = None,
+    presolve: bool = False,
+) -> Solution | None:
+    """A first portfolio from the LP relaxation: every 0-1 column the LP leaves whole stays as
+    it is, and the few it splits are decided by a small program. None when that has no solution
+    (the LP's whole columns leave no room for the split ones)."""
+    lower, upper = list(lp.lower), list(lp.upper)
+    for j, v in enumerate(relaxed):
+        if lp.integer[j] and upper[j] - lower[j] == 1.0 and (v <= lower[j] + 1e-6 or v >= upper[j] - 1e-6):
+            lower[j] = upper[j] = round(v)
+    split = replace(lp, lower=tuple(lower), upper=tuple(upper))
+    sol = solve_fixed(split, solver_name, gap, time_limit, threads, presolve=presolve)
+    return sol if sol.has_solution else None
+
+
+def improve(
+    lp: LinearProgram,
+    bound: Bound,
+    best: Solution | None,
+    gap: float,
+    remaining,
+    threads: int | None = None,
+    presolve: bool = False,
+) -> Solution | None:
+    """``best`` improved until it is within ``gap`` of the bound, if a few small searches can:
+    each keeps every 0-1 column of ``best`` but those whose reduced costs are smallest (the
+    columns a better portfolio is likeliest to change), a larger set each time, and stops as
+    soon as it finds a portfolio close enough to the bound. The bound proves such a portfolio;
+    the searches only have to find it."""
+    if best is None or bound.value - best.objective > IMPROVE_WITHIN * gap * max(abs(bound.value), 1.0):
+        return best
+    goal = bound.value - gap * abs(bound.value)
+    candidates = sorted(
+        (j for j in range(lp.n_vars) if lp.integer[j] and lp.upper[j] - lp.lower[j] == 1.0),
+        key=lambda j: (abs(bound.reduced[j]), j),
+    )
+    for size in NEIGHBOURHOODS:
+        if best.objective >= goal or size >= len(candidates):
+            break
+        lower, upper = list(lp.lower), list(lp.upper)
+        for j in candidates[size:]:
+            lower[j] = upper[j] = round(best.values[j])
+        near = replace(lp, lower=tuple(lower), upper=tuple(upper))
+        sol = solve_fixed(near, "highs", gap, remaining(), threads, bound.value, presolve, best.values, target=goal)
+        if sol.has_solution and sol.objective > best.objective:
+            best = replace(sol, status=Status.FEASIBLE)
+    return best
+
+
 def solve_fixed(
     lp: LinearProgram,
     solver_name: str,
@@ -206,13 +276,15 @@ def solve_fixed(
     reference: float | None = None,
     presolve: bool = False,
     start: Sequence[float] | None = None,
+    target: float | None = None,
 ) -> Solution:
     """Solve ``lp`` with its fixed columns taken out (moved into the row sides), so the solver
     sees only the columns left to decide; the solution is given back in full.
 
     The solver sees the objective without the fixed columns' part, so its relative gap would
     be far stricter than the one asked for; ``reference`` (a value the whole objective is
-    expected to reach) turns ``gap`` into the absolute gap it means.
+    expected to reach) turns ``gap`` into the absolute gap it means. ``target`` (in terms of the
+    whole objective) stops the search as soon as a solution worth that much is found.
 
     Without ``presolve`` the reduced program goes to the search as it is: on a single-period
     program HiGHS's presolve would spend nearly all the solve probing what the fixing already
@@ -222,7 +294,7 @@ def solve_fixed(
     """
     keep = [j for j in range(lp.n_vars) if lp.lower[j] != lp.upper[j]]
     if len(keep) == lp.n_vars:
-        return solver.solve(lp, solver_name, gap, time_limit, threads=threads, start=start)
+        return solver.solve(lp, solver_name, gap, time_limit, threads=threads, start=start, target=target)
     position = {j: k for k, j in enumerate(keep)}
     rows = []
     for row in lp.rows:
@@ -256,6 +328,7 @@ def solve_fixed(
         abs_gap=abs_gap,
         presolve=presolve,
         start=None if start is None else [start[j] for j in keep],
+        target=None if target is None else target - offset,
     )
     if sol.values is None:
         return sol

@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
+from typing import Any
 
 from portfolio_opt.model.errors import NoSolver
 from portfolio_opt.model.layout import SOLVERS
@@ -184,6 +185,7 @@ def solve(
     abs_gap: float | None = None,
     presolve: bool = True,
     start: Sequence[float] | None = None,
+    target: float | None = None,
 ) -> Solution:
     """Solve ``lp`` (maximize) with the named solver.
 
@@ -194,7 +196,9 @@ def solve(
     :mod:`.reduction`, where it costs more than it saves). ``start``, a value per column of a
     solution already found, is handed to HiGHS as its first incumbent (so its search prunes by
     it from the first node; a start that breaks a row is checked and dropped by HiGHS). CBC
-    starts without it. Nothing is printed on stdout.
+    starts without it. ``target`` stops HiGHS as soon as it finds a solution worth that much
+    (FEASIBLE, with the bound at that moment): for a caller that holds a bound of its own under
+    which that is enough. Nothing is printed on stdout.
     """
     check_solver(solver)
     if any(lo > hi for lo, hi in zip(lp.lower, lp.upper)):
@@ -206,7 +210,7 @@ def solve(
             if (row.lo is not None and row.lo > 1e-9) or (row.hi is not None and row.hi < -1e-9):
                 return Solution(Status.INFEASIBLE, None, None, None, None, 0.0, solver, solver_version(solver))
     if solver == "highs":
-        return _solve_highs_direct(lp, gap, time_limit, relax, threads, abs_gap, presolve, start)
+        return _solve_highs_direct(lp, gap, time_limit, relax, threads, abs_gap, presolve, start, target)
     # CBC, through PuLP
     pulp = _pulp()
     prob = pulp.LpProblem("portfolio", pulp.LpMaximize)
@@ -371,28 +375,27 @@ def _highs_threads(highspy, threads: int | None) -> None:
         _HIGHS_THREADS = threads
 
 
-def _solve_highs_direct(
-    lp: LinearProgram,
-    gap: float,
-    time_limit: float | None,
-    relax: bool,
-    threads: int | None,
-    abs_gap: float | None,
-    presolve: bool,
-    start: Sequence[float] | None = None,
-) -> Solution:
-    """HiGHS through highspy, the program handed over as arrays (no modelling layer: PuLP
-    built a Python object per variable and coefficient, 15% of a small solve and a second at
-    50,000 initiatives). The rows are laid out as PuLP laid them out (a range as its upper
-    then its lower side), so HiGHS meets the same program."""
+@dataclass(frozen=True)
+class _HighsProgram:
+    """A program laid out for HiGHS: the model, the HiGHS rows of each program row (a range is
+    its upper then its lower side, as PuLP lays it out, so HiGHS meets the same program), and
+    what each program row was divided by (see :data:`ROW_SCALE_FROM`)."""
+
+    model: Any
+    pieces: tuple[tuple[int, ...], ...]
+    scales: tuple[float, ...]
+    mip: bool
+
+
+def _highs_program(lp: LinearProgram, relax: bool) -> _HighsProgram:
+    """``lp`` as HiGHS arrays, rowwise (no modelling layer: PuLP built a Python object per
+    variable and coefficient, 15% of a small solve and a second at 50,000 initiatives)."""
     import highspy
     import numpy as np
 
-    if not any(c != 0 for c in lp.objective) and not any(any(c != 0 for c in row.coef) for row in lp.rows):
-        return _trivial(lp, None, None, "highs")
     inf = highspy.kHighsInf
     starts, index, value, row_lo, row_hi = [0], [], [], [], []
-    pieces: list[tuple[int, ...]] = []  # the HiGHS rows of each program row
+    pieces: list[tuple[int, ...]] = []
     scales: list[float] = []
     for row in lp.rows:
         f = max((abs(c) for c in row.coef), default=1.0)
@@ -402,15 +405,8 @@ def _solve_highs_direct(
         for j, c in zip(row.index, row.coef):
             pairs[j] = pairs.get(j, 0.0) + c / f
         items = [(j, c) for j, c in pairs.items() if c != 0]
-        lo = None if row.lo is None else row.lo / f
-        hi = None if row.hi is None else row.hi / f
-        sides = (
-            [(lo, hi)]
-            if lo is not None and hi is not None and lo == hi
-            else ([(None, hi)] if hi is not None else []) + ([(lo, None)] if lo is not None else [])
-        )
         mine = []
-        for a, b in sides:
+        for a, b in _sides(row, f):
             mine.append(len(row_lo))
             row_lo.append(-inf if a is None else a)
             row_hi.append(inf if b is None else b)
@@ -435,61 +431,103 @@ def _solve_highs_direct(
     model.a_matrix_.value_ = np.array(value, dtype=np.float64)
     mip = any(lp.integer) and not relax
     if mip:
-        model.integrality_ = [
-            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in lp.integer
-        ]
-    _highs_threads(highspy, threads)
-    started = time.perf_counter()
-    with _quiet_stdout():  # (a new Highs prints its banner before any option can stop it)
+        kinds = highspy.HighsVarType
+        model.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in lp.integer]
+    return _HighsProgram(model, tuple(pieces), tuple(scales), mip)
+
+
+def _sides(row: Row, f: float) -> list[tuple[float | None, float | None]]:
+    """The HiGHS rows of a program row divided by ``f``: one for an equation, else its upper
+    side then its lower side."""
+    lo = None if row.lo is None else row.lo / f
+    hi = None if row.hi is None else row.hi / f
+    if lo is not None and hi is not None and lo == hi:
+        return [(lo, hi)]
+    return ([(None, hi)] if hi is not None else []) + ([(lo, None)] if lo is not None else [])
+
+
+def _new_highs(
+    gap: float, abs_gap: float | None, threads: int | None, time_limit: float | None, presolve: bool, mip: bool
+) -> Any:
+    """A quiet HiGHS with our options (a new Highs prints its banner before any option can stop it)."""
+    import highspy
+
+    with _quiet_stdout():
         h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("mip_rel_gap", gap)
-        # HiGHS stops on an absolute gap of 1e-6 too; at our scale the relative gap is the rule.
-        h.setOptionValue("mip_abs_gap", abs_gap if abs_gap is not None else (0.0 if gap == 0 else 1e-6))
-        if threads is not None:
-            h.setOptionValue("threads", threads)
-        if time_limit is not None:
-            h.setOptionValue("time_limit", float(time_limit))
-        if not presolve:
-            h.setOptionValue("presolve", "off")
-        if mip:
-            for name, setting in HIGHS_MIP_OPTIONS.items():
-                h.setOptionValue(name, setting)
-            say = progress.noting()
-            if say is not None and hasattr(h, "cbMipInterrupt"):
-                h.cbMipInterrupt.subscribe(_gap_news(say, gap))
-        h.passModel(model)
-        if mip and start is not None:
-            if len(start) != n:
-                raise ValueError(f"a start has {len(start)} values for a program of {n} columns")
-            first = highspy.HighsSolution()
-            first.col_value = [float(v) for v in start]
-            first.value_valid = True
-            h.setSolution(first)
-        h.run()
-    seconds = time.perf_counter() - started
-    status = h.getModelStatus()
-    info = h.getInfo()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", gap)
+    # HiGHS stops on an absolute gap of 1e-6 too; at our scale the relative gap is the rule.
+    h.setOptionValue("mip_abs_gap", abs_gap if abs_gap is not None else (0.0 if gap == 0 else 1e-6))
+    if threads is not None:
+        h.setOptionValue("threads", threads)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    if not presolve:
+        h.setOptionValue("presolve", "off")
+    if mip:
+        for name, setting in HIGHS_MIP_OPTIONS.items():
+            h.setOptionValue(name, setting)
+    return h
+
+
+def _watch(h: Any, gap: float, target: float | None) -> None:
+    """The MIP callbacks: news of how a long solve stands (when someone listens), and a stop as
+    soon as a portfolio worth ``target`` is found (the caller has a bound that makes it enough)."""
+    if not hasattr(h, "cbMipInterrupt"):
+        return
+    say = progress.noting()
+    if say is not None:
+        h.cbMipInterrupt.subscribe(_gap_news(say, gap))
+    if target is not None:
+        # HiGHS minimizes the negated objective: its primal bound is minus the best value found
+        def enough(event) -> None:
+            found = event.data_out.mip_primal_bound
+            if math.isfinite(found) and -found >= target:
+                event.data_in.user_interrupt = True
+
+        h.cbMipInterrupt.subscribe(enough)
+
+
+def _give_start(h: Any, start: Sequence[float], n: int) -> None:
+    """Hand HiGHS a solution already found as its first incumbent."""
+    import highspy
+
+    if len(start) != n:
+        raise ValueError(f"a start has {len(start)} values for a program of {n} columns")
+    first = highspy.HighsSolution()
+    first.col_value = [float(v) for v in start]
+    first.value_valid = True
+    h.setSolution(first)
+
+
+def _highs_status(h: Any) -> Status:
+    """HiGHS's model status as ours: a stop with a portfolio is FEASIBLE, never OPTIMAL."""
+    import highspy
+
+    status, info = h.getModelStatus(), h.getInfo()
     M = highspy.HighsModelStatus
-    has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
     if status == M.kOptimal:
-        result = Status.OPTIMAL
-    elif status in (M.kInfeasible, M.kUnboundedOrInfeasible):
-        result = Status.INFEASIBLE
-    elif status in (M.kTimeLimit, M.kIterationLimit, M.kInterrupt, getattr(M, "kSolutionLimit", None)):
-        result = Status.FEASIBLE if has_primal else Status.NO_SOLUTION
-    else:
-        result = Status.ERROR
+        return Status.OPTIMAL
+    if status in (M.kInfeasible, M.kUnboundedOrInfeasible):
+        return Status.INFEASIBLE
+    if status in (M.kTimeLimit, M.kIterationLimit, M.kInterrupt, getattr(M, "kSolutionLimit", None)):
+        return Status.FEASIBLE if info.primal_solution_status == 2 else Status.NO_SOLUTION  # 2: feasible
+    return Status.ERROR
+
+
+def _highs_solution(h: Any, lp: LinearProgram, prog: _HighsProgram, relax: bool, seconds: float) -> Solution:
+    """What HiGHS found, in our terms: the values, the objective and bound in the maximizing
+    sense, and for an LP the rows' prices scaled back."""
+    result = _highs_status(h)
     values = objective = bound = duals = None
     if result in (Status.OPTIMAL, Status.FEASIBLE):
         solution = h.getSolution()
         values = tuple(float(v) for v in solution.col_value)
         objective = _objective_of(lp, values)
-        if mip:
-            bound = -float(info.mip_dual_bound)  # HiGHS minimized the negated objective
+        bound = objective
+        if prog.mip:
+            bound = -float(h.getInfo().mip_dual_bound)  # HiGHS minimized the negated objective
             bound = bound if math.isfinite(bound) else None
-        else:
-            bound = objective
         if result is Status.OPTIMAL and bound is not None:
             bound = max(bound, objective)
         if relax:
@@ -497,7 +535,7 @@ def _solve_highs_direct(
             row_dual = list(solution.row_dual) if solution.dual_valid else []
             duals = tuple(
                 -math.fsum(float(row_dual[k]) if k < len(row_dual) else 0.0 for k in mine) / f
-                for mine, f in zip(pieces, scales)
+                for mine, f in zip(prog.pieces, prog.scales)
             )
     return Solution(
         status=result,
@@ -508,9 +546,39 @@ def _solve_highs_direct(
         seconds=seconds,
         solver="highs",
         version=solver_version("highs"),
-        messages=(str(status),),
+        messages=(str(h.getModelStatus()),),
         duals=duals,
     )
+
+
+def _solve_highs_direct(
+    lp: LinearProgram,
+    gap: float,
+    time_limit: float | None,
+    relax: bool,
+    threads: int | None,
+    abs_gap: float | None,
+    presolve: bool,
+    start: Sequence[float] | None = None,
+    target: float | None = None,
+) -> Solution:
+    """HiGHS through highspy, the program handed over as arrays."""
+    import highspy
+
+    if not any(c != 0 for c in lp.objective) and not any(any(c != 0 for c in row.coef) for row in lp.rows):
+        return _trivial(lp, None, None, "highs")
+    prog = _highs_program(lp, relax)
+    _highs_threads(highspy, threads)
+    started = time.perf_counter()
+    h = _new_highs(gap, abs_gap, threads, time_limit, presolve, prog.mip)
+    with _quiet_stdout():
+        if prog.mip:
+            _watch(h, gap, target)
+        h.passModel(prog.model)
+        if prog.mip and start is not None:
+            _give_start(h, start, lp.n_vars)
+        h.run()
+    return _highs_solution(h, lp, prog, relax, time.perf_counter() - started)
 
 
 #: Seconds of solving between two reports of how a long solve stands (see :func:`_gap_news`)
