@@ -17,6 +17,7 @@ EXAMPLES = {
     ChangeKind.BUDGET_CHANGE: ("Budget change", -0.1),
     ChangeKind.FORCE_IN: ("Force in", "INI-003"),
     ChangeKind.FORCE_OUT: ("Force out", "INI-001, INI-002"),
+    ChangeKind.CLEAR: ("Clear", "INI-016"),
     ChangeKind.SETTING: ("Discount rate", 0.12),
     ChangeKind.LIMIT_MAX: ("Max: Data eng FTE", 12),
     ChangeKind.LIMIT_MIN: ("Min: Data eng FTE", 1),
@@ -84,3 +85,13 @@ def test_tightening_is_each_kinds_own_judgement(tmp_path):
     plan = read_plan(_with_scenarios(tmp_path, ["Budget change"], [("down", -0.1), ("up", 0.1)]))
     down, up = plan.scenarios
     assert only_tightens(plan, down.changes) and not only_tightens(plan, up.changes)
+
+
+def test_the_docs_list_every_kind_the_reader_accepts():
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "workbook.md").read_text()
+    table = text[text.index("## Scenarios") : text.index("## Criteria")]
+    for rule in CHANGES:
+        shown = "a Settings name" if rule.header == "a Settings name" else f"`{rule.header}`"
+        assert shown in table, rule.header

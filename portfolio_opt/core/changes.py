@@ -172,6 +172,19 @@ class ForceOut(Force):
     decision = Decision.EXCLUDE
 
 
+class Clear(Force):
+    """Initiatives given back to the optimizer: a Must or an Exclude dropped."""
+
+    kind = ChangeKind.CLEAR
+    header = "Clear"
+    help = "IDs the optimizer decides again (a Must or Exclude dropped), separated by commas"
+    names = ("clear",)
+    decision = Decision.FREE
+
+    def tightens(self, plan, change):
+        return plan.initiatives[plan.index(change.target)].decision is Decision.FREE
+
+
 class SetSetting(ChangeRule):
     """A setting changed, e.g. Discount rate or Horizon (months)."""
 
@@ -322,6 +335,7 @@ CHANGES: tuple[ChangeRule, ...] = (
     MoveBudget(),
     ForceIn(),
     ForceOut(),
+    Clear(),
     SetSetting(),
     SetMax(),
     SetMin(),

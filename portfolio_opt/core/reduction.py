@@ -131,11 +131,14 @@ def solve(
     threads: int | None = None,
     duals: Sequence[float] | None = None,
     presolve: bool = False,
+    relaxed: Solution | None = None,
 ) -> Solution:
     """Solve ``lp`` like :func:`solver.solve`, on a reduced program when that is provably safe.
 
     ``duals`` are row prices to bound with (default: from the program's own LP relaxation);
     prices of a related program (the same rows, other bounds) are valid too, just weaker.
+    ``relaxed`` is the program's LP relaxation when the caller has it already (a kept LP,
+    :class:`solver.KeptRelaxation`): its prices bound and its values start the dive.
     ``presolve`` runs the solver's presolve on each reduced program (see :func:`solve_fixed`).
     The returned bound and gap are those of the whole program.
     """
@@ -147,8 +150,9 @@ def solve(
         # (a solver handed 0 might read it as "no limit")
         return None if time_limit is None else max(1e-3, time_limit - (time.perf_counter() - started))
 
-    relaxed = None
-    if duals is None:
+    if relaxed is not None and relaxed.duals is not None and duals is None:
+        duals = relaxed.duals
+    elif duals is None:
         relaxed = solver.solve(lp, solver_name, 0.0, time_limit, relax=True, threads=threads)
         if relaxed.duals is None:  # infeasible or unbounded: the whole program says so
             return _timed(solver.solve(lp, solver_name, gap, remaining(), threads=threads), started)
@@ -156,7 +160,8 @@ def solve(
     bound = lagrangian(lp, duals)
     if not math.isfinite(bound.value):
         return _timed(solver.solve(lp, solver_name, gap, remaining(), threads=threads), started)
-    first = None if relaxed is None else dive(lp, relaxed.values, solver_name, gap, remaining(), threads, presolve)
+    values = None if relaxed is None else relaxed.values
+    first = None if values is None else dive(lp, values, solver_name, gap, remaining(), threads, presolve)
     if solver_name == "highs":  # (the improvement stops a search at a target: a HiGHS callback)
         first = improve(lp, bound, first, gap, remaining, threads, presolve)
     if first is not None and solver.relative_gap(first.objective, bound.value) <= gap:
@@ -255,8 +260,8 @@ def improve(
         key=lambda j: (abs(bound.reduced[j]), j),
     )
     for size in NEIGHBOURHOODS:
-        if best.objective >= goal or size >= len(candidates):
-            break
+        if best.objective >= goal or size > len(candidates) // 4:
+            break  # (a neighbourhood of more than a quarter of the program is not small: the rounds do better)
         lower, upper = list(lp.lower), list(lp.upper)
         for j in candidates[size:]:
             lower[j] = upper[j] = round(best.values[j])

@@ -581,6 +581,74 @@ def _solve_highs_direct(
     return _highs_solution(h, lp, prog, relax, time.perf_counter() - started)
 
 
+class KeptRelaxation:
+    """The LP relaxation of a program kept in HiGHS between solves: a program with the same
+    columns, rows and coefficients and other bounds is solved by changing the bounds in place,
+    from the last basis (a few dual simplex steps instead of a fresh LP).
+
+    Not for sharing between threads: one solve at a time.
+    """
+
+    def __init__(self, lp: LinearProgram, threads: int | None = None):
+        import highspy
+
+        self.lp, self.threads = lp, threads
+        self.prog = _highs_program(lp, relax=True)
+        _highs_threads(highspy, threads)
+        self.h = _new_highs(0.0, None, threads, None, True, False)
+        with _quiet_stdout():
+            self.h.passModel(self.prog.model)
+
+    def fits(self, lp: LinearProgram) -> bool:
+        """True when ``lp`` differs from the kept program in bounds only, side for side (a row
+        that gains or loses a side, or becomes an equation, is another program to HiGHS)."""
+        old = self.lp
+        if lp.n_vars != old.n_vars or len(lp.rows) != len(old.rows) or lp.objective != old.objective:
+            return False
+        for a, b in zip(lp.rows, old.rows):
+            if a is not b and (a.index != b.index or a.coef != b.coef or _shape(a) != _shape(b)):
+                return False
+        return True
+
+    def solve(self, lp: LinearProgram) -> Solution:
+        """The LP relaxation of ``lp`` (which :meth:`fits`), with its rows' prices."""
+        import highspy
+        import numpy as np
+
+        if not self.fits(lp):
+            raise ValueError("the program differs from the kept one in more than its bounds")
+        inf = highspy.kHighsInf
+        cols = [j for j in range(lp.n_vars) if (lp.lower[j], lp.upper[j]) != (self.lp.lower[j], self.lp.upper[j])]
+        if cols:
+            self.h.changeColsBounds(
+                len(cols),
+                np.array(cols, dtype=np.int32),
+                np.array([lp.lower[j] for j in cols], dtype=np.float64),
+                np.array([inf if math.isinf(lp.upper[j]) else lp.upper[j] for j in cols], dtype=np.float64),
+            )
+        index, lows, highs = [], [], []
+        for k, (a, b) in enumerate(zip(lp.rows, self.lp.rows)):
+            if a is b or (a.lo, a.hi) == (b.lo, b.hi):
+                continue
+            for piece, (lo, hi) in zip(self.prog.pieces[k], _sides(a, self.prog.scales[k])):
+                index.append(piece)
+                lows.append(-inf if lo is None else lo)
+                highs.append(inf if hi is None else hi)
+        if index:
+            self.h.changeRowsBounds(len(index), np.array(index, dtype=np.int32), np.array(lows), np.array(highs))
+        self.lp = lp
+        _highs_threads(highspy, self.threads)
+        started = time.perf_counter()
+        with _quiet_stdout():
+            self.h.run()
+        return _highs_solution(self.h, lp, self.prog, True, time.perf_counter() - started)
+
+
+def _shape(row: Row) -> tuple[bool, bool, bool]:
+    """Which sides a row has, and whether it is an equation: what its HiGHS rows are."""
+    return row.lo is not None, row.hi is not None, row.lo is not None and row.lo == row.hi
+
+
 #: Seconds of solving between two reports of how a long solve stands (see :func:`_gap_news`)
 GAP_NEWS_EVERY = 1.0
 

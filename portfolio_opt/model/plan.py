@@ -399,6 +399,7 @@ class ChangeKind(enum.StrEnum):
     BUDGET_CHANGE = "budget_change"  #: the budget moved by a share (value: e.g. -0.15)
     FORCE_IN = "force_in"  #: an initiative made a Must (target: its ID)
     FORCE_OUT = "force_out"  #: an initiative excluded (target: its ID)
+    CLEAR = "clear"  #: an initiative's Must or Exclude dropped: the optimizer decides (target: its ID)
     SETTING = "setting"  #: a setting changed (target: its Settings field; value: the new value)
     LIMIT_MAX = "limit_max"  #: a limit's Max set (target: limit positions in ``Plan.limits``)
     LIMIT_MIN = "limit_min"  #: a limit's Min set

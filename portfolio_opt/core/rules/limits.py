@@ -143,6 +143,10 @@ class LimitRule(Rule):
     kind: ClassVar[str] = "limit"
     #: what the kind is called (in JSON, and the name a registered kind is known by)
     name: ClassVar[str] = "hard"
+    #: a program already built keeps it with its bounds moved in place (the sides of one row,
+    #: :meth:`row_sides`); a kind whose bound sits in its coefficients or in columns of its own
+    #: (a share, a soft limit's overshoot) is not: a re-solve builds the program again
+    in_place: ClassVar[bool] = True
     #: the diagnosis moves a bound of this kind by the least that makes a plan feasible (an
     #: elastic solve of its row); a kind that is not movable is relaxed by dropping it
     movable: ClassVar[bool] = True
@@ -319,16 +323,19 @@ class LimitRule(Rule):
     def relax(self, plan, part, bound):
         return plan.with_limit(self.k, **{part.key[2]: bound})
 
+    def row_sides(self, plan: Plan) -> tuple[float | None, float | None]:
+        """The sides of its row (``("limit", k)``) in the program: its bounds, less what its sum
+        holds whatever is chosen (a review's stop and retire costs)."""
+        offset = limit_offset(plan, self.limit)
+        return (None if self.lo is None else self.lo - offset), (None if self.hi is None else self.hi - offset)
+
     def add_to(self, prog: Program, plan: Plan, on) -> None:
-        lo = self.lo if on(("limit", self.k, "min")) else None
-        hi = self.hi if on(("limit", self.k, "max")) else None
+        lo, hi = self.row_sides(plan)
+        lo = lo if on(("limit", self.k, "min")) else None
+        hi = hi if on(("limit", self.k, "max")) else None
         if lo is None and hi is None:
             return
         terms = limit_terms(plan, self.limit, prog.columns)
-        offset = limit_offset(plan, self.limit)
-        if offset:  # the stop and retire costs are paid whatever is chosen
-            lo = None if lo is None else lo - offset
-            hi = None if hi is None else hi - offset
         self._add_overshoot(prog, terms, lo, hi)
         prog.add_row(terms, lo, hi, ("limit", self.k))
 
@@ -346,6 +353,7 @@ class SoftLimit(LimitRule):
     """A Min or Max that may be passed by up to its tolerance, at a penalty per unit beyond."""
 
     name: ClassVar[str] = "soft"
+    in_place: ClassVar[bool] = False
 
     def allowance(self, side):
         return self.limit.allowance(side)
@@ -380,6 +388,7 @@ class ShareLimit(LimitRule):
 
     name: ClassVar[str] = "share"
     movable: ClassVar[bool] = False
+    in_place: ClassVar[bool] = False
 
     @property
     def unit(self) -> Unit:
@@ -515,8 +524,15 @@ class ChangeLimit(LimitRule):
     def counts_toward_min(self, plan, i):
         return False
 
+    def row_sides(self, plan):
+        if self.hi is None:
+            return None, None
+        first, second = self._periods()
+        offset = limit_offset(plan, second) - limit_offset(plan, first)  # paid whatever is chosen
+        return -self.hi - offset, self.hi - offset
+
     def add_to(self, prog, plan, on):
-        hi = self.hi
+        lo, hi = self.row_sides(plan)
         if hi is None or not on(("limit", self.k, "max")):
             return
         first, second = self._periods()
@@ -524,5 +540,4 @@ class ChangeLimit(LimitRule):
         for c, a in limit_terms(plan, first, prog.columns).items():
             terms[c] = terms.get(c, 0.0) - a
         terms = {c: a for c, a in terms.items() if a != 0}
-        offset = limit_offset(plan, second) - limit_offset(plan, first)  # paid whatever is chosen
-        prog.add_row(terms, -hi - offset, hi - offset, ("limit", self.k))
+        prog.add_row(terms, lo, hi, ("limit", self.k))
