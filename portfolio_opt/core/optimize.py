@@ -152,9 +152,10 @@ class Solved:
         return Chosen.of(self.selected, self.starts)
 
     @staticmethod
-    def of(plan: Plan, chosen: Chosen, solution: solver.Solution) -> Solved:
-        """The portfolio a solution chose, with its scores, limit use and value."""
-        scores, coefficients = scores_at(plan, chosen.starts)
+    def of(plan: Plan, chosen: Chosen, solution: solver.Solution, base=None) -> Solved:
+        """The portfolio a solution chose, with its scores, limit use and value (``base``: the
+        plan's scores and coefficients, when known already; see :func:`scores_at`)."""
+        scores, coefficients = scores_at(plan, chosen.starts, base)
         uses = limit_uses(plan, chosen)
         starts = dict(chosen.starts) if plan.settings.periods else None
         value = portfolio_value(plan, chosen, coefficients, uses)

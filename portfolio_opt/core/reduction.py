@@ -132,13 +132,16 @@ def solve(
     duals: Sequence[float] | None = None,
     presolve: bool = False,
     relaxed: Solution | None = None,
+    start: Sequence[float] | None = None,
 ) -> Solution:
     """Solve ``lp`` like :func:`solver.solve`, on a reduced program when that is provably safe.
 
     ``duals`` are row prices to bound with (default: from the program's own LP relaxation);
     prices of a related program (the same rows, other bounds) are valid too, just weaker.
     ``relaxed`` is the program's LP relaxation when the caller has it already (a kept LP,
-    :class:`solver.KeptRelaxation`): its prices bound and its values start the dive.
+    :class:`solver.KeptRelaxation`): its prices bound and its values start the dive. ``start``,
+    a solution already found (a what-if's last optimum), is the first portfolio when it keeps
+    every row of ``lp`` and is worth more than the dive's.
     ``presolve`` runs the solver's presolve on each reduced program (see :func:`solve_fixed`).
     The returned bound and gap are those of the whole program.
     """
@@ -162,6 +165,12 @@ def solve(
         return _timed(solver.solve(lp, solver_name, gap, remaining(), threads=threads), started)
     values = None if relaxed is None else relaxed.values
     first = None if values is None else dive(lp, values, solver_name, gap, remaining(), threads, presolve)
+    if start is not None and feasible(lp, start):
+        value = math.fsum(c * v for c, v in zip(lp.objective, start))
+        if first is None or value > first.objective:
+            first = Solution(
+                Status.FEASIBLE, tuple(start), value, None, None, 0.0, solver_name, solver.solver_version(solver_name)
+            )
     if solver_name == "highs":  # (the improvement stops a search at a target: a HiGHS callback)
         first = improve(lp, bound, first, gap, remaining, threads, presolve)
     if first is not None and solver.relative_gap(first.objective, bound.value) <= gap:
@@ -215,6 +224,19 @@ def solve(
         solver.solve(lp, solver_name, gap, remaining(), threads=threads, start=None if best is None else best.values),
         started,
     )
+
+
+def feasible(lp: LinearProgram, x: Sequence[float], tolerance: float = 1e-6) -> bool:
+    """True when the point ``x`` keeps every bound, integrality and row of ``lp``."""
+    for v, lo, hi, whole in zip(x, lp.lower, lp.upper, lp.integer):
+        if v < lo - tolerance or v > hi + tolerance or (whole and abs(v - round(v)) > tolerance):
+            return False
+    for row in lp.rows:
+        total = math.fsum(a * x[j] for j, a in zip(row.index, row.coef))
+        scale = tolerance * max(1.0, abs(total))
+        if (row.lo is not None and total < row.lo - scale) or (row.hi is not None and total > row.hi + scale):
+            return False
+    return True
 
 
 def dive(

@@ -18,10 +18,17 @@ from portfolio_opt.model.plan import Plan
 from portfolio_opt.model.result import LimitUse
 
 
-def scores_at(plan: Plan, starts: Mapping[int, int]) -> tuple[list[float], list[float]]:
-    """Every initiative's score and objective coefficient, those given a start at that start."""
-    scores = plan_scores(plan)
-    coefficients = objective_coefficients(plan, scores)
+def scores_at(
+    plan: Plan, starts: Mapping[int, int], base: tuple[Sequence[float], Sequence[float]] | None = None
+) -> tuple[list[float], list[float]]:
+    """Every initiative's score and objective coefficient, those given a start at that start.
+    ``base`` is the plan's scores and coefficients when known already (a what-if's, whose
+    changes move no score)."""
+    if base is None:
+        scores = plan_scores(plan)
+        coefficients = objective_coefficients(plan, scores)
+    else:
+        scores, coefficients = list(base[0]), list(base[1])
     for i, t in starts.items():
         ini = plan.initiatives[i]
         scores[i] = start_score(ini, t, plan.settings)

@@ -28,7 +28,8 @@ from portfolio_opt.core import formulation, reduction, solver
 from portfolio_opt.core.changes import apply_changes
 from portfolio_opt.core.optimize import TIMED_WHOLE_BELOW, Solved, build_result, risk_aware
 from portfolio_opt.core.optimize import solve as fresh_solve
-from portfolio_opt.core.rules import Columns, limit_rule
+from portfolio_opt.core.rules import Columns, limit_rule, share_build_cache
+from portfolio_opt.core.scoring import objective_coefficients, plan_scores
 from portfolio_opt.model.errors import NoPortfolioFound, PortfolioError
 from portfolio_opt.model.plan import Change, Decision, Limit, Plan
 from portfolio_opt.model.result import Result, Status
@@ -78,6 +79,8 @@ class WarmPlan:
         self.rows = {key: k for k, key in enumerate(self.lp.row_keys)}
         self.kept = solver.KeptRelaxation(self.lp, threads) if plan.settings.solver == "highs" else None
         self.baseline = fresh_solve(plan, threads)
+        scores = plan_scores(plan)
+        self.scores = (scores, objective_coefficients(plan, scores))  # no what-if moves them
 
     @property
     def baseline_ids(self) -> tuple[str, ...]:
@@ -98,6 +101,8 @@ class WarmPlan:
         with self._lock:
             lp = self.edited(plan)
             warm = lp is not None and not risk_aware(plan)
+            if warm:
+                share_build_cache(self.shape, plan)
             solved = self._warm(plan, lp) if warm else fresh_solve(plan, self.threads)
         ids = [ini.id for ini in plan.initiatives]
         before, after = self.baseline.selected, solved.selected
@@ -115,7 +120,7 @@ class WarmPlan:
 
     def _warm(self, plan: Plan, lp: solver.LinearProgram) -> Solved:
         s = plan.settings
-        start = self.baseline.solution.values
+        start = self._start(plan)
         if self.kept is None or not self.kept.fits(lp):
             relaxed = None
         else:
@@ -126,7 +131,7 @@ class WarmPlan:
             solution = solver.solve(lp, s.solver, s.gap, s.time_limit, threads=self.threads, start=start)
         else:
             solution = reduction.solve(
-                lp, s.solver, s.gap, s.time_limit, self.threads, presolve=bool(s.periods), relaxed=relaxed
+                lp, s.solver, s.gap, s.time_limit, self.threads, presolve=bool(s.periods), relaxed=relaxed, start=start
             )
         if not solution.has_solution:
             if solution.status is Status.NO_SOLUTION:
@@ -136,7 +141,20 @@ class WarmPlan:
             if solution.status is Status.INFEASIBLE:
                 return fresh_solve(plan, self.threads)  # (the diagnosis names the conflict)
             raise PortfolioError(f"the solver failed ({', '.join(solution.messages)}); try --solver cbc")
-        return Solved.of(plan, formulation.selection(self.shape, solution.values), solution)
+        return Solved.of(plan, formulation.selection(self.shape, solution.values), solution, self.scores)
+
+    def _start(self, plan: Plan) -> list[float]:
+        """The plan's optimum as a start for a what-if: an initiative now excluded taken out (a
+        start that breaks a row anyway is dropped by the solver, or passed over by the reduction)."""
+        x = list(self.baseline.solution.values)
+        for i, (old, new) in enumerate(zip(self.plan.initiatives, plan.initiatives)):
+            if new.decision is Decision.EXCLUDE and old.decision is not Decision.EXCLUDE:
+                for c in self.columns.by_ini[i]:
+                    x[c] = 0.0
+                r = self.rows.get(("selected", i))
+                if r is not None:  # its in-or-out column (several starts) follows
+                    x[self.lp.rows[r].index[-1]] = 0.0
+        return x
 
     # ---- the program with the changes made in place
 

@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from portfolio_opt.core.rules.base import Chosen, Columns, On, Part, Program, Rule, Violation, build_cache
+from portfolio_opt.core.rules.base import (
+    Chosen,
+    Columns,
+    On,
+    Part,
+    Program,
+    Rule,
+    Violation,
+    build_cache,
+    share_build_cache,
+)
 from portfolio_opt.core.rules.decisions import Exclude, Must
 from portfolio_opt.core.rules.limits import (
     HardLimit,
@@ -62,6 +72,7 @@ __all__ = [
     "limit_use",
     "limit_uses",
     "plan_rules",
+    "share_build_cache",
     "unit_of",
 ]
 

@@ -33,6 +33,15 @@ def build_cache(plan: Plan) -> dict:
     return cache
 
 
+def share_build_cache(source: Plan, target: Plan) -> None:
+    """Let ``target`` use what building ``source``'s program worked out (its columns and the terms
+    of every sum). For a plan that differs from ``source`` only in decisions and bounds, which
+    change neither: a what-if's plan (:mod:`portfolio_opt.core.warm`)."""
+    object.__setattr__(target, "_build_cache", build_cache(source))
+    if "_column_cache" in source.__dict__:
+        object.__setattr__(target, "_column_cache", source.__dict__["_column_cache"])
+
+
 @dataclass(frozen=True)
 class Columns:
     """The program's decision columns: one per initiative and start period in its window."""

@@ -39,13 +39,19 @@ MONEY_COLUMNS = frozenset({"cost", "impact", "runcost"})
 def limit_terms(plan: Plan, limit: Limit, columns: Columns, scoped: bool = True) -> dict[int, float]:
     """Column -> what it adds to a limit's sum (its scope only, unless ``scoped`` is False).
     A fresh dict each call (callers add their own columns to it)."""
-    cache = build_cache(plan)
-    if columns is not cache.get("columns"):
+    if columns is not Columns.of(plan):
         return _limit_terms(plan, limit, columns, scoped)
-    key = ("terms", limit, scoped)
+    return dict(_terms(plan, limit, scoped))
+
+
+def _terms(plan: Plan, limit: Limit, scoped: bool) -> dict[int, float]:
+    """The plan's own columns' terms of a limit's sum, worked out once per plan and sum: what a
+    column adds depends on the column, the scope and the period summed, never on the bounds."""
+    cache = build_cache(plan)
+    key = ("terms", limit.column, limit.scope, limit.scope_op, limit.period, scoped)
     if key not in cache:
-        cache[key] = _limit_terms(plan, limit, columns, scoped)
-    return dict(cache[key])
+        cache[key] = _limit_terms(plan, limit, Columns.of(plan), scoped)
+    return cache[key]
 
 
 def out_values(plan: Plan, column: str) -> tuple[float, ...] | None:
@@ -98,6 +104,9 @@ def contribution(plan: Plan, limit: Limit, i: int, t: int, scoped: bool = True) 
     """What initiative i, starting in period t, adds to a limit's sum (0 outside its scope,
     unless ``scoped`` is False, or outside the period the limit bounds), against not selecting
     it (which may cost its stop or retire cost, see :func:`limit_offset`)."""
+    column = Columns.of(plan).at.get((i, t))
+    if column is not None:  # a start the program has: its term, worked out once
+        return _terms(plan, limit, scoped).get(column, 0.0)
     if scoped and not limit.applies_to(plan.initiatives[i]):
         return 0.0
     outs = out_values(plan, limit.column) if limit.period in (None, 0) else None
