@@ -68,62 +68,39 @@ def _axes_visible(chart) -> None:
             pass
 
 
+#: A row of a side-by-side sheet: the measure, its value for each portfolio, its number format
+_Measure = tuple[str, list[Any], str | None]
+
+
+def _side_by_side(ws, names: list[str], measures: list[_Measure]) -> int:
+    """A measure per row and a column per portfolio, each row in its measure's number format;
+    returns the last row written."""
+    rows = [[label] + values for label, values, _ in measures]
+    last = write_table(ws, [MEASURES.measure] + names, rows, autofilter=False)
+    for r, (_, _, fmt) in enumerate(measures, start=2):
+        if fmt:
+            for c in range(2, len(names) + 2):
+                set_format(ws.cell(row=r, column=c), fmt)
+    fit_widths(ws, maximum=40)
+    return last
+
+
+def _limit_used(limit) -> str:
+    """The side-by-side label of a limit's use: the budget's, or the limit's by name."""
+    m = SIDE_BY_SIDE
+    return m.budget_used if limit.label == "budget" else m.limit_used.format(limit=limit.name)
+
+
 def write_frontier(f: Frontier, path: str | os.PathLike, force: bool = False) -> None:
     """Frontier sheet (one row per budget, the current budget marked) and a live chart."""
     money = money_format(f.plan.settings.currency)
     wb = Workbook()
     ws = wb.active
     ws.title = OUTPUT.frontier
-    header = FRONTIER
-    rows = [
-        (
-            p.budget,
-            p.objective,
-            p.lp_bound,
-            p.total_cost,
-            p.count,
-            p.marginal_value,
-            ", ".join(p.entered),
-            ", ".join(p.left),
-            "Yes" if p.current else "",
-            p.status.value,
-        )
-        for p in f.points
-    ]
-    last = write_table(ws, header, rows, (money, money, money, money, "0", RATIO, None, None, None, None))
-    for r, p in enumerate(f.points, start=2):
-        if p.current:
-            for c in range(1, len(header) + 1):
-                ws.cell(row=r, column=c).font = font(bold=True)
-                ws.cell(row=r, column=c).fill = YES_FILL
-    fit_widths(ws, maximum=45)
-    chart = ScatterChart()
-    chart.title = "Efficient frontier: best expected value at each budget"
-    chart.style = 13
-    chart.x_axis.title = "Budget"
-    chart.y_axis.title = "Expected value"
-    chart.height, chart.width = 9, 18
-    xs = Reference(ws, min_col=1, min_row=2, max_row=last)
-    for col in (2, 3):
-        ys = Reference(ws, min_col=col, min_row=1, max_row=last)
-        series = Series(ys, xs, title_from_data=True)
-        series.marker.symbol = "circle" if col == 2 else "none"
-        chart.series.append(series)
-    current = next((r for r, p in enumerate(f.points, start=2) if p.current), None)
-    if current is not None:  # the plan's own budget, as a point of its own on the chart
-        mark = Series(
-            Reference(ws, min_col=2, min_row=current, max_row=current),
-            Reference(ws, min_col=1, min_row=current, max_row=current),
-            title="Current budget",
-        )
-        mark.marker.symbol = "diamond"
-        mark.marker.size = 11
-        mark.graphicalProperties.line.noFill = True
-        chart.series.append(mark)
-    _axes_visible(chart)
-    ws.add_chart(chart, "L2")
+    last = _frontier_table(ws, f, money)
+    _frontier_chart(ws, f, last)
     if f.warnings:
-        write_notes(ws, last + 2, [f"Warning: {w}" for w in f.warnings], title="Warnings", last_column=len(header))
+        write_notes(ws, last + 2, [f"Warning: {w}" for w in f.warnings], title="Warnings", last_column=len(FRONTIER))
     _run_info(
         wb,
         f.plan,
@@ -141,17 +118,114 @@ def write_frontier(f: Frontier, path: str | os.PathLike, force: bool = False) ->
     save_atomic(wb, path, force)
 
 
+def _frontier_table(ws, f: Frontier, money: str) -> int:
+    """A row per budget: the optimum, its bound, cost and count, what entered and left; the
+    plan's own budget in bold. Returns the last row written."""
+    rows = [
+        (
+            p.budget,
+            p.objective,
+            p.lp_bound,
+            p.total_cost,
+            p.count,
+            p.marginal_value,
+            ", ".join(p.entered),
+            ", ".join(p.left),
+            "Yes" if p.current else "",
+            p.status.value,
+        )
+        for p in f.points
+    ]
+    last = write_table(ws, FRONTIER, rows, (money, money, money, money, "0", RATIO, None, None, None, None))
+    for r, p in enumerate(f.points, start=2):
+        if p.current:
+            for c in range(1, len(FRONTIER) + 1):
+                ws.cell(row=r, column=c).font = font(bold=True)
+                ws.cell(row=r, column=c).fill = YES_FILL
+    fit_widths(ws, maximum=45)
+    return last
+
+
+def _frontier_chart(ws, f: Frontier, last: int) -> None:
+    """The best value and its bound against the budget, read from the table above row ``last``,
+    with the plan's own budget as a point of its own."""
+    chart = ScatterChart()
+    chart.title = "Efficient frontier: best expected value at each budget"
+    chart.style = 13
+    chart.x_axis.title = "Budget"
+    chart.y_axis.title = "Expected value"
+    chart.height, chart.width = 9, 18
+    xs = Reference(ws, min_col=1, min_row=2, max_row=last)
+    for col in (2, 3):
+        ys = Reference(ws, min_col=col, min_row=1, max_row=last)
+        series = Series(ys, xs, title_from_data=True)
+        series.marker.symbol = "circle" if col == 2 else "none"
+        chart.series.append(series)
+    current = next((r for r, p in enumerate(f.points, start=2) if p.current), None)
+    if current is not None:
+        mark = Series(
+            Reference(ws, min_col=2, min_row=current, max_row=current),
+            Reference(ws, min_col=1, min_row=current, max_row=current),
+            title="Current budget",
+        )
+        mark.marker.symbol = "diamond"
+        mark.marker.size = 11
+        mark.graphicalProperties.line.noFill = True
+        chart.series.append(mark)
+    _axes_visible(chart)
+    ws.add_chart(chart, "L2")
+
+
 def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = False) -> None:
     """Side-by-side summary with a chart, the initiative-by-scenario matrix, and the causes."""
-    plan = run.plan
-    money = money_format(plan.settings.currency)
     wb = Workbook()
     ws = wb.active
     ws.title = OUTPUT.scenario_summary
+    _scenario_summary(ws, run)
+    _scenario_matrix(wb.create_sheet(OUTPUT.scenario_matrix), run)
+    _scenario_changes(wb.create_sheet(OUTPUT.scenario_changes), run)
+    _run_info(
+        wb,
+        run.plan,
+        [
+            ("Scenarios", len(run.results) - 1),
+            ("Solves", run.solves),
+            ("Seconds", round(run.seconds, 3)),
+            (
+                "Attribution",
+                "each scenario change applied alone to the baseline; "
+                "'the changes together' when no single change explains a move",
+            ),
+        ],
+    )
+    save_atomic(wb, path, force)
+
+
+def _scenario_summary(ws, run: ScenarioRun) -> None:
+    """The scenarios side by side (the baseline first), and their value and cost charted."""
+    money = money_format(run.plan.settings.currency)
     names = [r.name for r in run.results]
+    measures = _scenario_measures(run, money)
+    _side_by_side(ws, names, measures)
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = "Expected value and cost by scenario"
+    chart.y_axis.title = "Currency"
+    chart.height, chart.width = 9, 18
+    data = Reference(ws, min_col=1, max_col=len(names) + 1, min_row=3, max_row=4)
+    chart.add_data(data, from_rows=True, titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=2, max_col=len(names) + 1, min_row=1, max_row=1))
+    _axes_visible(chart)
+    ws.add_chart(chart, f"A{len(measures) + 4}")
+
+
+def _scenario_measures(run: ScenarioRun, money: str) -> list[_Measure]:
+    """What each scenario's optimum is worth and costs, what moved, each limit's use, the risk
+    figures when any scenario has them, the changes and any conflict."""
+    plan = run.plan
     base = run.results[0].solved
     m = SIDE_BY_SIDE
-    measures: list[tuple[str, list[Any], str | None]] = [
+    measures: list[_Measure] = [
         (m.status, [r.solved.status.value for r in run.results], None),
         (m.value, [r.solved.objective for r in run.results], money),
         (m.total_cost, [r.solved.total_cost for r in run.results], money),
@@ -166,10 +240,9 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
         (m.left, [len(r.left) for r in run.results], "0"),
     ]
     for k, lim in enumerate(plan.all_limits()):
-        label = m.budget_used if lim.label == "budget" else m.limit_used.format(limit=lim.name)
         measures.append(
             (
-                label,
+                _limit_used(lim),
                 [r.solved.limit_use[k] if r.solved.ok and k < len(r.solved.limit_use) else None for r in run.results],
                 money if lim.column == "Cost" else NUMBER,
             )
@@ -181,25 +254,14 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
             measures.append((label, [r.risk.get(key) if r.risk else None for r in run.results], fmt))
     measures.append((m.changes, ["(as the workbook stands)"] + ["; ".join(r.changes) for r in run.results[1:]], None))
     measures.append((m.conflict, ["; ".join(r.solved.conflict) for r in run.results], None))
-    rows = [[label] + values for label, values, _ in measures]
-    write_table(ws, [MEASURES.measure] + names, rows, autofilter=False)
-    for r, (_, _, fmt) in enumerate(measures, start=2):
-        if fmt:
-            for c in range(2, len(names) + 2):
-                set_format(ws.cell(row=r, column=c), fmt)
-    fit_widths(ws, maximum=40)
-    chart = BarChart()
-    chart.type = "col"
-    chart.title = "Expected value and cost by scenario"
-    chart.y_axis.title = "Currency"
-    chart.height, chart.width = 9, 18
-    data = Reference(ws, min_col=1, max_col=len(names) + 1, min_row=3, max_row=4)
-    chart.add_data(data, from_rows=True, titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=2, max_col=len(names) + 1, min_row=1, max_row=1))
-    _axes_visible(chart)
-    ws.add_chart(chart, f"A{len(measures) + 4}")
+    return measures
 
-    wm = wb.create_sheet(OUTPUT.scenario_matrix)
+
+def _scenario_matrix(ws, run: ScenarioRun) -> None:
+    """In or out of each scenario's optimum, an initiative per row; a cell that differs from the
+    baseline in bold (red out, green in)."""
+    plan = run.plan
+    names = [r.name for r in run.results]
     header = [MATRIX.id, MATRIX.name, MATRIX.theme] + names
     sets = [set(r.solved.selected) for r in run.results]
     # multi-period plans: "In 2027-Q2", so a scenario that only moves a start shows it
@@ -207,46 +269,35 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
     starts = [dict(r.solved.starts) for r in run.results]
 
     def shown(ini_id: str, k: int) -> str:
+        """What scenario ``k``'s cell says: n/a (no portfolio), Out, or In (and when, if timed)."""
         if not run.results[k].solved.ok:
             return "n/a"
         if ini_id not in sets[k]:
             return "Out"
         return f"In {labels[starts[k][ini_id]]}" if labels and ini_id in starts[k] else "In"
 
-    mrows = [[ini.id, ini.name, ini.theme] + [shown(ini.id, k) for k in range(len(sets))] for ini in plan.initiatives]
-    write_table(wm, header, mrows)
+    rows = [[ini.id, ini.name, ini.theme] + [shown(ini.id, k) for k in range(len(sets))] for ini in plan.initiatives]
+    write_table(ws, header, rows)
     for r_i, _ini in enumerate(plan.initiatives, start=2):
         for k in range(len(sets)):
-            cell = wm.cell(row=r_i, column=4 + k)
+            cell = ws.cell(row=r_i, column=4 + k)
             cell.fill = YES_FILL if str(cell.value).startswith("In") else NO_FILL
-            if k and cell.value != mrows[r_i - 2][3]:
+            if k and cell.value != rows[r_i - 2][3]:
                 cell.font = font(bold=True, color="9C0006" if cell.value == "Out" else "006100")
-    fit_widths(wm, maximum=40)
+    fit_widths(ws, maximum=40)
 
-    wc = wb.create_sheet(OUTPUT.scenario_changes)
-    crow = []
+
+def _scenario_changes(ws, run: ScenarioRun) -> None:
+    """Every initiative that entered or left a scenario's optimum, and the change that caused it."""
+    plan = run.plan
+    rows = []
     for r in run.results[1:]:
         for i, cause in r.entered:
-            crow.append((r.name, "entered", i, plan.initiatives[plan.index(i)].name, cause))
+            rows.append((r.name, "entered", i, plan.initiatives[plan.index(i)].name, cause))
         for i, cause in r.left:
-            crow.append((r.name, "left", i, plan.initiatives[plan.index(i)].name, cause))
-    write_table(wc, SCENARIO_CHANGES, crow)
-    fit_widths(wc, maximum=60)
-    _run_info(
-        wb,
-        plan,
-        [
-            ("Scenarios", len(run.results) - 1),
-            ("Solves", run.solves),
-            ("Seconds", round(run.seconds, 3)),
-            (
-                "Attribution",
-                "each scenario change applied alone to the baseline; "
-                "'the changes together' when no single change explains a move",
-            ),
-        ],
-    )
-    save_atomic(wb, path, force)
+            rows.append((r.name, "left", i, plan.initiatives[plan.index(i)].name, cause))
+    write_table(ws, SCENARIO_CHANGES, rows)
+    fit_widths(ws, maximum=60)
 
 
 def _risk_measures(level: float, target: float | None, money: str) -> list[tuple[str, str, str]]:
@@ -268,6 +319,48 @@ def write_comparison(c: Comparison, path: str | os.PathLike, force: bool = False
     wb = Workbook()
     ws = wb.active
     ws.title = OUTPUT.comparison
+    _comparison_sheet(ws, c, money)
+    _plan_matrix(wb.create_sheet(OUTPUT.plan_matrix), c, money)
+    _run_info(
+        wb,
+        first,
+        [
+            ("Plans", ", ".join(r.name for r in c.plans)),
+            ("Seconds", round(c.seconds, 3)),
+            ("Efficiency", "plan value / optimal value at the plan's cost under the plan's rules"),
+        ],
+    )
+    save_atomic(wb, path, force)
+
+
+def _comparison_sheet(ws, c: Comparison, money: str) -> None:
+    """A row per plan, each plan's value charted against the optimum at its cost, and what
+    differs between the plans."""
+    header, rows, formats = _comparison_rows(c, money)
+    last = write_table(ws, header, rows, formats)
+    fit_widths(ws, maximum=36)
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = "Plan value against the optimum at the same cost"
+    chart.height, chart.width = 9, 18
+    chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=last), titles_from_data=True)
+    chart.add_data(Reference(ws, min_col=6, min_row=1, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last))
+    _axes_visible(chart)
+    ws.add_chart(chart, f"A{last + 3}")
+    if c.differences:
+        write_notes(
+            ws,
+            last + 22,
+            c.differences,
+            title="Differences between the plans' initiatives, figures, settings and limits",
+            last_column=len(header),
+        )
+
+
+def _comparison_rows(c: Comparison, money: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]], list[str | None]]:
+    """The Comparison table: its header, a row per plan (value, cost, efficiency, the optimum at
+    its cost, broken rules, adds and drops, then risk figures when any plan has them), formats."""
     header: tuple[str, ...] = COMPARISON
     rows = []
     for r in c.plans:
@@ -290,62 +383,37 @@ def write_comparison(c: Comparison, path: str | os.PathLike, force: bool = False
         )
     formats = [None, money, money, "0", PERCENT, money, money, None, None, None]
     if any(r.risk for r in c.plans):  # each plan judged on fresh worlds of its own plan
-        extra = _risk_measures(first.settings.risk_level, first.settings.value_target, money)
+        settings = c.plans[0].plan.settings
+        extra = _risk_measures(settings.risk_level, settings.value_target, money)
         header = header + tuple(label for _, label, _ in extra)
         formats += [fmt for _, _, fmt in extra]
         rows = [
             row + tuple(r.risk.get(key) if r.risk else None for key, _, _ in extra) for row, r in zip(rows, c.plans)
         ]
-    last = write_table(ws, header, rows, formats)
-    fit_widths(ws, maximum=36)
-    chart = BarChart()
-    chart.type = "col"
-    chart.title = "Plan value against the optimum at the same cost"
-    chart.height, chart.width = 9, 18
-    chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=last), titles_from_data=True)
-    chart.add_data(Reference(ws, min_col=6, min_row=1, max_row=last), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last))
-    _axes_visible(chart)
-    ws.add_chart(chart, f"A{last + 3}")
-    if c.differences:
-        write_notes(
-            ws,
-            last + 22,
-            c.differences,
-            title="Differences between the plans' initiatives, figures, settings and limits",
-            last_column=len(header),
-        )
+    return header, rows, formats
 
-    wm = wb.create_sheet(OUTPUT.plan_matrix)
+
+def _plan_matrix(ws, c: Comparison, money: str) -> None:
+    """In or out of each plan, an initiative per row, and whether the plans differ on it."""
     names = [r.name for r in c.plans]
-    mrows = []
+    rows = []
     for row in matrix(c):
-        mrows.append(
+        rows.append(
             [row["id"], row["name"], row["cost"], row["value"]]
             + ["Yes" if x else "No" for x in row["in"]]
             + ["Yes" if row["differs"] else ""]
         )
     write_table(
-        wm,
+        ws,
         [PLAN_MATRIX.id, PLAN_MATRIX.name, PLAN_MATRIX.cost, PLAN_MATRIX.value] + names + [PLAN_MATRIX.differs],
-        mrows,
+        rows,
         (None, None, money, money),
     )
-    for r_i in range(2, len(mrows) + 2):
+    for r_i in range(2, len(rows) + 2):
         for c_i in range(5, 5 + len(names)):
-            cell = wm.cell(row=r_i, column=c_i)
+            cell = ws.cell(row=r_i, column=c_i)
             cell.fill = YES_FILL if cell.value == "Yes" else NO_FILL
-    fit_widths(wm, maximum=40)
-    _run_info(
-        wb,
-        first,
-        [
-            ("Plans", ", ".join(names)),
-            ("Seconds", round(c.seconds, 3)),
-            ("Efficiency", "plan value / optimal value at the plan's cost under the plan's rules"),
-        ],
-    )
-    save_atomic(wb, path, force)
+    fit_widths(ws, maximum=40)
 
 
 def _axis_text(size: int = 900):
@@ -379,14 +447,35 @@ _RISK_FIGURES = (
 def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings: Sequence[str] = ()) -> None:
     """Risk summary (figures with their sampling error, a histogram and an S-curve as native
     charts), Risk by initiative, Risk by theme, and Run info."""
-    import numpy as np
-
     plan = sim.plan
     s = plan.settings
     money = money_format(s.currency)
     wb = Workbook()
     ws = wb.active
     ws.title = OUTPUT.risk_summary
+    end = _risk_figures(ws, sim, money, warnings)
+    _value_distribution(ws, sim, money, end + 2)
+    _risk_by_initiative(wb.create_sheet(OUTPUT.risk_by_initiative), sim, money)
+    _risk_by_theme(wb.create_sheet(OUTPUT.risk_by_theme), sim, money)
+    _run_info(
+        wb,
+        plan,
+        [
+            ("Worlds", sim.samples),
+            ("Seed", sim.seed),
+            ("Distribution", s.distribution),
+            ("Risk level", sim.level),
+            ("Risk correlation", s.risk_correlation),
+            ("Seconds", round(sim.seconds, 3)),
+        ],
+    )
+    save_atomic(wb, path, force)
+
+
+def _risk_figures(ws, sim, money: str, warnings: Sequence[str]) -> int:
+    """The simulated figures with their sampling error and meaning, the exact expected value,
+    and notes on how the worlds are drawn; returns the last row written."""
+    s = sim.plan.settings
     rows = []
     formats = []
     for key, label, meaning in _RISK_FIGURES:
@@ -410,8 +499,7 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
         )
     )
     formats.append(money)
-    header = RISK_FIGURES
-    last = write_table(ws, header, rows, freeze=False, autofilter=False)
+    last = write_table(ws, RISK_FIGURES, rows, freeze=False, autofilter=False)
     for r, fmt in enumerate(formats, start=2):
         set_format(ws.cell(row=r, column=2), fmt)
         set_format(ws.cell(row=r, column=3), fmt)
@@ -426,46 +514,71 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
         + ("; its cost draw is subtracted either way (npv)." if s.objective is Objective.NPV else "."),
     ]
     notes += [f"Warning: {w}" for w in warnings]
-    end = write_notes(ws, last + 2, [n for n in notes if n], last_column=len(header))
+    return write_notes(ws, last + 2, [n for n in notes if n], last_column=len(RISK_FIGURES))
 
-    # the value distribution: a histogram and an S-curve under the figures (beside them, the
-    # page would print shrunk), reading the two small tables under the charts
-    values = sim.values
-    charts_at = end + 2
+
+#: How many bars the histogram has: few enough for level labels
+_BINS = 12
+
+
+def _value_distribution(ws, sim, money: str, charts_at: int) -> None:
+    """The value distribution from row ``charts_at``: a histogram and an S-curve, a page of
+    their own, and the two small tables they read on the page after.
+
+    Under the figures, not beside them: beside them, the page would print shrunk.
+    """
     top = charts_at + 34
     ws.row_breaks.append(Break(id=charts_at - 1))  # the charts fill a page: never cut in two
     ws.row_breaks.append(Break(id=top - 1))
-    lo, hi = float(values[0]), float(values[-1])
-    bins = 12  # few enough for level labels
-    if hi <= lo:
-        hi = lo + 1.0
-    edges = np.linspace(lo, hi, bins + 1)
-    counts, _ = np.histogram(values, edges)
-    hist_rows = [
-        (float(edges[k]), float(edges[k + 1]), counts[k] / len(values), short_amount(edges[k] / 2 + edges[k + 1] / 2))
-        for k in range(bins)
-    ]
     hist_last = write_table(
         ws,
         RISK_HISTOGRAM,
-        hist_rows,
+        _histogram_rows(sim.values),
         (money, money, PERCENT, None),
         start_row=top,
         freeze=False,
         autofilter=False,
     )
     curve_top = hist_last + 2
-    qs = [k / 100 for k in range(0, 101, 5)]
-    curve_rows = [(float(np.quantile(values, q)), q) for q in qs]
     curve_last = write_table(
         ws,
         RISK_CURVE,
-        curve_rows,
+        _curve_rows(sim.values),
         (money, PERCENT),
         start_row=curve_top,
         freeze=False,
         autofilter=False,
     )
+    ws.add_chart(_histogram_chart(ws, top, hist_last), f"A{charts_at}")
+    ws.add_chart(_s_curve_chart(ws, curve_top, curve_last), f"A{charts_at + 17}")
+
+
+def _histogram_rows(values) -> list[tuple[float, float, float, str]]:
+    """The histogram's bins over the sorted ``values``: from, to, share of worlds, a short label
+    at the bin's middle (one bin's width of 1 when every world is worth the same)."""
+    import numpy as np
+
+    lo, hi = float(values[0]), float(values[-1])
+    if hi <= lo:
+        hi = lo + 1.0
+    edges = np.linspace(lo, hi, _BINS + 1)
+    counts, _ = np.histogram(values, edges)
+    return [
+        (float(edges[k]), float(edges[k + 1]), counts[k] / len(values), short_amount(edges[k] / 2 + edges[k + 1] / 2))
+        for k in range(_BINS)
+    ]
+
+
+def _curve_rows(values) -> list[tuple[float, float]]:
+    """The S-curve's points: the value at every 5% of worlds, from the worst to the best."""
+    import numpy as np
+
+    qs = [k / 100 for k in range(0, 101, 5)]
+    return [(float(np.quantile(values, q)), q) for q in qs]
+
+
+def _histogram_chart(ws, top: int, last: int) -> BarChart:
+    """Share of worlds by portfolio value, from the histogram table in rows ``top`` to ``last``."""
     hist = BarChart()
     hist.type = "col"
     hist.title = "Portfolio value: share of worlds"
@@ -473,12 +586,16 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
     hist.x_axis.title = "Portfolio value"
     hist.height, hist.width = 8, 18
     hist.gapWidth = 10
-    hist.add_data(Reference(ws, min_col=3, min_row=top, max_row=hist_last), titles_from_data=True)
-    hist.set_categories(Reference(ws, min_col=4, min_row=top + 1, max_row=hist_last))
+    hist.add_data(Reference(ws, min_col=3, min_row=top, max_row=last), titles_from_data=True)
+    hist.set_categories(Reference(ws, min_col=4, min_row=top + 1, max_row=last))
     hist.legend = None
     hist.x_axis.txPr = _axis_text()  # short labels, level and readable: never rotated and shrunk
     _axes_visible(hist)
-    ws.add_chart(hist, f"A{charts_at}")
+    return hist
+
+
+def _s_curve_chart(ws, top: int, last: int) -> ScatterChart:
+    """The chance the value is at most x, from the S-curve table in rows ``top`` to ``last``."""
     curve = ScatterChart()
     curve.title = "S-curve: chance the value is at most x"
     curve.style = 13
@@ -486,8 +603,8 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
     curve.y_axis.title = "Cumulative probability"
     curve.height, curve.width = 8, 18
     series = Series(
-        Reference(ws, min_col=2, min_row=curve_top, max_row=curve_last),
-        Reference(ws, min_col=1, min_row=curve_top + 1, max_row=curve_last),
+        Reference(ws, min_col=2, min_row=top, max_row=last),
+        Reference(ws, min_col=1, min_row=top + 1, max_row=last),
         title_from_data=True,
     )
     series.marker.symbol = "none"
@@ -496,97 +613,47 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
     curve.y_axis.scaling.min, curve.y_axis.scaling.max = 0.0, 1.0
     curve.y_axis.number_format = "0%"
     _axes_visible(curve)
-    ws.add_chart(curve, f"A{charts_at + 17}")
+    return curve
 
-    wi = wb.create_sheet(OUTPUT.risk_by_initiative)
-    irows = [
+
+def _risk_by_initiative(ws, sim, money: str) -> None:
+    """Each selected initiative's success rate, mean contribution, tail mean and share of the
+    downside, the biggest share of the downside first."""
+    rows = [
         (r.id, r.name, r.theme, r.success_rate, r.mean_contribution, r.tail_mean, r.downside_share)
         for r in sorted(sim.initiatives, key=lambda r: (-r.downside_share, r.id))
     ]
     write_table(
-        wi,
+        ws,
         RISK_BY_INITIATIVE._replace(tail_mean=RISK_BY_INITIATIVE.tail_mean.format(level=sim.level)),
-        irows,
+        rows,
         (None, None, None, PERCENT, money, money, PERCENT),
     )
-    fit_widths(wi, maximum=40)
+    fit_widths(ws, maximum=40)
 
-    wt = wb.create_sheet(OUTPUT.risk_by_theme)
-    trows = [(t.theme, t.count, t.mean, t.std, t.p10, t.p90, t.downside_share) for t in sim.themes]
+
+def _risk_by_theme(ws, sim, money: str) -> None:
+    """Each theme's count, mean, spread, P10, P90 and share of the downside."""
+    rows = [(t.theme, t.count, t.mean, t.std, t.p10, t.p90, t.downside_share) for t in sim.themes]
     write_table(
-        wt,
+        ws,
         RISK_BY_THEME,
-        trows,
+        rows,
         (None, "0", money, money, money, money, PERCENT),
     )
-    fit_widths(wt, maximum=40)
-    _run_info(
-        wb,
-        plan,
-        [
-            ("Worlds", sim.samples),
-            ("Seed", sim.seed),
-            ("Distribution", s.distribution),
-            ("Risk level", sim.level),
-            ("Risk correlation", s.risk_correlation),
-            ("Seconds", round(sim.seconds, 3)),
-        ],
-    )
-    save_atomic(wb, path, force)
+    fit_widths(ws, maximum=40)
 
 
 def write_alternatives(a, path: str | os.PathLike, force: bool = False) -> None:
     """Alternatives side by side (value, cost, gap, limit use, what each adds and drops), the
     initiative-by-portfolio matrix, and Run info."""
     plan = a.plan
-    money = money_format(plan.settings.currency)
     wb = Workbook()
     ws = wb.active
     ws.title = OUTPUT.alternatives
     names = ["Optimum"] + [f"Alternative {p.rank - 1}" for p in a.portfolios[1:]]
-    m = SIDE_BY_SIDE
-    measures: list[tuple[str, list[Any], str | None]] = [
-        (m.value, [p.objective for p in a.portfolios], money),
-        (m.below_optimum, [p.gap for p in a.portfolios], PERCENT2),
-        (m.total_cost, [p.total_cost for p in a.portfolios], money),
-        (m.selected_count, [len(p.selected) for p in a.portfolios], "0"),
-    ]
-    for k, use in enumerate(a.portfolios[0].limits):
-        label = m.budget_used if use.limit.label == "budget" else m.limit_used.format(limit=use.limit.name)
-        fmt = limit_format(use.limit, money)
-        measures.append((label, [p.limits[k].used for p in a.portfolios], fmt))
-    measures.append((m.adds, [", ".join(p.adds) or "none" for p in a.portfolios], None))
-    measures.append((m.drops, [", ".join(p.drops) or "none" for p in a.portfolios], None))
-    rows = [[label] + values for label, values, _ in measures]
-    last = write_table(ws, [MEASURES.measure] + names, rows, autofilter=False)
-    for r, (_, _, fmt) in enumerate(measures, start=2):
-        if fmt:
-            for c in range(2, len(names) + 2):
-                set_format(ws.cell(row=r, column=c), fmt)
-    fit_widths(ws, maximum=40)
-    notes = [
-        f"Each alternative keeps every limit and rule, is worth at least {a.within:.2%} less than the optimum "
-        f"at most, and differs from every other portfolio here in at least {a.min_difference} initiatives "
-        "(in or out). Each is the best such portfolio given the ones before it."
-    ]
-    if a.note:
-        notes.append(a.note[0].upper() + a.note[1:] + ".")
-    write_notes(ws, last + 2, notes, last_column=len(names) + 1)
-
-    wm = wb.create_sheet(OUTPUT.alternatives_matrix)
-    sets = [set(p.selected) for p in a.portfolios]
-    mrows = [
-        [ini.id, ini.name, ini.theme]
-        + ["In" if ini.id in chosen else "Out" for chosen in sets]
-        + ["Yes" if len({ini.id in chosen for chosen in sets}) > 1 else ""]
-        for ini in plan.initiatives
-    ]
-    write_table(wm, [MATRIX.id, MATRIX.name, MATRIX.theme] + names + [MATRIX.differs], mrows)
-    for r_i, _row in enumerate(mrows, start=2):
-        for k in range(len(sets)):
-            cell = wm.cell(row=r_i, column=4 + k)
-            cell.fill = YES_FILL if cell.value == "In" else NO_FILL
-    fit_widths(wm, maximum=40)
+    _alternatives_summary(ws, a, names, money_format(plan.settings.currency))
+    _alternatives_matrix(wb.create_sheet(OUTPUT.alternatives_matrix), a, names)
     _run_info(
         wb,
         plan,
@@ -601,6 +668,49 @@ def write_alternatives(a, path: str | os.PathLike, force: bool = False) -> None:
     save_atomic(wb, path, force)
 
 
+def _alternatives_summary(ws, a, names: list[str], money: str) -> None:
+    """The optimum and its alternatives side by side, and a note on what makes an alternative."""
+    m = SIDE_BY_SIDE
+    measures: list[_Measure] = [
+        (m.value, [p.objective for p in a.portfolios], money),
+        (m.below_optimum, [p.gap for p in a.portfolios], PERCENT2),
+        (m.total_cost, [p.total_cost for p in a.portfolios], money),
+        (m.selected_count, [len(p.selected) for p in a.portfolios], "0"),
+    ]
+    for k, use in enumerate(a.portfolios[0].limits):
+        measures.append(
+            (_limit_used(use.limit), [p.limits[k].used for p in a.portfolios], limit_format(use.limit, money))
+        )
+    measures.append((m.adds, [", ".join(p.adds) or "none" for p in a.portfolios], None))
+    measures.append((m.drops, [", ".join(p.drops) or "none" for p in a.portfolios], None))
+    last = _side_by_side(ws, names, measures)
+    notes = [
+        f"Each alternative keeps every limit and rule, is worth at least {a.within:.2%} less than the optimum "
+        f"at most, and differs from every other portfolio here in at least {a.min_difference} initiatives "
+        "(in or out). Each is the best such portfolio given the ones before it."
+    ]
+    if a.note:
+        notes.append(a.note[0].upper() + a.note[1:] + ".")
+    write_notes(ws, last + 2, notes, last_column=len(names) + 1)
+
+
+def _alternatives_matrix(ws, a, names: list[str]) -> None:
+    """In or out of each portfolio, an initiative per row, and whether the portfolios differ on it."""
+    sets = [set(p.selected) for p in a.portfolios]
+    rows = [
+        [ini.id, ini.name, ini.theme]
+        + ["In" if ini.id in chosen else "Out" for chosen in sets]
+        + ["Yes" if len({ini.id in chosen for chosen in sets}) > 1 else ""]
+        for ini in a.plan.initiatives
+    ]
+    write_table(ws, [MATRIX.id, MATRIX.name, MATRIX.theme] + names + [MATRIX.differs], rows)
+    for r_i, _row in enumerate(rows, start=2):
+        for k in range(len(sets)):
+            cell = ws.cell(row=r_i, column=4 + k)
+            cell.fill = YES_FILL if cell.value == "In" else NO_FILL
+    fit_widths(ws, maximum=40)
+
+
 def write_robustness(r, path: str | os.PathLike, force: bool = False) -> None:
     """The baseline's results workbook (its Ranking with each initiative's robustness class),
     with a Robustness summary and the Robustness of every initiative, charted."""
@@ -608,84 +718,101 @@ def write_robustness(r, path: str | os.PathLike, force: bool = False) -> None:
 
     from portfolio_opt.workbook.results import write_results
 
-    plan = r.plan
-    money = money_format(plan.settings.currency)
+    money = money_format(r.plan.settings.currency)
     result = replace(r.result, robustness={i: (r.frequency[i], r.classes[i]) for i in r.frequency})
 
     def sheets(wb: Workbook) -> None:
-        ws = wb.create_sheet(OUTPUT.robustness_summary, 1)
-        rows = [
-            ("Versions", r.samples, "0", "re-optimized versions of the estimates"),
-            ("Spread", r.spread, "0%", "± around an estimate without a range (triangular, peaked at it)"),
-            ("Seed", r.seed, "0", "the same seed draws the same versions wherever they are solved"),
-            ("Versions without a portfolio", r.failed, "0", "left out of the figures below"),
-            (
-                "Baseline optimal in",
-                r.optimal_share,
-                PERCENT,
-                "share of versions in which the baseline is itself optimal",
-            ),
-            ("Regret: mean", r.regret_mean, money, "how far the baseline falls short of each version's optimum"),
-            ("Regret: P90", r.regret_p90, money, "1 version in 10 costs the baseline more than this"),
-            ("Regret: max", r.regret_max, money, "the worst version for the baseline"),
-            ("Value chosen for", r.objective, money, "the baseline's value under the plan's estimates"),
-            ("Mean value across versions", r.mean_value, money, "the baseline valued in every version, on average"),
-            ("Optimizer's curse", r.bias, money, "how much an optimum overstates its value, on average"),
-            ("Corrected value", r.corrected_value, money, "the value chosen for, less the optimizer's curse"),
-        ]
-        last = write_table(ws, MEASURES, [(a, b, d) for a, b, _, d in rows], freeze=False, autofilter=False)
-        for k, (_, _, fmt, _) in enumerate(rows, start=2):
-            set_format(ws.cell(row=k, column=2), fmt)
-        fit_widths(ws, maximum=70)
-        write_notes(
-            ws,
-            last + 2,
-            [
-                "Each version draws every initiative's Impact and Probability again (from its range when it has one, "
-                f"else within ±{r.spread:.0%} of the estimate) and its Cost and Time to value where they have ranges, "
-                "then is re-optimized with every limit and rule in force.",
-                "Classes: core = selected in at least 90% of versions, exterior = at most 10%, borderline = between: "
-                "the borderline choices hinge on a guess.",
-                "The optimizer's curse: the estimates that win a selection are on average the too optimistic ones. "
-                "Taking each version as the estimates and the plan as the truth measures by how much an optimum "
-                "overstates its own value; the corrected value subtracts that.",
-            ],
-            last_column=3,
-        )
-
-        wi = wb.create_sheet(OUTPUT.robustness, 2)
-        order = sorted(plan.initiatives, key=lambda ini: (-r.frequency[ini.id], plan.index(ini.id)))
-        baseline = set(r.baseline)
-        rows_i = [
-            (ini.id, ini.name, ini.theme, "Yes" if ini.id in baseline else "No", r.frequency[ini.id], r.classes[ini.id])
-            for ini in order
-        ]
-        end = write_table(
-            wi,
-            ROBUSTNESS,
-            rows_i,
-            (None, None, None, None, PERCENT, None),
-        )
-        for k, ini in enumerate(order, start=2):
-            wi.cell(row=k, column=4).fill = YES_FILL if ini.id in baseline else NO_FILL
-        fit_widths(wi, maximum=40)
-        chart = BarChart()
-        chart.type = "bar"
-        chart.title = "Selection frequency by initiative"
-        chart.x_axis.title = None
-        chart.y_axis.title = "Share of versions"
-        chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0.0, 1.0
-        chart.y_axis.number_format = "0%"
-        chart.height, chart.width = max(8.0, 0.45 * min(len(order), 60)), 14
-        shown = min(end, 61)  # the 60 most selected: beyond that a chart is unreadable
-        chart.add_data(Reference(wi, min_col=5, min_row=1, max_row=shown), titles_from_data=True)
-        chart.set_categories(Reference(wi, min_col=1, min_row=2, max_row=shown))
-        chart.x_axis.scaling.orientation = "maxMin"  # most selected on top
-        chart.legend = None
-        _axes_visible(chart)
-        wi.add_chart(chart, "H2")
+        """The two robustness sheets, after the Summary."""
+        _robustness_summary(wb.create_sheet(OUTPUT.robustness_summary, 1), r, money)
+        _robustness_by_initiative(wb.create_sheet(OUTPUT.robustness, 2), r)
 
     write_results(result, path, force, extra=sheets)
+
+
+def _robustness_summary(ws, r, money: str) -> None:
+    """How the versions were drawn, how often the baseline is optimal, its regret, the
+    optimizer's curse and the corrected value, each with its meaning, and notes on reading them."""
+    rows = [
+        ("Versions", r.samples, "0", "re-optimized versions of the estimates"),
+        ("Spread", r.spread, "0%", "± around an estimate without a range (triangular, peaked at it)"),
+        ("Seed", r.seed, "0", "the same seed draws the same versions wherever they are solved"),
+        ("Versions without a portfolio", r.failed, "0", "left out of the figures below"),
+        (
+            "Baseline optimal in",
+            r.optimal_share,
+            PERCENT,
+            "share of versions in which the baseline is itself optimal",
+        ),
+        ("Regret: mean", r.regret_mean, money, "how far the baseline falls short of each version's optimum"),
+        ("Regret: P90", r.regret_p90, money, "1 version in 10 costs the baseline more than this"),
+        ("Regret: max", r.regret_max, money, "the worst version for the baseline"),
+        ("Value chosen for", r.objective, money, "the baseline's value under the plan's estimates"),
+        ("Mean value across versions", r.mean_value, money, "the baseline valued in every version, on average"),
+        ("Optimizer's curse", r.bias, money, "how much an optimum overstates its value, on average"),
+        ("Corrected value", r.corrected_value, money, "the value chosen for, less the optimizer's curse"),
+    ]
+    last = write_table(ws, MEASURES, [(a, b, d) for a, b, _, d in rows], freeze=False, autofilter=False)
+    for k, (_, _, fmt, _) in enumerate(rows, start=2):
+        set_format(ws.cell(row=k, column=2), fmt)
+    fit_widths(ws, maximum=70)
+    write_notes(
+        ws,
+        last + 2,
+        [
+            "Each version draws every initiative's Impact and Probability again (from its range when it has one, "
+            f"else within ±{r.spread:.0%} of the estimate) and its Cost and Time to value where they have ranges, "
+            "then is re-optimized with every limit and rule in force.",
+            "Classes: core = selected in at least 90% of versions, exterior = at most 10%, borderline = between: "
+            "the borderline choices hinge on a guess.",
+            "The optimizer's curse: the estimates that win a selection are on average the too optimistic ones. "
+            "Taking each version as the estimates and the plan as the truth measures by how much an optimum "
+            "overstates its own value; the corrected value subtracts that.",
+        ],
+        last_column=3,
+    )
+
+
+def _robustness_by_initiative(ws, r) -> None:
+    """Each initiative, the most often selected first: in the baseline or not, the share of
+    versions selecting it and its class, charted."""
+    plan = r.plan
+    order = sorted(plan.initiatives, key=lambda ini: (-r.frequency[ini.id], plan.index(ini.id)))
+    baseline = set(r.baseline)
+    rows = [
+        (ini.id, ini.name, ini.theme, "Yes" if ini.id in baseline else "No", r.frequency[ini.id], r.classes[ini.id])
+        for ini in order
+    ]
+    end = write_table(
+        ws,
+        ROBUSTNESS,
+        rows,
+        (None, None, None, None, PERCENT, None),
+    )
+    for k, ini in enumerate(order, start=2):
+        ws.cell(row=k, column=4).fill = YES_FILL if ini.id in baseline else NO_FILL
+    fit_widths(ws, maximum=40)
+    ws.add_chart(_frequency_chart(ws, len(order), end), "H2")
+
+
+def _frequency_chart(ws, count: int, end: int) -> BarChart:
+    """Selection frequency by initiative, bars across, the most selected on top: the 60 most
+    selected of the ``count`` in the table that ends at row ``end`` (beyond that a chart is
+    unreadable)."""
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = "Selection frequency by initiative"
+    chart.x_axis.title = None
+    chart.y_axis.title = "Share of versions"
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0.0, 1.0
+    chart.y_axis.number_format = "0%"
+    chart.height, chart.width = max(8.0, 0.45 * min(count, 60)), 14
+    shown = min(end, 61)
+    chart.add_data(Reference(ws, min_col=5, min_row=1, max_row=shown), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=shown))
+    chart.x_axis.scaling.orientation = "maxMin"
+    chart.legend = None
+    _axes_visible(chart)
+    return chart
 
 
 def write_review(r, path: str | os.PathLike, force: bool = False) -> None:
@@ -699,6 +826,26 @@ def write_review(r, path: str | os.PathLike, force: bool = False) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = OUTPUT.quarter_review
+    _quarter_review(ws, r, money)
+    _estimate_changes(wb.create_sheet(OUTPUT.estimate_changes), r)
+    if res.realization:
+        realization_sheet(wb.create_sheet(OUTPUT.value_realization), res, money)
+    _run_info(
+        wb,
+        plan,
+        [
+            ("Solves", r.solves),
+            ("Seconds", round(r.seconds, 3)),
+            ("Attribution", "each change applied alone to last quarter's plan"),
+        ],
+    )
+    save_atomic(wb, path, force)
+
+
+def _quarter_review(ws, r, money: str) -> None:
+    """Both quarters' optimum values, this quarter's cost and decisions counted, then every move
+    between the two optima with its cause, and how the causes are found."""
+    res = r.result
     counts: dict[str, int] = {}
     for x in res.initiatives:
         counts[x.decision] = counts.get(x.decision, 0) + 1
@@ -710,14 +857,13 @@ def write_review(r, path: str | os.PathLike, force: bool = False) -> None:
     last = write_table(ws, (MEASURES.measure, MEASURES.value), rows, freeze=False, autofilter=False)
     for k, (label, _) in enumerate(rows, start=2):
         set_format(ws.cell(row=k, column=2), "0" if label.startswith("Decisions") else money)
-    top = last + 2
-    names = {ini.id: ini.name for ini in plan.initiatives}
-    mrows = [(i, names.get(i, ""), m, c) for i, m, c in r.moves]
+    names = {ini.id: ini.name for ini in res.plan.initiatives}
+    moves = [(i, names.get(i, ""), m, c) for i, m, c in r.moves]
     end = write_table(
         ws,
         REVIEW_MOVES,
-        mrows or [("", "", "none", "")],
-        start_row=top,
+        moves or [("", "", "none", "")],
+        start_row=last + 2,
         freeze=False,
         autofilter=False,
     )
@@ -735,19 +881,9 @@ def write_review(r, path: str | os.PathLike, force: bool = False) -> None:
         last_column=4,
     )
 
-    wc = wb.create_sheet(OUTPUT.estimate_changes)
-    crow = [(c.id, c.name, c.field, c.before, c.after) for c in r.changes]
-    write_table(wc, (*ESTIMATE_CHANGES, r.last_name, r.this_name), crow or [("", "", "nothing moved", None, None)])
-    fit_widths(wc, maximum=50)
-    if res.realization:
-        realization_sheet(wb.create_sheet(OUTPUT.value_realization), res, money)
-    _run_info(
-        wb,
-        plan,
-        [
-            ("Solves", r.solves),
-            ("Seconds", round(r.seconds, 3)),
-            ("Attribution", "each change applied alone to last quarter's plan"),
-        ],
-    )
-    save_atomic(wb, path, force)
+
+def _estimate_changes(ws, r) -> None:
+    """Every figure that moved between the quarters, before and after ("nothing moved" if none)."""
+    rows = [(c.id, c.name, c.field, c.before, c.after) for c in r.changes]
+    write_table(ws, (*ESTIMATE_CHANGES, r.last_name, r.this_name), rows or [("", "", "nothing moved", None, None)])
+    fit_widths(ws, maximum=50)

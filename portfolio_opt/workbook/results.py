@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
@@ -63,6 +64,11 @@ from portfolio_opt.workbook.style import (
     write_table,
 )
 
+if TYPE_CHECKING:  # for the annotations: the lifecycle is loaded when a review writes its realization
+    from datetime import date
+
+    from portfolio_opt.core.lifecycle import Realization
+
 SCORING_TEXT = (
     "Score = Probability × (Impact − Run cost) × D, where D = (e^(−δT/12) − e^(−δH/12)) / δ "
     "are the discounted years of benefit between the time to value T and the horizon H "
@@ -112,27 +118,48 @@ def write_results(
 
 
 def _summary_sheet(ws, result: Result, money: str) -> None:
-    plan = result.plan
-    s = plan.settings
+    """The Summary sheet: the headline figures, every limit's use, the risk and committee tables
+    when they apply, and notes on how to read it all."""
+    rows = _headline_rows(result, money) + _soft_limit_rows(result, money)
+    last = write_table(ws, MEASURES, [(a, b, d) for a, b, _, d in rows], autofilter=False)
+    for r, (_, _, fmt, _) in enumerate(rows, start=2):
+        if fmt:
+            set_format(ws.cell(row=r, column=2), fmt)
+    r = _limits_table(ws, result, money, last + 2) + 2
+    if result.risk is not None:
+        r = _risk_table(ws, result, money, r) + 2
+    if result.plan.criteria is not None or result.plan.settings.scoring is not Scoring.EXPECTED_VALUE:
+        r = _criteria_table(ws, result, r) + 2
+    notes = [SCORING_TEXT, RANKING_TEXT, EXPLAIN_TEXT]
+    if result.explain_note:
+        notes.append(result.explain_note)
+    notes += [f"Warning: {w}" for w in result.warnings]
+    fit_widths(ws, maximum=32)
+    ws.column_dimensions["C"].width = min(ws.column_dimensions["C"].width or 24, 24)
+    write_notes(ws, r, notes, last_column=len(LIMITS))
+
+
+#: A Summary row: measure, value, number format (None: as written), what it means
+_SummaryRow = tuple[str, Any, str | None, str]
+
+
+def _headline_rows(result: Result, money: str) -> list[_SummaryRow]:
+    """The Summary's first rows: how the solve ended, the objective, the totals, the budget."""
+    s = result.plan.settings
     status = result.status.value
-    gap = result.solver.gap
     if result.status is Status.FEASIBLE:
         status = "stopped at the time limit (feasible, not proven optimal)"
     budget = s.budget
-    rows: list[tuple[str, Any, str | None, str]] = [
+    return [
         (SUMMARY.status, status, None, "optimal = proven within the requested gap"),
-        (SUMMARY.gap, gap, PERCENT2, "distance from the best possible portfolio (upper bound)"),
+        (SUMMARY.gap, result.solver.gap, PERCENT2, "distance from the best possible portfolio (upper bound)"),
         (SUMMARY.objective, s.objective.value, None, "value = expected benefit; npv = benefit − cost"),
         (SUMMARY.objective_value, result.objective, money, "what the optimizer maximized"),
         (
             total_label(s.scoring),
             result.total_value,
             money if s.scoring.is_money else "#,##0.000",
-            "sum of the selected scores"
-            if s.scoring is Scoring.EXPECTED_VALUE
-            else f"sum of the selected {s.scoring} scores (Settings: Scoring), not money"
-            if s.scoring is not Scoring.BLEND
-            else "sum of the selected scores: expected value tilted by the criteria (Settings: Scoring blend)",
+            _total_meaning(s.scoring),
         ),
         (SUMMARY.total_cost, result.total_cost, money, ""),
         (SUMMARY.budget, budget, money, "none set" if budget is None else f"from {s.budget_source}"),
@@ -145,78 +172,85 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
         (SUMMARY.budget_left, (budget - result.total_cost) if budget is not None else None, money, ""),
         (SUMMARY.selected, len(result.selected), "0", f"of {len(result.initiatives)}"),
     ]
-    # Soft limits: how far each runs past its bound and what that costs (the limit table below
-    # keeps its nine columns, one page wide; its Slack is negative by the same overshoot)
+
+
+def _total_meaning(scoring: Scoring) -> str:
+    """What the total of the selected scores is, as the plan's scoring makes it."""
+    if scoring is Scoring.EXPECTED_VALUE:
+        return "sum of the selected scores"
+    if scoring is Scoring.BLEND:
+        return "sum of the selected scores: expected value tilted by the criteria (Settings: Scoring blend)"
+    return f"sum of the selected {scoring} scores (Settings: Scoring), not money"
+
+
+def _soft_limit_rows(result: Result, money: str) -> list[_SummaryRow]:
+    """The objective value lost to soft limits, and how far each runs past its bound and what
+    that costs (none without soft limits).
+
+    The limit table below keeps its nine columns, one page wide; its Slack is negative by the
+    same overshoot.
+    """
     soft = [u for u in result.limits if u.limit.soft]
-    if soft:
+    if not soft:
+        return []
+    rows: list[_SummaryRow] = [
+        (
+            SUMMARY.penalty_cost,
+            math.fsum(u.penalty_cost for u in soft),
+            money,
+            "objective value lost to soft limits run past their bound",
+        )
+    ]
+    for u in soft:
+        side = "max" if u.limit.max is not None else "min"
         rows.append(
             (
-                SUMMARY.penalty_cost,
-                math.fsum(u.penalty_cost for u in soft),
-                money,
-                "objective value lost to soft limits run past their bound",
+                f"Overshoot: {u.limit.name}",
+                u.overshoot,
+                limit_format(u.limit, money),
+                f"tolerance {num(u.limit.allowance(side))}; penalty {num(u.limit.penalty)} per unit; "
+                f"costs {u.penalty_cost:,.0f}",
             )
         )
-        for u in soft:
-            side = "max" if u.limit.max is not None else "min"
-            rows.append(
-                (
-                    f"Overshoot: {u.limit.name}",
-                    u.overshoot,
-                    limit_format(u.limit, money),
-                    f"tolerance {num(u.limit.allowance(side))}; penalty {num(u.limit.penalty)} per unit; "
-                    f"costs {u.penalty_cost:,.0f}",
-                )
-            )
-    last = write_table(ws, MEASURES, [(a, b, d) for a, b, _, d in rows], autofilter=False)
-    for r, (_, _, fmt, _) in enumerate(rows, start=2):
-        if fmt:
-            set_format(ws.cell(row=r, column=2), fmt)
+    return rows
 
-    r = last + 2
-    # The limit's name says its column and scope ("Count (Theme=Risk)"); the Constraints
-    # sheet and JSON hold them apart. Nine columns keep the sheet on one page wide.
-    header = LIMITS
-    limit_rows = []
-    for use in result.limits:
-        lim = use.limit
-        limit_rows.append(
-            (
-                lim.name,
-                lim.min,
-                lim.max,
-                use.used,
-                use.slack,
-                "Yes" if use.binding else "No",
-                "not settled in the time allowed" if "value_one_more" in use.unsettled else use.value_one_more,
-                "not settled in the time allowed" if "value_ten_percent" in use.unsettled else use.value_ten_percent,
-                lim.source,
-            )
+
+#: What a limit's figure says when re-solving for it ran out of time
+_UNSETTLED = "not settled in the time allowed"
+
+
+def _limits_table(ws, result: Result, money: str, r: int) -> int:
+    """Every limit from row ``r``: bounds, use, slack, whether it binds and what more room would
+    add; returns the last row written.
+
+    The limit's name says its column and scope ("Count (Theme=Risk)"); the Constraints sheet and
+    JSON hold them apart. Nine columns keep the sheet on one page wide.
+    """
+    rows = [
+        (
+            use.limit.name,
+            use.limit.min,
+            use.limit.max,
+            use.used,
+            use.slack,
+            "Yes" if use.binding else "No",
+            _UNSETTLED if "value_one_more" in use.unsettled else use.value_one_more,
+            _UNSETTLED if "value_ten_percent" in use.unsettled else use.value_ten_percent,
+            use.limit.source,
         )
-    fmt_for = []
-    for use in result.limits:
-        fmt_for.append(limit_format(use.limit, money))
-    end = write_table(ws, header, limit_rows, start_row=r, freeze=False, autofilter=bool(limit_rows))
-    for k in range(len(result.limits)):
+        for use in result.limits
+    ]
+    end = write_table(ws, LIMITS, rows, start_row=r, freeze=False, autofilter=bool(rows))
+    for k, use in enumerate(result.limits):
+        fmt = limit_format(use.limit, money)
         for c in (2, 3, 4, 5):
-            set_format(ws.cell(row=r + 1 + k, column=c), fmt_for[k])
+            set_format(ws.cell(row=r + 1 + k, column=c), fmt)
         for c in (7, 8):
             set_format(ws.cell(row=r + 1 + k, column=c), money)
-    if not limit_rows:
+    if not rows:
         put(ws, r + 1, 1, "No limits: set a Budget in Settings or rows in Constraints")
         end = r + 1
-    r = end + 2
-    if result.risk is not None:
-        r = _risk_table(ws, result, money, r) + 2
-    if result.plan.criteria is not None or result.plan.settings.scoring is not Scoring.EXPECTED_VALUE:
-        r = _criteria_table(ws, result, r) + 2
-    notes = [SCORING_TEXT, RANKING_TEXT, EXPLAIN_TEXT]
-    if result.explain_note:
-        notes.append(result.explain_note)
-    notes += [f"Warning: {w}" for w in result.warnings]
-    fit_widths(ws, maximum=32)
-    ws.column_dimensions["C"].width = min(ws.column_dimensions["C"].width or 24, 24)
-    write_notes(ws, r, notes, last_column=len(header))
+    return end
 
 
 def _risk_table(ws, result: Result, money: str, r: int) -> int:
@@ -255,16 +289,18 @@ def _risk_table(ws, result: Result, money: str, r: int) -> int:
 def realization_sheet(ws, result: Result, money: str) -> None:
     """Value realized against what the plan forecast by the review date: per initiative, then
     by outcome metric, owner and theme, with a chart of forecast against actual by metric."""
-    from openpyxl.chart import BarChart, Reference
+    _realization_table(ws, result.realization, money, result.plan.settings.review_date)
+    wb = ws.parent
+    groups = wb.create_sheet(OUTPUT.realization_by_group, wb.sheetnames.index(ws.title) + 1)
+    _realization_by_group(groups, result.realization, money)
 
-    from portfolio_opt.core.lifecycle import rollup
 
-    rows = result.realization
-    review_date = result.plan.settings.review_date
-    header = REALIZATION
+def _realization_table(ws, rows: Sequence[Realization], money: str, review_date: date | None) -> None:
+    """Each initiative's forecast and actual value to date, its realization rate and flag, and
+    a note on how the forecast is counted."""
     last = write_table(
         ws,
-        header,
+        REALIZATION,
         [
             (
                 r.id,
@@ -295,40 +331,52 @@ def realization_sheet(ws, result: Result, money: str) -> None:
             "weighted by probability: what it promised. Realization rate = actual / forecast. Flags: below 50% of "
             "forecast, or no value yet past its time to value. Sums by outcome metric, owner and theme: the next sheet."
         ],
-        last_column=len(header),
+        last_column=len(REALIZATION),
     )
-    wg = ws.parent.create_sheet(OUTPUT.realization_by_group, ws.parent.sheetnames.index(ws.title) + 1)
+
+
+def _realization_by_group(ws, rows: Sequence[Realization], money: str) -> None:
+    """Realization summed by outcome metric, owner and theme, a table each one under the other,
+    and the outcome metrics charted below them."""
+    from portfolio_opt.core.lifecycle import rollup
+
     r0 = 1
-    blocks = []
+    spans = []  # each table's header row and last row
     for key, title in zip(("outcome_metric", "owner", "theme"), REALIZATION_GROUPS):
-        agg = rollup(rows, key)
         end = write_table(
-            wg,
+            ws,
             (title, *REALIZATION_BY_GROUP),
-            agg,
+            rollup(rows, key),
             (None, "0", money, money, PERCENT),
             start_row=r0,
             freeze=False,
             autofilter=False,
         )
-        blocks.append((key, r0, end))
+        spans.append((r0, end))
         r0 = end + 2
-    fit_widths(wg, maximum=40)
-    _, top, end = blocks[0]
+    fit_widths(ws, maximum=40)
+    top, end = spans[0]  # the outcome metrics'
     if end > top:
-        from openpyxl.worksheet.pagebreak import Break
+        _realization_chart(ws, top, end, r0)
 
-        chart = BarChart()
-        chart.type = "bar"  # bars across: the metrics' names read level at the left
-        chart.title = "Forecast against actual value to date, by outcome metric"
-        chart.height, chart.width = max(7.0, 1.2 * (end - top) + 3), 16
-        chart.x_axis.scaling.orientation = "maxMin"  # in the table's order, top down
-        wg.row_breaks.append(Break(id=r0))  # the chart on a page of its own: never cut in two
-        chart.add_data(Reference(wg, min_col=3, max_col=4, min_row=top, max_row=end), titles_from_data=True)
-        chart.set_categories(Reference(wg, min_col=1, min_row=top + 1, max_row=end))
-        for axis in (chart.x_axis, chart.y_axis):
-            axis.delete = False
-        wg.add_chart(chart, f"A{r0 + 2}")
+
+def _realization_chart(ws, top: int, end: int, below: int) -> None:
+    """Forecast against actual by outcome metric, read from the table in rows ``top`` (its
+    header) to ``end``, on a page of its own from row ``below``."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.worksheet.pagebreak import Break
+
+    chart = BarChart()
+    chart.type = "bar"  # bars across: the metrics' names read level at the left
+    chart.title = "Forecast against actual value to date, by outcome metric"
+    chart.height, chart.width = max(7.0, 1.2 * (end - top) + 3), 16
+    chart.x_axis.scaling.orientation = "maxMin"  # in the table's order, top down
+    ws.row_breaks.append(Break(id=below))  # the chart on a page of its own: never cut in two
+    chart.add_data(Reference(ws, min_col=3, max_col=4, min_row=top, max_row=end), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=top + 1, max_row=end))
+    for axis in (chart.x_axis, chart.y_axis):
+        axis.delete = False
+    ws.add_chart(chart, f"A{below + 2}")
 
 
 def _criteria_table(ws, result: Result, r: int) -> int:
@@ -390,47 +438,84 @@ def _criteria_table(ws, result: Result, r: int) -> int:
 
 
 def _ranking_sheet(ws, result: Result, money: str) -> None:
-    npv = result.plan.settings.objective is Objective.NPV
-    c = RANKING
-    header = [c.rank, c.id, c.name, c.theme, c.selected, c.score, c.cost, c.value_per_cost]
-    formats: list[str | None] = ["0", None, None, None, None, money, money, RATIO]
-    review = any(ini.status is not None for ini in result.plan.initiatives)
-    if review:  # a quarterly review: continue, stop, keep, retire, start
-        header.insert(5, c.decision)
-        formats.insert(5, None)
-    if npv:
-        header.append(c.score_minus_cost)
-        formats.append(money)
-    timed = bool(result.plan.settings.periods)
-    if timed:
-        header += [c.start, c.finish, c.value_from, c.delay_loss]
-        formats += [None, None, None, money]
-    scoring = result.plan.settings.scoring
-    crit = result.plan.criteria
-    shown_criteria = [c.column for c in crit.criteria] if crit is not None and scoring.uses_criteria else []
-    for column in shown_criteria:  # each criterion's weighted, normalized share of the criteria score
-        header.append(c.weighted.format(column=column))
-        formats.append("0.000")
-    if shown_criteria:
-        header.append(c.criteria_score)
-        formats.append("0.000")
-    elif scoring.is_formula:
-        header.append(scoring.upper())
-        formats.append("#,##0.00")
-    header.append(c.reason)
-    formats.append(None)
-    robust = result.robustness is not None
-    if robust:  # how often each is selected across the versions robustness drew
-        header += [c.selected_in_versions, c.robustness]
-        formats += [PERCENT, None]
-    explained = any(r.explained for r in result.initiatives) or not timed
-    if explained:  # multi-period plans are not explained: no columns that are always empty
-        header += [c.regret, c.break_even_score, c.break_even_cost, c.if_flipped]
-        formats += [money, money, money, None]
-    plan = result.plan
-    labels = plan.settings.period_labels() if timed else []
-    rows = []
-    for r in result.initiatives:
+    """The Ranking sheet: every initiative in rank order, selected ones filled green, with the
+    columns its plan calls for."""
+    columns = _RankingColumns.of(result)
+    header, formats = columns.header(money)
+    write_table(ws, header, [columns.cells(r) for r in result.initiatives], formats)
+    fill_column(ws, 5, 2, [YES_FILL if r.selected else NO_FILL for r in result.initiatives])
+    fit_widths(ws, maximum=36)
+
+
+@dataclass(frozen=True)
+class _RankingColumns:
+    """The Ranking's columns for one result: the fixed ones, and those its plan calls for."""
+
+    plan: Plan
+    robustness: Mapping[str, tuple[float, str]] | None  #: ID -> share of robustness's versions selecting it, class
+    review: bool  #: a quarterly review: continue, stop, keep, retire, start
+    npv: bool  #: the objective npv: score minus cost
+    timed: bool  #: a multi-period plan: when each starts, finishes and starts paying
+    labels: list[str]  #: the periods' labels, when timed
+    criteria: list[str]  #: each criterion's weighted, normalized share of the criteria score
+    formula: bool  #: a formula scoring (wsjf, rice) without criteria to show: its score alone
+    explained: bool  #: regret, break-even and flip columns (never for a multi-period plan: it is not explained)
+
+    @classmethod
+    def of(cls, result: Result) -> _RankingColumns:
+        """The columns ``result``'s Ranking has."""
+        plan = result.plan
+        scoring = plan.settings.scoring
+        timed = bool(plan.settings.periods)
+        crit = plan.criteria
+        criteria = [c.column for c in crit.criteria] if crit is not None and scoring.uses_criteria else []
+        return cls(
+            plan=plan,
+            robustness=result.robustness,
+            review=any(ini.status is not None for ini in plan.initiatives),
+            npv=plan.settings.objective is Objective.NPV,
+            timed=timed,
+            labels=plan.settings.period_labels() if timed else [],
+            criteria=criteria,
+            formula=not criteria and scoring.is_formula,
+            explained=any(r.explained for r in result.initiatives) or not timed,
+        )
+
+    def header(self, money: str) -> tuple[list[str], list[str | None]]:
+        """The column headers, and each column's number format."""
+        c = RANKING
+        header = [c.rank, c.id, c.name, c.theme, c.selected, c.score, c.cost, c.value_per_cost]
+        formats: list[str | None] = ["0", None, None, None, None, money, money, RATIO]
+        if self.review:
+            header.insert(5, c.decision)
+            formats.insert(5, None)
+        if self.npv:
+            header.append(c.score_minus_cost)
+            formats.append(money)
+        if self.timed:
+            header += [c.start, c.finish, c.value_from, c.delay_loss]
+            formats += [None, None, None, money]
+        for column in self.criteria:
+            header.append(c.weighted.format(column=column))
+            formats.append("0.000")
+        if self.criteria:
+            header.append(c.criteria_score)
+            formats.append("0.000")
+        elif self.formula:
+            header.append(self.plan.settings.scoring.upper())
+            formats.append("#,##0.00")
+        header.append(c.reason)
+        formats.append(None)
+        if self.robustness is not None:
+            header += [c.selected_in_versions, c.robustness]
+            formats += [PERCENT, None]
+        if self.explained:
+            header += [c.regret, c.break_even_score, c.break_even_cost, c.if_flipped]
+            formats += [money, money, money, None]
+        return header, formats
+
+    def cells(self, r) -> list[Any]:
+        """One initiative's row, ``r`` its result, in the order of :meth:`header`."""
         row: list[Any] = [
             r.rank,
             r.id,
@@ -441,26 +526,23 @@ def _ranking_sheet(ws, result: Result, money: str) -> None:
             r.cost,
             r.value_per_cost,
         ]
-        if review:
+        if self.review:
             row.insert(5, r.decision)
-        if npv:
+        if self.npv:
             row.append(r.objective_value)
-        if timed:
-            row += [r.start, r.finish, _value_from(plan, r, labels), r.delay_loss]
-        if shown_criteria:
-            parts = plan.initiatives[plan.index(r.id)].criteria_parts
-            row += [parts.get(column) for column in shown_criteria] + [r.criteria_score]
-        elif scoring.is_formula:
+        if self.timed:
+            row += [r.start, r.finish, _value_from(self.plan, r, self.labels), r.delay_loss]
+        if self.criteria:
+            parts = self.plan.initiatives[self.plan.index(r.id)].criteria_parts
+            row += [parts.get(column) for column in self.criteria] + [r.criteria_score]
+        elif self.formula:
             row.append(r.criteria_score)
         row.append(r.reason)
-        if robust:
-            row += list(result.robustness.get(r.id, (None, None)))
-        if explained:
+        if self.robustness is not None:
+            row += list(self.robustness.get(r.id, (None, None)))
+        if self.explained:
             row += _explanation_cells(r)
-        rows.append(row)
-    write_table(ws, header, rows, formats)
-    fill_column(ws, 5, 2, [YES_FILL if r.selected else NO_FILL for r in result.initiatives])
-    fit_widths(ws, maximum=36)
+        return row
 
 
 def _value_from(plan: Plan, r, labels: list[str]) -> str | None:

@@ -98,23 +98,59 @@ def write_planning_workbook(
     ws_help = wb.active
     ws_help.title = INSTRUCTIONS
     _instructions(ws_help, columns + [c for c in RISK_COLUMNS if c not in risk_used])
+    _initiatives_sheet(wb.create_sheet(INITIATIVES), columns, initiatives)
+    _constraints_sheet(wb.create_sheet(CONSTRAINTS), constraints)
+    _settings_sheet(wb.create_sheet(SETTINGS), settings)
+    if criteria is not None or not initiatives:
+        _criteria_sheets(wb, criteria or [], pairwise)
+    if scenarios:
+        _scenarios_sheet(wb.create_sheet(SCENARIOS), scenarios)
+    wb.active = 1
+    save_atomic(wb, path, force)
 
-    ws = wb.create_sheet(INITIATIVES)
+
+#: Rows below the given initiatives that keep the Initiatives checks, to add initiatives by hand
+_ROOM_ROWS = 500
+#: How many rows under the header carry the columns' number formats: enough to type into, not a bloated file
+_FORMATTED_ROWS = 200
+#: The text columns a person reads most, at least this wide (header: width in characters)
+_TEXT_WIDTHS = (("Name", 36), ("Owner", 16), ("Theme", 14), ("Outcome metric", 26), ("Depends on", 18))
+
+
+def _initiatives_sheet(
+    ws, columns: Sequence[tuple[str, str | None, str]], initiatives: Sequence[dict[str, Any]]
+) -> None:
+    """The Initiatives sheet: a row per initiative, and below them room to add more with the
+    same checks and number formats."""
     header = [c[0] for c in columns]
-    formats = [c[1] for c in columns]
     rows = [[ini.get(h) for h in header] for ini in initiatives]
-    write_table(ws, header, rows, formats)
-    n = max(len(rows), 1) + 500  # room to add rows with the same help
+    write_table(ws, header, rows, [c[1] for c in columns])
+    checked = max(len(rows), 1) + _ROOM_ROWS  # rows under the header that keep the checks
     letters = {h: ws.cell(row=1, column=k + 1).column_letter for k, h in enumerate(header)}
-    dv = _validation(
+    _initiative_checks(ws, letters, checked + 1)
+    for k, (_, fmt, _) in enumerate(columns, start=1):
+        if fmt:
+            for r in range(len(rows) + 2, min(checked, _FORMATTED_ROWS) + 2):
+                set_format(ws.cell(row=r, column=k), fmt)
+    fit_widths(ws, minimum=10)
+    for h, width in _TEXT_WIDTHS:
+        letter = letters.get(h)
+        if letter and (ws.column_dimensions[letter].width or 0) < width:
+            ws.column_dimensions[letter].width = width
+
+
+def _initiative_checks(ws, letters: dict[str, str], last_row: int) -> None:
+    """Drop-downs and number checks on the Decision, Probability and amount columns, down to
+    ``last_row``: they say what is wrong as a wrong value is typed."""
+    decision = _validation(
         type="list",
         formula1='"Must,Exclude"',
         error="Use Must, Exclude or leave blank",
         errorTitle="Decision",
         prompt="Must (forced in), Exclude (forced out) or blank",
     )
-    dv.add(f"{letters['Decision']}2:{letters['Decision']}{n + 1}")
-    prob = _validation(
+    decision.add(f"{letters['Decision']}2:{letters['Decision']}{last_row}")
+    probability = _validation(
         type="decimal",
         operator="between",
         formula1="0",
@@ -122,55 +158,57 @@ def write_planning_workbook(
         error="A probability between 0% and 100% (type 70% or 0.7)",
         errorTitle="Probability",
     )
-    prob.add(f"{letters['Probability']}2:{letters['Probability']}{n + 1}")
+    probability.add(f"{letters['Probability']}2:{letters['Probability']}{last_row}")
     nonneg = _validation(
         type="decimal", operator="greaterThanOrEqual", formula1="0", error="A number, not negative", errorTitle="Number"
     )
     for h in ("Time to value (months)", "Cost", "Run cost (per year)"):
-        nonneg.add(f"{letters[h]}2:{letters[h]}{n + 1}")
-    for v in (dv, prob, nonneg):
+        nonneg.add(f"{letters[h]}2:{letters[h]}{last_row}")
+    for v in (decision, probability, nonneg):
         ws.add_data_validation(v)
-    for k, (_, fmt, _) in enumerate(columns, start=1):
-        if fmt:
-            for r in range(len(rows) + 2, min(n, 200) + 2):
-                set_format(ws.cell(row=r, column=k), fmt)
-    fit_widths(ws, minimum=10)
-    for h, width in (("Name", 36), ("Owner", 16), ("Theme", 14), ("Outcome metric", 26), ("Depends on", 18)):
-        letter = letters.get(h)
-        if letter and (ws.column_dimensions[letter].width or 0) < width:
-            ws.column_dimensions[letter].width = width
 
-    wc = wb.create_sheet(CONSTRAINTS)
-    # The optional columns appear when a row uses them, and in a blank template (to be found)
+
+def _constraints_sheet(ws, constraints: Sequence[dict[str, Any]]) -> None:
+    """The Constraints sheet: Column, Scope, Min, Max, and the optional columns a row uses (all
+    of them in a blank template, so a person finds them)."""
     optional = [h for h in CONSTRAINT_OPTIONAL if not constraints or any(h in c for c in constraints)]
     bounds = [c.header for c in layout.CONSTRAINT_COLUMNS if c.header not in CONSTRAINT_OPTIONAL and not c.timed]
     # a multi-period column (Period, and any the layout adds) appears when a row uses it
     timed = [c.header for c in layout.CONSTRAINT_COLUMNS if c.timed and any(c.header in row for row in constraints)]
-    c_header = bounds + optional + timed
+    header = bounds + optional + timed
     write_table(
-        wc,
-        c_header,
-        [[c.get(c_header[0]), c.get(c_header[1], "All")] + [c.get(h) for h in c_header[2:]] for c in constraints],
+        ws,
+        header,
+        [[c.get(header[0]), c.get(header[1], "All")] + [c.get(h) for h in header[2:]] for c in constraints],
         tuple(
             {"Min share": "0%", "Max share": "0%", "Period": None}.get(h, NUMBER) if k >= 2 else None
-            for k, h in enumerate(c_header)
+            for k, h in enumerate(header)
         ),
     )
-    fit_widths(wc, minimum=14)
+    fit_widths(ws, minimum=14)
 
-    wsx = wb.create_sheet(SETTINGS)
+
+def _settings_rows(settings: Sequence[tuple[str, Any]]) -> list[tuple[str, Any, str]]:
+    """The Settings rows (label, value, meaning): every setting at its default in a blank
+    template, else the settings given, plus Gap and Currency."""
     given = {normalize_header(name): value for name, value in settings}
-    pairs = [
+    return [
         (label, given.get(normalize_header(label), default) if settings else default, help_text)
         for label, default, help_text, _ in TEMPLATE_SETTINGS
         if not settings or normalize_header(label) in given or label in ("Gap", "Currency")
     ]
-    write_table(wsx, SETTINGS_TABLE, pairs, autofilter=False)
+
+
+def _settings_sheet(ws, settings: Sequence[tuple[str, Any]]) -> None:
+    """The Settings sheet: each value in its setting's number format, a drop-down where the
+    setting has choices, and its meaning beside it."""
+    pairs = _settings_rows(settings)
+    write_table(ws, SETTINGS_TABLE, pairs, autofilter=False)
     shown = Settings()
     for r, (label, value, _) in enumerate(pairs, start=2):
         attr = SETTING_NAMES[normalize_header(label)][0]
         fmt = setting_format(replace(shown, **{attr: value}) if isinstance(value, float) else shown, attr)
-        set_format(wsx.cell(row=r, column=2), fmt)
+        set_format(ws.cell(row=r, column=2), fmt)
         choices = next(c for lab, _, _, c in TEMPLATE_SETTINGS if lab == label)
         if choices:
             v = _validation(
@@ -180,20 +218,19 @@ def write_planning_workbook(
                 error=f"Use one of: {', '.join(choices)} (or leave blank for the default)",
             )
             v.add(f"B{r}")
-            wsx.add_data_validation(v)
-        wsx.cell(row=r, column=3).alignment = WRAP
-    fit_widths(wsx, minimum=18)
-    wsx.column_dimensions["C"].width = 70
-    if criteria is not None or not initiatives:
-        _criteria_sheets(wb, criteria or [], pairwise)
-    if scenarios:
-        wsc = wb.create_sheet(SCENARIOS)
-        header = list(dict.fromkeys(k for row in scenarios for k in row))
-        fmts = ["0%" if "change" in h.casefold() or "rate" in h.casefold() else NUMBER for h in header]
-        write_table(wsc, header, [[row.get(h) for h in header] for row in scenarios], fmts)
-        fit_widths(wsc, minimum=12)
-    wb.active = 1
-    save_atomic(wb, path, force)
+            ws.add_data_validation(v)
+        ws.cell(row=r, column=3).alignment = WRAP
+    fit_widths(ws, minimum=18)
+    ws.column_dimensions["C"].width = 70
+
+
+def _scenarios_sheet(ws, scenarios: Sequence[dict[str, Any]]) -> None:
+    """The Scenarios sheet: a row per scenario, a column per key any scenario uses (changes
+    and rates as percentages)."""
+    header = list(dict.fromkeys(k for row in scenarios for k in row))
+    fmts = ["0%" if "change" in h.casefold() or "rate" in h.casefold() else NUMBER for h in header]
+    write_table(ws, header, [[row.get(h) for h in header] for row in scenarios], fmts)
+    fit_widths(ws, minimum=12)
 
 
 def _criteria_sheets(wb: Workbook, criteria: Sequence[dict[str, Any]], pairwise: Sequence[Sequence[Any]]) -> None:
