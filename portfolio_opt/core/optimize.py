@@ -10,7 +10,7 @@ from portfolio_opt.core import formulation, reduction, schedule, solver
 from portfolio_opt.core.lifecycle import decision as review_decision
 from portfolio_opt.core.lifecycle import in_review, out_cost_total, realization
 from portfolio_opt.core.reasons import reason_text
-from portfolio_opt.core.rules import Chosen, LimitRule, limit_rules, limit_uses
+from portfolio_opt.core.rules import BudgetConfidence, Chosen, LimitRule, limit_rules, limit_uses, plan_rules
 from portfolio_opt.core.value import portfolio_value, scores_at
 from portfolio_opt.model.errors import NoPortfolioFound, PortfolioError
 from portfolio_opt.model.plan import Decision, Objective, Plan, RiskObjective, Scoring, Stage
@@ -78,6 +78,11 @@ def optimize(
     if risk_aware(plan):
         with progress.stage("Judging the risk-aware portfolio on fresh worlds"):
             result = replace(result, risk=risk_choice(plan, solved, threads))
+    if plan.settings.budget_confidence is not None or any(ini.cost_high is not None for ini in plan.initiatives):
+        from portfolio_opt.core.simulation import cost_risk
+
+        with progress.stage("Judging the portfolio's cost on fresh worlds"):
+            result = replace(result, cost_risk=cost_risk(plan, solved.selected))
     if plan.settings.scoring is not Scoring.EXPECTED_VALUE:
         plain = solve(
             plan.with_settings(scoring=Scoring.EXPECTED_VALUE, risk_objective=RiskObjective.EXPECTED), threads
@@ -357,7 +362,7 @@ def decision_reasons(
             out.append(Reason(ReasonCode.EXCLUSIVE_WITH, rivals))
             continue
         blocked, costly = fit.blocked(i, starts)
-        settled = Reason(ReasonCode.RISK) if risk_aware(plan) else Reason(ReasonCode.GAP)
+        settled = fit.confidence(i) or (Reason(ReasonCode.RISK) if risk_aware(plan) else Reason(ReasonCode.GAP))
         out.append(Reason(ReasonCode.LIMITS, blocked, costly=costly) if blocked or costly else settled)
     if in_review(plan):
         out = [_review_reason(ini, why, selected[i]) for i, (ini, why) in enumerate(zip(plan.initiatives, out))]
@@ -388,7 +393,7 @@ class _Fit:
     rule decides, from the portfolio's use (its tally) and what the initiative would add."""
 
     def __init__(self, plan: Plan, uses: Sequence[LimitUse], chosen: Chosen):
-        self.plan, self.uses = plan, list(uses)
+        self.plan, self.uses, self.chosen = plan, list(uses), chosen
         self.rules: list[LimitRule] = limit_rules(plan)
         self.tallies = [rule.tally(plan, chosen) for rule in self.rules]
 
@@ -417,6 +422,19 @@ class _Fit:
                 best = (hard, soft)
         hard, soft = best or ([], [])
         return tuple(dict.fromkeys(hard)), tuple(dict.fromkeys(soft))
+
+    def confidence(self, i: int) -> Reason | None:
+        """Why it is out when it fits at its Cost but the Budget confidence would not hold with it."""
+        rule = next((r for r in plan_rules(self.plan) if isinstance(r, BudgetConfidence)), None)
+        if rule is None:
+            return None
+        mask = list(self.chosen.selected)
+        mask[i] = True
+        if not rule.check(self.plan, Chosen.of(mask, {**self.chosen.starts, i: self.chosen.starts.get(i, 0)})):
+            return None
+        ini = self.plan.initiatives[i]
+        over = (ini.cost_high - ini.cost) / ini.cost if ini.cost_high is not None and ini.cost else 0.0
+        return Reason(ReasonCode.CONFIDENCE, amounts=(over, 1 - rule.confidence))
 
     def _too_early(self, i: int, t: int, starts: dict[int, int] | None) -> list[str]:
         """Its prerequisites that would not finish before it starts in period t."""

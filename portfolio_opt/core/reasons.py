@@ -51,6 +51,10 @@ def reason_text(why: Reason) -> str:
             if why.items
             else "its benefit does not justify its place"
         )
+    elif why.code is ReasonCode.CONFIDENCE:
+        over, allowed = why.amounts
+        risk = f"its cost could overrun by up to {over:.0%}; " if over > 0 else ""
+        text = f"{risk}the budget may be exceeded in at most {allowed:.0%} of worlds (Budget confidence)"
     elif why.code is ReasonCode.RETIRE_COSTLY:
         text = f"retire: run cost {why.amounts[0]:,.0f} a year exceeds its benefit of {why.amounts[1]:,.0f}"
     else:

@@ -16,6 +16,7 @@ import numpy as np
 from portfolio_opt.core.schedule import start_value
 from portfolio_opt.core.worlds import CHOOSE, JUDGE, Worlds, cvar, quantile
 from portfolio_opt.model.plan import Objective, Plan
+from portfolio_opt.model.result import CostRisk
 
 #: the batches the sampling errors of quantiles and CVaR are estimated from
 BATCHES = 20
@@ -272,3 +273,33 @@ def judge(plan: Plan, selected: Sequence[str], starts: Mapping[str, int] | None 
     at = {plan.index(i): t for i, t in dict(starts or {}).items()}
     sim = simulate(plan, mask, at or None, samples, purpose=JUDGE)
     return {k: sim[k] for k in RISK_KEYS}
+
+
+def cost_risk(plan: Plan, selected: Sequence[bool], samples: int | None = None) -> CostRisk | None:
+    """The portfolio's cost on fresh worlds against the budget (:class:`CostRisk`); None without
+    a budget. The same worlds for every portfolio of the plan, so figures side by side compare."""
+    from portfolio_opt.core.rules import Chosen, limit_sum
+    from portfolio_opt.core.worlds import cost_draws
+
+    budget = plan.budget_limit
+    if budget is None or budget.max is None:
+        return None
+    n = judge_samples(plan) if samples is None else samples
+    base = limit_sum(plan, budget, Chosen.of(selected))
+    costs = np.full(n, base)
+    most = highest = 0.0
+    for i, draws in cost_draws(plan, n, purpose=JUDGE).items():
+        if selected[i]:
+            costs += draws - plan.initiatives[i].cost
+            most += plan.initiatives[i].cost
+            highest += plan.initiatives[i].cost_high
+    within = float(np.mean(costs <= budget.max * (1 + 1e-12)))
+    return CostRisk(
+        samples=n,
+        budget=budget.max,
+        within=within,
+        se=math.sqrt(within * (1 - within) / n),
+        target=plan.settings.budget_confidence,
+        contingency={f"p{q}": quantile(costs, q / 100) - budget.max for q in (50, 80, 90)},
+        overrun_max=(highest - most) / most if most else 0.0,
+    )

@@ -158,3 +158,10 @@ def outcome_matrix(
 def has_risk(plan: Plan) -> bool:
     """True when the plan says anything about risk: a range, or the cvar objective."""
     return plan.settings.risk_objective is RiskObjective.CVAR or any(ini.ranged for ini in plan.initiatives)
+
+
+def cost_draws(plan: Plan, samples: int, seed: int | None = None, purpose: int = CHOOSE) -> dict[int, np.ndarray]:
+    """Each initiative's cost in every world, for those whose cost has a range (``Cost high``):
+    the same draws as its outcome's in those worlds (the others cost their Cost in every world)."""
+    worlds = Worlds(plan, samples, seed, purpose)
+    return {i: np.asarray(worlds.draws(i).cost) for i, ini in enumerate(plan.initiatives) if ini.cost_high is not None}

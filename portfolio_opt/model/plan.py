@@ -353,6 +353,9 @@ class Settings:
     criteria_weight: float = 0.5  #: with blend: how far the criteria score tilts the expected value
     review_date: Any = None  #: quarterly review: the date (a datetime.date) the plan is reviewed on
     run_budget: float | None = None  #: the most the annual Run cost of what is live or selected may total
+    #: the share of the simulated worlds (costs drawn up to Cost high) in which the portfolio's cost
+    #: must stay within the budget (None: the budget holds at the Cost)
+    budget_confidence: float | None = None
 
     def __post_init__(self) -> None:
         # the settings that are kinds may be given as their text (``scoring="blend"``), as the
@@ -436,6 +439,19 @@ class Scenario:
 
 
 @dataclass(frozen=True)
+class BudgetWorld:
+    """A budget the plan may get (a row of the ``Budgets`` sheet): its name, its probability, the
+    budget, and the Impact of initiatives whose impact differs in that world (by ID; the others
+    keep their own)."""
+
+    name: str
+    probability: float
+    budget: float
+    impacts: Mapping[str, float] = field(default_factory=dict)
+    where: str = ""
+
+
+@dataclass(frozen=True)
 class CriterionSpec:
     """A row of the ``Criteria`` sheet: a numeric Initiatives column, its weight, its scale
     (``(low, high)``, None for the column's own min..max over the plan) and direction."""
@@ -481,6 +497,8 @@ class Plan:
     scenarios: tuple[Scenario, ...] = ()  #: the ``Scenarios`` sheet, if any
     selection: tuple[str, ...] | None = None  #: IDs marked in a ``Selected`` column, if any
     criteria: Criteria | None = None  #: the ``Criteria`` sheet (and ``Pairwise``), if any
+    #: the ``Budgets`` sheet: the budgets the plan may get, for a funding order (empty: none)
+    worlds: tuple[BudgetWorld, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {ini.id: k for k, ini in enumerate(self.initiatives)})

@@ -56,6 +56,10 @@ class ReasonCode(enum.StrEnum):
     LIMITS = "limits"  #: it does not fit within the limits (``items``) alongside the portfolio
     GAP = "gap"  #: it fits, but the search stopped within the optimality gap
     RISK = "risk"  #: it fits, but the risk-aware objective prefers a portfolio without it
+    #: it fits at its Cost, but with it the budget would be exceeded in more worlds than the
+    #: Budget confidence allows (``amounts``: how far its cost can run past its Cost, as a share;
+    #: the share of worlds allowed over)
+    CONFIDENCE = "confidence"
     # a quarterly review
     DONE = "done"  #: finished: carried through, not a decision
     STOPPED_EARLIER = "stopped-earlier"  #: stopped at an earlier review: carried through
@@ -203,6 +207,24 @@ class RiskChoice:
 
 
 @dataclass(frozen=True)
+class CostRisk:
+    """The chosen portfolio's cost over fresh simulated worlds (not the ones it was chosen on),
+    every Cost drawn up to its Cost high: the share of worlds within the budget and its sampling
+    error (one standard error), the Budget confidence asked for (None: none), and the reserve
+    the budget needs to hold with 50, 80 and 90% confidence (``contingency``: the cost's
+    quantile less the budget; negative when the budget already holds with room to spare)."""
+
+    samples: int
+    budget: float
+    within: float  #: the share of worlds whose cost stays within the budget
+    se: float
+    target: float | None
+    contingency: Mapping[str, float]  #: ``p50``, ``p80``, ``p90``
+    #: the most the portfolio's cost can run past its Cost, as a share of it (Cost high)
+    overrun_max: float = 0.0
+
+
+@dataclass(frozen=True)
 class Result:
     """What the optimizer decided about a plan."""
 
@@ -227,6 +249,8 @@ class Result:
     realization: tuple = ()
     #: when robustness was run: ID -> (share of versions selecting it, core/borderline/exterior)
     robustness: Mapping[str, tuple[float, str]] | None = None
+    #: when the budget holds at a confidence, or costs have ranges: the portfolio's cost on fresh worlds
+    cost_risk: CostRisk | None = None
 
     @property
     def selected(self) -> tuple[str, ...]:

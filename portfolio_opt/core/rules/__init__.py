@@ -21,6 +21,7 @@ from portfolio_opt.core.rules.base import (
     build_cache,
     share_build_cache,
 )
+from portfolio_opt.core.rules.confidence import BudgetConfidence
 from portfolio_opt.core.rules.decisions import Exclude, Must
 from portfolio_opt.core.rules.limits import (
     HardLimit,
@@ -43,6 +44,7 @@ from portfolio_opt.core.rules.links import Dependency, ExclusiveGroup, dependenc
 from portfolio_opt.model.plan import Decision, Plan
 
 __all__ = [
+    "BudgetConfidence",
     "Chosen",
     "Columns",
     "Dependency",
@@ -81,7 +83,7 @@ def plan_rules(
     plan: Plan, limit_overrides: Mapping[int, tuple[float | None, float | None]] | None = None
 ) -> list[Rule]:
     """Every rule of a plan: decisions first (people drop a decision more readily), then the
-    limits (budget first), dependencies and exclusive groups."""
+    limits (budget first), the budget's confidence, dependencies and exclusive groups."""
     out: list[Rule] = []
     for i, ini in enumerate(plan.initiatives):
         if ini.decision is Decision.MUST:
@@ -89,6 +91,9 @@ def plan_rules(
         elif ini.decision is Decision.EXCLUDE:
             out.append(Exclude(i))
     out.extend(limit_rules(plan, limit_overrides))
+    budget = plan.budget_limit
+    if plan.settings.budget_confidence is not None and budget is not None:
+        out.append(BudgetConfidence(budget, plan.settings.budget_confidence))
     out.extend(Dependency(i, j) for i, j in dependency_pairs(plan))
     out.extend(ExclusiveGroup(g, tuple(m)) for g, m in exclusive_groups(plan).items() if len(m) > 1)
     return out
