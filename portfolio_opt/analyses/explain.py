@@ -40,7 +40,7 @@ from portfolio_opt.core.value import portfolio_value
 # them without loading this module (re-exported here)
 from portfolio_opt.model.defaults import AUTO, FULL_UP_TO, MIN_TIME, TIME_FACTOR, WORK  # noqa: F401
 from portfolio_opt.model.plan import Decision, Objective, Plan, normalize_header
-from portfolio_opt.model.result import InitiativeResult, Result, Status
+from portfolio_opt.model.result import InitiativeResult, LimitUse, Result, Status
 from portfolio_opt.runtime import pool, progress
 
 #: below this many solves, worker processes cost more than they save
@@ -119,32 +119,10 @@ def explain(
     more room in each limit is worth, then what each unselected one would take. A figure the
     time did not settle says so (:data:`UNSETTLED`), never "never".
     """
+    refusal = _not_explained(result)
+    if refusal:
+        return replace(result, explain_note=refusal)
     plan = result.plan
-    if plan.settings.periods:
-        return replace(
-            result,
-            explain_note=(
-                "Not explained: regret and break-even values are computed for single-period plans; "
-                "this plan has Periods (see Schedule and Capacity for its timing)."
-            ),
-        )
-    if result.risk is not None:
-        return replace(
-            result,
-            explain_note=(
-                "Not explained: regret and break-even values measure the expected-value objective; with Risk "
-                "objective cvar the portfolio also weighs the worst worlds (see the risk table above for what that "
-                "changed). Set Risk weight to 0 for the expected-value explanations."
-            ),
-        )
-    if result.status is not Status.OPTIMAL:
-        return replace(
-            result,
-            explain_note=(
-                "Not explained: the portfolio is not proven optimal (the time limit stopped the search), "
-                "so flips and break-even values could not be measured against the best portfolio."
-            ),
-        )
     scores = plan_scores(plan)
     coefs = objective_coefficients(plan, scores)
     index = {ini.id: k for k, ini in enumerate(plan.initiatives)}
@@ -152,76 +130,89 @@ def explain(
     for r in result.initiatives:
         selected[index[r.id]] = r.selected
 
-    if initiative_ids is not None:
-        chosen = [index[i] for i in initiative_ids]
-        left_out = 0
-    else:
-        cap = default_limit(len(plan.initiatives)) if max_initiatives == AUTO else max_initiatives
-        chosen, left_out = _priority(plan, result, index, cap)
-
+    chosen, left_out = _to_explain(result, index, max_initiatives, initiative_ids)
     tasks: list[Task] = []
     for i in chosen:
         tasks.extend(_initiative_tasks(plan, i, selected[i]))
     if limits:
-        for k, use in enumerate(result.limits):
-            rule = limit_rule(k, use.limit)
-            side, bound = rule.room(use)
-            step = (1.0 if side == "max" else -1.0) * rule.step()
-            tasks.append(Task(TaskKind.LIMIT, k=k, side=side, bound=bound + step))
-            tasks.append(Task(TaskKind.LIMIT, k=k, side=side, bound=bound + 0.1 * abs(bound) * step))
+        tasks.extend(_limit_tasks(result))
 
     v_star = result.objective
     budget = default_time(result) if time_budget is None else float(time_budget)
     outcomes = run_tasks(plan, _by_use(tasks, result, index), v_star, workers, budget)
-    # A re-solve can find a portfolio better than the one reported (within the gap): the
-    # best value seen is the reference, so no regret is negative.
-    seen = [o.value for o in outcomes if o.task.kind in (TaskKind.OUT, TaskKind.IN) and o.value is not None]
-    reference = max([v_star] + seen)
-
+    reference = _reference(v_star, outcomes)
     by_task = {o.task: o for o in outcomes}
     ids = [ini.id for ini in plan.initiatives]
-    new_rows = []
     explained_set = set(chosen)
-    for r in result.initiatives:
-        i = index[r.id]
-        if i not in explained_set:
-            new_rows.append(r)
-            continue
-        new_rows.append(_explain_row(plan, r, i, selected, scores, coefs, reference, by_task, ids))
-    new_limits = []
-    for k, use in enumerate(result.limits):
-        if not limits:
-            new_limits.append(use)
-            continue
-        one, ten = (by_task[t] for t in tasks if t.kind is TaskKind.LIMIT and t.k == k)
-        new_limits.append(
-            replace(
-                use,
-                value_one_more=None if one.value is None else max(0.0, one.value - reference),
-                value_ten_percent=None if ten.value is None else max(0.0, ten.value - reference),
-                unsettled=tuple(
-                    name for name, o in (("value_one_more", one), ("value_ten_percent", ten)) if not o.settled
-                ),
-            )
+    new_rows = [
+        _explain_row(plan, r, index[r.id], selected, scores, coefs, reference, by_task, ids)
+        if index[r.id] in explained_set
+        else r
+        for r in result.initiatives
+    ]
+    new_limits = [
+        _explain_limit(use, k, tasks, by_task, reference) if limits else use for k, use in enumerate(result.limits)
+    ]
+    note = _explain_note(plan, len(chosen), len(tasks), reference, outcomes, budget, left_out)
+    return replace(result, initiatives=tuple(new_rows), limits=tuple(new_limits), explain_note=note)
+
+
+def _not_explained(result: Result) -> str:
+    """Why the result cannot be explained by re-solving, or '' when it can."""
+    if result.plan.settings.periods:
+        return (
+            "Not explained: regret and break-even values are computed for single-period plans; "
+            "this plan has Periods (see Schedule and Capacity for its timing)."
         )
+    if result.risk is not None:
+        return (
+            "Not explained: regret and break-even values measure the expected-value objective; with Risk "
+            "objective cvar the portfolio also weighs the worst worlds (see the risk table above for what that "
+            "changed). Set Risk weight to 0 for the expected-value explanations."
+        )
+    if result.status is not Status.OPTIMAL:
+        return (
+            "Not explained: the portfolio is not proven optimal (the time limit stopped the search), "
+            "so flips and break-even values could not be measured against the best portfolio."
+        )
+    return ""
+
+
+def _explain_note(
+    plan: Plan, explained: int, solves: int, reference: float, outcomes: Sequence[Outcome], budget: float, left_out: int
+) -> str:
+    """What the explanations cover and how exact they are: how many were explained by how many
+    solves, the gap, the solves the time did not settle, and what the cap left out."""
     gap = plan.settings.gap
     note = (
-        f"Explained {len(chosen)} of {len(plan.initiatives)} initiatives by re-solving "
-        f"({len(tasks)} solves); figures are exact to the optimality gap ({gap:.4%} of the value, "
+        f"Explained {explained} of {len(plan.initiatives)} initiatives by re-solving "
+        f"({solves} solves); figures are exact to the optimality gap ({gap:.4%} of the value, "
         f"about {gap * abs(reference):,.0f})."
     )
     late = sum(1 for o in outcomes if not o.settled)
     if late:
         note += (
-            f" {late} of the {len(tasks)} solves were not settled in the time allowed ({budget:g} s): "
+            f" {late} of the {solves} solves were not settled in the time allowed ({budget:g} s): "
             f"their figures say so; raise --explain-time to settle them."
         )
     if left_out:
         note += f" Left out: {left_out} initiatives furthest from selection (raise --explain-limit to include them)."
-    return replace(result, initiatives=tuple(new_rows), limits=tuple(new_limits), explain_note=note)
+    return note
 
 
 # --------------------------------------------------------------------------- choosing what to explain
+
+
+def _to_explain(
+    result: Result, index: dict, max_initiatives: int | str | None, initiative_ids: Sequence[str] | None
+) -> tuple[list[int], int]:
+    """The initiatives to explain (positions), and how many the cap left out: those asked for,
+    or up to the cap (``"auto"``: :func:`default_limit`) in :func:`_priority`'s order."""
+    if initiative_ids is not None:
+        return [index[i] for i in initiative_ids], 0
+    n = len(result.plan.initiatives)
+    cap = default_limit(n) if max_initiatives == AUTO else max_initiatives
+    return _priority(result.plan, result, index, cap)
 
 
 def _priority(plan: Plan, result: Result, index: dict, cap: int | None) -> tuple[list[int], int]:
@@ -273,6 +264,18 @@ def _initiative_tasks(plan: Plan, i: int, selected: bool) -> list[Task]:
     if _ruled_out(plan, i):
         return []
     return [Task(TaskKind.IN, i), Task(TaskKind.COST, i)]
+
+
+def _limit_tasks(result: Result) -> list[Task]:
+    """Two re-solves per limit: its bound moved one unit, and 10%, in the direction that gives room."""
+    tasks = []
+    for k, use in enumerate(result.limits):
+        rule = limit_rule(k, use.limit)
+        side, bound = rule.room(use)
+        step = (1.0 if side == "max" else -1.0) * rule.step()
+        tasks.append(Task(TaskKind.LIMIT, k=k, side=side, bound=bound + step))
+        tasks.append(Task(TaskKind.LIMIT, k=k, side=side, bound=bound + 0.1 * abs(bound) * step))
+    return tasks
 
 
 # --------------------------------------------------------------------------- running the solves
@@ -414,11 +417,20 @@ def _break_even_cost(
         return Outcome(task, None)
     picked = tuple(j for j in range(n) if sol.values[j] > 0.5)
     # The largest t the portfolio found allows, measured exactly on it (solver tolerances
-    # could otherwise pass off a tie as a win): every row holding t, with the portfolio's
-    # decisions as 0 or 1 and any overshoot at the solver's values.
+    # could otherwise pass off a tie as a win): the portfolio's decisions as 0 or 1 and any
+    # overshoot at the solver's values.
     x = [1.0 if j in set(picked) else 0.0 for j in range(n)] + list(sol.values[n:t])
-    room = [float(ini.cost)]
-    for row in lp.rows:
+    room = _room_for_t(lp.rows, t, x, float(ini.cost))
+    if room < 0:
+        return Outcome(task, None)
+    return Outcome(task, max(0.0, room), picked)
+
+
+def _room_for_t(rows: Iterable[Row], t: int, x: Sequence[float], cost: float) -> float:
+    """The largest value of column t that every row holding it allows with the other columns at
+    ``x``, and at most ``cost`` (below 0 when a row is broken whatever t is)."""
+    room = [cost]
+    for row in rows:
         if t not in row.index:
             continue
         a = row.coef[row.index.index(t)]
@@ -427,9 +439,7 @@ def _break_even_cost(
             room.append((row.hi - rest) / a)
         elif a < 0 and row.lo is not None:
             room.append((rest - row.lo) / -a)
-    if min(room) < 0:
-        return Outcome(task, None)
-    return Outcome(task, max(0.0, min(room)), picked)
+    return min(room)
 
 
 def _reduced_break_even(
@@ -538,6 +548,26 @@ def _explain_row(
         flip_enters=enters,
         flip_leaves=leaves,
         unsettled=("break_even_cost",) if cost is not None and not cost.settled else (),
+    )
+
+
+def _reference(v_star: float, outcomes: Sequence[Outcome]) -> float:
+    """The value regrets are measured from: V*, or the best portfolio a flip re-solve found.
+
+    A re-solve can find a portfolio better than the one reported (within the gap): the best
+    value seen is the reference, so no regret is negative."""
+    seen = [o.value for o in outcomes if o.task.kind in (TaskKind.OUT, TaskKind.IN) and o.value is not None]
+    return max([v_star] + seen)
+
+
+def _explain_limit(use: LimitUse, k: int, tasks: Sequence[Task], by_task: dict, reference: float) -> LimitUse:
+    """A limit's use with what one more unit and 10% more room are worth (none below 0)."""
+    one, ten = (by_task[t] for t in tasks if t.kind is TaskKind.LIMIT and t.k == k)
+    return replace(
+        use,
+        value_one_more=None if one.value is None else max(0.0, one.value - reference),
+        value_ten_percent=None if ten.value is None else max(0.0, ten.value - reference),
+        unsettled=tuple(name for name, o in (("value_one_more", one), ("value_ten_percent", ten)) if not o.settled),
     )
 
 

@@ -87,7 +87,9 @@ class FundingOrder:
 
 def world_plan(plan: Plan, world: BudgetWorld) -> Plan:
     """The plan as it stands in one world: that budget, and the Impacts that differ there."""
-    inis = tuple(replace(ini, impact=world.impacts[ini.id]) if ini.id in world.impacts else ini for ini in plan.initiatives)
+    inis = tuple(
+        replace(ini, impact=world.impacts[ini.id]) if ini.id in world.impacts else ini for ini in plan.initiatives
+    )
     return replace(plan.with_settings(budget=world.budget, budget_source=world.where or world.name), initiatives=inis)
 
 

@@ -11,6 +11,7 @@ change makes is caused by "the changes together".
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -94,6 +95,35 @@ def review_quarters(
 
     started = time.perf_counter()
     result = optimize(this)
+    changes, variants = _initiative_changes(last, this)
+    rules = _rules_change(last, this)
+    if rules is not None:
+        changes.append(rules[0])
+        variants.append(rules[1])
+    with progress.stage("Each change alone", len(variants) + 2) as step:
+        solved = pool.pool_map(
+            batch.solve_plan, [last] + [v for _, v in variants], workers, min_parallel=2, on_done=step
+        )
+    base, singles = solved[0], solved[1:]
+    last_selected = tuple(last.selection) if last.selection is not None else base.selected
+    return QuarterReview(
+        last_name,
+        this_name,
+        last_selected,
+        base.objective if base.ok else float("nan"),
+        result,
+        tuple(changes),
+        tuple(label for label, _ in variants),
+        tuple(_moves(this, base.selected, result.selected, variants, singles)),
+        len(variants) + 2,
+        time.perf_counter() - started,
+    )
+
+
+def _initiative_changes(last: Plan, this: Plan) -> tuple[list[EstimateChange], list[tuple[str, Plan]]]:
+    """Every initiative's changes between the quarters (its estimates that moved, or that it was
+    dropped or added), and for each initiative that changed, last quarter's plan with just that
+    change made, named in words."""
     last_ids = {ini.id for ini in last.initiatives}
     this_by_id = {ini.id: ini for ini in this.initiatives}
     changes: list[EstimateChange] = []
@@ -119,35 +149,43 @@ def review_quarters(
         if ini.id not in last_ids:
             changes.append(EstimateChange(ini.id, ini.name, "added", "not in the plan", "in the plan"))
             variants.append((f"{ini.id} added", last.with_initiatives(last.initiatives + (ini,))))
+    return changes, variants
+
+
+def _rules_change(last: Plan, this: Plan) -> tuple[EstimateChange, tuple[str, Plan]] | None:
+    """The settings and limits as one change, when any moved (the review date aside): what
+    moved, and last quarter's plan under this quarter's settings and limits."""
     s_last, s_this = last.settings, this.settings
     moved_settings = [
         f.name
         for f in s_last.__dataclass_fields__.values()
         if f.name not in ("budget_source", "review_date") and getattr(s_last, f.name) != getattr(s_this, f.name)
     ]
-    if (
+    if not (
         moved_settings
         or tuple(lim.name for lim in last.all_limits()) != tuple(lim.name for lim in this.all_limits())
         or any((a.min, a.max) != (b.min, b.max) for a, b in zip(last.all_limits(), this.all_limits()))
     ):
-        changes.append(EstimateChange("", "", "settings and limits", ", ".join(moved_settings) or "limits", ""))
-        variants.append(
-            (
-                "settings and limits",
-                replace(last, settings=replace(s_this, review_date=s_last.review_date), limits=this.limits),
-            )
-        )
-    with progress.stage("Each change alone", len(variants) + 2) as step:
-        solved = pool.pool_map(
-            batch.solve_plan, [last] + [v for _, v in variants], workers, min_parallel=2, on_done=step
-        )
-    base, singles = solved[0], solved[1:]
-    last_selected = tuple(last.selection) if last.selection is not None else base.selected
+        return None
+    change = EstimateChange("", "", "settings and limits", ", ".join(moved_settings) or "limits", "")
+    plan = replace(last, settings=replace(s_this, review_date=s_last.review_date), limits=this.limits)
+    return change, ("settings and limits", plan)
+
+
+def _moves(
+    this: Plan,
+    before: Sequence[str],
+    after: Sequence[str],
+    variants: Sequence[tuple[str, Plan]],
+    singles: Sequence[batch.PlanOutcome],
+) -> list[tuple[str, str, str]]:
+    """Each initiative that entered or left between last quarter's optimum (``before``) and this
+    quarter's (``after``), in this quarter's order, with the changes that move it on their own
+    (``singles``: each variant's solve); one done or stopped did not leave, its Status did."""
     order = {ini.id: k for k, ini in enumerate(this.initiatives)}
-    before, after = set(base.selected), set(result.selected)
-    moves = []
     finished = {ini.id: ini.stage.value.lower() for ini in this.initiatives if ini.stage in (Stage.DONE, Stage.STOPPED)}
-    for move, ids in (("entered", after - before), ("left", before - after)):
+    moves = []
+    for move, ids in (("entered", set(after) - set(before)), ("left", set(before) - set(after))):
         for i in sorted(ids, key=lambda x: order.get(x, len(order))):
             if move == "left" and i in finished:  # it did not leave: it is done (or was stopped)
                 moves.append((i, finished[i], "its Status"))
@@ -158,18 +196,7 @@ def review_quarters(
                 if res.ok and ((i in res.selected) if move == "entered" else (i not in res.selected))
             ]
             moves.append((i, move, "; ".join(causes) if causes else "the changes together"))
-    return QuarterReview(
-        last_name,
-        this_name,
-        last_selected,
-        base.objective if base.ok else float("nan"),
-        result,
-        tuple(changes),
-        tuple(label for label, _ in variants),
-        tuple(moves),
-        len(variants) + 2,
-        time.perf_counter() - started,
-    )
+    return moves
 
 
 def _show(x: Any) -> str:

@@ -72,37 +72,76 @@ def run_scenarios(plan: Plan, scenarios: tuple[Scenario, ...] | None = None, wor
             ],
             plan.source_name,
         )
-    # Every plan to solve, keyed by its set of changes: a single change that is also a whole
-    # scenario (or another scenario's single) is solved once.
+    variants = _variants(plan, scenarios)
+    base, solved, solves = _solve_variants(plan, variants, workers)
+    results = [ScenarioResult("Baseline", base, plan.settings.budget)]
+    order = {ini.id: k for k, ini in enumerate(plan.initiatives)}
+    for sc in scenarios:
+        budget = variants[_key(sc.changes)].plan.settings.budget
+        results.append(_scenario_result(sc, base, solved, budget, order))
+    if has_risk(plan):  # each scenario's portfolio judged on the same fresh worlds
+        results = _judged(results, [plan] + [variants[_key(sc.changes)].plan for sc in scenarios])
+    return ScenarioRun(tuple(results), plan, solves, time.perf_counter() - started)
+
+
+def _key(changes: tuple[Change, ...]) -> tuple:
+    """The key a set of changes is solved under: the same changes in any order share it."""
+    return tuple(sorted((c.kind, repr(c.target), repr(c.value)) for c in changes))
+
+
+@dataclass(frozen=True)
+class _Variant:
+    """One plan to solve: the baseline with a set of changes made."""
+
+    changes: tuple[Change, ...]
+    plan: Plan
+
+
+def _variants(plan: Plan, scenarios: tuple[Scenario, ...]) -> dict[tuple, _Variant]:
+    """Every plan to solve, keyed by its set of changes: each scenario's, and, for a scenario of
+    several changes, each change's alone (to attribute its moves). A single change that is also
+    a whole scenario (or another scenario's single) is solved once."""
     wanted: dict[tuple, tuple[Change, ...]] = {}
     for sc in scenarios:
         wanted.setdefault(_key(sc.changes), sc.changes)
         if len(sc.changes) > 1:
             for change in sc.changes:
                 wanted.setdefault(_key((change,)), (change,))
-    variants: dict[tuple, Plan] = {}
+    variants: dict[tuple, _Variant] = {}
     for key, changes in wanted.items():
         variant = plan
         for change in changes:
             variant = apply_change(variant, change, plan.settings.budget)
-        variants[key] = variant
-    # A scenario that only tightens rules may keep the baseline portfolio, which is then still
-    # optimal; it waits for the baseline, the rest start at once beside it. (Multi-period
-    # plans: the baseline's schedule is not checked here, so they always solve.)
-    # A soft limit's penalty may change with its bound, so its plans always solve too.
+        variants[key] = _Variant(changes, variant)
+    return variants
+
+
+def _solve_variants(
+    plan: Plan, variants: dict[tuple, _Variant], workers: int | None
+) -> tuple[batch.PlanOutcome, dict[tuple, batch.PlanOutcome], int]:
+    """Solve the baseline and every variant in the worker pool: the baseline's outcome, each
+    variant's by its key, and how many solves they took.
+
+    A variant that only tightens rules may keep the baseline portfolio, which is then still
+    optimal; it waits for the baseline, the rest start at once beside it. (Multi-period plans:
+    the baseline's schedule is not checked here, so they always solve.) A soft limit's penalty
+    may change with its bound, so its plans always solve too.
+    """
     soft = any(lim.soft for lim in plan.all_limits())
-    maybe_same = {k for k in variants if not plan.settings.periods and not soft and only_tightens(plan, wanted[k])}
+    maybe_same = {
+        k for k, v in variants.items() if not plan.settings.periods and not soft and only_tightens(plan, v.changes)
+    }
     futures: dict[tuple, Any] = {}
     with pool.Pool(workers) as workers_pool, progress.stage("Scenarios", len(variants) + 1) as step:
         base_future = workers_pool.submit(batch.solve_plan, plan)
-        for key, variant in variants.items():
+        for key, v in variants.items():
             if key not in maybe_same:
-                futures[key] = workers_pool.submit(batch.solve_plan, variant)
+                futures[key] = workers_pool.submit(batch.solve_plan, v.plan)
         base = base_future.result()
         step()
         reused = set()
         for key in maybe_same:
-            variant = variants[key]
+            variant = variants[key].plan
             if base.ok and not formulation.violations(
                 variant, [i.id in set(base.selected) for i in variant.initiatives]
             ):
@@ -110,60 +149,58 @@ def run_scenarios(plan: Plan, scenarios: tuple[Scenario, ...] | None = None, wor
                 step()
             else:
                 futures[key] = workers_pool.submit(batch.solve_plan, variant)
-        solved_by_key: dict[tuple, batch.PlanOutcome] = {}
+        solved: dict[tuple, batch.PlanOutcome] = {}
         for key, f in futures.items():
-            solved_by_key[key] = f.result()
+            solved[key] = f.result()
             step()
     for key in reused:
-        solved_by_key[key] = base
-    to_solve = list(futures)
-    solved: dict[tuple, batch.PlanOutcome] = {("baseline",): base}
-    for s_idx, sc in enumerate(scenarios):
-        solved[("scenario", s_idx)] = solved_by_key[_key(sc.changes)]
-        if len(sc.changes) > 1:
-            for c_idx, change in enumerate(sc.changes):
-                solved[("single", s_idx, c_idx)] = solved_by_key[_key((change,))]
+        solved[key] = base
+    return base, solved, 1 + len(futures)
 
-    results = [ScenarioResult("Baseline", base, plan.settings.budget)]
-    order = {ini.id: k for k, ini in enumerate(plan.initiatives)}
-    for s_idx, sc in enumerate(scenarios):
-        res = solved[("scenario", s_idx)]
-        budget = variants[_key(sc.changes)].settings.budget
-        if not res.ok or not base.ok:
-            results.append(ScenarioResult(sc.name, res, budget, changes=tuple(c.label for c in sc.changes)))
+
+def _scenario_result(
+    sc: Scenario,
+    base: batch.PlanOutcome,
+    solved: dict[tuple, batch.PlanOutcome],
+    budget: float | None,
+    order: dict[str, int],
+) -> ScenarioResult:
+    """One scenario's result: its solve, and what entered and left against the baseline (in plan
+    order), each with its cause."""
+    res = solved[_key(sc.changes)]
+    labels = tuple(c.label for c in sc.changes)
+    if not res.ok or not base.ok:
+        return ScenarioResult(sc.name, res, budget, changes=labels)
+    before, after = set(base.selected), set(res.selected)
+    singles = [solved[_key((change,))] for change in sc.changes] if len(sc.changes) > 1 else [res]
+    entered = tuple((i, _cause(i, True, sc.changes, singles)) for i in sorted(after - before, key=order.get))
+    left = tuple((i, _cause(i, False, sc.changes, singles)) for i in sorted(before - after, key=order.get))
+    return ScenarioResult(sc.name, res, budget, entered, left, labels)
+
+
+def _cause(initiative_id: str, entering: bool, changes: tuple[Change, ...], singles: list[batch.PlanOutcome]) -> str:
+    """The changes that on their own (``singles``: each one's solve) make an initiative enter
+    (or leave), or "the changes together" when none does."""
+    found = []
+    for change, single in zip(changes, singles):
+        if not single.ok:
             continue
-        before, after = set(base.selected), set(res.selected)
-        singles = (
-            [solved[("single", s_idx, c_idx)] for c_idx in range(len(sc.changes))] if len(sc.changes) > 1 else [res]
-        )
-
-        def cause(initiative_id: str, entering: bool, sc=sc, singles=singles) -> str:
-            found = []
-            for change, single in zip(sc.changes, singles):
-                if not single.ok:
-                    continue
-                moved = (initiative_id in single.selected) if entering else (initiative_id not in single.selected)
-                if moved:
-                    found.append(change.label)
-            return "; ".join(found) if found else "the changes together"
-
-        entered = tuple((i, cause(i, True)) for i in sorted(after - before, key=order.get))
-        left = tuple((i, cause(i, False)) for i in sorted(before - after, key=order.get))
-        results.append(ScenarioResult(sc.name, res, budget, entered, left, tuple(c.label for c in sc.changes)))
-    if has_risk(plan):  # each scenario's portfolio judged on the same fresh worlds
-        own = [plan] + [variants[_key(sc.changes)] for sc in scenarios]
-        with progress.stage("Simulating each scenario's portfolio", len(results)) as step:
-            judged = []
-            for r, p in zip(results, own):
-                judged.append(
-                    replace(r, risk=judge(p, r.solved.selected, dict(r.solved.starts) if p.settings.periods else None))
-                    if r.solved.ok
-                    else r
-                )
-                step()
-        results = judged
-    return ScenarioRun(tuple(results), plan, 1 + len(to_solve), time.perf_counter() - started)
+        moved = (initiative_id in single.selected) if entering else (initiative_id not in single.selected)
+        if moved:
+            found.append(change.label)
+    return "; ".join(found) if found else "the changes together"
 
 
-def _key(changes: tuple[Change, ...]) -> tuple:
-    return tuple(sorted((c.kind, repr(c.target), repr(c.value)) for c in changes))
+def _judged(results: list[ScenarioResult], plans: list[Plan]) -> list[ScenarioResult]:
+    """Each solved result with its portfolio judged on fresh worlds of its own plan (``plans``,
+    in the same order): the same worlds for every scenario, so the figures compare."""
+    with progress.stage("Simulating each scenario's portfolio", len(results)) as step:
+        judged = []
+        for r, p in zip(results, plans):
+            judged.append(
+                replace(r, risk=judge(p, r.solved.selected, dict(r.solved.starts) if p.settings.periods else None))
+                if r.solved.ok
+                else r
+            )
+            step()
+    return judged

@@ -13,7 +13,7 @@ from portfolio_opt.core.reasons import reason_text
 from portfolio_opt.core.rules import BudgetConfidence, Chosen, LimitRule, limit_rules, limit_uses, plan_rules
 from portfolio_opt.core.value import portfolio_value, scores_at
 from portfolio_opt.model.errors import NoPortfolioFound, PortfolioError
-from portfolio_opt.model.plan import Decision, Objective, Plan, RiskObjective, Scoring, Stage
+from portfolio_opt.model.plan import Decision, Initiative, Objective, Plan, RiskObjective, Scoring, Settings, Stage
 from portfolio_opt.model.result import (
     InitiativeResult,
     LimitUse,
@@ -216,23 +216,10 @@ def build_result(
     chosen = Chosen.of(selected, starts)
     uses = limit_uses(plan, chosen)
     reasons = decision_reasons(plan, coefficients, selected, uses, starts)
-    order = ranking_order(plan, coefficients, selected)
+    labels = plan.settings.period_labels() if plan.settings.periods else []
     rows = []
-    timed = bool(plan.settings.periods)
-    labels = plan.settings.period_labels() if timed else []
-    for rank, i in enumerate(order, start=1):
+    for rank, i in enumerate(ranking_order(plan, coefficients, selected), start=1):
         ini = plan.initiatives[i]
-        timing: dict = {}
-        if timed and i in chosen.starts:
-            t = chosen.starts[i]
-            end = t + schedule.build_periods(ini, plan.settings) - 1
-            first = schedule.window(ini, plan.settings)
-            best = schedule.start_score(ini, first[0], plan.settings) if len(first) else scores[i]
-            timing = dict(
-                start=labels[t],
-                finish=labels[end] if end < len(labels) else f"{labels[-1]}+{end - len(labels) + 1}",
-                delay_loss=max(0.0, best - scores[i]),
-            )
         rows.append(
             InitiativeResult(
                 id=ini.id,
@@ -248,11 +235,53 @@ def build_result(
                 why=reasons[i],
                 decision=review_decision(ini, bool(selected[i])),
                 criteria_score=ini.criteria_score,
-                **timing,
+                **_timing(plan, labels, i, chosen, scores[i]),
             )
         )
-    status = solution.status
-    gap = solution.gap if solution.gap is not None else (0.0 if status is Status.OPTIMAL else None)
+    gap = _solver_gap(solution)
+    return Result(
+        status=solution.status,
+        objective=portfolio_value(plan, chosen, coefficients, uses),
+        total_value=math.fsum(v for v, s in zip(scores, selected) if s),
+        total_cost=math.fsum(ini.cost for ini, s in zip(plan.initiatives, selected) if s)
+        + out_cost_total(plan, selected),
+        initiatives=tuple(rows),
+        limits=uses,
+        solver=_solver_info(plan, solution, gap),
+        plan=plan,
+        warnings=tuple(_warnings(plan, solution.status, gap)),
+        starts={plan.initiatives[i].id: t for i, t in (starts or {}).items()},
+        realization=tuple(realization(plan)),
+    )
+
+
+def _timing(plan: Plan, labels: Sequence[str], i: int, chosen: Chosen, score: float) -> dict:
+    """A selected initiative's schedule in a multi-period plan (``labels``: its periods'): its
+    start and finish, and what starting later than its earliest allowed period costs (nothing
+    for a single-period plan or an initiative left out)."""
+    if not plan.settings.periods or i not in chosen.starts:
+        return {}
+    ini, s = plan.initiatives[i], plan.settings
+    t = chosen.starts[i]
+    end = t + schedule.build_periods(ini, s) - 1
+    first = schedule.window(ini, s)
+    best = schedule.start_score(ini, first[0], s) if len(first) else score
+    return dict(
+        start=labels[t],
+        finish=labels[end] if end < len(labels) else f"{labels[-1]}+{end - len(labels) + 1}",
+        delay_loss=max(0.0, best - score),
+    )
+
+
+def _solver_gap(solution: solver.Solution) -> float | None:
+    """The solution's optimality gap: the solver's, or 0 for a proven optimum that reports none."""
+    if solution.gap is not None:
+        return solution.gap
+    return 0.0 if solution.status is Status.OPTIMAL else None
+
+
+def _warnings(plan: Plan, status: Status, gap: float | None) -> list[str]:
+    """The plan's warnings, and one when the time limit stopped the search before the proof."""
     warnings = list(plan.warnings)
     if status is Status.FEASIBLE:
         gap_text = f"{gap:.2%}" if gap is not None else "unknown"
@@ -260,29 +289,21 @@ def build_result(
             f"stopped at the time limit ({plan.settings.time_limit:g} s) before proving optimality: "
             f"the portfolio is within {gap_text} of the best possible"
         )
-    return Result(
-        status=status,
-        objective=portfolio_value(plan, chosen, coefficients, uses),
-        total_value=math.fsum(v for v, s in zip(scores, selected) if s),
-        total_cost=math.fsum(ini.cost for ini, s in zip(plan.initiatives, selected) if s)
-        + out_cost_total(plan, selected),
-        initiatives=tuple(rows),
-        limits=uses,
-        solver=SolverInfo(
-            name=solution.solver,
-            version=solution.version,
-            seconds=solution.seconds,
-            gap=gap,
-            bound=solution.bound,
-            requested_gap=plan.settings.gap,
-            time_limit=plan.settings.time_limit,
-            fixed=solution.fixed,
-            columns=len(solution.values) if solution.values is not None else 0,
-        ),
-        plan=plan,
-        warnings=tuple(warnings),
-        starts={plan.initiatives[i].id: t for i, t in (starts or {}).items()},
-        realization=tuple(realization(plan)),
+    return warnings
+
+
+def _solver_info(plan: Plan, solution: solver.Solution, gap: float | None) -> SolverInfo:
+    """How the solve went: the solver, its time and gap, and the settings it was given."""
+    return SolverInfo(
+        name=solution.solver,
+        version=solution.version,
+        seconds=solution.seconds,
+        gap=gap,
+        bound=solution.bound,
+        requested_gap=plan.settings.gap,
+        time_limit=plan.settings.time_limit,
+        fixed=solution.fixed,
+        columns=len(solution.values) if solution.values is not None else 0,
     )
 
 
@@ -302,71 +323,94 @@ def decision_reasons(
     starts: dict[int, int] | None = None,
 ) -> list[Reason]:
     """Why each initiative is in or out, as :class:`Reason` data, in plan order."""
-    ids = [ini.id for ini in plan.initiatives]
-    dependents: dict[int, list[int]] = {}
-    for i, j in formulation.dependency_pairs(plan):
-        dependents.setdefault(j, []).append(i)
-    group_of: dict[int, list[int]] = {}
-    for members in formulation.exclusive_groups(plan).values():
-        for i in members:
-            group_of[i] = members
-    chosen = Chosen.of(selected, starts)
-    fit = _Fit(plan, uses, chosen)
-    s = plan.settings
-    out = []
-    for i, ini in enumerate(plan.initiatives):
-        if selected[i]:
-            needed_by = tuple(ids[k] for k in dependents.get(i, []) if selected[k])
-            hot = fit.hot(i, chosen.starts.get(i, 0))
-            if ini.decision is Decision.MUST:
-                out.append(Reason(ReasonCode.MUST, also=needed_by, hot=hot))
-            elif needed_by and coefficients[i] > 0:
-                out.append(Reason(ReasonCode.MERIT, also=needed_by, hot=hot))  # worth its place, and others rely on it
-            elif needed_by:
-                out.append(Reason(ReasonCode.NEEDED_BY, needed_by, hot=hot))
-            elif coefficients[i] <= 0:
-                mins = fit.mins(i)
-                out.append(
-                    Reason(ReasonCode.MEETS_MIN, mins, hot=hot) if mins else Reason(ReasonCode.SELECTED, hot=hot)
-                )
-            else:
-                out.append(Reason(ReasonCode.MERIT, hot=hot))
-            continue
-        if ini.decision is Decision.EXCLUDE:
-            out.append(Reason(ReasonCode.EXCLUDED))
-            continue
-        if coefficients[i] <= 0:
-            if schedule.value_start(ini, s) >= s.horizon_months:
-                out.append(Reason(ReasonCode.NO_VALUE_HORIZON))
-            elif ini.probability == 0:
-                out.append(Reason(ReasonCode.NO_VALUE_PROBABILITY))
-            elif s.objective is Objective.NPV and coefficients[i] + ini.cost > 0:
-                out.append(Reason(ReasonCode.NEGATIVE_NPV))
-            else:
-                out.append(Reason(ReasonCode.NEGATIVE_VALUE))
-            continue
-        missing = [plan.index(d) for d in ini.depends_on if d in plan and not selected[plan.index(d)]]
-        if missing:
-            out.append(
-                Reason(
-                    ReasonCode.NEEDS,
-                    tuple(
-                        (ids[j], "Excluded" if plan.initiatives[j].decision is Decision.EXCLUDE else "not selected")
-                        for j in missing
-                    ),
-                )
-            )
-            continue
-        rivals = tuple(ids[k] for k in group_of.get(i, []) if k != i and selected[k])
-        if rivals:
-            out.append(Reason(ReasonCode.EXCLUSIVE_WITH, rivals))
-            continue
-        blocked, costly = fit.blocked(i, starts)
-        settled = fit.confidence(i) or (Reason(ReasonCode.RISK) if risk_aware(plan) else Reason(ReasonCode.GAP))
-        out.append(Reason(ReasonCode.LIMITS, blocked, costly=costly) if blocked or costly else settled)
+    reasons = _Reasons(plan, coefficients, selected, uses, starts)
+    out = [reasons.why_in(i) if selected[i] else reasons.why_out(i) for i in range(len(plan.initiatives))]
     if in_review(plan):
         out = [_review_reason(ini, why, selected[i]) for i, (ini, why) in enumerate(zip(plan.initiatives, out))]
     return out
+
+
+class _Reasons:
+    """The reason for each initiative's decision, from what the portfolio holds: who relies on
+    whom, the exclusive groups, and how each initiative fits the limits (:class:`_Fit`)."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        coefficients: Sequence[float],
+        selected: Sequence[bool],
+        uses: Sequence[LimitUse],
+        starts: dict[int, int] | None,
+    ):
+        self.plan, self.coefficients, self.selected, self.starts = plan, coefficients, selected, starts
+        self.ids = [ini.id for ini in plan.initiatives]
+        #: each initiative's dependents (the initiatives that need it)
+        self.dependents: dict[int, list[int]] = {}
+        for i, j in formulation.dependency_pairs(plan):
+            self.dependents.setdefault(j, []).append(i)
+        #: each initiative's exclusive group, itself included
+        self.group_of: dict[int, list[int]] = {}
+        for members in formulation.exclusive_groups(plan).values():
+            for i in members:
+                self.group_of[i] = members
+        self.chosen = Chosen.of(selected, starts)
+        self.fit = _Fit(plan, uses, self.chosen)
+
+    def why_in(self, i: int) -> Reason:
+        """Why a selected initiative is in: a Must, its own merit, selected ones that need it, or
+        a Min it helps meet; with the soft limits it helps run past their bound."""
+        ini = self.plan.initiatives[i]
+        needed_by = tuple(self.ids[k] for k in self.dependents.get(i, []) if self.selected[k])
+        hot = self.fit.hot(i, self.chosen.starts.get(i, 0))
+        if ini.decision is Decision.MUST:
+            return Reason(ReasonCode.MUST, also=needed_by, hot=hot)
+        if needed_by and self.coefficients[i] > 0:
+            return Reason(ReasonCode.MERIT, also=needed_by, hot=hot)  # worth its place, and others rely on it
+        if needed_by:
+            return Reason(ReasonCode.NEEDED_BY, needed_by, hot=hot)
+        if self.coefficients[i] <= 0:
+            mins = self.fit.mins(i)
+            return Reason(ReasonCode.MEETS_MIN, mins, hot=hot) if mins else Reason(ReasonCode.SELECTED, hot=hot)
+        return Reason(ReasonCode.MERIT, hot=hot)
+
+    def why_out(self, i: int) -> Reason:
+        """Why an unselected initiative is out, the first that holds of: it is Excluded, it adds
+        no value, a prerequisite or a rival in its exclusive group keeps it out, or the limits
+        do (or, when nothing blocks it, the optimality gap or the risk objective)."""
+        plan, ids = self.plan, self.ids
+        ini = plan.initiatives[i]
+        if ini.decision is Decision.EXCLUDE:
+            return Reason(ReasonCode.EXCLUDED)
+        if self.coefficients[i] <= 0:
+            return _no_value_reason(ini, self.coefficients[i], plan.settings)
+        missing = [plan.index(d) for d in ini.depends_on if d in plan and not self.selected[plan.index(d)]]
+        if missing:
+            return Reason(
+                ReasonCode.NEEDS,
+                tuple(
+                    (ids[j], "Excluded" if plan.initiatives[j].decision is Decision.EXCLUDE else "not selected")
+                    for j in missing
+                ),
+            )
+        rivals = tuple(ids[k] for k in self.group_of.get(i, []) if k != i and self.selected[k])
+        if rivals:
+            return Reason(ReasonCode.EXCLUSIVE_WITH, rivals)
+        blocked, costly = self.fit.blocked(i, self.starts)
+        settled = self.fit.confidence(i) or (Reason(ReasonCode.RISK) if risk_aware(plan) else Reason(ReasonCode.GAP))
+        return Reason(ReasonCode.LIMITS, blocked, costly=costly) if blocked or costly else settled
+
+
+def _no_value_reason(ini: Initiative, coefficient: float, s: Settings) -> Reason:
+    """Why an initiative adds nothing to the objective, the first that holds of: its value starts
+    after the horizon, it never succeeds, its cost outweighs its expected value (npv), or its
+    value is below 0."""
+    if schedule.value_start(ini, s) >= s.horizon_months:
+        return Reason(ReasonCode.NO_VALUE_HORIZON)
+    if ini.probability == 0:
+        return Reason(ReasonCode.NO_VALUE_PROBABILITY)
+    if s.objective is Objective.NPV and coefficient + ini.cost > 0:
+        return Reason(ReasonCode.NEGATIVE_NPV)
+    return Reason(ReasonCode.NEGATIVE_VALUE)
 
 
 def _review_reason(ini, why: Reason, selected: bool) -> Reason:

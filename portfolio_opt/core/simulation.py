@@ -15,7 +15,7 @@ import numpy as np
 
 from portfolio_opt.core.schedule import start_value
 from portfolio_opt.core.worlds import CHOOSE, JUDGE, Worlds, cvar, quantile
-from portfolio_opt.model.plan import Objective, Plan
+from portfolio_opt.model.plan import Initiative, Objective, Plan
 from portfolio_opt.model.result import CostRisk
 
 #: the batches the sampling errors of quantiles and CVaR are estimated from
@@ -142,100 +142,16 @@ def simulate(
     worlds = Worlds(plan, samples, seed, purpose)
     chosen = [i for i, x in enumerate(selected) if x]
     starts = starts or {}
-    total = np.zeros(worlds.samples)
-    costs = np.zeros(worlds.samples) if any(plan.initiatives[i].cost_high is not None for i in chosen) else None
-    # each outcome is kept (float32, 512 MB at most) for the worst-worlds means; beyond that,
-    # drawn again from its stream
-    keep = len(chosen) * worlds.samples <= 128_000_000
-    kept = np.empty((len(chosen), worlds.samples), dtype=np.float32) if keep else None
-    success: dict[int, float] = {}
-    means: dict[int, float] = {}
-    theme_values: dict[str, np.ndarray] = {}
-    theme_count: dict[str, int] = {}
-    for ini in (plan.initiatives[i] for i in chosen):
-        theme = ini.theme or "(no theme)"
-        theme_count[theme] = theme_count.get(theme, 0) + 1
-
-    def chunk(lo: int, hi: int):
-        """Initiatives chosen[lo:hi]: their sums, in a fixed order (numpy runs outside the
-        GIL, so chunks run on threads side by side and still add up the same every time)."""
-        part = np.zeros(worlds.samples)
-        part_costs = np.zeros(worlds.samples) if costs is not None else None
-        themes: dict[str, np.ndarray] = {}
-        for k in range(lo, hi):
-            i = chosen[k]
-            d = worlds.draws(i)
-            out = worlds.outcome(i, starts.get(i, 0), d)
-            part += out
-            success[i] = float(np.mean(d.success))
-            means[i] = float(np.mean(out))
-            if part_costs is not None:
-                part_costs += d.cost
-            if kept is not None:
-                kept[k] = out
-            theme = plan.initiatives[i].theme or "(no theme)"
-            if theme not in themes:
-                themes[theme] = np.zeros(worlds.samples)
-            themes[theme] += out
-        return part, part_costs, themes
-
-    bounds = [(lo, min(lo + CHUNK, len(chosen))) for lo in range(0, len(chosen), CHUNK)]
-    if len(bounds) > 1 and (os.cpu_count() or 1) > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
-            parts = list(pool.map(lambda b: chunk(*b), bounds))
-    else:
-        parts = [chunk(*b) for b in bounds]
-    for part, part_costs, themes in parts:  # in chunk order, whatever finished first
-        total += part
-        if costs is not None:
-            costs += part_costs
-        for theme, v in themes.items():
-            if theme not in theme_values:
-                theme_values[theme] = np.zeros(worlds.samples)
-            theme_values[theme] += v
-    order = np.argsort(total, kind="stable")
-    m = s.risk_level * worlds.samples
-    k = max(1, int(math.ceil(m - 1e-9)))
-    weights = np.zeros(worlds.samples)  # each world's weight in the worst-worlds mean (R-U form)
-    weights[order[:k]] = 1.0
-    if m < k:
-        weights[order[k - 1]] = m - (k - 1)
-    weights /= weights.sum()
-    tail_worlds = np.flatnonzero(weights)
-    if kept is not None:
-        tails = kept[:, tail_worlds].astype(np.float64) @ weights[tail_worlds]
-    else:
-        tails = np.array([worlds.outcome(i, starts.get(i, 0))[tail_worlds] @ weights[tail_worlds] for i in chosen])
-    rows = [(i, means[i], float(tails[k])) for k, i in enumerate(chosen)]
-    shortfall = math.fsum(mean - tail for _, mean, tail in rows)
-    share = (lambda x: x / shortfall) if abs(shortfall) > 1e-9 else (lambda x: 0.0)
-    initiatives = tuple(
-        InitiativeRisk(
-            plan.initiatives[i].id,
-            plan.initiatives[i].name,
-            plan.initiatives[i].theme,
-            success[i],
-            mean,
-            share(mean - tail),
-            tail,
-        )
-        for i, mean, tail in rows
+    sums = _Sums.of(plan, worlds, chosen, starts)
+    weights = _tail_weights(sums.total, s.risk_level)
+    tails = sums.tail_means(weights)
+    rows = [(i, sums.means[i], float(tails[k])) for k, i in enumerate(chosen)]
+    share = _shortfall_share(math.fsum(mean - tail for _, mean, tail in rows))
+    initiatives = _initiative_risks(plan, rows, sums.success, share)
+    themes = _theme_risks(plan, chosen, sums.themes, weights, share)
+    figures = value_figures(
+        sums.total, s.risk_level, s.value_target, s.objective is Objective.NPV, sums.costs, s.budget
     )
-    themes = tuple(
-        ThemeRisk(
-            t,
-            theme_count[t],
-            float(np.mean(v)),
-            float(np.std(v, ddof=1)) if len(v) > 1 else 0.0,
-            quantile(v, 0.10),
-            quantile(v, 0.90),
-            share(float(np.mean(v)) - float(weights @ v)),
-        )
-        for t, v in sorted(theme_values.items(), key=lambda kv: kv[0].casefold())
-    )
-    figures = value_figures(total, s.risk_level, s.value_target, s.objective is Objective.NPV, costs, s.budget)
     if coefficients is None:  # exact: each at its start
         coefficients = {i: start_value(plan.initiatives[i], starts.get(i, 0), s) for i in chosen}
     expected_value = math.fsum(coefficients[i] for i in chosen)
@@ -248,9 +164,168 @@ def simulate(
         figures,
         initiatives,
         themes,
-        np.sort(total),
+        np.sort(sums.total),
         expected_value,
         time.perf_counter() - started,
+    )
+
+
+def _theme(ini: Initiative) -> str:
+    """The theme an initiative is counted under in the theme table."""
+    return ini.theme or "(no theme)"
+
+
+@dataclass(eq=False)
+class _Sums:
+    """The chosen initiatives' outcomes in every world, added up: the portfolio's value, its
+    cost when any cost can overrun, and each theme's value; and of each initiative its success
+    rate, its mean and (while they fit in memory) its outcome in every world."""
+
+    plan: Plan
+    worlds: Worlds
+    chosen: list[int]
+    starts: Mapping[int, int]
+    total: np.ndarray
+    costs: np.ndarray | None
+    #: each outcome, kept (float32, 512 MB at most) for the worst-worlds means; beyond that,
+    #: drawn again from its stream
+    kept: np.ndarray | None
+    themes: dict[str, np.ndarray] = field(default_factory=dict)
+    success: dict[int, float] = field(default_factory=dict)
+    means: dict[int, float] = field(default_factory=dict)
+
+    @staticmethod
+    def of(plan: Plan, worlds: Worlds, chosen: list[int], starts: Mapping[int, int]) -> _Sums:
+        """Simulate the chosen initiatives in chunks (on threads when there are several) and add
+        the chunks up in their order, so the sums are the same every time."""
+        n = worlds.samples
+        overruns = any(plan.initiatives[i].cost_high is not None for i in chosen)
+        keep = len(chosen) * n <= 128_000_000
+        sums = _Sums(
+            plan,
+            worlds,
+            chosen,
+            starts,
+            total=np.zeros(n),
+            costs=np.zeros(n) if overruns else None,
+            kept=np.empty((len(chosen), n), dtype=np.float32) if keep else None,
+        )
+        bounds = [(lo, min(lo + CHUNK, len(chosen))) for lo in range(0, len(chosen), CHUNK)]
+        if len(bounds) > 1 and (os.cpu_count() or 1) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
+                parts = list(pool.map(lambda b: sums._chunk(*b), bounds))
+        else:
+            parts = [sums._chunk(*b) for b in bounds]
+        for part, part_costs, themes in parts:  # in chunk order, whatever finished first
+            sums.total += part
+            if sums.costs is not None:
+                sums.costs += part_costs
+            for theme, v in themes.items():
+                if theme not in sums.themes:
+                    sums.themes[theme] = np.zeros(n)
+                sums.themes[theme] += v
+        return sums
+
+    def _chunk(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray | None, dict[str, np.ndarray]]:
+        """Initiatives chosen[lo:hi]: their sums, in a fixed order (numpy runs outside the
+        GIL, so chunks run on threads side by side and still add up the same every time)."""
+        worlds = self.worlds
+        part = np.zeros(worlds.samples)
+        part_costs = np.zeros(worlds.samples) if self.costs is not None else None
+        themes: dict[str, np.ndarray] = {}
+        for k in range(lo, hi):
+            i = self.chosen[k]
+            d = worlds.draws(i)
+            out = worlds.outcome(i, self.starts.get(i, 0), d)
+            part += out
+            self.success[i] = float(np.mean(d.success))
+            self.means[i] = float(np.mean(out))
+            if part_costs is not None:
+                part_costs += d.cost
+            if self.kept is not None:
+                self.kept[k] = out
+            theme = _theme(self.plan.initiatives[i])
+            if theme not in themes:
+                themes[theme] = np.zeros(worlds.samples)
+            themes[theme] += out
+        return part, part_costs, themes
+
+    def tail_means(self, weights: np.ndarray) -> np.ndarray:
+        """Each chosen initiative's mean in the worst worlds (``weights``: see :func:`_tail_weights`)."""
+        tail_worlds = np.flatnonzero(weights)
+        if self.kept is not None:
+            return self.kept[:, tail_worlds].astype(np.float64) @ weights[tail_worlds]
+        return np.array(
+            [self.worlds.outcome(i, self.starts.get(i, 0))[tail_worlds] @ weights[tail_worlds] for i in self.chosen]
+        )
+
+
+def _tail_weights(total: np.ndarray, level: float) -> np.ndarray:
+    """Each world's weight in the mean of the worst ``level`` of worlds (the Rockafellar–Uryasev
+    form: the world on the edge counts for the fraction of it inside); the weights add up to 1."""
+    order = np.argsort(total, kind="stable")
+    m = level * len(total)
+    k = max(1, int(math.ceil(m - 1e-9)))
+    weights = np.zeros(len(total))
+    weights[order[:k]] = 1.0
+    if m < k:
+        weights[order[k - 1]] = m - (k - 1)
+    weights /= weights.sum()
+    return weights
+
+
+def _shortfall_share(shortfall: float) -> Callable[[float], float]:
+    """A part's share of the portfolio's shortfall in the worst worlds (0 when it has none)."""
+    return (lambda x: x / shortfall) if abs(shortfall) > 1e-9 else (lambda x: 0.0)
+
+
+def _initiative_risks(
+    plan: Plan,
+    rows: Sequence[tuple[int, float, float]],
+    success: Mapping[int, float],
+    share: Callable[[float], float],
+) -> tuple[InitiativeRisk, ...]:
+    """Each chosen initiative's row of the initiative table, from its position, its mean and its
+    mean in the worst worlds (``rows``, in plan order)."""
+    return tuple(
+        InitiativeRisk(
+            plan.initiatives[i].id,
+            plan.initiatives[i].name,
+            plan.initiatives[i].theme,
+            success[i],
+            mean,
+            share(mean - tail),
+            tail,
+        )
+        for i, mean, tail in rows
+    )
+
+
+def _theme_risks(
+    plan: Plan,
+    chosen: Sequence[int],
+    values: Mapping[str, np.ndarray],
+    weights: np.ndarray,
+    share: Callable[[float], float],
+) -> tuple[ThemeRisk, ...]:
+    """Each theme's row of the theme table, themes in alphabetical order (case aside)."""
+    count: dict[str, int] = {}
+    for i in chosen:
+        theme = _theme(plan.initiatives[i])
+        count[theme] = count.get(theme, 0) + 1
+    return tuple(
+        ThemeRisk(
+            t,
+            count[t],
+            float(np.mean(v)),
+            float(np.std(v, ddof=1)) if len(v) > 1 else 0.0,
+            quantile(v, 0.10),
+            quantile(v, 0.90),
+            share(float(np.mean(v)) - float(weights @ v)),
+        )
+        for t, v in sorted(values.items(), key=lambda kv: kv[0].casefold())
     )
 
 

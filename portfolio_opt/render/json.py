@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from portfolio_opt.model.plan import Scoring
-from portfolio_opt.model.result import Result
+from portfolio_opt.model.result import InitiativeResult, LimitUse, Result, SolverInfo
 from portfolio_opt.render import for_type
 
 if TYPE_CHECKING:  # the analyses load numpy and the solver: not for printing --help
@@ -32,8 +32,6 @@ def _clean(x: Any) -> Any:
 
 def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
     """The ``--json`` object of ``optimize``: status, totals, every initiative, every limit."""
-    from portfolio_opt.core.rules import kind_of  # the program builder: not for printing --help
-
     return (
         {
             "status": result.status.value,
@@ -44,72 +42,9 @@ def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
             "budget": _clean(result.budget),
             "count": len(result.selected),
             "selected": list(result.selected),
-            "initiatives": [
-                {
-                    "id": r.id,
-                    "name": r.name,
-                    "theme": r.theme,
-                    "score": _clean(r.score),
-                    "cost": _clean(r.cost),
-                    "decision": r.decision,
-                    "criteria_score": _clean(r.criteria_score),
-                    "value_per_cost": _clean(r.value_per_cost),
-                    "selected": r.selected,
-                    "rank": r.rank,
-                    "reason": r.reason,
-                    "regret": _clean(r.regret),
-                    "break_even_score": _clean(r.break_even_score),
-                    "break_even_cost": _clean(r.break_even_cost),
-                    "explained": r.explained,
-                    "unsettled": list(r.unsettled),
-                    "start": r.start,
-                    "finish": r.finish,
-                    "delay_loss": _clean(r.delay_loss),
-                    "if_flipped": {
-                        "enters": list(r.flip_enters),
-                        "leaves": list(r.flip_leaves),
-                        "impossible": r.flip_note or None,
-                    },
-                }
-                for r in result.initiatives
-            ],
-            "constraints": [
-                {
-                    "name": u.limit.name,
-                    "period": u.limit.period_label or None,
-                    "column": u.limit.column,
-                    "scope": u.limit.scope_text,
-                    "min": _clean(u.limit.min),
-                    "max": _clean(u.limit.max),
-                    "used": _clean(u.used),
-                    "slack": _clean(u.slack),
-                    "binding": u.binding,
-                    "value_one_more": _clean(u.value_one_more),
-                    "value_ten_percent": _clean(u.value_ten_percent),
-                    "unsettled": list(u.unsettled),
-                    "source": u.limit.source,
-                    "kind": kind_of(u.limit).name,
-                    "share": u.limit.share,
-                    "tolerance": _clean(
-                        u.limit.allowance("max") if u.limit.max is not None else u.limit.allowance("min")
-                    )
-                    if u.limit.soft
-                    else None,
-                    "penalty": _clean(u.limit.penalty) if u.limit.soft else None,
-                    "overshoot": _clean(u.overshoot),
-                    "penalty_cost": _clean(u.penalty_cost),
-                }
-                for u in result.limits
-            ],
-            "solver": {
-                "name": result.solver.name,
-                "version": result.solver.version,
-                "seconds": _clean(result.solver.seconds),
-                "gap": _clean(result.solver.gap),
-                "bound": _clean(result.solver.bound),
-                "fixed_by_lp_bound": result.solver.fixed,
-                "columns": result.solver.columns,
-            },
+            "initiatives": [_initiative_dict(r) for r in result.initiatives],
+            "constraints": [_limit_dict(u) for u in result.limits],
+            "solver": _solver_dict(result.solver),
             "warnings": list(result.warnings),
             "explain_note": result.explain_note,
             "output": output,
@@ -117,6 +52,79 @@ def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
         | ({"risk": risk_to_dict(result.risk)} if result.risk is not None else {})
         | _review_dict(result)
     )
+
+
+def _initiative_dict(r: InitiativeResult) -> dict[str, Any]:
+    """One initiative of the ``--json`` object: its figures, decision, reason and explanation."""
+    return {
+        "id": r.id,
+        "name": r.name,
+        "theme": r.theme,
+        "score": _clean(r.score),
+        "cost": _clean(r.cost),
+        "decision": r.decision,
+        "criteria_score": _clean(r.criteria_score),
+        "value_per_cost": _clean(r.value_per_cost),
+        "selected": r.selected,
+        "rank": r.rank,
+        "reason": r.reason,
+        "regret": _clean(r.regret),
+        "break_even_score": _clean(r.break_even_score),
+        "break_even_cost": _clean(r.break_even_cost),
+        "explained": r.explained,
+        "unsettled": list(r.unsettled),
+        "start": r.start,
+        "finish": r.finish,
+        "delay_loss": _clean(r.delay_loss),
+        "if_flipped": {
+            "enters": list(r.flip_enters),
+            "leaves": list(r.flip_leaves),
+            "impossible": r.flip_note or None,
+        },
+    }
+
+
+def _limit_dict(u: LimitUse) -> dict[str, Any]:
+    """One limit of the ``--json`` object: its bounds, use, what more room is worth, and for a soft
+    limit its tolerance, penalty and overshoot."""
+    from portfolio_opt.core.rules import kind_of  # the program builder: not for printing --help
+
+    return {
+        "name": u.limit.name,
+        "period": u.limit.period_label or None,
+        "column": u.limit.column,
+        "scope": u.limit.scope_text,
+        "min": _clean(u.limit.min),
+        "max": _clean(u.limit.max),
+        "used": _clean(u.used),
+        "slack": _clean(u.slack),
+        "binding": u.binding,
+        "value_one_more": _clean(u.value_one_more),
+        "value_ten_percent": _clean(u.value_ten_percent),
+        "unsettled": list(u.unsettled),
+        "source": u.limit.source,
+        "kind": kind_of(u.limit).name,
+        "share": u.limit.share,
+        "tolerance": _clean(u.limit.allowance("max") if u.limit.max is not None else u.limit.allowance("min"))
+        if u.limit.soft
+        else None,
+        "penalty": _clean(u.limit.penalty) if u.limit.soft else None,
+        "overshoot": _clean(u.overshoot),
+        "penalty_cost": _clean(u.penalty_cost),
+    }
+
+
+def _solver_dict(solver: SolverInfo) -> dict[str, Any]:
+    """How the solve went, for the ``--json`` object."""
+    return {
+        "name": solver.name,
+        "version": solver.version,
+        "seconds": _clean(solver.seconds),
+        "gap": _clean(solver.gap),
+        "bound": _clean(solver.bound),
+        "fixed_by_lp_bound": solver.fixed,
+        "columns": solver.columns,
+    }
 
 
 def _review_dict(result: Result) -> dict[str, Any]:

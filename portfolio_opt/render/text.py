@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from portfolio_opt.core.reasons import reason_sentence
 from portfolio_opt.model.figures import money
-from portfolio_opt.model.plan import Objective, Scoring
-from portfolio_opt.model.result import Result, Status
+from portfolio_opt.model.plan import Initiative, Objective, Plan, Scoring
+from portfolio_opt.model.result import InitiativeResult, Result, Status
 from portfolio_opt.render import for_type
 
 if TYPE_CHECKING:  # the analyses load numpy and the solver: not for printing --help
@@ -138,11 +138,49 @@ def _ids(ids) -> str:
 
 def story(result: Result, initiative_id: str) -> list[str]:
     """One initiative's decision in plain sentences (for ``portfolio-opt explain``)."""
-    from portfolio_opt.core.scoring import discounted_years
-
     r = result.by_id(initiative_id)
     plan = result.plan
     ini = plan.initiatives[plan.index(initiative_id)]
+    lines = [_headline(result, r, ini), _score_line(plan, r, ini)]
+    lines.append(("Why in: " if r.selected else "Why out: ") + reason_sentence(r.why) if r.why else f"Why: {r.reason}.")
+    if r.start is not None:
+        lines.append(
+            f"Scheduled from {r.start} to {r.finish}"
+            + (
+                f"; starting later than its earliest allowed period costs {money(r.delay_loss)}."
+                if r.delay_loss
+                else "."
+            )
+        )
+    return lines + _what_it_would_take(result, r, ini)
+
+
+def _headline(result: Result, r: InitiativeResult, ini: Initiative) -> str:
+    """Who it is (ID, name, theme, owner), and the decision with its rank."""
+    who = ", ".join(
+        x for x in (ini.theme, f"owner {ini.values.get('Owner')}" if ini.values.get("Owner") else None) if x
+    )
+    return (
+        f"{ini.id} {ini.name}" + (f" ({who})" if who else "") + f" is {'SELECTED' if r.selected else 'NOT selected'}"
+        f" (rank {r.rank} of {len(result.initiatives)})."
+    )
+
+
+def _score_line(plan: Plan, r: InitiativeResult, ini: Initiative) -> str:
+    """Its score and how the plan's scoring makes it, its cost, and its value per unit of cost."""
+    s = plan.settings
+    score_text = money(r.score) if s.scoring.is_money else f"{r.score:,.3f}"
+    return f"Score {score_text} = {_formula(plan, r, ini)}; cost {money(ini.cost)}" + (
+        f"; {r.value_per_cost:.2f} of value per unit of cost."
+        if r.value_per_cost is not None and s.scoring.is_money
+        else "."
+    )
+
+
+def _formula(plan: Plan, r: InitiativeResult, ini: Initiative) -> str:
+    """The formula of the plan's scoring, with the initiative's figures where it has them."""
+    from portfolio_opt.core.scoring import discounted_years
+
     s = plan.settings
     ttv = ini.time_to_value
     if r.start is not None:  # multi-period: counted from the start of its start period
@@ -150,13 +188,6 @@ def story(result: Result, initiative_id: str) -> list[str]:
 
         ttv = value_start(ini, s, s.period_labels().index(r.start))
     d = discounted_years(ttv, s.horizon_months, s.discount_rate)
-    who = ", ".join(
-        x for x in (ini.theme, f"owner {ini.values.get('Owner')}" if ini.values.get("Owner") else None) if x
-    )
-    lines = [
-        f"{ini.id} {ini.name}" + (f" ({who})" if who else "") + f" is {'SELECTED' if r.selected else 'NOT selected'}"
-        f" (rank {r.rank} of {len(result.initiatives)})."
-    ]
     formula = (
         f"probability {ini.probability:.0%} × (impact {money(ini.impact)} − run cost "
         f"{money(ini.run_cost)}) × {d:.3f} discounted years (value from month {ttv:g} to "
@@ -175,61 +206,46 @@ def story(result: Result, initiative_id: str) -> list[str]:
             if s.scoring is Scoring.WSJF
             else "Reach × Impact × Confidence / Effort"
         )
-    score_text = money(r.score) if s.scoring.is_money else f"{r.score:,.3f}"
-    lines.append(
-        f"Score {score_text} = {formula}; cost {money(ini.cost)}"
-        + (
-            f"; {r.value_per_cost:.2f} of value per unit of cost."
-            if r.value_per_cost is not None and s.scoring.is_money
-            else "."
-        )
-    )
-    lines.append(("Why in: " if r.selected else "Why out: ") + reason_sentence(r.why) if r.why else f"Why: {r.reason}.")
-    if r.start is not None:
-        lines.append(
-            f"Scheduled from {r.start} to {r.finish}"
-            + (
-                f"; starting later than its earliest allowed period costs {money(r.delay_loss)}."
-                if r.delay_loss
-                else "."
-            )
-        )
+    return formula
+
+
+def _what_it_would_take(result: Result, r: InitiativeResult, ini: Initiative) -> list[str]:
+    """What flipping the decision would lose, and for one left out the score or cost that would
+    bring it in; or why that is not known."""
     if not r.explained:
-        lines.append("What it would take: not computed. " + (result.explain_note or "See --explain-limit."))
-        return lines
+        return ["What it would take: not computed. " + (result.explain_note or "See --explain-limit.")]
     if r.flip_note:
-        lines.append(f"It cannot be {'dropped' if r.selected else 'forced in'}: {r.flip_note}.")
-        return lines
+        return [f"It cannot be {'dropped' if r.selected else 'forced in'}: {r.flip_note}."]
     if {"regret", "break_even_score"} & set(r.unsettled):
-        lines.append("What it would take: not settled in the time allowed (raise --explain-time).")
-        return lines
+        return ["What it would take: not settled in the time allowed (raise --explain-time)."]
     changes = []
     if r.flip_enters:
         changes.append(f"{_ids(r.flip_enters)} would come in")
     if r.flip_leaves:
         changes.append(f"{_ids(r.flip_leaves)} would go")
     change_text = (" (" + "; ".join(changes) + ")") if changes else ""
-    measure = "expected value" if s.objective is Objective.VALUE else "NPV (expected value − cost)"
+    measure = "expected value" if result.plan.settings.objective is Objective.VALUE else "NPV (expected value − cost)"
     if r.selected:
-        lines.append(f"Dropping it would lose {money(r.regret)} of {measure}{change_text}.")
-        return lines
-    lines.append(f"Forcing it in would lose {money(r.regret)} of {measure}{change_text}.")
-    lines.append(
+        return [f"Dropping it would lose {money(r.regret)} of {measure}{change_text}."]
+    return [
+        f"Forcing it in would lose {money(r.regret)} of {measure}{change_text}.",
         f"It would be selected if its score rose above {money(r.break_even_score)} "
-        f"(+{money(r.break_even_score - r.score)}), all else equal." + criteria_words(plan, ini, r.break_even_score)
-    )
+        f"(+{money(r.break_even_score - r.score)}), all else equal."
+        + criteria_words(result.plan, ini, r.break_even_score),
+        _break_even_cost_words(r, ini),
+    ]
+
+
+def _break_even_cost_words(r: InitiativeResult, ini: Initiative) -> str:
+    """The cost below which an initiative left out would be selected, or why there is none."""
     if "break_even_cost" in r.unsettled:
-        lines.append(
-            "What cut of its cost would get it selected: not settled in the time allowed (raise --explain-time)."
-        )
-    elif r.break_even_cost is None:
-        lines.append("No cut of its cost alone would get it selected: a non-cost limit or a rule blocks it.")
-    else:
-        lines.append(
-            f"Or if its cost fell below {money(r.break_even_cost)} "
-            f"(−{money(ini.cost - r.break_even_cost)}), all else equal."
-        )
-    return lines
+        return "What cut of its cost would get it selected: not settled in the time allowed (raise --explain-time)."
+    if r.break_even_cost is None:
+        return "No cut of its cost alone would get it selected: a non-cost limit or a rule blocks it."
+    return (
+        f"Or if its cost fell below {money(r.break_even_cost)} "
+        f"(−{money(ini.cost - r.break_even_cost)}), all else equal."
+    )
 
 
 def criteria_words(plan, ini, target: float) -> str:
