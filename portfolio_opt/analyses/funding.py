@@ -124,8 +124,9 @@ def funding_order(plan: Plan) -> FundingOrder:
 
 
 def _alone(plan: Plan) -> float:
-    """A world's own optimum: what its budget alone would fund."""
-    return solve_plan(plan).objective
+    """A world's own optimum: what its budget alone would fund, by its value there (the cvar
+    blend is over the worlds, not within one)."""
+    return solve_plan(plan.with_settings(risk_objective=RiskObjective.EXPECTED)).objective
 
 
 def _cvar_asked(plan: Plan) -> bool:

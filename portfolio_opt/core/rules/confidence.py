@@ -78,16 +78,17 @@ class BudgetConfidence(Rule):
             return  # no cost has a range: the budget row already holds in every world
         terms = limit_terms(plan, self.limit, prog.columns)
         room = self.limit.max - limit_offset(plan, self.limit)
-        most = math.fsum(max(a, 0.0) for a in terms.values())
-        # the cost at the Cost, as one column: each world's row then holds only the ranged costs
-        cost = prog.add_variable(0.0, math.inf)
+        # the cost at the Cost, as one column: each world's row then holds only the ranged costs;
+        # it is the budget row's sum, so it never passes the room, and a world runs over by at
+        # most its overruns: its big-M
+        cost = prog.add_variable(0.0, room)
         prog.lower[cost] = -math.inf
         prog.add_row({**terms, cost: -1.0}, 0.0, 0.0, ("confidence", "cost"))
         excused = []
         for s in range(worlds):
-            reach = most + math.fsum(max(d[s], 0.0) for d in over.values()) - room
+            reach = math.fsum(max(d[s], 0.0) for d in over.values())
             if reach <= 0:
-                continue  # this world can never run over the budget
+                continue  # nothing overruns in this world: the budget row holds it
             world = {cost: 1.0}
             for i, d in over.items():
                 if d[s]:
