@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from portfolio_opt.model.errors import InvalidWorkbook, Problem
+
 
 def column_letter(n: int) -> str:
     """The letters of 1-based column ``n``: 1 -> A, 27 -> AA.
@@ -58,3 +60,48 @@ class RawWorkbook:
             if sheet.name.strip().casefold() == folded:
                 return sheet
         return None
+
+
+#: The most cells a sheet's table may span (rows × columns, from A1 to its farthest value). A
+#: value far outside the table (say at XFD1048576) would make a dense grid of billions of cells:
+#: the sheet is refused at that cell instead.
+MAX_CELLS = 10_000_000
+#: The most rows a sheet can have (Excel's and LibreOffice's limit); a row numbered past it was
+#: forged, and counting up to it would take as long as the number is large.
+EXCEL_ROWS = 1_048_576
+
+
+def far_cell(sheet: str, r: int, values: list, width: int) -> InvalidWorkbook:
+    """The refusal of a sheet whose row ``r`` (its ``values``, blanks as None) stretches the
+    table past :data:`MAX_CELLS`, at that row's last value; ``width`` is the table's so far."""
+    c = max((k for k, v in enumerate(values) if v is not None and v != ""), default=None)
+    where = RawSheet(sheet, []).address(r, c if c is not None else 0)
+    shown = repr(values[c])[:40] if c is not None else "a value"
+    return InvalidWorkbook(
+        [
+            Problem(
+                "far-cell",
+                where,
+                f"holds {shown}, far outside the table: the sheet would span {r + 1:,} rows × "
+                f"{max(width, len(values)):,} columns (at most {MAX_CELLS:,} cells)",
+                "Delete that cell (and anything else far below or right of the table), then save",
+                values[c] if c is not None else None,
+            )
+        ],
+        "",
+    )
+
+
+def far_row(sheet: str, number: int) -> InvalidWorkbook:
+    """The refusal of a sheet holding a row numbered past the last row a sheet can have."""
+    return InvalidWorkbook(
+        [
+            Problem(
+                "damaged",
+                f"{sheet}!{number}",
+                f"has a row numbered {number:,}, past the last row a sheet can have ({EXCEL_ROWS:,})",
+                "The file is damaged: open it in Excel or LibreOffice and save a copy",
+            )
+        ],
+        "",
+    )
