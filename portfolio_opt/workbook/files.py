@@ -11,7 +11,7 @@ from portfolio_opt.workbook.validate import load_plan
 
 
 def read_plan(path: str | os.PathLike) -> Plan:
-    """Read and validate a planning workbook.
+    """Read and validate a planning workbook (.xlsx, .xlsm, .ods or .xls).
 
     Raises :class:`~portfolio_opt.errors.InvalidWorkbook` listing every problem found.
     """

@@ -75,17 +75,23 @@ def far_cell(sheet: str, r: int, values: list, width: int) -> InvalidWorkbook:
     """The refusal of a sheet whose row ``r`` (its ``values``, blanks as None) stretches the
     table past :data:`MAX_CELLS`, at that row's last value; ``width`` is the table's so far."""
     c = max((k for k, v in enumerate(values) if v is not None and v != ""), default=None)
+    return far_value(sheet, r, c, values[c] if c is not None else None, max(width, len(values)))
+
+
+def far_value(sheet: str, r: int, c: int | None, value: Any, columns: int) -> InvalidWorkbook:
+    """The refusal of a sheet that ``value`` at (``r``, ``c``) would stretch to ``r + 1`` rows ×
+    ``columns`` columns, past :data:`MAX_CELLS` (``c`` None: the row holds no value)."""
     where = RawSheet(sheet, []).address(r, c if c is not None else 0)
-    shown = repr(values[c])[:40] if c is not None else "a value"
+    shown = repr(value)[:40] if c is not None else "a value"
     return InvalidWorkbook(
         [
             Problem(
                 "far-cell",
                 where,
                 f"holds {shown}, far outside the table: the sheet would span {r + 1:,} rows × "
-                f"{max(width, len(values)):,} columns (at most {MAX_CELLS:,} cells)",
+                f"{columns:,} columns (at most {MAX_CELLS:,} cells)",
                 "Delete that cell (and anything else far below or right of the table), then save",
-                values[c] if c is not None else None,
+                value if c is not None else None,
             )
         ],
         "",
@@ -105,3 +111,42 @@ def far_row(sheet: str, number: int) -> InvalidWorkbook:
         ],
         "",
     )
+
+
+class Grid:
+    """A sheet gathered cell by cell, in any order, into a :class:`RawSheet` (the .ods and
+    .xls readers use it): blank cells are None in General format, each row's trailing blanks
+    and the sheet's trailing blank rows are dropped, and a value that would stretch the table
+    past :data:`MAX_CELLS` is refused at its cell before the table is made."""
+
+    def __init__(self, name: str):
+        self.sheet = RawSheet(name=name, rows=[])
+        self.cells: dict[int, dict[int, tuple[Any, str]]] = {}
+        self.height = self.width = 0
+
+    def put(self, r: int, c: int, value: Any, fmt: str = "General") -> None:
+        """Put a value (None for a blank) with its number format at 0-based row ``r``, column ``c``."""
+        if value is None or value == "":
+            return
+        height, width = max(self.height, r + 1), max(self.width, c + 1)
+        if height * width > MAX_CELLS:
+            raise far_value(self.sheet.name, r, c, value, width)
+        self.height, self.width = height, width
+        self.cells.setdefault(r, {})[c] = (value, fmt)
+
+    def fits(self, r: int, c: int) -> bool:
+        """Whether a value at (r, c) keeps the table within :data:`MAX_CELLS`."""
+        return max(self.height, r + 1) * max(self.width, c + 1) <= MAX_CELLS
+
+    def done(self) -> RawSheet:
+        """The sheet: every row padded to the table's width."""
+        blank, general = [None] * self.width, ["General"] * self.width
+        rows, formats = [], []
+        for r in range(self.height):
+            vals, fmts = list(blank), list(general)
+            for c, (value, fmt) in self.cells.get(r, {}).items():
+                vals[c], fmts[c] = value, fmt
+            rows.append(tuple(vals))
+            formats.append(tuple(fmts))
+        self.sheet.rows, self.sheet.number_formats = rows, formats
+        return self.sheet
