@@ -116,7 +116,7 @@ def to_excel(value, epoch: _dt.datetime = WINDOWS_EPOCH) -> float:
     """The serial of a date, datetime, time or duration (the inverse of :func:`from_excel`).
 
     >>> to_excel(_dt.datetime(2027, 1, 1)), to_excel(_dt.time(6)), to_excel(_dt.timedelta(hours=36))
-    (46388, 0.25, 1.5)
+    (46388.0, 0.25, 1.5)
     """
     if isinstance(value, _dt.time):
         return _time_to_days(value)
