@@ -17,6 +17,7 @@ cell before anything is made of it.
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import io
 import re
@@ -37,7 +38,6 @@ _DC = "http://purl.org/dc/elements/1.1/"
 _ROW, _CELL, _COVERED = f"{{{_TABLE}}}table-row", f"{{{_TABLE}}}table-cell", f"{{{_TABLE}}}covered-table-cell"
 _SHEET, _COLUMN = f"{{{_TABLE}}}table", f"{{{_TABLE}}}table-column"
 _STYLES, _NULL_DATE = f"{{{_OFFICE}}}automatic-styles", f"{{{_TABLE}}}null-date"
-_VALUE_TYPE, _FORMULA = f"{{{_OFFICE}}}value-type", f"{{{_TABLE}}}formula"
 _RESAVE = "Open it in LibreOffice and save a copy (File > Save As, ODF Spreadsheet)"
 
 
@@ -221,6 +221,29 @@ _DATE_PARTS = {
 
 # --------------------------------------------------------------------------- cells
 
+# attribute names, qualified once
+_CALCEXT_VALUE_TYPE = f"{{{_CALCEXT}}}value-type"
+_OFFICE_ANNOTATION = f"{{{_OFFICE}}}annotation"
+_OFFICE_ANNOTATION_END = f"{{{_OFFICE}}}annotation-end"
+_OFFICE_BOOLEAN_VALUE = f"{{{_OFFICE}}}boolean-value"
+_OFFICE_DATE_VALUE = f"{{{_OFFICE}}}date-value"
+_OFFICE_STRING_VALUE = f"{{{_OFFICE}}}string-value"
+_OFFICE_TIME_VALUE = f"{{{_OFFICE}}}time-value"
+_OFFICE_VALUE = f"{{{_OFFICE}}}value"
+_OFFICE_VALUE_TYPE = f"{{{_OFFICE}}}value-type"
+_TABLE_DATE_VALUE = f"{{{_TABLE}}}date-value"
+_TABLE_DEFAULT_CELL_STYLE_NAME = f"{{{_TABLE}}}default-cell-style-name"
+_TABLE_FORMULA = f"{{{_TABLE}}}formula"
+_TABLE_NAME = f"{{{_TABLE}}}name"
+_TABLE_STYLE_NAME = f"{{{_TABLE}}}style-name"
+_TEXT_C = f"{{{_TEXT}}}c"
+_TEXT_H = f"{{{_TEXT}}}h"
+_TEXT_LINE_BREAK = f"{{{_TEXT}}}line-break"
+_TEXT_NOTE = f"{{{_TEXT}}}note"
+_TEXT_P = f"{{{_TEXT}}}p"
+_TEXT_S = f"{{{_TEXT}}}s"
+_TEXT_TAB = f"{{{_TEXT}}}tab"
+
 
 class _Content:
     """content.xml, read in one pass: the automatic styles, then each table row by row."""
@@ -231,7 +254,8 @@ class _Content:
         self.sheets = []
         self.grid: Grid | None = None
         self.r = 0
-        self.columns: list[tuple[int, str | None]] = []  #: (columns repeated, default cell style)
+        self.columns: list[tuple[int, int, str | None]] = []  #: (first column, how many, default cell style)
+        self.formats: dict[tuple, str] = {}  #: (cell style, value type) -> the cell's number format
 
     def read(self, data: bytes) -> list:
         """Every sheet of the content part, in order."""
@@ -245,20 +269,23 @@ class _Content:
                 if el.tag == _SHEET:
                     if self.grid is not None:
                         raise ValueError("a table inside a table")
-                    self.grid, self.r, self.columns = Grid(el.get(f"{{{_TABLE}}}name", "")), 0, []
+                    self.grid, self.r, self.columns = Grid(el.get(_TABLE_NAME, "")), 0, []
                 continue
             if el.tag == _ROW and self.grid is not None:
                 self.row(el)
                 el.clear()
+                while el.getprevious() is not None:  # rows read are dropped: memory stays flat
+                    del el.getparent()[0]
             elif el.tag == _COLUMN:
+                start = self.columns[-1][0] + self.columns[-1][1] if self.columns else 0
                 repeat = _repeat(el, "number-columns-repeated")
-                self.columns.append((repeat, el.get(f"{{{_TABLE}}}default-cell-style-name")))
+                self.columns.append((start, repeat, el.get(_TABLE_DEFAULT_CELL_STYLE_NAME)))
             elif el.tag == _SHEET and self.grid is not None:
                 self.sheets.append(self.grid.done())
                 self.grid = None
                 el.clear()
             elif el.tag == _NULL_DATE:
-                self.epoch = _dt.datetime.fromisoformat(el.get(f"{{{_TABLE}}}date-value", "1899-12-30")[:10])
+                self.epoch = _dt.datetime.fromisoformat(el.get(_TABLE_DATE_VALUE, "1899-12-30")[:10])
             elif el.tag == _STYLES:
                 for style in el:
                     self.styles.take(style)
@@ -273,7 +300,11 @@ class _Content:
             if cell.tag not in (_CELL, _COVERED):
                 continue
             span = _repeat(cell, "number-columns-repeated")
-            read = self.cell(cell, c) if len(cell) or _VALUE_TYPE in cell.attrib or _FORMULA in cell.attrib else None
+            read = (
+                self.cell(cell, c)
+                if len(cell) or _OFFICE_VALUE_TYPE in cell.attrib or _TABLE_FORMULA in cell.attrib
+                else None
+            )
             if read is not None:
                 cells.append((c, span, read))
             c += span
@@ -303,47 +334,48 @@ class _Content:
 
     def cell(self, cell, c: int):
         """(value, format, error?, serial, formula) of a cell, or None for a blank one."""
-        kind = cell.get(f"{{{_OFFICE}}}value-type")
-        formula = cell.get(f"{{{_TABLE}}}formula")
+        kind = cell.get(_OFFICE_VALUE_TYPE)
+        formula = cell.get(_TABLE_FORMULA)
         if formula is not None:
             namespace, _, rest = formula.partition(":")
             formula = "=" + (rest if rest and namespace in ("of", "oooc", "msoxl") else formula).lstrip("=")
-        style = cell.get(f"{{{_TABLE}}}style-name") or self._column_style(c)
-        fmt = self.styles.code(style)
-        error = cell.get(f"{{{_CALCEXT}}}value-type") == "error"
+        style = cell.get(_TABLE_STYLE_NAME) or self._column_style(c)
+        fmt = self.formats.get((style, kind))
+        if fmt is None:
+            fmt = self.formats[(style, kind)] = _format_for(kind, self.styles.code(style))
+        error = cell.get(_CALCEXT_VALUE_TYPE) == "error"
         value, serial = self._value(cell, kind, fmt) if not error else (_text(cell), None)
         # a formula with a value (even an empty text) was calculated; one without was not
         uncalculated = formula if kind in (None, "void") and not error and value is None else None
         if value is None and uncalculated is None and not error:
             return None
-        return value, _format_for(kind, fmt), error, serial, uncalculated
+        return value, fmt, error, serial, uncalculated
 
     def _value(self, cell, kind: str | None, fmt: str):
         """The value and, for dates and times, the serial it stores."""
-        office = f"{{{_OFFICE}}}"
         if kind in ("float", "percentage", "currency"):
-            return numfmt.number(cell.get(office + "value").strip()), None
+            return numfmt.number(cell.get(_OFFICE_VALUE).strip()), None
         if kind == "date":
-            stamp = _dt.datetime.fromisoformat(cell.get(office + "date-value").strip()[:26])
+            stamp = _dt.datetime.fromisoformat(cell.get(_OFFICE_DATE_VALUE).strip()[:26])
             serial = numfmt.to_excel(stamp.replace(tzinfo=None), self.epoch)
             return numfmt.from_excel(serial, self.epoch), float(serial)
         if kind == "time":
-            serial = _duration(cell.get(office + "time-value")) / 86400
-            duration = numfmt.is_timedelta_format(_format_for(kind, fmt))
+            serial = _duration(cell.get(_OFFICE_TIME_VALUE)) / 86400
+            duration = numfmt.is_timedelta_format(fmt)
             return numfmt.from_excel(serial, self.epoch, timedelta=duration), serial
         if kind == "boolean":
-            return cell.get(office + "boolean-value", "").strip().lower() == "true", None
-        if kind == "string" and cell.get(office + "string-value") is not None:
-            return cell.get(office + "string-value") or None, None
+            return cell.get(_OFFICE_BOOLEAN_VALUE, "").strip().lower() == "true", None
+        if kind == "string" and cell.get(_OFFICE_STRING_VALUE) is not None:
+            return cell.get(_OFFICE_STRING_VALUE) or None, None
         return _text(cell) or None, None
 
     def _column_style(self, c: int) -> str | None:
-        start = 0
-        for repeat, style in self.columns:
-            if c < start + repeat:
-                return style
-            start += repeat
-        return None
+        """The default cell style of column ``c`` (found by bisection: a sheet may list many)."""
+        k = bisect.bisect_right(self.columns, (c, float("inf"))) - 1
+        if k < 0:
+            return None
+        start, repeat, style = self.columns[k]
+        return style if c < start + repeat else None
 
 
 def _format_for(kind: str | None, fmt: str) -> str:
@@ -360,7 +392,10 @@ def _format_for(kind: str | None, fmt: str) -> str:
 
 
 def _repeat(el, attr: str) -> int:
-    value = int(el.get(f"{{{_TABLE}}}{attr}", "1") or "1")
+    text = el.get(f"{{{_TABLE}}}{attr}")
+    if text is None:
+        return 1
+    value = int(text)
     if value < 1:
         raise ValueError(f"{attr} is {value}")
     return value
@@ -381,24 +416,22 @@ def _duration(text: str | None) -> float:
     return -total if text.strip().startswith("-") else total
 
 
-_P, _H = f"{{{_TEXT}}}p", f"{{{_TEXT}}}h"
-_SPACE, _TAB, _BREAK = f"{{{_TEXT}}}s", f"{{{_TEXT}}}tab", f"{{{_TEXT}}}line-break"
-_SKIP = {f"{{{_OFFICE}}}annotation", f"{{{_TEXT}}}note", f"{{{_OFFICE}}}annotation-end"}
+_SKIP = {_OFFICE_ANNOTATION, _TEXT_NOTE, _OFFICE_ANNOTATION_END}
 
 
 def _text(cell) -> str:
     """A cell's text: its paragraphs joined by line breaks (comments left out)."""
-    return "\n".join(_inline(p) for p in cell if p.tag in (_P, _H))
+    return "\n".join(_inline(p) for p in cell if p.tag in (_TEXT_P, _TEXT_H))
 
 
 def _inline(el) -> str:
     parts = [_collapse(el.text)]
     for child in el:
-        if child.tag == _SPACE:
-            parts.append(" " * int(child.get(f"{{{_TEXT}}}c", "1") or "1"))
-        elif child.tag == _TAB:
+        if child.tag == _TEXT_S:
+            parts.append(" " * int(child.get(_TEXT_C, "1") or "1"))
+        elif child.tag == _TEXT_TAB:
             parts.append("\t")
-        elif child.tag == _BREAK:
+        elif child.tag == _TEXT_LINE_BREAK:
             parts.append("\n")
         elif child.tag not in _SKIP and isinstance(child.tag, str):
             parts.append(_inline(child))
@@ -406,6 +439,11 @@ def _inline(el) -> str:
     return "".join(parts)
 
 
+_WHITE = re.compile(r"[ \t\r\n]{2,}|[\t\r\n]")
+
+
 def _collapse(text: str | None) -> str:
     """Character data as OpenDocument shows it: runs of white space are one space."""
-    return re.sub(r"[ \t\r\n]+", " ", text) if text else ""
+    if not text:
+        return ""
+    return _WHITE.sub(" ", text) if ("  " in text or "\n" in text or "\t" in text or "\r" in text) else text

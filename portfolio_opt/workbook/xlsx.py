@@ -240,7 +240,7 @@ def _attribute(raw: bytes) -> str:
 _FORBIDDEN = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 
 
-def _plain_text(data: bytes, prefix: bytes) -> bytes:
+def _plain_text(data: bytes) -> bytes:
     """Refuse what the fast path leaves to a real parser: comments, CDATA, processing
     instructions, namespace declarations and characters XML forbids."""
     if b"<!" in data or b"<?" in data or b"xmlns" in data or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:
@@ -259,7 +259,7 @@ def shared_strings(data: bytes) -> list[str]:
     prefix, body = _root_and_body(data, b"sst", None)
     if body is None:
         return []
-    _plain_text(body, prefix)
+    _plain_text(body)
     pattern = _simple_strings(prefix)
     found = pattern.findall(body)
     if any(junk for *_, junk in found):
@@ -487,7 +487,7 @@ def read_sheet(data: bytes, title: str, strings: list[str], styles: list, epoch)
     prefix, body = _root_and_body(data, b"worksheet", b"sheetData")
     rows = Rows(title)
     if body is not None:
-        _scan(_plain_text(body, prefix), prefix, rows, _Kinds(styles), strings, epoch)
+        _scan(_plain_text(body), prefix, rows, _Kinds(styles), strings, epoch)
     return rows.sheet()
 
 
@@ -503,7 +503,6 @@ def _scan(body: bytes, prefix: bytes, rows: Rows, kinds: _Kinds, strings: list[s
     head, cell = _row_patterns(prefix)
     close = b"</" + prefix + b"row>"
     plans: dict[tuple, _RowPlan | None] = {}
-    readers = _readers(strings)
     number = 0  # the row number openpyxl's parser holds: the row's r, or one past the last
     chunks = body.split(close)
     for chunk in chunks[:-1]:
@@ -513,7 +512,7 @@ def _scan(body: bytes, prefix: bytes, rows: Rows, kinds: _Kinds, strings: list[s
             key = tuple(map(_SHAPE, cells))
             plan = plans.get(key)
             if plan is None and key not in plans:
-                plan = plans[key] = _RowPlan.make(key, kinds, readers)
+                plan = plans[key] = _RowPlan.make(key, kinds, strings)
             vals = plan.read(cells, chunk) if plan is not None else None
             if vals is not None:
                 digits = found.group(1)
@@ -547,11 +546,6 @@ def _row_patterns(prefix: bytes) -> tuple[re.Pattern, re.Pattern]:
     return _ROW_PATTERNS[prefix]
 
 
-def _readers(strings: list[str]) -> dict[int, Any]:
-    """Which kinds of cell a row taken apart at once may hold (others are read token by token)."""
-    return {_NUMBER: None, _STRING: strings, _INLINE: None}
-
-
 class _RowPlan:
     """What a shape of row means: where each cell's value goes, how it is read, the formats."""
 
@@ -567,7 +561,7 @@ class _RowPlan:
         self.base = base  #: the row's ``<`` when no cell holds a value: its start tag, each cell's tags
 
     @classmethod
-    def make(cls, shape: tuple, kinds: _Kinds, readers: dict) -> _RowPlan | None:
+    def make(cls, shape: tuple, kinds: _Kinds, strings: list[str]) -> _RowPlan | None:
         """The plan of a shape of row, or None when a cell needs reading token by token."""
         if not shape:
             return None
@@ -575,7 +569,7 @@ class _RowPlan:
         col = 0
         for letters, rest, _empty in shape:
             kind, fmt, _ = kinds[rest]
-            if kind not in readers:
+            if kind not in (_NUMBER, _STRING, _INLINE):
                 return None
             col = _COLUMNS[letters] if letters else col + 1
             cols.append(col)
@@ -589,7 +583,7 @@ class _RowPlan:
         formats = tuple(fmts[k] if k >= 0 else "General" for k in index)
         dense = index == list(range(len(cols)))
         base = 1 + sum(1 if empty else 2 for _, _, empty in shape)
-        return cls(cell_kinds, readers[_STRING], None if dense else index, formats, base)
+        return cls(cell_kinds, strings, None if dense else index, formats, base)
 
     def read(self, cells: list, chunk: bytes) -> list | None:
         """The row's values, one per column up to its last cell's, as openpyxl reads them (a
