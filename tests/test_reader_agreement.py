@@ -262,6 +262,15 @@ def test_hand_made_sheets(cells, fast_path):
     assert differences(read_workbook_bytes(data, "plan.xlsx"), reference) == []
 
 
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_rows_read_at_once_and_token_by_token_agree(path, monkeypatch):
+    """The two ways the fast reader takes a row apart give the same sheet."""
+    data = path.read_bytes()
+    at_once = xlsx.read(data, path.name, "")
+    monkeypatch.setattr(xlsx._RowPlan, "make", classmethod(lambda cls, *args: None))
+    assert differences(xlsx.read(data, path.name, ""), at_once) == []
+
+
 def test_a_prefixed_namespace_reads_the_same():
     sheet = SHEET.replace(b"<worksheet xmlns=", b"<x:worksheet xmlns:x=").replace(b"</worksheet>", b"</x:worksheet>")
     sheet = sheet.replace(b"<sheetData>", b"<x:sheetData>").replace(b"</sheetData>", b"</x:sheetData>")

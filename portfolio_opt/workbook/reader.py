@@ -21,10 +21,7 @@ from portfolio_opt.model.errors import InvalidWorkbook, Problem
 from portfolio_opt.workbook import archive
 from portfolio_opt.workbook.raw import MAX_CELLS, RawSheet, RawWorkbook
 
-__all__ = ["MAX_CELLS", "RawSheet", "RawWorkbook", "SUFFIXES", "read_workbook"]
-
-#: the file names read as planning workbooks (the kind is told from the bytes all the same)
-SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls")
+__all__ = ["MAX_CELLS", "RawSheet", "RawWorkbook", "read_workbook"]
 
 _RESAVE = "Open it in Excel or LibreOffice and save it as 'Excel Workbook (.xlsx)'"
 

@@ -243,7 +243,9 @@ _FORBIDDEN = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 def _plain_text(data: bytes) -> bytes:
     """Refuse what the fast path leaves to a real parser: comments, CDATA, processing
     instructions, namespace declarations and characters XML forbids."""
-    if b"<!" in data or b"<?" in data or b"xmlns" in data or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:
+    if b"<!" in data or b"<?" in data or b"xmlns:" in data or b"xmlns=" in data or b"\xef\xbf\xbe" in data:
+        raise Unusual("comments, CDATA, declarations or forbidden characters among the cells")
+    if b"\xef\xbf\xbf" in data:
         raise Unusual("comments, CDATA, declarations or forbidden characters among the cells")
     if len(data.translate(None, _FORBIDDEN)) != len(data):
         raise Unusual("comments, CDATA, declarations or forbidden characters among the cells")
