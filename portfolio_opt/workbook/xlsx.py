@@ -274,31 +274,12 @@ def shared_strings(data: bytes) -> list[str]:
     return strings
 
 
-_SIMPLE_STRINGS: dict[bytes, re.Pattern] = {}
-
-
 def _simple_strings(prefix: bytes) -> re.Pattern:
     """Entries of one plain text run: ``<si><t>text</t></si>``; anything else is junk."""
-    if prefix not in _SIMPLE_STRINGS:
-        p = re.escape(prefix)
-        _SIMPLE_STRINGS[prefix] = re.compile(
-            rb"\s*(?:<"
-            + p
-            + rb"si>(?:<"
-            + p
-            + rb"t>([^<]*)</"
-            + p
-            + rb"t>|<"
-            + p
-            + rb't xml:space="preserve">([^<]*)</'
-            + p
-            + rb"t>|<"
-            + p
-            + rb"t(/)>)</"
-            + p
-            + rb"si>|(\S))",
-        )
-    return _SIMPLE_STRINGS[prefix]
+    return _pattern(
+        prefix,
+        rb'\s*(?:<~si>(?:<~t>([^<]*)</~t>|<~t xml:space="preserve">([^<]*)</~t>|<~t(/)>)</~si>|(\S))',
+    )
 
 
 def _rich_strings(data: bytes) -> list[str]:
@@ -369,37 +350,29 @@ def _root_and_body(data: bytes, root: bytes, content: bytes | None):
     return prefix, data[found.end() : end]
 
 
-_TOKENS: dict[bytes, re.Pattern] = {}
-
-
 def _tokens(prefix: bytes) -> re.Pattern:
     """The pieces of ``<sheetData>``: rows opening (their number taken apart at once) and
     closing, cells empty or with content (a lone ``<v>`` or plain inline string taken apart at
     once), and anything else as junk."""
-    if prefix not in _TOKENS:
-        p = re.escape(prefix)
-        _TOKENS[prefix] = re.compile(
-            rb"\s*(?:<" + p + rb"row(?:\s+r=\"([0-9]{1,7})\")?(\s[^/>]*)?(/?)>|(</" + p + rb"row\s*>)"
-            rb"|<"
-            + p
-            + rb"c(?:\s+r=\"([A-Z]{1,3})([0-9]+)\")?(\s[^/>]*)?(?:(/)>|(>)(?:<"
-            + p
-            + rb"v>([^<]+)</"
-            + p
-            + rb"v>|<"
-            + p
-            + rb"is><"
-            + p
-            + rb"t>([^<]+)</"
-            + p
-            + rb"t></"
-            + p
-            + rb"is>)?(.*?)</"
-            + p
-            + rb"c\s*>)|(\S))",
-            re.S,
-        )
-    return _TOKENS[prefix]
+    return _pattern(
+        prefix,
+        rb'\s*(?:<~row(?:\s+r="([0-9]{1,7})")?(\s[^/>]*)?(/?)>|(</~row\s*>)'
+        rb'|<~c(?:\s+r="([A-Z]{1,3})([0-9]+)")?(\s[^/>]*)?(?:(/)>|(>)(?:<~v>([^<]+)</~v>'
+        rb"|<~is><~t>([^<]+)</~t></~is>)?(.*?)</~c\s*>)|(\S))",
+        re.S,
+    )
+
+
+_PATTERNS: dict[tuple[bytes, bytes, int], re.Pattern] = {}
+
+
+def _pattern(prefix: bytes, template: bytes, flags: int = 0) -> re.Pattern:
+    """A pattern over a part's elements, compiled once for each prefix of the main namespace
+    (``~`` in the template stands for it: nothing, or ``x:``)."""
+    key = (prefix, template, flags)
+    if key not in _PATTERNS:
+        _PATTERNS[key] = re.compile(template.replace(b"~", re.escape(prefix)), flags)
+    return _PATTERNS[key]
 
 
 _ATTRS = re.compile(rb"""\s+([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')|(\S)""")
@@ -445,22 +418,15 @@ class _Kinds(dict):
         return code, fmt, False
 
 
-_BODIES: dict[bytes, re.Pattern] = {}
-
-
 def _body_tokens(prefix: bytes) -> re.Pattern:
     """The elements a cell may hold besides a lone ``<v>``: a formula, a value, an inline
     string, extensions; anything else is junk."""
-    if prefix not in _BODIES:
-        p = re.escape(prefix)
-        _BODIES[prefix] = re.compile(
-            rb"\s*(?:<" + p + rb"f(\s[^>]*?)?(?:(/)>|>([^<]*)</" + p + rb"f\s*>)"
-            rb"|<" + p + rb"v(?:\s[^>]*?)?(?:(/)>|>([^<]*)</" + p + rb"v\s*>)"
-            rb"|(<" + p + rb"is\s*>.*?</" + p + rb"is\s*>)"
-            rb"|<" + p + rb"extLst\b.*?</" + p + rb"extLst\s*>|(\S))",
-            re.S,
-        )
-    return _BODIES[prefix]
+    return _pattern(
+        prefix,
+        rb"\s*(?:<~f(\s[^>]*?)?(?:(/)>|>([^<]*)</~f\s*>)|<~v(?:\s[^>]*?)?(?:(/)>|>([^<]*)</~v\s*>)"
+        rb"|(<~is\s*>.*?</~is\s*>)|<~extLst\b.*?</~extLst\s*>|(\S))",
+        re.S,
+    )
 
 
 def _cell_body(value: bytes | None, body: bytes, prefix: bytes):
@@ -528,7 +494,6 @@ def _scan(body: bytes, prefix: bytes, rows: Rows, kinds: _Kinds, strings: list[s
 
 _SHAPE = itemgetter(0, 1, 2)  # a cell's column letters, attributes after them, and whether it is empty
 _VALUE, _TEXT_RUN = itemgetter(3), itemgetter(4)
-_ROW_PATTERNS: dict[bytes, tuple[re.Pattern, re.Pattern]] = {}
 
 
 def _row_patterns(prefix: bytes) -> tuple[re.Pattern, re.Pattern]:
@@ -536,16 +501,10 @@ def _row_patterns(prefix: bytes) -> tuple[re.Pattern, re.Pattern]:
     (its reference first, as spreadsheet programs write it), other attributes, whether it is
     empty (``/>``), and a lone value or plain inline string. A cell written any other way is
     not matched: its tags go unaccounted for, and its row is read token by token."""
-    if prefix not in _ROW_PATTERNS:
-        # possessive quantifiers: nothing they took is given back (a fifth faster, same matches)
-        head = rb'\s*+<~row(?:\s+r="([0-9]{1,7})")?(\s[^/>]*+)?(/?)>'
-        cell = (
-            rb'<~c r="([A-Z]{1,3})[0-9]++"([^/>]*+)'
-            rb"(?:(/)>|>(?:<~v>([^<]++)</~v>|<~is><~t>([^<]++)</~t></~is>)?</~c>)"
-        )
-        p = re.escape(prefix)
-        _ROW_PATTERNS[prefix] = (re.compile(head.replace(b"~", p)), re.compile(cell.replace(b"~", p)))
-    return _ROW_PATTERNS[prefix]
+    # possessive quantifiers: nothing they took is given back (a fifth faster, same matches)
+    head = rb'\s*+<~row(?:\s+r="([0-9]{1,7})")?(\s[^/>]*+)?(/?)>'
+    cell = rb'<~c r="([A-Z]{1,3})[0-9]++"([^/>]*+)(?:(/)>|>(?:<~v>([^<]++)</~v>|<~is><~t>([^<]++)</~t></~is>)?</~c>)'
+    return _pattern(prefix, head), _pattern(prefix, cell)
 
 
 class _RowPlan:
