@@ -180,3 +180,17 @@ def every_xlsx_read_agrees_with_openpyxl():
     reader._read_xlsx = checked
     yield
     reader._read_xlsx = original
+
+
+def convert(paths: list[Path], kind: str, folder: Path) -> list[Path]:
+    """The files saved as ``kind`` (ods, xls, xlsx) by LibreOffice, headless, with a profile of
+    its own (LibreOffice runs one instance per profile: another running would take the job)."""
+    profile = folder / ".libreoffice-profile"
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", kind]
+        + ["--outdir", str(folder), *map(str, paths)],
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
+    return [folder / f"{p.stem}.{kind}" for p in paths]

@@ -7,12 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE, run_cli
+from conftest import ROOT, SAMPLE, convert, run_cli
 from openpyxl import load_workbook
 from test_hostile import refused, run_bounded
 
@@ -22,17 +21,6 @@ from portfolio_opt.workbook.reader import read_workbook
 
 needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 SAMPLES = sorted((ROOT / "data").glob("*.xlsx"))
-
-
-def convert(paths: list[Path], kind: str, folder: Path) -> list[Path]:
-    """The files saved as ``kind`` (ods, xls) by LibreOffice, headless."""
-    subprocess.run(
-        ["soffice", "--headless", "--convert-to", kind, "--outdir", str(folder), *map(str, paths)],
-        capture_output=True,
-        timeout=300,
-        check=True,
-    )
-    return [folder / f"{p.stem}.{kind}" for p in paths]
 
 
 @pytest.fixture(scope="module")
