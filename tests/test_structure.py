@@ -123,7 +123,7 @@ def test_only_the_solver_module_imports_pulp_and_only_the_workbook_layer_touches
         name = _module_name(path)
         if name != "portfolio_opt.core.solver":
             assert not _imports_library(path, "pulp"), f"{name} imports PuLP"
-        for library in ("openpyxl", "xlsxwriter", "python_calamine"):
+        for library in ("openpyxl", "xlsxwriter", "python_calamine", "xlrd"):
             if not name.startswith("portfolio_opt.workbook"):
                 assert not _imports_library(path, library), f"{name} imports {library}"
 
