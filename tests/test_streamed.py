@@ -218,3 +218,23 @@ def test_libreoffice_reads_the_streamed_sheets(tmp_path):
             seen = [row[column] for row in csv.reader(fh) if row]
         written = [str(row[column].value) for row in book[sheet].iter_rows() if row[column].value is not None]
         assert seen == written and len(seen) > 10, sheet
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_cycle_collector_pauses_while_writing_and_is_left_as_it_was_whole_or_failed(tmp_path, monkeypatch, enabled):
+    import gc
+
+    from portfolio_opt import OutputError
+
+    result = optimize(read_plan(ROOT / "data" / "sample_plan.xlsx"))
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        during = []
+        write_results(result, tmp_path / "r.xlsx", extra=lambda wb: during.append(gc.isenabled()))
+        assert during == [False] and gc.isenabled() is enabled
+        with pytest.raises(OutputError):
+            save_results(result, tmp_path / "missing" / "r.xlsx")
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()

@@ -53,6 +53,7 @@ from portfolio_opt.workbook.style import (
     WRAP,
     YES_FILL,
     Look,
+    collector_paused,
     fill_cell,
     fill_column,
     fit_widths,
@@ -107,23 +108,24 @@ def write_results(
     (:func:`~portfolio_opt.workbook.style.stream`): no spreadsheet cell object per cell."""
     plan = result.plan
     money = money_format(plan.settings.currency)
-    wb = Workbook()
-    summary = wb.active
-    summary.title = OUTPUT.summary
-    _summary_sheet(summary, result, money)
-    if extra is not None:
-        extra(wb)
-    _ranking_sheet(stream(wb.create_sheet(OUTPUT.ranking)), result, money)
-    if plan.settings.periods:
-        _schedule_sheet(stream(wb.create_sheet(OUTPUT.schedule)), result)
-        _capacity_sheet(wb.create_sheet(OUTPUT.capacity), result, money)
-    if result.realization:
-        realization_sheet(wb.create_sheet(OUTPUT.value_realization), result, money)
-    for table in _input_tables(plan):
-        _copy_table(stream(wb.create_sheet(safe_title(table.name))), table)
-    _run_info_sheet(wb, result)
-    wb.active = 0
-    save_atomic(wb, path, force)
+    with collector_paused():
+        wb = Workbook()
+        summary = wb.active
+        summary.title = OUTPUT.summary
+        _summary_sheet(summary, result, money)
+        if extra is not None:
+            extra(wb)
+        _ranking_sheet(stream(wb.create_sheet(OUTPUT.ranking)), result, money)
+        if plan.settings.periods:
+            _schedule_sheet(stream(wb.create_sheet(OUTPUT.schedule)), result)
+            _capacity_sheet(wb.create_sheet(OUTPUT.capacity), result, money)
+        if result.realization:
+            realization_sheet(wb.create_sheet(OUTPUT.value_realization), result, money)
+        for table in _input_tables(plan):
+            _copy_table(stream(wb.create_sheet(safe_title(table.name))), table)
+        _run_info_sheet(wb, result)
+        wb.active = 0
+        save_atomic(wb, path, force)
 
 
 def _summary_sheet(ws, result: Result, money: str) -> None:

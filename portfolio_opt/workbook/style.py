@@ -701,6 +701,25 @@ def save_atomic(wb: Workbook, path: str | os.PathLike, force: bool = False) -> N
     atomic.save(path, produce, force)
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run the block with Python's cycle collector paused, and leave it as it was.
+
+    Writing a big workbook makes hundreds of thousands of rows that all live until the save,
+    so each collection their making sets off frees nothing and walks every object of the
+    process again, the plan and the result among them: a fifth of writing 100,000
+    initiatives. Writing leaves little in cycles to free (its peak memory is the same either
+    way), and that is freed after.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def remove_spool_files() -> None:
     """Remove the spreadsheet library's spool files now (it would only at exit)."""
     from openpyxl.worksheet import _writer
