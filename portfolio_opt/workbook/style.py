@@ -305,8 +305,8 @@ def _stream_row(ws, sheet: SheetRows, row: int, values, formats, look: Look | No
         if kind is str:
             if len(value) > MAX_CELL_TEXT or not value.isprintable():
                 value = _clean(value, ws, row, k + 1)
-            first = value[:1]  # text from "A" up (but U+FFFD) never takes a quote prefix
-            key = (fmt, _QUOTED if (first <= "@" or first == "\ufffd") and _quoted(value) else _TEXT)
+            lead = value[:1]  # text from "A" up (but U+FFFD) never takes a quote prefix: skip the test
+            key = (fmt, _QUOTED if (lead <= "@" or lead == "\ufffd") and _quoted(value) else _TEXT)
         elif kind is float or kind is int:
             key = (fmt, _NUMBER if fmt != NUMBER else _WHOLE if float(value).is_integer() else _FRACTION)
         elif value is None:
