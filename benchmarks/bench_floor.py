@@ -11,6 +11,11 @@ the matrix with numpy, solve one LP relaxation with highspy directly and round i
 proof, no reasons, no checks), and write the same two big sheets with XlsxWriter in its
 constant-memory mode. Both are timed in CPU seconds of this process (solver threads
 included), alternating runs, best of ``--repeat``.
+
+Reading alone is printed too: our reader (``read_workbook``: the sheets' XML taken apart
+directly), the openpyxl reader it replaced (``workbook/xlsx_openpyxl.py``, now its fallback)
+and the floor, calamine's values of every sheet (no formats, no error flags, every number a
+float), in CPU seconds, best of ``--repeat``.
 """
 
 from __future__ import annotations
@@ -101,6 +106,31 @@ def floor(src: str, out: str) -> float:
     return cpu() - start
 
 
+def reading(src: str, repeat: int) -> tuple[float, float, float]:
+    """CPU seconds to read the plan: ours, openpyxl's, the floor's (calamine, values only)."""
+    from python_calamine import CalamineWorkbook
+
+    from portfolio_opt.workbook import xlsx_openpyxl
+    from portfolio_opt.workbook.reader import read_workbook
+
+    def floor_read() -> None:
+        book = CalamineWorkbook.from_path(src)
+        for name in book.sheet_names:
+            book.get_sheet_by_name(name).to_python()
+
+    def openpyxl_read() -> None:
+        with open(src, "rb") as fh:
+            xlsx_openpyxl.read(fh.read(), "plan.xlsx", "")
+
+    times: dict[str, list[float]] = {"ours": [], "openpyxl": [], "floor": []}
+    for _ in range(repeat):
+        for key, run in (("ours", lambda: read_workbook(src)), ("openpyxl", openpyxl_read), ("floor", floor_read)):
+            start = cpu()
+            run()
+            times[key].append(cpu() - start)
+    return min(times["ours"]), min(times["openpyxl"]), min(times["floor"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("sizes", nargs="*", type=int, default=[10_000])
@@ -125,6 +155,12 @@ def main() -> None:
                 parts = " ".join(f"{x:>6.2f}" for x in best)
                 print(
                     f"{n:>11,} {shape:>10} {parts} {total:>10.2f} {min(least):>11.2f} {total / min(least):>6.1f}",
+                    flush=True,
+                )
+                ours_read, openpyxl_read, floor_read = reading(src, max(args.repeat, 3))
+                print(
+                    f"{'':>11} {'':>10} reading: ours {ours_read:.2f} s, openpyxl {openpyxl_read:.2f} s, "
+                    f"floor {floor_read:.2f} s ({ours_read / floor_read:.1f}× the floor)",
                     flush=True,
                 )
 

@@ -136,3 +136,61 @@ def reduced(on: bool = True):
         yield
     finally:
         reduction.SMALL = saved
+
+
+def differences(fast, reference) -> list[str]:
+    """Where two RawWorkbooks differ: each sheet's values (and their types), number formats,
+    error cells, date serials and uncalculated formulas, and the saved date (when the file
+    says one: openpyxl says 'now' when it does not)."""
+    found = []
+    if [s.name for s in fast.sheets] != [s.name for s in reference.sheets]:
+        return [f"sheets {[s.name for s in fast.sheets]} != {[s.name for s in reference.sheets]}"]
+    for a, b in zip(fast.sheets, reference.sheets):
+        typed = [[(type(v), v) for v in row] for row in a.rows]
+        if typed != [[(type(v), v) for v in row] for row in b.rows]:
+            found.append(f"{a.name}: values differ")
+        for name in ("number_formats", "errors", "serials", "uncalculated"):
+            if getattr(a, name) != getattr(b, name):
+                found.append(f"{a.name}: {name} {getattr(a, name)!r:.300} != {getattr(b, name)!r:.300}")
+    if fast.saved is not None and fast.saved != reference.saved:
+        found.append(f"saved {fast.saved} != {reference.saved}")
+    return found
+
+
+@pytest.fixture(autouse=True, scope="session")
+def every_xlsx_read_agrees_with_openpyxl():
+    """Every .xlsx a test reads in this process is read by openpyxl too, and the two must agree
+    (tests/test_reader_agreement.py checks the workbooks the tests keep; this, every workbook
+    the tests write and read)."""
+    from portfolio_opt.model.errors import InvalidWorkbook
+    from portfolio_opt.workbook import reader, xlsx_openpyxl
+
+    original = reader._read_xlsx
+
+    def checked(data: bytes, name: str, sha: str):
+        result = original(data, name, sha)
+        try:
+            reference = xlsx_openpyxl.read(data, name, sha)
+        except InvalidWorkbook as exc:
+            raise AssertionError(f"{name}: openpyxl refuses it ({exc.problems}), the fast reader read it") from None
+        wrong = differences(result, reference)
+        assert not wrong, f"{name}: the fast reader and openpyxl disagree: {wrong}"
+        return result
+
+    reader._read_xlsx = checked
+    yield
+    reader._read_xlsx = original
+
+
+def convert(paths: list[Path], kind: str, folder: Path) -> list[Path]:
+    """The files saved as ``kind`` (ods, xls, xlsx) by LibreOffice, headless, with a profile of
+    its own (LibreOffice runs one instance per profile: another running would take the job)."""
+    profile = folder / ".libreoffice-profile"
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", kind]
+        + ["--outdir", str(folder), *map(str, paths)],
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
+    return [folder / f"{p.stem}.{kind}" for p in paths]

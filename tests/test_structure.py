@@ -123,7 +123,7 @@ def test_only_the_solver_module_imports_pulp_and_only_the_workbook_layer_touches
         name = _module_name(path)
         if name != "portfolio_opt.core.solver":
             assert not _imports_library(path, "pulp"), f"{name} imports PuLP"
-        for library in ("openpyxl", "xlsxwriter", "python_calamine"):
+        for library in ("openpyxl", "xlsxwriter", "python_calamine", "xlrd"):
             if not name.startswith("portfolio_opt.workbook"):
                 assert not _imports_library(path, library), f"{name} imports {library}"
 
@@ -192,3 +192,20 @@ def test_docs_multi_period_columns_are_the_layout():
     assert initiatives == wanted
     constraints = {name for row in rows if row[0] == "Constraints" for name in _names(row[1])[:1]}
     assert constraints == {c.header for c in layout.CONSTRAINT_COLUMNS if c.timed}
+
+
+#: the longest a function of the package may be, in lines (its docstring included)
+LONGEST = 60
+
+
+def test_no_function_in_the_package_is_longer_than_a_screen():
+    """Readable units: every function, method and nested function of the package (tests aside)
+    fits in LONGEST lines, so each does one job a reader takes in at once."""
+    long = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > LONGEST:
+                    long.append(f"{_module_name(path)}.{node.name} ({lines} lines)")
+    assert long == [], "functions over a screen: " + ", ".join(sorted(long))

@@ -148,7 +148,7 @@ def test_formulas_are_looked_for_only_where_the_file_holds_some(tmp_path):
     and the formulas are read too, so an uncalculated one is still caught."""
     from openpyxl import Workbook
 
-    from portfolio_opt.workbook.reader import _has_formulas
+    from portfolio_opt.workbook.xlsx_openpyxl import _has_formulas
 
     assert not _has_formulas(SAMPLE.read_bytes())
     wb = Workbook()

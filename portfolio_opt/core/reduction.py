@@ -147,83 +147,115 @@ def solve(
     """
     if sum(lp.integer) < SMALL:
         return solver.solve(lp, solver_name, gap, time_limit, threads=threads)
-    started = time.perf_counter()
-
-    def remaining() -> float | None:
-        # (a solver handed 0 might read it as "no limit")
-        return None if time_limit is None else max(1e-3, time_limit - (time.perf_counter() - started))
-
-    if relaxed is not None and relaxed.duals is not None and duals is None:
-        duals = relaxed.duals
-    elif duals is None:
+    search = _Search(lp, solver_name, gap, time_limit, threads, presolve)
+    if duals is None and (relaxed is None or relaxed.duals is None):
         relaxed = solver.solve(lp, solver_name, 0.0, time_limit, relax=True, threads=threads)
         if relaxed.duals is None:  # infeasible or unbounded: the whole program says so
-            return _timed(solver.solve(lp, solver_name, gap, remaining(), threads=threads), started)
-        duals = relaxed.duals
-    bound = lagrangian(lp, duals)
+            return search.whole()
+    bound = lagrangian(lp, duals if duals is not None else relaxed.duals)
     if not math.isfinite(bound.value):
-        return _timed(solver.solve(lp, solver_name, gap, remaining(), threads=threads), started)
-    values = None if relaxed is None else relaxed.values
-    first = None if values is None else dive(lp, values, solver_name, gap, remaining(), threads, presolve)
-    if start is not None and feasible(lp, start):
-        value = math.fsum(c * v for c, v in zip(lp.objective, start))
-        if first is None or value > first.objective:
-            first = Solution(
-                Status.FEASIBLE, tuple(start), value, None, None, 0.0, solver_name, solver.solver_version(solver_name)
-            )
-    if solver_name == "highs":  # (the improvement stops a search at a target: a HiGHS callback)
-        first = improve(lp, bound, first, gap, remaining, threads, presolve)
+        return search.whole()
+    first = search.first(bound, None if relaxed is None else relaxed.values, start)
     if first is not None and solver.relative_gap(first.objective, bound.value) <= gap:
-        # within the gap of the bound itself: no search needs to prove more
-        _, fixed = fix(lp, bound, first.objective)
-        done = replace(first, status=Status.OPTIMAL, bound=bound.value, fixed=fixed)
-        return _timed(replace(done, gap=solver.relative_gap(first.objective, bound.value)), started)
+        return search.proved(first, bound)
+    return search.rounds(bound, first)
 
-    margin = max(gap * GUESS, MIN_MARGIN) * max(abs(bound.value), 1.0)
-    guesses = [bound.value - k * margin for k in GUESSES]
-    best: Solution | None = first  # the best found so far (by the improvement, or an earlier round)
-    open_columns = sum(1 for j in range(lp.n_vars) if lp.integer[j] and lp.upper[j] - lp.lower[j] == 1.0)
-    while True:
-        if guesses and (best is None or guesses[0] > best.objective):
-            target, conclusive = guesses.pop(0), False
-        elif best is None or bound.value - best.objective > CONCLUSIVE_WITHIN * margin:
-            break
-        else:
-            # Fixing at a value already found is conclusive: the reduced program then holds
-            # every portfolio worth more.
-            target, conclusive = best.objective, True
-        reduced, fixed = fix(lp, bound, target)
-        if not fixed or fixed < MIN_SHARE * open_columns:
-            break
+
+class _Search:
+    """One solve of :func:`solve`: the program, how to solve, and the clock."""
+
+    def __init__(self, lp, solver_name, gap, time_limit, threads, presolve):
+        self.lp, self.solver_name, self.gap, self.time_limit = lp, solver_name, gap, time_limit
+        self.threads, self.presolve = threads, presolve
+        self.started = time.perf_counter()
+
+    def remaining(self) -> float | None:
+        """The time left (a solver handed 0 might read it as "no limit": never below 1 ms)."""
+        if self.time_limit is None:
+            return None
+        return max(1e-3, self.time_limit - (time.perf_counter() - self.started))
+
+    def whole(self, start: Sequence[float] | None = None) -> Solution:
+        """The whole program, solved as it is (from ``start`` when given)."""
+        sol = solver.solve(self.lp, self.solver_name, self.gap, self.remaining(), threads=self.threads, start=start)
+        return _timed(sol, self.started)
+
+    def first(self, bound: Bound, relaxed: Sequence[float] | None, start: Sequence[float] | None) -> Solution | None:
+        """The best first portfolio: the LP's dive or ``start`` (when it keeps every row), then
+        improved towards the bound (HiGHS only: the improvement stops a search at a target)."""
+        lp = self.lp
+        first = None if relaxed is None else self._dive(relaxed)
+        if start is not None and feasible(lp, start):
+            value = math.fsum(c * v for c, v in zip(lp.objective, start))
+            if first is None or value > first.objective:
+                version = solver.solver_version(self.solver_name)
+                first = Solution(Status.FEASIBLE, tuple(start), value, None, None, 0.0, self.solver_name, version)
+        if self.solver_name == "highs":
+            first = improve(lp, bound, first, self.gap, self.remaining, self.threads, self.presolve)
+        return first
+
+    def _dive(self, relaxed: Sequence[float]) -> Solution | None:
+        return dive(self.lp, relaxed, self.solver_name, self.gap, self.remaining(), self.threads, self.presolve)
+
+    def proved(self, found: Solution, bound: Bound) -> Solution:
+        """A portfolio within the gap of the bound itself: no search needs to prove more."""
+        _, fixed = fix(self.lp, bound, found.objective)
+        rel = solver.relative_gap(found.objective, bound.value)
+        return _timed(replace(found, status=Status.OPTIMAL, bound=bound.value, gap=rel, fixed=fixed), self.started)
+
+    def rounds(self, bound: Bound, best: Solution | None) -> Solution:
+        """The rounds of fixing: guesses of the target below the bound, then fixing at the best
+        value found (conclusive); the whole program when they settle nothing."""
+        lp = self.lp
+        margin = max(self.gap * GUESS, MIN_MARGIN) * max(abs(bound.value), 1.0)
+        guesses = [bound.value - k * margin for k in GUESSES]
+        open_columns = sum(1 for j in range(lp.n_vars) if lp.integer[j] and lp.upper[j] - lp.lower[j] == 1.0)
+        while True:
+            if guesses and (best is None or guesses[0] > best.objective):
+                target, conclusive = guesses.pop(0), False
+            elif best is None or bound.value - best.objective > CONCLUSIVE_WITHIN * margin:
+                break
+            else:
+                # Fixing at a value already found is conclusive: the reduced program then holds
+                # every portfolio worth more.
+                target, conclusive = best.objective, True
+            reduced, fixed = fix(lp, bound, target)
+            if not fixed or fixed < MIN_SHARE * open_columns:
+                break
+            done, best, go_on = self._round(reduced, fixed, target, best)
+            if done is not None:
+                return done
+            if not go_on or conclusive:
+                break
+        return self.whole(None if best is None else best.values)
+
+    def _round(self, reduced, fixed: int, target: float, best: Solution | None):
+        """One reduced program: (the answer when it settles the whole program, the best found,
+        whether another round may help)."""
         sol = solve_fixed(
             reduced,
-            solver_name,
-            gap,
-            remaining(),
-            threads,
+            self.solver_name,
+            self.gap,
+            self.remaining(),
+            self.threads,
             reference=target,
-            presolve=presolve,
+            presolve=self.presolve,
             start=None if best is None else best.values,
         )
-        if sol.has_solution:
-            if best is not None and sol.objective < best.objective:
-                sol = replace(sol, values=best.values, objective=best.objective)
-            # nothing outside the reduced program is worth ``target``
-            whole = max(target, sol.bound if sol.bound is not None else math.inf)
-            rel = solver.relative_gap(sol.objective, whole)
-            if rel is not None and rel <= gap:
-                return _timed(replace(sol, bound=whole, gap=rel, fixed=fixed), started)
-            if sol.status is not Status.OPTIMAL:  # the time limit: what there is, honestly bounded
-                return _timed(replace(sol, status=Status.FEASIBLE, bound=whole, gap=rel, fixed=fixed), started)
-            best = sol  # the guess was too high, but what was found is a true value
-        elif sol.status is not Status.INFEASIBLE:
-            break  # the time limit, or a solver failure: the whole program says what it is
-        if conclusive:
-            break
-    return _timed(
-        solver.solve(lp, solver_name, gap, remaining(), threads=threads, start=None if best is None else best.values),
-        started,
-    )
+        if not sol.has_solution:
+            # infeasible: nothing is worth the target; otherwise the time limit or a failure
+            return None, best, sol.status is Status.INFEASIBLE
+        if best is not None and sol.objective < best.objective:
+            sol = replace(sol, values=best.values, objective=best.objective)
+        # nothing outside the reduced program is worth ``target``
+        whole = max(target, sol.bound if sol.bound is not None else math.inf)
+        rel = solver.relative_gap(sol.objective, whole)
+        if rel is not None and rel <= self.gap:
+            return _timed(replace(sol, bound=whole, gap=rel, fixed=fixed), self.started), sol, False
+        if sol.status is not Status.OPTIMAL:  # the time limit: what there is, honestly bounded
+            stopped = replace(sol, status=Status.FEASIBLE, bound=whole, gap=rel, fixed=fixed)
+            return _timed(stopped, self.started), sol, False
+        return None, sol, True  # the guess was too high, but what was found is a true value
 
 
 def feasible(lp: LinearProgram, x: Sequence[float], tolerance: float = 1e-6) -> bool:
@@ -322,6 +354,27 @@ def solve_fixed(
     keep = [j for j in range(lp.n_vars) if lp.lower[j] != lp.upper[j]]
     if len(keep) == lp.n_vars:
         return solver.solve(lp, solver_name, gap, time_limit, threads=threads, start=start, target=target)
+    small = _without_fixed(lp, keep)
+    if small is None:
+        return Solution(Status.INFEASIBLE, None, None, None, None, 0.0, solver_name, solver.solver_version(solver_name))
+    offset = math.fsum(c * lp.lower[j] for j, c in enumerate(lp.objective) if lp.lower[j] == lp.upper[j])
+    sol = solver.solve(
+        small,
+        solver_name,
+        gap,
+        time_limit,
+        threads=threads,
+        abs_gap=None if reference is None else gap * abs(reference),
+        presolve=presolve,
+        start=None if start is None else [start[j] for j in keep],
+        target=None if target is None else target - offset,
+    )
+    return sol if sol.values is None else _in_full(lp, keep, sol, offset)
+
+
+def _without_fixed(lp: LinearProgram, keep: Sequence[int]) -> LinearProgram | None:
+    """``lp`` on the columns ``keep`` only, the fixed columns' part moved into the row sides;
+    None when a row left with no column cannot hold."""
     position = {j: k for k, j in enumerate(keep)}
     rows = []
     for row in lp.rows:
@@ -332,33 +385,21 @@ def solve_fixed(
         if not pairs:
             tol = 1e-9 * max(1.0, abs(fixed))
             if (lo is not None and lo > tol) or (hi is not None and hi < -tol):
-                return Solution(
-                    Status.INFEASIBLE, None, None, None, None, 0.0, solver_name, solver.solver_version(solver_name)
-                )
+                return None
             continue
         rows.append(Row(tuple(k for k, _ in pairs), tuple(a for _, a in pairs), lo, hi))
-    offset = math.fsum(c * lp.lower[j] for j, c in enumerate(lp.objective) if j not in position)
-    small = LinearProgram(
+    return LinearProgram(
         objective=tuple(lp.objective[j] for j in keep),
         lower=tuple(lp.lower[j] for j in keep),
         upper=tuple(lp.upper[j] for j in keep),
         integer=tuple(lp.integer[j] for j in keep),
         rows=tuple(rows),
     )
-    abs_gap = None if reference is None else gap * abs(reference)
-    sol = solver.solve(
-        small,
-        solver_name,
-        gap,
-        time_limit,
-        threads=threads,
-        abs_gap=abs_gap,
-        presolve=presolve,
-        start=None if start is None else [start[j] for j in keep],
-        target=None if target is None else target - offset,
-    )
-    if sol.values is None:
-        return sol
+
+
+def _in_full(lp: LinearProgram, keep: Sequence[int], sol: Solution, offset: float) -> Solution:
+    """A solution of the program without its fixed columns, given back in full: every column's
+    value, the whole objective, and the bound with the fixed columns' part added back."""
     values = list(lp.lower)
     for k, j in enumerate(keep):
         values[j] = sol.values[k]

@@ -18,7 +18,7 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any
 
@@ -201,17 +201,51 @@ def solve(
     which that is enough. Nothing is printed on stdout.
     """
     check_solver(solver)
-    if any(lo > hi for lo, hi in zip(lp.lower, lp.upper)):
-        # crossed bounds (e.g. a Must forced out): CBC crashes on them, so answer here
-        return Solution(Status.INFEASIBLE, None, None, None, None, 0.0, solver, solver_version(solver))
-    for row in lp.rows:
-        # A row without variables is a statement about 0; modelling layers may drop it silently.
-        if not any(c != 0 for c in row.coef):
-            if (row.lo is not None and row.lo > 1e-9) or (row.hi is not None and row.hi < -1e-9):
-                return Solution(Status.INFEASIBLE, None, None, None, None, 0.0, solver, solver_version(solver))
+    refused = _refused(lp, solver)
+    if refused is not None:
+        return refused
     if solver == "highs":
         return _solve_highs_direct(lp, gap, time_limit, relax, threads, abs_gap, presolve, start, target)
-    # CBC, through PuLP
+    return _solve_with_cbc(lp, gap, time_limit, relax, threads, abs_gap)
+
+
+def _refused(lp: LinearProgram, solver: str) -> Solution | None:
+    """INFEASIBLE at once for what a program says plainly: crossed bounds (e.g. a Must forced
+    out, on which CBC crashes), or a row with no variables that 0 cannot keep (modelling layers
+    may drop such a row silently)."""
+    infeasible = Solution(Status.INFEASIBLE, None, None, None, None, 0.0, solver, solver_version(solver))
+    if any(lo > hi for lo, hi in zip(lp.lower, lp.upper)):
+        return infeasible
+    for row in lp.rows:
+        if not any(c != 0 for c in row.coef):
+            if (row.lo is not None and row.lo > 1e-9) or (row.hi is not None and row.hi < -1e-9):
+                return infeasible
+    return None
+
+
+def _solve_with_cbc(
+    lp: LinearProgram, gap: float, time_limit: float | None, relax: bool, threads: int | None, abs_gap: float | None
+) -> Solution:
+    """CBC through PuLP: the program as a PuLP problem, solved, with an LP's prices scaled back."""
+    prob, xs, names, scales = _pulp_problem(lp, relax)
+    if lp.n_vars == 0 or not any(True for _ in prob.variables()):
+        return _trivial(lp, prob, xs, "cbc")
+    started = time.perf_counter()
+    solution = _solve_cbc(prob, xs, gap, time_limit, threads, lp, abs_gap)
+    seconds = time.perf_counter() - started
+    duals = None
+    if relax and solution.has_solution:
+        # CBC's prices come back in the maximizing sense; a missing one counts as 0 (a weaker bound)
+        duals = tuple(
+            math.fsum(float(prob.get_constraint_by_name(name).pi or 0.0) for name in mine) / f
+            for mine, f in zip(names, scales)
+        )
+    return replace(solution, seconds=seconds, duals=duals)
+
+
+def _pulp_problem(lp: LinearProgram, relax: bool):
+    """``lp`` as a PuLP problem: its variables, the PuLP constraints of each row, and what each
+    row was divided by (see :data:`ROW_SCALE_FROM`)."""
     pulp = _pulp()
     prob = pulp.LpProblem("portfolio", pulp.LpMaximize)
     width = max(1, len(str(max(lp.n_vars - 1, 0))))
@@ -225,52 +259,26 @@ def solve(
         for j in range(lp.n_vars)
     ]
     prob += pulp.LpAffineExpression([(xs[j], c) for j, c in enumerate(lp.objective) if c != 0])
-    names: list[tuple[str, ...]] = []  # the PuLP constraints of each row
-    scales: list[float] = []  # what each row was divided by (see ROW_SCALE_FROM)
+    names: list[tuple[str, ...]] = []
+    scales: list[float] = []
     for k, row in enumerate(lp.rows):
         f = max((abs(c) for c in row.coef), default=1.0)
         f = f if f > ROW_SCALE_FROM else 1.0
         scales.append(f)
-        lo = None if row.lo is None else row.lo / f
-        hi = None if row.hi is None else row.hi / f
         expr = pulp.LpAffineExpression([(xs[j], c / f) for j, c in zip(row.index, row.coef)])
-        if lo is not None and hi is not None and lo == hi:
-            prob.addConstraint(expr == hi, f"r{k}e")
-            names.append((f"r{k}e",))
-            continue
         mine = []
-        if hi is not None:
-            prob.addConstraint(expr <= hi, f"r{k}u")
-            mine.append(f"r{k}u")
-        if lo is not None:
-            prob.addConstraint(expr >= lo, f"r{k}l")
-            mine.append(f"r{k}l")
+        for a, b in _sides(row, f):
+            if a is not None and b is not None:
+                prob.addConstraint(expr == b, f"r{k}e")
+                mine.append(f"r{k}e")
+            elif b is not None:
+                prob.addConstraint(expr <= b, f"r{k}u")
+                mine.append(f"r{k}u")
+            else:
+                prob.addConstraint(expr >= a, f"r{k}l")
+                mine.append(f"r{k}l")
         names.append(tuple(mine))
-    if lp.n_vars == 0 or not any(True for _ in prob.variables()):
-        return _trivial(lp, prob, xs, solver)
-
-    started = time.perf_counter()
-    solution = _solve_cbc(prob, xs, gap, time_limit, threads, lp, abs_gap)
-    seconds = time.perf_counter() - started
-    duals = None
-    if relax and solution.has_solution:
-        # CBC's prices come back in the maximizing sense; a missing one counts as 0 (a weaker bound)
-        duals = tuple(
-            math.fsum(float(prob.get_constraint_by_name(name).pi or 0.0) for name in mine) / f
-            for mine, f in zip(names, scales)
-        )
-    return Solution(
-        status=solution.status,
-        values=solution.values,
-        objective=solution.objective,
-        bound=solution.bound,
-        gap=solution.gap,
-        seconds=seconds,
-        solver=solution.solver,
-        version=solution.version,
-        messages=solution.messages,
-        duals=duals,
-    )
+    return prob, xs, names, scales
 
 
 # --------------------------------------------------------------------------- internals
@@ -695,6 +703,32 @@ _CBC_VERSION = re.compile(r"^Version:\s*(\S+)", re.M)
 
 
 def _solve_cbc(prob, xs, gap, time_limit, threads, lp, abs_gap=None) -> Solution:
+    """Run CBC on a PuLP problem and read what it found, with the bound from its log."""
+    pulp = _pulp()
+    log, failed = _run_cbc(prob, gap, time_limit, threads, abs_gap)
+    if failed is not None:
+        return Solution(Status.ERROR, None, None, None, None, 0.0, "cbc", solver_version("cbc"), (str(failed),))
+    result = _cbc_status(prob)
+    values = _values(xs, lp) if result in (Status.OPTIMAL, Status.FEASIBLE) else None
+    objective = _objective_of(lp, values) if values is not None else None
+    bound = _cbc_bound(log, objective, result)
+    version = _CBC_VERSION.search(log)
+    return Solution(
+        status=result,
+        values=values,
+        objective=objective,
+        bound=bound,
+        gap=relative_gap(objective, bound),
+        seconds=0.0,
+        solver="cbc",
+        version=f"CBC {version.group(1)}" if version else solver_version("cbc"),
+        messages=(pulp.LpStatus.get(prob.status, "?"),),
+    )
+
+
+def _run_cbc(prob, gap, time_limit, threads, abs_gap) -> tuple[str, Exception | None]:
+    """CBC's run on the problem, in a folder registered with stopping: its log, and the error
+    when CBC failed both ways."""
     pulp = _pulp()
     with stopping.temporary_directory("portfolio-opt-cbc-") as tmp, warnings.catch_warnings():
         # PuLP 3 warns that its bundled CBC goes away in PuLP 4 (which wants COIN_CMD and
@@ -729,43 +763,34 @@ def _solve_cbc(prob, xs, gap, time_limit, threads, lp, abs_gap=None) -> Solution
                 failed = exc
         try:
             with open(log_path, encoding="utf-8", errors="replace") as fh:
-                log = fh.read()
+                return fh.read(), failed
         except OSError:
-            log = ""
-        if failed is not None:
-            return Solution(Status.ERROR, None, None, None, None, 0.0, "cbc", solver_version("cbc"), (str(failed),))
+            return "", failed
+
+
+def _cbc_status(prob) -> Status:
+    """PuLP's status of a CBC solve as ours: an integer-feasible stop is FEASIBLE, never OPTIMAL."""
+    pulp = _pulp()
     if prob.status == pulp.LpStatusOptimal and prob.sol_status == pulp.LpSolutionOptimal:
-        result = Status.OPTIMAL
-    elif prob.status == pulp.LpStatusOptimal and prob.sol_status == pulp.LpSolutionIntegerFeasible:
-        result = Status.FEASIBLE
-    elif prob.status == pulp.LpStatusInfeasible:
-        result = Status.INFEASIBLE
-    elif prob.status == pulp.LpStatusNotSolved:
-        result = Status.NO_SOLUTION
-    else:
-        result = Status.ERROR
-    values = _values(xs, lp) if result in (Status.OPTIMAL, Status.FEASIBLE) else None
-    objective = _objective_of(lp, values) if values is not None else None
-    bound = None
-    if objective is not None:
-        summary = _CBC_BOUND.findall(log)
-        progress = _CBC_BEST_POSSIBLE.findall(log)
-        if summary:
-            bound = max(float(summary[-1]), objective)
-        elif progress:
-            # Progress lines are in CBC's internal sense: it minimizes the negated objective.
-            bound = max(-float(progress[-1]), objective)
-        elif result is Status.OPTIMAL:
-            bound = objective
-    version = _CBC_VERSION.search(log)
-    return Solution(
-        status=result,
-        values=values,
-        objective=objective,
-        bound=bound,
-        gap=relative_gap(objective, bound),
-        seconds=0.0,
-        solver="cbc",
-        version=f"CBC {version.group(1)}" if version else solver_version("cbc"),
-        messages=(pulp.LpStatus.get(prob.status, "?"),),
-    )
+        return Status.OPTIMAL
+    if prob.status == pulp.LpStatusOptimal and prob.sol_status == pulp.LpSolutionIntegerFeasible:
+        return Status.FEASIBLE
+    if prob.status == pulp.LpStatusInfeasible:
+        return Status.INFEASIBLE
+    if prob.status == pulp.LpStatusNotSolved:
+        return Status.NO_SOLUTION
+    return Status.ERROR
+
+
+def _cbc_bound(log: str, objective: float | None, result: Status) -> float | None:
+    """The best bound CBC reports in its log (its summary, else its last progress line)."""
+    if objective is None:
+        return None
+    summary = _CBC_BOUND.findall(log)
+    progress_lines = _CBC_BEST_POSSIBLE.findall(log)
+    if summary:
+        return max(float(summary[-1]), objective)
+    if progress_lines:
+        # Progress lines are in CBC's internal sense: it minimizes the negated objective.
+        return max(-float(progress_lines[-1]), objective)
+    return objective if result is Status.OPTIMAL else None

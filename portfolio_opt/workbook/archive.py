@@ -1,4 +1,5 @@
-"""What an .xlsx archive must be before any XML in it is parsed: bounded, plain, whole.
+"""What a workbook archive (.xlsx, .xlsm, .ods) must be before any XML in it is parsed: bounded,
+plain, whole.
 
 A workbook arrives by e-mail or from a shared drive and may be damaged or hostile. Before the
 spreadsheet library reads it, this module checks, from the archive's directory and the first
@@ -11,8 +12,10 @@ silently drop a sheet:
 * no XML part declares a document type or entities (entity expansion, external entities):
   spreadsheet programs never write them, and the check needs only the part's prolog, which
   must end within :data:`PROLOG_BYTES`;
-* the workbook is not encrypted (a password-protected file is an OLE container, not a zip),
-  not in Strict Open XML, and every sheet it lists has its part in the archive.
+* the workbook is not encrypted (a password-protected .xlsx is an OLE container, not a zip; a
+  password-protected .ods lists its encrypted parts in its manifest), not in Strict Open XML,
+  and every sheet it lists has its part in the archive (an .ods holds its sheets in one part,
+  ``content.xml``, which must be there).
 
 Each refusal is a :class:`~portfolio_opt.errors.Problem` naming the part and the fix.
 """
@@ -44,7 +47,8 @@ _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.I)
 
 
 def ole_problem(data: bytes, name: str) -> Problem | None:
-    """An OLE (compound) file: a password-protected workbook, or an old .xls."""
+    """An OLE (compound) file that is a password-protected .xlsx; None for anything else (an
+    old .xls is an OLE file too, and says for itself when it is encrypted)."""
     if data[:8] != OLE_SIGNATURE:
         return None
     if "EncryptionInfo".encode("utf-16-le") in data or b"EncryptedPackage" in data.replace(b"\x00", b""):
@@ -55,7 +59,7 @@ def ole_problem(data: bytes, name: str) -> Problem | None:
             "Save a copy without a password (File > Info > Protect Workbook > Encrypt with Password: "
             "clear it) and use that copy",
         )
-    return Problem("not-xlsx", name, "is not an .xlsx workbook (it looks like an old .xls file)", _RESAVE)
+    return None
 
 
 def check(zf: zipfile.ZipFile, name: str) -> list[Problem]:
@@ -97,6 +101,10 @@ def check(zf: zipfile.ZipFile, name: str) -> list[Problem]:
                 "This is not a planning workbook; if it is, split it or remove unused sheets",
             )
         ]
+    if package_kind(zf) != "xlsx":
+        encrypted = _odf_problems(zf, name, before_parsing=True)
+        if encrypted:
+            return encrypted
     problems: list[Problem] = []
     for info in infos:
         if _XML_PART.search(info.filename):
@@ -105,7 +113,65 @@ def check(zf: zipfile.ZipFile, name: str) -> list[Problem]:
                 problems.append(problem)
     if problems:
         return problems
+    if package_kind(zf) != "xlsx":
+        return _odf_problems(zf, name, before_parsing=False)
     return _structure_problems(zf, name)
+
+
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+_ODF_MIMETYPE = b"application/vnd.oasis.opendocument."
+
+
+def package_kind(zf: zipfile.ZipFile) -> str:
+    """``ods`` for an OpenDocument spreadsheet, ``odf`` for another OpenDocument file (a text
+    document, a presentation), ``xlsx`` for anything else (an Office Open XML package)."""
+    try:
+        info = zf.getinfo("mimetype")
+    except KeyError:
+        return "xlsx"
+    if info.file_size > 256:
+        return "odf"
+    with zf.open(info) as fh:
+        mimetype = fh.read(257).strip()
+    if mimetype == ODS_MIMETYPE:
+        return "ods"
+    return "odf" if mimetype.startswith(_ODF_MIMETYPE) else "xlsx"
+
+
+def _odf_problems(zf: zipfile.ZipFile, name: str, before_parsing: bool) -> list[Problem]:
+    """An OpenDocument file that is encrypted (before any part is parsed), or not a
+    spreadsheet, or has no content part (after the parts' prologs were checked)."""
+    names = set(zf.namelist())
+    if before_parsing:
+        if "META-INF/manifest.xml" in names and b"encryption-data" in zf.read("META-INF/manifest.xml"):
+            return [
+                Problem(
+                    "encrypted",
+                    name,
+                    "is protected with a password",
+                    "Save a copy without a password (File > Save As, clear 'Save with password') and use that copy",
+                )
+            ]
+        return []
+    if package_kind(zf) != "ods":
+        return [
+            Problem(
+                "not-xlsx",
+                name,
+                "is an OpenDocument file but not a spreadsheet (a text document or a presentation?)",
+                "Give the planning workbook: an .ods, .xlsx, .xlsm or .xls spreadsheet",
+            )
+        ]
+    if "content.xml" not in names:
+        return [
+            Problem(
+                "missing-part",
+                f"{name}:content.xml",
+                "the spreadsheet's content (content.xml, which holds every sheet) is not in the file",
+                "The file is damaged: open it in LibreOffice and save a copy",
+            )
+        ]
+    return []
 
 
 def _prolog_problem(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Problem | None:
@@ -137,7 +203,9 @@ def _structure_problems(zf: zipfile.ZipFile, name: str) -> list[Problem]:
     names = set(zf.namelist())
     workbook = _main_part(zf, names)
     if workbook is None:
-        return [Problem("not-xlsx", name, "has no workbook part: it is a zip file, not an .xlsx workbook", _RESAVE)]
+        return [
+            Problem("not-xlsx", name, "has no workbook part: it is a zip file, not an .xlsx or .ods workbook", _RESAVE)
+        ]
     try:
         with zf.open(workbook) as fh:
             tree = ElementTree.parse(fh)

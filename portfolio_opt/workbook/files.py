@@ -20,7 +20,7 @@ def read_plan(
     time_limit: float | None = None,
     cluster: str | None = None,
 ) -> Plan:
-    """Read and validate a planning workbook (a results workbook is one too).
+    """Read and validate a planning workbook (.xlsx, .xlsm, .ods or .xls; a results workbook is one too).
 
     ``solver_name``, ``gap``, ``time_limit`` and ``cluster``, when given, replace the workbook's
     Solver, Gap, Time limit and Cluster settings (as the command line's options do).

@@ -85,6 +85,13 @@ def parse_number(value: Any, amount: bool = False) -> float | Refusal:
     >>> parse_number("950.000").code
     'ambiguous-separator'
     """
+    if isinstance(value, str):
+        return _parse_text(value, amount)
+    return _parse_cell(value)
+
+
+def _parse_cell(value: Any) -> float | Refusal:
+    """A cell that holds something other than text: a real number is taken as it is."""
     if isinstance(value, bool):
         return Refusal("not-a-number", "is TRUE/FALSE, not a number", "Enter a number")
     if isinstance(value, (int, float)):
@@ -98,15 +105,29 @@ def parse_number(value: Any, amount: bool = False) -> float | Refusal:
             "holds a date (the cell is formatted as one)",
             "Enter a number, and format the cell as Number or General",
         )
-    if not isinstance(value, str):
-        return Refusal("not-a-number", "must be a number", "Enter a number")
+    return Refusal("not-a-number", "must be a number", "Enter a number")
+
+
+def _parse_text(value: str, amount: bool) -> float | Refusal:
+    """A number typed as text: its sign, currency, digits, exponent, suffix and percent sign."""
     text = value.strip().replace("\u2212", "-")
     negative = False
-    if text.startswith("(") and text.endswith(")"):
+    if text.startswith("(") and text.endswith(")"):  # accounting parentheses
         negative, text = True, text[1:-1].strip()
     m = _AMOUNT.match(text)
     if m is None:
         return Refusal("not-a-number", "must be a number", "Enter a number")
+    refusal = _refused_units(m, amount)
+    if refusal is not None:
+        return refusal
+    number = _digits(m["num"].strip())
+    if isinstance(number, Refusal):
+        return number
+    return _scaled(number, m, negative)
+
+
+def _refused_units(m: re.Match, amount: bool) -> Refusal | None:
+    """The refusal when the signs, currencies, suffix and percent sign around the digits clash."""
     if (m["cur1"] or m["cur2"] or m["suffix"]) and not amount:
         return Refusal(
             "not-a-number", "must be a plain number here (no currency or k/M suffix)", "Enter the number alone, e.g. 6"
@@ -115,39 +136,51 @@ def parse_number(value: Any, amount: bool = False) -> float | Refusal:
         return Refusal("not-a-number", "has two signs", "Enter one number")
     if (m["cur1"] and m["cur2"]) or (m["pct"] and (m["cur1"] or m["cur2"] or m["suffix"])):
         return Refusal("not-a-number", "mixes units", "Enter one number with at most one unit")
-    digits = m["num"].strip()
+    return None
+
+
+def _digits(digits: str) -> float | Refusal:
+    """The digits of a number as its value, by the separator rule; a separator that could mean
+    either thing is refused, with the way to write it."""
     if _EURO_THOUSANDS.match(digits):
-        whole = digits.replace(".", "")
-        if digits.count(".") > 1:
-            return Refusal(
-                "ambiguous-separator",
-                "uses points to separate thousands",
-                f"Write {whole} (or {int(whole):,}): the decimal separator is a point, "
-                "thousands are separated by commas",
-            )
-        return Refusal(
-            "ambiguous-separator",
-            "is ambiguous: a point followed by three digits reads as a thousands separator in many countries",
-            f"Write {whole} (or {int(whole):,}) if the point separates thousands, "
-            f"or {digits}0 if it is a decimal point",
-        )
+        return _points_refusal(digits)
     if _PLAIN.match(digits):
-        number = float(digits)
-    elif _THOUSANDS.match(digits):
-        number = float(re.sub(r"[, \u00a0\u202f\u2009']", "", digits))
-    elif _DECIMAL_COMMA.match(digits):
+        return float(digits)
+    if _THOUSANDS.match(digits):
+        return float(re.sub(r"[, \u00a0\u202f\u2009']", "", digits))
+    if _DECIMAL_COMMA.match(digits):
         fixed = digits.replace(".", "").replace(",", ".")
         return Refusal(
             "decimal-comma",
             "uses a comma as the decimal separator",
             f"Write {fixed}: the decimal separator is a point (commas separate thousands, in groups of three)",
         )
-    else:
+    return Refusal(
+        "not-a-number",
+        "must be a number",
+        "Enter a number; separate thousands with commas in groups of three, decimals with a point",
+    )
+
+
+def _points_refusal(digits: str) -> Refusal:
+    """Digits whose points come before groups of three (``950.000``, ``1.200.000``): thousands
+    separators in much of Europe, so the number is not guessed."""
+    whole = digits.replace(".", "")
+    if digits.count(".") > 1:
         return Refusal(
-            "not-a-number",
-            "must be a number",
-            "Enter a number; separate thousands with commas in groups of three, decimals with a point",
+            "ambiguous-separator",
+            "uses points to separate thousands",
+            f"Write {whole} (or {int(whole):,}): the decimal separator is a point, thousands are separated by commas",
         )
+    return Refusal(
+        "ambiguous-separator",
+        "is ambiguous: a point followed by three digits reads as a thousands separator in many countries",
+        f"Write {whole} (or {int(whole):,}) if the point separates thousands, or {digits}0 if it is a decimal point",
+    )
+
+
+def _scaled(number: float, m: re.Match, negative: bool) -> float | Refusal:
+    """The digits' value with the exponent, suffix, percent sign and sign around them applied."""
     if m["exp"]:
         number = float(f"{number!r}{m['exp']}")
     if m["suffix"]:
@@ -162,6 +195,7 @@ def parse_number(value: Any, amount: bool = False) -> float | Refusal:
 
 
 def _bounded(number: float) -> float | Refusal:
+    """The number, or its refusal when it is beyond :data:`MAX_MAGNITUDE`."""
     if abs(number) > MAX_MAGNITUDE:
         return Refusal(
             "too-large",
@@ -200,7 +234,6 @@ def first_period_label(value: Any, period_length: float) -> str | Refusal:
     """
     if value is None:
         return "P1"
-    when: _dt.date | None = None
     if isinstance(value, _dt.datetime):
         when = value.date()
     elif isinstance(value, _dt.date):
@@ -210,44 +243,10 @@ def first_period_label(value: Any, period_length: float) -> str | Refusal:
             return str(int(value))
         return Refusal("bad-first-period", "is not a period label", _label_fix(period_length))
     else:
-        text = str(value).strip()
-        q = _QUARTER.match(text)
-        if q:
-            year, quarter = (q[1], q[2]) if q[1] else (q[4], q[3])
-            if period_length != 3:
-                return Refusal(
-                    "bad-first-period",
-                    f"is a quarter, but periods are {_months(period_length)}",
-                    _label_fix(period_length),
-                )
-            return f"{year}-Q{quarter}"
-        mo = _MONTH.match(text)
-        if mo and 1 <= int(mo[2]) <= 12:
-            when = _dt.date(int(mo[1]), int(mo[2]), 1)
-        iso = _ISO_DATE.match(text)
-        if iso:
-            when = _safe_date(int(iso[1]), int(iso[2]), int(iso[3]))
-            if when is None:
-                return Refusal("bad-first-period", "is not a date", _label_fix(period_length))
-        sl = _SLASH_DATE.match(text)
-        if sl:
-            a, b, year = int(sl[1]), int(sl[2]), int(sl[3])
-            readings = {d for d in (_safe_date(year, a, b), _safe_date(year, b, a)) if d is not None}
-            labels = {_date_label(d, period_length) for d in readings}
-            if not readings:
-                return Refusal("bad-first-period", "is not a date", _label_fix(period_length))
-            if len(labels) > 1:
-                return Refusal(
-                    "ambiguous-date",
-                    "is ambiguous: month/day or day/month give different periods",
-                    f"Write the date as year-month-day (e.g. {year}-{a:02d}-{b:02d}), or a label such as "
-                    + ("2027-Q1" if period_length == 3 else "2027-01"),
-                )
-            when = min(readings)
-        if when is None:
-            if text and re.search(r"\d+$", text) and not re.search(r"[:/]", text):
-                return text
-            return Refusal("bad-first-period", "is not a period label", _label_fix(period_length))
+        read = _text_period(str(value).strip(), period_length)
+        if not isinstance(read, _dt.date):
+            return read
+        when = read
     label = _date_label(when, period_length)
     if label is None:
         return Refusal(
@@ -256,6 +255,65 @@ def first_period_label(value: Any, period_length: float) -> str | Refusal:
             "Write a label such as P1",
         )
     return label
+
+
+def _text_period(text: str, period_length: float) -> str | _dt.date | Refusal:
+    """A period typed as text: a quarter's label, the date it names, or the text itself when it
+    ends in a number (``P1``, ``Sprint 4``)."""
+    q = _QUARTER.match(text)
+    if q:
+        return _quarter_label(q, period_length)
+    when = _text_date(text, period_length)
+    if when is not None:
+        return when
+    if text and re.search(r"\d+$", text) and not re.search(r"[:/]", text):
+        return text
+    return Refusal("bad-first-period", "is not a period label", _label_fix(period_length))
+
+
+def _quarter_label(q: re.Match, period_length: float) -> str | Refusal:
+    """``2027-Q1`` for a quarter written either way round, when periods are quarters."""
+    year, quarter = (q[1], q[2]) if q[1] else (q[4], q[3])
+    if period_length != 3:
+        return Refusal(
+            "bad-first-period",
+            f"is a quarter, but periods are {_months(period_length)}",
+            _label_fix(period_length),
+        )
+    return f"{year}-Q{quarter}"
+
+
+def _text_date(text: str, period_length: float) -> _dt.date | Refusal | None:
+    """The date a text names (``2027-01``, ``2027-01-01``, ``1/1/2027``), a refusal when it has a
+    date's shape but is none, or None when it has no date's shape."""
+    mo = _MONTH.match(text)
+    if mo and 1 <= int(mo[2]) <= 12:
+        return _dt.date(int(mo[1]), int(mo[2]), 1)
+    iso = _ISO_DATE.match(text)
+    if iso:
+        when = _safe_date(int(iso[1]), int(iso[2]), int(iso[3]))
+        return Refusal("bad-first-period", "is not a date", _label_fix(period_length)) if when is None else when
+    sl = _SLASH_DATE.match(text)
+    if sl:
+        return _slash_date(int(sl[1]), int(sl[2]), int(sl[3]), period_length)
+    return None
+
+
+def _slash_date(a: int, b: int, year: int, period_length: float) -> _dt.date | Refusal:
+    """``a/b/year`` as a date, read month/day or day/month; refused when the two readings name
+    different periods."""
+    readings = {d for d in (_safe_date(year, a, b), _safe_date(year, b, a)) if d is not None}
+    labels = {_date_label(d, period_length) for d in readings}
+    if not readings:
+        return Refusal("bad-first-period", "is not a date", _label_fix(period_length))
+    if len(labels) > 1:
+        return Refusal(
+            "ambiguous-date",
+            "is ambiguous: month/day or day/month give different periods",
+            f"Write the date as year-month-day (e.g. {year}-{a:02d}-{b:02d}), or a label such as "
+            + ("2027-Q1" if period_length == 3 else "2027-01"),
+        )
+    return min(readings)
 
 
 def _safe_date(year: int, month: int, day: int) -> _dt.date | None:

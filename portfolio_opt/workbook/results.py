@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
+from openpyxl.utils import get_column_letter
 
 from portfolio_opt.core.rules import unit_of
 from portfolio_opt.core.scoring import discounted_years
@@ -51,15 +52,21 @@ from portfolio_opt.workbook.style import (
     RATIO,
     WRAP,
     YES_FILL,
+    Look,
+    collector_paused,
+    fill_cell,
     fill_column,
     fit_widths,
     font,
+    freeze_below,
     money_format,
     percent_format,
     put,
+    put_row,
     safe_title,
     save_atomic,
     set_format,
+    stream,
     write_notes,
     write_table,
 )
@@ -95,26 +102,30 @@ def write_results(
     result: Result, path: str | os.PathLike, force: bool = False, extra: Callable[[Workbook], None] | None = None
 ) -> None:
     """Write the results workbook: Summary, Ranking, the input sheets as used, Run info
-    (``extra`` adds sheets after the Summary, e.g. robustness)."""
+    (``extra`` adds sheets after the Summary, e.g. robustness).
+
+    The big sheets (the Ranking, the Schedule, the input copies) are streamed
+    (:func:`~portfolio_opt.workbook.style.stream`): no spreadsheet cell object per cell."""
     plan = result.plan
     money = money_format(plan.settings.currency)
-    wb = Workbook()
-    summary = wb.active
-    summary.title = OUTPUT.summary
-    _summary_sheet(summary, result, money)
-    if extra is not None:
-        extra(wb)
-    _ranking_sheet(wb.create_sheet(OUTPUT.ranking), result, money)
-    if plan.settings.periods:
-        _schedule_sheet(wb.create_sheet(OUTPUT.schedule), result)
-        _capacity_sheet(wb.create_sheet(OUTPUT.capacity), result, money)
-    if result.realization:
-        realization_sheet(wb.create_sheet(OUTPUT.value_realization), result, money)
-    for table in _input_tables(plan):
-        _copy_table(wb.create_sheet(safe_title(table.name)), table)
-    _run_info_sheet(wb, result)
-    wb.active = 0
-    save_atomic(wb, path, force)
+    with collector_paused():
+        wb = Workbook()
+        summary = wb.active
+        summary.title = OUTPUT.summary
+        _summary_sheet(summary, result, money)
+        if extra is not None:
+            extra(wb)
+        _ranking_sheet(stream(wb.create_sheet(OUTPUT.ranking)), result, money)
+        if plan.settings.periods:
+            _schedule_sheet(stream(wb.create_sheet(OUTPUT.schedule)), result)
+            _capacity_sheet(wb.create_sheet(OUTPUT.capacity), result, money)
+        if result.realization:
+            realization_sheet(wb.create_sheet(OUTPUT.value_realization), result, money)
+        for table in _input_tables(plan):
+            _copy_table(stream(wb.create_sheet(safe_title(table.name))), table)
+        _run_info_sheet(wb, result)
+        wb.active = 0
+        save_atomic(wb, path, force)
 
 
 def _summary_sheet(ws, result: Result, money: str) -> None:
@@ -593,14 +604,13 @@ def _schedule_sheet(ws, result: Result) -> None:
     write_table(ws, header, [r for r, _ in rows_sorted])
     for k, (_, cells) in enumerate(rows_sorted, start=2):
         for p, value in enumerate(cells):
-            cell = ws.cell(row=k, column=6 + p)
             if value == "build":
-                cell.fill = BUILD_FILL
+                fill_cell(ws, k, 6 + p, BUILD_FILL)
             elif value == "live":
-                cell.fill = LIVE_FILL
+                fill_cell(ws, k, 6 + p, LIVE_FILL)
     fit_widths(ws, maximum=40)
     for p in range(len(labels)):
-        ws.column_dimensions[ws.cell(row=1, column=6 + p).column_letter].width = 10
+        ws.column_dimensions[get_column_letter(6 + p)].width = 10
 
 
 def limit_format(limit, money: str) -> str:
@@ -783,7 +793,13 @@ def settings_table(settings: Settings, original: Table | None) -> Table:
     return Table(original.name, tuple(rows), tuple(tuple(f) for f in formats))
 
 
+#: An input sheet's header row as copied: bold on the header fill
+_COPY_HEADER = Look(HEADER_FONT, HEADER_FILL)
+
+
 def _copy_table(ws, table: Table) -> None:
+    """An input sheet copied as read: its values, a number written in its own format, the
+    header row bold; an empty, unformatted cell is not written (it would not be anyway)."""
     if not table.rows:
         return
     header_idx = 0
@@ -795,22 +811,11 @@ def _copy_table(ws, table: Table) -> None:
     for r, row in enumerate(table.rows, start=1):
         row_formats = formats[r - 1] if r - 1 < len(formats) else ()
         header = r == header_idx + 1
-        for c, value in enumerate(row, start=1):
-            fmt = None
-            if c - 1 < len(row_formats):
-                f = row_formats[c - 1]
-                fmt = f if f and f != "General" and not isinstance(value, str) else None
-            if value is None and fmt is None and not header:
-                continue  # an empty, unformatted cell is not written anyway
-            cell = put(ws, r, c, value, fmt)
-            if header:
-                cell.font = HEADER_FONT
-                cell.fill = HEADER_FILL
+        shown = [f if f and f != "General" and not isinstance(v, str) else None for v, f in zip(row, row_formats)]
+        put_row(ws, r, row, shown, _COPY_HEADER if header else None, skip_empty=not header)
     width = max(len(row) for row in table.rows)
     if width:
-        from openpyxl.utils import get_column_letter
-
-        ws.freeze_panes = ws.cell(row=header_idx + 2, column=1)
+        freeze_below(ws, header_idx + 2)
         ws.auto_filter.ref = f"A{header_idx + 1}:{get_column_letter(width)}{len(table.rows)}"
     fit_widths(ws)
 

@@ -4,6 +4,11 @@ Bold frozen headers, filters, number formats and readable widths; text that coul
 formula written as plain text; files written to a temporary name and renamed, so a reader
 never sees half a workbook; fixed timestamps inside the file, so the same result gives the
 same bytes.
+
+A sheet is written cell by cell (:func:`put`, an openpyxl cell each), or, for the big sheets,
+streamed (:func:`stream`): the same rules give each cell a value and a style id, kept as
+:class:`~portfolio_opt.workbook.package.SheetRows`, and the rows go straight to the
+serializer. Either way the file holds the same bytes.
 """
 
 from __future__ import annotations
@@ -15,8 +20,8 @@ import os
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -30,7 +35,19 @@ from portfolio_opt.model.errors import (  # noqa: F401  (TextCut: raised here, d
     TextCut,
 )
 from portfolio_opt.runtime import atomic, stopping
-from portfolio_opt.workbook.package import workbook_bytes
+from portfolio_opt.workbook import package
+from portfolio_opt.workbook.package import (
+    ABSENT,
+    ALIGNMENT,
+    FILL,
+    FONT,
+    NUMBER_FORMAT,
+    QUOTE_PREFIX,
+    ZERO_STYLE,
+    CellStyles,
+    SheetRows,
+    workbook_bytes,
+)
 
 #: One font family for every cell we write: headers, body and highlights differ in weight and
 #: colour only. Calibri is Excel's default; LibreOffice shows it as the metric-compatible Carlito.
@@ -48,6 +65,18 @@ HEADER_ALIGN = Alignment(wrap_text=True, vertical="center")
 def font(bold: bool = False, color: str | None = None, size: float = 11) -> Font:
     """A font of the one family, e.g. bold green for a highlighted cell."""
     return Font(name=FONT_NAME, size=size, bold=bold, color=color)
+
+
+class Look(NamedTuple):
+    """How a cell looks beyond its value's number format: a font, fill and alignment (each
+    optional), set in that order."""
+
+    font: Font | None = None
+    fill: PatternFill | None = None
+    alignment: Alignment | None = None
+
+
+HEADER_LOOK = Look(HEADER_FONT, HEADER_FILL, HEADER_ALIGN)  #: a table's header cells
 
 
 MONEY = "#,##0"
@@ -125,19 +154,39 @@ def put(ws, row: int, col: int, value: Any, number_format: str | None = None, ex
         ws._cells[(row, col)] = cell
         if row > ws._current_row:
             ws._current_row = row
-    if isinstance(value, str):
-        text = value if value.isprintable() else ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-        if len(text) > MAX_CELL_TEXT:
-            warnings.warn(  # noqa: B028  (the warning names the cell: where it was raised says nothing more)
-                TextCut(
-                    f"{ws.title}!{cell.coordinate} held {len(text):,} characters; cut to "
-                    f"{MAX_CELL_TEXT:,}, the most a spreadsheet cell holds"
-                )
+    _write(cell, value, number_format, exact)
+    return cell
+
+
+def _clean(text: str, ws, row: int, col: int) -> str:
+    """``text`` as a cell of ``ws`` can hold it: characters a spreadsheet file cannot carry
+    replaced, and cut to :data:`MAX_CELL_TEXT` with a :class:`TextCut` warning naming the cell."""
+    if not text.isprintable():
+        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    if len(text) > MAX_CELL_TEXT:
+        warnings.warn(  # noqa: B028  (the warning names the cell: where it was raised says nothing more)
+            TextCut(
+                f"{ws.title}!{get_column_letter(col)}{row} held {len(text):,} characters; cut to "
+                f"{MAX_CELL_TEXT:,}, the most a spreadsheet cell holds"
             )
-            text = text[:MAX_CELL_TEXT]
+        )
+        text = text[:MAX_CELL_TEXT]
+    return text
+
+
+def _quoted(text: str) -> bool:
+    """Whether ``text`` is written with a quote prefix: it starts as a formula would, or with a
+    control character (so a spreadsheet shows it as the text it is)."""
+    return text[:1] in _RISKY_START or bool(text[:1] and (ord(text[0]) < 32 or text[0] == "\ufffd"))
+
+
+def _write(cell, value: Any, number_format: str | None, exact: bool) -> None:
+    """What :func:`put` writes into ``cell``."""
+    if isinstance(value, str):
+        text = _clean(value, cell.parent, cell.row, cell.column)
         cell._value = text  # checked above: stored as text, never read as a formula
         cell.data_type = "s"
-        if text[:1] in _RISKY_START or (text[:1] and (ord(text[0]) < 32 or text[0] == "\ufffd")):
+        if _quoted(text):
             cell.quotePrefix = True
     elif value is None:  # what the setter does with None, without its type checks
         cell._value = None
@@ -152,14 +201,13 @@ def put(ws, row: int, col: int, value: Any, number_format: str | None = None, ex
     elif isinstance(value, bool):
         cell.value = value
     else:
-        put(ws, row, col, str(value))
-        return cell
+        _write(cell, str(value), None, False)
+        return
     if number_format:
         style = cell._style
         if style is None:
             cell._style = style = StyleArray()
-        style.numFmtId = _format_id(ws.parent, number_format)
-    return cell
+        style.numFmtId = _format_id(cell.parent.parent, number_format)
 
 
 _SHOWN: dict[tuple[str, bool], str] = {}
@@ -191,9 +239,167 @@ def _format_id(wb: Workbook, number_format: str) -> int:
     return idx
 
 
+#: Write the big sheets' rows straight to the serializer (:func:`stream`); off, they are made
+#: openpyxl cells like every other sheet's (tests hold the two to the same bytes)
+STREAM = True
+
+
+def stream(ws):
+    """Make ``ws`` a streamed sheet and return it: the rows written to it (:func:`put_row`,
+    :func:`write_table`) are kept as values and style ids, never an openpyxl cell each, and go
+    straight to the serializer. For the big sheets; only the functions of this module write to
+    one, each row once and in order."""
+    if STREAM:
+        ws._streamed = SheetRows()
+    return ws
+
+
+def put_row(
+    ws,
+    row: int,
+    values: Sequence[Any],
+    formats: Sequence[str | None] = (),
+    look: Look | None = None,
+    skip_empty: bool = False,
+) -> None:
+    """Write ``values`` along ``row`` from column A, each as :func:`put` writes it with its
+    format (``formats`` may be shorter: no format), then given ``look``; ``skip_empty``: an
+    empty cell without a format is not written at all."""
+    sheet = getattr(ws, "_streamed", None)
+    if sheet is not None:
+        _stream_row(ws, sheet, row, values, formats, look, skip_empty)
+        return
+    count = len(formats)
+    for c, value in enumerate(values, start=1):
+        fmt = formats[c - 1] if c <= count else None
+        if skip_empty and value is None and fmt is None:
+            continue
+        cell = put(ws, row, c, value, fmt)
+        if look is not None:
+            if look.font is not None:
+                cell.font = look.font
+            if look.fill is not None:
+                cell.fill = look.fill
+            if look.alignment is not None:
+                cell.alignment = look.alignment
+
+
+#: The kinds of value a streamed cell's style depends on, with its format: empty, a number, a
+#: quantity (:data:`NUMBER`) whole or not, text, text with a quote prefix
+_EMPTY, _NUMBER, _WHOLE, _FRACTION, _TEXT, _QUOTED = range(6)
+
+
+def _stream_row(ws, sheet: SheetRows, row: int, values, formats, look: Look | None, skip_empty: bool) -> None:
+    """:func:`put_row` on a streamed sheet: each value cleaned as :func:`put` cleans it, and the
+    style id of the cell :func:`put` would make, looked up once per format and kind of value."""
+    styles = CellStyles.of(ws.parent)
+    known = styles.by_value
+    if len(formats) < len(values):
+        formats = [*formats, *([None] * (len(values) - len(formats)))]
+    kept: list[Any] = []
+    style_ids: list[int] = []
+    keep, mark = kept.append, style_ids.append
+    skipped = False
+    for k, (value, fmt) in enumerate(zip(values, formats)):
+        kind = type(value)
+        if kind is str:
+            if len(value) > MAX_CELL_TEXT or not value.isprintable():
+                value = _clean(value, ws, row, k + 1)
+            lead = value[:1]  # text from "A" up (but U+FFFD) never takes a quote prefix: skip the test
+            key = (fmt, _QUOTED if (lead <= "@" or lead == "\ufffd") and _quoted(value) else _TEXT)
+        elif kind is float or kind is int:
+            key = (fmt, _NUMBER if fmt != NUMBER else _WHOLE if float(value).is_integer() else _FRACTION)
+        elif value is None:
+            if skip_empty and fmt is None:
+                keep(ABSENT)
+                mark(0)
+                skipped = True
+                continue
+            key = (fmt, _EMPTY)
+        else:
+            value, sid = _rare_value(ws, row, k + 1, value, fmt)
+            keep(value)
+            mark(sid)
+            continue
+        sid = known.get(key)
+        if sid is None:
+            sid = known[key] = _value_style(styles, key, value)
+        keep(value)
+        mark(sid)
+    if look is not None:
+        style_ids = [sid if v is ABSENT else _looked(styles, sid, look) for v, sid in zip(kept, style_ids)]
+    first, last = 1, len(kept)
+    if skipped:
+        while first <= last and kept[first - 1] is ABSENT:
+            first += 1
+        while last >= first and kept[last - 1] is ABSENT:
+            last -= 1
+    if first <= last:
+        sheet.add(row, kept, style_ids, first, last)
+
+
+def _value_style(styles: CellStyles, key: tuple[str | None, int], value: Any) -> int:
+    """The style id of the cell :func:`put` makes of a value of this format and kind: a quote
+    prefix for risky text, a number's format as :func:`shown_format` makes it, any other
+    value's format as given."""
+    fmt, kind = key
+    sid = styles.replaced(0, QUOTE_PREFIX, 1) if kind == _QUOTED else 0
+    if fmt:
+        shown = _shown(fmt, value) if kind in (_NUMBER, _WHOLE, _FRACTION) else fmt
+        sid = styles.replaced(sid, NUMBER_FORMAT, _format_id(styles.wb, shown))
+    return sid
+
+
+def _rare_value(ws, row: int, col: int, value: Any, fmt: str | None) -> tuple[Any, int]:
+    """A value of a rarer kind (a date, a truth value, anything shown as text) for a streamed
+    sheet, and its style id: made an openpyxl cell by :func:`put`'s rules, kept as that cell
+    (or as its text)."""
+    cell = Cell(ws, row=row, column=col)
+    _write(cell, value, fmt, False)
+    sid = CellStyles.of(ws.parent).id_of(cell._style or ZERO_STYLE)
+    if cell.data_type == "s" and type(cell._value) is str:
+        return cell._value, sid
+    return cell, sid
+
+
+def _looked(styles: CellStyles, sid: int, look: Look) -> int:
+    """Style ``sid`` given ``look``'s font, fill and alignment, in that order."""
+    if look.font is not None:
+        sid = styles.with_object(sid, FONT, look.font)
+    if look.fill is not None:
+        sid = styles.with_object(sid, FILL, look.fill)
+    if look.alignment is not None:
+        sid = styles.with_object(sid, ALIGNMENT, look.alignment)
+    return sid
+
+
+def fill_cell(ws, row: int, col: int, fill: PatternFill) -> None:
+    """Give one cell a fill (an empty cell is made there if none was written)."""
+    sheet = getattr(ws, "_streamed", None)
+    if sheet is None:
+        ws.cell(row=row, column=col).fill = fill
+        return
+    _values, style_ids, k = sheet.place(row, col)
+    style_ids[k] = CellStyles.of(ws.parent).with_object(style_ids[k], FILL, fill)
+
+
+def freeze_below(ws, row: int) -> None:
+    """Keep the rows above ``row`` in view as the sheet scrolls."""
+    sheet = getattr(ws, "_streamed", None)
+    if sheet is None:
+        ws.freeze_panes = ws.cell(row=row, column=1)
+    else:
+        sheet.place(row, 1)  # the empty cell openpyxl's ws.cell makes there, kept for the same bytes
+        ws.freeze_panes = f"A{row}"
+
+
 def fill_column(ws, column: int, first_row: int, fills: Sequence[PatternFill]) -> None:
     """Give the cells of ``column`` from ``first_row`` down their fills, one per row (each
     distinct fill registered with the workbook once, not hashed again for every cell)."""
+    if getattr(ws, "_streamed", None) is not None:
+        for r, fill in enumerate(fills, start=first_row):
+            fill_cell(ws, r, column, fill)
+        return
     ids: dict[int, int] = {}
     for r, fill in enumerate(fills, start=first_row):
         cell = ws.cell(row=r, column=column)
@@ -217,21 +423,14 @@ def write_table(
     autofilter: bool = True,
 ) -> int:
     """A table with a bold header, optional frozen header and filter; returns the last row."""
-    for c, text in enumerate(header, start=1):
-        cell = put(ws, start_row, c, text)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = HEADER_ALIGN
+    put_row(ws, start_row, header, (), HEADER_LOOK)
     ws._header_rows = getattr(ws, "_header_rows", set()) | {start_row}
     r = start_row
     formats = list(formats or ())
     for r, row in enumerate(rows, start=start_row + 1):
-        if len(row) > len(formats):
-            formats += [None] * (len(row) - len(formats))
-        for c, (value, fmt) in enumerate(zip(row, formats), start=1):
-            put(ws, r, c, value, fmt)
+        put_row(ws, r, row, formats)
     if freeze and start_row == 1:
-        ws.freeze_panes = ws.cell(row=2, column=1)
+        freeze_below(ws, 2)
     if autofilter and header:
         ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(header))}{max(r, start_row)}"
     return r
@@ -246,12 +445,11 @@ def fit_widths(ws, minimum: int = 8, maximum: int = 60, sample: int = 500) -> No
     widths: dict[int, int] = {}
     headers = getattr(ws, "_header_rows", set())
     merged = merged_cells(ws)
-    for (r, c), cell in ws._cells.items():  # the cells written, not every place in the sheet
-        value = cell._value
-        if r > sample or value is None or (r, c) in merged:
+    for r, c, value, number_format in _sampled(ws, sample):
+        if (r, c) in merged:
             continue
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            text = _as_shown(value, cell.number_format or "General")
+        if number_format is not None:
+            text = _as_shown(value, number_format or "General")
         else:
             text = str(value)
         if r in headers:
@@ -261,6 +459,31 @@ def fit_widths(ws, minimum: int = 8, maximum: int = 60, sample: int = 500) -> No
         widths[c] = max(widths.get(c, 0), longest)
     for c, w in widths.items():
         ws.column_dimensions[get_column_letter(c)].width = max(minimum, min(maximum, w + 1))
+
+
+def _sampled(ws, sample: int) -> Iterator[tuple[int, int, Any, str | None]]:
+    """Row, column, value and, for a number, number format of every cell written in the first
+    ``sample`` rows of ``ws`` that holds a value, in the order written."""
+    sheet = getattr(ws, "_streamed", None)
+    if sheet is None:
+        for (r, c), cell in ws._cells.items():  # the cells written, not every place in the sheet
+            value = cell._value
+            if r > sample or value is None:
+                continue
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            yield r, c, value, cell.number_format if number else None
+        return
+    styles = CellStyles.of(ws.parent)
+    for r, (values, style_ids) in sheet.rows.items():
+        if r > sample:
+            continue
+        for k, value in enumerate(values):
+            if type(value) is Cell:
+                value = value._value
+            if value is None or value is ABSENT:
+                continue
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            yield r, k + 1, value, styles.number_format(style_ids[k]) if number else None
 
 
 def merged_cells(ws) -> set[tuple[int, int]]:
@@ -313,8 +536,16 @@ def wrapped_lines(text: str, width: float) -> int:
 def column_widths(ws) -> list[float]:
     """The width of every used column, as set or Excel's default."""
     return [
-        ws.column_dimensions[get_column_letter(c)].width or DEFAULT_WIDTH for c in range(1, (ws.max_column or 0) + 1)
+        ws.column_dimensions[get_column_letter(c)].width or DEFAULT_WIDTH for c in range(1, (max_column(ws) or 0) + 1)
     ]
+
+
+def max_column(ws) -> int:
+    """The last column holding a cell, streamed or not (1 for an empty sheet, as openpyxl says)."""
+    sheet = getattr(ws, "_streamed", None)
+    if sheet is not None and sheet.max_col:
+        return sheet.max_col
+    return ws.max_column
 
 
 def print_layout(ws, header_row: int | None = None, title_columns: str | None = None) -> None:
@@ -326,6 +557,31 @@ def print_layout(ws, header_row: int | None = None, title_columns: str | None = 
     with ``title_columns`` repeated; the header row repeats on every page.
     """
     widths = column_widths(ws)
+    sheet = getattr(ws, "_streamed", None)
+    if sheet is None:
+        _wrap_cells(ws, widths)
+    else:
+        _wrap_streamed(ws, sheet, widths)
+    total = sum(widths)
+    ws.page_setup.orientation = "portrait" if total <= PORTRAIT_UNITS else "landscape"
+    room = PORTRAIT_UNITS if total <= PORTRAIT_UNITS else LANDSCAPE_UNITS
+    ws.sheet_properties.pageSetUpPr.fitToPage = room < total <= room / MIN_SCALE
+    if ws.sheet_properties.pageSetUpPr.fitToPage:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+    elif total > room and title_columns:
+        ws.print_title_cols = title_columns
+    if header_row is None and ws.freeze_panes and ws.freeze_panes != "A1":
+        header_row = int("".join(ch for ch in ws.freeze_panes if ch.isdigit())) - 1
+    if header_row:
+        ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.print_options.gridLines = False
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+
+
+def _wrap_cells(ws, widths: list[float]) -> None:
+    """:func:`print_layout`'s wrapping of the text longer than its column, on a sheet of cells."""
     merged = merged_cells(ws)
     tall: dict[int, int] = {}  # row: the lines its longest text takes
     for (r, c), cell in ws._cells.items():
@@ -358,22 +614,46 @@ def print_layout(ws, header_row: int | None = None, title_columns: str | None = 
                     cell.alignment = Alignment(
                         wrap_text=cell.alignment.wrap_text, vertical="top", horizontal=cell.alignment.horizontal
                     )
-    total = sum(widths)
-    ws.page_setup.orientation = "portrait" if total <= PORTRAIT_UNITS else "landscape"
-    room = PORTRAIT_UNITS if total <= PORTRAIT_UNITS else LANDSCAPE_UNITS
-    ws.sheet_properties.pageSetUpPr.fitToPage = room < total <= room / MIN_SCALE
-    if ws.sheet_properties.pageSetUpPr.fitToPage:
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-    elif total > room and title_columns:
-        ws.print_title_cols = title_columns
-    if header_row is None and ws.freeze_panes and ws.freeze_panes != "A1":
-        header_row = int("".join(ch for ch in ws.freeze_panes if ch.isdigit())) - 1
-    if header_row:
-        ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.print_options.gridLines = False
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+
+
+def _wrap_streamed(ws, sheet: SheetRows, widths: list[float]) -> None:
+    """:func:`_wrap_cells` on a streamed sheet (which has no merged cells): the same cells
+    wrapped and rows grown, each style's wrapped and top-aligned forms worked out once."""
+    styles = CellStyles.of(ws.parent)
+    room = [width * CHARS_PER_UNIT for width in widths]
+    one_line = [int(x) for x in room]
+    tall: dict[int, int] = {}  # row: the lines its longest text takes
+    for r, (values, style_ids) in sheet.rows.items():
+        for k, value in enumerate(values):
+            if type(value) is not str:
+                if type(value) is not Cell or not isinstance(value._value, str):
+                    continue
+                value = value._value
+            if k >= len(widths) or (len(value) < one_line[k] and "\n" not in value):
+                continue
+            sid = style_ids[k]
+            if not styles.alignment(sid).wrap_text:
+                if len(value) <= room[k]:
+                    continue
+                style_ids[k] = styles.derived(("wrap", sid), lambda sid=sid: _aligned(styles, sid, True))
+            tall[r] = max(tall.get(r, 1), wrapped_lines(value, widths[k]))
+    for r, lines in sorted(tall.items()):
+        if lines > 1 and ws.row_dimensions[r].height is None:
+            ws.row_dimensions[r].height = LINE_HEIGHT * lines + 2
+            values, style_ids = sheet.rows[r]
+            for k in range(min(len(values), len(widths))):
+                sid = style_ids[k]
+                if values[k] is ABSENT or values[k] is None or styles.alignment(sid).vertical == "top":
+                    continue
+                style_ids[k] = styles.derived(("top", sid), lambda sid=sid: _aligned(styles, sid, False))
+
+
+def _aligned(styles: CellStyles, sid: int, wrap: bool) -> int:
+    """Style ``sid`` read from the top (``wrap``: and wrapped), as :func:`_wrap_cells` aligns a
+    cell; the alignment registered with the workbook as setting it on a cell does."""
+    now = styles.alignment(sid)
+    alignment = Alignment(wrap_text=True if wrap else now.wrap_text, vertical="top", horizontal=now.horizontal)
+    return styles.replaced(sid, ALIGNMENT, styles.wb._alignments.add(alignment))
 
 
 def write_notes(ws, first_row: int, notes: Sequence[str], title: str = "Notes", last_column: int | None = None) -> int:
@@ -397,7 +677,7 @@ def print_setup(wb: Workbook) -> None:
     """Every sheet laid out for printing (see :func:`print_layout`), unless it was already."""
     for ws in wb.worksheets:
         if not getattr(ws, "_print_laid_out", False):
-            print_layout(ws, title_columns="A:B" if ws.max_column > 6 else None)
+            print_layout(ws, title_columns="A:B" if max_column(ws) > 6 else None)
 
 
 def save_atomic(wb: Workbook, path: str | os.PathLike, force: bool = False) -> None:
@@ -421,6 +701,25 @@ def save_atomic(wb: Workbook, path: str | os.PathLike, force: bool = False) -> N
     atomic.save(path, produce, force)
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run the block with Python's cycle collector paused, and leave it as it was.
+
+    Writing a big workbook makes hundreds of thousands of rows that all live until the save,
+    so each collection their making sets off frees nothing and walks every object of the
+    process again, the plan and the result among them: a fifth of writing 100,000
+    initiatives. Writing leaves little in cycles to free (its peak memory is the same either
+    way), and that is freed after.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def remove_spool_files() -> None:
     """Remove the spreadsheet library's spool files now (it would only at exit)."""
     from openpyxl.worksheet import _writer
@@ -441,6 +740,9 @@ def _archive(wb: Workbook, path: str, spool: str) -> bytes:
     failure = None
     try:
         tempfile.tempdir = spool
+        if workbook_bytes is not package.workbook_bytes:
+            # another writer (tests hold ours to openpyxl's own) knows only openpyxl's cells
+            package.as_cells(wb)
         data = workbook_bytes(wb)
     except Exception as exc:
         # its half-written archive would try to finish itself when collected and print the

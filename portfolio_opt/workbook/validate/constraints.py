@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from portfolio_opt.model.layout import CONSTRAINTS, COUNT
 from portfolio_opt.model.plan import Limit, normalize_header
+from portfolio_opt.workbook.raw import RawSheet
 from portfolio_opt.workbook.validate.problems import (
     _INVALID,
     Collector,
@@ -18,6 +21,17 @@ from portfolio_opt.workbook.validate.problems import (
     _show,
     parse_number,
 )
+
+
+@dataclass(frozen=True)
+class _Targets:
+    """What a Constraints row may name: the Initiatives headers (the numeric ones apart), by
+    normalized header, and the initiatives a Scope is checked against."""
+
+    initiatives: list
+    numeric: list[str]  #: the numeric headers, in sheet order
+    by_norm: dict[str, str]
+    numeric_norm: dict[str, str]
 
 
 class ConstraintsSheet:
@@ -44,105 +58,124 @@ class ConstraintsSheet:
                 "and Penalty are optional)",
             )
             return []
-        by_norm = {normalize_header(h): h for h in columns}
-        numeric_norm = {normalize_header(h): h for h in numeric}
-        init_sheet, _, init_cols, data_rows = self.c.initiatives_sheet or (None, 0, _Columns(), [])
+        targets = _Targets(
+            initiatives,
+            numeric,
+            by_norm={normalize_header(h): h for h in columns},
+            numeric_norm={normalize_header(h): h for h in numeric},
+        )
         out: list[Limit] = []
-        cc = cols.by_norm["column"]
         for r in range(header_row + 1, len(sheet.rows)):
-            row = sheet.rows[r]
-            if all(v is None for v in row):
-                continue
-            if not all(
-                self.c.cell_ok(sheet, r, c, cols.headers[c] or "cell") for c in range(len(row)) if c < len(cols.headers)
-            ):
-                continue
-            name = row[cc] if cc < len(row) else None
-            if name is None:
-                self.c.add(
-                    "missing-value",
-                    sheet.address(r, cc),
-                    "Column is blank",
-                    "Name the Initiatives column to limit, or Count",
-                )
-                continue
-            norm = normalize_header(name)
-            if norm == "count":
-                column = COUNT
-            elif norm in numeric_norm:
-                column = numeric_norm[norm]
-            elif norm in by_norm:
-                column = by_norm[norm]
-                bad = self._first_text_cell(init_sheet, init_cols, column, data_rows)
-                self.c.add(
-                    "not-numeric-column",
-                    sheet.address(r, cc),
-                    f"Column {_show(str(name))} is not numeric{bad}",
-                    "Limit a column that holds numbers, or fix its text cells",
-                    name,
-                )
-                continue
-            else:
-                close = difflib.get_close_matches(str(name), list(numeric) + [COUNT], n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                if close and close[0] != COUNT and self.c.header_typo(close[0], str(name), sheet.address(r, cc)):
-                    continue
-                self.c.add(
-                    "unknown-column",
-                    sheet.address(r, cc),
-                    f"Column {_show(str(name))} is not a column of Initiatives{hint}",
-                    f"Use Count or one of the numeric columns: {', '.join(numeric) or 'none'}",
-                    name,
-                )
-                continue
-            scope = None
-            if "scope" in cols.by_norm:
-                sc = cols.by_norm["scope"]
-                scope = self.scope(sheet, r, sc, row[sc] if sc < len(row) else None, by_norm, numeric_norm, initiatives)
-                if scope is _INVALID:
-                    continue
-            bounds = self.limit_bounds(sheet, r, row, cols, column)
-            if bounds is None:
-                continue
-            lo, hi, slo, shi, soft, change = bounds
-            periods: list[int | None] = [None]
-            if "period" in cols.by_norm and row[cols.by_norm["period"]] is not None:
-                pc = cols.by_norm["period"]
-                pv = row[pc]
-                if not self.ctx.labels:
-                    self.c.add(
-                        "no-periods",
-                        sheet.address(r, pc),
-                        f"Period {_show(pv)} given, but the plan has no Periods",
-                        "Set Periods (and First period) in Settings, or clear the Period cell",
-                    )
-                    continue
-                if str(pv).strip().casefold() in ("each", "every", "all periods", "per period"):
-                    periods = list(range(len(self.ctx.labels)))
-                else:
-                    k = self.ctx.period(self.c, sheet, r, pc, pv, "Period")
-                    if k is _INVALID:
-                        continue
-                    periods = [k]
-            op = "="
-            if scope is not None:
-                scope, op = (scope[0], scope[1]), scope[2]
-            for p in periods:
-                common = dict(
-                    column=column,
-                    scope=scope,
-                    scope_op=op,
-                    source=sheet.address(r, cc),
-                    period=p,
-                    period_label=self.ctx.labels[p] if p is not None else "",
-                )
-                if lo is not None or hi is not None:
-                    out.append(Limit(min=lo, max=hi, **common, **soft))
-                if slo is not None or shi is not None:
-                    out.append(Limit(min=slo, max=shi, share=True, **common))
-            if change is not None:
-                out.extend(self.change_limits(sheet, r, cols, change, periods, common))
-        # A scenario that names a refused row is not reported again (the row's problem is).
+            if any(v is not None for v in sheet.rows[r]):
+                out.extend(self._row(sheet, r, cols, targets))
+        self._note_refused_rows(sheet, cols)
+        return out
+
+    def _row(self, sheet: RawSheet, r: int, cols: _Columns, targets: _Targets) -> list[Limit]:
+        """The limits of one row: one per period it bounds, and one per pair of periods its
+        Max per period change spans; none when a cell of it has a problem (reported)."""
+        row = sheet.rows[r]
+        if not all(
+            self.c.cell_ok(sheet, r, c, cols.headers[c] or "cell") for c in range(len(row)) if c < len(cols.headers)
+        ):
+            return []
+        cc = cols.by_norm["column"]
+        column = self._column(sheet, r, cc, row[cc] if cc < len(row) else None, targets)
+        if column is None:
+            return []
+        scope = None
+        if "scope" in cols.by_norm:
+            sc = cols.by_norm["scope"]
+            value = row[sc] if sc < len(row) else None
+            scope = self.scope(sheet, r, sc, value, targets.by_norm, targets.numeric_norm, targets.initiatives)
+            if scope is _INVALID:
+                return []
+        bounds = self.limit_bounds(sheet, r, row, cols, column)
+        if bounds is None:
+            return []
+        periods = self._periods(sheet, r, row, cols)
+        if periods is None:
+            return []
+        lo, hi, slo, shi, soft, change = bounds
+        op = "="
+        if scope is not None:
+            scope, op = (scope[0], scope[1]), scope[2]
+        common = dict(column=column, scope=scope, scope_op=op, source=sheet.address(r, cc))
+        out: list[Limit] = []
+        for p in periods:
+            at = dict(common, period=p, period_label=self.ctx.labels[p] if p is not None else "")
+            if lo is not None or hi is not None:
+                out.append(Limit(min=lo, max=hi, **at, **soft))
+            if slo is not None or shi is not None:
+                out.append(Limit(min=slo, max=shi, share=True, **at))
+        if change is not None:
+            out.extend(self.change_limits(sheet, r, cols, change, periods, common))
+        return out
+
+    def _column(self, sheet: RawSheet, r: int, cc: int, name: Any, targets: _Targets) -> str | None:
+        """The Initiatives column (or Count) a row's Column names; None when it names none, or
+        a column that is not numeric (reported)."""
+        if name is None:
+            self.c.add(
+                "missing-value",
+                sheet.address(r, cc),
+                "Column is blank",
+                "Name the Initiatives column to limit, or Count",
+            )
+            return None
+        norm = normalize_header(name)
+        if norm == "count":
+            return COUNT
+        if norm in targets.numeric_norm:
+            return targets.numeric_norm[norm]
+        if norm in targets.by_norm:
+            init_sheet, _, init_cols, data_rows = self.c.initiatives_sheet or (None, 0, _Columns(), [])
+            bad = self._first_text_cell(init_sheet, init_cols, targets.by_norm[norm], data_rows)
+            self.c.add(
+                "not-numeric-column",
+                sheet.address(r, cc),
+                f"Column {_show(str(name))} is not numeric{bad}",
+                "Limit a column that holds numbers, or fix its text cells",
+                name,
+            )
+            return None
+        close = difflib.get_close_matches(str(name), list(targets.numeric) + [COUNT], n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        if close and close[0] != COUNT and self.c.header_typo(close[0], str(name), sheet.address(r, cc)):
+            return None
+        self.c.add(
+            "unknown-column",
+            sheet.address(r, cc),
+            f"Column {_show(str(name))} is not a column of Initiatives{hint}",
+            f"Use Count or one of the numeric columns: {', '.join(targets.numeric) or 'none'}",
+            name,
+        )
+        return None
+
+    def _periods(self, sheet: RawSheet, r: int, row: tuple, cols: _Columns) -> list[int | None] | None:
+        """The periods a row bounds: [None] for the plan as a whole, every period for ``each``,
+        or the one it names; None when its Period cell has a problem (reported)."""
+        if "period" not in cols.by_norm or row[cols.by_norm["period"]] is None:
+            return [None]
+        pc = cols.by_norm["period"]
+        pv = row[pc]
+        if not self.ctx.labels:
+            self.c.add(
+                "no-periods",
+                sheet.address(r, pc),
+                f"Period {_show(pv)} given, but the plan has no Periods",
+                "Set Periods (and First period) in Settings, or clear the Period cell",
+            )
+            return None
+        if str(pv).strip().casefold() in ("each", "every", "all periods", "per period"):
+            return list(range(len(self.ctx.labels)))
+        k = self.ctx.period(self.c, sheet, r, pc, pv, "Period")
+        return None if k is _INVALID else [k]
+
+    def _note_refused_rows(self, sheet: RawSheet, cols: _Columns) -> None:
+        """Note the name of every row with a problem, so that a scenario naming it is not
+        reported again (the row's problem is)."""
+        cc = cols.by_norm["column"]
         flagged = [p.where for p in self.c.problems] + [w for ws in self.c._header_typos.values() for w in ws]
         bad_rows = {
             int(m.group(1)) - 1
@@ -156,47 +189,21 @@ class ConstraintsSheet:
                 self.ctx.refused_limits.add(_fold_name(column))
                 if scope is not None and str(scope).strip().casefold() not in ("", "all"):
                     self.ctx.refused_limits.add(_fold_name(f"{column} ({str(scope).strip()})"))
-        return out
 
     def limit_bounds(self, sheet, r, row, cols, column):
         """(Min, Max, Min share, Max share, soft settings) of a Constraints row, or None when
         a cell has a problem (reported)."""
-        cell = {}
-        ok = True
-        for key, label in (
-            ("min", "Min"),
-            ("max", "Max"),
-            ("minshare", "Min share"),
-            ("maxshare", "Max share"),
-            ("tolerance", "Tolerance"),
-            ("penalty", "Penalty"),
-            ("maxperperiodchange", "Max per period change"),
-        ):
-            if key not in cols.by_norm:
-                cell[key] = None
-                continue
-            c = cols.by_norm[key]
-            share = key.endswith("share")
-            check = (
-                (lambda x: "must be a share from 0% to 100%, e.g. 20%" if not 0 <= x <= 1 else None)
-                if share
-                else (lambda x, label=label: f"{label} must not be negative" if x < 0 else None)
-                if key in ("tolerance", "penalty", "maxperperiodchange")
-                else None
-            )
-            cell[key] = self.c.number(sheet, r, c, label, False, check, amount=key == "penalty")
-            ok &= not (cell[key] is None and c < len(row) and row[c] is not None)
-        if not ok:
+        cell = self._bound_cells(sheet, r, row, cols)
+        if cell is None:
             return None
         lo, hi, slo, shi = cell["min"], cell["max"], cell["minshare"], cell["maxshare"]
-        cc = cols.by_norm["column"]
         change = self.change(sheet, r, cols, cell["maxperperiodchange"], hi)
         if change is _INVALID:
             return None
         if lo is None and hi is None and slo is None and shi is None and change is None:
             self.c.add(
                 "no-bounds",
-                sheet.address(r, cc),
+                sheet.address(r, cols.by_norm["column"]),
                 f"the limit on {column} has neither Min nor Max",
                 "Enter a Min, a Max or both (or a Min share or Max share)",
             )
@@ -211,11 +218,32 @@ class ConstraintsSheet:
                     "Swap them or correct one",
                 )
                 return None
-        soft: dict = {}
+        soft = self._soft(sheet, r, row, cols, cell)
+        if soft is None:
+            return None
+        return lo, hi, slo, shi, soft, change
+
+    def _bound_cells(self, sheet: RawSheet, r: int, row: tuple, cols: _Columns) -> dict[str, float | None] | None:
+        """The numbers of a row's bound columns by key (None where blank or absent); None when
+        one is refused (every one is checked, each problem reported)."""
+        cell = {}
+        ok = True
+        for key, label in _BOUNDS:
+            if key not in cols.by_norm:
+                cell[key] = None
+                continue
+            c = cols.by_norm[key]
+            cell[key] = self.c.number(sheet, r, c, label, False, _bound_check(key, label), amount=key == "penalty")
+            ok &= not (cell[key] is None and c < len(row) and row[c] is not None)
+        return cell if ok else None
+
+    def _soft(self, sheet: RawSheet, r: int, row: tuple, cols: _Columns, cell: dict) -> dict | None:
+        """The Tolerance and Penalty that make a row's Min or Max soft ({} for a hard limit);
+        None when a Tolerance stands on a row with only a share (reported)."""
         tol = cell["tolerance"]
         if tol is not None and tol > 0:
             tc = cols.by_norm["tolerance"]
-            if lo is None and hi is None:
+            if cell["min"] is None and cell["max"] is None:
                 self.c.add(
                     "tolerance-on-share",
                     sheet.address(r, tc),
@@ -223,13 +251,13 @@ class ConstraintsSheet:
                     "Put the Tolerance on a row with a Min or Max, or clear it",
                 )
                 return None
-            soft = dict(tolerance=tol, tolerance_percent=_percent(sheet, r, tc), penalty=cell["penalty"] or 0.0)
-        elif cell["penalty"]:
+            return dict(tolerance=tol, tolerance_percent=_percent(sheet, r, tc), penalty=cell["penalty"] or 0.0)
+        if cell["penalty"]:
             self.c.warnings.append(
                 f"{sheet.address(r, cols.by_norm['penalty'])} Penalty without a Tolerance: "
                 "the limit is hard, so the penalty never applies"
             )
-        return lo, hi, slo, shi, soft, change
+        return {}
 
     def change(self, sheet, r, cols, value, hi):
         """A row's Max per period change in the column's units (a percentage is of its Max),
@@ -336,3 +364,25 @@ class ConstraintsSheet:
         if initiatives and not any(limit.applies_to(ini) for ini in initiatives):
             self.c.warnings.append(f"{sheet.address(r, c)} Scope {text} matches no initiative")
         return (column, wanted, op)
+
+
+#: The columns of a row's bounds, by normalized header, with their labels
+_BOUNDS = (
+    ("min", "Min"),
+    ("max", "Max"),
+    ("minshare", "Min share"),
+    ("maxshare", "Max share"),
+    ("tolerance", "Tolerance"),
+    ("penalty", "Penalty"),
+    ("maxperperiodchange", "Max per period change"),
+)
+
+
+def _bound_check(key: str, label: str) -> Callable[[float], str | None] | None:
+    """The check of a bound column's number: a share is from 0% to 100%, a tolerance, penalty
+    or change is not negative, a Min or Max may be anything."""
+    if key.endswith("share"):
+        return lambda x: "must be a share from 0% to 100%, e.g. 20%" if not 0 <= x <= 1 else None
+    if key in ("tolerance", "penalty", "maxperperiodchange"):
+        return lambda x: f"{label} must not be negative" if x < 0 else None
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -11,7 +12,7 @@ from portfolio_opt.core import criteria as crit
 from portfolio_opt.model.layout import CRITERIA, PAIRWISE
 from portfolio_opt.model.plan import Criteria, CriterionSpec, Initiative, Scoring, Settings, normalize_header
 from portfolio_opt.workbook.raw import RawSheet
-from portfolio_opt.workbook.validate.problems import Collector, SheetContext, _show, parse_number
+from portfolio_opt.workbook.validate.problems import _INVALID, Collector, SheetContext, _Columns, _show, parse_number
 
 
 class CriteriaSheet:
@@ -47,6 +48,8 @@ class CriteriaSheet:
     # ------------------------------------------------------------------ Criteria
 
     def _criteria(self, numeric_by: dict[str, str]) -> Criteria | None:
+        """The Criteria sheet's criteria, their weights given or taken from Pairwise; None when
+        there are none, or when one has a problem (reported)."""
         sheet = self.ctx.raw.sheet(CRITERIA)
         if sheet is None or not any(any(v is not None for v in row) for row in sheet.rows):
             return None
@@ -59,94 +62,18 @@ class CriteriaSheet:
                 "Put Criterion, Weight, Scale and Direction in the header row",
             )
             return None
-        cc = cols.by_norm["criterion"]
         rows = []
         for r in range(header_row + 1, len(sheet.rows)):
-            row = sheet.rows[r]
-            if all(v is None for v in row):
-                continue
-            name = row[cc] if cc < len(row) else None
-            if name is None or not str(name).strip():
-                self.c.add(
-                    "blank-criterion",
-                    sheet.address(r, cc),
-                    "a row has no Criterion",
-                    "Name a numeric Initiatives column, or delete the row",
-                )
-                continue
-            column = numeric_by.get(normalize_header(name))
-            if column is None:
-                known = ", ".join(sorted(numeric_by.values())) or "none"
-                self.c.add(
-                    "unknown-criterion",
-                    sheet.address(r, cc),
-                    f"Criterion {_show(str(name).strip())} is not a numeric column of Initiatives",
-                    f"Use a numeric Initiatives column (numeric columns: {known})",
-                    name,
-                )
-                continue
-            weight = None
-            if "weight" in cols.by_norm:
-                weight = self.c.number(
-                    sheet,
-                    r,
-                    cols.by_norm["weight"],
-                    "Weight",
-                    False,
-                    lambda x: "must not be negative" if x < 0 else None,
-                )
-                if weight is None and row[cols.by_norm["weight"]] is not None:
-                    continue
-            scale = None
-            if "scale" in cols.by_norm and row[cols.by_norm["scale"]] is not None:
-                text = str(row[cols.by_norm["scale"]]).strip()
-                m = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*(?:-|–|to|\.\.)\s*(-?\d+(?:\.\d+)?)", text)
-                if not m or float(m.group(1)) >= float(m.group(2)):
-                    self.c.add(
-                        "bad-scale",
-                        sheet.address(r, cols.by_norm["scale"]),
-                        f"Scale {_show(text)}: must be low-high, e.g. 1-5 or 0-10",
-                        "Type the scale as low-high, or leave it blank for the column's own range",
-                        text,
-                    )
-                    continue
-                scale = (float(m.group(1)), float(m.group(2)))
-            higher = True
-            if "direction" in cols.by_norm and row[cols.by_norm["direction"]] is not None:
-                d = str(row[cols.by_norm["direction"]]).strip().casefold()
-                if d not in ("higher", "lower", "higher is better", "lower is better"):
-                    self.c.add(
-                        "bad-direction",
-                        sheet.address(r, cols.by_norm["direction"]),
-                        f"Direction {_show(row[cols.by_norm['direction']])}: must be higher or lower",
-                        "Use 'higher' (more is better, the default) or 'lower'",
-                        d,
-                    )
-                    continue
-                higher = d.startswith("higher")
-            rows.append((r, column, weight, scale, higher))
+            if not all(v is None for v in sheet.rows[r]):
+                criterion = self._criterion(sheet, r, cols, numeric_by)
+                if criterion is not None:
+                    rows.append(criterion)
         if not rows:
             return None
-        given = [w for _, _, w, _, _ in rows if w is not None]
-        names = [col for _, col, _, _, _ in rows]
-        source, cr = "weights", None
-        if len(given) == len(rows):
-            weights = given
-        elif not given:
-            derived = self._pairwise(names)
-            if derived is None:
-                return None
-            weights, cr = list(derived.weights), derived.consistency_ratio
-            source = "pairwise"
-        else:
-            r = next(r for r, _, w, _, _ in rows if w is None)
-            self.c.add(
-                "missing-weight",
-                sheet.address(r, cols.by_norm.get("weight", 1)),
-                "some criteria have a Weight and this one has none",
-                "Give every criterion a Weight, or leave them all blank to take them from the Pairwise sheet",
-            )
+        weighed = self._weights(sheet, cols, rows)
+        if weighed is None:
             return None
+        weights, source, cr = weighed
         total = sum(weights)
         if total <= 0:
             self.c.add(
@@ -161,6 +88,111 @@ class CriteriaSheet:
             source,
             cr,
         )
+
+    def _criterion(self, sheet: RawSheet, r: int, cols: _Columns, numeric_by: dict[str, str]) -> tuple | None:
+        """A Criteria row as (row, column, weight, scale, higher is better); None when a cell of
+        it has a problem (reported)."""
+        row = sheet.rows[r]
+        cc = cols.by_norm["criterion"]
+        name = row[cc] if cc < len(row) else None
+        if name is None or not str(name).strip():
+            self.c.add(
+                "blank-criterion",
+                sheet.address(r, cc),
+                "a row has no Criterion",
+                "Name a numeric Initiatives column, or delete the row",
+            )
+            return None
+        column = numeric_by.get(normalize_header(name))
+        if column is None:
+            known = ", ".join(sorted(numeric_by.values())) or "none"
+            self.c.add(
+                "unknown-criterion",
+                sheet.address(r, cc),
+                f"Criterion {_show(str(name).strip())} is not a numeric column of Initiatives",
+                f"Use a numeric Initiatives column (numeric columns: {known})",
+                name,
+            )
+            return None
+        weight = self._weight(sheet, r, cols)
+        if weight is _INVALID:
+            return None
+        scale = self._scale(sheet, r, cols)
+        if scale is _INVALID:
+            return None
+        higher = self._higher(sheet, r, cols)
+        if higher is _INVALID:
+            return None
+        return (r, column, weight, scale, higher)
+
+    def _weight(self, sheet: RawSheet, r: int, cols: _Columns):
+        """A criterion's Weight; None when blank, ``_INVALID`` when refused (reported)."""
+        if "weight" not in cols.by_norm:
+            return None
+        c = cols.by_norm["weight"]
+        weight = self.c.number(sheet, r, c, "Weight", False, lambda x: "must not be negative" if x < 0 else None)
+        if weight is None and sheet.rows[r][c] is not None:
+            return _INVALID
+        return weight
+
+    def _scale(self, sheet: RawSheet, r: int, cols: _Columns):
+        """A criterion's Scale as (low, high); None when blank (the column's own range is used),
+        ``_INVALID`` when refused (reported)."""
+        if "scale" not in cols.by_norm or sheet.rows[r][cols.by_norm["scale"]] is None:
+            return None
+        text = str(sheet.rows[r][cols.by_norm["scale"]]).strip()
+        m = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*(?:-|–|to|\.\.)\s*(-?\d+(?:\.\d+)?)", text)
+        if not m or float(m.group(1)) >= float(m.group(2)):
+            self.c.add(
+                "bad-scale",
+                sheet.address(r, cols.by_norm["scale"]),
+                f"Scale {_show(text)}: must be low-high, e.g. 1-5 or 0-10",
+                "Type the scale as low-high, or leave it blank for the column's own range",
+                text,
+            )
+            return _INVALID
+        return (float(m.group(1)), float(m.group(2)))
+
+    def _higher(self, sheet: RawSheet, r: int, cols: _Columns):
+        """True when more of a criterion is better (its Direction; higher when blank),
+        ``_INVALID`` when refused (reported)."""
+        if "direction" not in cols.by_norm or sheet.rows[r][cols.by_norm["direction"]] is None:
+            return True
+        value = sheet.rows[r][cols.by_norm["direction"]]
+        d = str(value).strip().casefold()
+        if d not in ("higher", "lower", "higher is better", "lower is better"):
+            self.c.add(
+                "bad-direction",
+                sheet.address(r, cols.by_norm["direction"]),
+                f"Direction {_show(value)}: must be higher or lower",
+                "Use 'higher' (more is better, the default) or 'lower'",
+                d,
+            )
+            return _INVALID
+        return d.startswith("higher")
+
+    def _weights(
+        self, sheet: RawSheet, cols: _Columns, rows: list[tuple]
+    ) -> tuple[list[float], str, float | None] | None:
+        """The criteria's weights, with where they come from ("weights" given on every row, or
+        "pairwise" when none is) and the Pairwise consistency ratio; None when only some rows
+        give one, or the Pairwise sheet has a problem (reported)."""
+        given = [w for _, _, w, _, _ in rows if w is not None]
+        if len(given) == len(rows):
+            return given, "weights", None
+        if not given:
+            derived = self._pairwise([col for _, col, _, _, _ in rows])
+            if derived is None:
+                return None
+            return list(derived.weights), "pairwise", derived.consistency_ratio
+        r = next(r for r, _, w, _, _ in rows if w is None)
+        self.c.add(
+            "missing-weight",
+            sheet.address(r, cols.by_norm.get("weight", 1)),
+            "some criteria have a Weight and this one has none",
+            "Give every criterion a Weight, or leave them all blank to take them from the Pairwise sheet",
+        )
+        return None
 
     # ------------------------------------------------------------------ Pairwise
 
@@ -207,23 +239,12 @@ class CriteriaSheet:
     def _matrix(
         self, sheet: RawSheet, top: int, first_col: int, rows: list[int], names: list[str]
     ) -> np.ndarray | None:
-        header = sheet.rows[top]
+        """One rater's block of judgments as a full reciprocal matrix over ``names``; None when
+        a cell has a problem (reported)."""
         keys = {normalize_header(n): k for k, n in enumerate(names)}
-        col_of: dict[int, int] = {}
-        for c in range(first_col + 1, len(header)):
-            if header[c] is None:
-                continue
-            k = keys.get(normalize_header(header[c]))
-            if k is None:
-                self.c.add(
-                    "unknown-criterion",
-                    sheet.address(top, c),
-                    f"{_show(str(header[c]))} is not a criterion of the Criteria sheet",
-                    f"Compare the criteria of the Criteria sheet: {', '.join(names)}",
-                    header[c],
-                )
-                return None
-            col_of[c] = k
+        col_of = self._matrix_columns(sheet, top, first_col, keys, names)
+        if col_of is None:
+            return None
         n = len(names)
         a = np.full((n, n), np.nan)
         where: dict[tuple[int, int], str] = {}
@@ -235,44 +256,82 @@ class CriteriaSheet:
                 continue
             i = keys.get(normalize_header(label))
             if i is None:
+                self._not_a_criterion(sheet.address(r, first_col), label, names)
+                ok = False
+                continue
+            ok = self._fill_row(sheet, r, i, col_of, a, where) and ok
+        if not ok:
+            return None
+        return a if self._reciprocals(sheet.address(top, first_col), names, a, where) else None
+
+    def _matrix_columns(
+        self, sheet: RawSheet, top: int, first_col: int, keys: dict[str, int], names: list[str]
+    ) -> dict[int, int] | None:
+        """The criterion of each column of a block's header row (sheet column -> position in
+        ``names``); None when a header is not a criterion (reported)."""
+        header = sheet.rows[top]
+        col_of: dict[int, int] = {}
+        for c in range(first_col + 1, len(header)):
+            if header[c] is None:
+                continue
+            k = keys.get(normalize_header(header[c]))
+            if k is None:
+                self._not_a_criterion(sheet.address(top, c), header[c], names)
+                return None
+            col_of[c] = k
+        return col_of
+
+    def _not_a_criterion(self, where: str, label: Any, names: list[str]) -> None:
+        """Report a Pairwise label that is not a criterion of the Criteria sheet."""
+        self.c.add(
+            "unknown-criterion",
+            where,
+            f"{_show(str(label))} is not a criterion of the Criteria sheet",
+            f"Compare the criteria of the Criteria sheet: {', '.join(names)}",
+            label,
+        )
+
+    def _fill_row(
+        self, sheet: RawSheet, r: int, i: int, col_of: dict[int, int], a: np.ndarray, where: dict[tuple[int, int], str]
+    ) -> bool:
+        """Put the judgments of sheet row ``r`` into row ``i`` of ``a`` (and their cells into
+        ``where``); False when one is refused (every one is checked, each problem reported)."""
+        row = sheet.rows[r]
+        ok = True
+        for c, j in col_of.items():
+            v = row[c] if c < len(row) else None
+            if v is None:
+                continue
+            x = _judgment(v)
+            if x is None or x <= 0:
                 self.c.add(
-                    "unknown-criterion",
-                    sheet.address(r, first_col),
-                    f"{_show(str(label))} is not a criterion of the Criteria sheet",
-                    f"Compare the criteria of the Criteria sheet: {', '.join(names)}",
-                    label,
+                    "bad-judgment",
+                    sheet.address(r, c),
+                    f"judgment {_show(v)}: must be a positive number on Saaty's scale (1 to 9, or 1/3, ...)",
+                    "Use 1 (equal) to 9 (extremely more important), or a fraction such as 1/5",
+                    v,
                 )
                 ok = False
                 continue
-            for c, j in col_of.items():
-                v = row[c] if c < len(row) else None
-                if v is None:
-                    continue
-                x = _judgment(v)
-                if x is None or x <= 0:
-                    self.c.add(
-                        "bad-judgment",
-                        sheet.address(r, c),
-                        f"judgment {_show(v)}: must be a positive number on Saaty's scale (1 to 9, or 1/3, ...)",
-                        "Use 1 (equal) to 9 (extremely more important), or a fraction such as 1/5",
-                        v,
-                    )
-                    ok = False
-                    continue
-                if i == j and abs(x - 1) > 1e-9:
-                    self.c.add(
-                        "bad-judgment",
-                        sheet.address(r, c),
-                        f"judgment {_show(v)}: a criterion against itself is 1",
-                        "Put 1 on the diagonal, or leave it blank",
-                        v,
-                    )
-                    ok = False
-                    continue
-                a[i, j] = x
-                where[(i, j)] = sheet.address(r, c)
-        if not ok:
-            return None
+            if i == j and abs(x - 1) > 1e-9:
+                self.c.add(
+                    "bad-judgment",
+                    sheet.address(r, c),
+                    f"judgment {_show(v)}: a criterion against itself is 1",
+                    "Put 1 on the diagonal, or leave it blank",
+                    v,
+                )
+                ok = False
+                continue
+            a[i, j] = x
+            where[(i, j)] = sheet.address(r, c)
+        return ok
+
+    def _reciprocals(self, corner: str, names: list[str], a: np.ndarray, where: dict[tuple[int, int], str]) -> bool:
+        """Complete ``a`` with 1 on the diagonal and each blank judgment the reciprocal of its
+        mirror; False when a pair has no judgment, or two that are not reciprocals (reported)."""
+        ok = True
+        n = len(names)
         for i in range(n):
             a[i, i] = 1.0
             for j in range(i + 1, n):
@@ -280,7 +339,7 @@ class CriteriaSheet:
                 if np.isnan(x) and np.isnan(y):
                     self.c.add(
                         "missing-judgment",
-                        sheet.address(top, first_col),
+                        corner,
                         f"{names[i]} against {names[j]} has no judgment",
                         "Fill the upper triangle (the lower one may stay blank: it is taken as reciprocals)",
                     )
@@ -299,7 +358,7 @@ class CriteriaSheet:
                         y,
                     )
                     ok = False
-        return a if ok else None
+        return ok
 
     # ------------------------------------------------------------------ scores
 

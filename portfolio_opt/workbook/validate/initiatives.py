@@ -17,6 +17,7 @@ from portfolio_opt.workbook.validate.problems import (
     KNOWN_FIELDS,
     Collector,
     SheetContext,
+    _Columns,
     _id_text,
     _show,
     _truthy,
@@ -87,6 +88,36 @@ class InitiativesSheet:
         """The Initiatives rows as initiatives, with the sheet's headers and its numeric columns;
         every problem with a row or column is added to the collector at its cell."""
         header_row, cols = self.c.header(sheet, "id")
+        missing = self._missing_columns(sheet, header_row, cols)
+        data_rows = _data_rows(sheet, header_row)
+        numeric = _numeric_columns(sheet, cols, data_rows)
+        self.c.initiatives_sheet = (sheet, header_row, cols, data_rows)
+        if self.ctx.labels:
+            self.profile_headers(sheet, header_row, cols, numeric)
+        headers = [h for h in cols.headers if h]
+        if missing:
+            # The other sheets are still checked against the columns there are, but nothing
+            # that names an initiative is: the rows could not be read.
+            self.ctx.rows_unread = True
+            return [], headers, numeric
+        self._warn_headerless(sheet, header_row, cols)
+        seen: dict[str, tuple[str, str]] = {}  #: ID key -> (the ID as written first, its cell)
+        dep_cells: dict[str, tuple[int, int]] = {}
+        self.ctx.all_ids = seen  # every ID in the sheet, kept or dropped, for lookups in other sheets
+        if not data_rows:
+            self.c.add(
+                "no-initiatives",
+                f"{INITIATIVES}!A{header_row + 2}",
+                "the sheet has a header but no initiatives",
+                "Add one row per initiative below the header",
+            )
+        out = self._rows(sheet, cols, data_rows, seen, dep_cells)
+        out = self.dependencies(sheet, out, seen, dep_cells)
+        return _as_numbers(_without_done_prerequisites(out), numeric), headers, numeric
+
+    def _missing_columns(self, sheet: RawSheet, header_row: int, cols: _Columns) -> list[str]:
+        """The required columns the header row lacks, each reported (at a header that looks
+        like a misspelling of it, if one does)."""
         missing = [key for key in REQUIRED if key not in cols.by_norm]
         unknown = [h for h in cols.headers if h and normalize_header(h) not in FIELDS]
         for key in missing:
@@ -94,10 +125,9 @@ class InitiativesSheet:
             close = difflib.get_close_matches(label.casefold(), [h.casefold() for h in unknown], n=1, cutoff=0.7)
             if close:
                 typo = next(h for h in unknown if h.casefold() == close[0])
-                c = cols.headers.index(typo)
                 self.c.add(
                     "missing-column",
-                    sheet.address(header_row, c),
+                    sheet.address(header_row, cols.headers.index(typo)),
                     f"required column {label!r} is missing; the header {typo!r} looks like a misspelling of it",
                     f"Rename the header {typo!r} to {label!r}",
                     typo,
@@ -110,175 +140,166 @@ class InitiativesSheet:
                     f"(headers: {', '.join(h for h in cols.headers if h) or 'none'})",
                     f"Add a column headed {label!r} to the header row",
                 )
-        data_rows = [
-            r
-            for r in range(header_row + 1, len(sheet.rows))
-            if any(v is not None for v in sheet.rows[r]) or any(k[0] == r for k in sheet.uncalculated)
-        ]
-        numeric = [
-            h
-            for c, h in enumerate(cols.headers)
-            if h
-            and normalize_header(h) not in ("id", "name", "dependson", "exclusivegroup", "decision")
-            and all(sheet.rows[r][c] is None or parse_number(sheet.rows[r][c]) is not None for r in data_rows)
-            and any(sheet.rows[r][c] is not None for r in data_rows)
-        ]
-        self.c.initiatives_sheet = (sheet, header_row, cols, data_rows)
-        numeric = [
-            h for h in numeric if not (normalize_header(h).endswith("profile") and normalize_header(h) != "profile")
-        ]
-        if self.ctx.labels:
-            self.profile_headers(sheet, header_row, cols, numeric)
-        if missing:
-            # The other sheets are still checked against the columns there are, but nothing
-            # that names an initiative is: the rows could not be read.
-            self.ctx.rows_unread = True
-            return [], [h for h in cols.headers if h], numeric
+        return missing
+
+    def _warn_headerless(self, sheet: RawSheet, header_row: int, cols: _Columns) -> None:
+        """Warn of every column that holds cells below a blank header: they are not read."""
         for c, text in enumerate(cols.headers):
             if not text and any(
                 r < len(sheet.rows) and c < len(sheet.rows[r]) and sheet.rows[r][c] is not None
                 for r in range(header_row + 1, len(sheet.rows))
             ):
                 self.c.warnings.append(f"{sheet.address(header_row, c)} has no header: the cells below it are ignored")
-        col = cols.by_norm
-        headers = [h for h in cols.headers if h]
-        out: list[Initiative] = []
-        seen: dict[str, tuple[str, str]] = {}  #: ID key -> (the ID as written first, its cell)
-        dep_cells: dict[str, tuple[int, int]] = {}
-        self.ctx.all_ids = seen  # every ID in the sheet, kept or dropped, for lookups in other sheets
-        if not data_rows:
-            self.c.add(
-                "no-initiatives",
-                f"{INITIATIVES}!A{header_row + 2}",
-                "the sheet has a header but no initiatives",
-                "Add one row per initiative below the header",
-            )
-        nonneg = lambda x: "must not be negative" if x < 0 else None  # noqa: E731
+
+    def _rows(
+        self, sheet: RawSheet, cols: _Columns, data_rows: list[int], seen: dict, dep_cells: dict
+    ) -> list[Initiative]:
+        """Every data row that reads without a problem, as an initiative (the others reported)."""
         # the other columns are carried through: only error values and uncalculated formulas count
         carried = [(c, text) for c, text in enumerate(cols.headers) if text and normalize_header(text) not in FIELDS]
         odd_rows = {r for r, _ in sheet.uncalculated} | {r for r, _ in sheet.errors}
+        out: list[Initiative] = []
         for r in data_rows:
-            row = sheet.rows[r]
             if r in odd_rows:
                 for c, text in carried:
                     self.c.cell_ok(sheet, r, c, text)
-            id_c = col["id"]
-            raw_id = row[id_c] if self.c.cell_ok(sheet, r, id_c, "ID") else "?"
-            ini_id = "" if raw_id is None else _id_text(raw_id)
-            if not ini_id:
-                self.c.add(
-                    "blank-id", sheet.address(r, id_c), "ID is blank", "Give every initiative a unique ID, e.g. INI-001"
-                )
-            elif text_key(ini_id) in seen:
-                first_id, first_at = seen[text_key(ini_id)]
-                same = "" if first_id == ini_id else f" as {first_id!r} (IDs are compared ignoring case and spaces)"
-                self.c.add(
-                    "duplicate-id",
-                    sheet.address(r, id_c),
-                    f"ID {ini_id!r} is already used at {first_at}{same}",
-                    "Give every initiative a unique ID",
-                    ini_id,
-                )
-                ini_id = ""  # a duplicate row is dropped: nothing may look it up later
-            else:
-                seen[text_key(ini_id)] = (ini_id, sheet.address(r, id_c))
-            name_c = col["name"]
-            name = row[name_c] if self.c.cell_ok(sheet, r, name_c, "Name") else "?"
-            if name is None or not str(name).strip():
-                self.c.add("blank-name", sheet.address(r, name_c), "Name is blank", "Give the initiative a name")
-            stage = self.stage(sheet, r, row, col)
-            impact = self.c.number(sheet, r, col["impact"], "Impact", True)
-            probability = self.c.number(
+            ini = self._initiative(sheet, r, cols, seen, dep_cells)
+            if ini is not None:
+                out.append(ini)
+        return out
+
+    def _initiative(self, sheet: RawSheet, r: int, cols: _Columns, seen: dict, dep_cells: dict) -> Initiative | None:
+        """One row as an initiative, or None when a cell of it has a problem (reported).
+
+        Its ID goes into ``seen`` and the cell of its Depends on into ``dep_cells``, for the
+        dependencies to be resolved once every row is read.
+        """
+        row, col = sheet.rows[r], cols.by_norm
+        ini_id = self._id(sheet, r, row, col["id"], seen)
+        name = row[col["name"]] if self.c.cell_ok(sheet, r, col["name"], "Name") else "?"
+        if name is None or not str(name).strip():
+            self.c.add("blank-name", sheet.address(r, col["name"]), "Name is blank", "Give the initiative a name")
+        stage = self.stage(sheet, r, row, col)
+        figures = self._figures(sheet, r, col, stage)
+        depends = self._depends_on(sheet, r, row, col)
+        if depends:
+            dep_cells[ini_id] = (r, col["dependson"])
+        group = self._exclusive_group(sheet, r, row, col)
+        decision = self._decision(sheet, r, row, col)
+        impact, cost, ttv = figures["impact"], figures["cost"], figures["time_to_value"]
+        timing = self.timing(sheet, r, row, col)
+        ranges = self.ranges(sheet, r, row, col, impact, cost, ttv)
+        review = self.review(sheet, r, row, col, stage, cost, ttv)
+        theme = self._theme(sheet, r, row, col)
+        if None in (*figures.values(), stage, review) or not ini_id:
+            return None
+        review_decision, window = review.pop("decision", None), review.pop("window", None)
+        if window is not None:
+            timing.update(window)
+        fields = dict(
+            id=ini_id,
+            name=str(name).strip() if name is not None else "",
+            **figures,
+            depends_on=tuple(dict.fromkeys(depends)),
+            exclusive_group=group,
+            decision=decision if review_decision is None else review_decision,
+            theme=theme,
+            row=r + 1,
+            values={h: row[c] for c, h in enumerate(cols.headers) if h and c < len(row)},
+        )
+        fields.update(timing)
+        fields.update(ranges)
+        fields.update(review)  # a review's status turns Cost and Time to value into what is left
+        return Initiative(**fields)
+
+    def _id(self, sheet: RawSheet, r: int, row: tuple, c: int, seen: dict[str, tuple[str, str]]) -> str:
+        """The row's ID, recorded in ``seen``; "" when it is blank or repeats an earlier one (reported)."""
+        raw_id = row[c] if self.c.cell_ok(sheet, r, c, "ID") else "?"
+        ini_id = "" if raw_id is None else _id_text(raw_id)
+        if not ini_id:
+            self.c.add(
+                "blank-id", sheet.address(r, c), "ID is blank", "Give every initiative a unique ID, e.g. INI-001"
+            )
+            return ""
+        if text_key(ini_id) in seen:
+            first_id, first_at = seen[text_key(ini_id)]
+            same = "" if first_id == ini_id else f" as {first_id!r} (IDs are compared ignoring case and spaces)"
+            self.c.add(
+                "duplicate-id",
+                sheet.address(r, c),
+                f"ID {ini_id!r} is already used at {first_at}{same}",
+                "Give every initiative a unique ID",
+                ini_id,
+            )
+            return ""  # a duplicate row is dropped: nothing may look it up later
+        seen[text_key(ini_id)] = (ini_id, sheet.address(r, c))
+        return ini_id
+
+    def _figures(self, sheet: RawSheet, r: int, col: dict[str, int], stage: Stage | None) -> dict:
+        """Impact, Probability, Time to value, Cost and Run cost of a row, each None when refused
+        (a Live initiative's Probability may be blank: it has arrived)."""
+        nonneg = lambda x: "must not be negative" if x < 0 else None  # noqa: E731
+        live = stage is Stage.LIVE
+        out = {
+            "impact": self.c.number(sheet, r, col["impact"], "Impact", True),
+            "probability": self.c.number(
                 sheet,
                 r,
                 col["probability"],
                 "Probability",
-                stage is not Stage.LIVE,
+                not live,
                 lambda p: None if 0 <= p <= 1 else "must be between 0 and 1 (70% is 0.7)",
-                1.0 if stage is Stage.LIVE else None,
-            )
-            ttv = self.c.number(sheet, r, col["timetovalue"], "Time to value", True, nonneg)
-            cost = self.c.number(sheet, r, col["cost"], "Cost", True, nonneg)
-            run_cost = 0.0
-            if "runcost" in col:
-                run_cost = self.c.number(sheet, r, col["runcost"], "Run cost", False, nonneg, 0.0)
-            depends: list[str] = []
-            if "dependson" in col and self.c.cell_ok(sheet, r, col["dependson"], "Depends on"):
-                depends = split_ids(row[col["dependson"]])
-                if depends:
-                    dep_cells[ini_id] = (r, col["dependson"])
-            group = None
-            if "exclusivegroup" in col and self.c.cell_ok(sheet, r, col["exclusivegroup"], "Exclusive group"):
-                g = row[col["exclusivegroup"]]
-                group = _id_text(g) if g is not None and _id_text(g) else None
-                if group is not None:
-                    group = self.c.canonical("Exclusive group", group, sheet.address(r, col["exclusivegroup"]))
-            decision = Decision.FREE
-            if "decision" in col and self.c.cell_ok(sheet, r, col["decision"], "Decision"):
-                d = row[col["decision"]]
-                key = "" if d is None else str(d).strip().casefold()
-                if key in DECISIONS:
-                    decision = DECISIONS[key]
-                else:
-                    self.c.add(
-                        "unknown-decision",
-                        sheet.address(r, col["decision"]),
-                        f"Decision {_show(d)}: must be Must, Exclude or blank",
-                        "Use Must to force it in, Exclude to force it out, or leave it blank",
-                        d,
-                    )
-            timing = self.timing(sheet, r, row, col)
-            ranges = self.ranges(sheet, r, row, col, impact, cost, ttv)
-            review = self.review(sheet, r, row, col, stage, cost, ttv)
-            theme = None
-            if "theme" in col and row[col["theme"]] is not None:
-                theme = _id_text(row[col["theme"]]) or None
-                if theme is not None:
-                    theme = self.c.canonical("Theme", theme, sheet.address(r, col["theme"]))
-            values = {h: row[c] for c, h in enumerate(cols.headers) if h and c < len(row)}
-            if None in (impact, probability, ttv, cost, run_cost, stage, review) or not ini_id:
-                continue
-            if review.get("decision") is not None:
-                decision = review.pop("decision")
-            else:
-                review.pop("decision", None)
-            if review.get("window") is not None:
-                timing.update(review.pop("window"))
-            else:
-                review.pop("window", None)
-            fields = dict(
-                id=ini_id,
-                name=str(name).strip() if name is not None else "",
-                impact=impact,
-                probability=probability,
-                time_to_value=ttv,
-                cost=cost,
-                run_cost=run_cost,
-                depends_on=tuple(dict.fromkeys(depends)),
-                exclusive_group=group,
-                decision=decision,
-                theme=theme,
-                row=r + 1,
-                values=values,
-            )
-            fields.update(timing)
-            fields.update(ranges)
-            fields.update(review)  # a review's status turns Cost and Time to value into what is left
-            out.append(Initiative(**fields))
-        out = self.dependencies(sheet, out, seen, dep_cells)
-        done = {ini.id for ini in out if ini.stage is Stage.DONE}
-        if done:  # a Done prerequisite is met: what needs it is free to go
-            out = [
-                replace(ini, depends_on=tuple(d for d in ini.depends_on if d not in done)) if ini.depends_on else ini
-                for ini in out
-            ]
-        custom = [h for h in numeric if normalize_header(h) not in FIELDS]
-        if custom:  # numbers typed as text ("2", "1,200") count as the numbers they are
-            out = [
-                replace(ini, values={**ini.values, **{h: parse_number(ini.values.get(h)) for h in custom}})
-                for ini in out
-            ]
-        return out, headers, numeric
+                1.0 if live else None,
+            ),
+            "time_to_value": self.c.number(sheet, r, col["timetovalue"], "Time to value", True, nonneg),
+            "cost": self.c.number(sheet, r, col["cost"], "Cost", True, nonneg),
+            "run_cost": 0.0,
+        }
+        if "runcost" in col:
+            out["run_cost"] = self.c.number(sheet, r, col["runcost"], "Run cost", False, nonneg, 0.0)
+        return out
+
+    def _depends_on(self, sheet: RawSheet, r: int, row: tuple, col: dict[str, int]) -> list[str]:
+        """The IDs a row's Depends on names, as written (resolved in :meth:`dependencies`)."""
+        if "dependson" in col and self.c.cell_ok(sheet, r, col["dependson"], "Depends on"):
+            return split_ids(row[col["dependson"]])
+        return []
+
+    def _exclusive_group(self, sheet: RawSheet, r: int, row: tuple, col: dict[str, int]) -> str | None:
+        """A row's Exclusive group, spelled as where the group first appears; None when blank."""
+        if "exclusivegroup" not in col or not self.c.cell_ok(sheet, r, col["exclusivegroup"], "Exclusive group"):
+            return None
+        g = row[col["exclusivegroup"]]
+        group = _id_text(g) if g is not None and _id_text(g) else None
+        if group is None:
+            return None
+        return self.c.canonical("Exclusive group", group, sheet.address(r, col["exclusivegroup"]))
+
+    def _decision(self, sheet: RawSheet, r: int, row: tuple, col: dict[str, int]) -> Decision:
+        """A row's Decision (Must, Exclude, or free when blank); an unknown word is reported."""
+        if "decision" not in col or not self.c.cell_ok(sheet, r, col["decision"], "Decision"):
+            return Decision.FREE
+        d = row[col["decision"]]
+        key = "" if d is None else str(d).strip().casefold()
+        if key in DECISIONS:
+            return DECISIONS[key]
+        self.c.add(
+            "unknown-decision",
+            sheet.address(r, col["decision"]),
+            f"Decision {_show(d)}: must be Must, Exclude or blank",
+            "Use Must to force it in, Exclude to force it out, or leave it blank",
+            d,
+        )
+        return Decision.FREE
+
+    def _theme(self, sheet: RawSheet, r: int, row: tuple, col: dict[str, int]) -> str | None:
+        """A row's Theme, spelled as where the theme first appears; None when blank."""
+        if "theme" not in col or row[col["theme"]] is None:
+            return None
+        theme = _id_text(row[col["theme"]]) or None
+        if theme is None:
+            return None
+        return self.c.canonical("Theme", theme, sheet.address(r, col["theme"]))
 
     def stage(self, sheet, r, row, col):
         """The Status cell (Proposed when there is none); None when it cannot be read."""
@@ -298,9 +319,31 @@ class InitiativesSheet:
 
     def review(self, sheet, r, row, col, stage, cost, ttv) -> dict | None:
         """The quarterly review's fields of one row, and what its status makes of its Cost and
-        Time to value (see :mod:`portfolio_opt.review`); None when a cell was refused."""
+        Time to value (see :mod:`portfolio_opt.core.lifecycle`); None when a cell was refused."""
         if stage is None:
             return None
+        amounts, amounts_ok = self._review_amounts(sheet, r, row, col)
+        months, dates_ok = self._months_to_review(sheet, r, row, col)
+        spent = amounts.get("spenttodate") or 0.0
+        spent_ok = True
+        if cost is not None and spent > cost + 1e-9 and amounts.get("remainingcost") is None:
+            self.c.add(
+                "spent-above-cost",
+                sheet.address(r, col["spenttodate"]),
+                f"Spent to date {_show(spent)} is above Cost {_show(cost)}",
+                "Raise Cost to what it will cost in all, or give the Remaining cost",
+                spent,
+            )
+            spent_ok = False
+        if not (amounts_ok and dates_ok and spent_ok):
+            return None
+        if cost is None or ttv is None:
+            return {}
+        return self._status_fields(stage, "status" in col, amounts, months, spent, cost, ttv)
+
+    def _review_amounts(self, sheet, r, row, col) -> tuple[dict[str, float | None], bool]:
+        """A row's review amounts (Spent to date, Remaining, Stop and Retire cost, Actual value
+        to date) by key, and False when one was refused (reported)."""
         nonneg = lambda x: "must not be negative" if x < 0 else None  # noqa: E731
         amounts = {}
         ok = True
@@ -318,7 +361,14 @@ class InitiativesSheet:
                 if x is None and row[col[key]] is not None:
                     ok = False
                 amounts[key] = x
-        when = {}
+        return amounts, ok
+
+    def _months_to_review(self, sheet, r, row, col) -> tuple[dict[str, float], bool]:
+        """The months from a row's Started and Live since to the Review date, by key, and False
+        when a date was refused (reported). Without a Review date there are none: the first
+        cell that needs one is noted, for the problem to name it."""
+        months = {}
+        ok = True
         review_date = self.ctx.review_date
         for key, label in (("started", "Started"), ("livesince", "Live since")):
             if key not in col or row[col[key]] is None or not self.c.cell_ok(sheet, r, col[key], label):
@@ -348,26 +398,20 @@ class InitiativesSheet:
                 )
                 ok = False
                 continue
-            when[key] = months_between(date, review_date)
-        spent = amounts.get("spenttodate") or 0.0
-        if cost is not None and spent > cost + 1e-9 and amounts.get("remainingcost") is None:
-            self.c.add(
-                "spent-above-cost",
-                sheet.address(r, col["spenttodate"]),
-                f"Spent to date {_show(spent)} is above Cost {_show(cost)}",
-                "Raise Cost to what it will cost in all, or give the Remaining cost",
-                spent,
-            )
-            ok = False
-        if not ok or cost is None or ttv is None:
-            return None if not ok else {}
+            months[key] = months_between(date, review_date)
+        return months, ok
+
+    def _status_fields(self, stage, has_status, amounts, months, spent, cost, ttv) -> dict:
+        """The review's fields of a row that reads, with what its status makes of it: an
+        initiative in progress costs what is left and its value comes sooner, a live one costs
+        nothing more, a done or stopped one is out; one that is running starts now."""
         out: dict = {
-            "status": stage if stage is not Stage.PROPOSED or "status" in col else None,
+            "status": stage if stage is not Stage.PROPOSED or has_status else None,
             "spent": spent,
             "actual_value": amounts.get("actualvaluetodate"),
             "planned_time_to_value": ttv,
-            "months_since_start": when.get("started"),
-            "months_live": when.get("livesince"),
+            "months_since_start": months.get("started"),
+            "months_live": months.get("livesince"),
             "decision": None,
             "window": None,
         }
@@ -375,7 +419,7 @@ class InitiativesSheet:
             remaining = amounts.get("remainingcost")
             out["cost"] = max(0.0, cost - spent) if remaining is None else remaining
             out["out_cost"] = amounts.get("stopcost") or 0.0
-            out["time_to_value"] = max(0.0, ttv - (when.get("started") or 0.0))
+            out["time_to_value"] = max(0.0, ttv - (months.get("started") or 0.0))
         elif stage is Stage.LIVE:
             out["cost"] = 0.0
             out["out_cost"] = amounts.get("retirecost") or 0.0
@@ -640,3 +684,50 @@ def _cycles(graph: dict[str, tuple[str, ...]]) -> list[list[str]]:
                 stack.append((nxt, iter(graph[nxt])))
                 path.append(nxt)
     return cycles
+
+
+def _data_rows(sheet: RawSheet, header_row: int) -> list[int]:
+    """The rows below the header that hold anything (an uncalculated formula counts)."""
+    return [
+        r
+        for r in range(header_row + 1, len(sheet.rows))
+        if any(v is not None for v in sheet.rows[r]) or any(k[0] == r for k in sheet.uncalculated)
+    ]
+
+
+def _numeric_columns(sheet: RawSheet, cols: _Columns, data_rows: list[int]) -> list[str]:
+    """The headers of the columns whose every cell reads as a number (and one at least holds
+    one), apart from the columns the tool reads as text and the ``<column> profile`` columns."""
+    numeric = [
+        h
+        for c, h in enumerate(cols.headers)
+        if h
+        and normalize_header(h) not in ("id", "name", "dependson", "exclusivegroup", "decision")
+        and all(sheet.rows[r][c] is None or parse_number(sheet.rows[r][c]) is not None for r in data_rows)
+        and any(sheet.rows[r][c] is not None for r in data_rows)
+    ]
+    return [h for h in numeric if not (normalize_header(h).endswith("profile") and normalize_header(h) != "profile")]
+
+
+def _without_done_prerequisites(initiatives: list[Initiative]) -> list[Initiative]:
+    """The initiatives with their Done prerequisites dropped: a Done prerequisite is met, so
+    what needs it is free to go."""
+    done = {ini.id for ini in initiatives if ini.stage is Stage.DONE}
+    if not done:
+        return initiatives
+    return [
+        replace(ini, depends_on=tuple(d for d in ini.depends_on if d not in done)) if ini.depends_on else ini
+        for ini in initiatives
+    ]
+
+
+def _as_numbers(initiatives: list[Initiative], numeric: list[str]) -> list[Initiative]:
+    """The initiatives with the numbers typed as text ("2", "1,200") in their own numeric
+    columns read as the numbers they are."""
+    custom = [h for h in numeric if normalize_header(h) not in FIELDS]
+    if not custom:
+        return initiatives
+    return [
+        replace(ini, values={**ini.values, **{h: parse_number(ini.values.get(h)) for h in custom}})
+        for ini in initiatives
+    ]
