@@ -7,6 +7,7 @@ data/sample_quarterly.xlsx  the sample planned over 8 quarters (durations, windo
 data/sample_risk.xlsx  the sample with ranges, risk groups, a value target and the cvar objective
 data/sample_q2.xlsx    the sample at its second-quarter review: work in flight, live models, actuals
 data/sample_criteria.xlsx  the sample scored by a committee: criteria, pairwise weights, blend
+data/sample_budgets.xlsx  the sample with a Budgets sheet: a budget not yet known, for a funding order
 """
 
 import os
@@ -17,6 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir))
 from portfolio_opt.workbook.sample import (  # noqa: E402
     CFO_PLAN,
     CTO_PLAN,
+    write_budgets_sample,
     write_criteria_sample,
     write_q2_sample,
     write_quarterly_sample,
@@ -33,7 +35,8 @@ if __name__ == "__main__":
     write_risk_sample(os.path.join(data, "sample_risk.xlsx"), force=True)
     write_q2_sample(os.path.join(data, "sample_q2.xlsx"), force=True)
     write_criteria_sample(os.path.join(data, "sample_criteria.xlsx"), force=True)
+    write_budgets_sample(os.path.join(data, "sample_budgets.xlsx"), force=True)
     print(
         f"wrote sample_plan.xlsx, plan_cto.xlsx, plan_cfo.xlsx, sample_quarterly.xlsx, sample_risk.xlsx, "
-        f"sample_q2.xlsx, sample_criteria.xlsx in {data}"
+        f"sample_q2.xlsx, sample_criteria.xlsx, sample_budgets.xlsx in {data}"
     )

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from portfolio_opt.core import formulation
 from portfolio_opt.core.scoring import objective_coefficients
-from portfolio_opt.core.simulation import RISK_KEYS, Simulation, judge, judge_samples, simulate
+from portfolio_opt.core.simulation import RISK_KEYS, Simulation, cost_risk, judge, judge_samples, simulate
 from portfolio_opt.core.worlds import CHOOSE, JUDGE
 from portfolio_opt.model.errors import PortfolioError
 from portfolio_opt.model.plan import Decision, Plan, RiskObjective
@@ -74,7 +74,7 @@ def simulate_plan(
         how = f"the optimal portfolio ({sum(mask)} initiatives, found first)"
     with progress.stage(f"Simulating {samples:,} worlds"):
         sim = simulate(plan, mask, starts, samples, seed, purpose, coefficients)
-    return replace(sim, how=how), warnings
+    return replace(sim, how=how, cost_risk=cost_risk(plan, mask, samples, purpose, seed)), warnings
 
 
 def risk_figures(plan: Plan, selected, starts=None) -> dict[str, float | None]:

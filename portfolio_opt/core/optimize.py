@@ -83,6 +83,11 @@ def optimize(
 
         with progress.stage("Judging the portfolio's cost on fresh worlds"):
             result = replace(result, cost_risk=cost_risk(plan, solved.selected))
+    if plan.worlds:
+        from portfolio_opt.core.funding import funding_order
+
+        with progress.stage(f"Finding the funding order over {len(plan.worlds)} budgets"):
+            result = replace(result, funding=funding_order(plan))
     if plan.settings.scoring is not Scoring.EXPECTED_VALUE:
         plain = solve(
             plan.with_settings(scoring=Scoring.EXPECTED_VALUE, risk_objective=RiskObjective.EXPECTED), threads

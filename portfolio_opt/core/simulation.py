@@ -93,6 +93,8 @@ class Simulation:
     expected_value: float = 0.0  #: the sum of the selected objective coefficients (exact)
     seconds: float = 0.0
     how: str = ""  #: where the portfolio came from, in words
+    #: the portfolio's cost against the budget in the same worlds (None without a budget)
+    cost_risk: CostRisk | None = None
 
     def __getitem__(self, name: str) -> float | None:
         return self.figures[name].value
@@ -350,9 +352,12 @@ def judge(plan: Plan, selected: Sequence[str], starts: Mapping[str, int] | None 
     return {k: sim[k] for k in RISK_KEYS}
 
 
-def cost_risk(plan: Plan, selected: Sequence[bool], samples: int | None = None) -> CostRisk | None:
-    """The portfolio's cost on fresh worlds against the budget (:class:`CostRisk`); None without
-    a budget. The same worlds for every portfolio of the plan, so figures side by side compare."""
+def cost_risk(
+    plan: Plan, selected: Sequence[bool], samples: int | None = None, purpose: int = JUDGE, seed: int | None = None
+) -> CostRisk | None:
+    """The portfolio's cost against the budget (:class:`CostRisk`) on fresh worlds (or those of
+    ``purpose`` and ``seed``, as ``simulate`` draws them); None without a budget. The same worlds
+    for every portfolio of the plan, so figures side by side compare."""
     from portfolio_opt.core.rules import Chosen, limit_sum
     from portfolio_opt.core.worlds import cost_draws
 
@@ -363,7 +368,7 @@ def cost_risk(plan: Plan, selected: Sequence[bool], samples: int | None = None) 
     base = limit_sum(plan, budget, Chosen.of(selected))
     costs = np.full(n, base)
     most = highest = 0.0
-    for i, draws in cost_draws(plan, n, purpose=JUDGE).items():
+    for i, draws in cost_draws(plan, n, seed, purpose).items():
         if selected[i]:
             costs += draws - plan.initiatives[i].cost
             most += plan.initiatives[i].cost

@@ -22,8 +22,9 @@ SETTINGS = "Settings"
 SCENARIOS = "Scenarios"
 CRITERIA = "Criteria"
 PAIRWISE = "Pairwise"
+BUDGETS = "Budgets"
 #: the input sheets, in the order a planning workbook holds them
-INPUT_SHEETS = (INSTRUCTIONS, INITIATIVES, CONSTRAINTS, SETTINGS, SCENARIOS, CRITERIA, PAIRWISE)
+INPUT_SHEETS = (INSTRUCTIONS, INITIATIVES, CONSTRAINTS, SETTINGS, SCENARIOS, CRITERIA, PAIRWISE, BUDGETS)
 #: how the Scoring setting scores an initiative (see portfolio_opt.criteria)
 SCORINGS = ("expected value", "weighted", "blend", "wsjf", "rice")
 
@@ -323,6 +324,14 @@ SETTINGS_ROWS: tuple[Setting, ...] = (
         shown_default="0.5",
     ),
     Setting(
+        "Budget confidence",
+        "budget_confidence",
+        None,
+        "Risk: the share of simulated worlds (costs drawn up to Cost high) in which the cost must stay "
+        "within the budget, e.g. 80% (blank: the budget holds at the Cost).",
+        shown_default="none",
+    ),
+    Setting(
         "Risk samples",
         "risk_samples",
         1000,
@@ -531,6 +540,37 @@ class RiskChoiceColumns(NamedTuple):
 RISK_CHOICE = RiskChoiceColumns()
 
 
+class CostRiskMeasures(NamedTuple):
+    """The Summary's table of the portfolio's cost on fresh worlds: the confidence the budget holds
+    with, and the reserve it needs (the contingency)."""
+
+    title: str = "Cost risk: judged on {samples:,} fresh worlds"
+    figure: str = "Value"
+    note: str = "Note"
+    target: str = "Budget confidence asked"
+    within: str = "Within the budget"
+    overrun: str = "Cost could overrun by up to"
+    contingency: str = "Contingency for {q}% confidence"
+
+
+COST_RISK = CostRiskMeasures()
+
+
+class FundingColumns(NamedTuple):
+    """The Summary's table of the funding order's worlds (with a Budgets sheet), one per budget."""
+
+    world: str = "World"
+    probability: str = "Probability"
+    budget: str = "Budget"
+    funded: str = "Funded (first of the order)"
+    value: str = "Value funded"
+    own: str = "Its own optimum"
+    price: str = "Price of one order"
+
+
+FUNDING = FundingColumns()
+
+
 class CriteriaWeightColumns(NamedTuple):
     """The Summary's table of a committee's criteria and weights."""
 
@@ -563,6 +603,8 @@ class RankingColumns(NamedTuple):
     weighted: str = "{column} (weighted)"
     criteria_score: str = "Criteria score"
     reason: str = "Reason"
+    order: str = "Funding order"
+    funded_from: str = "Funded if the budget is at least"
     selected_in_versions: str = "Selected in versions"
     robustness: str = "Robustness"
     regret: str = "Value lost if flipped"

@@ -4,10 +4,11 @@ reason, each limit's use, and the totals. Plain data, made by :mod:`portfolio_op
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from portfolio_opt.model.plan import Limit, Plan, RiskObjective
+from portfolio_opt.model.plan import BudgetWorld, Limit, Plan, RiskObjective
 
 
 class Status(enum.Enum):
@@ -225,6 +226,57 @@ class CostRisk:
 
 
 @dataclass(frozen=True)
+class WorldFunding:
+    """What the order funds in one world: the IDs (a prefix of the order), their value there
+    (as the objective counts it) and cost, and the world's own optimum (``alone``)."""
+
+    world: BudgetWorld
+    funded: tuple[str, ...]
+    value: float
+    cost: float
+    alone: float
+
+    @property
+    def price(self) -> float:
+        """What funding by the order costs this world against its own optimum (0 or more)."""
+        return max(0.0, self.alone - self.value)
+
+
+@dataclass(frozen=True)
+class FundingOrder:
+    """The funding order: the ranking, each world's cut line and what it funds (the worlds from
+    the smallest budget up), the expected value over the worlds, and its CVaR and objective
+    when the plan asks for the cvar objective."""
+
+    order: tuple[str, ...]
+    worlds: tuple[WorldFunding, ...]
+    expected_value: float
+    objective: float
+    cvar: float | None
+    status: Status
+    gap: float | None
+
+    @property
+    def lines(self) -> tuple[int, ...]:
+        """How many of the order each world funds (its cut line), the smallest budget first."""
+        return tuple(len(w.funded) for w in self.worlds)
+
+    @property
+    def funded_from(self) -> Mapping[str, float]:
+        """ID -> the smallest budget that funds it (initiatives no world funds are absent)."""
+        out: dict[str, float] = {}
+        for w in self.worlds:
+            for i in w.funded:
+                out.setdefault(i, w.world.budget)
+        return out
+
+    @property
+    def price(self) -> float:
+        """The expected value an order costs against every world funding its own optimum."""
+        return math.fsum(w.world.probability * w.price for w in self.worlds)
+
+
+@dataclass(frozen=True)
 class Result:
     """What the optimizer decided about a plan."""
 
@@ -251,6 +303,8 @@ class Result:
     robustness: Mapping[str, tuple[float, str]] | None = None
     #: when the budget holds at a confidence, or costs have ranges: the portfolio's cost on fresh worlds
     cost_risk: CostRisk | None = None
+    #: with a Budgets sheet: the funding order for the budget not yet known
+    funding: FundingOrder | None = None
 
     @property
     def selected(self) -> tuple[str, ...]:

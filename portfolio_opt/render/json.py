@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from portfolio_opt.model.plan import Scoring
-from portfolio_opt.model.result import InitiativeResult, LimitUse, Result, SolverInfo
+from portfolio_opt.model.result import CostRisk, InitiativeResult, LimitUse, Result, SolverInfo
 from portfolio_opt.render import for_type
 
 if TYPE_CHECKING:  # the analyses load numpy and the solver: not for printing --help
@@ -50,8 +50,58 @@ def result_to_dict(result: Result, output: str | None = None) -> dict[str, Any]:
             "output": output,
         }
         | ({"risk": risk_to_dict(result.risk)} if result.risk is not None else {})
+        | _cost_risk_dict(result)
+        | _funding_dict(result)
         | _review_dict(result)
     )
+
+
+def _cost_risk_dict(result: Result) -> dict[str, Any]:
+    """``budget_confidence`` and ``contingency`` of a result, when the budget holds at a
+    confidence or costs have ranges."""
+    return {} if result.cost_risk is None else _cost_risk(result.cost_risk)
+
+
+def _cost_risk(risk: CostRisk) -> dict[str, Any]:
+    """``budget_confidence`` (asked for, and met on the worlds) and ``contingency`` (the reserve
+    the budget needs at 50, 80 and 90% confidence)."""
+    return {
+        "budget_confidence": {
+            "target": _clean(risk.target),
+            "met": _clean(risk.within),
+            "se": _clean(risk.se),
+            "samples": risk.samples,
+        },
+        "contingency": {key: _clean(value) for key, value in risk.contingency.items()},
+    }
+
+
+def _funding_dict(result: Result) -> dict[str, Any]:
+    """``funding_order`` (IDs), ``worlds`` (each budget's probability, budget, what it funds and
+    its value, beside its own optimum) and ``expected_value`` over the worlds, with a Budgets sheet."""
+    f = result.funding
+    if f is None:
+        return {}
+    worlds = [
+        {
+            "name": w.world.name,
+            "probability": _clean(w.world.probability),
+            "budget": _clean(w.world.budget),
+            "funded": list(w.funded),
+            "line": len(w.funded),
+            "value": _clean(w.value),
+            "cost": _clean(w.cost),
+            "own_optimum": _clean(w.alone),
+        }
+        for w in f.worlds
+    ]
+    return {
+        "funding_order": list(f.order),
+        "worlds": worlds,
+        "expected_value": _clean(f.expected_value),
+        "funding_objective": _clean(f.objective),
+        "price_of_one_order": _clean(f.price),
+    }
 
 
 def _initiative_dict(r: InitiativeResult) -> dict[str, Any]:
@@ -316,6 +366,8 @@ def simulation_to_dict(sim: Simulation) -> dict:
     out["expected_value"] = sim.expected_value
     out["portfolio"] = sim.how
     out["selected"] = list(sim.selected)
+    if sim.cost_risk is not None:
+        out |= _cost_risk(sim.cost_risk)
     out["initiatives"] = [
         {
             "id": r.id,

@@ -15,8 +15,10 @@ from portfolio_opt.model.figures import short_amount
 from portfolio_opt.model.layout import (
     CAPACITY,
     COMPARISON,
+    COST_RISK,
     ESTIMATE_CHANGES,
     FRONTIER,
+    FUNDING,
     ID,
     INITIATIVES,
     LIMITS,
@@ -256,6 +258,47 @@ def _risk_choice(book: OutputBook) -> Section | None:
     if t is None:
         return None
     return Section("riskchoice", "The risk-aware choice", [_table(t)])
+
+
+def _cost_risk(book: OutputBook) -> Section | None:
+    """The budget's confidence on fresh worlds and the contingency it needs, as tiles and a table."""
+    title = COST_RISK.title.partition("{")[0]
+    t = next((x for x in book.sheets.get(OUTPUT.summary, []) if x.header and x.header[0].startswith(title)), None)
+    if t is None:
+        return None
+    figures = {r[0].value: r[1] for r in t.rows if len(r) > 1}
+    tiles = [
+        {"label": label, "value": figures[key].text}
+        for key, label in (
+            (COST_RISK.within, "within the budget"),
+            (COST_RISK.contingency.format(q=80), "contingency for 80%"),
+            (COST_RISK.contingency.format(q=90), "contingency for 90%"),
+        )
+        if key in figures
+    ]
+    return Section("costrisk", "Cost risk: the budget and its contingency", [Item("tiles", tiles=tiles), _table(t)])
+
+
+def _funding(book: OutputBook) -> Section | None:
+    """The funding order's budgets: what each funds, its value, its own optimum, and the price."""
+    t = book.table(OUTPUT.summary, FUNDING.world)
+    if t is None or not t.rows:
+        return None
+    p = t.column(FUNDING.probability)
+    worlds = [r for r in t.rows if p is not None and p < len(r) and isinstance(r[p].value, (int, float))]
+    if not worlds:
+        return None
+    rows = [dict(zip(t.header, r)) for r in worlds]
+    chart = charts.bars(
+        [str(r[FUNDING.world].value) for r in rows],
+        {
+            "Value funded": [_num(r[FUNDING.value].value) for r in rows],
+            "Its own optimum": [_num(r[FUNDING.own].value) for r in rows],
+        },
+        "Each budget: what the one order funds, beside what that budget alone would",
+    )
+    table = _table(t, rows=worlds)
+    return Section("funding", "The funding order for a budget not yet known", [Item("chart", svg=chart), table])
 
 
 def _schedule(book: OutputBook) -> Section | None:
@@ -574,6 +617,8 @@ def sections(book: OutputBook) -> list[Section]:
         _ranking,
         _limits,
         _risk_choice,
+        _cost_risk,
+        _funding,
         _schedule,
         _realization,
         _robustness,

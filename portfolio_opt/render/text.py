@@ -58,8 +58,37 @@ def summary_lines(result: Result, output: str | None = None) -> list[str]:
             lines.append(f"  {name:<10} {shown(a):>14} (expected-value portfolio {shown(b)})")
         if r.entered or r.left:
             lines.append(f"  entered {', '.join(r.entered) or 'none'}; left {', '.join(r.left) or 'none'}")
+    lines += _cost_risk_lines(result) + _funding_lines(result)
     if output:
         lines.append(f"Written         {output}")
+    return lines
+
+
+def _cost_risk_lines(result: Result) -> list[str]:
+    """The budget's confidence on fresh worlds, and the reserve it needs (the contingency)."""
+    risk = result.cost_risk
+    if risk is None:
+        return []
+    asked = f" (Budget confidence {risk.target:.0%})" if risk.target is not None else ""
+    reserve = ", ".join(f"{q}% {money(risk.contingency[f'p{q}'])}" for q in (50, 80, 90))
+    return [
+        f"Within budget   {risk.within:.1%} ± {risk.se:.1%} of {risk.samples:,} fresh worlds{asked}",
+        f"Contingency     {reserve} (the cost's quantile less the budget)",
+    ]
+
+
+def _funding_lines(result: Result) -> list[str]:
+    """The funding order: each budget's cut line, the expected value and the price of one order."""
+    f = result.funding
+    if f is None:
+        return []
+    lines = [f"Funding order   {' > '.join(f.order[: max(f.lines, default=0)])}"]
+    for w in f.worlds:
+        lines.append(
+            f"  {w.world.name:<14} budget {money(w.world.budget):>12} ({w.world.probability:.0%}): "
+            f"the first {len(w.funded)}, value {money(w.value)} (alone {money(w.alone)})"
+        )
+    lines.append(f"  expected value {money(f.expected_value)}, {money(f.price)} below each budget's own optimum")
     return lines
 
 
@@ -338,6 +367,9 @@ def simulation_lines(sim: Simulation, output: str | None = None) -> list[str]:
         lines.append(f"P(loss)         {f['prob_loss'].value:.1%}")
     if f["prob_over_budget"].value is not None:
         lines.append(f"P(cost > budget) {f['prob_over_budget'].value:.1%}")
+    if sim.cost_risk is not None:
+        reserve = ", ".join(f"{q}% {sim.cost_risk.contingency[f'p{q}']:,.0f}" for q in (50, 80, 90))
+        lines.append(f"Contingency     {reserve} (the cost's quantile less the budget)")
     drivers = sorted(sim.initiatives, key=lambda r: -r.downside_share)[:3]
     if drivers and drivers[0].downside_share > 0:
         lines.append("Downside drivers " + ", ".join(f"{r.id} ({r.downside_share:.0%})" for r in drivers))

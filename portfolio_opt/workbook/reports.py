@@ -20,6 +20,7 @@ from portfolio_opt.analyses.scenarios import ScenarioRun
 from portfolio_opt.model.figures import short_amount
 from portfolio_opt.model.layout import (
     COMPARISON,
+    COST_RISK,
     ESTIMATE_CHANGES,
     FRONTIER,
     MATRIX,
@@ -490,6 +491,17 @@ def _risk_figures(ws, sim, money: str, warnings: Sequence[str]) -> int:
         se = fig.se if fig.se is not None and fig.se == fig.se else None
         rows.append((label, fig.value, se, meaning))
         formats.append(PERCENT if key.startswith("prob") else money)
+    if sim.cost_risk is not None:
+        for q in (50, 80, 90):
+            rows.append(
+                (
+                    COST_RISK.contingency.format(q=q),
+                    sim.cost_risk.contingency[f"p{q}"],
+                    None,
+                    f"the reserve the budget needs to hold with {q}% confidence (the cost's P{q} less the budget)",
+                )
+            )
+            formats.append(money)
     rows.append(
         (
             "Expected value (exact)",

@@ -21,7 +21,9 @@ from portfolio_opt.core.scoring import discounted_years
 from portfolio_opt.model.figures import Unit, num
 from portfolio_opt.model.layout import (
     CAPACITY,
+    COST_RISK,
     CRITERIA_WEIGHTS,
+    FUNDING,
     LIMITS,
     MEASURES,
     OUTPUT,
@@ -40,7 +42,7 @@ from portfolio_opt.model.layout import (
     total_label,
 )
 from portfolio_opt.model.plan import Objective, Plan, Scoring, Settings, Table, normalize_header
-from portfolio_opt.model.result import Result, Status
+from portfolio_opt.model.result import CostRisk, Result, Status
 from portfolio_opt.model.version import __version__
 from portfolio_opt.workbook.style import (
     HEADER_FILL,
@@ -139,6 +141,10 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
     r = _limits_table(ws, result, money, last + 2) + 2
     if result.risk is not None:
         r = _risk_table(ws, result, money, r) + 2
+    if result.cost_risk is not None:
+        r = _cost_risk_table(ws, result.cost_risk, money, r) + 2
+    if result.funding is not None:
+        r = _funding_table(ws, result, money, r) + 2
     if result.plan.criteria is not None or result.plan.settings.scoring is not Scoring.EXPECTED_VALUE:
         r = _criteria_table(ws, result, r) + 2
     notes = [SCORING_TEXT, RANKING_TEXT, EXPLAIN_TEXT]
@@ -295,6 +301,51 @@ def _risk_table(ws, result: Result, money: str, r: int) -> int:
         "chosen on, so the comparison is not flattered by them."
     )
     return write_notes(ws, end + 1, [note], title="How the risk-aware portfolio was chosen", last_column=9)
+
+
+def _cost_risk_table(ws, risk: CostRisk, money: str, r: int) -> int:
+    """The portfolio's cost on fresh worlds: the confidence the budget holds with, and the reserve
+    it needs at 50, 80 and 90% confidence (negative: room to spare)."""
+    c = COST_RISK
+    rows: list[tuple[Any, ...]] = []
+    formats = []
+    if risk.target is not None:
+        rows.append((c.target, risk.target, "the share of the chosen-on worlds within the budget, at least"))
+        formats.append(PERCENT)
+    rows.append((c.within, risk.within, f"± {risk.se:.1%} (one standard error)"))
+    formats.append(PERCENT)
+    rows.append((c.overrun, risk.overrun_max, "every selected Cost at its Cost high"))
+    formats.append(PERCENT)
+    for q in (50, 80, 90):
+        rows.append((c.contingency.format(q=q), risk.contingency[f"p{q}"], f"the cost's P{q} less the budget"))
+        formats.append(money)
+    header = (c.title.format(samples=risk.samples), c.figure, c.note)
+    end = write_table(ws, header, rows, start_row=r, freeze=False, autofilter=False)
+    for k, fmt in enumerate(formats):
+        set_format(ws.cell(row=r + 1 + k, column=2), fmt)
+    return end
+
+
+def _funding_table(ws, result: Result, money: str, r: int) -> int:
+    """The funding order's worlds, smallest budget first: what each funds (the first of the
+    order), its value there, its own optimum and the difference; then the expected value."""
+    f = result.funding
+    rows = [
+        (w.world.name, w.world.probability, w.world.budget, len(w.funded), w.value, w.alone, w.price) for w in f.worlds
+    ]
+    end = write_table(ws, FUNDING, rows, start_row=r, freeze=False, autofilter=False)
+    for k in range(len(rows)):
+        set_format(ws.cell(row=r + 1 + k, column=2), PERCENT)
+        for col in (3, 5, 6, 7):
+            set_format(ws.cell(row=r + 1 + k, column=col), money)
+    note = (
+        f"Funding order: one ranking for a budget not yet known. Each world funds the first initiatives "
+        f"of the order that its budget allows (a larger budget never drops what a smaller one funds); the "
+        f"order maximizes the expected value over the worlds, {f.expected_value:,.0f}, which is "
+        f"{f.price:,.0f} below every world funding its own optimum (the price of one order). The Ranking's "
+        f"'{RANKING.order}' and '{RANKING.funded_from}' columns give each initiative's place and line."
+    )
+    return write_notes(ws, end + 1, [note], title="How the funding order was chosen", last_column=9)
 
 
 def realization_sheet(ws, result: Result, money: str) -> None:
@@ -471,6 +522,7 @@ class _RankingColumns:
     criteria: list[str]  #: each criterion's weighted, normalized share of the criteria score
     formula: bool  #: a formula scoring (wsjf, rice) without criteria to show: its score alone
     explained: bool  #: regret, break-even and flip columns (never for a multi-period plan: it is not explained)
+    funding: Mapping[str, tuple[int, float | None]] | None  #: ID -> place in the funding order, line budget
 
     @classmethod
     def of(cls, result: Result) -> _RankingColumns:
@@ -490,6 +542,7 @@ class _RankingColumns:
             criteria=criteria,
             formula=not criteria and scoring.is_formula,
             explained=any(r.explained for r in result.initiatives) or not timed,
+            funding=_funding_places(result),
         )
 
     def header(self, money: str) -> tuple[list[str], list[str | None]]:
@@ -517,6 +570,9 @@ class _RankingColumns:
             formats.append("#,##0.00")
         header.append(c.reason)
         formats.append(None)
+        if self.funding is not None:
+            header += [c.order, c.funded_from]
+            formats += ["0", money]
         if self.robustness is not None:
             header += [c.selected_in_versions, c.robustness]
             formats += [PERCENT, None]
@@ -549,11 +605,22 @@ class _RankingColumns:
         elif self.formula:
             row.append(r.criteria_score)
         row.append(r.reason)
+        if self.funding is not None:
+            row += list(self.funding.get(r.id, (None, None)))
         if self.robustness is not None:
             row += list(self.robustness.get(r.id, (None, None)))
         if self.explained:
             row += _explanation_cells(r)
         return row
+
+
+def _funding_places(result: Result) -> dict[str, tuple[int, float | None]] | None:
+    """ID -> (its place in the funding order, the smallest budget that funds it), with a Budgets sheet."""
+    f = result.funding
+    if f is None:
+        return None
+    line = f.funded_from
+    return {i: (k, line.get(i)) for k, i in enumerate(f.order, start=1)}
 
 
 def _value_from(plan: Plan, r, labels: list[str]) -> str | None:

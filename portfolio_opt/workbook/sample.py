@@ -1151,3 +1151,29 @@ def write_criteria_sample(path: str | os.PathLike, force: bool = False) -> None:
         criteria=CRITERIA_ROWS,
         pairwise=PAIRWISE_MATRIX,
     )
+
+
+#: The budgets the sample may get (a Budgets sheet): a cut, the plan's own, a bigger one, and a
+#: recession in which two revenue bets earn less
+BUDGET_WORLDS = (
+    {"World": "Cut", "Probability": 0.25, "Budget": 7_000_000},
+    {"World": "As planned", "Probability": 0.45, "Budget": 10_000_000},
+    {"World": "Recession", "Probability": 0.10, "Budget": 8_000_000, "INI-003": 600_000, "INI-008": 400_000},
+    {"World": "Upside", "Probability": 0.20, "Budget": 13_000_000},
+)
+
+
+def write_budgets_sample(path: str | os.PathLike, force: bool = False) -> None:
+    """Write the funding-order sample: the sample portfolio with a Budgets sheet (a budget not yet
+    known: four worlds, one a recession in which two initiatives earn less)."""
+    from portfolio_opt.workbook.template import write_planning_workbook
+
+    write_planning_workbook(
+        path,
+        initiatives=sample_rows(),
+        extra_columns=EXTRA_COLUMNS,
+        constraints=CONSTRAINTS,
+        settings=SETTINGS,
+        budgets=BUDGET_WORLDS,
+        force=force,
+    )

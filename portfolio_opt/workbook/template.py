@@ -14,6 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from portfolio_opt.core.changes import headers_help
 from portfolio_opt.model import layout
 from portfolio_opt.model.layout import (
+    BUDGETS,
     CONSTRAINTS,
     CRITERIA,
     CRITERIA_TABLE,
@@ -85,8 +86,10 @@ def write_planning_workbook(
     scenarios: Sequence[dict[str, Any]] = (),
     criteria: Sequence[dict[str, Any]] | None = None,
     pairwise: Sequence[Sequence[Any]] = (),
+    budgets: Sequence[dict[str, Any]] = (),
 ) -> None:
-    """Write a planning workbook: Instructions, Initiatives, Constraints, Settings (and Scenarios).
+    """Write a planning workbook: Instructions, Initiatives, Constraints, Settings (and Scenarios,
+    Criteria and Budgets when given).
 
     ``initiatives`` are dicts keyed by the template headers (and ``extra_columns``);
     ``constraints`` dicts keyed Column/Scope/Min/Max; ``settings`` (name, value) pairs
@@ -105,6 +108,8 @@ def write_planning_workbook(
         _criteria_sheets(wb, criteria or [], pairwise)
     if scenarios:
         _scenarios_sheet(wb.create_sheet(SCENARIOS), scenarios)
+    if budgets:
+        _budgets_sheet(wb.create_sheet(BUDGETS), budgets)
     wb.active = 1
     save_atomic(wb, path, force)
 
@@ -233,6 +238,15 @@ def _scenarios_sheet(ws, scenarios: Sequence[dict[str, Any]]) -> None:
     fit_widths(ws, minimum=12)
 
 
+def _budgets_sheet(ws, budgets: Sequence[dict[str, Any]]) -> None:
+    """The Budgets sheet: a row per world (World, Probability, Budget), then a column per
+    initiative whose Impact differs in some world, headed by its ID."""
+    header = list(dict.fromkeys(["World", "Probability", "Budget"] + [k for row in budgets for k in row]))
+    fmts = [None, "0%", NUMBER] + [NUMBER] * (len(header) - 3)
+    write_table(ws, header, [[row.get(h) for h in header] for row in budgets], fmts)
+    fit_widths(ws, minimum=12)
+
+
 def _criteria_sheets(wb: Workbook, criteria: Sequence[dict[str, Any]], pairwise: Sequence[Sequence[Any]]) -> None:
     """The optional Criteria sheet (an example above its header when it has no rows), and a
     Pairwise matrix when given."""
@@ -325,6 +339,11 @@ def _instructions(ws, columns) -> None:
         "  to Initiatives for ranges, and Value target, Risk objective (cvar) and Risk weight to Settings.",
         "  Run: portfolio-opt simulate plan.xlsx -o risk.xlsx  for the spread of outcomes, P10, CVaR "
         "and their drivers.",
+        "  Budget confidence (Settings, e.g. 80%): the cost stays within the Budget in that share of the",
+        "  simulated worlds, each Cost drawn up to its Cost high; the Summary gives the contingency it needs.",
+        "Budgets (optional sheet): World, Probability, Budget, one row per budget the plan may get (the",
+        "  probabilities sum to 100%), and a column headed by an initiative's ID for its Impact in a world",
+        "  where it differs. optimize then gives a funding order: one ranking, a cut line in every budget.",
         "Committee scoring (optional): a Criteria sheet (Criterion, Weight, Scale, Direction) and Scoring in Settings",
         "  (weighted, blend, wsjf or rice); leave the weights blank to derive them from a Pairwise sheet.",
         "Quarterly review (optional): add Status (In progress, Live, Done, Stopped), Spent to date, Remaining cost,",

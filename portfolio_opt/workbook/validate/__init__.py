@@ -16,6 +16,7 @@ from portfolio_opt.model.errors import InvalidWorkbook
 from portfolio_opt.model.layout import INITIATIVES, OUTPUT_SHEETS
 from portfolio_opt.model.plan import Limit, Plan, unique_limit_names
 from portfolio_opt.workbook.raw import RawWorkbook
+from portfolio_opt.workbook.validate.budgets import BudgetsSheet
 from portfolio_opt.workbook.validate.constraints import ConstraintsSheet
 from portfolio_opt.workbook.validate.criteria import CriteriaSheet
 from portfolio_opt.workbook.validate.initiatives import FIELDS, InitiativesSheet
@@ -45,7 +46,7 @@ def load_plan(raw: RawWorkbook) -> Plan:
 
 def _read(raw: RawWorkbook, c: Collector) -> Plan | None:
     """Every sheet in the order each needs the last: Settings (the periods), Initiatives,
-    Constraints (the Initiatives columns), Scenarios (IDs, limits, settings)."""
+    Constraints (the Initiatives columns), Scenarios (IDs, limits, settings), Budgets (IDs)."""
     ctx = SheetContext(raw)
     sheet = raw.sheet(INITIATIVES)
     if sheet is None:
@@ -80,6 +81,7 @@ def _read(raw: RawWorkbook, c: Collector) -> Plan | None:
     criteria, initiatives = CriteriaSheet(c, ctx).read(initiatives, numeric, settings)
     c.header_typos()
     scenarios = ScenariosSheet(c, ctx).read({k: v[0] for k, v in ctx.all_ids.items()}, limits, settings)
+    worlds = BudgetsSheet(c, ctx).read({k: v[0] for k, v in ctx.all_ids.items()}, settings)
     selection = initiatives_sheet.selection(sheet, initiatives)
     if c.problems:
         return None
@@ -99,4 +101,5 @@ def _read(raw: RawWorkbook, c: Collector) -> Plan | None:
         scenarios=tuple(scenarios),
         selection=selection,
         criteria=criteria,
+        worlds=worlds,
     )

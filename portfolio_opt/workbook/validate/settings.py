@@ -51,6 +51,13 @@ class SettingsSheet:
                 "Use Objective value with this Scoring, or Scoring 'expected value' or 'blend' with npv",
                 s.scoring,
             )
+        if s.budget_confidence is not None and s.budget is None and "budget" not in self.ctx.refused_settings:
+            self.c.add(
+                "no-budget",
+                seen["budget_confidence"],
+                f"Budget confidence {s.budget_confidence:.0%} is given, but the plan has no Budget",
+                "Set a Budget in Settings (the confidence is the share of worlds within it), or clear the cell",
+            )
         return s
 
     def _rows(self, sheet: RawSheet, header_row: int, sc: int, vc: int) -> tuple[dict[str, Any], dict[str, str]]:
@@ -311,4 +318,5 @@ _CHECKS: dict[str, Callable[[float], str | None]] = {
     "risk_weight": lambda x: None if 0 <= x <= 1 else "must be between 0 and 1 (0: expected value only)",
     "risk_correlation": lambda x: None if 0 <= x <= 1 else "must be between 0 and 1 (0: independent)",
     "criteria_weight": lambda x: None if 0 <= x <= 1 else "must be between 0 and 1 (0.5: ±25%)",
+    "budget_confidence": lambda x: None if 0 < x < 1 else "must be between 0 and 1, both excluded (80% is 0.8)",
 }

@@ -21,68 +21,16 @@ Periods is refused where it is read). Pure: no files.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 
 from portfolio_opt.core import formulation, solver
-from portfolio_opt.core.optimize import solve as solve_plan
 from portfolio_opt.core.rules import Chosen
 from portfolio_opt.core.scoring import objective_coefficients
 from portfolio_opt.core.value import portfolio_value
 from portfolio_opt.model.errors import Infeasible, NoPortfolioFound
 from portfolio_opt.model.plan import BudgetWorld, Plan, RiskObjective
-from portfolio_opt.model.result import Status
-
-
-@dataclass(frozen=True)
-class WorldFunding:
-    """What the order funds in one world: the IDs (a prefix of the order), their value there
-    (as the objective counts it) and cost, and the world's own optimum (``alone``)."""
-
-    world: BudgetWorld
-    funded: tuple[str, ...]
-    value: float
-    cost: float
-    alone: float
-
-    @property
-    def price(self) -> float:
-        """What funding by the order costs this world against its own optimum (0 or more)."""
-        return max(0.0, self.alone - self.value)
-
-
-@dataclass(frozen=True)
-class FundingOrder:
-    """The funding order: the ranking, each world's cut line and what it funds (the worlds from
-    the smallest budget up), the expected value over the worlds, and its CVaR and objective
-    when the plan asks for the cvar objective."""
-
-    order: tuple[str, ...]
-    worlds: tuple[WorldFunding, ...]
-    expected_value: float
-    objective: float
-    cvar: float | None
-    status: Status
-    gap: float | None
-
-    @property
-    def lines(self) -> tuple[int, ...]:
-        """How many of the order each world funds (its cut line), the smallest budget first."""
-        return tuple(len(w.funded) for w in self.worlds)
-
-    @property
-    def funded_from(self) -> Mapping[str, float]:
-        """ID -> the smallest budget that funds it (initiatives no world funds are absent)."""
-        out: dict[str, float] = {}
-        for w in self.worlds:
-            for i in w.funded:
-                out.setdefault(i, w.world.budget)
-        return out
-
-    @property
-    def price(self) -> float:
-        """The expected value an order costs against every world funding its own optimum."""
-        return math.fsum(w.world.probability * w.price for w in self.worlds)
+from portfolio_opt.model.result import FundingOrder, Status, WorldFunding
 
 
 def world_plan(plan: Plan, world: BudgetWorld) -> Plan:
@@ -102,14 +50,14 @@ def funding_order(plan: Plan) -> FundingOrder:
     worlds = sorted(plan.worlds, key=lambda w: w.budget)
     plans = [world_plan(plan, w) for w in worlds]
     alone = [_alone(p) for p in plans]
-    lp, width = _stacked(plan, plans)
+    lp, starts = _stacked(plan, plans)
     s = plan.settings
     sol = solver.solve(lp, s.solver, s.gap, s.time_limit)
     if sol.status is Status.NO_SOLUTION:
         raise NoPortfolioFound("the time limit ran out before any funding order was found: raise --time-limit")
     if not sol.has_solution:
         raise Infeasible((), (), "no funding order keeps every rule in every world with nested selections")
-    chosen = [formulation.selection(p, sol.values[k * width : (k + 1) * width]) for k, p in enumerate(plans)]
+    chosen = [formulation.selection(p, sol.values[start:]) for p, start in zip(plans, starts)]
     values = [portfolio_value(p, c) for p, c in zip(plans, chosen)]
     order = _order(plan, plans, chosen)
     funded = []
@@ -126,7 +74,16 @@ def funding_order(plan: Plan) -> FundingOrder:
 def _alone(plan: Plan) -> float:
     """A world's own optimum: what its budget alone would fund, by its value there (the cvar
     blend is over the worlds, not within one)."""
-    return solve_plan(plan.with_settings(risk_objective=RiskObjective.EXPECTED)).objective
+    plan = plan.with_settings(risk_objective=RiskObjective.EXPECTED)
+    s = plan.settings
+    sol = solver.solve(formulation.build(plan), s.solver, s.gap, s.time_limit)
+    if sol.status is Status.INFEASIBLE:
+        from portfolio_opt.core.diagnose import diagnose
+
+        raise diagnose(plan)
+    if not sol.has_solution:
+        raise NoPortfolioFound("the time limit ran out before a world's own optimum was found: raise --time-limit")
+    return portfolio_value(plan, formulation.selection(plan, sol.values))
 
 
 def _cvar_asked(plan: Plan) -> bool:
@@ -134,7 +91,7 @@ def _cvar_asked(plan: Plan) -> bool:
     return s.risk_objective is RiskObjective.CVAR and s.risk_weight > 0
 
 
-def _stacked(plan: Plan, plans: Sequence[Plan]) -> tuple[solver.LinearProgram, int]:
+def _stacked(plan: Plan, plans: Sequence[Plan]) -> tuple[solver.LinearProgram, list[int]]:
     """Every world's program side by side, weighted by its probability, the selections nested
     world by world (budget order), and with cvar the Rockafellar–Uryasev columns over the worlds."""
     programs = [formulation.build(p) for p in plans]
@@ -160,7 +117,7 @@ def _stacked(plan: Plan, plans: Sequence[Plan]) -> tuple[solver.LinearProgram, i
     if _cvar_asked(plan):
         _add_cvar(worlds, programs, starts, width, s, objective, lower, upper, integer, rows, keys)
     lp = solver.LinearProgram(tuple(objective), tuple(lower), tuple(upper), tuple(integer), tuple(rows), tuple(keys))
-    return lp, width
+    return lp, starts
 
 
 def _add_cvar(worlds, programs, starts, width, s, objective, lower, upper, integer, rows, keys) -> None:
