@@ -245,3 +245,76 @@ def test_every_world_of_a_funding_order_keeps_its_rules_with_a_budget_confidence
         assert not formulation.violations(wp, mask)
         assert w.value == pytest.approx(portfolio_value(wp, Chosen.of(mask)))
         assert w.value <= w.alone + 1e-6
+
+
+# --------------------------------------------------------------------------- the Budgets sheet
+
+
+def _with_budgets(tmp_path, rows, header=("World", "Probability", "Budget"), settings=()):
+    import openpyxl
+    from conftest import SAMPLE
+
+    wb = openpyxl.load_workbook(SAMPLE)
+    ws = wb.create_sheet("Budgets")
+    ws.append(list(header))
+    for row in rows:
+        ws.append(list(row))
+    for name, value in settings:
+        wb["Settings"].append([name, value])
+    path = tmp_path / "plan.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_the_budgets_sheet_is_read_with_impacts_that_differ(tmp_path):
+    from portfolio_opt import read_plan
+
+    path = _with_budgets(
+        tmp_path,
+        [("Cut", 0.3, "7M", None), ("Planned", 0.5, 10_000_000, None), ("Recession", 0.2, 8_000_000, 100_000)],
+        header=("World", "Probability", "Budget", "ini-003"),
+    )
+    plan = read_plan(path)
+    assert [(w.name, w.probability, w.budget) for w in plan.worlds] == [
+        ("Cut", 0.3, 7e6),
+        ("Planned", 0.5, 1e7),
+        ("Recession", 0.2, 8e6),
+    ]
+    assert plan.worlds[2].impacts == {"INI-003": 100_000} and plan.worlds[0].impacts == {}
+    assert plan.worlds[0].where == "Budgets!A2"
+
+
+@pytest.mark.parametrize(
+    "rows, header, where, code",
+    [
+        ([("A", 0.5, 1e6), ("B", 0.4, 2e6)], ("World", "Probability", "Budget"), "Budgets!B1", "probabilities"),
+        ([("A", 0.5, -1), ("B", 0.5, 2e6)], ("World", "Probability", "Budget"), "Budgets!C2", "out-of-range"),
+        ([("A", 1.0, 1e6, 5)], ("World", "Probability", "Budget", "INI-999"), "Budgets!D1", "unknown-id"),
+        ([("A", 0.5, 1e6), ("a", 0.5, 2e6)], ("World", "Probability", "Budget"), "Budgets!A3", "duplicate-world"),
+        ([("A", 1.0, 1e6)], ("World", "Budget"), "Budgets!1", "missing-column"),
+    ],
+)
+def test_a_budgets_sheet_that_cannot_hold_is_refused_at_its_cell(tmp_path, rows, header, where, code):
+    from portfolio_opt import InvalidWorkbook, read_plan
+
+    with pytest.raises(InvalidWorkbook) as err:
+        read_plan(_with_budgets(tmp_path, rows, header))
+    assert (code, where) in [(p.code, p.where) for p in err.value.problems], err.value.problems
+
+
+def test_a_budget_confidence_without_a_budget_is_refused(tmp_path):
+    import openpyxl
+    from conftest import SAMPLE
+
+    from portfolio_opt import InvalidWorkbook, read_plan
+
+    wb = openpyxl.load_workbook(SAMPLE)
+    ws = wb["Settings"]
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == "Budget":
+            row[1].value = None
+    ws.append(["Budget confidence", 0.8])
+    wb.save(tmp_path / "plan.xlsx")
+    with pytest.raises(InvalidWorkbook) as err:
+        read_plan(tmp_path / "plan.xlsx")
+    assert any(p.code == "no-budget" and "Budget confidence" in p.message for p in err.value.problems)

@@ -309,8 +309,30 @@ def _validation(**kwargs) -> DataValidation:
 
 
 def _instructions(ws, columns) -> None:
+    """The Instructions sheet: how to fill in each sheet, then every column with what to enter."""
     put(ws, 1, 1, "portfolio_opt planning workbook").font = TITLE_FONT
-    lines = [
+    lines = _guide()
+    for k, line in enumerate(lines, start=3):
+        put(ws, k, 1, line)
+    r = len(lines) + 4
+    write_table(
+        ws,
+        INSTRUCTIONS_TABLE,
+        [(c[0], c[2]) for c in columns],
+        start_row=r,
+        freeze=False,
+        autofilter=False,
+    )
+    ws.column_dimensions["A"].width = 26
+    ws.column_dimensions["B"].width = 90
+    for row in ws.iter_rows(min_row=r + 1, max_row=r + len(columns), min_col=2, max_col=2):
+        for cell in row:
+            cell.alignment = WRAP
+
+
+def _guide() -> list[str]:
+    """The Instructions' lines: how each sheet is filled in and which command runs it."""
+    return [
         "Fill in one row per initiative in the Initiatives sheet, limits in Constraints and the budget in Settings.",
         "Then run:  portfolio-opt validate plan.xlsx   and   portfolio-opt optimize plan.xlsx -o result.xlsx",
         "Headers match ignoring case, spaces, underscores and a trailing unit in brackets.",
@@ -353,19 +375,3 @@ def _instructions(ws, columns) -> None:
         "",
         SCORING_TEXT,
     ]
-    for k, line in enumerate(lines, start=3):
-        put(ws, k, 1, line)
-    r = len(lines) + 4
-    write_table(
-        ws,
-        INSTRUCTIONS_TABLE,
-        [(c[0], c[2]) for c in columns],
-        start_row=r,
-        freeze=False,
-        autofilter=False,
-    )
-    ws.column_dimensions["A"].width = 26
-    ws.column_dimensions["B"].width = 90
-    for row in ws.iter_rows(min_row=r + 1, max_row=r + len(columns), min_col=2, max_col=2):
-        for cell in row:
-            cell.alignment = WRAP
