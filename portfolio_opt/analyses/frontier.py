@@ -43,6 +43,8 @@ class FrontierPoint:
     marginal_value: float | None = None  #: value per extra unit of budget up to the next point
     current: bool = False  #: the plan's own budget
     solved: bool = True  #: False when the portfolio came from a higher point (same optimum)
+    #: with a Budgets sheet: the value of the funding order's longest prefix this budget funds
+    order_value: float | None = None
 
     @property
     def count(self) -> int:
@@ -235,8 +237,39 @@ def frontier(
         )
     out = _monotone(out)
     out = _neighbours(out)
+    if plan.worlds:
+        with progress.stage("Valuing the funding order at each budget"):
+            out = _with_order(plan, out)
     warnings = tuple(cost_caps(plan, points[-1]))
     return Frontier(tuple(out), plan, len(fresh), time.perf_counter() - started, warnings)
+
+
+def _with_order(plan: Plan, points: list[FrontierPoint]) -> list[FrontierPoint]:
+    """Each point with the value of the funding order there: the longest prefix of the order that
+    its budget pays for and that keeps every other rule (the order the Budgets sheet gives)."""
+    from portfolio_opt.core.funding import funding_order
+    from portfolio_opt.core.rules import Chosen
+    from portfolio_opt.core.value import portfolio_value
+
+    order = funding_order(plan).order
+    free = plan.with_settings(budget=None, budget_confidence=None)
+    prefixes = []  # (cost, value, mask) of every prefix that keeps the rules other than the budget
+    for k in range(len(order) + 1):
+        mask = [ini.id in set(order[:k]) for ini in plan.initiatives]
+        if not formulation.violations(free, mask):
+            cost = math.fsum(ini.cost for ini, x in zip(plan.initiatives, mask) if x)
+            prefixes.append((cost, portfolio_value(free, Chosen.of(mask)), mask))
+    out = []
+    for p in points:
+        at = plan.with_settings(budget=p.budget)
+        fits = [
+            value
+            for cost, value, mask in prefixes
+            if cost <= p.budget * (1 + 1e-12)
+            and (plan.settings.budget_confidence is None or not formulation.violations(at, mask))
+        ]
+        out.append(replace(p, order_value=max(fits, default=None)))
+    return out
 
 
 def _solve_points(

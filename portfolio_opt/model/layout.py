@@ -720,6 +720,8 @@ class FrontierColumns(NamedTuple):
     left: str = "Left"
     current: str = "Current budget"
     status: str = "Status"
+    #: with a Budgets sheet: what the funding order funds at that budget, for comparison
+    order_value: str = "Funding order value"
 
 
 FRONTIER = FrontierColumns()

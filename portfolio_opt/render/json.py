@@ -259,6 +259,7 @@ def frontier_to_dict(f: Frontier) -> dict:
                 "marginal_value": p.marginal_value,
                 "lp_bound": p.lp_bound,
                 "current": p.current,
+                "order_value": p.order_value,
             }
             for p in f.points
         ],

@@ -181,7 +181,33 @@ def story(result: Result, initiative_id: str) -> list[str]:
                 else "."
             )
         )
-    return lines + _what_it_would_take(result, r, ini)
+    return lines + _funding_place(result, ini.id) + _what_it_would_take(result, r, ini)
+
+
+def _funding_place(result: Result, initiative_id: str) -> list[str]:
+    """Why it sits where it does in the funding order: the budgets that fund it and those that do not."""
+    f = result.funding
+    if f is None:
+        return []
+    place = f.order.index(initiative_id) + 1
+    funded = [w for w in f.worlds if initiative_id in w.funded]
+    if not funded:
+        return [
+            f"In the funding order it is {place} of {len(f.order)}: no budget funds it (even "
+            f"{money(f.worlds[-1].world.budget)} fits more value without it)."
+        ]
+    first = funded[0]
+    below = [w for w in f.worlds if w.world.budget < first.world.budget]
+    reason = (
+        f"; below that ({', '.join(w.world.name for w in below)}) the first {len(below[-1].funded)} of the order "
+        "use the budget to more effect"
+        if below
+        else ""
+    )
+    return [
+        f"In the funding order it is {place} of {len(f.order)}: funded if the budget is at least "
+        f"{money(first.world.budget)} ({first.world.name}){reason}."
+    ]
 
 
 def _headline(result: Result, r: InitiativeResult, ini: Initiative) -> str:

@@ -137,10 +137,15 @@ def _frontier_table(ws, f: Frontier, money: str) -> int:
         )
         for p in f.points
     ]
-    last = write_table(ws, FRONTIER, rows, (money, money, money, money, "0", RATIO, None, None, None, None))
+    header, formats = list(FRONTIER[:-1]), [money, money, money, money, "0", RATIO, None, None, None, None]
+    if any(p.order_value is not None for p in f.points):  # a Budgets sheet: the funding order beside
+        header.append(FRONTIER.order_value)
+        formats.append(money)
+        rows = [row + (p.order_value,) for row, p in zip(rows, f.points)]
+    last = write_table(ws, header, rows, formats)
     for r, p in enumerate(f.points, start=2):
         if p.current:
-            for c in range(1, len(FRONTIER) + 1):
+            for c in range(1, len(header) + 1):
                 ws.cell(row=r, column=c).font = font(bold=True)
                 ws.cell(row=r, column=c).fill = YES_FILL
     fit_widths(ws, maximum=45)
@@ -157,7 +162,8 @@ def _frontier_chart(ws, f: Frontier, last: int) -> None:
     chart.y_axis.title = "Expected value"
     chart.height, chart.width = 9, 18
     xs = Reference(ws, min_col=1, min_row=2, max_row=last)
-    for col in (2, 3):
+    order = len(FRONTIER) if any(p.order_value is not None for p in f.points) else None
+    for col in (2, 3) + ((order,) if order else ()):
         ys = Reference(ws, min_col=col, min_row=1, max_row=last)
         series = Series(ys, xs, title_from_data=True)
         series.marker.symbol = "circle" if col == 2 else "none"
