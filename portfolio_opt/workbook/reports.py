@@ -521,7 +521,7 @@ def _risk_figures(ws, sim, money: str, warnings: Sequence[str]) -> int:
     for r, fmt in enumerate(formats, start=2):
         set_format(ws.cell(row=r, column=2), fmt)
         set_format(ws.cell(row=r, column=3), fmt)
-    fit_widths(ws, maximum=60)
+    fit_widths(ws, maximum=52)  # the meanings wrap: the page prints at a readable size
     notes = [
         f"Portfolio: {sim.how}." if sim.how else "",
         f"{sim.samples:,} simulated worlds, seed {sim.seed}, ranges drawn {s.distribution}; the same seed "
