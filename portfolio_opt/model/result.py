@@ -6,8 +6,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from portfolio_opt.model.plan import Limit, Plan, RiskObjective
+
+if TYPE_CHECKING:  # pandas loads only when a ranking is asked for as a DataFrame
+    import pandas as pd
 
 
 class Status(enum.Enum):
@@ -87,7 +91,7 @@ class Reason:
     """
 
     code: ReasonCode
-    items: tuple = ()
+    items: tuple[str | tuple[str, str], ...] = ()
     also: tuple[str, ...] = ()
     hot: tuple[str, ...] = ()
     costly: tuple[str, ...] = ()
@@ -224,7 +228,7 @@ class Result:
     #: would choose, and what entered and left against it
     scoring_change: Mapping[str, tuple[str, ...]] | None = None
     #: quarterly review: each row's value realized against the forecast (see :mod:`portfolio_opt.review`)
-    realization: tuple = ()
+    realization: tuple[Any, ...] = ()  # core.lifecycle.Realization rows: a layer above, so not named here
     #: when robustness was run: ID -> (share of versions selecting it, core/borderline/exterior)
     robustness: Mapping[str, tuple[float, str]] | None = None
 
@@ -245,7 +249,7 @@ class Result:
                 return r
         raise KeyError(initiative_id)
 
-    def to_frame(self):  # -> pandas.DataFrame
+    def to_frame(self) -> pd.DataFrame:
         """The ranking as a pandas DataFrame, one row per initiative."""
         import pandas as pd
 
