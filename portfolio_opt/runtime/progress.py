@@ -58,12 +58,16 @@ def silence() -> None:
     _listener.set(None)
 
 
+def _uncounted(n: int = 1) -> None:
+    """A stage's counter when no one listens."""
+
+
 @contextlib.contextmanager
 def stage(name: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
     """A stage of work; the yielded function counts items done (``step()`` or ``step(n)``)."""
     listener = _listener.get()
     if listener is None:
-        yield lambda n=1: None
+        yield _uncounted
         return
     started = time.perf_counter()
     done = 0
