@@ -15,7 +15,10 @@ from typing import Any
 
 from portfolio_opt.model.errors import UnknownInitiative
 from portfolio_opt.model.ids import closest
-from portfolio_opt.model.layout import COUNT, normalize_header  # noqa: F401  (headers are matched as the layout says)
+from portfolio_opt.model.layout import COUNT
+
+# re-exported: the readers and rules match headers as the layout says, through the plan's vocabulary
+from portfolio_opt.model.layout import normalize_header as normalize_header
 
 #: Initiatives fields that are numbers, by normalized header, and the attribute holding each.
 NUMERIC_FIELDS = {

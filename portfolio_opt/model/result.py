@@ -91,7 +91,7 @@ class Reason:
     """
 
     code: ReasonCode
-    items: tuple[str | tuple[str, str], ...] = ()
+    items: tuple[Any, ...] = ()  # IDs or limit names; (ID, tag) pairs for needs: the code says which
     also: tuple[str, ...] = ()
     hot: tuple[str, ...] = ()
     costly: tuple[str, ...] = ()
