@@ -115,7 +115,7 @@ def _search(
                 f"found {len(found)} of {count}: no other portfolio is within {within:.2%} of the optimum "
                 f"and differs from each found in at least {min_difference} initiatives"
             )
-        if not sol.has_solution:
+        if not sol.has_solution or sol.values is None:
             return found, (
                 f"found {len(found)} of {count}: the solver stopped before finding another "
                 f"({', '.join(sol.messages) or sol.status.value})"
@@ -150,10 +150,10 @@ def _alternative(plan: Plan, rank: int, x: Solved, best: float, optimum: set[str
         objective=x.objective,
         total_value=math.fsum(v for v, on in zip(x.scores, x.selected) if on),
         total_cost=math.fsum(ini.cost for ini, on in zip(plan.initiatives, x.selected) if on),
-        selected=tuple(sorted(mine, key=order.get)),
+        selected=tuple(sorted(mine, key=order.__getitem__)),
         gap=(best - x.objective) / abs(best) if best else 0.0,
-        adds=tuple(sorted(mine - optimum, key=order.get)),
-        drops=tuple(sorted(optimum - mine, key=order.get)),
+        adds=tuple(sorted(mine - optimum, key=order.__getitem__)),
+        drops=tuple(sorted(optimum - mine, key=order.__getitem__)),
         limits=x.uses,
         starts=tuple((ids[i], t) for i, t in sorted((x.starts or {}).items())),
         status=x.solution.status,

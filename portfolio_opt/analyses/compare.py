@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from portfolio_opt.analyses import batch
@@ -102,7 +102,7 @@ def evaluate_timed(plan: Plan, selected: Sequence[str]) -> tuple[float, float, f
             )
         )
         res = batch.solve_plan(fixed)
-        if res.ok:
+        if res.ok and res.objective is not None and res.total_value is not None:  # a portfolio has both
             return res.objective, res.total_value, cost, ()
         free = {ini.id for ini in plan.initiatives if ini.decision is Decision.FREE}
         conflict = [_as_selection(name, wanted, free) for name in res.conflict]
@@ -176,18 +176,23 @@ def compare(plans: Sequence[tuple[str, Plan]], workers: int | None = None) -> Co
             PlanReport(
                 name=name,
                 plan=plan,
-                selected=tuple(sorted(selected, key=order.get)),
+                selected=_in_plan_order(selected, order),
                 objective=objective,
                 total_value=value,
                 total_cost=cost,
                 violations=broken,
                 optimal=opt,
-                adds=tuple(sorted(best - mine, key=order.get)),
-                drops=tuple(sorted(mine - best, key=order.get)),
+                adds=_in_plan_order(best - mine, order),
+                drops=_in_plan_order(mine - best, order),
                 risk=risk_figures(plan, selected) if has_risk(plan) else None,
             )
         )
     return Comparison(tuple(reports), tuple(_differences(plans)), time.perf_counter() - started)
+
+
+def _in_plan_order(ids: Iterable[str], order: Mapping[str, int]) -> tuple[str, ...]:
+    """IDs in plan order (one the plan lacks, which a hand-made selection may name, last)."""
+    return tuple(sorted(ids, key=lambda i: order.get(i, len(order))))
 
 
 def _differences(plans: Sequence[tuple[str, Plan]]) -> list[str]:
@@ -226,16 +231,16 @@ def _differences(plans: Sequence[tuple[str, Plan]]) -> list[str]:
         mine = {lim.name: lim for lim in first.limits}
         theirs = {lim.name: lim for lim in plan.limits}
         for lim_name in dict.fromkeys(list(mine) + list(theirs)):
-            a, b = mine.get(lim_name), theirs.get(lim_name)
-            if a is None or b is None:
+            was, now = mine.get(lim_name), theirs.get(lim_name)
+            if was is None or now is None:
                 out.append(
-                    f"{name} {'lacks' if b is None else 'adds'} the limit {lim_name} "
-                    f"({_bounds(a or b)}) {'of' if b is None else 'that'} {first_name}"
-                    + ("" if b is None else " lacks")
+                    f"{name} {'lacks' if now is None else 'adds'} the limit {lim_name} "
+                    f"({_bounds(was or now)}) {'of' if now is None else 'that'} {first_name}"
+                    + ("" if now is None else " lacks")
                 )
-            elif (a.min, a.max) != (b.min, b.max) or a.scope != b.scope:
+            elif (was.min, was.max) != (now.min, now.max) or was.scope != now.scope:
                 out.append(
-                    f"{name} bounds {lim_name} differently: {_bounds(a)} in {first_name}, {_bounds(b)} in {name}"
+                    f"{name} bounds {lim_name} differently: {_bounds(was)} in {first_name}, {_bounds(now)} in {name}"
                 )
     return out
 

@@ -211,7 +211,9 @@ def _to_explain(
     if initiative_ids is not None:
         return [index[i] for i in initiative_ids], 0
     n = len(result.plan.initiatives)
-    cap = default_limit(n) if max_initiatives == AUTO else max_initiatives
+    if isinstance(max_initiatives, str) and max_initiatives != AUTO:
+        raise ValueError(f"max_initiatives {max_initiatives!r}: expected a number, None or {AUTO!r}")
+    cap = default_limit(n) if isinstance(max_initiatives, str) else max_initiatives
     return _priority(result.plan, result, index, cap)
 
 
@@ -338,8 +340,8 @@ def solve_task(
     """
     s = plan.settings
     if task.kind in (TaskKind.OUT, TaskKind.IN):
-        kwargs = {"force_out": [task.i]} if task.kind is TaskKind.OUT else {"force_in": [task.i]}
-        lp = formulation.build(plan, coefs, break_ties=False, **kwargs)
+        out = [task.i] if task.kind is TaskKind.OUT else []
+        lp = formulation.build(plan, coefs, break_ties=False, force_out=out, force_in=[] if out else [task.i])
     elif task.kind is TaskKind.LIMIT:
         lim = plan.all_limits()[task.k]
         lo, hi = lim.min, lim.max
@@ -356,7 +358,7 @@ def solve_task(
         sol = reduction.solve(lp, s.solver, s.gap, s.time_limit, threads=threads, duals=duals, presolve=bool(s.periods))
     if sol.status is not Status.OPTIMAL and sol.status is not Status.INFEASIBLE:
         return Outcome(task, None, settled=False)  # the time ran out first: no figure
-    if not sol.has_solution:
+    if not sol.has_solution or sol.values is None:
         return Outcome(task, None)
     picked = tuple(j for j in range(len(plan.initiatives)) if sol.values[j] > 0.5)
     measured = plan.with_limit(task.k, **{task.side: task.bound}) if task.kind is TaskKind.LIMIT else plan
@@ -397,6 +399,7 @@ def _break_even_cost(
         rows=rows + (value_row,),
     )
     s = plan.settings
+    sol: solver.Solution | None
     if duals is None or n < reduction.SMALL:
         sol = solver.solve(lp, s.solver, s.gap, s.time_limit, threads=threads)
     else:
@@ -413,7 +416,7 @@ def _break_even_cost(
             return Outcome(task, None)
     if sol.status is not Status.OPTIMAL and sol.status is not Status.INFEASIBLE:
         return Outcome(task, None, settled=False)  # the time ran out first: not a proven "never"
-    if not sol.has_solution:
+    if not sol.has_solution or sol.values is None:
         return Outcome(task, None)
     picked = tuple(j for j in range(n) if sol.values[j] > 0.5)
     # The largest t the portfolio found allows, measured exactly on it (solver tolerances
@@ -492,7 +495,7 @@ def _with_cost_as_t(plan: Plan, lp: LinearProgram, i: int, t: int) -> Iterable[R
     limits = plan.all_limits()
     cost = plan.initiatives[i].cost
     for row, key in zip(lp.rows, lp.row_keys):
-        if key[0] == "limit" and normalize_header(limits[key[1]].column) == "cost" and i in row.index and cost:
+        if key[0] == "limit" and normalize_header(limits[int(key[1])].column) == "cost" and i in row.index and cost:
             at = row.index.index(i)
             per_unit = row.coef[at] / cost
             idx = row.index[:at] + row.index[at + 1 :]

@@ -89,7 +89,7 @@ def _cheapest(plan: Plan) -> float:
     lp = formulation.build(unbudgeted, costs, break_ties=False)
     s = plan.settings
     sol = solver.solve(lp, s.solver, 0.0, s.time_limit)
-    if not sol.has_solution:
+    if not sol.has_solution or sol.values is None:
         from portfolio_opt.core.diagnose import diagnose
 
         raise diagnose(unbudgeted)
@@ -343,7 +343,8 @@ def _neighbours(points: list[FrontierPoint]) -> list[FrontierPoint]:
     for k, p in enumerate(points):
         prev = points[k - 1] if k else None
         nxt = points[k + 1] if k + 1 < len(points) else None
-        entered = left = ()
+        entered: tuple[str, ...] = ()
+        left: tuple[str, ...] = ()
         if prev is not None:
             before, after = set(prev.selected), set(p.selected)
             entered = tuple(i for i in p.selected if i not in before)

@@ -110,7 +110,7 @@ def review_quarters(
         last_name,
         this_name,
         last_selected,
-        base.objective if base.ok else float("nan"),
+        base.objective if base.ok and base.objective is not None else float("nan"),
         result,
         tuple(changes),
         tuple(label for label, _ in variants),

@@ -77,8 +77,10 @@ def version_plan(plan: Plan, k: int, seed: int, spread: float) -> Plan:
     impact = draw_ranges(rng, lo, imp[:, 1], hi, dist)
     p = np.array([i.probability for i in inis], dtype=np.float64)
     prob = draw_ranges(rng, np.clip(p * (1 - spread), 0, 1), p, np.clip(p * (1 + spread), 0, 1), dist)
-    cost = draw_ranges(rng, *np.array([cost_range(i) for i in inis], dtype=np.float64).reshape(-1, 3).T, dist)
-    ttv = draw_ranges(rng, *np.array([time_range(i) for i in inis], dtype=np.float64).reshape(-1, 3).T, dist)
+    c = np.array([cost_range(i) for i in inis], dtype=np.float64).reshape(-1, 3)
+    cost = draw_ranges(rng, c[:, 0], c[:, 1], c[:, 2], dist)
+    m = np.array([time_range(i) for i in inis], dtype=np.float64).reshape(-1, 3)
+    ttv = draw_ranges(rng, m[:, 0], m[:, 1], m[:, 2], dist)
     drawn = tuple(
         replace(
             ini,

@@ -173,8 +173,8 @@ def _scenario_result(
         return ScenarioResult(sc.name, res, budget, changes=labels)
     before, after = set(base.selected), set(res.selected)
     singles = [solved[_key((change,))] for change in sc.changes] if len(sc.changes) > 1 else [res]
-    entered = tuple((i, _cause(i, True, sc.changes, singles)) for i in sorted(after - before, key=order.get))
-    left = tuple((i, _cause(i, False, sc.changes, singles)) for i in sorted(before - after, key=order.get))
+    entered = tuple((i, _cause(i, True, sc.changes, singles)) for i in sorted(after - before, key=order.__getitem__))
+    left = tuple((i, _cause(i, False, sc.changes, singles)) for i in sorted(before - after, key=order.__getitem__))
     return ScenarioResult(sc.name, res, budget, entered, left, labels)
 
 

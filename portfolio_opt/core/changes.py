@@ -93,7 +93,7 @@ class SetBudget(ChangeRule):
     help = "a new budget, e.g. 12,000,000"
     names = ("budget",)
 
-    def read(self, cell, target, name):
+    def read(self, cell: Cell, target: Any, name: str) -> list[Change]:
         number = cell.number(amount=True)
         if number is None:
             return []
@@ -102,10 +102,10 @@ class SetBudget(ChangeRule):
             return []
         return [Change(self.kind, number, f"Budget {number:,.0f}", None, cell.where)]
 
-    def apply(self, plan, change, baseline_budget):
+    def apply(self, plan: Plan, change: Change, baseline_budget: float | None) -> Plan:
         return plan.with_settings(budget=float(change.value), budget_source=change.where or "scenario")
 
-    def tightens(self, plan, change):
+    def tightens(self, plan: Plan, change: Change) -> bool:
         return plan.settings.budget is not None and change.value <= plan.settings.budget
 
 
@@ -117,7 +117,7 @@ class MoveBudget(ChangeRule):
     help = "the budget moved by a share, e.g. -15%"
     names = ("budgetchange",)
 
-    def read(self, cell, target, name):
+    def read(self, cell: Cell, target: Any, name: str) -> list[Change]:
         number = cell.number(amount=False)
         if number is None:
             return []
@@ -126,12 +126,13 @@ class MoveBudget(ChangeRule):
             return []
         return [Change(self.kind, number, f"Budget change {number:+.0%}", None, cell.where)]
 
-    def apply(self, plan, change, baseline_budget):
+    def apply(self, plan: Plan, change: Change, baseline_budget: float | None) -> Plan:
         base = plan.settings.budget if baseline_budget is None else baseline_budget
         return plan.with_settings(budget=base * (1 + change.value), budget_source=change.where or "scenario")
 
-    def tightens(self, plan, change):
-        return change.value <= 0
+    def tightens(self, plan: Plan, change: Change) -> bool:
+        move: float = change.value
+        return move <= 0
 
 
 class Force(ChangeRule):
@@ -139,16 +140,16 @@ class Force(ChangeRule):
 
     decision: ClassVar[Decision]
 
-    def read(self, cell, target, name):
+    def read(self, cell: Cell, target: Any, name: str) -> list[Change]:
         return [Change(self.kind, None, f"{self.header} {i}", i, cell.where) for i in cell.ids(self.header)]
 
-    def apply(self, plan, change, baseline_budget):
+    def apply(self, plan: Plan, change: Change, baseline_budget: float | None) -> Plan:
         i = plan.index(change.target)
         inis = list(plan.initiatives)
         inis[i] = replace(inis[i], decision=self.decision)
         return plan.with_initiatives(tuple(inis))
 
-    def tightens(self, plan, change):
+    def tightens(self, plan: Plan, change: Change) -> bool:
         return True
 
 
@@ -181,7 +182,7 @@ class Clear(Force):
     names = ("clear",)
     decision = Decision.FREE
 
-    def tightens(self, plan, change):
+    def tightens(self, plan: Plan, change: Change) -> bool:
         return plan.initiatives[plan.index(change.target)].decision is Decision.FREE
 
 
@@ -192,7 +193,7 @@ class SetSetting(ChangeRule):
     header = "a Settings name"
     help = "the setting's new value, e.g. Discount rate 12%"
 
-    def read(self, cell, target, name):
+    def read(self, cell: Cell, target: Any, name: str) -> list[Change]:
         attr, label = target
         parsed = cell.setting(attr, label)
         if parsed is None:
@@ -206,7 +207,7 @@ class SetSetting(ChangeRule):
             shown = f"{parsed:.4g}".rstrip() if parsed >= 1 else f"{parsed:.1%}".replace(".0%", "%")
         return [Change(self.kind, parsed, f"{label} {shown}", attr, cell.where)]
 
-    def apply(self, plan, change, baseline_budget):
+    def apply(self, plan: Plan, change: Change, baseline_budget: float | None) -> Plan:
         return plan.with_settings(**{change.target: change.value})
 
 
@@ -216,7 +217,7 @@ class LimitChange(ChangeRule):
     #: the cell may hold an amount (a currency symbol, k/M/bn)
     amount: ClassVar[bool] = False
 
-    def read(self, cell, target, name):
+    def read(self, cell: Cell, target: Any, name: str) -> list[Change]:
         ks, lim = target
         number = cell.number(amount=self.amount)
         if number is None:
@@ -227,7 +228,7 @@ class LimitChange(ChangeRule):
         """The change a read number makes, or none (refused at the cell)."""
         raise NotImplementedError
 
-    def apply(self, plan, change, baseline_budget):
+    def apply(self, plan: Plan, change: Change, baseline_budget: float | None) -> Plan:
         limits = list(plan.limits)
         for t in targets(change):
             limits[t] = self.changed(limits[t], change.value)
@@ -244,7 +245,7 @@ class SetBound(LimitChange):
     side: ClassVar[str]
     amount = True
 
-    def make(self, cell, ks, lim, name, number):
+    def make(self, cell: Cell, ks: tuple[int, ...], lim: Limit, name: str, number: float) -> list[Change]:
         if unit_of(lim) is Unit.SHARE:
             if not 0 <= number <= 1:
                 cell.refuse("out-of-range", f"{cell.header} {_show(number)}: must be a share from 0% to 100%, e.g. 20%")
@@ -252,8 +253,9 @@ class SetBound(LimitChange):
             return [Change(self.kind, number, f"{self.side.capitalize()} share {name} {number:.0%}", ks, cell.where)]
         return [Change(self.kind, number, f"{self.side.capitalize()} {name} {_show(number)}", ks, cell.where)]
 
-    def changed(self, lim, value):
-        return replace(lim, **{self.side: float(value)})
+    def changed(self, lim: Limit, value: Any) -> Limit:
+        bound = float(value)
+        return replace(lim, max=bound) if self.side == "max" else replace(lim, min=bound)
 
 
 class SetMax(SetBound):
@@ -265,7 +267,7 @@ class SetMax(SetBound):
     prefix = "max"
     side = "max"
 
-    def tightens(self, plan, change):
+    def tightens(self, plan: Plan, change: Change) -> bool:
         return all(lim.max is not None and change.value <= lim.max for lim in (plan.limits[t] for t in targets(change)))
 
 
@@ -278,7 +280,7 @@ class SetMin(SetBound):
     prefix = "min"
     side = "min"
 
-    def tightens(self, plan, change):
+    def tightens(self, plan: Plan, change: Change) -> bool:
         return all(lim.min is not None and change.value >= lim.min for lim in (plan.limits[t] for t in targets(change)))
 
 
@@ -290,15 +292,15 @@ class ScaleLimit(LimitChange):
     help = "the limit's Max (or Min) moved by a share, e.g. -50%"
     prefix = "change"
 
-    def make(self, cell, ks, lim, name, number):
+    def make(self, cell: Cell, ks: tuple[int, ...], lim: Limit, name: str, number: float) -> list[Change]:
         return [Change(self.kind, number, f"{name} change {number:+.0%}", ks, cell.where)]
 
-    def changed(self, lim, value):
+    def changed(self, lim: Limit, value: Any) -> Limit:
         if lim.max is not None:
             return replace(lim, max=lim.max * (1 + value))
         return replace(lim, min=lim.min * (1 + value))
 
-    def tightens(self, plan, change):
+    def tightens(self, plan: Plan, change: Change) -> bool:
         return all(
             (lim.max is not None and lim.max * change.value <= 0) or (lim.max is None and lim.min * change.value >= 0)
             for lim in (plan.limits[t] for t in targets(change))
@@ -313,10 +315,10 @@ class SetTolerance(LimitChange):
     help = "the limit's new tolerance, in its units or a % of the bound"
     prefix = "tolerance"
 
-    def accepts(self, limits):
+    def accepts(self, limits: Sequence[Limit]) -> bool:
         return not any(unit_of(lim) is Unit.SHARE for lim in limits)  # a share limit is kept exactly
 
-    def make(self, cell, ks, lim, name, number):
+    def make(self, cell: Cell, ks: tuple[int, ...], lim: Limit, name: str, number: float) -> list[Change]:
         if number < 0:
             cell.refuse("out-of-range", f"{cell.header} {_show(number)}: must not be negative")
             return []
@@ -324,7 +326,7 @@ class SetTolerance(LimitChange):
         shown = f"{number:.0%}" if percent else _show(number)
         return [Change(self.kind, (number, percent), f"Tolerance {name} {shown}", ks, cell.where)]
 
-    def changed(self, lim, value):
+    def changed(self, lim: Limit, value: Any) -> Limit:
         amount, percent = value
         return replace(lim, tolerance=float(amount), tolerance_percent=bool(percent))
 

@@ -102,7 +102,8 @@ def saaty(x: float) -> float:
 def geometric_mean(matrices: Sequence[np.ndarray]) -> np.ndarray:
     """Several raters' judgments combined, element by element, by their geometric mean."""
     stack = np.stack([np.asarray(m, dtype=np.float64) for m in matrices])
-    return np.exp(np.log(stack).mean(axis=0))
+    combined: np.ndarray = np.exp(np.log(stack).mean(axis=0))  # numpy's ufuncs are typed to return Any
+    return combined
 
 
 def normalized(x: float | None, low: float, high: float, higher: bool = True) -> float:

@@ -13,14 +13,18 @@ limit, the smallest move of its bound (an elastic solve), for a decision or rule
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
+from typing import TypeVar
 
 from portfolio_opt.core import formulation, solver
-from portfolio_opt.core.rules import LimitRule, limit_rule
+from portfolio_opt.core.rules import LimitRule, Part, limit_rule
+from portfolio_opt.core.rules.base import Key
 from portfolio_opt.core.solver import LinearProgram
 from portfolio_opt.model.errors import ConflictItem, Infeasible, Relaxation
 from portfolio_opt.model.plan import Plan
 from portfolio_opt.model.result import Status
+
+C = TypeVar("C", bound=Hashable)
 
 
 def diagnose(plan: Plan) -> Infeasible:
@@ -44,14 +48,16 @@ def apply_relaxation(plan: Plan, change: Relaxation) -> Plan:
     return part.rule.relax(plan, part, change.bound)
 
 
-def quickxplain(constraints: Sequence, consistent: Callable[[set], bool], background: Sequence = ()) -> list:
+def quickxplain(
+    constraints: Sequence[C], consistent: Callable[[set[C]], bool], background: Sequence[C] = ()
+) -> list[C]:
     """A minimal subset of ``constraints`` that is inconsistent together with ``background``.
 
     ``consistent(set_of_keys)`` says whether a set of constraints can all hold. Minimal means
     that removing any one member makes the rest consistent (with the background).
     """
 
-    def qx(base: list, delta_nonempty: bool, cs: list) -> list:
+    def qx(base: list[C], delta_nonempty: bool, cs: list[C]) -> list[C]:
         if delta_nonempty and not consistent(set(base)):
             return []
         if len(cs) == 1:
@@ -69,11 +75,11 @@ def quickxplain(constraints: Sequence, consistent: Callable[[set], bool], backgr
     return qx(base, False, cs)
 
 
-def _feasibility(plan: Plan) -> Callable[[set], bool]:
+def _feasibility(plan: Plan) -> Callable[[set[Key]], bool]:
     zero = [0.0] * len(plan.initiatives)
-    cache: dict[frozenset, bool] = {}
+    cache: dict[frozenset[Key], bool] = {}
 
-    def feasible(active: set) -> bool:
+    def feasible(active: set[Key]) -> bool:
         key = frozenset(active)
         if key not in cache:
             lp = formulation.build(plan, zero, active=lambda k: k in active, break_ties=False)
@@ -84,13 +90,15 @@ def _feasibility(plan: Plan) -> Callable[[set], bool]:
     return feasible
 
 
-def _relaxations(plan: Plan, conflict, feasible, all_keys: set) -> list[Relaxation]:
+def _relaxations(
+    plan: Plan, conflict: Sequence[Part], feasible: Callable[[set[Key]], bool], all_keys: set[Key]
+) -> list[Relaxation]:
     """One change per conflict rule that resolves it, each checked on the whole plan."""
     out: list[tuple[int, Relaxation]] = []
     for part in conflict:
         whole = feasible(all_keys - {part.key})  # the flag is the data: where a change is shown, it is worded
         if isinstance(part.rule, LimitRule) and part.rule.movable:
-            _, k, side = part.key
+            k, side = part.rule.k, part.rule.side_of(part)
             move = elastic_move(plan, k, side)
             if move is None:
                 continue
@@ -134,10 +142,11 @@ def elastic_move(plan: Plan, k: int, side: str) -> float | None:
         objective[j] = sign * c
     lp = LinearProgram(tuple(objective), relaxed.lower, relaxed.upper, relaxed.integer, relaxed.rows, relaxed.row_keys)
     sol = solver.solve(lp, plan.settings.solver, 0.0, plan.settings.time_limit)
-    if not sol.has_solution:
+    values = sol.values
+    if not sol.has_solution or values is None:
         return None
     # Measure the use on the integer portfolio found, so the suggested bound admits it exactly.
-    used = math.fsum(c * (1.0 if sol.values[j] > 0.5 else 0.0) for j, c in zip(row.index, row.coef))
+    used = math.fsum(c * (1.0 if values[j] > 0.5 else 0.0) for j, c in zip(row.index, row.coef))
     # a soft limit may already be passed by its tolerance: the move is what lies beyond it
-    move = used - rule.limit.max if side == "max" else rule.limit.min - used
+    move = used - rule.bound_on("max") if side == "max" else rule.bound_on("min") - used
     return max(0.0, move - rule.allowance(side))

@@ -15,12 +15,14 @@ diagnosis can switch parts off one at a time. This module is pure: no solver, no
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from portfolio_opt.core import rules as _rules
 from portfolio_opt.core.rules import (
     Chosen,
     Columns,
+    On,
     Part,
     Program,
     dependency_pairs,
@@ -30,6 +32,9 @@ from portfolio_opt.core.rules import (
 from portfolio_opt.core.schedule import start_value
 from portfolio_opt.core.solver import LinearProgram, Row
 from portfolio_opt.model.plan import Plan
+
+if TYPE_CHECKING:  # the simulated outcomes are an array; building a program needs no numpy
+    import numpy as np
 
 __all__ = [
     "TIE_BREAK",
@@ -87,7 +92,7 @@ def tie_break(plan: Plan, columns: Columns, objective: Sequence[float]) -> list[
 def build(
     plan: Plan,
     coefficients: Sequence[float] | None = None,
-    active: Callable[[tuple], bool] | None = None,
+    active: On | None = None,
     force_in: Iterable[int] = (),
     force_out: Iterable[int] = (),
     limit_overrides: Mapping[int, tuple[float | None, float | None]] | None = None,
@@ -125,7 +130,7 @@ def build(
     )
 
 
-def with_cvar(plan: Plan, lp: LinearProgram, outcomes, weight: float, level: float) -> LinearProgram:
+def with_cvar(plan: Plan, lp: LinearProgram, outcomes: np.ndarray, weight: float, level: float) -> LinearProgram:
     """``lp`` (from :func:`build`) with the risk-aware objective (1 − w) · expected value + w ·
     CVaR, CVaR over the sampled worlds in the Rockafellar–Uryasev linear form:
 
@@ -186,7 +191,7 @@ def violations(plan: Plan, selected: Sequence[bool], starts: Mapping[int, int] |
     if starts is None and plan.settings.periods:
         plan = plan.with_settings(periods=None)  # dependencies mean "selected together"
     chosen = Chosen.of(selected, starts)
-    out = []
+    out: list[str] = []
     for rule in _rules.plan_rules(plan):
         if starts is None and isinstance(rule, _rules.LimitRule) and rule.limit.period is not None:
             continue

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,7 +120,7 @@ def decision(ini: Initiative, selected: bool) -> str:
     if stage is Stage.LIVE:
         return "keep" if selected else "retire"
     if stage in (Stage.DONE, Stage.STOPPED):
-        return stage.value.lower()
+        return str(stage.value).lower()
     return "start" if selected else "not selected"
 
 
@@ -212,7 +212,7 @@ def rollup(rows: Sequence[Realization], key: str) -> list[tuple[str, int, float,
     groups: dict[str, list[Realization]] = {}
     for r in rows:
         groups.setdefault(getattr(r, key) or "(none)", []).append(r)
-    out = []
+    out: list[tuple[str, int, float, float, float | None]] = []
     for name in sorted(groups, key=str.casefold):
         f = math.fsum(r.forecast_to_date for r in groups[name])
         a = math.fsum(r.actual_to_date for r in groups[name])
@@ -220,7 +220,7 @@ def rollup(rows: Sequence[Realization], key: str) -> list[tuple[str, int, float,
     return out
 
 
-def _text(values: dict, norm: str) -> str | None:
+def _text(values: Mapping[str, Any], norm: str) -> str | None:
     from portfolio_opt.model.plan import normalize_header
 
     for header, v in values.items():

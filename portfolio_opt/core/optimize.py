@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any, TypedDict
 
 from portfolio_opt.core import formulation, reduction, schedule, solver
 from portfolio_opt.core.lifecycle import decision as review_decision
@@ -38,7 +39,7 @@ def apply_overrides(
     time_limit: float | None = None,
 ) -> Plan:
     """The plan with command-line style overrides of its settings (``None`` keeps the sheet's)."""
-    changes: dict = {}
+    changes: dict[str, Any] = {}
     if budget is not None:
         changes.update(budget=float(budget), budget_source="--budget")
     if solver_name is not None:
@@ -122,7 +123,7 @@ def risk_choice(plan: Plan, solved: Solved, threads: int | None = None) -> RiskC
     samples = judge_samples(plan)
     ids = [ini.id for ini in plan.initiatives]
 
-    def judged(x: Solved) -> dict:
+    def judged(x: Solved) -> dict[str, float | None]:
         return judge(
             plan,
             [ids[i] for i, on in enumerate(x.selected) if on],
@@ -162,7 +163,12 @@ class Solved:
         return Chosen.of(self.selected, self.starts)
 
     @staticmethod
-    def of(plan: Plan, chosen: Chosen, solution: solver.Solution, base=None) -> Solved:
+    def of(
+        plan: Plan,
+        chosen: Chosen,
+        solution: solver.Solution,
+        base: tuple[Sequence[float], Sequence[float]] | None = None,
+    ) -> Solved:
         """The portfolio a solution chose, with its scores, limit use and value (``base``: the
         plan's scores and coefficients, when known already; see :func:`scores_at`)."""
         scores, coefficients = scores_at(plan, chosen.starts, base)
@@ -200,7 +206,7 @@ def solve(plan: Plan, threads: int | None = None) -> Solved:
             f"the solver stopped at the time limit ({settings.time_limit:g} s) before it found "
             "any portfolio: raise --time-limit or relax the limits"
         )
-    if not solution.has_solution:
+    if not solution.has_solution or solution.values is None:
         raise PortfolioError(f"the solver failed ({', '.join(solution.messages)}); try --solver cbc")
     return Solved.of(plan, formulation.selection(plan, solution.values), solution)
 
@@ -260,7 +266,13 @@ def build_result(
     )
 
 
-def _timing(plan: Plan, labels: Sequence[str], i: int, chosen: Chosen, score: float) -> dict:
+class _Timing(TypedDict, total=False):
+    start: str
+    finish: str
+    delay_loss: float
+
+
+def _timing(plan: Plan, labels: Sequence[str], i: int, chosen: Chosen, score: float) -> _Timing:
     """A selected initiative's schedule in a multi-period plan (``labels``: its periods'): its
     start and finish, and what starting later than its earliest allowed period costs (nothing
     for a single-period plan or an initiative left out)."""
@@ -271,7 +283,7 @@ def _timing(plan: Plan, labels: Sequence[str], i: int, chosen: Chosen, score: fl
     end = t + schedule.build_periods(ini, s) - 1
     first = schedule.window(ini, s)
     best = schedule.start_score(ini, first[0], s) if len(first) else score
-    return dict(
+    return _Timing(
         start=labels[t],
         finish=labels[end] if end < len(labels) else f"{labels[-1]}+{end - len(labels) + 1}",
         delay_loss=max(0.0, best - score),
@@ -418,7 +430,7 @@ def _no_value_reason(ini: Initiative, coefficient: float, s: Settings) -> Reason
     return Reason(ReasonCode.NEGATIVE_VALUE)
 
 
-def _review_reason(ini, why: Reason, selected: bool) -> Reason:
+def _review_reason(ini: Initiative, why: Reason, selected: bool) -> Reason:
     """A quarterly review's reason for a row it stopped, retired, or carries through."""
     stage = ini.stage
     if stage is Stage.DONE:

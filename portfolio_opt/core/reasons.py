@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from portfolio_opt.model.result import Reason, ReasonCode
 
 #: Reasons that are the same words every time
@@ -66,7 +68,7 @@ def reason_text(why: Reason) -> str:
     return text
 
 
-def listed(items, most: int = 3) -> str:
+def listed(items: Iterable[str], most: int = 3) -> str:
     """The items in words, each once: ``A, B, C``, or the first ``most`` and how many more
     (``A, B, C and 2 more``).
 

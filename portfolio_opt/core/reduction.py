@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from portfolio_opt.core import solver
@@ -148,15 +148,18 @@ def solve(
     if sum(lp.integer) < SMALL:
         return solver.solve(lp, solver_name, gap, time_limit, threads=threads)
     search = _Search(lp, solver_name, gap, time_limit, threads, presolve)
-    if duals is None and (relaxed is None or relaxed.duals is None):
-        relaxed = solver.solve(lp, solver_name, 0.0, time_limit, relax=True, threads=threads)
+    if duals is None:
+        if relaxed is None or relaxed.duals is None:
+            relaxed = solver.solve(lp, solver_name, 0.0, time_limit, relax=True, threads=threads)
         if relaxed.duals is None:  # infeasible or unbounded: the whole program says so
             return search.whole()
-    bound = lagrangian(lp, duals if duals is not None else relaxed.duals)
+        duals = relaxed.duals
+    bound = lagrangian(lp, duals)
     if not math.isfinite(bound.value):
         return search.whole()
     first = search.first(bound, None if relaxed is None else relaxed.values, start)
-    if first is not None and solver.relative_gap(first.objective, bound.value) <= gap:
+    rel = None if first is None else solver.relative_gap(first.objective, bound.value)
+    if first is not None and rel is not None and rel <= gap:
         return search.proved(first, bound)
     return search.rounds(bound, first)
 
@@ -164,7 +167,15 @@ def solve(
 class _Search:
     """One solve of :func:`solve`: the program, how to solve, and the clock."""
 
-    def __init__(self, lp, solver_name, gap, time_limit, threads, presolve):
+    def __init__(
+        self,
+        lp: LinearProgram,
+        solver_name: str,
+        gap: float,
+        time_limit: float | None,
+        threads: int | None,
+        presolve: bool,
+    ):
         self.lp, self.solver_name, self.gap, self.time_limit = lp, solver_name, gap, time_limit
         self.threads, self.presolve = threads, presolve
         self.started = time.perf_counter()
@@ -187,7 +198,7 @@ class _Search:
         first = None if relaxed is None else self._dive(relaxed)
         if start is not None and feasible(lp, start):
             value = math.fsum(c * v for c, v in zip(lp.objective, start))
-            if first is None or value > first.objective:
+            if first is None or value > _worth(first):
                 version = solver.solver_version(self.solver_name)
                 first = Solution(Status.FEASIBLE, tuple(start), value, None, None, 0.0, self.solver_name, version)
         if self.solver_name == "highs":
@@ -199,7 +210,7 @@ class _Search:
 
     def proved(self, found: Solution, bound: Bound) -> Solution:
         """A portfolio within the gap of the bound itself: no search needs to prove more."""
-        _, fixed = fix(self.lp, bound, found.objective)
+        _, fixed = fix(self.lp, bound, _worth(found))
         rel = solver.relative_gap(found.objective, bound.value)
         return _timed(replace(found, status=Status.OPTIMAL, bound=bound.value, gap=rel, fixed=fixed), self.started)
 
@@ -211,14 +222,14 @@ class _Search:
         guesses = [bound.value - k * margin for k in GUESSES]
         open_columns = sum(1 for j in range(lp.n_vars) if lp.integer[j] and lp.upper[j] - lp.lower[j] == 1.0)
         while True:
-            if guesses and (best is None or guesses[0] > best.objective):
+            if guesses and (best is None or guesses[0] > _worth(best)):
                 target, conclusive = guesses.pop(0), False
-            elif best is None or bound.value - best.objective > CONCLUSIVE_WITHIN * margin:
+            elif best is None or bound.value - _worth(best) > CONCLUSIVE_WITHIN * margin:
                 break
             else:
                 # Fixing at a value already found is conclusive: the reduced program then holds
                 # every portfolio worth more.
-                target, conclusive = best.objective, True
+                target, conclusive = _worth(best), True
             reduced, fixed = fix(lp, bound, target)
             if not fixed or fixed < MIN_SHARE * open_columns:
                 break
@@ -229,7 +240,9 @@ class _Search:
                 break
         return self.whole(None if best is None else best.values)
 
-    def _round(self, reduced, fixed: int, target: float, best: Solution | None):
+    def _round(
+        self, reduced: LinearProgram, fixed: int, target: float, best: Solution | None
+    ) -> tuple[Solution | None, Solution | None, bool]:
         """One reduced program: (the answer when it settles the whole program, the best found,
         whether another round may help)."""
         sol = solve_fixed(
@@ -245,7 +258,7 @@ class _Search:
         if not sol.has_solution:
             # infeasible: nothing is worth the target; otherwise the time limit or a failure
             return None, best, sol.status is Status.INFEASIBLE
-        if best is not None and sol.objective < best.objective:
+        if best is not None and _worth(sol) < _worth(best):
             sol = replace(sol, values=best.values, objective=best.objective)
         # nothing outside the reduced program is worth ``target``
         whole = max(target, sol.bound if sol.bound is not None else math.inf)
@@ -297,7 +310,7 @@ def improve(
     bound: Bound,
     best: Solution | None,
     gap: float,
-    remaining,
+    remaining: Callable[[], float | None],
     threads: int | None = None,
     presolve: bool = False,
 ) -> Solution | None:
@@ -306,7 +319,7 @@ def improve(
     columns a better portfolio is likeliest to change), a larger set each time, and stops as
     soon as it finds a portfolio close enough to the bound. The bound proves such a portfolio;
     the searches only have to find it."""
-    if best is None or bound.value - best.objective > IMPROVE_WITHIN * gap * max(abs(bound.value), 1.0):
+    if best is None or bound.value - _worth(best) > IMPROVE_WITHIN * gap * max(abs(bound.value), 1.0):
         return best
     goal = bound.value - gap * abs(bound.value)
     candidates = sorted(
@@ -314,14 +327,14 @@ def improve(
         key=lambda j: (abs(bound.reduced[j]), j),
     )
     for size in NEIGHBOURHOODS:
-        if best.objective >= goal or size > len(candidates) // 4:
+        if _worth(best) >= goal or size > len(candidates) // 4:
             break  # (a neighbourhood of more than a quarter of the program is not small: the rounds do better)
-        lower, upper = list(lp.lower), list(lp.upper)
+        lower, upper, kept = list(lp.lower), list(lp.upper), _portfolio(best)
         for j in candidates[size:]:
-            lower[j] = upper[j] = round(best.values[j])
+            lower[j] = upper[j] = round(kept[j])
         near = replace(lp, lower=tuple(lower), upper=tuple(upper))
         sol = solve_fixed(near, "highs", gap, remaining(), threads, bound.value, presolve, best.values, target=goal)
-        if sol.has_solution and sol.objective > best.objective:
+        if sol.has_solution and _worth(sol) > _worth(best):
             best = replace(sol, status=Status.FEASIBLE)
     return best
 
@@ -400,9 +413,9 @@ def _without_fixed(lp: LinearProgram, keep: Sequence[int]) -> LinearProgram | No
 def _in_full(lp: LinearProgram, keep: Sequence[int], sol: Solution, offset: float) -> Solution:
     """A solution of the program without its fixed columns, given back in full: every column's
     value, the whole objective, and the bound with the fixed columns' part added back."""
-    values = list(lp.lower)
+    values, found = list(lp.lower), _portfolio(sol)
     for k, j in enumerate(keep):
-        values[j] = sol.values[k]
+        values[j] = found[k]
     objective = math.fsum(c * v for c, v in zip(lp.objective, values))
     bound = None if sol.bound is None else sol.bound + offset
     if bound is not None and sol.status is Status.OPTIMAL:
@@ -414,3 +427,15 @@ def _in_full(lp: LinearProgram, keep: Sequence[int], sol: Solution, offset: floa
 
 def _timed(sol: Solution, started: float) -> Solution:
     return replace(sol, seconds=time.perf_counter() - started)
+
+
+def _worth(sol: Solution) -> float:
+    """What a solution holding a portfolio is worth (the searches keep no other)."""
+    assert sol.objective is not None, "a solution without a portfolio"
+    return sol.objective
+
+
+def _portfolio(sol: Solution) -> tuple[float, ...]:
+    """The column values of a solution holding a portfolio."""
+    assert sol.values is not None, "a solution without a portfolio"
+    return sol.values

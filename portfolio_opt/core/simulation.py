@@ -6,6 +6,7 @@ are :mod:`portfolio_opt.core.worlds`. Pure: numpy only, no files, no solver.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -111,7 +112,7 @@ def value_figures(
         "std": Figure(std, _batch_se(values, lambda v: float(np.std(v, ddof=1)))),
     }
     for name, q in (("p5", 0.05), ("p10", 0.10), ("p50", 0.50), ("p90", 0.90), ("p95", 0.95)):
-        out[name] = Figure(quantile(values, q), _batch_se(values, lambda v, q=q: quantile(v, q)))
+        out[name] = Figure(quantile(values, q), _batch_se(values, functools.partial(quantile, q=q)))
     out["cvar"] = Figure(cvar(values, level), _batch_se(values, lambda v: cvar(v, level)))
 
     def prob(mask: np.ndarray) -> Figure:
@@ -154,9 +155,10 @@ def simulate(
     figures = value_figures(
         sums.total, s.risk_level, s.value_target, s.objective is Objective.NPV, sums.costs, s.budget
     )
-    if coefficients is None:  # exact: each at its start
-        coefficients = {i: start_value(plan.initiatives[i], starts.get(i, 0), s) for i in chosen}
-    expected_value = math.fsum(coefficients[i] for i in chosen)
+    coef: Sequence[float] | Mapping[int, float] | None = coefficients
+    if coef is None:  # exact: each at its start
+        coef = {i: start_value(plan.initiatives[i], starts.get(i, 0), s) for i in chosen}
+    expected_value = math.fsum(coef[i] for i in chosen)
     return Simulation(
         plan,
         tuple(plan.initiatives[i].id for i in chosen),
@@ -258,7 +260,8 @@ class _Sums:
         """Each chosen initiative's mean in the worst worlds (``weights``: see :func:`_tail_weights`)."""
         tail_worlds = np.flatnonzero(weights)
         if self.kept is not None:
-            return self.kept[:, tail_worlds].astype(np.float64) @ weights[tail_worlds]
+            means: np.ndarray = self.kept[:, tail_worlds].astype(np.float64) @ weights[tail_worlds]
+            return means
         return np.array(
             [self.worlds.outcome(i, self.starts.get(i, 0))[tail_worlds] @ weights[tail_worlds] for i in self.chosen]
         )

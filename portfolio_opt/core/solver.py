@@ -17,15 +17,19 @@ import re
 import sys
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import metadata
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from portfolio_opt.model.errors import NoSolver
 from portfolio_opt.model.layout import SOLVERS
 from portfolio_opt.model.result import Status
 from portfolio_opt.runtime import progress, stopping
+
+if TYPE_CHECKING:  # highspy loads when HiGHS runs
+    from highspy.highs import HighsCallbackEvent
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ class LinearProgram:
     upper: tuple[float, ...]
     integer: tuple[bool, ...]
     rows: tuple[Row, ...] = ()
-    row_keys: tuple = ()  #: optional: which rule each row comes from (for diagnosis)
+    row_keys: tuple[tuple[str | int, ...], ...] = ()  #: optional: which rule each row comes from (for diagnosis)
 
     @property
     def n_vars(self) -> int:
@@ -93,7 +97,7 @@ def solver_version(name: str) -> str:
             return metadata.version("highspy")
         except metadata.PackageNotFoundError:
             return "not installed"
-    return "bundled with PuLP " + _pulp().__version__
+    return f"bundled with PuLP {_pulp().__version__}"
 
 
 _UNSET = object()
@@ -169,7 +173,7 @@ ROW_SCALE_FROM = 1e9
 #: main solves neither gain nor lose. A HiGHS that lacks one of these options refuses it quietly (its output
 #: is off) and runs on its default; ``tests/test_solver.py`` checks the installed one knows them
 #: all.
-HIGHS_MIP_OPTIONS: dict[str, object] = {
+HIGHS_MIP_OPTIONS: dict[str, bool | int | float | str] = {
     "mip_allow_restart": False,
     "mip_heuristic_run_feasibility_jump": False,
 }
@@ -243,7 +247,7 @@ def _solve_with_cbc(
     return replace(solution, seconds=seconds, duals=duals)
 
 
-def _pulp_problem(lp: LinearProgram, relax: bool):
+def _pulp_problem(lp: LinearProgram, relax: bool) -> tuple[Any, list[Any], list[tuple[str, ...]], list[float]]:
     """``lp`` as a PuLP problem: its variables, the PuLP constraints of each row, and what each
     row was divided by (see :data:`ROW_SCALE_FROM`)."""
     pulp = _pulp()
@@ -266,7 +270,7 @@ def _pulp_problem(lp: LinearProgram, relax: bool):
         f = f if f > ROW_SCALE_FROM else 1.0
         scales.append(f)
         expr = pulp.LpAffineExpression([(xs[j], c / f) for j, c in zip(row.index, row.coef)])
-        mine = []
+        mine: list[str] = []
         for a, b in _sides(row, f):
             if a is not None and b is not None:
                 prob.addConstraint(expr == b, f"r{k}e")
@@ -284,10 +288,11 @@ def _pulp_problem(lp: LinearProgram, relax: bool):
 # --------------------------------------------------------------------------- internals
 
 
-def _pulp():
+def _pulp() -> ModuleType:
     import pulp
 
-    return pulp
+    module: ModuleType = pulp  # PuLP ships no types: to the checker its module is Any
+    return module
 
 
 @functools.cache
@@ -337,7 +342,7 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     return diff / max(abs(objective), 1e-10)
 
 
-def _values(xs, lp: LinearProgram) -> tuple[float, ...]:
+def _values(xs: Sequence[Any], lp: LinearProgram) -> tuple[float, ...]:
     # A variable in no row and with no objective weight never reaches the solver: any value
     # within its bounds is optimal, so take the one nearest zero.
     return tuple(
@@ -350,7 +355,7 @@ def _objective_of(lp: LinearProgram, values: Sequence[float]) -> float:
     return math.fsum(c * v for c, v in zip(lp.objective, values))
 
 
-def _trivial(lp: LinearProgram, prob, xs, solver: str) -> Solution:
+def _trivial(lp: LinearProgram, prob: Any, xs: Sequence[Any] | None, solver: str) -> Solution:
     """No variable carries weight: check the bounds and rows directly."""
     values = tuple(min(max(0.0, lo), hi) for lo, hi in zip(lp.lower, lp.upper))
     ok = all(
@@ -371,7 +376,7 @@ def _trivial(lp: LinearProgram, prob, xs, solver: str) -> Solution:
     )
 
 
-def _highs_threads(highspy, threads: int | None) -> None:
+def _highs_threads(highspy: ModuleType, threads: int | None) -> None:
     """HiGHS keeps one thread pool per process, sized by the first solve: a solve asking for
     another size fails unless the pool is reset first."""
     global _HIGHS_THREADS
@@ -402,7 +407,11 @@ def _highs_program(lp: LinearProgram, relax: bool) -> _HighsProgram:
     import numpy as np
 
     inf = highspy.kHighsInf
-    starts, index, value, row_lo, row_hi = [0], [], [], [], []
+    starts: list[int] = [0]
+    index: list[int] = []
+    value: list[float] = []
+    row_lo: list[float] = []
+    row_hi: list[float] = []
     pieces: list[tuple[int, ...]] = []
     scales: list[float] = []
     for row in lp.rows:
@@ -488,9 +497,10 @@ def _watch(h: Any, gap: float, target: float | None) -> None:
         h.cbMipInterrupt.subscribe(_gap_news(say, gap))
     if target is not None:
         # HiGHS minimizes the negated objective: its primal bound is minus the best value found
-        def enough(event) -> None:
+        def enough(event: HighsCallbackEvent) -> None:
             found = event.data_out.mip_primal_bound
-            if math.isfinite(found) and -found >= target:
+            # a MIP interrupt callback always has its input (data_in is None only for others)
+            if math.isfinite(found) and -found >= target and event.data_in is not None:
                 event.data_in.user_interrupt = True
 
         h.cbMipInterrupt.subscribe(enough)
@@ -661,7 +671,7 @@ def _shape(row: Row) -> tuple[bool, bool, bool]:
 GAP_NEWS_EVERY = 1.0
 
 
-def _gap_news(say, gap: float):
+def _gap_news(say: Callable[[str], None], gap: float) -> Callable[[HighsCallbackEvent], None]:
     """A HiGHS MIP callback that says, at most once a second, how close the best portfolio
     found so far is to the best possible (the bound), and the gap the search stops at: on a long
     solve a user sees whether to wait or to pass a looser ``--gap``. It reads, never steers:
@@ -669,7 +679,7 @@ def _gap_news(say, gap: float):
     last = [0.0]
     goal = _target(gap)
 
-    def news(event) -> None:
+    def news(event: HighsCallbackEvent) -> None:
         try:
             out = event.data_out
             if out.running_time - last[0] < GAP_NEWS_EVERY:
@@ -702,7 +712,15 @@ _CBC_BEST_POSSIBLE = re.compile(r"best possible (-?[\d.eE+-]+)\)")
 _CBC_VERSION = re.compile(r"^Version:\s*(\S+)", re.M)
 
 
-def _solve_cbc(prob, xs, gap, time_limit, threads, lp, abs_gap=None) -> Solution:
+def _solve_cbc(
+    prob: Any,
+    xs: Sequence[Any],
+    gap: float,
+    time_limit: float | None,
+    threads: int | None,
+    lp: LinearProgram,
+    abs_gap: float | None = None,
+) -> Solution:
     """Run CBC on a PuLP problem and read what it found, with the bound from its log."""
     pulp = _pulp()
     log, failed = _run_cbc(prob, gap, time_limit, threads, abs_gap)
@@ -726,7 +744,9 @@ def _solve_cbc(prob, xs, gap, time_limit, threads, lp, abs_gap=None) -> Solution
     )
 
 
-def _run_cbc(prob, gap, time_limit, threads, abs_gap) -> tuple[str, Exception | None]:
+def _run_cbc(
+    prob: Any, gap: float, time_limit: float | None, threads: int | None, abs_gap: float | None
+) -> tuple[str, Exception | None]:
     """CBC's run on the problem, in a folder registered with stopping: its log, and the error
     when CBC failed both ways."""
     pulp = _pulp()
@@ -768,7 +788,7 @@ def _run_cbc(prob, gap, time_limit, threads, abs_gap) -> tuple[str, Exception | 
             return "", failed
 
 
-def _cbc_status(prob) -> Status:
+def _cbc_status(prob: Any) -> Status:
     """PuLP's status of a CBC solve as ours: an integer-feasible stop is FEASIBLE, never OPTIMAL."""
     pulp = _pulp()
     if prob.status == pulp.LpStatusOptimal and prob.sol_status == pulp.LpSolutionOptimal:

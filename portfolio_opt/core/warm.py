@@ -103,7 +103,7 @@ class WarmPlan:
             warm = lp is not None and not risk_aware(plan)
             if warm:
                 share_build_cache(self.shape, plan)
-            solved = self._warm(plan, lp) if warm else fresh_solve(plan, self.threads)
+            solved = self._warm(plan, lp) if warm and lp is not None else fresh_solve(plan, self.threads)
         ids = [ini.id for ini in plan.initiatives]
         before, after = self.baseline.selected, solved.selected
         return Answer(
@@ -133,7 +133,7 @@ class WarmPlan:
             solution = reduction.solve(
                 lp, s.solver, s.gap, s.time_limit, self.threads, presolve=bool(s.periods), relaxed=relaxed, start=start
             )
-        if not solution.has_solution:
+        if not solution.has_solution or solution.values is None:
             if solution.status is Status.NO_SOLUTION:
                 raise NoPortfolioFound(
                     f"the solver stopped at the time limit ({s.time_limit:g} s) before it found any portfolio"
@@ -146,7 +146,9 @@ class WarmPlan:
     def _start(self, plan: Plan) -> list[float]:
         """The plan's optimum as a start for a what-if: an initiative now excluded taken out (a
         start that breaks a row anyway is dropped by the solver, or passed over by the reduction)."""
-        x = list(self.baseline.solution.values)
+        optimum = self.baseline.solution.values
+        assert optimum is not None  # the baseline solved (or it would have raised)
+        x = list(optimum)
         for i, (old, new) in enumerate(zip(self.plan.initiatives, plan.initiatives)):
             if new.decision is Decision.EXCLUDE and old.decision is not Decision.EXCLUDE:
                 for c in self.columns.by_ini[i]:
@@ -176,8 +178,8 @@ class WarmPlan:
                 return None
             self._decide(i, new.decision, lower, upper, rows)
         limits = (self._budget(plan),) + plan.limits
-        for k, (old, new) in enumerate(zip(self.shape.all_limits(), limits)):
-            if new != old and not self._bound(k, new, plan, rows):
+        for k, (was, now) in enumerate(zip(self.shape.all_limits(), limits)):
+            if now != was and not self._bound(k, now, plan, rows):
                 return None
         return replace(self.lp, lower=tuple(lower), upper=tuple(upper), rows=tuple(rows))
 
@@ -185,7 +187,9 @@ class WarmPlan:
         budget = plan.budget_limit
         return budget if budget is not None else self.shape.all_limits()[0]
 
-    def _decide(self, i: int, decision: Decision, lower: list, upper: list, rows: list) -> None:
+    def _decide(
+        self, i: int, decision: Decision, lower: list[float], upper: list[float], rows: list[solver.Row]
+    ) -> None:
         """An initiative's columns (or, with several starts, its one-start row) as ``decision`` says."""
         cols = self.columns.by_ini[i]
         top = 0.0 if decision is Decision.EXCLUDE else 1.0
@@ -195,9 +199,10 @@ class WarmPlan:
             lower[cols[0]] = 1.0 if decision is Decision.MUST else 0.0
             return
         r = self.rows.get(("must", i), self.rows.get(("one start", i)))
+        assert r is not None  # an initiative with several starts has its one-start row
         rows[r] = replace(rows[r], lo=1.0 if decision is Decision.MUST else None)
 
-    def _bound(self, k: int, limit: Limit, plan: Plan, rows: list) -> bool:
+    def _bound(self, k: int, limit: Limit, plan: Plan, rows: list[solver.Row]) -> bool:
         """Limit ``k``'s row with ``limit``'s bounds; False when its kind cannot move them in place."""
         old = self.shape.all_limits()[k]
         rule = limit_rule(k, limit)

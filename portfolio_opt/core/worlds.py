@@ -106,6 +106,7 @@ class Worlds:
         d = self.draws(i) if draws is None else draws
         floor = value_floor(ini, s)
         shift = start * s.period_length
+        years: np.ndarray | float
         if isinstance(d.time_to_value, np.ndarray):
             years = discounted_years(np.maximum(d.time_to_value, floor) + shift, s.horizon_months, s.discount_rate)
         else:

@@ -135,7 +135,7 @@ class Relaxation:
     """
 
     text: str
-    rule: tuple
+    rule: tuple[str | int, ...]
     bound: float | None = None
     whole_plan: bool = True
 

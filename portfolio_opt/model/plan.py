@@ -15,7 +15,10 @@ from typing import Any
 
 from portfolio_opt.model.errors import UnknownInitiative
 from portfolio_opt.model.ids import closest
-from portfolio_opt.model.layout import COUNT, normalize_header  # noqa: F401  (headers are matched as the layout says)
+from portfolio_opt.model.layout import COUNT
+
+# re-exported: the readers and rules match headers as the layout says, through the plan's vocabulary
+from portfolio_opt.model.layout import normalize_header as normalize_header
 
 #: Initiatives fields that are numbers, by normalized header, and the attribute holding each.
 NUMERIC_FIELDS = {
@@ -222,8 +225,8 @@ class Limit:
             return 0.0
         if self.tolerance_percent:
             bound = self.max if side == "max" else self.min
-            return abs(bound or 0.0) * float(self.tolerance)
-        return float(self.tolerance)
+            return abs(bound or 0.0) * float(self.tolerance or 0.0)
+        return float(self.tolerance or 0.0)
 
     @property
     def family(self) -> str:
@@ -285,7 +288,7 @@ def unique_limit_names(limits: tuple[Limit, ...] | list[Limit], period_length: f
     """The limits with qualifiers where two would share a name: told apart by what they bound
     (a row for each period against a row for one, then Min / Max), never by a cell reference."""
     out = list(limits)
-    each = {1: "each month", 3: "each quarter", 12: "each year"}.get(period_length, "each period")
+    each = {1.0: "each month", 3.0: "each quarter", 12.0: "each year"}.get(period_length, "each period")
 
     def clashes() -> dict[str, list[int]]:
         names: dict[str, list[int]] = {}
@@ -505,7 +508,7 @@ class Plan:
 
     def resolve(self, text: str) -> str | None:
         """The ID a user means by ``text`` (``ini-017`` finds ``INI-017``), or None."""
-        if text in self._index:  # type: ignore[attr-defined]
+        if text in self.__dict__["_index"]:
             return text
         wanted = text_key(text)
         return next((ini.id for ini in self.initiatives if text_key(ini.id) == wanted), None)
@@ -524,10 +527,11 @@ class Plan:
 
     def index(self, initiative_id: str) -> int:
         """Position of an initiative by ID (KeyError when unknown)."""
-        return self._index[initiative_id]  # type: ignore[attr-defined]
+        position: int = self.__dict__["_index"][initiative_id]  # made in __post_init__, off the fields
+        return position
 
     def __contains__(self, initiative_id: object) -> bool:
-        return initiative_id in self._index  # type: ignore[attr-defined]
+        return initiative_id in self.__dict__["_index"]
 
     @property
     def budget_limit(self) -> Limit | None:
@@ -562,7 +566,7 @@ class Plan:
     def column_values(self, column: str) -> tuple[float, ...]:
         """The numbers of one column, one per initiative (blank counts as 0). Worked out once
         per plan and column (a plan is frozen; schedules ask for them per initiative)."""
-        cache = self.__dict__.setdefault("_column_cache", {})
+        cache: dict[str, tuple[float, ...]] = self.__dict__.setdefault("_column_cache", {})
         if column not in cache:
             cache[column] = self._column_values(column)
         return cache[column]

@@ -7,8 +7,12 @@ import enum
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from portfolio_opt.model.plan import BudgetWorld, Limit, Plan, RiskObjective
+
+if TYPE_CHECKING:  # pandas loads only when a ranking is asked for as a DataFrame
+    import pandas as pd
 
 
 class Status(enum.Enum):
@@ -92,7 +96,7 @@ class Reason:
     """
 
     code: ReasonCode
-    items: tuple = ()
+    items: tuple[Any, ...] = ()  # IDs or limit names; (ID, tag) pairs for needs: the code says which
     also: tuple[str, ...] = ()
     hot: tuple[str, ...] = ()
     costly: tuple[str, ...] = ()
@@ -298,7 +302,7 @@ class Result:
     #: would choose, and what entered and left against it
     scoring_change: Mapping[str, tuple[str, ...]] | None = None
     #: quarterly review: each row's value realized against the forecast (see :mod:`portfolio_opt.review`)
-    realization: tuple = ()
+    realization: tuple[Any, ...] = ()  # core.lifecycle.Realization rows: a layer above, so not named here
     #: when robustness was run: ID -> (share of versions selecting it, core/borderline/exterior)
     robustness: Mapping[str, tuple[float, str]] | None = None
     #: when the budget holds at a confidence, or costs have ranges: the portfolio's cost on fresh worlds
@@ -323,7 +327,7 @@ class Result:
                 return r
         raise KeyError(initiative_id)
 
-    def to_frame(self):  # -> pandas.DataFrame
+    def to_frame(self) -> pd.DataFrame:
         """The ranking as a pandas DataFrame, one row per initiative."""
         import pandas as pd
 

@@ -19,13 +19,13 @@ from portfolio_opt.runtime import stopping
 PREFIX = ".portfolio-opt-"
 
 
-def refuse_existing(path: str | os.PathLike, force: bool) -> None:
+def refuse_existing(path: str | os.PathLike[str], force: bool) -> None:
     """Raise :class:`OutputError` when ``path`` exists and ``force`` is not given."""
     if not force and os.path.exists(path):
         raise OutputError(f"{os.fspath(path)} already exists: choose another name, or pass --force to replace it")
 
 
-def save(path: str | os.PathLike, produce: Callable[[str], bytes], force: bool = False) -> None:
+def save(path: str | os.PathLike[str], produce: Callable[[str], bytes], force: bool = False) -> None:
     """Write the bytes ``produce(work)`` returns to ``path``, whole or not at all.
 
     ``work`` is a new folder beside ``path`` for anything the producer writes on the way (spool

@@ -17,10 +17,19 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from portfolio_opt.model.errors import ClusterError
 from portfolio_opt.runtime import progress, stopping
+
+if TYPE_CHECKING:  # distributed loads only inside cluster()
+    from distributed import Client
+
+T = TypeVar("T")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+#: a task: ``fn(item, state)``, a module-level function (it travels to the workers by name)
+Task = Callable[[T, dict[str, Any]], R]
 
 #: below this many items, starting workers costs more than it saves
 PARALLEL_FROM = 4
@@ -38,13 +47,13 @@ def default_workers() -> int:
 
 _STATE: dict[str, Any] = {}
 #: the Dask client sweeps run on, inside :func:`cluster` (None: worker processes here)
-_CLIENT: Any = None
+_CLIENT: Client | None = None
 #: how often a task is tried again when its worker dies or it fails on the cluster
 RETRIES = 3
 
 
 @contextmanager
-def cluster(address: str | None) -> Iterator[Any]:
+def cluster(address: str | None) -> Iterator[Client | None]:
     """Run every sweep inside on the Dask cluster at ``address`` (``tcp://host:8786``); with
     None, on worker processes here as always. Yields the client (or None)."""
     global _CLIENT
@@ -70,23 +79,26 @@ def cluster(address: str | None) -> Iterator[Any]:
         client.close()
 
 
-def _on_cluster(item: Any, fn: Callable, state: dict) -> Any:
+def _on_cluster(item: T, fn: Task[T, R], state: dict[str, Any]) -> R:
     """A task on a cluster worker: one solver thread (the cluster's workers share its cores)."""
     if not state.get("in_worker"):
         state = {**state, "in_worker": True}
     return fn(item, state)
 
 
-def _cluster_map(fn: Callable, items: Sequence, state: dict, on_done: Callable[[int], None]) -> list:
+def _cluster_map(
+    client: Client, fn: Task[T, R], items: Sequence[T], state: dict[str, Any], on_done: Callable[[int], None]
+) -> list[R]:
     from distributed import as_completed
 
     # one copy of the state per worker (a list, so the dict travels as one object, not a
     # dict of separate pieces)
-    shared = _CLIENT.scatter([state], broadcast=True, hash=False)[0]
-    futures = _CLIENT.map(_on_cluster, list(items), fn=fn, state=shared, pure=False, retries=RETRIES)
-    for _ in as_completed(futures, loop=_CLIENT.loop):
+    shared = client.scatter([state], broadcast=True, hash=False)[0]
+    futures = client.map(_on_cluster, list(items), fn=fn, state=shared, pure=False, retries=RETRIES)
+    for _ in as_completed(futures, loop=client.loop):
         on_done(1)
-    return _CLIENT.gather(futures)
+    results: list[R] = client.gather(futures)
+    return results
 
 
 def _init(state: dict[str, Any]) -> None:
@@ -97,19 +109,19 @@ def _init(state: dict[str, Any]) -> None:
     _STATE["in_worker"] = True
 
 
-def _run_chunk(args: tuple[Callable, list]) -> list:
+def _run_chunk(args: tuple[Task[T, R], list[T]]) -> list[R]:
     fn, chunk = args
     return [fn(item, _STATE) for item in chunk]
 
 
 def pool_map(
-    fn: Callable[[Any, dict], Any],
-    items: Sequence,
+    fn: Task[T, R],
+    items: Sequence[T],
     workers: int | None = None,
     state: dict[str, Any] | None = None,
     min_parallel: int = PARALLEL_FROM,
     on_done: Callable[[int], None] | None = None,
-) -> list:
+) -> list[R]:
     """``[fn(item, state) for item in items]``, in worker processes when worthwhile.
 
     ``fn`` must be a module-level function; ``state`` is sent to each worker once;
@@ -118,10 +130,10 @@ def pool_map(
     state = state or {}
     on_done = on_done or (lambda n: None)
     if _CLIENT is not None and items:
-        return _cluster_map(fn, items, state, on_done)
+        return _cluster_map(_CLIENT, fn, items, state, on_done)
     workers = (default_workers() if workers is None else workers) if _can_fork() else 1
     if workers <= 1 or len(items) < min_parallel:
-        out = []
+        out: list[R] = []
         for item in items:
             out.append(fn(item, state))
             on_done(1)
@@ -132,7 +144,7 @@ def pool_map(
     size = 1 if len(items) <= 64 else math.ceil(len(items) / (workers * 32))
     chunks = [(fn, list(items[k : k + size])) for k in range(0, len(items), size)]
     ctx = multiprocessing.get_context("fork")
-    results = []
+    results: list[list[R]] = []
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init, initargs=(state,)) as pool:
         for chunk in pool.map(_run_chunk, chunks):
             results.append(chunk)
@@ -157,11 +169,11 @@ class Pool:
             )
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=exc[0] is not None)
 
-    def submit(self, fn: Callable[[Any, dict], Any], item: Any):
+    def submit(self, fn: Task[T, R], item: T) -> Pending[R]:
         """Start ``fn(item, state)`` on the cluster, in a worker process, or (with one worker) here and
         now; the returned object's ``result()`` gives its value."""
         if _CLIENT is not None:
@@ -171,13 +183,21 @@ class Pool:
         return self._executor.submit(_run_one, fn, item)
 
 
-class _Done:
-    def __init__(self, value: Any):
+class Pending(Protocol[R_co]):
+    """A submitted solve: ``result()`` waits for its value (a future, or one already done)."""
+
+    def result(self) -> R_co:
+        """The task's value, once it is done; raises what the task raised."""
+        ...
+
+
+class _Done(Generic[R]):
+    def __init__(self, value: R):
         self.value = value
 
-    def result(self) -> Any:
+    def result(self) -> R:
         return self.value
 
 
-def _run_one(fn: Callable, item: Any) -> Any:
+def _run_one(fn: Task[T, R], item: T) -> R:
     return fn(item, _STATE)

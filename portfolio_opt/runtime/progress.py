@@ -20,6 +20,7 @@ import contextvars
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,15 @@ class Event:
 
 
 Listener = Callable[[Event], None]
+
+
+class Step(Protocol):
+    """A stage's counter: ``step()`` counts one item done, ``step(n)`` counts ``n``."""
+
+    def __call__(self, n: int = 1) -> None:
+        """Count ``n`` items of the stage done."""
+
+
 _listener: contextvars.ContextVar[Listener | None] = contextvars.ContextVar("portfolio_opt_progress", default=None)
 #: the innermost open stage's way of saying how its work stands (see :func:`noting`)
 _noter: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar(
@@ -58,12 +68,16 @@ def silence() -> None:
     _listener.set(None)
 
 
+def _uncounted(n: int = 1) -> None:
+    """A stage's counter when no one listens."""
+
+
 @contextlib.contextmanager
-def stage(name: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+def stage(name: str, total: int | None = None) -> Iterator[Step]:
     """A stage of work; the yielded function counts items done (``step()`` or ``step(n)``)."""
     listener = _listener.get()
     if listener is None:
-        yield lambda n=1: None
+        yield _uncounted
         return
     started = time.perf_counter()
     done = 0

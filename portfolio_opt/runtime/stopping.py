@@ -21,6 +21,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import Any
 
 _TEMPORARY: set[str] = set()
@@ -139,7 +140,7 @@ def run_interruptibly(job: Callable[[], Any], on_stop: Callable[[int], None]) ->
         except BaseException as exc:  # handed to the main thread as it is
             outcome["error"] = exc
 
-    def handler(signum, frame) -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
         raise Stopped(130 if signum == signal.SIGINT else 143)
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}

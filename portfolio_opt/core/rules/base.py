@@ -12,21 +12,25 @@ Pure: no solver, no files.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from portfolio_opt.core.schedule import window
 from portfolio_opt.core.solver import Row
 from portfolio_opt.model.plan import Plan
 
+#: What a rule part and a program row are known by: their kind, then the positions, limit or group
+#: they concern, e.g. ``("limit", 2, "max")``
+Key = tuple[str | int, ...]
+
 # --------------------------------------------------------------------------- columns and a program
 
 
-def build_cache(plan: Plan) -> dict:
+def build_cache(plan: Plan) -> dict[Hashable, Any]:
     """What building a plan's program works out once per plan (a plan is frozen: explanations
     and diagnoses build hundreds of programs from one)."""
-    cache = plan.__dict__.get("_build_cache")
+    cache: dict[Hashable, Any] | None = plan.__dict__.get("_build_cache")
     if cache is None:
         cache = {}
         object.__setattr__(plan, "_build_cache", cache)
@@ -56,7 +60,8 @@ class Columns:
         cache = build_cache(plan)
         if "columns" not in cache:
             cache["columns"] = Columns._of(plan)
-        return cache["columns"]
+        columns: Columns = cache["columns"]
+        return columns
 
     @staticmethod
     def _of(plan: Plan) -> Columns:
@@ -78,7 +83,7 @@ class Program:
     upper: list[float] = field(default_factory=list)
     integer: list[bool] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
-    keys: list[tuple] = field(default_factory=list)
+    keys: list[Key] = field(default_factory=list)
     required: set[int] = field(default_factory=set)  #: initiatives that must start once
 
     def add_variable(self, objective: float, upper: float) -> int:
@@ -89,7 +94,7 @@ class Program:
         self.integer.append(False)
         return len(self.objective) - 1
 
-    def add_row(self, terms: Mapping[int, float], lo: float | None, hi: float | None, key: tuple) -> None:
+    def add_row(self, terms: Mapping[int, float], lo: float | None, hi: float | None, key: Key) -> None:
         """A row ``lo ≤ Σ terms ≤ hi`` (either bound may be None), known by ``key``."""
         idx = tuple(sorted(terms))
         self.rows.append(Row(idx, tuple(terms[c] for c in idx), lo, hi))
@@ -156,7 +161,7 @@ class Chosen:
 class Part:
     """One part of a rule that the diagnosis can switch off: a limit side, a decision, ..."""
 
-    key: tuple
+    key: Key
     kind: str  #: "limit", "must", "exclude", "dependency", "exclusive group"
     name: str
     rule: Rule
@@ -181,7 +186,7 @@ class Violation:
 
 
 #: Whether a rule part is switched on in a program: ``on(part key)``
-On = Callable[[tuple], bool]
+On = Callable[[Key], bool]
 
 
 class Rule:

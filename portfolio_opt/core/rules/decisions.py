@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from portfolio_opt.core.rules.base import Part, Rule, Violation
+from portfolio_opt.core.rules.base import Chosen, On, Part, Program, Rule, Violation
 from portfolio_opt.model.plan import Decision, Plan
 
 
-def with_initiative(plan: Plan, i: int, **changes) -> Plan:
+def with_initiative(plan: Plan, i: int, **changes: Any) -> Plan:
     """The plan with initiative ``i``'s fields changed."""
     inis = list(plan.initiatives)
     inis[i] = replace(inis[i], **changes)
@@ -23,27 +24,27 @@ class Must(Rule):
     i: int
     kind: ClassVar[str] = "must"
 
-    def parts(self, plan):
+    def parts(self, plan: Plan) -> list[Part]:
         return [Part(("must", self.i), "must", f"Must {plan.initiatives[self.i].id}", self)]
 
-    def add_to(self, prog, plan, on):
+    def add_to(self, prog: Program, plan: Plan, on: On) -> None:
         if on(("must", self.i)):
             prog.require(self.i)
 
-    def check(self, plan, chosen):
+    def check(self, plan: Plan, chosen: Chosen) -> list[Violation]:
         return [] if chosen.selected[self.i] else [Violation("must", (plan.initiatives[self.i].id,), rule=self)]
 
-    def words(self, violation):
+    def words(self, violation: Violation) -> str:
         return f"Must {violation.names[0]} is not selected"
 
-    def describe(self, plan, part, conflict):
+    def describe(self, plan: Plan, part: Part, conflict: Sequence[Part]) -> str:
         ini = plan.initiatives[self.i]
         return f"{ini.id} ({ini.name}) must be selected: Decision on Initiatives row {ini.row}"
 
-    def relaxation(self, plan, part):
+    def relaxation(self, plan: Plan, part: Part) -> str:
         return f"drop Must on {plan.initiatives[self.i].id}"
 
-    def relax(self, plan, part, bound):
+    def relax(self, plan: Plan, part: Part, bound: float | None) -> Plan:
         return with_initiative(plan, self.i, decision=Decision.FREE)
 
 
@@ -54,25 +55,25 @@ class Exclude(Rule):
     i: int
     kind: ClassVar[str] = "exclude"
 
-    def parts(self, plan):
+    def parts(self, plan: Plan) -> list[Part]:
         return [Part(("exclude", self.i), "exclude", f"Exclude {plan.initiatives[self.i].id}", self)]
 
-    def add_to(self, prog, plan, on):
+    def add_to(self, prog: Program, plan: Plan, on: On) -> None:
         if on(("exclude", self.i)):
             prog.forbid(self.i)
 
-    def check(self, plan, chosen):
+    def check(self, plan: Plan, chosen: Chosen) -> list[Violation]:
         return [Violation("exclude", (plan.initiatives[self.i].id,), rule=self)] if chosen.selected[self.i] else []
 
-    def words(self, violation):
+    def words(self, violation: Violation) -> str:
         return f"Excluded {violation.names[0]} is selected"
 
-    def describe(self, plan, part, conflict):
+    def describe(self, plan: Plan, part: Part, conflict: Sequence[Part]) -> str:
         ini = plan.initiatives[self.i]
         return f"{ini.id} ({ini.name}) is excluded: Decision on Initiatives row {ini.row}"
 
-    def relaxation(self, plan, part):
+    def relaxation(self, plan: Plan, part: Part) -> str:
         return f"allow the Excluded {plan.initiatives[self.i].id}"
 
-    def relax(self, plan, part, bound):
+    def relax(self, plan: Plan, part: Part, bound: float | None) -> Plan:
         return with_initiative(plan, self.i, decision=Decision.FREE)

@@ -19,11 +19,11 @@ Pure: no solver, no files.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from portfolio_opt.core.rules.base import Chosen, Columns, Part, Program, Rule, Violation, build_cache
+from portfolio_opt.core.rules.base import Chosen, Columns, On, Part, Program, Rule, Violation, build_cache
 from portfolio_opt.core.schedule import demand
 from portfolio_opt.model.figures import Unit, num
 from portfolio_opt.model.plan import Limit, Plan, normalize_header
@@ -51,7 +51,8 @@ def _terms(plan: Plan, limit: Limit, scoped: bool) -> dict[int, float]:
     key = ("terms", limit.column, limit.scope, limit.scope_op, limit.period, scoped)
     if key not in cache:
         cache[key] = _limit_terms(plan, limit, Columns.of(plan), scoped)
-    return cache[key]
+    terms: dict[int, float] = cache[key]
+    return terms
 
 
 def out_values(plan: Plan, column: str) -> tuple[float, ...] | None:
@@ -63,7 +64,8 @@ def out_values(plan: Plan, column: str) -> tuple[float, ...] | None:
     if "out_values" not in cache:
         outs = tuple(float(ini.out_cost) for ini in plan.initiatives)
         cache["out_values"] = outs if any(outs) else None
-    return cache["out_values"]
+    values: tuple[float, ...] | None = cache["out_values"]
+    return values
 
 
 def limit_offset(plan: Plan, limit: Limit, scoped: bool = True) -> float:
@@ -86,8 +88,8 @@ def _limit_terms(plan: Plan, limit: Limit, columns: Columns, scoped: bool) -> di
         if limit.period is None:
             a = values[i] - (outs[i] if outs else 0.0)
             if a != 0:
-                for c in columns.by_ini[i]:
-                    terms[c] = a
+                for col in columns.by_ini[i]:
+                    terms[col] = a
             continue
         for off, a in enumerate(demand(plan, limit, i)):
             c = columns.at.get((i, limit.period - off))
@@ -198,7 +200,7 @@ class LimitRule(Rule):
         """The side more room means and its bound: the Max, or the Min when that is the tighter one."""
         lim = self.limit
         if lim.max is None:
-            return "min", lim.min
+            return "min", self.bound_on("min")
         if lim.min is not None and abs(use.used - lim.min) < abs(lim.max - use.used):
             return "min", lim.min
         return "max", lim.max
@@ -208,16 +210,27 @@ class LimitRule(Rule):
         down), and that change in words."""
         lim = self.limit
         if side == "max":
-            bound = lim.max + move
+            bound = self.bound_on("max") + move
             if lim.label == "budget":
                 return bound, f"raise the budget by {self.show(move)} to {self.show(bound)}"
             return bound, f"raise the {lim.name} Max by {self.show(move)} to {self.show(bound)}"
-        bound = lim.min - move
+        bound = self.bound_on("min") - move
         return bound, f"lower the {lim.name} Min by {self.show(move)} to {self.show(bound)}"
 
     def rebound(self, side: str, value: float | None) -> Limit:
         """The limit with its bound on ``side`` moved to ``value``."""
-        return replace(self.limit, **{side: value})
+        return replace(self.limit, max=value) if side == "max" else replace(self.limit, min=value)
+
+    def bound_on(self, side: str) -> float:
+        """Its Max or Min (``side``): a part, a move or a violation names only a side the limit has."""
+        bound = self.limit.max if side == "max" else self.limit.min
+        assert bound is not None, f"{self.limit.name} has no {side}"  # parts and moves name only sides it has
+        return bound
+
+    @staticmethod
+    def side_of(part: Part) -> str:
+        """The side (``max`` or ``min``) a part of a limit stands for: its key is ``("limit", k, side)``."""
+        return str(part.key[2])
 
     # ---- a portfolio's use
 
@@ -283,7 +296,7 @@ class LimitRule(Rule):
 
     # ---- the rule contract
 
-    def parts(self, plan):
+    def parts(self, plan: Plan) -> list[Part]:
         out = []
         for side, bound in (("max", self.limit.max), ("min", self.limit.min)):
             if bound is not None:
@@ -293,7 +306,7 @@ class LimitRule(Rule):
     def _side_name(self, side: str) -> str:
         return side.capitalize()
 
-    def check(self, plan, chosen):
+    def check(self, plan: Plan, chosen: Chosen) -> list[Violation]:
         lim, used, tol = self.limit, self.use(plan, chosen), self.tolerance()
         out = []
         if lim.max is not None and used > lim.max + self.allowance("max") + tol:
@@ -302,22 +315,21 @@ class LimitRule(Rule):
             out.append(Violation("under", (lim.name,), (used, lim.min - self.allowance("min")), rule=self))
         return out
 
-    def words(self, violation):
+    def words(self, violation: Violation) -> str:
         (name,), (used, bound) = violation.names, violation.figures
         show = self.show
         if violation.code == "over":
             return f"{name} over its Max by {show(used - bound)} ({show(used)} > {show(bound)})"
         return f"{name} under its Min by {show(bound - used)} ({show(used)} < {show(bound)})"
 
-    def describe(self, plan, part, conflict):
-        lim, side = self.limit, part.key[2]
-        bound = lim.max if side == "max" else lim.min
-        detail = f"{lim.name}: {self._side_name(side)} {self.show(bound)}"
+    def describe(self, plan: Plan, part: Part, conflict: Sequence[Part]) -> str:
+        lim, side = self.limit, self.side_of(part)
+        detail = f"{lim.name}: {self._side_name(side)} {self.show(self.bound_on(side))}"
         if self.allowance(side):
             detail += f" with a tolerance of {num(self.allowance(side))}"
         if lim.source:
             detail += f" ({lim.source})"
-        musts = [p.key[1] for p in conflict if p.key[0] == "must"]
+        musts = [int(p.key[1]) for p in conflict if p.key[0] == "must"]
         if musts:
             mask = [False] * len(plan.initiatives)
             for i in musts:
@@ -326,11 +338,11 @@ class LimitRule(Rule):
             detail += f"; the Musts {', '.join(plan.initiatives[i].id for i in musts)} alone use {num(used)}"
         return detail
 
-    def relaxation(self, plan, part):
-        return f"drop the {self._side_name(part.key[2])} of {self.limit.name}"
+    def relaxation(self, plan: Plan, part: Part) -> str:
+        return f"drop the {self._side_name(self.side_of(part))} of {self.limit.name}"
 
-    def relax(self, plan, part, bound):
-        return plan.with_limit(self.k, **{part.key[2]: bound})
+    def relax(self, plan: Plan, part: Part, bound: float | None) -> Plan:
+        return plan.with_limit(self.k, **{self.side_of(part): bound})
 
     def row_sides(self, plan: Plan) -> tuple[float | None, float | None]:
         """The sides of its row (``("limit", k)``) in the program: its bounds, less what its sum
@@ -338,7 +350,7 @@ class LimitRule(Rule):
         offset = limit_offset(plan, self.limit)
         return (None if self.lo is None else self.lo - offset), (None if self.hi is None else self.hi - offset)
 
-    def add_to(self, prog: Program, plan: Plan, on) -> None:
+    def add_to(self, prog: Program, plan: Plan, on: On) -> None:
         lo, hi = self.row_sides(plan)
         lo = lo if on(("limit", self.k, "min")) else None
         hi = hi if on(("limit", self.k, "max")) else None
@@ -364,16 +376,16 @@ class SoftLimit(LimitRule):
     name: ClassVar[str] = "soft"
     in_place: ClassVar[bool] = False
 
-    def allowance(self, side):
+    def allowance(self, side: str) -> float:
         return self.limit.allowance(side)
 
-    def penalty_cost(self, used):
+    def penalty_cost(self, used: float) -> float:
         return self.overshoot(used) * self.limit.penalty
 
-    def penalized(self, used):
+    def penalized(self, used: float) -> float:
         return self.overshoot(used)
 
-    def runs_hot(self, plan, use, i, t):
+    def runs_hot(self, plan: Plan, use: LimitUse, i: int, t: int) -> bool:
         lim = self.limit
         if use.overshoot <= 0:
             return False
@@ -382,7 +394,7 @@ class SoftLimit(LimitRule):
             lim.min is not None and use.used < lim.min and adds < 0
         )
 
-    def _add_overshoot(self, prog, terms, lo, hi):
+    def _add_overshoot(self, prog: Program, terms: dict[int, float], lo: float | None, hi: float | None) -> None:
         lim = self.limit
         if hi is not None and (room := lim.allowance("max")) > 0:
             terms[prog.add_variable(-lim.penalty, room)] = -1.0
@@ -409,7 +421,7 @@ class ShareLimit(LimitRule):
     def step(self) -> float:
         return 0.01  # one percentage point
 
-    def tally(self, plan, chosen):
+    def tally(self, plan: Plan, chosen: Chosen) -> Tally:
         lim = self.limit
         scoped, whole = limit_sum(plan, lim, chosen), limit_sum(plan, lim, chosen, scoped=False)
 
@@ -419,22 +431,21 @@ class ShareLimit(LimitRule):
 
         return Tally(scoped / whole if whole else 0.0, after)
 
-    def touches(self, plan, i, t):
+    def touches(self, plan: Plan, i: int, t: int) -> bool:
         return contribution(plan, self.limit, i, t, scoped=False) != 0
 
-    def counts_toward_min(self, plan, i):
+    def counts_toward_min(self, plan: Plan, i: int) -> bool:
         return False
 
-    def _side_name(self, side):
+    def _side_name(self, side: str) -> str:
         return f"{side.capitalize()} share"
 
-    def describe(self, plan, part, conflict):
-        lim, side = self.limit, part.key[2]
-        bound = lim.max if side == "max" else lim.min
-        detail = f"{lim.name}: {self._side_name(side)} {self.show(bound)}"
+    def describe(self, plan: Plan, part: Part, conflict: Sequence[Part]) -> str:
+        lim, side = self.limit, self.side_of(part)
+        detail = f"{lim.name}: {self._side_name(side)} {self.show(self.bound_on(side))}"
         return detail + (f" ({lim.source})" if lim.source else "")
 
-    def add_to(self, prog, plan, on):
+    def add_to(self, prog: Program, plan: Plan, on: On) -> None:
         lim = self.limit
         scoped = limit_terms(plan, lim, prog.columns)
         whole = limit_terms(plan, lim, prog.columns, scoped=False)
@@ -483,7 +494,9 @@ def limit_rule(k: int, limit: Limit, bounds: tuple[float | None, float | None] |
     return kind_of(limit)(k, limit, bounds)
 
 
-def limit_rules(plan: Plan, overrides=None) -> list[LimitRule]:
+def limit_rules(
+    plan: Plan, overrides: Mapping[int, tuple[float | None, float | None]] | None = None
+) -> list[LimitRule]:
     """The rule of every limit of a plan, the budget first (``overrides``: position -> (min, max))."""
     return [limit_rule(k, lim, (overrides or {}).get(k)) for k, lim in enumerate(plan.all_limits())]
 
@@ -514,10 +527,11 @@ class ChangeLimit(LimitRule):
 
     def _periods(self) -> tuple[Limit, Limit]:
         """The column's per-period limits over its scope, for its two periods (bounds aside)."""
-        base = replace(self.limit, kind="", min=None, max=None)
-        return replace(base, period=self.limit.period), replace(base, period=self.limit.period + 1)
+        base, first = replace(self.limit, kind="", min=None, max=None), self.limit.period
+        assert first is not None  # a change limit bounds a pair of periods
+        return replace(base, period=first), replace(base, period=first + 1)
 
-    def tally(self, plan, chosen):
+    def tally(self, plan: Plan, chosen: Chosen) -> Tally:
         first, second = self._periods()
         u0, u1 = limit_sum(plan, first, chosen), limit_sum(plan, second, chosen)
 
@@ -526,21 +540,21 @@ class ChangeLimit(LimitRule):
 
         return Tally(abs(u1 - u0), after)
 
-    def touches(self, plan, i, t):
+    def touches(self, plan: Plan, i: int, t: int) -> bool:
         first, second = self._periods()
         return contribution(plan, second, i, t) != contribution(plan, first, i, t)
 
-    def counts_toward_min(self, plan, i):
+    def counts_toward_min(self, plan: Plan, i: int) -> bool:
         return False
 
-    def row_sides(self, plan):
+    def row_sides(self, plan: Plan) -> tuple[float | None, float | None]:
         if self.hi is None:
             return None, None
         first, second = self._periods()
         offset = limit_offset(plan, second) - limit_offset(plan, first)  # paid whatever is chosen
         return -self.hi - offset, self.hi - offset
 
-    def add_to(self, prog, plan, on):
+    def add_to(self, prog: Program, plan: Plan, on: On) -> None:
         lo, hi = self.row_sides(plan)
         if hi is None or not on(("limit", self.k, "max")):
             return

@@ -3,10 +3,11 @@ finishes in a timed plan) and an exclusive group (at most one of its members).""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from portfolio_opt.core.rules.base import Part, Rule, Violation
+from portfolio_opt.core.rules.base import Chosen, On, Part, Program, Rule, Violation
 from portfolio_opt.core.rules.decisions import with_initiative
 from portfolio_opt.core.schedule import build_periods, timed_dependencies
 from portfolio_opt.model.plan import Plan
@@ -37,11 +38,11 @@ class Dependency(Rule):
     j: int
     kind: ClassVar[str] = "dependency"
 
-    def parts(self, plan):
+    def parts(self, plan: Plan) -> list[Part]:
         a, b = plan.initiatives[self.i].id, plan.initiatives[self.j].id
         return [Part(("dependency", self.i, self.j), "dependency", f"{a} needs {b}", self)]
 
-    def add_to(self, prog, plan, on):
+    def add_to(self, prog: Program, plan: Plan, on: On) -> None:
         key = ("dependency", self.i, self.j)
         if not on(key):
             return
@@ -59,7 +60,7 @@ class Dependency(Rule):
             done = [c for c in theirs if cols.var[c][1] <= t - dj]
             prog.add_row({**{c: 1.0 for c in early}, **{c: -1.0 for c in done}}, None, 0.0, key)
 
-    def check(self, plan, chosen):
+    def check(self, plan: Plan, chosen: Chosen) -> list[Violation]:
         a, b = plan.initiatives[self.i], plan.initiatives[self.j]
         if not chosen.selected[self.i]:
             return []
@@ -74,21 +75,21 @@ class Dependency(Rule):
                 return [Violation("too-early", names, rule=self)]
         return []
 
-    def words(self, violation):
+    def words(self, violation: Violation) -> str:
         n = violation.names
         if violation.code == "too-early":
             return f"{n[0]} starts in {n[2]}, before {n[1]} finishes ({n[3]})"
         return f"{n[0]} needs {n[1]}, which is not selected"
 
-    def describe(self, plan, part, conflict):
+    def describe(self, plan: Plan, part: Part, conflict: Sequence[Part]) -> str:
         a, b = plan.initiatives[self.i], plan.initiatives[self.j]
         return f"{a.id} can only be selected together with {b.id} (Initiatives row {a.row})"
 
-    def relaxation(self, plan, part):
+    def relaxation(self, plan: Plan, part: Part) -> str:
         a, b = plan.initiatives[self.i], plan.initiatives[self.j]
         return f"let {a.id} go ahead without {b.id}"
 
-    def relax(self, plan, part, bound):
+    def relax(self, plan: Plan, part: Part, bound: float | None) -> Plan:
         drop = plan.initiatives[self.j].id
         return with_initiative(
             plan, self.i, depends_on=tuple(d for d in plan.initiatives[self.i].depends_on if d != drop)
@@ -103,30 +104,30 @@ class ExclusiveGroup(Rule):
     members: tuple[int, ...]
     kind: ClassVar[str] = "exclusive group"
 
-    def parts(self, plan):
+    def parts(self, plan: Plan) -> list[Part]:
         return [Part(("group", self.group), "exclusive group", f"exclusive group {self.group}", self)]
 
-    def add_to(self, prog, plan, on):
+    def add_to(self, prog: Program, plan: Plan, on: On) -> None:
         if on(("group", self.group)):
             prog.add_row(
                 {c: 1.0 for i in self.members for c in prog.columns.by_ini[i]}, None, 1.0, ("group", self.group)
             )
 
-    def check(self, plan, chosen):
+    def check(self, plan: Plan, chosen: Chosen) -> list[Violation]:
         picked = tuple(plan.initiatives[i].id for i in self.members if chosen.selected[i])
         return [Violation("group", (self.group,) + picked, rule=self)] if len(picked) > 1 else []
 
-    def words(self, violation):
+    def words(self, violation: Violation) -> str:
         n = violation.names
         return f"exclusive group {n[0]} has {len(n) - 1} selected: {', '.join(n[1:])}"
 
-    def describe(self, plan, part, conflict):
+    def describe(self, plan: Plan, part: Part, conflict: Sequence[Part]) -> str:
         return "at most one of " + ", ".join(plan.initiatives[i].id for i in self.members)
 
-    def relaxation(self, plan, part):
+    def relaxation(self, plan: Plan, part: Part) -> str:
         return f"allow more than one of exclusive group {self.group}"
 
-    def relax(self, plan, part, bound):
+    def relax(self, plan: Plan, part: Part, bound: float | None) -> Plan:
         inis = list(plan.initiatives)
         for i in self.members:
             inis[i] = replace(inis[i], exclusive_group=None)
