@@ -353,6 +353,9 @@ class Settings:
     criteria_weight: float = 0.5  #: with blend: how far the criteria score tilts the expected value
     review_date: Any = None  #: quarterly review: the date (a datetime.date) the plan is reviewed on
     run_budget: float | None = None  #: the most the annual Run cost of what is live or selected may total
+    #: where deciding runs are recorded: a store URL, or ``yes`` for the default store (None: not
+    #: recorded unless ``--db`` or ``PORTFOLIO_OPT_DB`` says so)
+    record: str | None = None
 
     def __post_init__(self) -> None:
         # the settings that are kinds may be given as their text (``scoring="blend"``), as the

@@ -116,6 +116,8 @@ class SettingsSheet:
             return getattr(Settings(), attr)
         if attr == "currency":
             return "" if value is None else str(value).strip()
+        if attr == "record":
+            return self._record(where, value)
         if attr == "review_date":
             date = parse_when(value)
             if date is None:
@@ -272,3 +274,20 @@ class SettingsSheet:
         }
         number = self.c.number(sheet, r, c, label, True, checks[attr])
         return _INVALID if number is None else number
+
+    def _record(self, where: str, value: Any) -> Any:
+        """The Record setting: ``yes`` or ``no``, or a store URL (``sqlite:///...``,
+        ``postgresql://...``); anything else is refused at its cell."""
+        text = str(value).strip()
+        if text.casefold() in ("yes", "no", "true", "false"):
+            return "yes" if text.casefold() in ("yes", "true") else None
+        if re.fullmatch(r"(sqlite|postgres|postgresql)(\+\w+)?://\S*", text, re.I):
+            return text
+        self.c.add(
+            "bad-setting",
+            where,
+            f"Record {_show(value)}: must be yes, no or a store URL",
+            "Type yes (the default store), or a URL such as sqlite:///record.db or postgresql://host/portfolio",
+            value,
+        )
+        return _INVALID
