@@ -26,12 +26,13 @@ from portfolio_opt.runtime import pool, progress
 class Kind:
     """The kinds of change between two plans, as the diff names them."""
 
-    OWN = "its own inputs"  #: impact, probability, cost, time to value, run cost, status
+    OWN = "its own inputs"  #: the moving initiative's impact, probability, cost, time to value, run cost, status
+    OTHER = "another initiative's inputs"  #: those of another initiative
     RULE = "a rule"  #: an initiative's Decision, dependencies or exclusive group
     LIMIT = "the budget or a limit"  #: the budget, Run budget, or a Constraints row
     SETTING = "a setting"  #: horizon, discount rate, objective, scoring and the like
-    ADDED = "added"  #: an initiative in the second plan only
-    DROPPED = "dropped"  #: an initiative in the first plan only
+    ADDED = "an initiative added"  #: an initiative in the second plan only
+    DROPPED = "an initiative dropped"  #: an initiative in the first plan only
 
 
 #: Settings that never change which portfolio is best (how the solver runs, where a run is
@@ -151,7 +152,7 @@ def _moves(a: Plan, b: Plan, a_sel, b_sel, variants, singles) -> tuple[Move, ...
                 if res.ok and ((i in res.selected) if move == "entered" else (i not in res.selected))
             ]
             cause = "; ".join(c.label for c in causing) if causing else "the changes together"
-            kinds = tuple(dict.fromkeys(c.kind for c in causing))
+            kinds = tuple(dict.fromkeys(Kind.OTHER if c.kind == Kind.OWN and c.id != i else c.kind for c in causing))
             out.append(Move(i, names.get(i, ""), move, cause, kinds, own))
     return tuple(out)
 
@@ -192,7 +193,7 @@ def _rule_words(was: Initiative, now: Initiative) -> str:
     """An initiative's rules that changed, in the words of the Scenarios sheet where it has
     them (``Force in INI-004``), else ``INI-004: Depends on INI-001 → INI-001, INI-002``."""
     words = []
-    if was.decision != now.decision:
+    if was.decision != now.decision and now.stage not in (Stage.DONE, Stage.STOPPED):  # its Status says it
         verb = {Decision.MUST: "Force in", Decision.EXCLUDE: "Force out", Decision.FREE: "Clear"}[now.decision]
         words.append(f"{verb} {now.id}")
     if set(was.depends_on) != set(now.depends_on):

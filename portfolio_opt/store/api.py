@@ -360,9 +360,12 @@ class Store:
         approvals = tuple(Approval(r["event_seq"], *(r[k] for k in _APPROVAL_COLUMNS)) for r in rows)
         return PlanOfRecord(period, self._run(conn, row["run_id"]), row["at"], approvals)
 
-    def last_plan_of_record(self, before: str | None = None) -> PlanOfRecord:
-        """The latest plan of record (before period ``before``, when it is a quarter or a month):
+    def last_plan_of_record(self, before: str | Plan | None = None) -> PlanOfRecord:
+        """The latest plan of record, before period ``before`` when it is a quarter or a month
+        (or a plan: the period it is for, see :func:`portfolio_opt.store.facts.plan_period`):
         last quarter's, for a review."""
+        if isinstance(before, Plan):
+            before = facts.plan_period(before)
         with self._reading() as conn:
             periods = _in_order(
                 conn.execute(sa.select(schema.records.c.period).order_by(schema.records.c.event_seq)).scalars().all()
@@ -383,6 +386,36 @@ class Store:
         from dataclasses import replace
 
         return replace(self.plan(run.plan_id), selection=run.selection)
+
+    def portfolio(self, ref: str | os.PathLike) -> tuple[str, Plan, float | None]:
+        """A portfolio named as people name it: a period (its plan of record), a run id, or a
+        workbook (a results workbook, or a plan with a Selected column; else its optimum).
+        Returns its name, its plan marked with its selection, and its value when recorded."""
+        text = os.fspath(ref) if isinstance(ref, os.PathLike) else str(ref)
+        if os.path.isfile(text):
+            from portfolio_opt.workbook.files import read_plan
+
+            return os.path.splitext(os.path.basename(text))[0], read_plan(text), None
+        try:
+            found = self.plan_of_record(text)
+            return f"{found.period} plan of record", self.portfolio_plan(found.run), found.run.objective
+        except (RecordRefused, ValueError):
+            pass
+        try:
+            run = self.run(text)
+        except RecordRefused:
+            raise RecordRefused(
+                f"{text!r} is not a period with a plan of record, a run id or a workbook in the store {self.name}"
+            ) from None
+        return f"run {run.id}", self.portfolio_plan(run), run.objective
+
+    def diff(self, a: str | os.PathLike, b: str | os.PathLike, workers: int | None = None) -> Any:
+        """What changed between portfolios ``a`` and ``b`` (each as :meth:`portfolio` takes it)
+        and why: a :class:`~portfolio_opt.PortfolioDiff`."""
+        from portfolio_opt.analyses.diff import diff_portfolios
+
+        (a_name, a_plan, a_value), (b_name, b_plan, b_value) = self.portfolio(a), self.portfolio(b)
+        return diff_portfolios(a_plan, b_plan, a_name=a_name, b_name=b_name, values=(a_value, b_value), workers=workers)
 
     # ------------------------------------------------------------------ history
 

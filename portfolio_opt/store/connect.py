@@ -119,7 +119,8 @@ def _sqlite_engine(sa: Any, url: str) -> Any:
             os.makedirs(folder, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot make the store's folder {folder}: {exc.strerror or exc}") from None
-    eng = sa.create_engine(url, connect_args={"timeout": BUSY_SECONDS})
+    # the store is opened beside a run and used after it, so a connection may change threads
+    eng = sa.create_engine(url, connect_args={"timeout": BUSY_SECONDS, "check_same_thread": False})
 
     @sa.event.listens_for(eng, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
