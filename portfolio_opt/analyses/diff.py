@@ -206,13 +206,13 @@ def _rule_words(was: Initiative, now: Initiative) -> str:
 
 
 def _limit_changes(a: Plan, b: Plan) -> list[tuple[PlanChange, Plan]]:
-    """The budget, the Run budget, and each Constraints row added, dropped or moved (matched by name)."""
+    """The budget, and each limit added, dropped or moved (matched by name; the Run budget is
+    one, named ``run budget``)."""
     out: list[tuple[PlanChange, Plan]] = []
-    for attr, label in (("budget", "Budget"), ("run_budget", "Run budget")):
-        was, now = getattr(a.settings, attr), getattr(b.settings, attr)
-        if not _same(was, now):
-            words = f"{label} {_show(was, 'none')} → {_show(now, 'none')}"
-            out.append((PlanChange(Kind.LIMIT, "", words), a.with_settings(**{attr: now})))
+    was, now = a.settings.budget, b.settings.budget
+    if not _same(was, now):
+        words = f"Budget {_show(was, 'none')} → {_show(now, 'none')}"
+        out.append((PlanChange(Kind.LIMIT, "", words), a.with_settings(budget=now)))
     theirs = {lim.name: lim for lim in b.limits}
     ours = {lim.name: lim for lim in a.limits}
     for name, lim in ours.items():

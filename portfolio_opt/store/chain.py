@@ -95,6 +95,11 @@ def verify(conn: Any) -> tuple[int, str, Break | None]:
     rows = conn.execute(sa.select(schema.events).order_by(schema.events.c.seq)).mappings()
     bodies: dict[int, tuple[str, str]] = {}
     for ev in rows:
+        if ev["seq"] > expected:  # the events from the expected place up to this one are gone
+            gone = f"event {expected}" if ev["seq"] == expected + 1 else f"events {expected} to {ev['seq'] - 1}"
+            verb = "is" if ev["seq"] == expected + 1 else "are"
+            reason = f"{gone} {verb} missing: removed (event {ev['seq']} follows event {expected - 1})"
+            return count, prev, Break(expected, "missing", reason)
         problem = _check_event(ev, prev, expected)
         if problem:
             return count, prev, Break(ev["seq"], ev["kind"], problem)
@@ -107,7 +112,7 @@ def verify(conn: Any) -> tuple[int, str, Break | None]:
 def _check_event(ev: Any, prev: str, expected: int) -> str:
     """What is wrong with one event, read in order after ``prev`` (empty when nothing)."""
     if ev["seq"] != expected:
-        return f"expected event {expected} here: the events between were removed"
+        return f"it is recorded twice or out of place (expected event {expected})"
     if ev["prev_hash"] != prev:
         return (
             "its previous hash is not the hash of the event before it: an event before it was removed, moved or changed"

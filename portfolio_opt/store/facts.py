@@ -66,10 +66,10 @@ def _outcome(plan: Plan, o: Any, details: dict[str, Any], seconds: float | None 
         o.status.value,
         _number(o.objective),
         _number(o.total_cost),
-        _number(o.gap),
+        _number(getattr(o, "gap", None)),  # a frontier's point keeps no gap
         plan.settings.solver,
         _number(seconds),
-        tuple(o.selected) if o.ok else None,
+        tuple(o.selected) if o.status.value in ("optimal", "feasible") else None,
         details,
     )
 
