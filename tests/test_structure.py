@@ -192,3 +192,11 @@ def test_docs_multi_period_columns_are_the_layout():
     assert initiatives == wanted
     constraints = {name for row in rows if row[0] == "Constraints" for name in _names(row[1])[:1]}
     assert constraints == {c.header for c in layout.CONSTRAINT_COLUMNS if c.timed}
+
+
+def test_only_the_store_layer_touches_a_database():
+    for path in PACKAGE.rglob("*.py"):
+        name = _module_name(path)
+        for library in ("sqlalchemy", "alembic", "psycopg", "sqlite3"):
+            if not name.startswith("portfolio_opt.store"):
+                assert not _imports_library(path, library), f"{name} imports {library}"
