@@ -37,27 +37,13 @@ from portfolio_opt.store.schema import sa
 
 def open_store(url: str | os.PathLike | None = None) -> Store:
     """Open the store at ``url`` (a ``sqlite:///`` or ``postgresql://`` URL, or a file), else the
-    one ``PORTFOLIO_OPT_DB`` names, else the default file (:func:`default_store`); it is made,
+    one ``PORTFOLIO_OPT_DB`` names, else the default file (:func:`portfolio_opt.default_store`); it is made,
     or its schema brought up to date, on first use.
 
     Raises :class:`~portfolio_opt.StoreError` when it cannot be used (exit 9) and
     :class:`~portfolio_opt.Unavailable` when the ``store`` (or ``postgres``) extra is missing.
     """
     return Store(url)
-
-
-def default_store() -> str:
-    """The default store's file: ``record.db`` in the user's data folder (see
-    :func:`portfolio_opt.store.connect.default_path`)."""
-    return str(connect.default_path())
-
-
-def store_for_run(option: str | None = None, plans: Sequence[Plan] = ()) -> str | None:
-    """Where a deciding run is recorded: ``option`` (``--db``), else ``PORTFOLIO_OPT_DB``, else
-    the first ``Record`` setting of ``plans`` (``yes``: the default file); None when no store is
-    configured (the run is not recorded)."""
-    setting = next((p.settings.record for p in plans if p.settings.record), None)
-    return connect.configured(option, setting)
 
 
 class Store:
@@ -108,8 +94,15 @@ class Store:
             return self._plan(conn, plan, by)
 
     def _plan(self, conn: Any, plan: Plan, by: str | None) -> str:
+        # a run's plan is often the plan recorded a moment before (the command line records the
+        # plan as read while it computes): known plans are not encoded again
+        known = self.__dict__.setdefault("_known", [])
+        found = next((pid for p, pid in known if p is plan or p == plan), None)
+        if found is not None and conn.execute(sa.select(schema.plans.c.id).where(schema.plans.c.id == found)).first():
+            return found
         text = plan_text(plan)
         plan_id = digest(text)
+        known.append((plan, plan_id))
         if conn.execute(sa.select(schema.plans.c.id).where(schema.plans.c.id == plan_id)).first() is None:
             row = {
                 "id": plan_id,

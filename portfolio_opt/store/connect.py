@@ -38,6 +38,19 @@ def default_path() -> Path:
     return base / "portfolio-opt" / FILE_NAME
 
 
+def default_store() -> str:
+    """The default store's file: ``record.db`` in the user's data folder (see :func:`default_path`)."""
+    return str(default_path())
+
+
+def store_for_run(option: str | None = None, plans: Any = ()) -> str | None:
+    """Where a deciding run is recorded: ``option`` (``--db``), else ``PORTFOLIO_OPT_DB``, else
+    the first ``Record`` setting of ``plans`` (``yes``: the default file); None when no store is
+    configured (the run is not recorded). Loads no database library."""
+    setting = next((p.settings.record for p in plans if p.settings.record), None)
+    return configured(option, setting)
+
+
 def configured(option: str | None = None, setting: str | None = None) -> str | None:
     """The store a deciding run is recorded in, or None when none is configured: ``option``
     (``--db``), else ``PORTFOLIO_OPT_DB``, else the plan's ``Record`` setting (``yes``: the

@@ -18,7 +18,18 @@ LOCK_KEY = 0x706F7274_666F6C69
 
 def revision(conn: Any) -> str | None:
     """The schema revision of the store on ``conn`` (None for an empty database)."""
-    if not sa.inspect(conn).has_table("alembic_version"):
+    # a plain query, not the inspector: this runs on every open, and the inspector's machinery
+    # is most of what opening a store costs
+    if conn.dialect.name == "sqlite":
+        found = conn.execute(sa.text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"))
+    else:
+        found = conn.execute(
+            sa.text(
+                "SELECT 1 FROM information_schema.tables "
+                "WHERE table_name = 'alembic_version' AND table_schema = current_schema()"
+            )
+        )
+    if found.first() is None:
         return None
     return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
