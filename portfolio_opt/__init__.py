@@ -22,7 +22,9 @@ from portfolio_opt.model.errors import (
     OutputError,
     PortfolioError,
     Problem,
+    RecordRefused,
     Relaxation,
+    StoreError,
     TextCut,
     Unavailable,
     UnknownInitiative,
@@ -49,8 +51,9 @@ from portfolio_opt.model.version import __version__
 #: pools; core: scores, rules, the program, the solver, the optimum and its reasons; analyses:
 #: explanations, frontier, scenarios, comparison, alternatives, robustness, simulation, review;
 #: workbook: reading, validating and writing spreadsheets; render: JSON, text, the leadership
-#: page; cli: the ``portfolio-opt`` command.
-LAYERS = ("model", "runtime", "core", "analyses", "workbook", "render", "cli")
+#: page; store: the plan of record (plans, runs, approvals, history in SQLite or PostgreSQL);
+#: cli: the ``portfolio-opt`` command.
+LAYERS = ("model", "runtime", "core", "analyses", "workbook", "render", "store", "cli")
 
 
 #: Everything that solves, reads or writes is imported on first use: the reading and saving
@@ -98,6 +101,23 @@ _LAZY.update(
 # what results look like to people and pipelines, and the leadership page (jinja2, matplotlib)
 _LAZY.update(to_dict="render.json", to_json="render.json", to_lines="render.text", story="render.text")
 _LAZY.update(write_report="render.page")
+# the plan of record (SQLAlchemy, Alembic; psycopg for PostgreSQL): loaded when a store is used
+_LAZY.update(
+    PortfolioDiff="analyses.diff",
+    diff_portfolios="analyses.diff",
+    Store="store.api",
+    default_store="store.connect",
+    open_store="store.api",
+    store_for_run="store.connect",
+    Approval="store.records",
+    ApprovalOutcome="store.records",
+    History="store.records",
+    PlanOfRecord="store.records",
+    Policy="store.records",
+    RunRecord="store.records",
+    ScenarioRecord="store.records",
+    Verification="store.records",
+)
 # how a run is watched, stopped and spread: progress events, a stop that leaves nothing behind,
 # a Dask cluster for the sweeps
 _LAZY.update(
@@ -126,6 +146,8 @@ def __dir__() -> list[str]:
 __all__ = [
     "AUTO",
     "Alternatives",
+    "Approval",
+    "ApprovalOutcome",
     "Change",
     "Comparison",
     "ConflictItem",
@@ -137,6 +159,7 @@ __all__ = [
     "FULL_UP_TO",
     "Frontier",
     "FrontierPoint",
+    "History",
     "Infeasible",
     "Initiative",
     "InitiativeResult",
@@ -149,17 +172,23 @@ __all__ = [
     "Objective",
     "OutputError",
     "Plan",
+    "PlanOfRecord",
     "PlanReport",
+    "Policy",
+    "PortfolioDiff",
     "PortfolioError",
     "Problem",
     "ProgressEvent",
     "QuarterReview",
+    "RecordRefused",
     "Relaxation",
     "Result",
     "RiskChoice",
     "RiskObjective",
     "Robustness",
+    "RunRecord",
     "Scenario",
+    "ScenarioRecord",
     "ScenarioResult",
     "ScenarioRun",
     "Scoring",
@@ -167,19 +196,25 @@ __all__ = [
     "Simulation",
     "SolverInfo",
     "Status",
+    "Store",
+    "StoreError",
     "TIME_FACTOR",
     "TextCut",
     "Unavailable",
     "UnknownInitiative",
+    "Verification",
     "WORK",
     "__version__",
     "alternatives",
     "cluster",
     "compare",
+    "default_store",
+    "diff_portfolios",
     "discounted_years",
     "explain",
     "frontier",
     "on_progress",
+    "open_store",
     "optimize",
     "read_plan",
     "read_plans",
@@ -197,6 +232,7 @@ __all__ = [
     "save_simulation",
     "score",
     "simulate_plan",
+    "store_for_run",
     "story",
     "to_dict",
     "to_json",

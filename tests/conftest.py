@@ -18,6 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = ROOT / "data" / "sample_plan.xlsx"
 
+# a store named in the environment would record every command the tests run: the tests that
+# record name their own stores
+os.environ.pop("PORTFOLIO_OPT_DB", None)
+
 HEADERS = (
     "ID",
     "Name",

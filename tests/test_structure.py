@@ -209,3 +209,11 @@ def test_no_function_in_the_package_is_longer_than_a_screen():
                 if lines > LONGEST:
                     long.append(f"{_module_name(path)}.{node.name} ({lines} lines)")
     assert long == [], "functions over a screen: " + ", ".join(sorted(long))
+
+
+def test_only_the_store_layer_touches_a_database():
+    for path in PACKAGE.rglob("*.py"):
+        name = _module_name(path)
+        for library in ("sqlalchemy", "alembic", "psycopg", "sqlite3"):
+            if not name.startswith("portfolio_opt.store"):
+                assert not _imports_library(path, library), f"{name} imports {library}"

@@ -163,14 +163,17 @@ def optimize(
       portfolio-opt optimize plan.xlsx -o result.xlsx --budget 12000000
     """
     plan = po.read_plan(path)
+    record = out.recording(plan)
     result = po.optimize(plan, budget=budget, **solve)
     if explain_limit is None or explain_limit > 0:
         with _on_cluster(cluster, plan):
             limit = po.AUTO if explain_limit is None else explain_limit
             result = po.explain(result, max_initiatives=limit, time_budget=explain_time)
-    po.save_results(result, out.path, force=out.force)
-    out.deliver(result)
+    po.save_results(result, out.path, force=out.force, run_id=record.ready())
+    record.record("optimize", result, out.path)
+    code = out.deliver(result, record=record)
     warn(result.warnings)
+    return code
 
 
 @command(name="frontier")
@@ -201,10 +204,12 @@ def frontier_command(
     if lo is not None and hi is not None and lo > hi:
         raise click.BadParameter("--from must not be above --to", param_hint="--from")
     plan = po.read_plan(path, **solve)
+    record = out.recording(plan)
     with _on_cluster(cluster, plan):
         f = po.frontier(plan, steps=steps, lo=lo, hi=hi)
-    po.save_frontier(f, out.path, force=out.force)
-    out.deliver(f, warnings=f.warnings)
+    po.save_frontier(f, out.path, force=out.force, run_id=record.ready())
+    record.record("frontier", f, out.path)
+    return out.deliver(f, warnings=f.warnings, record=record)
 
 
 @command(name="scenarios")
@@ -220,10 +225,12 @@ def scenarios_command(path: str, out: Output, solve: dict, cluster: str | None) 
       portfolio-opt scenarios plan.xlsx -o scenarios.xlsx
     """
     plan = po.read_plan(path, **solve)
+    record = out.recording(plan)
     with _on_cluster(cluster, plan):
         scenarios = po.run_scenarios(plan)
-    po.save_scenarios(scenarios, out.path, force=out.force)
-    out.deliver(scenarios)
+    po.save_scenarios(scenarios, out.path, force=out.force, run_id=record.ready())
+    record.record("scenarios", scenarios, out.path)
+    return out.deliver(scenarios, record=record)
 
 
 @command(name="compare")
@@ -238,9 +245,12 @@ def compare_command(paths: tuple[str, ...], out: Output, solve: dict) -> None:
     Example:
       portfolio-opt compare cto_plan.xlsx cfo_plan.xlsx -o comparison.xlsx
     """
-    comparison = po.compare(po.read_plans(paths, **solve, marked=True))
-    po.save_comparison(comparison, out.path, force=out.force)
-    out.deliver(comparison)
+    plans = po.read_plans(paths, **solve, marked=True)
+    record = out.recording(*(plan for _, plan in plans))
+    comparison = po.compare(plans)
+    po.save_comparison(comparison, out.path, force=out.force, run_id=record.ready())
+    record.record("compare", comparison, out.path)
+    return out.deliver(comparison, record=record)
 
 
 @command(name="simulate")
@@ -268,9 +278,11 @@ def simulate_command(path: str, out: Output, samples: int | None, seed: int | No
       portfolio-opt simulate plan.xlsx -o risk.xlsx --samples 20000 --seed 7
     """
     plan = po.read_plan(path, **solve)
+    record = out.recording(plan)
     simulation, warnings = po.simulate_plan(plan, samples, seed)
-    po.save_simulation(simulation, out.path, force=out.force, warnings=warnings)
-    out.deliver(simulation, warnings=list(plan.warnings) + warnings)
+    po.save_simulation(simulation, out.path, force=out.force, warnings=warnings, run_id=record.ready())
+    record.record("simulate", simulation, out.path)
+    return out.deliver(simulation, warnings=list(plan.warnings) + warnings, record=record)
 
 
 @command(name="alternatives")
@@ -306,9 +318,12 @@ def alternatives_command(path: str, out: Output, count: int, within: float, min_
     Example:
       portfolio-opt alternatives plan.xlsx -o alternatives.xlsx --count 5 --within 1% --min-difference 3
     """
-    found = po.alternatives(po.read_plan(path, **solve), count, within, min_difference)
-    po.save_alternatives(found, out.path, force=out.force)
-    out.deliver(found)
+    plan = po.read_plan(path, **solve)
+    record = out.recording(plan)
+    found = po.alternatives(plan, count, within, min_difference)
+    po.save_alternatives(found, out.path, force=out.force, run_id=record.ready())
+    record.record("alternatives", found, out.path)
+    return out.deliver(found, record=record)
 
 
 @command(name="robustness")
@@ -348,31 +363,58 @@ def robustness_command(
       portfolio-opt robustness plan.xlsx --cluster tcp://scheduler:8786
     """
     plan = po.read_plan(path, **solve)
+    record = out.recording(plan)
     with _on_cluster(cluster, plan):
         robust = po.robustness(plan, samples=samples, spread=spread, seed=seed)
-    po.save_robustness(robust, out.path, force=out.force)
-    out.deliver(robust)
+    po.save_robustness(robust, out.path, force=out.force, run_id=record.ready())
+    record.record("robustness", robust, out.path)
+    return out.deliver(robust, record=record)
 
 
 @command(name="review")
-@click.argument("last", type=INPUT)
-@click.argument("this", type=INPUT)
+@click.argument("workbooks", nargs=-1, required=True, type=INPUT, metavar="[LAST] THIS")
 @writes("Review workbook", default="review.xlsx")
+@click.option(
+    "--against",
+    metavar="PERIOD",
+    default=None,
+    help="Without LAST: review against this period's plan of record (default: the latest before THIS's "
+    "period, else the latest).",
+)
 @solving()
-def review_command(last: str, this: str, out: Output, solve: dict) -> None:
+def review_command(workbooks: tuple[str, ...], out: Output, against: str | None, solve: dict) -> None:
     """The quarterly review: what changed since last quarter (estimates, status, added and
     dropped initiatives, settings), what each change did to the portfolio, and the value realized.
 
     LAST is last quarter's results workbook (or plan); THIS is this quarter's planning workbook.
+    Without LAST, last quarter is its plan of record in the store (--db, PORTFOLIO_OPT_DB, the
+    Settings Record, else the default store).
 
     \b
     Example:
       portfolio-opt review q1_result.xlsx q2_plan.xlsx -o review.xlsx
+      portfolio-opt review q2_plan.xlsx -o review.xlsx
     """
-    (last_name, before), (this_name, now) = po.read_plans([last, this], **solve)
+    if len(workbooks) > 2:
+        raise click.UsageError("review takes last quarter's workbook (optional) and this quarter's: two at most")
+    if len(workbooks) == 2:
+        (last_name, before), (this_name, now) = po.read_plans(workbooks, **solve)
+    else:
+        ((this_name, now),) = po.read_plans(workbooks, **solve)
+        last_name, before = _plan_of_record(out.db, now, against)
+    record = out.recording(now)
     review = po.review_quarters(before, now, last_name, this_name)
-    po.save_review(review, out.path, force=out.force)
-    out.deliver(review)
+    po.save_review(review, out.path, force=out.force, run_id=record.ready())
+    record.record("review", review, out.path)
+    return out.deliver(review, record=record)
+
+
+def _plan_of_record(db: str | None, now: po.Plan, against: str | None) -> tuple[str, po.Plan]:
+    """Last quarter's plan of record from the store: ``against``'s, else the latest before the
+    period ``now`` is for."""
+    with po.open_store(po.store_for_run(db, [now])) as store:
+        found = store.plan_of_record(against) if against else store.last_plan_of_record(now)
+        return f"{found.period} plan of record", store.portfolio_plan(found.run)
 
 
 @command(name="report")

@@ -1,5 +1,5 @@
 """The options commands share, each declared once, and what a command that writes a workbook
-does before and after its work (:class:`Output`)."""
+does before and after its work (:class:`Output`), its run recorded when a store is configured."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 import portfolio_opt as po
+from portfolio_opt.cli.recording import DB_HELP, Recording
 from portfolio_opt.cli.running import echo_err, print_json, warn
 
 JSON_HELP = "Print one JSON object on stdout."
@@ -42,6 +43,11 @@ def report_option() -> click.Option:
         default=None,
         help="Also write the leadership page (one self-contained HTML file) of the output workbook.",
     )
+
+
+def db_option(help: str = DB_HELP) -> click.Option:
+    """--db: the plan-of-record store (a URL or a file)."""
+    return click.Option(["--db"], metavar="URL", default=None, help=help)
 
 
 def _add(f: Callable, *options: click.Option) -> Callable:
@@ -105,6 +111,11 @@ class Output:
     report: str | None = None
     force: bool = False
     as_json: bool = False
+    db: str | None = None  #: --db: the plan-of-record store to record the run in
+
+    def recording(self, *plans: po.Plan) -> Recording:
+        """Start recording the run decided on ``plans`` (when a store is configured)."""
+        return Recording(self.db, plans)
 
     def check(self, inputs: tuple[str, ...]) -> None:
         """Before any work: the output and the page are new files of their kind, never an input."""
@@ -120,19 +131,24 @@ class Output:
             raise click.UsageError(f"the output {self.path} must end in .xlsx")
         check_page(self.report, self.force, self.path)
 
-    def deliver(self, result: Any, warnings=()) -> None:
+    def deliver(self, result: Any, warnings=(), record: Recording | None = None) -> int:
         """What a command does once ``result`` is saved to :attr:`path`: its ``warnings`` on
         stderr, the page when asked (--report), then one JSON object on stdout (--json) or the
-        lines for people."""
+        lines for people, and what became of its ``record``. Returns the exit code: 0, or the
+        store's when the run could not be recorded (its output is written all the same)."""
         warn(warnings)
         if self.report:
             po.write_report(self.path, self.report, force=self.force)
             echo_err(f"Wrote the report {self.report}")
+        entry = record.to_dict() if record is not None else None
         if self.as_json:
-            print_json(po.to_dict(result, self.path))
+            print_json(po.to_dict(result, self.path) | ({"record": entry} if entry else {}))
         else:
             for line in po.to_lines(result, self.path):
                 click.echo(line)
+        if record is not None and not (self.as_json and record.error is None):
+            record.say(self.path)
+        return record.exit_code if record is not None else 0
 
 
 def check_page(page: str | None, force: bool, workbook: str) -> None:
@@ -163,16 +179,16 @@ def writes(
 
     def decorate(f: Callable) -> Callable:
         @functools.wraps(f)
-        def command(*args, output, report_path, force, as_json, **kwargs):
+        def command(*args, output, report_path, force, as_json, db, **kwargs):
             inputs = _inputs(kwargs)
-            out = Output(output or default_output(inputs[0], suffix), report_path, force, as_json)
+            out = Output(output or default_output(inputs[0], suffix), report_path, force, as_json, db)
             out.check(inputs)
             return f(*args, out=out, **kwargs)
 
         hint = f"{what}." if default else f"{what} (default: <input>_{suffix}.xlsx)."
         params = command.__dict__.setdefault("__click_params__", [])
         # -o leads, before the options the command declares below this; the rest close the list
-        params[:0] = reversed([report_option(), force_option(), json_option(json_help)])
+        params[:0] = reversed([report_option(), force_option(), json_option(json_help), db_option()])
         return _add(command, output_option(hint, default))
 
     return decorate

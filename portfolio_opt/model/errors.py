@@ -7,8 +7,12 @@
     ├── NoSolver (RuntimeError)         5  the requested solver is not installed
     ├── OutputError (OSError)           6  the results workbook could not be written
     ├── NoPortfolioFound                7  the time limit ran out before any portfolio was found
-    └── Unavailable                     8  an optional part cannot be used (an extra, a browser, a cluster)
-        └── ClusterError                    the Dask cluster does not answer, or its extra is missing
+    ├── Unavailable                     8  an optional part cannot be used (an extra, a browser, a cluster)
+    │   └── ClusterError                    the Dask cluster does not answer, or its extra is missing
+    ├── StoreError                      9  the plan-of-record store cannot be used (unreachable, locked, newer)
+    └── RecordRefused                  10  the record refuses a request (an edited workbook, a closed period)
+
+``audit verify`` exits 11 when the record does not verify (nothing is raised: it is an answer).
 
 Other usage errors (bad options, an output file that already exists) are click's and exit 2 too.
 Anything else that escapes is a bug and exits 1.
@@ -28,6 +32,9 @@ EXIT_NO_SOLVER = 5  #: the solver asked for is missing
 EXIT_OUTPUT = 6  #: an output could not be written
 EXIT_NO_PORTFOLIO = 7  #: the time limit ran out before any portfolio
 EXIT_UNAVAILABLE = 8  #: an optional part (an extra, a program, a cluster) cannot be used
+EXIT_STORE = 9  #: the store of the plan of record cannot be used
+EXIT_REFUSED = 10  #: the record refuses what was asked of it
+EXIT_TAMPERED = 11  #: the record does not verify (``audit verify``)
 EXIT_INTERRUPTED = 130  #: Ctrl-C
 EXIT_TERMINATED = 143  #: SIGTERM
 
@@ -43,6 +50,11 @@ EXIT_CODES: dict[int, str] = {
     EXIT_NO_PORTFOLIO: "the time limit ran out before any portfolio was found",
     EXIT_UNAVAILABLE: "an optional part could not be used: a Dask cluster that does not answer, or an extra or "
     "program that is not installed (the message names it)",
+    EXIT_STORE: "the plan-of-record store could not be used (unreachable, wrong URL, locked or read-only, a "
+    "newer schema); a command's own output is still written",
+    EXIT_REFUSED: "the record refused the request (a workbook edited after it was written, an unknown run, a "
+    "period whose plan of record is settled); nothing was recorded",
+    EXIT_TAMPERED: "audit verify: the record does not verify (the first event that does not match is named)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C): nothing was written",
     EXIT_TERMINATED: "stopped by SIGTERM: nothing was written",
 }
@@ -231,6 +243,22 @@ class Unavailable(PortfolioError):
 
 class ClusterError(Unavailable):
     """The Dask cluster could not be reached, or the extra that talks to it is not installed."""
+
+
+class StoreError(PortfolioError):
+    """The store of the plan of record cannot be used: it cannot be reached, its URL is not one,
+    its file is locked or read-only, or its schema is newer than this version knows. Nothing
+    was recorded; the message says what to check."""
+
+    exit_code = EXIT_STORE
+
+
+class RecordRefused(PortfolioError):
+    """The record refuses a request and records nothing: a results workbook edited after it was
+    written, a run it does not hold, a period whose plan of record is already settled. The
+    message says why and what to do instead."""
+
+    exit_code = EXIT_REFUSED
 
 
 class TextCut(UserWarning):

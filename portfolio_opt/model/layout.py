@@ -373,6 +373,14 @@ SETTINGS_ROWS: tuple[Setting, ...] = (
         shown_default="none",
     ),
     Setting(
+        "Record",
+        "record",
+        None,
+        "Record every deciding run in the plan-of-record store: yes (PORTFOLIO_OPT_DB, else the default "
+        "file), or a store URL such as postgresql://host/portfolio (blank: only with --db or PORTFOLIO_OPT_DB).",
+        shown_default="none",
+    ),
+    Setting(
         "Distribution",
         "distribution",
         "triangular",
@@ -694,6 +702,7 @@ class RunInfoItems(NamedTuple):
     tool_version: str = "Tool version"
     input_file: str = "Input file"
     input_sha256: str = "Input SHA-256"
+    run_id: str = "Run ID"
     objective: str = "Objective"
     horizon: str = "Horizon (months)"
     discount_rate: str = "Discount rate"
@@ -705,6 +714,68 @@ class RunInfoItems(NamedTuple):
 
 
 RUN_INFO_ITEMS = RunInfoItems()
+
+
+class RecordSheets(NamedTuple):
+    """The sheets of the workbook of the record (``history -o``)."""
+
+    plans_of_record: str = "Plans of record"
+    portfolios: str = "Portfolio by period"
+    approvals: str = "Approvals"
+    runs: str = "Runs"
+
+
+RECORD_SHEETS = RecordSheets()
+
+
+class PlanOfRecordColumns(NamedTuple):
+    """Plans of record: one row per period, in period order."""
+
+    period: str = "Period"
+    run: str = "Run"
+    settled: str = "Settled on"
+    approvals: str = "Approved by"
+    value: str = "Expected value"
+    cost: str = COST
+    selected: str = "Initiatives"
+    input_file: str = "Input file"
+    input_sha256: str = "Input SHA-256"
+
+
+PLAN_OF_RECORD = PlanOfRecordColumns()
+
+
+class ApprovalColumns(NamedTuple):
+    """Approvals: every approval and rejection, oldest first."""
+
+    when: str = "When (UTC)"
+    period: str = "Period"
+    verdict: str = "Verdict"
+    by: str = "By"
+    role: str = "Role"
+    run: str = "Run"
+    note: str = "Note"
+
+
+APPROVALS = ApprovalColumns()
+
+
+class RunColumns(NamedTuple):
+    """Runs: every recorded run, oldest first."""
+
+    when: str = "When (UTC)"
+    run: str = "Run"
+    command: str = "Command"
+    input_file: str = "Input file"
+    status: str = "Status"
+    objective: str = "Objective"
+    gap: str = "Gap"
+    solver: str = "Solver"
+    selected: str = "Initiatives"
+    output: str = "Output"
+
+
+RUNS = RunColumns()
 
 
 class FrontierColumns(NamedTuple):

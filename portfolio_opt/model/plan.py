@@ -359,6 +359,9 @@ class Settings:
     #: the share of the simulated worlds (costs drawn up to Cost high) in which the portfolio's cost
     #: must stay within the budget (None: the budget holds at the Cost)
     budget_confidence: float | None = None
+    #: where deciding runs are recorded: a store URL, or ``yes`` for the default store (None: not
+    #: recorded unless ``--db`` or ``PORTFOLIO_OPT_DB`` says so)
+    record: str | None = None
 
     def __post_init__(self) -> None:
         # the settings that are kinds may be given as their text (``scoring="blend"``), as the

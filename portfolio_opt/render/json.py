@@ -467,7 +467,25 @@ def realization_to_dicts(rows: Sequence[Realization]) -> list[dict]:
 
 
 #: What :func:`to_dict` turns each result into
+def diff_to_dict(d) -> dict:
+    """The JSON of ``diff --json``: the two portfolios, every change between their plans (with
+    its kind) and each move with its cause."""
+    return {
+        "a": {"name": d.a_name, "selected": list(d.a_selected), "objective": d.a_value},
+        "b": {"name": d.b_name, "selected": list(d.b_selected), "objective": d.b_value},
+        "kept": list(d.kept),
+        "changes": [{"kind": c.kind, "id": c.id or None, "change": c.label} for c in d.changes],
+        "moves": [
+            {"id": m.id, "name": m.name, "move": m.move, "cause": m.cause, "kinds": list(m.kinds), "own": list(m.own)}
+            for m in d.moves
+        ],
+        "solves": d.solves,
+        "seconds": d.seconds,
+    }
+
+
 _TO_DICT = {
+    "portfolio_opt.analyses.diff.PortfolioDiff": diff_to_dict,
     "portfolio_opt.model.result.Result": result_to_dict,
     "portfolio_opt.analyses.frontier.Frontier": frontier_to_dict,
     "portfolio_opt.analyses.scenarios.ScenarioRun": scenarios_to_dict,

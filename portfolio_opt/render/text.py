@@ -451,7 +451,30 @@ def robustness_lines(r: Robustness, output: str | None = None) -> list[str]:
 
 
 #: What :func:`to_lines` says of each result
+def diff_lines(d, output: str | None = None) -> list[str]:
+    """What ``diff`` prints: the two values, what stayed, and each move with its cause and, in
+    brackets, the kind of change that made it."""
+
+    def value(x):
+        return "unknown" if x is None else f"{x:,.0f}"
+
+    entered = sum(1 for m in d.moves if m.move == "entered")
+    lines = [
+        f"{d.a_name} → {d.b_name}: value {value(d.a_value)} → {value(d.b_value)}",
+        f"Portfolio       {len(d.kept)} kept, {entered} entered, {len(d.moves) - entered} left or finished",
+        f"Changes         {len(d.changes)}: "
+        + "; ".join(c.label for c in d.changes[:4])
+        + (" ..." if len(d.changes) > 4 else ""),
+    ]
+    for m in d.moves:
+        kinds = f" [{', '.join(m.kinds)}]" if m.kinds else ""
+        own = f" (its own inputs changed: {'; '.join(m.own)})" if m.own and "its own inputs" not in m.kinds else ""
+        lines.append(f"    {m.move:<7} {m.id}: {m.cause}{kinds}{own}")
+    return lines + ([f"Written {output}"] if output else [])
+
+
 _TO_LINES = {
+    "portfolio_opt.analyses.diff.PortfolioDiff": diff_lines,
     "portfolio_opt.model.result.Result": summary_lines,
     "portfolio_opt.analyses.frontier.Frontier": frontier_lines,
     "portfolio_opt.analyses.scenarios.ScenarioRun": scenario_lines,

@@ -70,9 +70,13 @@ def read_plans(
     return plans
 
 
-def save_results(result: Result, path: str | os.PathLike, force: bool = False) -> None:
-    """Write the results workbook to a new file (an existing one only with ``force``)."""
-    write_results(result, path, force=force)
+def save_results(result: Result, path: str | os.PathLike, force: bool = False, run_id: str | None = None) -> None:
+    """Write the results workbook to a new file (an existing one only with ``force``).
+
+    ``run_id``, the run's id in the plan-of-record store (:meth:`Store.new_run_id
+    <portfolio_opt.store.Store.new_run_id>`), goes in Run info, so the file and its record find
+    each other; every ``save_*`` function takes it."""
+    write_results(result, path, force=force, run_id=run_id)
 
 
 def write_template(path: str | os.PathLike, example: bool = False, force: bool = False) -> None:
@@ -85,53 +89,53 @@ def write_template(path: str | os.PathLike, example: bool = False, force: bool =
         write_planning_workbook(path, force=force)
 
 
-def save_frontier(frontier, path: str | os.PathLike, force: bool = False) -> None:
+def save_frontier(frontier, path: str | os.PathLike, force: bool = False, run_id: str | None = None) -> None:
     """Write a :class:`~portfolio_opt.frontier.Frontier` as a workbook (table and live chart)."""
     from portfolio_opt.workbook.reports import write_frontier
 
-    write_frontier(frontier, path, force=force)
+    write_frontier(frontier, path, force=force, run_id=run_id)
 
 
-def save_scenarios(run, path: str | os.PathLike, force: bool = False) -> None:
+def save_scenarios(run, path: str | os.PathLike, force: bool = False, run_id: str | None = None) -> None:
     """Write a :class:`~portfolio_opt.scenarios.ScenarioRun` as a workbook (summary, matrix, causes)."""
     from portfolio_opt.workbook.reports import write_scenarios
 
-    write_scenarios(run, path, force=force)
+    write_scenarios(run, path, force=force, run_id=run_id)
 
 
-def save_comparison(comparison, path: str | os.PathLike, force: bool = False) -> None:
+def save_comparison(comparison, path: str | os.PathLike, force: bool = False, run_id: str | None = None) -> None:
     """Write a :class:`~portfolio_opt.compare.Comparison` as a workbook (plans, matrix, differences)."""
     from portfolio_opt.workbook.reports import write_comparison
 
-    write_comparison(comparison, path, force=force)
+    write_comparison(comparison, path, force=force, run_id=run_id)
 
 
-def save_simulation(sim, path: str | os.PathLike, force: bool = False, warnings=()) -> None:
+def save_simulation(sim, path: str | os.PathLike, force: bool = False, warnings=(), run_id: str | None = None) -> None:
     """Write a :class:`~portfolio_opt.risk.Simulation` as a workbook (Risk summary with a
     histogram and an S-curve, Risk by initiative, Risk by theme)."""
     from portfolio_opt.workbook.reports import write_simulation
 
-    write_simulation(sim, path, force=force, warnings=warnings)
+    write_simulation(sim, path, force=force, warnings=warnings, run_id=run_id)
 
 
-def save_alternatives(alternatives, path: str | os.PathLike, force: bool = False) -> None:
+def save_alternatives(alternatives, path: str | os.PathLike, force: bool = False, run_id: str | None = None) -> None:
     """Write an :class:`~portfolio_opt.alternatives.Alternatives` as a workbook (side by side, matrix)."""
     from portfolio_opt.workbook.reports import write_alternatives
 
-    write_alternatives(alternatives, path, force=force)
+    write_alternatives(alternatives, path, force=force, run_id=run_id)
 
 
-def save_robustness(robustness, path: str | os.PathLike, force: bool = False) -> None:
+def save_robustness(robustness, path: str | os.PathLike, force: bool = False, run_id: str | None = None) -> None:
     """Write a :class:`~portfolio_opt.robustness.Robustness` as the baseline's results workbook
     with the robustness sheets (summary, every initiative's frequency and class, a chart)."""
     from portfolio_opt.workbook.reports import write_robustness
 
-    write_robustness(robustness, path, force=force)
+    write_robustness(robustness, path, force=force, run_id=run_id)
 
 
-def save_review(review, path: str | os.PathLike, force: bool = False) -> None:
+def save_review(review, path: str | os.PathLike, force: bool = False, run_id: str | None = None) -> None:
     """Write a :class:`~portfolio_opt.quarter.QuarterReview` as a workbook (moves with causes,
     estimate changes, value realization)."""
     from portfolio_opt.workbook.reports import write_review
 
-    write_review(review, path, force=force)
+    write_review(review, path, force=force, run_id=run_id)

@@ -56,8 +56,8 @@ from portfolio_opt.workbook.style import (
 )
 
 
-def _run_info(wb: Workbook, plan, extra: list[tuple[str, Any]]) -> None:
-    write_run_info(wb, plan, run_info_rows(plan) + extra)
+def _run_info(wb: Workbook, plan, extra: list[tuple[str, Any]], run_id: str | None = None) -> None:
+    write_run_info(wb, plan, run_info_rows(plan, run_id) + extra)
 
 
 def _axes_visible(chart) -> None:
@@ -92,7 +92,7 @@ def _limit_used(limit) -> str:
     return m.budget_used if limit.label == "budget" else m.limit_used.format(limit=limit.name)
 
 
-def write_frontier(f: Frontier, path: str | os.PathLike, force: bool = False) -> None:
+def write_frontier(f: Frontier, path: str | os.PathLike, force: bool = False, run_id: str | None = None) -> None:
     """Frontier sheet (one row per budget, the current budget marked) and a live chart."""
     money = money_format(f.plan.settings.currency)
     wb = Workbook()
@@ -115,6 +115,7 @@ def write_frontier(f: Frontier, path: str | os.PathLike, force: bool = False) ->
                 "a portfolio optimal at budget b and costing c is reused for budgets in [c, b]",
             ),
         ],
+        run_id,
     )
     save_atomic(wb, path, force)
 
@@ -183,7 +184,7 @@ def _frontier_chart(ws, f: Frontier, last: int) -> None:
     ws.add_chart(chart, "L2")
 
 
-def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = False) -> None:
+def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = False, run_id: str | None = None) -> None:
     """Side-by-side summary with a chart, the initiative-by-scenario matrix, and the causes."""
     wb = Workbook()
     ws = wb.active
@@ -204,6 +205,7 @@ def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = Fal
                 "'the changes together' when no single change explains a move",
             ),
         ],
+        run_id,
     )
     save_atomic(wb, path, force)
 
@@ -319,7 +321,7 @@ def _risk_measures(level: float, target: float | None, money: str) -> list[tuple
     return out
 
 
-def write_comparison(c: Comparison, path: str | os.PathLike, force: bool = False) -> None:
+def write_comparison(c: Comparison, path: str | os.PathLike, force: bool = False, run_id: str | None = None) -> None:
     """Plans side by side, the initiative-by-plan matrix, and the optimum at each plan's cost."""
     first = c.plans[0].plan
     money = money_format(first.settings.currency)
@@ -336,6 +338,7 @@ def write_comparison(c: Comparison, path: str | os.PathLike, force: bool = False
             ("Seconds", round(c.seconds, 3)),
             ("Efficiency", "plan value / optimal value at the plan's cost under the plan's rules"),
         ],
+        run_id,
     )
     save_atomic(wb, path, force)
 
@@ -451,7 +454,9 @@ _RISK_FIGURES = (
 )
 
 
-def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings: Sequence[str] = ()) -> None:
+def write_simulation(
+    sim, path: str | os.PathLike, force: bool = False, warnings: Sequence[str] = (), run_id: str | None = None
+) -> None:
     """Risk summary (figures with their sampling error, a histogram and an S-curve as native
     charts), Risk by initiative, Risk by theme, and Run info."""
     plan = sim.plan
@@ -475,6 +480,7 @@ def write_simulation(sim, path: str | os.PathLike, force: bool = False, warnings
             ("Risk correlation", s.risk_correlation),
             ("Seconds", round(sim.seconds, 3)),
         ],
+        run_id,
     )
     save_atomic(wb, path, force)
 
@@ -662,7 +668,7 @@ def _risk_by_theme(ws, sim, money: str) -> None:
     fit_widths(ws, maximum=40)
 
 
-def write_alternatives(a, path: str | os.PathLike, force: bool = False) -> None:
+def write_alternatives(a, path: str | os.PathLike, force: bool = False, run_id: str | None = None) -> None:
     """Alternatives side by side (value, cost, gap, limit use, what each adds and drops), the
     initiative-by-portfolio matrix, and Run info."""
     plan = a.plan
@@ -682,6 +688,7 @@ def write_alternatives(a, path: str | os.PathLike, force: bool = False) -> None:
             ("Min difference", a.min_difference),
             ("Seconds", round(a.seconds, 3)),
         ],
+        run_id,
     )
     save_atomic(wb, path, force)
 
@@ -729,7 +736,7 @@ def _alternatives_matrix(ws, a, names: list[str]) -> None:
     fit_widths(ws, maximum=40)
 
 
-def write_robustness(r, path: str | os.PathLike, force: bool = False) -> None:
+def write_robustness(r, path: str | os.PathLike, force: bool = False, run_id: str | None = None) -> None:
     """The baseline's results workbook (its Ranking with each initiative's robustness class),
     with a Robustness summary and the Robustness of every initiative, charted."""
     from dataclasses import replace
@@ -744,7 +751,7 @@ def write_robustness(r, path: str | os.PathLike, force: bool = False) -> None:
         _robustness_summary(wb.create_sheet(OUTPUT.robustness_summary, 1), r, money)
         _robustness_by_initiative(wb.create_sheet(OUTPUT.robustness, 2), r)
 
-    write_results(result, path, force, extra=sheets)
+    write_results(result, path, force, extra=sheets, run_id=run_id)
 
 
 def _robustness_summary(ws, r, money: str) -> None:
@@ -833,7 +840,7 @@ def _frequency_chart(ws, count: int, end: int) -> BarChart:
     return chart
 
 
-def write_review(r, path: str | os.PathLike, force: bool = False) -> None:
+def write_review(r, path: str | os.PathLike, force: bool = False, run_id: str | None = None) -> None:
     """Quarter review (values, decisions, moves and their causes), Estimate changes, Value
     realization, Run info."""
     from portfolio_opt.workbook.results import realization_sheet
@@ -856,6 +863,7 @@ def write_review(r, path: str | os.PathLike, force: bool = False) -> None:
             ("Seconds", round(r.seconds, 3)),
             ("Attribution", "each change applied alone to last quarter's plan"),
         ],
+        run_id,
     )
     save_atomic(wb, path, force)
 

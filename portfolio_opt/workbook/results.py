@@ -101,10 +101,15 @@ EXPLAIN_TEXT = (
 
 
 def write_results(
-    result: Result, path: str | os.PathLike, force: bool = False, extra: Callable[[Workbook], None] | None = None
+    result: Result,
+    path: str | os.PathLike,
+    force: bool = False,
+    extra: Callable[[Workbook], None] | None = None,
+    run_id: str | None = None,
 ) -> None:
     """Write the results workbook: Summary, Ranking, the input sheets as used, Run info
-    (``extra`` adds sheets after the Summary, e.g. robustness).
+    (``extra`` adds sheets after the Summary, e.g. robustness; ``run_id``, the run's id in the
+    plan-of-record store, is a Run info item when given).
 
     The big sheets (the Ranking, the Schedule, the input copies) are streamed
     (:func:`~portfolio_opt.workbook.style.stream`): no spreadsheet cell object per cell."""
@@ -125,7 +130,7 @@ def write_results(
             realization_sheet(wb.create_sheet(OUTPUT.value_realization), result, money)
         for table in _input_tables(plan):
             _copy_table(stream(wb.create_sheet(safe_title(table.name))), table)
-        _run_info_sheet(wb, result)
+        _run_info_sheet(wb, result, run_id)
         wb.active = 0
         save_atomic(wb, path, force)
 
@@ -887,8 +892,9 @@ def _copy_table(ws, table: Table) -> None:
     fit_widths(ws)
 
 
-def run_info_rows(plan: Plan) -> list[tuple[str, Any]]:
-    """What every output's Run info starts with: the tool, the input file, the settings used."""
+def run_info_rows(plan: Plan, run_id: str | None = None) -> list[tuple[str, Any]]:
+    """What every output's Run info starts with: the tool, the input file, the run's id in the
+    plan-of-record store (when it was recorded), the settings used."""
     s = plan.settings
     i = RUN_INFO_ITEMS
     return [
@@ -896,6 +902,7 @@ def run_info_rows(plan: Plan) -> list[tuple[str, Any]]:
         (i.tool_version, __version__),
         (i.input_file, plan.source_name),
         (i.input_sha256, plan.source_sha256),
+        *([(i.run_id, run_id)] if run_id else []),
         (i.objective, s.objective.value),
         (i.horizon, s.horizon_months),
         (i.discount_rate, s.discount_rate),
@@ -952,11 +959,11 @@ def write_run_info(wb: Workbook, plan: Plan, rows: list[tuple[str, Any]]) -> Non
     ws.column_dimensions["B"].width = 70
 
 
-def _run_info_sheet(wb: Workbook, result: Result) -> None:
+def _run_info_sheet(wb: Workbook, result: Result, run_id: str | None = None) -> None:
     plan = result.plan
     s = plan.settings
     info = result.solver
-    rows = run_info_rows(plan)
+    rows = run_info_rows(plan, run_id)
     i = RUN_INFO_ITEMS
     rows[rows.index((i.solver, s.solver))] = (i.solver, info.name)
     rows[rows.index((i.requested_gap, s.gap))] = (i.requested_gap, info.requested_gap)

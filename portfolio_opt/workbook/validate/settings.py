@@ -139,6 +139,8 @@ class SettingsSheet:
         where = sheet.address(r, c)
         if attr == "currency":
             return str(value).strip()
+        if attr == "record":
+            return self._record(where, value)
         if attr == "review_date":
             return self._review_date(where, value)
         if attr == "cluster":
@@ -209,6 +211,23 @@ class SettingsSheet:
             return _INVALID if number is None else int(number)
         number = self.c.number(sheet, r, c, label, True, _CHECKS[attr], amount=attr == "run_budget")
         return _INVALID if number is None else number
+
+    def _record(self, where: str, value: Any) -> Any:
+        """The Record setting: ``yes`` or ``no``, or a store URL (``sqlite:///...``,
+        ``postgresql://...``); anything else is refused at its cell."""
+        text = str(value).strip()
+        if text.casefold() in ("yes", "no", "true", "false"):
+            return "yes" if text.casefold() in ("yes", "true") else None
+        if re.fullmatch(r"(sqlite|postgres|postgresql)(\+\w+)?://\S*", text, re.I):
+            return text
+        self.c.add(
+            "bad-setting",
+            where,
+            f"Record {_show(value)}: must be yes, no or a store URL",
+            "Type yes (the default store), or a URL such as sqlite:///record.db or postgresql://host/portfolio",
+            value,
+        )
+        return _INVALID
 
 
 def _period_length(rows: list[tuple], sc: int, vc: int) -> float:
