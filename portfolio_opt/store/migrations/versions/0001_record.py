@@ -19,6 +19,15 @@ TABLES = ("events", "plans", "runs", "approvals", "policies", "records")
 
 def upgrade() -> None:
     """Create the record's tables, each append-only."""
+    _chain()
+    _decisions()
+    dialect = op.get_bind().dialect.name
+    for table in TABLES:
+        append_only(op.execute, dialect, table)
+
+
+def _chain() -> None:
+    """The events in their hash chain, and the plans and runs they record."""
     op.create_table(
         "events",
         sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
@@ -59,6 +68,10 @@ def upgrade() -> None:
         sa.Column("output_sheets", sa.Text),
     )
     op.create_index("runs_by_plan", "runs", ["plan_id"])
+
+
+def _decisions() -> None:
+    """Approvals, the approval policies, and each period's plan of record."""
     op.create_table(
         "approvals",
         sa.Column("event_seq", sa.BigInteger, sa.ForeignKey("events.seq"), primary_key=True, autoincrement=False),
@@ -85,9 +98,6 @@ def upgrade() -> None:
         sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.id"), nullable=False),
         sa.Column("at", sa.String(32), nullable=False),
     )
-    dialect = op.get_bind().dialect.name
-    for table in TABLES:
-        append_only(op.execute, dialect, table)
 
 
 def downgrade() -> None:
