@@ -120,3 +120,18 @@ def test_matrix_names_and_costs_and_settings_named_with_both_values(tmp_path):
     assert first["name"] and first["cost"] > 0
     wm = load_workbook(tmp_path / "cmp.xlsx")["Plan matrix"]
     assert [c.value for c in wm[1]][:4] == ["ID", "Name", "Cost", "Value (first plan's scoring)"]
+
+
+def test_a_selected_column_without_an_id_column_is_reported_not_a_crash(tmp_path):
+    """A hand-made plan whose ID header was deleted: the missing column is named, no traceback."""
+    wb = load_workbook(SAMPLE)
+    ws = wb["Initiatives"]
+    ws.cell(row=1, column=ws.max_column + 1, value="Selected")
+    ws.cell(row=2, column=ws.max_column, value="Yes")
+    for cell in ws[1]:
+        if cell.value == "ID":
+            cell.value = None
+    wb.save(tmp_path / "plan.xlsx")
+    proc = run_cli("compare", tmp_path / "plan.xlsx")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "'ID'" in proc.stderr or "ID" in proc.stderr

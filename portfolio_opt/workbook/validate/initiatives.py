@@ -629,6 +629,8 @@ class InitiativesSheet:
             if "selected" not in cols.by_norm or "id" not in cols.by_norm:
                 return None
             source = ranking
+        if "id" not in cols.by_norm:  # the missing ID column is reported where the initiatives are read
+            return None
         sc, ic = cols.by_norm["selected"], cols.by_norm["id"]
         known = {text_key(i.id): i.id for i in initiatives}
         chosen = []
