@@ -152,7 +152,7 @@ def optimize(
     explain_limit: int | None,
     explain_time: float | None,
     cluster: str | None,
-) -> None:
+) -> int:
     """Choose the portfolio of highest expected value within every limit.
 
     Writes the results workbook (Summary, Ranking, the input sheets as used, Run info) to a
@@ -194,7 +194,7 @@ def optimize(
 @options(cluster_option())
 def frontier_command(
     path: str, out: Output, steps: int, lo: float | None, hi: float | None, solve: dict, cluster: str | None
-) -> None:
+) -> int:
     """Re-optimize at every budget: the true efficient frontier, with a live chart.
 
     \b
@@ -217,7 +217,7 @@ def frontier_command(
 @writes("Scenarios workbook", suffix="scenarios")
 @solving()
 @options(cluster_option())
-def scenarios_command(path: str, out: Output, solve: dict, cluster: str | None) -> None:
+def scenarios_command(path: str, out: Output, solve: dict, cluster: str | None) -> int:
     """Run every scenario of the Scenarios sheet against the baseline and say what moved, and why.
 
     \b
@@ -237,7 +237,7 @@ def scenarios_command(path: str, out: Output, solve: dict, cluster: str | None) 
 @click.argument("paths", nargs=-1, required=True, type=INPUT)
 @writes("Comparison workbook", default="comparison.xlsx")
 @solving()
-def compare_command(paths: tuple[str, ...], out: Output, solve: dict) -> None:
+def compare_command(paths: tuple[str, ...], out: Output, solve: dict) -> int:
     """Compare plans (workbooks with a Selected column, or results workbooks): value, cost,
     broken rules, and efficiency against the optimum at the same cost.
 
@@ -266,7 +266,7 @@ def compare_command(paths: tuple[str, ...], out: Output, solve: dict) -> None:
     help="Random seed (default: the Seed setting, else 1); the same seed gives the same numbers.",
 )
 @solving()
-def simulate_command(path: str, out: Output, samples: int | None, seed: int | None, solve: dict) -> None:
+def simulate_command(path: str, out: Output, samples: int | None, seed: int | None, solve: dict) -> int:
     """Simulate a portfolio's outcomes: the spread, P10/P90, CVaR, the chance of reaching the
     Value target, and which bets drive the downside.
 
@@ -310,7 +310,7 @@ def simulate_command(path: str, out: Output, samples: int | None, seed: int | No
     help="Initiatives (in or out) in which every two portfolios must differ.",
 )
 @solving()
-def alternatives_command(path: str, out: Output, count: int, within: float, min_difference: int, solve: dict) -> None:
+def alternatives_command(path: str, out: Output, count: int, within: float, min_difference: int, solve: dict) -> int:
     """Portfolios almost as good as the best that differ in what matters: up to --count, each
     within --within of the optimum, every two differing in at least --min-difference initiatives.
 
@@ -353,7 +353,7 @@ def alternatives_command(path: str, out: Output, count: int, within: float, min_
 @options(cluster_option())
 def robustness_command(
     path: str, out: Output, samples: int, spread: float, seed: int | None, solve: dict, cluster: str | None
-) -> None:
+) -> int:
     """Re-optimize many versions of the estimates: which choices are solid (core), which hinge
     on a guess (borderline), the baseline's regret, and its value corrected for the optimizer's curse.
 
@@ -382,7 +382,7 @@ def robustness_command(
     "period, else the latest).",
 )
 @solving()
-def review_command(workbooks: tuple[str, ...], out: Output, against: str | None, solve: dict) -> None:
+def review_command(workbooks: tuple[str, ...], out: Output, against: str | None, solve: dict) -> int:
     """The quarterly review: what changed since last quarter (estimates, status, added and
     dropped initiatives, settings), what each change did to the portfolio, and the value realized.
 

@@ -181,7 +181,13 @@ def writes(
         @functools.wraps(f)
         def command(*args, output, report_path, force, as_json, db, **kwargs):
             inputs = _inputs(kwargs)
-            out = Output(output or default_output(inputs[0], suffix), report_path, force, as_json, db)
+            if not output:  # not given (click gives the ``default``), or given empty
+                if default:
+                    output = default
+                else:
+                    assert suffix is not None, f"{what}: writes() needs a default or a suffix"
+                    output = default_output(inputs[0], suffix)
+            out = Output(output, report_path, force, as_json, db)
             out.check(inputs)
             return f(*args, out=out, **kwargs)
 

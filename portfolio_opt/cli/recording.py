@@ -23,11 +23,11 @@ class Recording:
 
     def __init__(self, option: str | None, plans) -> None:
         self.url = po.store_for_run(option, plans)
-        self.store = None
+        self.store: po.Store | None = None
         self.error: po.PortfolioError | None = None
         self.bug: BaseException | None = None
         self.run_id: str | None = None
-        self.recorded = None
+        self.recorded: po.RunRecord | None = None
         self._thread = threading.Thread(target=self._open, daemon=True) if self.url else None
         if self._thread is not None:
             self._thread.start()
@@ -74,6 +74,7 @@ class Recording:
             return None
         if self.error is not None:
             return {"recorded": False, "exit_code": self.error.exit_code, "message": str(self.error)}
+        assert self.store is not None and self.recorded is not None, "said before the run was recorded"
         return {"recorded": True, "run_id": self.recorded.id, "store": self.store.name}
 
     def say(self, path: str) -> None:
@@ -83,6 +84,7 @@ class Recording:
         if self.error is None:
             import click
 
+            assert self.store is not None and self.recorded is not None, "said before the run was recorded"
             click.echo(f"Recorded run {self.recorded.id} in {self.store.name}")
             return
         echo_err(f"Error: {self.error}")

@@ -61,7 +61,7 @@ class Weights:
     worst: tuple[int, int, float] | None = None  #: (i, j, the value that would fit) of the worst judgment
 
 
-def ahp(matrix: Sequence[Sequence[float]]) -> Weights:
+def ahp(matrix: Sequence[Sequence[float]] | np.ndarray) -> Weights:
     """Principal-eigenvector weights of a positive reciprocal matrix, and its consistency.
 
     >>> w = ahp([[1, 3, 5], [1/3, 1, 3], [1/5, 1/3, 1]])

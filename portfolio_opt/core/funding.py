@@ -29,7 +29,7 @@ from portfolio_opt.core.rules import Chosen
 from portfolio_opt.core.scoring import objective_coefficients
 from portfolio_opt.core.value import portfolio_value
 from portfolio_opt.model.errors import Infeasible, NoPortfolioFound
-from portfolio_opt.model.plan import BudgetWorld, Plan, RiskObjective
+from portfolio_opt.model.plan import BudgetWorld, Plan, RiskObjective, Settings
 from portfolio_opt.model.result import FundingOrder, Status, WorldFunding
 
 
@@ -57,6 +57,7 @@ def funding_order(plan: Plan) -> FundingOrder:
         raise NoPortfolioFound("the time limit ran out before any funding order was found: raise --time-limit")
     if not sol.has_solution:
         raise Infeasible((), (), "no funding order keeps every rule in every world with nested selections")
+    assert sol.values is not None, "a solution without a portfolio"
     chosen = [formulation.selection(p, sol.values[start:]) for p, start in zip(plans, starts)]
     values = [portfolio_value(p, c) for p, c in zip(plans, chosen)]
     order = _order(plan, plans, chosen)
@@ -83,6 +84,7 @@ def _alone(plan: Plan) -> float:
         raise diagnose(plan)
     if not sol.has_solution:
         raise NoPortfolioFound("the time limit ran out before a world's own optimum was found: raise --time-limit")
+    assert sol.values is not None, "a solution without a portfolio"
     return portfolio_value(plan, formulation.selection(plan, sol.values))
 
 
@@ -99,8 +101,13 @@ def _stacked(plan: Plan, plans: Sequence[Plan]) -> tuple[solver.LinearProgram, l
     width = len(formulation.Columns.of(plans[0]).var)
     s = plan.settings
     blend = 1.0 - s.risk_weight if _cvar_asked(plan) else 1.0
-    objective, lower, upper, integer, rows, keys = [], [], [], [], [], []
-    starts = []
+    objective: list[float] = []
+    lower: list[float] = []
+    upper: list[float] = []
+    integer: list[bool] = []
+    rows: list[solver.Row] = []
+    keys: list[tuple[str | int, ...]] = []
+    starts: list[int] = []
     for w, lp in zip(worlds, programs):
         start = len(objective)
         starts.append(start)
@@ -120,7 +127,19 @@ def _stacked(plan: Plan, plans: Sequence[Plan]) -> tuple[solver.LinearProgram, l
     return lp, starts
 
 
-def _add_cvar(worlds, programs, starts, width, s, objective, lower, upper, integer, rows, keys) -> None:
+def _add_cvar(
+    worlds: Sequence[BudgetWorld],
+    programs: Sequence[solver.LinearProgram],
+    starts: Sequence[int],
+    width: int,
+    s: Settings,
+    objective: list[float],
+    lower: list[float],
+    upper: list[float],
+    integer: list[bool],
+    rows: list[solver.Row],
+    keys: list[tuple[str | int, ...]],
+) -> None:
     """``w (η − Σ_s p_s u_s / α)`` with ``u_s ≥ η − V_s``: CVaR over the worlds at the Risk level."""
     eta = len(objective)
     objective.append(s.risk_weight)

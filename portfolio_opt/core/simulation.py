@@ -373,9 +373,11 @@ def cost_risk(
     most = highest = 0.0
     for i, draws in cost_draws(plan, n, seed, purpose).items():
         if selected[i]:
-            costs += draws - plan.initiatives[i].cost
-            most += plan.initiatives[i].cost
-            highest += plan.initiatives[i].cost_high
+            ini = plan.initiatives[i]
+            assert ini.cost_high is not None  # cost_draws holds only the costs with a range
+            costs += draws - ini.cost
+            most += ini.cost
+            highest += ini.cost_high
     within = float(np.mean(costs <= budget.max * (1 + 1e-12)))
     return CostRisk(
         samples=n,

@@ -4,7 +4,7 @@ way a dict becomes JSON text (:func:`to_json`)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from portfolio_opt.model.plan import Scoring
@@ -355,7 +355,7 @@ def review_to_dict(r: QuarterReview) -> dict:
 def simulation_to_dict(sim: Simulation) -> dict:
     """The JSON of ``simulate --json``."""
     f = sim.figures
-    out = {"samples": sim.samples, "seed": sim.seed}
+    out: dict[str, Any] = {"samples": sim.samples, "seed": sim.seed}
     for key in ("mean", "std", "p5", "p10", "p50", "p90", "p95", "cvar"):
         out[key] = f[key].value
     out["risk_level"] = sim.level
@@ -484,7 +484,7 @@ def diff_to_dict(d) -> dict:
     }
 
 
-_TO_DICT = {
+_TO_DICT: dict[str, Callable[..., dict[str, Any]]] = {
     "portfolio_opt.analyses.diff.PortfolioDiff": diff_to_dict,
     "portfolio_opt.model.result.Result": result_to_dict,
     "portfolio_opt.analyses.frontier.Frontier": frontier_to_dict,

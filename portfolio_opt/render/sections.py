@@ -83,8 +83,9 @@ class Section:
 def _table(
     t: Table, columns: Sequence[str] | None = None, rows: Sequence | None = None, title: str = "", kind: str = "table"
 ) -> Item:
-    cols = [c for c in (columns or t.header) if t.column(c) is not None]
-    idx = [t.column(c) for c in cols]
+    found = [(c, t.column(c)) for c in (columns or t.header)]
+    cols = [c for c, k in found if k is not None]
+    idx = [k for _, k in found if k is not None]
     chosen = t.rows if rows is None else rows
     out_rows = [[(r[k].text if k < len(r) else "") for k in idx] for r in chosen]
     numeric = [
@@ -203,6 +204,7 @@ def _ranking(book: OutputBook) -> Section | None:
     if t is None:
         return None
     sel = t.column(RANKING.selected)
+    assert sel is not None, "a ranking the tool wrote has its Selected column"
     chosen = [r for r in t.rows if r[sel].value == "Yes"]
     left = [r for r in t.rows if r[sel].value != "Yes"]
     s = Section("ranking", "The ranking: why in, why out")
@@ -394,12 +396,14 @@ def _robustness(book: OutputBook) -> Section | None:
     if summary is not None:
         s.items.append(_table(summary, [MEASURES.measure, MEASURES.value]))
     top = t.rows[:MOST_BARS]
+    freq = t.column(ROBUSTNESS.frequency)
+    assert freq is not None, "a robustness sheet the tool wrote has its Frequency column"
     s.items.append(
         Item(
             "chart",
             svg=charts.bars(
                 [f"{r[0].text} {r[1].text}" for r in top],
-                {ROBUSTNESS.frequency: [_num(r[t.column(ROBUSTNESS.frequency)].value) for r in top]},
+                {ROBUSTNESS.frequency: [_num(r[freq].value) for r in top]},
                 "Selection frequency across the versions (most selected first)",
                 percent=True,
             ),

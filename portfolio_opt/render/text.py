@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from portfolio_opt.core.reasons import reason_sentence
@@ -54,8 +55,8 @@ def summary_lines(result: Result, output: str | None = None) -> list[str]:
             a, b = r.chosen.get(key), r.expected.get(key)
             if a is None:
                 continue
-            shown = (lambda x: f"{x:.1%}") if key == "prob_target" else money
-            lines.append(f"  {name:<10} {shown(a):>14} (expected-value portfolio {shown(b)})")
+            fmt = (lambda x: f"{x:.1%}") if key == "prob_target" else money
+            lines.append(f"  {name:<10} {fmt(a):>14} (expected-value portfolio {fmt(b)})")
         if r.entered or r.left:
             lines.append(f"  entered {', '.join(r.entered) or 'none'}; left {', '.join(r.left) or 'none'}")
     lines += _cost_risk_lines(result) + _funding_lines(result)
@@ -282,6 +283,7 @@ def _what_it_would_take(result: Result, r: InitiativeResult, ini: Initiative) ->
     measure = "expected value" if result.plan.settings.objective is Objective.VALUE else "NPV (expected value − cost)"
     if r.selected:
         return [f"Dropping it would lose {money(r.regret)} of {measure}{change_text}."]
+    assert r.break_even_score is not None, "an explained, settled flip has its break-even score"
     return [
         f"Forcing it in would lose {money(r.regret)} of {measure}{change_text}.",
         f"It would be selected if its score rose above {money(r.break_even_score)} "
@@ -473,7 +475,7 @@ def diff_lines(d, output: str | None = None) -> list[str]:
     return lines + ([f"Written {output}"] if output else [])
 
 
-_TO_LINES = {
+_TO_LINES: dict[str, Callable[..., list[str]]] = {
     "portfolio_opt.analyses.diff.PortfolioDiff": diff_lines,
     "portfolio_opt.model.result.Result": summary_lines,
     "portfolio_opt.analyses.frontier.Frontier": frontier_lines,

@@ -14,7 +14,7 @@ import datetime as _dt
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from portfolio_opt.model import plan as _plan
@@ -91,7 +91,7 @@ def decode(data: Any) -> Any:
     return _TAGS[tag](body)
 
 
-_TAGS = {
+_TAGS: dict[str, Callable[[Any], Any]] = {
     "$float": float,
     "$tuple": lambda body: tuple(decode(x) for x in body),
     "$map": lambda body: {decode(k): decode(v) for k, v in body},

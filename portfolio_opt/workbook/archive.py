@@ -238,9 +238,9 @@ def _structure_problems(zf: zipfile.ZipFile, name: str) -> list[Problem]:
     for sheet in root.iter(f"{{{_MAIN_NS}}}sheet"):
         rid = sheet.get(f"{{{_REL_NS}}}id", "")
         title = sheet.get("name", "?")
-        target = targets.get(rid)
-        if target is None or target not in names:
-            where = f" ({target} is missing)" if target else ""
+        found = targets.get(rid)
+        if found is None or found not in names:
+            where = f" ({found} is missing)" if found else ""
             problems.append(
                 Problem(
                     "missing-part",

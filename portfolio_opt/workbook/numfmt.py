@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from typing import Any
 
 #: Excel's built-in number formats by id, as openpyxl names them (ids 23-36 and 50+ are
 #: locale-specific: a file that uses them without defining them reads as General)
@@ -161,7 +162,7 @@ def from_iso8601(text: str | None):
         return None
     match = _ISO.match(text)
     if match and any(match.groups()):
-        parts = match.groupdict(0)
+        parts: dict[str, Any] = match.groupdict(0)  # text, then numbers
         for key in ("year", "month", "day", "hour", "minute", "second"):
             if parts[key]:
                 parts[key] = int(parts[key])

@@ -25,7 +25,7 @@ import zipfile
 
 from portfolio_opt.model.errors import InvalidWorkbook, Problem
 from portfolio_opt.workbook import numfmt
-from portfolio_opt.workbook.raw import EXCEL_ROWS, Grid, RawWorkbook, far_row, far_value
+from portfolio_opt.workbook.raw import EXCEL_ROWS, Grid, RawSheet, RawWorkbook, far_row, far_value
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -94,9 +94,9 @@ def _saved(data: bytes):
     for el in root.iter(f"{{{_DC}}}date"):
         found = re.match(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?", (el.text or "").strip())
         if found:
-            parts = [int(p) for p in found.groups()[:6]]
+            year, month, day, hour, minute, second = (int(p) for p in found.groups()[:6])
             micro = int((found.group(7) or "0").ljust(6, "0"))
-            return _dt.datetime(*parts, micro)
+            return _dt.datetime(year, month, day, hour, minute, second, micro)
     return None
 
 
@@ -251,7 +251,7 @@ class _Content:
     def __init__(self, styles: DataStyles):
         self.styles = styles
         self.epoch = numfmt.WINDOWS_EPOCH
-        self.sheets = []
+        self.sheets: list[RawSheet] = []
         self.grid: Grid | None = None
         self.r = 0
         self.columns: list[tuple[int, int, str | None]] = []  #: (first column, how many, default cell style)
@@ -293,6 +293,8 @@ class _Content:
 
     def row(self, row) -> None:
         """One table row (repeated as it says), cell by cell."""
+        grid = self.grid
+        assert grid is not None, "a table row is read inside its table"
         repeat = _repeat(row, "number-rows-repeated")
         cells = []
         c = 0
@@ -310,21 +312,23 @@ class _Content:
             c += span
         if cells:
             last = max(c + span - 1 for c, span, _ in cells)
-            if not self.grid.fits(self.r + repeat - 1, last):
+            if not grid.fits(self.r + repeat - 1, last):
                 c, _, read = cells[-1]
-                raise far_value(self.grid.sheet.name, self.r + repeat - 1, last, read[0], last + 1)
+                raise far_value(grid.sheet.name, self.r + repeat - 1, last, read[0], last + 1)
             for k in range(repeat):
                 for c, span, read in cells:
                     for j in range(span):
                         self.put(self.r + k, c + j, read)
         self.r += repeat
         if self.r > EXCEL_ROWS and cells:
-            raise far_row(self.grid.sheet.name, self.r)
+            raise far_row(grid.sheet.name, self.r)
 
     def put(self, r: int, c: int, read: tuple) -> None:
         value, fmt, error, serial, formula = read
-        self.grid.put(r, c, value, fmt)
-        sheet = self.grid.sheet
+        grid = self.grid
+        assert grid is not None, "a cell is put inside its table"
+        grid.put(r, c, value, fmt)
+        sheet = grid.sheet
         if error:
             sheet.errors.add((r, c))
         if serial is not None:
@@ -408,12 +412,13 @@ _DURATION = re.compile(
 
 def _duration(text: str | None) -> float:
     """Seconds in an ISO 8601 duration (``PT36H00M00S``)."""
-    found = _DURATION.match((text or "").strip())
+    clean = (text or "").strip()
+    found = _DURATION.match(clean)
     if not found or not any(found.groups()):
         raise ValueError(f"time value {text!r}")
     days, hours, minutes, seconds = (float(g) if g else 0.0 for g in found.groups())
     total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
-    return -total if text.strip().startswith("-") else total
+    return -total if clean.startswith("-") else total
 
 
 _SKIP = {_OFFICE_ANNOTATION, _TEXT_NOTE, _OFFICE_ANNOTATION_END}

@@ -31,6 +31,7 @@ from openpyxl.cell._writer import write_cell
 from openpyxl.cell.cell import Cell
 from openpyxl.comments.comment_sheet import CommentRecord
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.packaging.relationship import RelationshipList
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 from openpyxl.utils import get_column_letter
@@ -83,6 +84,8 @@ class _FixedDateZip(zipfile.ZipFile):
 class _Writer(ExcelWriter):
     """openpyxl's package writer, with the sheets' rows written by :func:`write_rows`."""
 
+    _archive: zipfile.ZipFile  # openpyxl's writer keeps the zip here; the stubs leave it out
+
     def write_worksheet(self, ws):
         if self.workbook.write_only:
             return super().write_worksheet(ws)
@@ -95,8 +98,9 @@ class _Writer(ExcelWriter):
             ws._rels = writer._rels
             with open(writer.out, "rb") as fh:
                 head, tail = fh.read().split(_ROWS_MARK, 1)
-            size = len(head) + os.path.getsize(writer.rows) + len(tail)
-            with open(writer.rows, "rb") as rows, self._archive.open(_entry(ws.path[1:], size), "w") as dst:
+            assert writer.spool is not None, "write() spools the rows"
+            size = len(head) + os.path.getsize(writer.spool) + len(tail)
+            with open(writer.spool, "rb") as rows, self._archive.open(_entry(ws.path[1:], size), "w") as dst:
                 dst.write(head)
                 shutil.copyfileobj(rows, dst, 1 << 20)
                 dst.write(tail)
@@ -108,7 +112,9 @@ class _Writer(ExcelWriter):
 class _SheetWriter(WorksheetWriter):
     """Writes the sheet as openpyxl does, its rows to a spool file of their own."""
 
-    rows: str | None = None
+    out: str  # made without ``out``, the writer writes to a spool file of openpyxl's
+    _rels: RelationshipList  # openpyxl's writer sets it; the stubs leave it out
+    spool: str | None = None  #: the spool file of the rows (``rows`` is openpyxl's method)
 
     def write_dimensions(self):
         sheet = getattr(self.ws, "_streamed", None)
@@ -117,9 +123,9 @@ class _SheetWriter(WorksheetWriter):
         self.xf.send(SheetDimension(sheet.dimension()).to_tree())
 
     def write_rows(self):
-        self.rows = create_temporary_file()
+        self.spool = create_temporary_file()
         sheet = getattr(self.ws, "_streamed", None)
-        with open(self.rows, "wb") as out:
+        with open(self.spool, "wb") as out:
             if sheet is None:
                 write_rows(self.ws, out)
             else:
@@ -128,7 +134,7 @@ class _SheetWriter(WorksheetWriter):
 
     def cleanup(self):
         # either file may be gone already (a stop clears the spool folder while we write)
-        for path in (self.out, self.rows):
+        for path in (self.out, self.spool):
             if path is not None:
                 if os.path.exists(path):
                     os.remove(path)
@@ -165,9 +171,10 @@ def write_rows(ws, out: BinaryIO) -> None:
                 s = ""
             else:
                 key = style.tobytes()
-                s = styles.get(key)
-                if s is None:
-                    s = styles[key] = f' s="{wb._cell_styles.add(StyleArray(style))}"' if any(style) else ""
+                found = styles.get(key)
+                if found is None:
+                    found = styles[key] = f' s="{wb._cell_styles.add(StyleArray(style))}"' if any(style) else ""
+                s = found
             value = cell._value
             if value is None and not s and cell._comment is None:
                 continue
@@ -439,8 +446,9 @@ def as_cells(wb) -> None:
                     cell = value
                 else:
                     cell = Cell(ws, row=r, column=k + 1)
-                    cell._value = value
+                    # the stubs name a cell's _value and _style in its __slots__ but do not declare them
+                    cell._value = value  # type: ignore[attr-defined]
                     cell.data_type = "s" if type(value) is str else "n"
                 array = styles.arrays[style_ids[k]]
-                cell._style = StyleArray(array) if any(array) else None
+                cell._style = StyleArray(array) if any(array) else None  # type: ignore[attr-defined]
                 ws._cells[(r, k + 1)] = cell

@@ -11,7 +11,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from portfolio_opt.workbook.style import fit_widths, safe_title, save_atomic, write_table
+from portfolio_opt.workbook.style import first_sheet, fit_widths, safe_title, save_atomic, write_table
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ def write_record(sheets: Sequence[Sheet], path: str | os.PathLike, force: bool =
     """Write ``sheets`` to a new workbook at ``path`` (an existing one only with ``force``), each a
     table with a frozen header and a filter; a sheet with no rows says so under its header."""
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(first_sheet(wb))
     for sheet in sheets:
         ws = wb.create_sheet(safe_title(sheet.name))
         rows = list(sheet.rows) or [("(none yet)",)]

@@ -46,6 +46,7 @@ from portfolio_opt.workbook.style import (
     PERCENT2,
     RATIO,
     YES_FILL,
+    first_sheet,
     fit_widths,
     font,
     money_format,
@@ -96,7 +97,7 @@ def write_frontier(f: Frontier, path: str | os.PathLike, force: bool = False, ru
     """Frontier sheet (one row per budget, the current budget marked) and a live chart."""
     money = money_format(f.plan.settings.currency)
     wb = Workbook()
-    ws = wb.active
+    ws = first_sheet(wb)
     ws.title = OUTPUT.frontier
     last = _frontier_table(ws, f, money)
     _frontier_chart(ws, f, last)
@@ -123,7 +124,7 @@ def write_frontier(f: Frontier, path: str | os.PathLike, force: bool = False, ru
 def _frontier_table(ws, f: Frontier, money: str) -> int:
     """A row per budget: the optimum, its bound, cost and count, what entered and left; the
     plan's own budget in bold. Returns the last row written."""
-    rows = [
+    rows: list[tuple[Any, ...]] = [
         (
             p.budget,
             p.objective,
@@ -187,7 +188,7 @@ def _frontier_chart(ws, f: Frontier, last: int) -> None:
 def write_scenarios(run: ScenarioRun, path: str | os.PathLike, force: bool = False, run_id: str | None = None) -> None:
     """Side-by-side summary with a chart, the initiative-by-scenario matrix, and the causes."""
     wb = Workbook()
-    ws = wb.active
+    ws = first_sheet(wb)
     ws.title = OUTPUT.scenario_summary
     _scenario_summary(ws, run)
     _scenario_matrix(wb.create_sheet(OUTPUT.scenario_matrix), run)
@@ -242,7 +243,13 @@ def _scenario_measures(run: ScenarioRun, money: str) -> list[_Measure]:
         (m.selected_count, [len(r.solved.selected) if r.solved.ok else None for r in run.results], "0"),
         (
             m.vs_baseline,
-            [(r.solved.objective - base.objective) if r.solved.ok and base.ok else None for r in run.results],
+            [
+                (r.solved.objective - base.objective)
+                # a solve that ended with a portfolio (ok) has its optimum: the None tests only say so
+                if r.solved.ok and base.ok and r.solved.objective is not None and base.objective is not None
+                else None
+                for r in run.results
+            ],
             money,
         ),
         (m.entered, [len(r.entered) for r in run.results], "0"),
@@ -326,7 +333,7 @@ def write_comparison(c: Comparison, path: str | os.PathLike, force: bool = False
     first = c.plans[0].plan
     money = money_format(first.settings.currency)
     wb = Workbook()
-    ws = wb.active
+    ws = first_sheet(wb)
     ws.title = OUTPUT.comparison
     _comparison_sheet(ws, c, money)
     _plan_matrix(wb.create_sheet(OUTPUT.plan_matrix), c, money)
@@ -463,7 +470,7 @@ def write_simulation(
     s = plan.settings
     money = money_format(s.currency)
     wb = Workbook()
-    ws = wb.active
+    ws = first_sheet(wb)
     ws.title = OUTPUT.risk_summary
     end = _risk_figures(ws, sim, money, warnings)
     _value_distribution(ws, sim, money, end + 2)
@@ -673,7 +680,7 @@ def write_alternatives(a, path: str | os.PathLike, force: bool = False, run_id: 
     initiative-by-portfolio matrix, and Run info."""
     plan = a.plan
     wb = Workbook()
-    ws = wb.active
+    ws = first_sheet(wb)
     ws.title = OUTPUT.alternatives
     names = ["Optimum"] + [f"Alternative {p.rank - 1}" for p in a.portfolios[1:]]
     _alternatives_summary(ws, a, names, money_format(plan.settings.currency))
@@ -849,7 +856,7 @@ def write_review(r, path: str | os.PathLike, force: bool = False, run_id: str | 
     plan = res.plan
     money = money_format(plan.settings.currency)
     wb = Workbook()
-    ws = wb.active
+    ws = first_sheet(wb)
     ws.title = OUTPUT.quarter_review
     _quarter_review(ws, r, money)
     _estimate_changes(wb.create_sheet(OUTPUT.estimate_changes), r)

@@ -58,6 +58,7 @@ from portfolio_opt.workbook.style import (
     collector_paused,
     fill_cell,
     fill_column,
+    first_sheet,
     fit_widths,
     font,
     freeze_below,
@@ -117,7 +118,7 @@ def write_results(
     money = money_format(plan.settings.currency)
     with collector_paused():
         wb = Workbook()
-        summary = wb.active
+        summary = first_sheet(wb)
         summary.title = OUTPUT.summary
         _summary_sheet(summary, result, money)
         if extra is not None:
@@ -278,6 +279,7 @@ def _limits_table(ws, result: Result, money: str, r: int) -> int:
 def _risk_table(ws, result: Result, money: str, r: int) -> int:
     """The risk-aware portfolio beside the expected-value optimum, both judged on fresh worlds."""
     risk = result.risk
+    assert risk is not None, "the risk table is of a risk-aware result"
     s = result.plan.settings
     rows: list[tuple[Any, ...]] = []
     formats = []
@@ -335,6 +337,7 @@ def _funding_table(ws, result: Result, money: str, r: int) -> int:
     """The funding order's worlds, smallest budget first: what each funds (the first of the
     order), its value there, its own optimum and the difference; then the expected value."""
     f = result.funding
+    assert f is not None, "the funding table is of a result with a funding order"
     rows = [
         (w.world.name, w.world.probability, w.world.budget, len(w.funded), w.value, w.alone, w.price) for w in f.worlds
     ]
@@ -653,8 +656,8 @@ def _schedule_sheet(ws, result: Result) -> None:
     plan = result.plan
     labels = plan.settings.period_labels()
     header = list(SCHEDULE) + labels
-    rows = []
-    spans = []
+    rows: list[list[Any]] = []
+    spans: list[list[str | None]] = []
     for r in result.initiatives:
         if not r.selected:
             continue
@@ -662,7 +665,7 @@ def _schedule_sheet(ws, result: Result) -> None:
         t = result.starts[r.id]
         d = build_periods(ini, plan.settings)
         live_from = int(value_start(ini, plan.settings, t) // plan.settings.period_length)
-        cells = []
+        cells: list[str | None] = []
         for p in range(len(labels)):
             if t <= p < t + d:
                 cells.append("build")
@@ -698,11 +701,11 @@ def _capacity_sheet(ws, result: Result, money: str) -> None:
 
     labels = result.plan.settings.period_labels()
     groups: dict[str, dict[int, Any]] = {}
-    for use in result.limits:
-        lim = use.limit
+    for limit_use in result.limits:
+        lim = limit_use.limit
         if lim.period is None:
             continue
-        groups.setdefault(lim.family, {})[lim.period] = use
+        groups.setdefault(lim.family, {})[lim.period] = limit_use
     rows = []
     for name, by_period in groups.items():
         for p, label in enumerate(labels):
@@ -839,30 +842,31 @@ def settings_table(settings: Settings, original: Table | None) -> Table:
     header = [normalize_header(v) for v in original.rows[header_idx]]
     sc = header.index("setting") if "setting" in header else 0
     vc = header.index("value") if "value" in header else 1
-    rows = [list(row) for row in original.rows]
-    formats = [list(f) for f in original.number_formats] + [[] for _ in range(len(rows) - len(original.number_formats))]
+    grid: list[list[Any]] = [list(row) for row in original.rows]
+    grid_formats: list[list[str]] = [list(f) for f in original.number_formats]
+    grid_formats += [[] for _ in range(len(grid) - len(original.number_formats))]
     present = set()
-    for row, fmts in zip(rows[header_idx + 1 :], formats[header_idx + 1 :]):
-        while len(row) <= max(sc, vc):
-            row.append(None)
-        while len(fmts) < len(row):
+    for line, fmts in zip(grid[header_idx + 1 :], grid_formats[header_idx + 1 :]):
+        while len(line) <= max(sc, vc):
+            line.append(None)
+        while len(fmts) < len(line):
             fmts.append("General")
-        attr = SETTING_NAMES.get(normalize_header(row[sc]), (None,))[0] if row[sc] is not None else None
-        if attr:
-            present.add(attr)
-            row[vc] = _setting_cell(settings, attr)
-            fmts[vc] = setting_format(settings, attr)
-    width = max(len(r) for r in rows)
+        named = SETTING_NAMES.get(normalize_header(line[sc]), (None,))[0] if line[sc] is not None else None
+        if named:
+            present.add(named)
+            line[vc] = _setting_cell(settings, named)
+            fmts[vc] = setting_format(settings, named)
+    width = max(len(r) for r in grid)
     for label, attr in SETTINGS_ROWS:
         if attr not in present and getattr(settings, attr) != getattr(default, attr):
-            new = [None] * width
+            new: list[Any] = [None] * width
             new[sc], new[vc] = label, _setting_cell(settings, attr)
-            rows.append(new)
+            grid.append(new)
             fmt = ["General"] * width
             fmt[vc] = setting_format(settings, attr)
-            formats.append(fmt)
-    rows = [tuple(r) + (None,) * (width - len(r)) for r in rows]
-    return Table(original.name, tuple(rows), tuple(tuple(f) for f in formats))
+            grid_formats.append(fmt)
+    padded = tuple(tuple(r) + (None,) * (width - len(r)) for r in grid)
+    return Table(original.name, padded, tuple(tuple(f) for f in grid_formats))
 
 
 #: An input sheet's header row as copied: bold on the header fill

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import os
+from typing import Any
 
 #: (ID, Name, Owner, Theme, Outcome metric, Impact, Probability, Time to value, Cost, Run cost,
 #:  Depends on, Exclusive group, Decision, Data eng FTE, ML eng FTE, Product eng FTE, Notes)
@@ -775,7 +776,7 @@ ROWS = (
     ),
 )
 
-EXTRA_COLUMNS = (
+EXTRA_COLUMNS: tuple[tuple[str, str | None, str], ...] = (
     ("Data eng FTE", "0.0", "Optional. Data engineers needed while it is built."),
     ("ML eng FTE", "0.0", "Optional. ML engineers needed while it is built."),
     ("Product eng FTE", "0.0", "Optional. Product engineers needed while it is built."),
@@ -1006,7 +1007,7 @@ def write_risk_sample(path: str | os.PathLike, force: bool = False) -> None:
 
 #: The second-quarter review of the sample: what happened since the plan was made on 2027-01-01.
 #: ID -> the review columns (and any estimate that moved)
-Q2_ROWS = {
+Q2_ROWS: dict[str, dict[str, Any]] = {
     "INI-001": {"Status": "In progress", "Started": "2027-01-01", "Spent to date": 300_000, "Stop cost": 50_000},
     "INI-004": {"Status": "In progress", "Started": "2027-01-01", "Spent to date": 500_000, "Stop cost": 100_000},
     "INI-005": {"Status": "In progress", "Started": "2026-12-01", "Spent to date": 400_000},

@@ -29,6 +29,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_REVERSE
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from portfolio_opt.model.errors import (  # noqa: F401  (TextCut: raised here, defined with the errors)
     OutputError,
@@ -114,6 +115,13 @@ def money_format(currency: str = "") -> str:
     if not currency:
         return MONEY
     return f'"{currency.replace(chr(34), "")}"#,##0'
+
+
+def first_sheet(wb: Workbook) -> Worksheet:
+    """The sheet a new workbook opens with (openpyxl's stubs allow none, or a chartsheet)."""
+    ws = wb.active
+    assert isinstance(ws, Worksheet), "a new workbook opens with one worksheet"
+    return ws
 
 
 def safe_title(title: str) -> str:
@@ -225,16 +233,16 @@ def _shown(number_format: str, value: float) -> str:
 def _format_id(wb: Workbook, number_format: str) -> int:
     """The id ``cell.number_format = number_format`` would give, looked up once per workbook
     (openpyxl hashes the format on every assignment, a large part of writing a big Ranking)."""
-    try:
-        ids = wb._format_ids
-    except AttributeError:
-        ids = wb._format_ids = {}
+    ids: dict[str, int] | None = wb.__dict__.get("_format_ids")
+    if ids is None:
+        ids = wb.__dict__["_format_ids"] = {}
     idx = ids.get(number_format)
     if idx is None:
         if number_format in BUILTIN_FORMATS_REVERSE:
             idx = BUILTIN_FORMATS_REVERSE[number_format]
         else:
-            idx = wb._number_formats.add(number_format) + BUILTIN_FORMATS_MAX_SIZE
+            # the stubs leave out the workbook's table of custom formats, which openpyxl keeps here
+            idx = wb._number_formats.add(number_format) + BUILTIN_FORMATS_MAX_SIZE  # type: ignore[attr-defined]
         ids[number_format] = idx
     return idx
 
@@ -321,11 +329,11 @@ def _stream_row(ws, sheet: SheetRows, row: int, values, formats, look: Look | No
             keep(value)
             mark(sid)
             continue
-        sid = known.get(key)
-        if sid is None:
-            sid = known[key] = _value_style(styles, key, value)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = _value_style(styles, key, value)
         keep(value)
-        mark(sid)
+        mark(found)
     if look is not None:
         style_ids = [sid if v is ABSENT else _looked(styles, sid, look) for v, sid in zip(kept, style_ids)]
     first, last = 1, len(kept)
@@ -356,9 +364,10 @@ def _rare_value(ws, row: int, col: int, value: Any, fmt: str | None) -> tuple[An
     (or as its text)."""
     cell = Cell(ws, row=row, column=col)
     _write(cell, value, fmt, False)
-    sid = CellStyles.of(ws.parent).id_of(cell._style or ZERO_STYLE)
-    if cell.data_type == "s" and type(cell._value) is str:
-        return cell._value, sid
+    # the stubs name a cell's _style and _value in its __slots__ but do not declare them
+    sid = CellStyles.of(ws.parent).id_of(cell._style or ZERO_STYLE)  # type: ignore[attr-defined]
+    if cell.data_type == "s" and type(cell._value) is str:  # type: ignore[attr-defined]
+        return cell._value, sid  # type: ignore[attr-defined]
     return cell, sid
 
 
@@ -443,7 +452,7 @@ def fit_widths(ws, minimum: int = 8, maximum: int = 60, sample: int = 500) -> No
     its longest word; longer text in the body wraps within ``maximum`` when printed.
     """
     widths: dict[int, int] = {}
-    headers = getattr(ws, "_header_rows", set())
+    headers: set[int] = getattr(ws, "_header_rows", set())
     merged = merged_cells(ws)
     for r, c, value, number_format in _sampled(ws, sample):
         if (r, c) in merged:
@@ -479,7 +488,7 @@ def _sampled(ws, sample: int) -> Iterator[tuple[int, int, Any, str | None]]:
             continue
         for k, value in enumerate(values):
             if type(value) is Cell:
-                value = value._value
+                value = value._value  # type: ignore[attr-defined]  # stubs: Cell's slots undeclared
             if value is None or value is ABSENT:
                 continue
             number = isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -626,9 +635,10 @@ def _wrap_streamed(ws, sheet: SheetRows, widths: list[float]) -> None:
     for r, (values, style_ids) in sheet.rows.items():
         for k, value in enumerate(values):
             if type(value) is not str:
-                if type(value) is not Cell or not isinstance(value._value, str):
+                # the stubs name a cell's _value in its __slots__ but do not declare it
+                if type(value) is not Cell or not isinstance(value._value, str):  # type: ignore[attr-defined]
                     continue
-                value = value._value
+                value = value._value  # type: ignore[attr-defined]
             if k >= len(widths) or (len(value) < one_line[k] and "\n" not in value):
                 continue
             sid = style_ids[k]

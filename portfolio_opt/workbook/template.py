@@ -34,6 +34,7 @@ from portfolio_opt.workbook.style import (
     NUMBER,
     TITLE_FONT,
     WRAP,
+    first_sheet,
     fit_widths,
     put,
     save_atomic,
@@ -98,7 +99,7 @@ def write_planning_workbook(
     risk_used = [c for c in RISK_COLUMNS if any(ini.get(c[0]) is not None for ini in initiatives)]
     columns = list(TEMPLATE_COLUMNS) + risk_used + list(extra_columns)
     wb = Workbook()
-    ws_help = wb.active
+    ws_help = first_sheet(wb)
     ws_help.title = INSTRUCTIONS
     _instructions(ws_help, columns + [c for c in RISK_COLUMNS if c not in risk_used])
     _initiatives_sheet(wb.create_sheet(INITIATIVES), columns, initiatives)
@@ -212,7 +213,8 @@ def _settings_sheet(ws, settings: Sequence[tuple[str, Any]]) -> None:
     shown = Settings()
     for r, (label, value, _) in enumerate(pairs, start=2):
         attr = SETTING_NAMES[normalize_header(label)][0]
-        fmt = setting_format(replace(shown, **{attr: value}) if isinstance(value, float) else shown, attr)
+        changed: dict[str, Any] = {attr: value}  # whichever field the label names, of its own type
+        fmt = setting_format(replace(shown, **changed) if isinstance(value, float) else shown, attr)
         set_format(ws.cell(row=r, column=2), fmt)
         choices = next(c for lab, _, _, c in TEMPLATE_SETTINGS if lab == label)
         if choices:

@@ -410,8 +410,8 @@ class _Kinds(dict):
 
     def of(self, attrs: dict[str, str]) -> tuple[int, str, bool]:
         t = attrs.get("t", "n")
-        style = attrs.get("s", 0)
-        fmt, is_date, is_duration = self.styles[int(style) if style else style]
+        style = attrs.get("s")  # s="" fails int(): read the file with openpyxl
+        fmt, is_date, is_duration = self.styles[int(style) if style is not None else 0]
         if t == "n":
             return (_DATE if is_date else _NUMBER), fmt, is_duration
         code = {"s": _STRING, "b": _BOOL, "str": _TEXT, "e": _ERROR, "d": _ISO, "inlineStr": _INLINE}.get(t, _OTHER)
@@ -481,8 +481,7 @@ def _scan(body: bytes, prefix: bytes, rows: Rows, kinds: _Kinds, strings: list[s
             plan = plans.get(key)
             if plan is None and key not in plans:
                 plan = plans[key] = _RowPlan.make(key, kinds, strings)
-            vals = plan.read(cells, chunk) if plan is not None else None
-            if vals is not None:
+            if plan is not None and (vals := plan.read(cells, chunk)) is not None:
                 digits = found.group(1)
                 number = int(digits) if digits else _row_number(found.group(2), number)
                 rows.keep(number, vals, plan.formats)
@@ -580,7 +579,9 @@ def _scan_tokens(body: bytes, prefix: bytes, rows: Rows, kinds: _Kinds, strings:
     """Rows and cells taken apart one token at a time: any cell a spreadsheet writes (dates,
     booleans, errors, formulas, rich text). ``number`` is the row number so far, and the
     return value the row number after."""
-    vals = fmts = extras = None
+    vals: list[Any] | None = None  # the row being read: None between rows
+    fmts: list[str] = []
+    extras: dict[int, Any] = {}
     col = 0
     columns = _COLUMNS
     for r_digits, row_attrs, row_sc, row_close, letters, digits, rest, c_sc, c_open, v, t, inner, junk in _tokens(
@@ -604,6 +605,8 @@ def _scan_tokens(body: bytes, prefix: bytes, rows: Rows, kinds: _Kinds, strings:
                 value = (text_of(t) if (b"&" in t or b"\r" in t) else t.decode("utf-8")) or None
             else:
                 value, extra = _value(kind, v, t, inner, prefix, strings, epoch, duration)
+            if vals is None:
+                raise Unusual("a cell outside a row")
             if col > len(vals):
                 if col > len(vals) + 1:
                     vals.extend([None] * (col - 1 - len(vals)))
@@ -653,7 +656,8 @@ def _value(kind: int, v: bytes, t: bytes, inner: bytes, prefix: bytes, strings: 
     formula = inline = None
     if inner:
         v, formula, inline = _cell_body(v or None, inner, prefix)
-    error, serial, value = kind == _ERROR, None, None
+    error, serial = kind == _ERROR, None
+    value: Any = None
     if kind == _INLINE:
         if t:  # the cell's first inline string, plain
             value = text_of(t)
@@ -800,7 +804,7 @@ def _formula_texts(formulas: list[tuple[int, int, bytes, tuple]]) -> dict[int, s
     """Each formula's text as openpyxl gives it: ``=`` and the formula; a cell sharing a
     formula gets the first cell's, moved to its own address."""
     texts: dict[int, str] = {}
-    shared: dict[str, Any] = {}
+    shared: dict[str | None, Any] = {}  # by si: a shared formula without one is kept under None
     for _number, _col, coordinate, formula in formulas:
         attrs, raw = formula
         found = _attributes(attrs) if attrs else {}

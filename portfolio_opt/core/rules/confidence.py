@@ -18,10 +18,11 @@ Pure: no solver, no files.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from portfolio_opt.core.rules.base import Chosen, Part, Program, Rule, Violation, build_cache
+from portfolio_opt.core.rules.base import Chosen, On, Part, Program, Rule, Violation, build_cache
 from portfolio_opt.core.rules.limits import limit_offset, limit_sum, limit_terms
 from portfolio_opt.model.figures import num, pct
 from portfolio_opt.model.plan import Limit, Plan
@@ -54,7 +55,8 @@ class BudgetConfidence(Rule):
                 {i: [float(c) - plan.initiatives[i].cost for c in d] for i, d in draws.items()},
                 s.risk_samples,
             )
-        return cache[key]
+        overruns: tuple[dict[int, list[float]], int] = cache[key]
+        return overruns
 
     def allowed(self, worlds: int) -> int:
         """How many of ``worlds`` may run over the budget."""
@@ -67,10 +69,10 @@ class BudgetConfidence(Rule):
         picked = [i for i in over if chosen.selected[i]]
         return [base + math.fsum(over[i][s] for i in picked) for s in range(worlds)]
 
-    def parts(self, plan):
+    def parts(self, plan: Plan) -> list[Part]:
         return [Part(("confidence",), self.kind, self.name, self)]
 
-    def add_to(self, prog: Program, plan: Plan, on) -> None:
+    def add_to(self, prog: Program, plan: Plan, on: On) -> None:
         if not on(("confidence",)) or self.limit.max is None:
             return
         over, worlds = self.overruns(plan)
@@ -84,7 +86,7 @@ class BudgetConfidence(Rule):
         cost = prog.add_variable(0.0, room)
         prog.lower[cost] = -math.inf
         prog.add_row({**terms, cost: -1.0}, 0.0, 0.0, ("confidence", "cost"))
-        excused = []
+        excused: list[int] = []
         for s in range(worlds):
             reach = math.fsum(max(d[s], 0.0) for d in over.values())
             if reach <= 0:
@@ -102,7 +104,7 @@ class BudgetConfidence(Rule):
         if excused:
             prog.add_row({w: 1.0 for w in excused}, None, float(self.allowed(worlds)), ("confidence",))
 
-    def check(self, plan, chosen):
+    def check(self, plan: Plan, chosen: Chosen) -> list[Violation]:
         if self.limit.max is None:
             return []
         costs = self.world_costs(plan, chosen)
@@ -112,19 +114,21 @@ class BudgetConfidence(Rule):
             return []
         return [Violation("confidence", (self.name,), (over / len(costs), 1 - self.confidence), rule=self)]
 
-    def words(self, violation):
+    def words(self, violation: Violation) -> str:
         share, allowed = violation.figures
         return f"the budget is exceeded in {pct(share)} of worlds ({violation.names[0]} allows {pct(allowed)})"
 
-    def describe(self, plan, part, conflict):
+    def describe(self, plan: Plan, part: Part, conflict: Sequence[Part]) -> str:
         _, worlds = self.overruns(plan)
+        budget = self.limit.max
+        assert budget is not None  # its part is in a conflict only with rows, written only with a maximum
         return (
-            f"{self.name}: the cost within the budget of {num(self.limit.max)} in at least "
+            f"{self.name}: the cost within the budget of {num(budget)} in at least "
             f"{self.confidence:.0%} of {worlds:,} simulated worlds"
         )
 
-    def relaxation(self, plan, part):
+    def relaxation(self, plan: Plan, part: Part) -> str:
         return "drop the Budget confidence (or lower it)"
 
-    def relax(self, plan, part, bound):
+    def relax(self, plan: Plan, part: Part, bound: float | None) -> Plan:
         return plan.with_settings(budget_confidence=None)

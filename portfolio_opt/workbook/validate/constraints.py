@@ -6,7 +6,7 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from portfolio_opt.model.layout import CONSTRAINTS, COUNT
 from portfolio_opt.model.plan import Limit, normalize_header
@@ -98,12 +98,13 @@ class ConstraintsSheet:
             return []
         lo, hi, slo, shi, soft, change = bounds
         op = "="
+        where: tuple[str, Any] | None = None
         if scope is not None:
-            scope, op = (scope[0], scope[1]), scope[2]
-        common = dict(column=column, scope=scope, scope_op=op, source=sheet.address(r, cc))
+            where, op = (scope[0], scope[1]), scope[2]
+        common: dict[str, Any] = dict(column=column, scope=where, scope_op=op, source=sheet.address(r, cc))
         out: list[Limit] = []
         for p in periods:
-            at = dict(common, period=p, period_label=self.ctx.labels[p] if p is not None else "")
+            at: dict[str, Any] = dict(common, period=p, period_label=self.ctx.labels[p] if p is not None else "")
             if lo is not None or hi is not None:
                 out.append(Limit(min=lo, max=hi, **at, **soft))
             if slo is not None or shi is not None:
@@ -170,7 +171,7 @@ class ConstraintsSheet:
         if str(pv).strip().casefold() in ("each", "every", "all periods", "per period"):
             return list(range(len(self.ctx.labels)))
         k = self.ctx.period(self.c, sheet, r, pc, pv, "Period")
-        return None if k is _INVALID else [k]
+        return None if k is _INVALID else [cast(int | None, k)]  # a period, or None: not the _INVALID mark
 
     def _note_refused_rows(self, sheet: RawSheet, cols: _Columns) -> None:
         """Note the name of every row with a problem, so that a scenario naming it is not
@@ -226,7 +227,7 @@ class ConstraintsSheet:
     def _bound_cells(self, sheet: RawSheet, r: int, row: tuple, cols: _Columns) -> dict[str, float | None] | None:
         """The numbers of a row's bound columns by key (None where blank or absent); None when
         one is refused (every one is checked, each problem reported)."""
-        cell = {}
+        cell: dict[str, float | None] = {}
         ok = True
         for key, label in _BOUNDS:
             if key not in cols.by_norm:

@@ -390,6 +390,7 @@ class CriteriaSheet:
         return out
 
     def _formula(self, initiatives: list[Initiative], scoring: Scoring, numeric_by: dict[str, str]) -> list[Initiative]:
+        assert self.c.initiatives_sheet is not None, "formula scores are worked out after the Initiatives sheet is read"
         sheet, header_row, cols, _ = self.c.initiatives_sheet
         needed = crit.WSJF if scoring is Scoring.WSJF else crit.RICE
         labels = {
@@ -435,8 +436,8 @@ class CriteriaSheet:
                 )
                 out.append(ini)
                 continue
-            xs = [0.0 if x is None else x for x in xs]
-            score = crit.wsjf(*xs) if scoring is Scoring.WSJF else crit.rice(*xs)
+            filled = [0.0 if x is None else x for x in xs]
+            score = crit.wsjf(*filled) if scoring is Scoring.WSJF else crit.rice(*filled)
             out.append(replace(ini, criteria_score=score, criteria_parts={}))
         return out
 

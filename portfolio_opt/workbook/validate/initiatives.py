@@ -191,7 +191,7 @@ class InitiativesSheet:
         ranges = self.ranges(sheet, r, row, col, impact, cost, ttv)
         review = self.review(sheet, r, row, col, stage, cost, ttv)
         theme = self._theme(sheet, r, row, col)
-        if None in (*figures.values(), stage, review) or not ini_id:
+        if review is None or None in (*figures.values(), stage) or not ini_id:
             return None
         review_decision, window = review.pop("decision", None), review.pop("window", None)
         if window is not None:
@@ -511,7 +511,8 @@ class InitiativesSheet:
         ):
             parts = [p.strip() for p in re.split(r"[,;/]", str(row[col["costprofile"]])) if p.strip()]
             shares = [parse_number(p) for p in parts]
-            if not shares or any(x is None or x < 0 for x in shares) or sum(shares) <= 0:
+            given = [x for x in shares if x is not None]
+            if not shares or len(given) < len(shares) or any(x < 0 for x in given) or sum(given) <= 0:
                 self.c.add(
                     "bad-cost-profile",
                     sheet.address(r, col["costprofile"]),
@@ -520,8 +521,8 @@ class InitiativesSheet:
                     "List one non-negative share per build period, separated by commas",
                 )
             else:
-                total = sum(shares)
-                out["cost_profile"] = tuple(x / total for x in shares)
+                total = sum(given)
+                out["cost_profile"] = tuple(x / total for x in given)
         profiles = self.profiles(sheet, r, row, col, out.get("duration"))
         if profiles:
             out["profiles"] = profiles
@@ -532,10 +533,12 @@ class InitiativesSheet:
         (``100%, 50%``), not rescaled; blank is flat."""
         out: dict[str, tuple[float, ...]] = {}
         numeric = self.ctx.numeric_norm
+        read = self.c.initiatives_sheet
+        assert read is not None, "profiles are read with the Initiatives sheet's rows"
         for norm, c in col.items():
             if not norm.endswith("profile") or norm == "costprofile" or c >= len(row) or row[c] is None:
                 continue
-            header = self.c.initiatives_sheet[2].headers[c]
+            header = read[2].headers[c]
             base = norm[: -len("profile")]
             if base not in numeric:
                 continue  # the header itself is reported once, in profile_headers
@@ -543,7 +546,8 @@ class InitiativesSheet:
                 continue
             parts = [p.strip() for p in re.split(r"[,;/]", str(row[c])) if p.strip()]
             factors = [parse_number(p) for p in parts]
-            if not factors or any(x is None or x < 0 for x in factors):
+            given = [x for x in factors if x is not None]
+            if not factors or len(given) < len(factors) or any(x < 0 for x in given):
                 self.c.add(
                     "bad-profile",
                     sheet.address(r, c),
@@ -559,7 +563,7 @@ class InitiativesSheet:
                     f"{sheet.address(r, c)} {header} has {len(factors)} entries for "
                     f"{periods} build period{'s' if periods != 1 else ''}: {fate}"
                 )
-            out[base] = tuple(factors)
+            out[base] = tuple(given)
         return out
 
     def profile_headers(self, sheet, header_row, cols, numeric) -> None:
