@@ -585,3 +585,18 @@ def test_without_the_store_extra_the_message_names_it_and_this_pip():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
     assert out.startswith("8 ") and f'{sys.executable} -m pip install "portfolio-opt[store]"' in out
+
+
+def test_a_process_forked_while_the_store_opens_waits_for_it(tmp_path):
+    """The sweeps fork their workers while the store opens in a thread beside the run: the fork
+    waits for the opening, so no worker inherits a lock the opening thread held (compare hung
+    under load when one did)."""
+    from portfolio_opt.cli.recording import Recording
+
+    recording = Recording(f"sqlite:///{tmp_path / 'record.db'}", [])
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert recording.store is not None, "the fork did not wait for the store to open"
+    recording.store.close()

@@ -5,6 +5,7 @@ run's own output, which is written all the same."""
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -15,6 +16,22 @@ DB_HELP = (
     "Record the run in the plan-of-record store at URL (sqlite:///record.db, a file, or "
     "postgresql://host/db; default: PORTFOLIO_OPT_DB, else the Settings Record)."
 )
+
+
+#: the stores being opened beside a run, in threads of their own
+_OPENING: set[threading.Thread] = set()
+
+
+def _finish_opening() -> None:
+    """Wait for every store being opened before this process forks (the sweeps' worker
+    processes): a child forked while the opening thread holds a lock (an import's, the
+    database driver's) would inherit it held, and wait for it forever."""
+    for thread in list(_OPENING):
+        if thread is not threading.current_thread():
+            thread.join()
+
+
+os.register_at_fork(before=_finish_opening)
 
 
 class Recording:
@@ -30,6 +47,7 @@ class Recording:
         self.recorded: po.RunRecord | None = None
         self._thread = threading.Thread(target=self._open, daemon=True) if self.url else None
         if self._thread is not None:
+            _OPENING.add(self._thread)
             self._thread.start()
 
     def _open(self) -> None:
@@ -39,6 +57,8 @@ class Recording:
             self.error = exc
         except Exception as exc:  # a bug: raised where the command waits for the store
             self.bug = exc
+        finally:
+            _OPENING.discard(threading.current_thread())
 
     def ready(self) -> str | None:
         """Wait for the store; the run id to write in the workbook (None when not recording)."""
