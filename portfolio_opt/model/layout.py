@@ -666,6 +666,12 @@ class WhatIfColumns(NamedTuple):
 WHATIF = WhatIfColumns()
 
 
+def whatif_column(header: str) -> bool:
+    """True for a Ranking column of the what-if (``In plan``, ``Your start`` and the hidden
+    columns its formulas read): the page shows what the optimizer chose, not these."""
+    return header in (RANKING.in_plan, RANKING.your_start) or header.startswith(WHATIF.key.partition(":")[0] + ":")
+
+
 class ScheduleColumns(NamedTuple):
     """The Schedule (a period label per column follows)."""
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 
 from portfolio_opt.core.lifecycle import months_between, parse_stage, parse_when
-from portfolio_opt.model.layout import INITIATIVES, OUTPUT
+from portfolio_opt.model.layout import INITIATIVES, OUTPUT, RANKING, WHATIF
 from portfolio_opt.model.plan import Decision, Initiative, Stage, normalize_header, text_key
 from portfolio_opt.workbook.raw import RawSheet
 from portfolio_opt.workbook.validate.problems import (
@@ -618,7 +618,11 @@ class InitiativesSheet:
         return resolved
 
     def selection(self, sheet: RawSheet, initiatives: list[Initiative]) -> tuple[str, ...] | None:
-        """IDs marked in a ``Selected`` column of Initiatives (or of a results workbook's Ranking)."""
+        """IDs marked in a results workbook's Ranking ``In plan`` (what a person tried in Excel),
+        else in a ``Selected`` column of Initiatives (or of a results workbook's Ranking)."""
+        edited = self.in_plan(initiatives)
+        if edited is not None:
+            return edited
         source = sheet
         header_row, cols = self.c.header(sheet, "id")
         if "selected" not in cols.by_norm:
@@ -652,6 +656,62 @@ class InitiativesSheet:
                 ini_id = known.get(text_key(_id_text(raw_id)))
                 if ini_id is not None:
                     chosen.append(ini_id)
+        return tuple(chosen)
+
+    def in_plan(self, initiatives: list[Initiative]) -> tuple[str, ...] | None:
+        """IDs a results workbook's Ranking has Yes in ``In plan`` for (None without one); a
+        damaged column is a problem naming its cell."""
+        ranking = self.ctx.raw.sheet(OUTPUT.ranking)
+        if ranking is None:
+            return None
+        header_row, cols = self.c.header(ranking, "id")
+        key = normalize_header(RANKING.in_plan)
+        if key not in cols.by_norm:
+            if normalize_header(WHATIF.key) in cols.by_norm:  # written with the what-if, its column lost
+                self.c.add(
+                    "no-in-plan",
+                    ranking.address(header_row, 0),
+                    f"the Ranking has no {RANKING.in_plan!r} column (its header was changed or the column removed)",
+                    f"Put the header {RANKING.in_plan!r} back over the Yes/No column, or optimize again",
+                )
+            return None
+        pc, ic = cols.by_norm[key], cols.by_norm.get("id")
+        if ic is None:
+            self.c.add(
+                "no-in-plan",
+                ranking.address(header_row, pc),
+                f"the Ranking has an {RANKING.in_plan!r} column but no ID column to say which initiative each row is",
+                "Put the ID column back, or optimize again",
+            )
+            return None
+        known = {text_key(i.id): i.id for i in initiatives}
+        chosen = []
+        for r in range(header_row + 1, len(ranking.rows)):
+            row = ranking.rows[r]
+            if all(v is None for v in row):
+                continue
+            raw_id, value = (row[ic] if ic < len(row) else None), (row[pc] if pc < len(row) else None)
+            flag = _truthy(value)
+            if flag is None:
+                self.c.add(
+                    "bad-in-plan",
+                    ranking.address(r, pc),
+                    f"{RANKING.in_plan} {_show(value)}: must be Yes or No",
+                    "Choose Yes or No from the cell's drop-down",
+                    value,
+                )
+                continue
+            ini_id = known.get(text_key(_id_text(raw_id))) if raw_id is not None else None
+            if ini_id is None:
+                self.c.add(
+                    "bad-in-plan",
+                    ranking.address(r, ic),
+                    f"ID {_show(raw_id)} on the Ranking is not an initiative of this plan",
+                    "Keep the Ranking's ID column as it was written (edit only In plan)",
+                    raw_id,
+                )
+            elif flag:
+                chosen.append(ini_id)
         return tuple(chosen)
 
 
