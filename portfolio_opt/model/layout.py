@@ -637,7 +637,6 @@ class WhatIfColumns(NamedTuple):
     optimizer: str = "Optimizer's plan"
     edited: str = "With your edits"
     difference: str = "Difference"
-    note: str = "Note"
     share: str = "Share of the optimizer's value"
     rules_broken: str = "Rules broken"
     limits_broken: str = "Limits broken"

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 
 from portfolio_opt.core.lifecycle import objective_constant
 from portfolio_opt.core.rules import (
@@ -48,6 +49,7 @@ from portfolio_opt.model.layout import OUTPUT, RANKING, SUMMARY, WHATIF, total_l
 from portfolio_opt.model.plan import Decision, Limit, Plan
 from portfolio_opt.model.result import Result
 from portfolio_opt.workbook.style import (
+    NUMBER,
     PERCENT,
     Formula,
     put,
@@ -62,11 +64,13 @@ from portfolio_opt.workbook.style import (
 WHATIF_MAX = 10_000
 #: The longest formula written (Excel keeps 8,192 characters); a longer one is a note instead
 MAX_FORMULA = 8_000
+#: What ``In plan`` and ``Broken`` hold
 YES, NO = "Yes", "No"
 #: The fill and font of a broken limit or rule row, and of an ``In plan`` cell that was edited
 BROKEN_FILL = PatternFill(bgColor="FFC7CE")
 BROKEN_FONT = Font(color="9C0006")
 EDITED_FILL = PatternFill(bgColor="FFEB9C")
+CENTRED = Alignment(horizontal="center")  #: Broken, centred apart from the slack's digits
 
 #: The defined names the formulas read: the Ranking's editable and hidden columns
 IN_PLAN, START, START_NO, KEY, GROUP, COST = (
@@ -77,6 +81,7 @@ IN_PLAN, START, START_NO, KEY, GROUP, COST = (
     "WhatIf_Group",
     "WhatIf_Cost",
 )
+#: The defined name of the periods ``Your start`` offers (on the hidden What-if lists sheet)
 PERIOD_LIST = "WhatIf_Periods"
 
 #: The Summary's note on the what-if (``start``: :data:`START_TEXT` in a multi-period plan)
@@ -423,6 +428,7 @@ def write_summary(ws, w: WhatIf, money: str, r: int, limit_format: LimitFormat) 
     if plan.settings.budget is not None:
         labels.append(SUMMARY.budget_left)
     labels += [SUMMARY.selected, WHATIF.share, WHATIF.limits_broken, WHATIF.rules_broken]
+    ws.row_breaks.append(Break(id=r - 1))  # on a page of its own when printed: never cut from its title
     limits_at = r + len(labels) + 2
     lay = _Layout(r, tuple(labels), limits_at, limits_at + max(1, len(rules)) + 2)
     _measure_table(ws, w, money, lay, rules, len(rule_rows))
@@ -462,13 +468,7 @@ def _measure_table(ws, w: WhatIf, money: str, lay: _Layout, rules: list[LimitRul
         WHATIF.limits_broken: (0, _count_yes("G", lay.limits, len(rules)), "0"),
         WHATIF.rules_broken: (0, _count_yes("B", lay.rules, rule_count), "0"),
     }
-    notes = {
-        WHATIF.share: "your edits' objective value over the optimizer's",
-        WHATIF.limits_broken: "the red rows of the limits below",
-        WHATIF.rules_broken: "the red rows of the rules below",
-        SUMMARY.budget_left: "negative: over the budget",
-    }
-    header = (WHATIF.title, WHATIF.optimizer, WHATIF.edited, WHATIF.difference, WHATIF.note)
+    header = (WHATIF.title, WHATIF.optimizer, WHATIF.edited, WHATIF.difference)
     write_table(ws, header, [], start_row=lay.top, freeze=False, autofilter=False)
     for label in lay.measures:
         k = lay.at(label)
@@ -478,9 +478,8 @@ def _measure_table(ws, w: WhatIf, money: str, lay: _Layout, rules: list[LimitRul
         _figure(ws, k, 3, Formula(_checked(formula)), fmt)
         if label != WHATIF.share:
             _figure(ws, k, 4, Formula(f"C{k}-B{k}"), fmt)
-        put(ws, k, 5, notes.get(label, ""))
         if label in (WHATIF.limits_broken, WHATIF.rules_broken):
-            _red_when(ws, f"A{k}:E{k}", f"$C{k}>0")
+            _red_when(ws, f"A{k}:D{k}", f"$C{k}>0")
 
 
 def _count_yes(column: str, header_row: int, count: int) -> str:
@@ -501,7 +500,8 @@ def _figure(ws, row: int, col: int, value: Any, fmt: str | None) -> None:
     if fmt is None:
         return
     if type(value) is Formula:
-        cell.number_format = shown_format("#,##0.0#" if fmt == "#,##0.##" else fmt, 0.5)
+        # a quantity's decimals are unknown until computed: General shows 14 and 9.5 as they are
+        cell.number_format = "General" if fmt == NUMBER else shown_format(fmt, 0.5)
     else:
         set_format(cell, fmt)
 
@@ -561,7 +561,7 @@ def _limit_table(
             continue
         _figure(ws, k, 5, Formula(formula), fmt)
         _figure(ws, k, 6, Formula(_slack(f"E{k}", lim)), fmt)
-        put(ws, k, 7, Formula(_broken(f"E{k}", rule)))
+        put(ws, k, 7, Formula(_broken(f"E{k}", rule))).alignment = CENTRED  # apart from the slack's digits
         _red_when(ws, f"A{k}:G{k}", f'$G{k}="{YES}"')
     if not rules:
         put(ws, lay.limits + 1, 1, "No limits")
