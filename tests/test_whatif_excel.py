@@ -393,3 +393,40 @@ def test_only_our_formulas_are_formulas_and_only_in_plan_is_editable(tmp_path, s
     assert hidden and all(rank.column_dimensions[get_column_letter(header.index(h) + 1)].hidden for h in hidden)
     # the filter (and so a sort through it) spans the hidden columns: they move with their rows
     assert rank.auto_filter.ref == f"A1:{get_column_letter(len(header))}{rank.max_row}"
+
+
+@needs_soffice
+@pytest.mark.slow
+def test_libreoffice_computes_soft_share_and_change_limits_as_the_library_does(tmp_path):
+    """The limit kinds beyond a plain sum: a soft Max (its penalty in the objective value), share
+    limits (a ratio of two sums) and a per-period change limit (the size of a move)."""
+    from test_change_limit import _quarterly_with
+    from test_limit_kinds import _plan_with
+
+    samples = [
+        _plan_with(
+            tmp_path,
+            [
+                {"Column": "ML eng FTE", "Scope": "All", "Max": 14, "Tolerance": "25%", "Penalty": 50_000},
+                {"Column": "Cost", "Scope": "Probability<0.5", "Max share": 0.1},
+                {"Column": "Cost", "Scope": "Theme=Platform", "Min share": "20%"},
+            ],
+            name="kinds.xlsx",
+        ),
+        _quarterly_with(tmp_path, 800_000, name="change.xlsx"),
+    ]
+    edited = []
+    for sample in samples:
+        result, path = _write(tmp_path, sample)
+        plan = result.plan
+        assert any(r.name in ("soft", "share", "change") for r in limit_rules(plan))
+        out_ids = [r.id for r in result.initiatives if not r.selected][:3]
+        in_ids = [r.id for r in result.initiatives if r.selected][:2]
+        for k, flips in enumerate([{}, {**dict.fromkeys(out_ids, True), **dict.fromkeys(in_ids, False)}]):
+            target = tmp_path / "edited" / f"{sample.stem}-{k}.xlsx"
+            target.parent.mkdir(exist_ok=True)
+            _edit(path, target, flips)
+            edited.append((plan, target))
+    done = convert([p for _, p in edited], "xlsx", tmp_path / "computed")
+    for (plan, target), computed in zip(edited, done):
+        _assert_agrees(plan, _computed(computed), _library(plan, *_selection(target)))

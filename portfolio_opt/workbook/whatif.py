@@ -17,7 +17,7 @@ columns of the Ranking, so with no edits every figure is the optimizer's. Limits
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from openpyxl.formatting.rule import FormulaRule
@@ -269,8 +269,9 @@ class WhatIf:
         if kind is ShareLimit:
             whole = self.sum_formula(lim, scoped=False)
             return _checked(f"IF(({whole})=0,0,({self.sum_formula(lim)})/({whole}))")
-        if kind is ChangeLimit:
-            first, second = rule._periods()
+        if kind is ChangeLimit and lim.period is not None:  # the move from its period to the next
+            first = replace(lim, kind="", min=None, max=None)
+            second = replace(first, period=lim.period + 1)
             move = f"({self.sum_formula(second)})-({self.sum_formula(first)})"
             return _checked(f"IF({move}<0,-({move}),{move})")
         return None
@@ -370,8 +371,8 @@ def finish_ranking(ws, w: WhatIf, header: Sequence[str], rows: int) -> None:
     for name, c in names.items():
         ref = f"{quote_sheetname(ws.title)}!${get_column_letter(c)}$2:${get_column_letter(c)}${last}"
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
-    for h in helper_headers(w):
-        ws.column_dimensions[get_column_letter(col[h])].hidden = True
+    for hidden in helper_headers(w):
+        ws.column_dimensions[get_column_letter(col[hidden])].hidden = True
     protect(ws)
 
 
