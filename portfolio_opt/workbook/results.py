@@ -155,19 +155,19 @@ def _summary_sheet(ws, result: Result, money: str, what_if: whatif.WhatIf | None
     if result.plan.criteria is not None or result.plan.settings.scoring is not Scoring.EXPECTED_VALUE:
         r = _criteria_table(ws, result, r) + 2
     notes = [SCORING_TEXT, RANKING_TEXT, EXPLAIN_TEXT]
-    fit_widths(ws, maximum=32)
-    ws.column_dimensions["C"].width = min(ws.column_dimensions["C"].width or 24, 24)
-    if what_if is not None:  # after the widths: its rule texts wrap rather than widen the page
-        r, more = whatif.write_summary(ws, what_if, money, r, limit_format)
-        r += 2
-        notes += [whatif.how_text(what_if), *more]
-        whatif.protect(ws)
+    if what_if is not None:
+        notes.append(whatif.how_text(what_if))
     elif len(result.plan.initiatives) > whatif.WHATIF_MAX:
         notes.append(whatif.TOO_BIG_TEXT)
     if result.explain_note:
         notes.append(result.explain_note)
     notes += [f"Warning: {w}" for w in result.warnings]
-    write_notes(ws, r, notes, last_column=len(LIMITS))
+    fit_widths(ws, maximum=32)
+    ws.column_dimensions["C"].width = min(ws.column_dimensions["C"].width or 24, 24)
+    r = write_notes(ws, r, notes, last_column=len(LIMITS))
+    if what_if is not None:  # after the widths are fitted: its rule texts wrap rather than widen the page
+        whatif.write_summary(ws, what_if, money, r + 2, limit_format)
+        whatif.protect(ws)
 
 
 #: A Summary row: measure, value, number format (None: as written), what it means

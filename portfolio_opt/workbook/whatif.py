@@ -56,6 +56,7 @@ from portfolio_opt.workbook.style import (
     set_format,
     shown_format,
     unlock_cells,
+    write_notes,
     write_table,
 )
 
@@ -95,6 +96,8 @@ HOW_TEXT = (
 )
 #: What :data:`HOW_TEXT` says of the start in a multi-period plan
 START_TEXT = f" (and {RANKING.your_start}, the period it starts in)"
+#: The title of the notes under the "Your edits" tables
+NOTES_TITLE = "Notes on your edits"
 #: The Summary's note when a plan is too big for the what-if
 TOO_BIG_TEXT = (
     f"No what-if: plans of more than {WHATIF_MAX:,} initiatives get no {RANKING.in_plan} column or "
@@ -418,10 +421,10 @@ class _Layout:
         return self.top + 1 + self.measures.index(label)
 
 
-def write_summary(ws, w: WhatIf, money: str, r: int, limit_format: LimitFormat) -> tuple[int, list[str]]:
-    """The Summary's "Your edits" tables from row ``r``: the headline figures, every limit and
-    every rule with the edited selection (each limit's figures as ``limit_format`` shows them);
-    returns the last row written and the notes to add."""
+def write_summary(ws, w: WhatIf, money: str, r: int, limit_format: LimitFormat) -> int:
+    """The Summary's "Your edits" tables from row ``r``, on a page of their own: the headline
+    figures, every limit and every rule with the edited selection (each limit's figures as
+    ``limit_format`` shows them), and notes on what no formula states; the last row written."""
     plan = w.plan
     rules = limit_rules(plan)
     rule_rows, notes = _rule_rows(w)
@@ -434,7 +437,10 @@ def write_summary(ws, w: WhatIf, money: str, r: int, limit_format: LimitFormat) 
     lay = _Layout(r, tuple(labels), limits_at, limits_at + max(1, len(rules)) + 2)
     _measure_table(ws, w, money, lay, rules, len(rule_rows))
     notes += _limit_table(ws, w, money, lay, rules, limit_format)
-    return _rule_table(ws, lay, rule_rows), notes
+    end = _rule_table(ws, lay, rule_rows)
+    if notes:
+        end = write_notes(ws, end + 2, notes, title=NOTES_TITLE, last_column=7)
+    return end
 
 
 def _measure_table(ws, w: WhatIf, money: str, lay: _Layout, rules: list[LimitRule], rule_count: int) -> None:
@@ -608,9 +614,9 @@ def _rule_rows(w: WhatIf) -> tuple[list[tuple[str, str | None]], list[str]]:
     notes = []
     for i, ini in enumerate(plan.initiatives):
         if ini.decision is Decision.MUST:
-            rows.append((f"Must {ini.id} is in the plan", f'IF({_in(i)}=0,"{YES}","{NO}")'))
+            rows.append((f"Must {ini.id} in the plan", f'IF({_in(i)}=0,"{YES}","{NO}")'))
         elif ini.decision is Decision.EXCLUDE:
-            rows.append((f"Excluded {ini.id} stays out", f'IF({_in(i)}>0,"{YES}","{NO}")'))
+            rows.append((f"Excluded {ini.id} left out", f'IF({_in(i)}>0,"{YES}","{NO}")'))
     timed = timed_dependencies(plan.settings)
     for i, j in dependency_pairs(plan):
         if not timed:
