@@ -430,3 +430,29 @@ def test_libreoffice_computes_soft_share_and_change_limits_as_the_library_does(t
     done = convert([p for _, p in edited], "xlsx", tmp_path / "computed")
     for (plan, target), computed in zip(edited, done):
         _assert_agrees(plan, _computed(computed), _library(plan, *_selection(target)))
+
+
+@needs_soffice
+@pytest.mark.slow
+def test_libreoffice_computes_npv_and_a_reviews_stop_costs_as_the_library_does(tmp_path):
+    """Under npv the objective is score less cost; a review's in-flight initiatives carry stop or
+    retire costs paid whatever is chosen (in every Cost sum and the objective's constant)."""
+    from portfolio_opt.model.plan import Objective
+
+    edited = []
+    for sample in (ROOT / "data" / "sample_q2.xlsx", QUARTERLY):
+        plan = read_plan(sample).with_settings(objective=Objective.NPV)
+        result = optimize(plan)
+        path = tmp_path / f"{sample.stem}.xlsx"
+        save_results(result, path)
+        outs = [r.id for r in result.initiatives if not r.selected][:3]
+        ins = [r.id for r in result.initiatives if r.selected][:3]
+        for k, flips in enumerate([{}, {**dict.fromkeys(outs, True), **dict.fromkeys(ins, False)}]):
+            target = tmp_path / "edited" / f"{sample.stem}-{k}.xlsx"
+            target.parent.mkdir(exist_ok=True)
+            _edit(path, target, flips)
+            edited.append((plan, target))
+    assert any(ini.out_cost for ini in edited[0][0].initiatives)  # the review has stop costs to count
+    done = convert([p for _, p in edited], "xlsx", tmp_path / "computed")
+    for (plan, target), computed in zip(edited, done):
+        _assert_agrees(plan, _computed(computed), _library(plan, *_selection(target)))

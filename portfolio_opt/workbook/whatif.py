@@ -96,6 +96,8 @@ HOW_TEXT = (
 )
 #: What :data:`HOW_TEXT` says of the start in a multi-period plan
 START_TEXT = f" (and {RANKING.your_start}, the period it starts in)"
+#: What a figure no formula states shows (a note under the tables says why)
+NOT_COMPUTED = "not computed here"
 #: The title of the notes under the "Your edits" tables
 NOTES_TITLE = "Notes on your edits"
 #: The Summary's note when a plan is too big for the what-if
@@ -160,12 +162,12 @@ class WhatIf:
                 number[i] = g
         if any(number):
             w.helpers.append(Helper(WHATIF.group, GROUP, number))
-        w.value_formula(objective=False)
-        w.value_formula(objective=True)
-        for rule in limit_rules(plan):
+        for part in [lambda: w.value_formula(objective=False), lambda: w.value_formula(objective=True)] + [
+            (lambda rule=rule: w.use_formula(rule)) for rule in limit_rules(plan)
+        ]:
             try:
-                w.use_formula(rule)
-            except TooLong:
+                part()
+            except TooLong:  # the Summary says so where the figure would be
                 pass
         return w
 
@@ -457,13 +459,17 @@ def _measure_table(ws, w: WhatIf, money: str, lay: _Layout, rules: list[LimitRul
     constant = objective_constant(plan)
     cost = f"C{lay.at(SUMMARY.total_cost)}"
     value_fmt = money if s.scoring.is_money else "#,##0.000"
-    rows: dict[str, tuple[Any, str, str | None]] = {
-        total_label(s.scoring): (res.total_value, w.value_formula(objective=False), value_fmt),
-        SUMMARY.objective_value: (
-            opt_objective,
-            w.value_formula(objective=True) + penalties + (f"+{_number(constant)}" if constant else ""),
-            money,
+    value, objective = (
+        _or_none(lambda: w.value_formula(objective=False)),
+        _or_none(
+            lambda: _checked(
+                w.value_formula(objective=True) + penalties + (f"+{_number(constant)}" if constant else "")
+            )
         ),
+    )
+    rows: dict[str, tuple[Any, str | None, str | None]] = {
+        total_label(s.scoring): (res.total_value, value, value_fmt),
+        SUMMARY.objective_value: (opt_objective, objective, money),
         SUMMARY.total_cost: (res.total_cost, f'SUMIFS({COST},{IN_PLAN},"{YES}")', money),
         SUMMARY.budget_left: ((s.budget or 0.0) - res.total_cost, f"{_number(s.budget or 0.0)}-{cost}", money),
         SUMMARY.selected: (len(res.selected), f'COUNTIFS({IN_PLAN},"{YES}")', "0"),
@@ -482,11 +488,22 @@ def _measure_table(ws, w: WhatIf, money: str, lay: _Layout, rules: list[LimitRul
         optimizer, formula, fmt = rows[label]
         put(ws, k, 1, label)
         _figure(ws, k, 2, optimizer, fmt)
-        _figure(ws, k, 3, Formula(_checked(formula)), fmt)
+        if formula is None:
+            put(ws, k, 3, NOT_COMPUTED)
+            continue
+        _figure(ws, k, 3, Formula(formula), fmt)
         if label != WHATIF.share:
             _figure(ws, k, 4, Formula(f"C{k}-B{k}"), fmt)
         if label in (WHATIF.limits_broken, WHATIF.rules_broken):
             _red_when(ws, f"A{k}:D{k}", f"$C{k}>0")
+
+
+def _or_none(make: Callable[[], str]) -> str | None:
+    """The formula ``make`` gives, or None when it is too long for a spreadsheet."""
+    try:
+        return make()
+    except TooLong:
+        return None
 
 
 def _count_yes(column: str, header_row: int, count: int) -> str:
@@ -560,7 +577,7 @@ def _limit_table(
         except TooLong:
             formula = None
         if formula is None:
-            put(ws, k, 5, "not computed here")
+            put(ws, k, 5, NOT_COMPUTED)
             notes.append(
                 f"{lim.name}: a {rule.name} limit no spreadsheet sum states; check an edited plan with "
                 "compare (its use is not computed in these formulas)."
@@ -662,7 +679,7 @@ def _rule_table(ws, lay: _Layout, rows: list[tuple[str, str | None]]) -> int:
     for k, (text, formula) in enumerate(rows, start=lay.rules + 1):
         put(ws, k, 1, text)
         if formula is None:
-            put(ws, k, 2, "not computed here")
+            put(ws, k, 2, NOT_COMPUTED)
             continue
         put(ws, k, 2, Formula(_checked(formula)))
         _red_when(ws, f"A{k}:B{k}", f'$B{k}="{YES}"')
