@@ -630,6 +630,8 @@ def _wrap_cells(ws, widths: list[float]) -> None:
         if not isinstance(value, str) or c > len(widths) or cell.data_type == "f":
             continue
         width = widths[c - 1]
+        if not width:  # a hidden column: never printed
+            continue
         if len(value) < int(width * CHARS_PER_UNIT) and "\n" not in value:
             continue  # one line however it is aligned (checked first: styles are slow to read)
         if (r, c) in merged:
@@ -670,8 +672,8 @@ def _wrap_streamed(ws, sheet: SheetRows, widths: list[float]) -> None:
                 if type(value) is not Cell or not isinstance(value._value, str) or value.data_type == "f":
                     continue
                 value = value._value
-            if k >= len(widths) or (len(value) < one_line[k] and "\n" not in value):
-                continue
+            if k >= len(widths) or not widths[k] or (len(value) < one_line[k] and "\n" not in value):
+                continue  # one line, or a hidden column (never printed)
             sid = style_ids[k]
             if not styles.alignment(sid).wrap_text:
                 if len(value) <= room[k]:
