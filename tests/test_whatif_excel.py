@@ -456,3 +456,24 @@ def test_libreoffice_computes_npv_and_a_reviews_stop_costs_as_the_library_does(t
     done = convert([p for _, p in edited], "xlsx", tmp_path / "computed")
     for (plan, target), computed in zip(edited, done):
         _assert_agrees(plan, _computed(computed), _library(plan, *_selection(target)))
+
+
+def test_a_plan_without_limits_or_rules_gets_a_what_if_that_says_so(tmp_path):
+    from conftest import write_plan
+
+    path = write_plan(
+        tmp_path / "bare.xlsx",
+        [("A", "a", 1000, 1, 0, 10), ("B", "b", 500, 1, 0, 20)],
+        headers=("ID", "Name", "Impact", "Probability", "Time to value", "Cost"),
+    )
+    result = optimize(read_plan(path))
+    save_results(result, tmp_path / "r.xlsx")
+    rows = [[c.value for c in row] for row in load_workbook(tmp_path / "r.xlsx")["Summary"].iter_rows()]
+    firsts = [r[0] for r in rows]
+    assert WHATIF.title in firsts and SUMMARY.budget_left not in firsts[firsts.index(WHATIF.title) :]
+    assert firsts[firsts.index(WHATIF.limit) + 1] == "No limits"
+    assert firsts[firsts.index(WHATIF.rule) + 1] == "No rules beyond the limits"
+    counts = {
+        r[0]: r[2] for r in rows[firsts.index(WHATIF.title) :] if r[0] in (WHATIF.limits_broken, WHATIF.rules_broken)
+    }
+    assert counts == {WHATIF.limits_broken: "=0", WHATIF.rules_broken: "=0"}
