@@ -16,6 +16,7 @@ columns of the Ranking, so with no edits every figure is the optimizer's. Limits
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -84,6 +85,8 @@ IN_PLAN, START, START_NO, KEY, GROUP, COST = (
 )
 #: The defined name of the periods ``Your start`` offers (on the hidden What-if lists sheet)
 PERIOD_LIST = "WhatIf_Periods"
+#: The defined names above (a hidden column's name never takes one)
+_FIXED_NAMES = frozenset({IN_PLAN, START, START_NO, KEY, GROUP, COST, PERIOD_LIST})
 
 #: The Summary's note on the what-if (``start``: :data:`START_TEXT` in a multi-period plan)
 HOW_TEXT = (
@@ -177,7 +180,8 @@ class WhatIf:
         """The defined name of the hidden column ``key`` (made on first use)."""
         name = self._keys.get(key)
         if name is None:
-            name = self._keys[key] = f"WhatIf_H{len(self._keys) + 1}"
+            name = _defined_name(header, {h.name for h in self.helpers})
+            self._keys[key] = name
             self.helpers.append(Helper(header, name, list(values)))
         return name
 
@@ -280,6 +284,20 @@ class WhatIf:
             move = f"({self.sum_formula(second)})-({self.sum_formula(first)})"
             return _checked(f"IF({move}<0,-({move}),{move})")
         return None
+
+
+def _defined_name(header: str, taken: set[str]) -> str:
+    """A defined name a person reads in the formulas, from a hidden column's header:
+    ``What-if: Data eng FTE, build period 2`` -> ``WhatIf_Data_eng_FTE_build_period_2`` (a
+    number added when taken; the prefix keeps it from reading as a cell address)."""
+    words = re.findall(r"[A-Za-z0-9]+", header.partition(":")[2] or header)
+    base = "WhatIf_" + "_".join(words)[:200]
+    name, k = base, 1
+    used = {n.casefold() for n in taken | _FIXED_NAMES}  # a spreadsheet's names ignore case
+    while name.casefold() in used:
+        k += 1
+        name = f"{base}_{k}"
+    return name
 
 
 def _first(plan: Plan, i: int) -> int:
