@@ -477,3 +477,17 @@ def test_a_plan_without_limits_or_rules_gets_a_what_if_that_says_so(tmp_path):
         r[0]: r[2] for r in rows[firsts.index(WHATIF.title) :] if r[0] in (WHATIF.limits_broken, WHATIF.rules_broken)
     }
     assert counts == {WHATIF.limits_broken: "=0", WHATIF.rules_broken: "=0"}
+
+
+def test_a_hand_made_plans_results_keep_its_selection_until_in_plan_is_edited(tmp_path):
+    """The results of a hand-made plan copy its Selected column: unedited, that is still the plan
+    (as before there was an In plan); once In plan is edited, In plan is."""
+    cto = ROOT / "data" / "plan_cto.xlsx"
+    own = set(read_plan(cto).selection)
+    result, path = _write(tmp_path, cto)
+    assert set(read_plan(path).selection) == own != {r.id for r in result.initiatives if r.selected}
+    flip = next(r.id for r in result.initiatives if r.selected)
+    _edit(path, tmp_path / "edited.xlsx", {flip: False})
+    assert set(read_plan(tmp_path / "edited.xlsx").selection) == {
+        r.id for r in result.initiatives if r.selected and r.id != flip
+    }

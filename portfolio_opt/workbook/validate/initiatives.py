@@ -619,10 +619,16 @@ class InitiativesSheet:
 
     def selection(self, sheet: RawSheet, initiatives: list[Initiative]) -> tuple[str, ...] | None:
         """IDs marked in a results workbook's Ranking ``In plan`` (what a person tried in Excel),
-        else in a ``Selected`` column of Initiatives (or of a results workbook's Ranking)."""
-        edited = self.in_plan(initiatives)
-        if edited is not None:
-            return edited
+        else in a ``Selected`` column of Initiatives (or of a results workbook's Ranking).
+
+        A results workbook of a hand-made plan copies its Selected column: that stays the plan
+        until ``In plan`` is edited (differs from the optimizer's Selected)."""
+        marked = self.in_plan(initiatives)
+        if marked is not None:
+            chosen, optimizer = marked
+            own = any(normalize_header(v) == "selected" for row in sheet.rows[:10] for v in row if v is not None)
+            if not own or set(chosen) != set(optimizer):
+                return chosen
         source = sheet
         header_row, cols = self.c.header(sheet, "id")
         if "selected" not in cols.by_norm:
@@ -658,9 +664,10 @@ class InitiativesSheet:
                     chosen.append(ini_id)
         return tuple(chosen)
 
-    def in_plan(self, initiatives: list[Initiative]) -> tuple[str, ...] | None:
-        """IDs a results workbook's Ranking has Yes in ``In plan`` for (None without one); a
-        damaged column is a problem naming its cell."""
+    def in_plan(self, initiatives: list[Initiative]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """IDs a results workbook's Ranking has Yes in ``In plan`` for, and in ``Selected`` (the
+        optimizer's choice); None without an In plan column. A damaged column is a problem
+        naming its cell."""
         ranking = self.ctx.raw.sheet(OUTPUT.ranking)
         if ranking is None:
             return None
@@ -685,7 +692,8 @@ class InitiativesSheet:
             )
             return None
         known = {text_key(i.id): i.id for i in initiatives}
-        chosen = []
+        sc = cols.by_norm.get("selected")
+        chosen, optimizer = [], []
         for r in range(header_row + 1, len(ranking.rows)):
             row = ranking.rows[r]
             if all(v is None for v in row):
@@ -710,9 +718,12 @@ class InitiativesSheet:
                     "Keep the Ranking's ID column as it was written (edit only In plan)",
                     raw_id,
                 )
-            elif flag:
+                continue
+            if flag:
                 chosen.append(ini_id)
-        return tuple(chosen)
+            if sc is not None and sc < len(row) and _truthy(row[sc]):
+                optimizer.append(ini_id)
+        return tuple(chosen), tuple(optimizer)
 
 
 def _cycles(graph: dict[str, tuple[str, ...]]) -> list[list[str]]:
