@@ -29,14 +29,15 @@ def test_finance_conventions(tmp_path, sample_result):
     assert ranking.auto_filter.ref.startswith("A1:")
     assert all(c.font.b for c in ranking[1])
     headers = [c.value for c in ranking[1]]
-    assert headers[:8] == ["Rank", "ID", "Name", "Theme", "Selected", "Score", "Cost", "Value per cost"]
-    assert ranking.cell(row=2, column=6).number_format == "#,##0_)"
+    # In plan (the what-if's editable copy of Selected) follows Selected
+    assert headers[:9] == ["Rank", "ID", "Name", "Theme", "Selected", "In plan", "Score", "Cost", "Value per cost"]
+    assert ranking.cell(row=2, column=7).number_format == "#,##0_)"
     assert ranking.column_dimensions["C"].width > 20
     # selected rows first, each block by score, high to low
     rows = list(ranking.iter_rows(min_row=2, values_only=True))
     flags = [r[4] for r in rows]
     assert flags == sorted(flags, key=lambda f: f != "Yes")
-    yes = [r[5] for r in rows if r[4] == "Yes"]
+    yes = [r[6] for r in rows if r[4] == "Yes"]
     assert yes == sorted(yes, reverse=True)
     summary = wb["Summary"]
     assert summary["A1"].value == "Measure" and summary["A2"].value == "Status"
@@ -45,11 +46,13 @@ def test_finance_conventions(tmp_path, sample_result):
     assert run_info["Input file"] == "sample_plan.xlsx"
     assert len(run_info["Input SHA-256"]) == 64
     assert run_info["Solver"] == "highs"
-    # plain values, never formulas, in the sheets a program reads back
+    # plain values, never formulas, in what a program reads back: the what-if's "Your edits"
+    # tables, below everything else on the Summary, are the only formulas
+    what_if = next(r for r in range(1, summary.max_row + 1) if summary.cell(r, 1).value == "Your edits")
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:
-                assert cell.data_type != "f", cell.coordinate
+                assert cell.data_type != "f" or (ws.title == "Summary" and cell.row > what_if), cell.coordinate
 
 
 def test_same_result_same_bytes(tmp_path, sample_result):

@@ -455,6 +455,7 @@ class OutputSheets(NamedTuple):
     alternatives_matrix: str = "Alternatives matrix"
     quarter_review: str = "Quarter review"
     estimate_changes: str = "Estimate changes"
+    whatif_lists: str = "What-if lists"
 
 
 OUTPUT = OutputSheets()
@@ -475,6 +476,7 @@ OUTPUT_SHEETS = (
     OUTPUT.robustness,
     OUTPUT.value_realization,
     OUTPUT.realization_by_group,
+    OUTPUT.whatif_lists,
 )
 
 
@@ -599,6 +601,8 @@ class RankingColumns(NamedTuple):
     name: str = NAME
     theme: str = THEME
     selected: str = "Selected"
+    in_plan: str = "In plan"
+    your_start: str = "Your start"
     decision: str = "Decision"
     score: str = "Score"
     cost: str = COST
@@ -622,6 +626,49 @@ class RankingColumns(NamedTuple):
 
 
 RANKING = RankingColumns()
+
+
+class WhatIfColumns(NamedTuple):
+    """The what-if in a results workbook: the Summary's "Your edits" tables, computed by formulas
+    from the Ranking's ``In plan`` (and ``Your start``) cells, and the Ranking's hidden columns
+    those formulas read (each header completed when written)."""
+
+    title: str = "Your edits"
+    optimizer: str = "Optimizer's plan"
+    edited: str = "With your edits"
+    difference: str = "Difference"
+    share: str = "Share of the optimizer's value"
+    rules_broken: str = "Rules broken"
+    limits_broken: str = "Limits broken"
+    limit: str = "Limit (your edits)"
+    min: str = "Min"
+    max: str = "Max"
+    optimizer_used: str = "Optimizer's use"
+    used: str = "Used"
+    slack: str = "Slack"
+    broken: str = "Broken"
+    rule: str = "Rule (your edits)"
+    key: str = "What-if: row"
+    group: str = "What-if: exclusive group"
+    start_number: str = "What-if: start number"
+    value: str = "What-if: value"
+    value_at: str = "What-if: value starting {period}"
+    objective: str = "What-if: objective"
+    objective_at: str = "What-if: objective starting {period}"
+    use: str = "What-if: {limit}"
+    use_at: str = "What-if: {limit}, build period {k}"
+    saved: str = "What-if: stop or retire cost saved"
+    period: str = "Period"
+    number: str = "Number"
+
+
+WHATIF = WhatIfColumns()
+
+
+def whatif_column(header: str) -> bool:
+    """True for a Ranking column of the what-if (``In plan``, ``Your start`` and the hidden
+    columns its formulas read): the page shows what the optimizer chose, not these."""
+    return header in (RANKING.in_plan, RANKING.your_start) or header.startswith(WHATIF.key.partition(":")[0] + ":")
 
 
 class ScheduleColumns(NamedTuple):

@@ -46,6 +46,7 @@ from portfolio_opt.model.layout import (
     SUMMARY,
     THEME,
     total_label,
+    whatif_column,
 )
 from portfolio_opt.render import charts
 from portfolio_opt.workbook.outputs import OutputBook, Table
@@ -221,7 +222,8 @@ def _ranking(book: OutputBook) -> Section | None:
                 title=f"The closest left out, and what it would take ({min(CLOSEST, len(left))} of {len(left)})",
             )
         )
-    s.items.append(_table(t, None, None, title=f"Every initiative ({len(t.rows)})", kind="details"))
+    every = [h for h in t.header if not whatif_column(h)]
+    s.items.append(_table(t, every, None, title=f"Every initiative ({len(t.rows)})", kind="details"))
     return s
 
 

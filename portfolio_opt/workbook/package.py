@@ -243,9 +243,9 @@ class _Absent:
 #: have no cell there: the row and the sheet's dimension do not count it)
 ABSENT = _Absent()
 ZERO_STYLE = (0,) * 9  #: the style array of a cell never styled
-#: Places in a style array (openpyxl's ``StyleArray``): font, fill, number format, alignment,
-#: quote prefix ids
-FONT, FILL, NUMBER_FORMAT, ALIGNMENT, QUOTE_PREFIX = 0, 1, 3, 5, 7
+#: Places in a style array (openpyxl's ``StyleArray``): font, fill, number format, protection,
+#: alignment, quote prefix ids
+FONT, FILL, NUMBER_FORMAT, PROTECTION, ALIGNMENT, QUOTE_PREFIX = 0, 1, 3, 4, 5, 7
 
 
 class CellStyles:

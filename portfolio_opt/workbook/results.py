@@ -44,6 +44,7 @@ from portfolio_opt.model.layout import (
 from portfolio_opt.model.plan import Objective, Plan, Scoring, Settings, Table, normalize_header
 from portfolio_opt.model.result import CostRisk, Result, Status
 from portfolio_opt.model.version import __version__
+from portfolio_opt.workbook import whatif
 from portfolio_opt.workbook.style import (
     HEADER_FILL,
     HEADER_FONT,
@@ -120,10 +121,11 @@ def write_results(
         wb = Workbook()
         summary = first_sheet(wb)
         summary.title = OUTPUT.summary
-        _summary_sheet(summary, result, money)
+        what_if = whatif.WhatIf.of(result) if whatif.applies(result) else None
+        _summary_sheet(summary, result, money, what_if)
         if extra is not None:
             extra(wb)
-        _ranking_sheet(stream(wb.create_sheet(OUTPUT.ranking)), result, money)
+        _ranking_sheet(stream(wb.create_sheet(OUTPUT.ranking)), result, money, what_if)
         if plan.settings.periods:
             _schedule_sheet(stream(wb.create_sheet(OUTPUT.schedule)), result)
             _capacity_sheet(wb.create_sheet(OUTPUT.capacity), result, money)
@@ -136,9 +138,9 @@ def write_results(
         save_atomic(wb, path, force)
 
 
-def _summary_sheet(ws, result: Result, money: str) -> None:
+def _summary_sheet(ws, result: Result, money: str, what_if: whatif.WhatIf | None = None) -> None:
     """The Summary sheet: the headline figures, every limit's use, the risk and committee tables
-    when they apply, and notes on how to read it all."""
+    when they apply, the what-if of your edits (``what_if``), and notes on how to read it all."""
     rows = _headline_rows(result, money) + _soft_limit_rows(result, money)
     last = write_table(ws, MEASURES, [(a, b, d) for a, b, _, d in rows], autofilter=False)
     for r, (_, _, fmt, _) in enumerate(rows, start=2):
@@ -154,12 +156,19 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
     if result.plan.criteria is not None or result.plan.settings.scoring is not Scoring.EXPECTED_VALUE:
         r = _criteria_table(ws, result, r) + 2
     notes = [SCORING_TEXT, RANKING_TEXT, EXPLAIN_TEXT]
+    if what_if is not None:
+        notes.append(whatif.how_text(what_if))
+    elif len(result.plan.initiatives) > whatif.WHATIF_MAX:
+        notes.append(whatif.TOO_BIG_TEXT)
     if result.explain_note:
         notes.append(result.explain_note)
     notes += [f"Warning: {w}" for w in result.warnings]
     fit_widths(ws, maximum=32)
     ws.column_dimensions["C"].width = min(ws.column_dimensions["C"].width or 24, 24)
-    write_notes(ws, r, notes, last_column=len(LIMITS))
+    r = write_notes(ws, r, notes, last_column=len(LIMITS))
+    if what_if is not None:  # after the widths are fitted: its rule texts wrap rather than widen the page
+        whatif.write_summary(ws, what_if, money, r + 2, limit_format)
+        whatif.protect(ws)
 
 
 #: A Summary row: measure, value, number format (None: as written), what it means
@@ -507,14 +516,17 @@ def _criteria_table(ws, result: Result, r: int) -> int:
     return write_notes(ws, r + 1, notes, title="Committee scoring", last_column=9)
 
 
-def _ranking_sheet(ws, result: Result, money: str) -> None:
+def _ranking_sheet(ws, result: Result, money: str, what_if: whatif.WhatIf | None = None) -> None:
     """The Ranking sheet: every initiative in rank order, selected ones filled green, with the
-    columns its plan calls for."""
-    columns = _RankingColumns.of(result)
+    columns its plan calls for (and, with ``what_if``, the editable In plan and the hidden
+    columns its formulas read)."""
+    columns = _RankingColumns.of(result, what_if)
     header, formats = columns.header(money)
-    write_table(ws, header, [columns.cells(r) for r in result.initiatives], formats)
+    write_table(ws, header, [columns.cells(r, row) for row, r in enumerate(result.initiatives, start=2)], formats)
     fill_column(ws, 5, 2, [YES_FILL if r.selected else NO_FILL for r in result.initiatives])
     fit_widths(ws, maximum=36)
+    if what_if is not None:
+        whatif.finish_ranking(ws, what_if, header, len(result.initiatives))
 
 
 @dataclass(frozen=True)
@@ -531,9 +543,11 @@ class _RankingColumns:
     formula: bool  #: a formula scoring (wsjf, rice) without criteria to show: its score alone
     explained: bool  #: regret, break-even and flip columns (never for a multi-period plan: it is not explained)
     funding: Mapping[str, tuple[int, float | None]] | None  #: ID -> place in the funding order, line budget
+    what_if: whatif.WhatIf | None = None  #: the editable In plan (and start) and the hidden what-if columns
+    starts: Sequence[int] = ()  #: with ``what_if``: each initiative's start as ``Your start`` shows it
 
     @classmethod
-    def of(cls, result: Result) -> _RankingColumns:
+    def of(cls, result: Result, what_if: whatif.WhatIf | None = None) -> _RankingColumns:
         """The columns ``result``'s Ranking has."""
         plan = result.plan
         scoring = plan.settings.scoring
@@ -551,6 +565,8 @@ class _RankingColumns:
             formula=not criteria and scoring.is_formula,
             explained=any(r.explained for r in result.initiatives) or not timed,
             funding=_funding_places(result),
+            what_if=what_if,
+            starts=what_if.starts() if what_if is not None else (),
         )
 
     def header(self, money: str) -> tuple[list[str], list[str | None]]:
@@ -587,11 +603,18 @@ class _RankingColumns:
         if self.explained:
             header += [c.regret, c.break_even_score, c.break_even_cost, c.if_flipped]
             formats += [money, money, money, None]
+        if self.what_if is not None:
+            edit, edit_formats = whatif.ranking_columns(self.what_if)
+            header[5:5], formats[5:5] = edit, edit_formats  # right after Selected
+            hidden = whatif.helper_headers(self.what_if)
+            header += hidden
+            formats += [None] * len(hidden)
         return header, formats
 
-    def cells(self, r) -> list[Any]:
-        """One initiative's row, ``r`` its result, in the order of :meth:`header`."""
-        row: list[Any] = [
+    def cells(self, r, row: int = 0) -> list[Any]:
+        """One initiative's row, ``r`` its result, in the order of :meth:`header` (``row``: the
+        sheet row it is written on, which the what-if's own formulas name)."""
+        cells: list[Any] = [
             r.rank,
             r.id,
             r.name,
@@ -602,24 +625,27 @@ class _RankingColumns:
             r.value_per_cost,
         ]
         if self.review:
-            row.insert(5, r.decision)
+            cells.insert(5, r.decision)
         if self.npv:
-            row.append(r.objective_value)
+            cells.append(r.objective_value)
         if self.timed:
-            row += [r.start, r.finish, _value_from(self.plan, r, self.labels), r.delay_loss]
+            cells += [r.start, r.finish, _value_from(self.plan, r, self.labels), r.delay_loss]
         if self.criteria:
             parts = self.plan.initiatives[self.plan.index(r.id)].criteria_parts
-            row += [parts.get(column) for column in self.criteria] + [r.criteria_score]
+            cells += [parts.get(column) for column in self.criteria] + [r.criteria_score]
         elif self.formula:
-            row.append(r.criteria_score)
-        row.append(r.reason)
+            cells.append(r.criteria_score)
+        cells.append(r.reason)
         if self.funding is not None:
-            row += list(self.funding.get(r.id, (None, None)))
+            cells += list(self.funding.get(r.id, (None, None)))
         if self.robustness is not None:
-            row += list(self.robustness.get(r.id, (None, None)))
+            cells += list(self.robustness.get(r.id, (None, None)))
         if self.explained:
-            row += _explanation_cells(r)
-        return row
+            cells += _explanation_cells(r)
+        if self.what_if is not None:
+            cells[5:5] = whatif.ranking_cells(self.what_if, r, self.starts)
+            cells += whatif.helper_cells(self.what_if, r, row, start_col=7)
+        return cells
 
 
 def _funding_places(result: Result) -> dict[str, tuple[int, float | None]] | None:

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_REVERSE
 from openpyxl.utils import get_column_letter
@@ -43,6 +43,7 @@ from portfolio_opt.workbook.package import (
     FILL,
     FONT,
     NUMBER_FORMAT,
+    PROTECTION,
     QUOTE_PREFIX,
     ZERO_STYLE,
     CellStyles,
@@ -97,6 +98,20 @@ MAX_CELL_TEXT = 32_767  #: the most characters Excel keeps in a cell
 
 
 _RISKY_START = ("=", "+", "-", "@")
+
+
+class Formula:
+    """A formula of our own, written as a formula (text from anywhere else never is): the
+    what-if figures a spreadsheet computes from the cells a person edits. ``text`` is the
+    formula without its leading ``=``."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"Formula({self.text!r})"
 
 
 def percent_format(value: float | None) -> str:
@@ -190,7 +205,10 @@ def _quoted(text: str) -> bool:
 
 def _write(cell, value: Any, number_format: str | None, exact: bool) -> None:
     """What :func:`put` writes into ``cell``."""
-    if isinstance(value, str):
+    if type(value) is Formula:
+        cell._value = "=" + value.text
+        cell.data_type = "f"
+    elif isinstance(value, str):
         text = _clean(value, cell.parent, cell.row, cell.column)
         cell._value = text  # checked above: stored as text, never read as a formula
         cell.data_type = "s"
@@ -392,6 +410,25 @@ def fill_cell(ws, row: int, col: int, fill: PatternFill) -> None:
     style_ids[k] = CellStyles.of(ws.parent).with_object(style_ids[k], FILL, fill)
 
 
+#: The protection of a cell a person may edit on a protected sheet
+UNLOCKED = Protection(locked=False)
+
+
+def unlock_cells(ws, column: int, first_row: int, last_row: int) -> None:
+    """Leave the cells of ``column`` from ``first_row`` to ``last_row`` editable when the sheet
+    is protected (an empty cell is made where none was written)."""
+    sheet = getattr(ws, "_streamed", None)
+    if sheet is None:
+        for r in range(first_row, last_row + 1):
+            ws.cell(row=r, column=column).protection = UNLOCKED
+        return
+    styles = CellStyles.of(ws.parent)
+    idx = ws.parent._protections.add(UNLOCKED)
+    for r in range(first_row, last_row + 1):
+        _values, style_ids, k = sheet.place(r, column)
+        style_ids[k] = styles.replaced(style_ids[k], PROTECTION, idx)
+
+
 def freeze_below(ws, row: int) -> None:
     """Keep the rows above ``row`` in view as the sheet scrolls."""
     sheet = getattr(ws, "_streamed", None)
@@ -477,7 +514,7 @@ def _sampled(ws, sample: int) -> Iterator[tuple[int, int, Any, str | None]]:
     if sheet is None:
         for (r, c), cell in ws._cells.items():  # the cells written, not every place in the sheet
             value = cell._value
-            if r > sample or value is None:
+            if r > sample or value is None or cell.data_type == "f":  # a formula shows its result, not its text
                 continue
             number = isinstance(value, (int, float)) and not isinstance(value, bool)
             yield r, c, value, cell.number_format if number else None
@@ -488,6 +525,8 @@ def _sampled(ws, sample: int) -> Iterator[tuple[int, int, Any, str | None]]:
             continue
         for k, value in enumerate(values):
             if type(value) is Cell:
+                if value.data_type == "f":
+                    continue
                 value = value._value  # type: ignore[attr-defined]  # stubs: Cell's slots undeclared
             if value is None or value is ABSENT:
                 continue
@@ -544,8 +583,10 @@ def wrapped_lines(text: str, width: float) -> int:
 
 def column_widths(ws) -> list[float]:
     """The width of every used column, as set or Excel's default."""
+    dims = ws.column_dimensions
     return [
-        ws.column_dimensions[get_column_letter(c)].width or DEFAULT_WIDTH for c in range(1, (max_column(ws) or 0) + 1)
+        0.0 if dims[letter].hidden else dims[letter].width or DEFAULT_WIDTH  # a hidden column is not printed
+        for letter in map(get_column_letter, range(1, (max_column(ws) or 0) + 1))
     ]
 
 
@@ -595,9 +636,11 @@ def _wrap_cells(ws, widths: list[float]) -> None:
     tall: dict[int, int] = {}  # row: the lines its longest text takes
     for (r, c), cell in ws._cells.items():
         value = cell._value
-        if not isinstance(value, str) or c > len(widths):
+        if not isinstance(value, str) or c > len(widths) or cell.data_type == "f":
             continue
         width = widths[c - 1]
+        if not width:  # a hidden column: never printed
+            continue
         if len(value) < int(width * CHARS_PER_UNIT) and "\n" not in value:
             continue  # one line however it is aligned (checked first: styles are slow to read)
         if (r, c) in merged:
@@ -636,11 +679,11 @@ def _wrap_streamed(ws, sheet: SheetRows, widths: list[float]) -> None:
         for k, value in enumerate(values):
             if type(value) is not str:
                 # the stubs name a cell's _value in its __slots__ but do not declare it
-                if type(value) is not Cell or not isinstance(value._value, str):  # type: ignore[attr-defined]
+                if type(value) is not Cell or not isinstance(value._value, str) or value.data_type == "f":  # type: ignore[attr-defined]
                     continue
                 value = value._value  # type: ignore[attr-defined]
-            if k >= len(widths) or (len(value) < one_line[k] and "\n" not in value):
-                continue
+            if k >= len(widths) or not widths[k] or (len(value) < one_line[k] and "\n" not in value):
+                continue  # one line, or a hidden column (never printed)
             sid = style_ids[k]
             if not styles.alignment(sid).wrap_text:
                 if len(value) <= room[k]:

@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 
 from portfolio_opt.core.lifecycle import months_between, parse_stage, parse_when
-from portfolio_opt.model.layout import INITIATIVES, OUTPUT
+from portfolio_opt.model.layout import INITIATIVES, OUTPUT, RANKING, WHATIF
 from portfolio_opt.model.plan import Decision, Initiative, Stage, normalize_header, text_key
 from portfolio_opt.workbook.raw import RawSheet
 from portfolio_opt.workbook.validate.problems import (
@@ -622,7 +622,17 @@ class InitiativesSheet:
         return resolved
 
     def selection(self, sheet: RawSheet, initiatives: list[Initiative]) -> tuple[str, ...] | None:
-        """IDs marked in a ``Selected`` column of Initiatives (or of a results workbook's Ranking)."""
+        """IDs marked in a results workbook's Ranking ``In plan`` (what a person tried in Excel),
+        else in a ``Selected`` column of Initiatives (or of a results workbook's Ranking).
+
+        A results workbook of a hand-made plan copies its Selected column: that stays the plan
+        until ``In plan`` is edited (differs from the optimizer's Selected)."""
+        marked = self.in_plan(initiatives)
+        if marked is not None:
+            chosen, optimizer = marked
+            own = any(normalize_header(v) == "selected" for row in sheet.rows[:10] for v in row if v is not None)
+            if not own or set(chosen) != set(optimizer):
+                return chosen
         source = sheet
         header_row, cols = self.c.header(sheet, "id")
         if "selected" not in cols.by_norm:
@@ -637,7 +647,7 @@ class InitiativesSheet:
             return None
         sc, ic = cols.by_norm["selected"], cols.by_norm["id"]
         known = {text_key(i.id): i.id for i in initiatives}
-        chosen = []
+        picked: list[str] = []
         for r in range(header_row + 1, len(source.rows)):
             row = source.rows[r]
             if all(v is None for v in row):
@@ -657,8 +667,69 @@ class InitiativesSheet:
             if flag and raw_id is not None:
                 ini_id = known.get(text_key(_id_text(raw_id)))
                 if ini_id is not None:
-                    chosen.append(ini_id)
-        return tuple(chosen)
+                    picked.append(ini_id)
+        return tuple(picked)
+
+    def in_plan(self, initiatives: list[Initiative]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """IDs a results workbook's Ranking has Yes in ``In plan`` for, and in ``Selected`` (the
+        optimizer's choice); None without an In plan column. A damaged column is a problem
+        naming its cell."""
+        ranking = self.ctx.raw.sheet(OUTPUT.ranking)
+        if ranking is None:
+            return None
+        header_row, cols = self.c.header(ranking, "id")
+        key = normalize_header(RANKING.in_plan)
+        if key not in cols.by_norm:
+            if normalize_header(WHATIF.key) in cols.by_norm:  # written with the what-if, its column lost
+                self.c.add(
+                    "no-in-plan",
+                    ranking.address(header_row, 0),
+                    f"the Ranking has no {RANKING.in_plan!r} column (its header was changed or the column removed)",
+                    f"Put the header {RANKING.in_plan!r} back over the Yes/No column, or optimize again",
+                )
+            return None
+        pc, ic = cols.by_norm[key], cols.by_norm.get("id")
+        if ic is None:
+            self.c.add(
+                "no-in-plan",
+                ranking.address(header_row, pc),
+                f"the Ranking has an {RANKING.in_plan!r} column but no ID column to say which initiative each row is",
+                "Put the ID column back, or optimize again",
+            )
+            return None
+        known = {text_key(i.id): i.id for i in initiatives}
+        sc = cols.by_norm.get("selected")
+        chosen, optimizer = [], []
+        for r in range(header_row + 1, len(ranking.rows)):
+            row = ranking.rows[r]
+            if all(v is None for v in row):
+                continue
+            raw_id, value = (row[ic] if ic < len(row) else None), (row[pc] if pc < len(row) else None)
+            flag = _truthy(value)
+            if flag is None:
+                self.c.add(
+                    "bad-in-plan",
+                    ranking.address(r, pc),
+                    f"{RANKING.in_plan} {_show(value)}: must be Yes or No",
+                    "Choose Yes or No from the cell's drop-down",
+                    value,
+                )
+                continue
+            ini_id = known.get(text_key(_id_text(raw_id))) if raw_id is not None else None
+            if ini_id is None:
+                self.c.add(
+                    "bad-in-plan",
+                    ranking.address(r, ic),
+                    f"ID {_show(raw_id)} on the Ranking is not an initiative of this plan",
+                    "Keep the Ranking's ID column as it was written (edit only In plan)",
+                    raw_id,
+                )
+                continue
+            if flag:
+                chosen.append(ini_id)
+            if sc is not None and sc < len(row) and _truthy(row[sc]):
+                optimizer.append(ini_id)
+        return tuple(chosen), tuple(optimizer)
 
 
 def _cycles(graph: dict[str, tuple[str, ...]]) -> list[list[str]]:
