@@ -9,6 +9,7 @@ import re
 from dataclasses import replace
 
 from portfolio_opt.core.lifecycle import months_between, parse_stage, parse_when
+from portfolio_opt.model.ids import did_you_mean
 from portfolio_opt.model.layout import INITIATIVES, OUTPUT
 from portfolio_opt.model.plan import Decision, Initiative, Stage, normalize_header, text_key
 from portfolio_opt.workbook.raw import RawSheet
@@ -596,8 +597,7 @@ class InitiativesSheet:
             resolved.append(replace(ini, depends_on=deps) if deps != ini.depends_on else ini)
             for dep in ini.depends_on:
                 if text_key(dep) not in seen:
-                    close = difflib.get_close_matches(dep, sorted(v[0] for v in seen.values()), n=1)
-                    hint = f" (did you mean {close[0]}?)" if close else ""
+                    hint = did_you_mean(dep, [v[0] for v in seen.values()])
                     self.c.add(
                         "unknown-dependency",
                         sheet.address(r, c),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from portfolio_opt.core.changes import CHANGES, ChangeRule, SetSetting, headers_help
+from portfolio_opt.model.ids import did_you_mean
 from portfolio_opt.model.layout import SCENARIOS, SETTING_NAMES
 from portfolio_opt.model.plan import Change, Limit, Scenario, Settings, normalize_header, text_key
 from portfolio_opt.workbook.raw import RawSheet
@@ -237,8 +237,7 @@ class _Cell:
             if self.reader.ctx.rows_unread:
                 continue  # the Initiatives rows could not be read: no ID can be checked
             if text_key(written) not in self.known:
-                close = difflib.get_close_matches(ini_id, sorted(self.known.values()), n=1)
-                hint = f" (did you mean {close[0]}?)" if close else ""
+                hint = did_you_mean(ini_id, list(self.known.values()))
                 self.refuse(
                     "unknown-id",
                     f"{label} names {ini_id!r}, which is not an ID{hint}",
