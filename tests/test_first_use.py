@@ -43,3 +43,38 @@ def test_a_scenario_id_gets_the_same_suggestion(tmp_path):
     wb.save(path)
     (problem,) = problems_of(path)
     assert problem.code == "unknown-id" and "(did you mean INI-007?)" in problem.message, problem.message
+
+
+def _page_chart(book_path, section: str, title: str) -> str:
+    """The SVG of one chart of the leadership page of a written workbook."""
+    from portfolio_opt.render.sections import sections
+    from portfolio_opt.workbook.outputs import read_output
+
+    found = [s for s in sections(read_output(book_path)) if s.id == section]
+    charts = [i.svg for s in found for i in s.items if i.kind == "chart" and i.title == title]
+    assert len(charts) == 1, [(s.id, [(i.kind, i.title) for i in s.items]) for s in found]
+    return charts[0]
+
+
+def test_the_page_groups_themes_as_the_optimizer_does(tmp_path):
+    pytest.importorskip("matplotlib")
+    from portfolio_opt import optimize, save_results
+
+    rows = [ini("A", 1, theme="Compliance"), ini("B", 1, theme="Compliance "), ini("C", 1, theme="growth")]
+    rows.append(ini("D", 1, theme="Growth"))
+    plan = read_plan(write_plan(tmp_path / "plan.xlsx", rows))
+    assert sorted({i.theme for i in plan.initiatives}) == ["Compliance", "growth"]
+    out = tmp_path / "result.xlsx"
+    save_results(optimize(plan), out)
+    svg = _page_chart(out, "buys", "By theme")
+    assert svg.count('id="bar-0-') == 2, "one bar per theme, as in the Summary"
+
+
+def test_realization_sums_owners_and_metrics_by_the_same_key():
+    from portfolio_opt.core.lifecycle import Realization, rollup
+
+    def r(owner):
+        return Realization("X", "X", "T", owner, None, "Live", 10.0, 5.0, 0.5, "")
+
+    sums = rollup([r("Ana Ruiz"), r("ana ruiz "), r("Bo"), r(None)], "owner")
+    assert [(name, count) for name, count, *_ in sums] == [("(none)", 1), ("Ana Ruiz", 2), ("Bo", 1)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -40,6 +40,26 @@ def text_key(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return " ".join(str(value).split()).casefold()
+
+
+def group_by_key(names: Iterable[Any]) -> dict[str, list[int]]:
+    """Positions of ``names`` grouped as the optimizer groups themes, owners and metrics: by
+    :func:`text_key`, each group shown as its first spelling (stripped); blanks are ``(none)``.
+
+    Every output that groups initiatives by a text (the page's charts, the realization
+    rollups) groups by this, so ``"Compliance "`` and ``"compliance"`` are one group everywhere.
+
+    >>> group_by_key(["Compliance", "Growth", "compliance ", None])
+    {'Compliance': [0, 2], 'Growth': [1], '(none)': [3]}
+    """
+    shown: dict[str, str] = {}
+    out: dict[str, list[int]] = {}
+    for k, name in enumerate(names):
+        blank = name is None or not str(name).strip()
+        key = "" if blank else text_key(name)
+        label = shown.setdefault(key, "(none)" if blank else " ".join(str(name).split()))
+        out.setdefault(label, []).append(k)
+    return out
 
 
 class Decision(enum.Enum):

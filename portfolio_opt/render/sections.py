@@ -47,6 +47,7 @@ from portfolio_opt.model.layout import (
     THEME,
     total_label,
 )
+from portfolio_opt.model.plan import group_by_key
 from portfolio_opt.render import charts
 from portfolio_opt.workbook.outputs import OutputBook, Table
 
@@ -162,12 +163,12 @@ def _joined(book: OutputBook) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     return [(d, by_id.get(str(d[RANKING.id].value), {})) for d in rows]
 
 
-def _group_name(ranked: dict[str, Any], initiative: dict[str, Any], key: str) -> str:
-    """An initiative's outcome metric, theme or owner (from Initiatives, else the Ranking)."""
-    value = initiative.get(key)
-    if value is None and key in ranked:
-        value = ranked[key].value
-    return "(none)" if value is None else str(value)
+def _group_name(ranked: dict[str, Any], initiative: dict[str, Any], key: str) -> Any:
+    """An initiative's outcome metric, theme or owner: from the Ranking, which holds it as the
+    optimizer read it, else from the copied Initiatives row."""
+    if key in ranked and ranked[key].value is not None:
+        return ranked[key].value
+    return initiative.get(key)
 
 
 def _buys(book: OutputBook) -> Section | None:
@@ -176,11 +177,10 @@ def _buys(book: OutputBook) -> Section | None:
         return None
     s = Section("buys", "What the portfolio buys")
     for key in (OUTCOME_METRIC, THEME, OWNER):
-        groups: dict[str, list[float]] = {}
-        for r, ini in rows:
-            g = groups.setdefault(_group_name(r, ini, key), [0.0, 0.0])
-            g[0] += _num(r[RANKING.score].value)
-            g[1] += _num(r[RANKING.cost].value)
+        groups = {
+            name: [sum(_num(rows[k][0][column].value) for k in members) for column in (RANKING.score, RANKING.cost)]
+            for name, members in group_by_key(_group_name(r, ini, key) for r, ini in rows).items()
+        }
         if len(groups) <= 1 and "(none)" in groups:
             continue
         order = sorted(groups, key=lambda n: -groups[n][0])[:MOST_BARS]
@@ -225,10 +225,12 @@ def _ranking(book: OutputBook) -> Section | None:
 
 def _limits(book: OutputBook) -> Section | None:
     t = book.table(OUTPUT.summary, LIMITS.limit)
-    if t is None or not t.rows:
+    # a plan without limits has one note row ("No limits: ...") under the header, not a limit
+    rows = [r for r in t.rows if len(r) == len(t.header)] if t is not None else []
+    if t is None or not rows:
         return None
     b = t.column(LIMITS.binding)
-    order = sorted(t.rows, key=lambda r: (r[b].value != "Yes",)) if b is not None else t.rows
+    order = sorted(rows, key=lambda r: (r[b].value != "Yes",)) if b is not None else rows
     s = Section("limits", "The limits")
     uses = []
     for r in order:
