@@ -113,7 +113,8 @@ def test_template_has_every_setting_and_checks_that_speak(tmp_path):
     assert {SETTING_NAMES[n][0] for n in names} == {attr for attr, _ in SETTING_NAMES.values()}
     ws = wb["Initiatives"]
     checks = ws.data_validations.dataValidation + wb["Settings"].data_validations.dataValidation
-    assert checks and all(v.showErrorMessage and v.error for v in checks)
+    # a check speaks by its error, or (the amounts, which have no rule: issue 33) by its prompt
+    assert checks and all((v.showErrorMessage and v.error) or (v.showInputMessage and v.prompt) for v in checks)
     name_col = [c.value for c in ws[1]].index("Name") + 1
     assert ws.column_dimensions[ws.cell(1, name_col).column_letter].width >= 30
     # a blank template validates its defaults: blank settings mean the default

@@ -78,3 +78,33 @@ def test_realization_sums_owners_and_metrics_by_the_same_key():
 
     sums = rollup([r("Ana Ruiz"), r("ana ruiz "), r("Bo"), r(None)], "owner")
     assert [(name, count) for name, count, *_ in sums] == [("(none)", 1), ("Ana Ruiz", 2), ("Bo", 1)]
+
+
+def test_the_template_accepts_every_amount_the_reader_reads(tmp_path):
+    from openpyxl import load_workbook
+
+    from portfolio_opt import write_template
+
+    path = tmp_path / "template.xlsx"
+    write_template(path)
+    ws = load_workbook(path)["Initiatives"]
+    header = [c.value for c in ws[1]]
+    for name in ("Cost", "Run cost (per year)", "Time to value (months)", "Probability"):
+        cell = f"{ws.cell(row=1, column=header.index(name) + 1).column_letter}2"
+        stopping = [
+            v
+            for v in ws.data_validations.dataValidation
+            if cell in v.sqref and v.type is not None and v.showErrorMessage and v.errorStyle in (None, "stop")
+        ]
+        assert not stopping, f"{name}: an Excel rule refuses what the reader accepts ({stopping[0].error})"
+    # and what the rule would have stopped is read
+    typed_in = {"ID": "X-1", "Name": "Pilot", "Theme": "Core", "Impact (per year)": "$2M", "Cost": "450k"}
+    typed_in |= {"Run cost (per year)": "$1.5M", "Probability": "70 %", "Time to value (months)": "6"}
+    for name, typed in typed_in.items():
+        ws.cell(row=2, column=header.index(name) + 1, value=typed)
+    ws.parent.save(path)
+    try:
+        (x,) = read_plan(path).initiatives
+    except InvalidWorkbook as exc:
+        raise AssertionError(exc.problems) from None
+    assert (x.cost, x.run_cost, x.probability) == (450_000, 1_500_000, 0.7)

@@ -155,22 +155,35 @@ def _initiative_checks(ws, letters: dict[str, str], last_row: int) -> None:
         prompt="Must (forced in), Exclude (forced out) or blank",
     )
     decision.add(f"{letters['Decision']}2:{letters['Decision']}{last_row}")
+    # Number checks warn and never stop: the reader accepts more than Excel's rules can say
+    # (a Probability typed "0,7"), and checks every cell itself when the plan is read.
     probability = _validation(
         type="decimal",
         operator="between",
         formula1="0",
         formula2="1",
-        error="A probability between 0% and 100% (type 70% or 0.7)",
+        error="A probability between 0% and 100% (type 70% or 0.7). Keep it anyway? The check on reading will say.",
         errorTitle="Probability",
+        errorStyle="warning",
     )
     probability.add(f"{letters['Probability']}2:{letters['Probability']}{last_row}")
-    nonneg = _validation(
-        type="decimal", operator="greaterThanOrEqual", formula1="0", error="A number, not negative", errorTitle="Number"
-    )
-    for h in ("Time to value (months)", "Cost", "Run cost (per year)"):
-        nonneg.add(f"{letters[h]}2:{letters[h]}{last_row}")
-    for v in (decision, probability, nonneg):
+    checks = [decision, probability]
+    # Amounts and months get no rule at all, only a prompt: an Excel rule cannot accept 450k or
+    # $1.5M, which the reader reads (see portfolio_opt.workbook.parse)
+    for h, prompt in _AMOUNT_PROMPTS:
+        v = _validation(type=None, errorTitle=h, prompt=prompt, showErrorMessage=False)
+        v.add(f"{letters[h]}2:{letters[h]}{last_row}")
+        checks.append(v)
+    for v in checks:
         ws.add_data_validation(v)
+
+
+#: The amount and month columns' prompts (they have no Excel rule: see _initiative_checks)
+_AMOUNT_PROMPTS = (
+    ("Time to value (months)", "Months from start until the value begins, e.g. 6 (not negative)"),
+    ("Cost", "The one-time cost, not negative: 1200000, 450k or $1.5M are all read"),
+    ("Run cost (per year)", "The yearly running cost, not negative: 80000, 80k or $0.1M are all read"),
+)
 
 
 def _constraints_sheet(ws, constraints: Sequence[dict[str, Any]]) -> None:
@@ -302,7 +315,8 @@ CONSTRAINT_OPTIONAL = layout.CONSTRAINT_OPTIONAL
 def _validation(**kwargs) -> DataValidation:
     """A drop-down or number check that says what is wrong when a wrong value is typed."""
     prompt = kwargs.pop("prompt", None)
-    v = DataValidation(allow_blank=True, showErrorMessage=True, errorStyle="stop", **kwargs)
+    kwargs = {"showErrorMessage": True, "errorStyle": "stop", **kwargs}
+    v = DataValidation(allow_blank=True, **kwargs)
     if prompt:
         v.prompt, v.promptTitle, v.showInputMessage = prompt, kwargs.get("errorTitle"), True
     return v
