@@ -108,3 +108,40 @@ def test_the_template_accepts_every_amount_the_reader_reads(tmp_path):
     except InvalidWorkbook as exc:
         raise AssertionError(exc.problems) from None
     assert (x.cost, x.run_cost, x.probability) == (450_000, 1_500_000, 0.7)
+
+
+def _bar_axes_minimum(path) -> list[float | None]:
+    """The value axis minimum of every bar chart in a written workbook (None: left to the
+    spreadsheet, which starts it where it likes)."""
+    import re
+    import zipfile
+
+    found = []
+    with zipfile.ZipFile(path) as z:
+        for name in sorted(n for n in z.namelist() if n.startswith("xl/charts/chart")):
+            xml = z.read(name).decode()
+            if "<c:barChart>" not in xml and "<barChart>" not in xml:
+                continue
+            value_axis = re.search(r"<(?:c:)?valAx>.*?</(?:c:)?valAx>", xml, re.S).group(0)
+            low = re.search(r'<(?:c:)?min val="([^"]+)"', value_axis)
+            found.append(float(low.group(1)) if low else None)
+    return found
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("compare", "plan_cto.xlsx", "plan_cfo.xlsx"), ("scenarios", "sample_plan.xlsx"), ("optimize", "sample_q2.xlsx")],
+)
+def test_every_bar_axis_starts_at_zero(tmp_path, args):
+    from click.testing import CliRunner
+    from conftest import ROOT
+
+    from portfolio_opt.cli import main
+
+    out = tmp_path / "out.xlsx"
+    command, *files = args
+    extra = ["--explain-limit", "0"] if command == "optimize" else []
+    r = CliRunner().invoke(main, [command, *(str(ROOT / "data" / f) for f in files), "-o", str(out), *extra])
+    assert r.exit_code == 0, r.output
+    lows = _bar_axes_minimum(out)
+    assert lows and all(low == 0 for low in lows), lows

@@ -46,6 +46,7 @@ from portfolio_opt.workbook.style import (
     PERCENT2,
     RATIO,
     YES_FILL,
+    bar_chart,
     fit_widths,
     font,
     money_format,
@@ -216,8 +217,8 @@ def _scenario_summary(ws, run: ScenarioRun) -> None:
     names = [r.name for r in run.results]
     measures = _scenario_measures(run, money)
     _side_by_side(ws, names, measures)
-    chart = BarChart()
-    chart.type = "col"
+    charted = [v for r in run.results for v in (r.solved.objective, r.solved.total_cost) if isinstance(v, (int, float))]
+    chart = bar_chart("col", min(charted, default=0.0))
     chart.title = "Expected value and cost by scenario"
     chart.y_axis.title = "Currency"
     chart.height, chart.width = 9, 18
@@ -349,8 +350,8 @@ def _comparison_sheet(ws, c: Comparison, money: str) -> None:
     header, rows, formats = _comparison_rows(c, money)
     last = write_table(ws, header, rows, formats)
     fit_widths(ws, maximum=36)
-    chart = BarChart()
-    chart.type = "col"
+    charted = [v for row in rows for v in (row[1], row[5]) if isinstance(v, (int, float))]
+    chart = bar_chart("col", min(charted, default=0.0))
     chart.title = "Plan value against the optimum at the same cost"
     chart.height, chart.width = 9, 18
     chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=last), titles_from_data=True)
@@ -603,8 +604,7 @@ def _curve_rows(values) -> list[tuple[float, float]]:
 
 def _histogram_chart(ws, top: int, last: int) -> BarChart:
     """Share of worlds by portfolio value, from the histogram table in rows ``top`` to ``last``."""
-    hist = BarChart()
-    hist.type = "col"
+    hist = bar_chart("col")
     hist.title = "Portfolio value: share of worlds"
     hist.y_axis.title = "Share of worlds"
     hist.x_axis.title = "Portfolio value"
@@ -823,8 +823,7 @@ def _frequency_chart(ws, count: int, end: int) -> BarChart:
     """Selection frequency by initiative, bars across, the most selected on top: the 60 most
     selected of the ``count`` in the table that ends at row ``end`` (beyond that a chart is
     unreadable)."""
-    chart = BarChart()
-    chart.type = "bar"
+    chart = bar_chart("bar")
     chart.title = "Selection frequency by initiative"
     chart.x_axis.title = None
     chart.y_axis.title = "Share of versions"

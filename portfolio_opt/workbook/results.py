@@ -55,6 +55,7 @@ from portfolio_opt.workbook.style import (
     WRAP,
     YES_FILL,
     Look,
+    bar_chart,
     collector_paused,
     fill_cell,
     fill_column,
@@ -430,11 +431,10 @@ def _realization_by_group(ws, rows: Sequence[Realization], money: str) -> None:
 def _realization_chart(ws, top: int, end: int, below: int) -> None:
     """Forecast against actual by outcome metric, read from the table in rows ``top`` (its
     header) to ``end``, on a page of its own from row ``below``."""
-    from openpyxl.chart import BarChart, Reference
+    from openpyxl.chart import Reference
     from openpyxl.worksheet.pagebreak import Break
 
-    chart = BarChart()
-    chart.type = "bar"  # bars across: the metrics' names read level at the left
+    chart = bar_chart("bar")  # bars across: the metrics' names read level at the left
     chart.title = "Forecast against actual value to date, by outcome metric"
     chart.height, chart.width = max(7.0, 1.2 * (end - top) + 3), 16
     chart.x_axis.scaling.orientation = "maxMin"  # in the table's order, top down

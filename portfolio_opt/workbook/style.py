@@ -680,6 +680,22 @@ def print_setup(wb: Workbook) -> None:
             print_layout(ws, title_columns="A:B" if max_column(ws) > 6 else None)
 
 
+def bar_chart(kind: str = "col", lowest: float = 0.0):
+    """A bar chart (``col``: upright, ``bar``: across) whose value axis starts at zero, or at
+    ``lowest`` when a bar is negative.
+
+    A bar's length is read as its value: an axis left to start where the spreadsheet likes
+    (10.8M) made a plan at 96% of the optimum look like half of it. Every bar chart the tool
+    writes is made here.
+    """
+    from openpyxl.chart import BarChart
+
+    chart = BarChart()
+    chart.type = kind
+    chart.y_axis.scaling.min = min(0.0, lowest)
+    return chart
+
+
 def save_atomic(wb: Workbook, path: str | os.PathLike, force: bool = False) -> None:
     """Save so the file at ``path`` is either the whole new workbook or untouched.
 
