@@ -145,3 +145,35 @@ def test_every_bar_axis_starts_at_zero(tmp_path, args):
     assert r.exit_code == 0, r.output
     lows = _bar_axes_minimum(out)
     assert lows and all(low == 0 for low in lows), lows
+
+
+def _quarterly_with(tmp_path, header: str, cells: dict[int, object]):
+    """The quarterly sample with a column ``header`` added, filled in the given rows."""
+    from conftest import ROOT
+    from openpyxl import load_workbook
+
+    path = tmp_path / "plan.xlsx"
+    wb = load_workbook(ROOT / "data" / "sample_quarterly.xlsx")
+    ws = wb["Initiatives"]
+    col = ws.max_column + 1
+    ws.cell(row=1, column=col, value=header)
+    for row, value in cells.items():
+        ws.cell(row=row, column=col, value=value)
+    wb.save(path)
+    return path, f"{ws.cell(row=1, column=col).column_letter}"
+
+
+@pytest.mark.parametrize("header", ["Cost profile", "Data eng FTE profile"])
+def test_a_list_cell_refusal_names_its_item_reason_and_fix(tmp_path, header):
+    path, letter = _quarterly_with(tmp_path, header, {2: "5.044, 1.839, 0.0"})
+    (problem,) = problems_of(path)
+    assert problem.where == f"Initiatives!{letter}2"
+    assert "'5.044'" in problem.message and "a point followed by three digits" in problem.message, problem.message
+    assert problem.fix.startswith("Write 5.0440 if the point is a decimal point, or 5044"), problem.fix
+    assert "5,044" not in problem.fix, "a comma would split the list"
+
+
+def test_a_list_cell_names_its_negative_item(tmp_path):
+    path, _ = _quarterly_with(tmp_path, "Cost profile", {2: "50%, -20%, 70%"})
+    (problem,) = problems_of(path)
+    assert "its item -0.2 is negative" in problem.message, problem.message
