@@ -4,7 +4,7 @@ that fails if it comes back."""
 from __future__ import annotations
 
 import pytest
-from conftest import ini, write_plan
+from conftest import ROOT, SAMPLE, ini, write_plan
 
 from portfolio_opt import InvalidWorkbook, read_plan
 
@@ -33,7 +33,6 @@ def test_depends_on_offers_nothing_when_the_closest_tie(tmp_path):
 
 
 def test_a_scenario_id_gets_the_same_suggestion(tmp_path):
-    from conftest import SAMPLE
     from openpyxl import load_workbook
 
     path = tmp_path / "plan.xlsx"
@@ -134,7 +133,6 @@ def _bar_axes_minimum(path) -> list[float | None]:
 )
 def test_every_bar_axis_starts_at_zero(tmp_path, args):
     from click.testing import CliRunner
-    from conftest import ROOT
 
     from portfolio_opt.cli import main
 
@@ -149,7 +147,6 @@ def test_every_bar_axis_starts_at_zero(tmp_path, args):
 
 def _quarterly_with(tmp_path, header: str, cells: dict[int, object]):
     """The quarterly sample with a column ``header`` added, filled in the given rows."""
-    from conftest import ROOT
     from openpyxl import load_workbook
 
     path = tmp_path / "plan.xlsx"
@@ -177,3 +174,29 @@ def test_a_list_cell_names_its_negative_item(tmp_path):
     path, _ = _quarterly_with(tmp_path, "Cost profile", {2: "50%, -20%, 70%"})
     (problem,) = problems_of(path)
     assert "its item -0.2 is negative" in problem.message, problem.message
+
+
+def _sample_with_header(tmp_path, old: str, new: str):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "plan.xlsx"
+    wb = load_workbook(SAMPLE)
+    (cell,) = [c for c in wb["Initiatives"][1] if c.value == old]
+    cell.value = new
+    wb.save(path)
+    return path, cell.coordinate
+
+
+@pytest.mark.parametrize(
+    ("old", "typo", "renamed"),
+    [
+        ("Time to value (months)", "Time to valeu (months)", "Time to value (months)"),
+        ("Cost", "Cots", "Cost"),
+        ("Data eng FTE", "Data eng FET (people)", "Data eng FTE (people)"),
+    ],
+)
+def test_a_misspelled_header_gets_one_problem_with_its_suggestion(tmp_path, old, typo, renamed):
+    path, cell = _sample_with_header(tmp_path, old, typo)
+    (problem,) = problems_of(path)
+    assert problem.where == f"Initiatives!{cell}", problem
+    assert f"'{renamed}'" in problem.fix, problem.fix

@@ -3,7 +3,6 @@ dependencies (cycles refused), and a Selected column marking a hand-made plan.""
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import replace
 
@@ -22,6 +21,8 @@ from portfolio_opt.workbook.validate.problems import (
     _id_text,
     _show,
     _truthy,
+    _unit_of,
+    closest_header,
     parse_number,
     split_ids,
 )
@@ -123,14 +124,16 @@ class InitiativesSheet:
         unknown = [h for h in cols.headers if h and normalize_header(h) not in FIELDS]
         for key in missing:
             label = REQUIRED_LABELS[key]
-            close = difflib.get_close_matches(label.casefold(), [h.casefold() for h in unknown], n=1, cutoff=0.7)
-            if close:
-                typo = next(h for h in unknown if h.casefold() == close[0])
+            # headers are matched as read, without case, spaces or a (unit): "Time to valeu
+            # (months)" is a misspelling of Time to value as much as "Time to valeu" is
+            typo = closest_header(label, unknown, cutoff=0.7)
+            if typo:
+                self.c.renamed[typo] = label
                 self.c.add(
                     "missing-column",
                     sheet.address(header_row, cols.headers.index(typo)),
                     f"required column {label!r} is missing; the header {typo!r} looks like a misspelling of it",
-                    f"Rename the header {typo!r} to {label!r}",
+                    f"Rename the header {typo!r} to {label + _unit_of(typo)!r}",
                     typo,
                 )
             else:
