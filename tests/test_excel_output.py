@@ -205,6 +205,7 @@ def test_limit_names_are_unique_and_never_a_cell_reference(tmp_path):
     assert [c["name"] for c in json.loads(proc.stdout)["constraints"]] == names
     wb = load_workbook(out)
     capacity = {r[0] for r in wb["Capacity"].iter_rows(min_row=2, values_only=True) if r[0]}
-    assert capacity == {"Cost [each quarter]", "Cost"}
+    # one name per limit in every sheet (issue 33): Capacity names each period's limit as the Summary does
+    assert capacity == {lim.name for lim in plan.all_limits() if lim.period is not None}
     summary = [r[0] for r in wb["Summary"].iter_rows(values_only=True)]
     assert all(n in summary for n in names)

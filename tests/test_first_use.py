@@ -200,3 +200,20 @@ def test_a_misspelled_header_gets_one_problem_with_its_suggestion(tmp_path, old,
     (problem,) = problems_of(path)
     assert problem.where == f"Initiatives!{cell}", problem
     assert f"'{renamed}'" in problem.fix, problem.fix
+
+
+def test_capacity_names_each_limit_as_the_summary_does(tmp_path):
+    from openpyxl import load_workbook
+
+    from portfolio_opt import optimize, save_results
+
+    plan = read_plan(ROOT / "data" / "sample_quarterly.xlsx")
+    result = optimize(plan)
+    out = tmp_path / "q.xlsx"
+    save_results(result, out)
+    wb = load_workbook(out)
+    capacity = [r[:2] for r in wb["Capacity"].iter_rows(min_row=2, values_only=True) if r[0]]
+    timed = [(u.limit.name, u.limit.period_label) for u in result.limits if u.limit.period is not None]
+    assert capacity == timed
+    summary = {r[0] for r in wb["Summary"].iter_rows(values_only=True)}
+    assert {name for name, _ in capacity} <= summary

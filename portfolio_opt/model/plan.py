@@ -268,6 +268,19 @@ class Limit:
         inside = f"{self.qualifier}, {self.period_label}" if self.qualifier else self.period_label
         return f"{self._base} [{inside}]"
 
+    @staticmethod
+    def family_of(name: str, period_label: str) -> str:
+        """The family of the per-period limit named ``name`` in period ``period_label`` (the
+        inverse of :attr:`name`, for readers of a written sheet that holds only the names).
+
+        >>> Limit.family_of("Cost [each quarter, 2027-Q1]", "2027-Q1"), Limit.family_of("Cost [P1]", "P1")
+        ('Cost [each quarter]', 'Cost')
+        """
+        for tail, family_tail in ((f", {period_label}]", "]"), (f" [{period_label}]", "")):
+            if period_label and name.endswith(tail):
+                return name[: -len(tail)] + family_tail
+        return name
+
     def applies_to(self, initiative: Initiative) -> bool:
         """True when the initiative is in its Scope (every initiative is, without one)."""
         if self.scope is None:

@@ -47,7 +47,7 @@ from portfolio_opt.model.layout import (
     THEME,
     total_label,
 )
-from portfolio_opt.model.plan import group_by_key
+from portfolio_opt.model.plan import Limit, group_by_key
 from portfolio_opt.render import charts
 from portfolio_opt.workbook.outputs import OutputBook, Table
 
@@ -321,8 +321,9 @@ def _schedule(book: OutputBook) -> Section | None:
         by: dict[str, dict[str, float]] = {}
         tops: dict[str, float] = {}
         for d in cap.as_dicts():
-            name = str(d[CAPACITY.limit].value)
-            by.setdefault(name, {})[str(d[CAPACITY.period].value)] = _num(d[CAPACITY.used].value)
+            period = str(d[CAPACITY.period].value)
+            name = Limit.family_of(str(d[CAPACITY.limit].value), period)  # a chart per Constraints row
+            by.setdefault(name, {})[period] = _num(d[CAPACITY.used].value)
             if isinstance(d[CAPACITY.max].value, (int, float)):
                 tops[name] = max(tops.get(name, 0.0), d[CAPACITY.max].value)
         for name, used in list(by.items())[:6]:

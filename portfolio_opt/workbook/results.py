@@ -704,14 +704,25 @@ def _capacity_sheet(ws, result: Result, money: str) -> None:
             continue
         groups.setdefault(lim.family, {})[lim.period] = use
     rows = []
-    for name, by_period in groups.items():
+    for by_period in groups.values():
         for p, label in enumerate(labels):
             use = by_period.get(p)
             if use is None:
                 continue
             bound = use.limit.max if use.limit.max is not None else use.limit.min
             surplus = use.slack
-            rows.append((name, use.limit.period_label or label, use.limit.min, use.limit.max, use.used, surplus, bound))
+            # the limit's own name, as the Summary, JSON and terminal give it; the period beside it
+            rows.append(
+                (
+                    use.limit.name,
+                    use.limit.period_label or label,
+                    use.limit.min,
+                    use.limit.max,
+                    use.used,
+                    surplus,
+                    bound,
+                )
+            )
     last = write_table(ws, CAPACITY, rows)
     k = 2
     for by_period in groups.values():
