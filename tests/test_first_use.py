@@ -217,3 +217,28 @@ def test_capacity_names_each_limit_as_the_summary_does(tmp_path):
     assert capacity == timed
     summary = {r[0] for r in wb["Summary"].iter_rows(values_only=True)}
     assert {name for name, _ in capacity} <= summary
+
+
+def test_review_says_each_change_once_then_what_it_moved(tmp_path):
+    from click.testing import CliRunner
+
+    from portfolio_opt.cli import main
+
+    q1 = tmp_path / "q1.xlsx"
+    r = CliRunner().invoke(main, ["optimize", str(SAMPLE), "-o", str(q1), "--explain-limit", "0"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(
+        main, ["review", str(q1), str(ROOT / "data" / "sample_q2.xlsx"), "-o", str(tmp_path / "r.xlsx")]
+    )
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    status = "    INI-001: Status Proposed → In progress"
+    assert lines.count(status) == 1, r.stdout
+    # a list of causes is never repeated after each initiative it moved
+    assert not any(line.count("INI-001: Status") > 1 or ("entered" in line and "Status" in line) for line in lines)
+    # the changes that move the same initiatives on their own are followed by those moves, once
+    block = lines[lines.index(status) :]
+    arrow = next(k for k, line in enumerate(block) if line.startswith("        → "))
+    assert block[arrow].startswith("        → entered INI-031 "), block[arrow]
+    assert sum(line.startswith("        → ") and "entered INI-031" in line for line in lines) == 2
+    assert "    settings and limits" in lines and "    its Status" in lines

@@ -353,6 +353,24 @@ def _ceil_to_scale(x: float, higher: bool) -> float:
     return (_m.ceil(x * 10 - 1e-9) if higher else _m.floor(x * 10 + 1e-9)) / 10
 
 
+def _attribution(r: QuarterReview) -> list[str]:
+    """What moved the portfolio: each change said once, and under the changes that make the
+    same moves on their own, those moves once (initiatives by ID and name)."""
+    names = {ini.id: ini.name for ini in r.result.plan.initiatives}
+    blocks: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    for cause, moved in r.by_change():
+        blocks.setdefault(tuple(moved), []).append(cause)
+    lines = ["Moves           what each change moves on its own:"] if blocks else []
+    for moved, causes in blocks.items():
+        lines += [f"    {cause}" for cause in causes]
+        kinds = dict.fromkeys(m for m, _ in moved)
+        said = [
+            f"{kind} " + ", ".join(f"{i} {names.get(i, '')}".rstrip() for m, i in moved if m == kind) for kind in kinds
+        ]
+        lines.append("        → " + "; ".join(said))
+    return lines
+
+
 def review_lines(r: QuarterReview, output: str | None = None) -> list[str]:
     """What ``review`` prints."""
     res = r.result
@@ -364,7 +382,7 @@ def review_lines(r: QuarterReview, output: str | None = None) -> list[str]:
         "Decisions       " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
         f"Changes         {len(r.labels)}: " + "; ".join(r.labels[:4]) + (" ..." if len(r.labels) > 4 else ""),
     ]
-    lines += [f"    {m:<7} {i}: {c}" for i, m, c in r.moves]
+    lines += _attribution(r)
     flagged = [x for x in res.realization if x.flag]
     if flagged:
         lines.append("Realization     " + "; ".join(f"{x.id} {x.flag}" for x in flagged))
