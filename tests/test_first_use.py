@@ -242,3 +242,35 @@ def test_review_says_each_change_once_then_what_it_moved(tmp_path):
     assert block[arrow].startswith("        → entered INI-031 "), block[arrow]
     assert sum(line.startswith("        → ") and "entered INI-031" in line for line in lines) == 2
     assert "    settings and limits" in lines and "    its Status" in lines
+
+
+def test_without_the_report_extra_the_message_names_this_pythons_pip(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['jinja2'] = None\n"
+        "import portfolio_opt as po\n"
+        f"try:\n    po.write_report({str(SAMPLE)!r}, {str(tmp_path / 'p.html')!r})\n"
+        "except po.Unavailable as e:\n    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
+    assert f'{sys.executable} -m pip install "portfolio-opt[report]"' in out, out
+
+
+def test_warnings_come_with_the_problems(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from portfolio_opt.cli import main
+
+    rows = [ini("A", 1, theme="Compliance"), ini("B", 1, theme="compliance "), ini("C", 1, probability=7)]
+    path = write_plan(tmp_path / "plan.xlsx", rows)
+    r = CliRunner().invoke(main, ["validate", str(path)])
+    assert r.exit_code == 3
+    assert "Initiatives!E4" in r.stderr, r.stderr
+    assert "Warning: Initiatives!C3 Theme 'compliance' is read as 'Compliance'" in r.stderr, r.stderr
+    r = CliRunner().invoke(main, ["validate", str(path), "--json"])
+    data = json.loads(r.stdout)
+    assert data["status"] == "invalid" and any("is read as 'Compliance'" in w for w in data["warnings"]), data

@@ -23,7 +23,7 @@ from importlib import metadata
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from portfolio_opt.model.errors import NoSolver
+from portfolio_opt.model.errors import NoSolver, pip_install
 from portfolio_opt.model.layout import SOLVERS
 from portfolio_opt.model.result import Status
 from portfolio_opt.runtime import progress, stopping
@@ -152,9 +152,11 @@ def check_solver(name: str) -> None:
         raise NoSolver(f"unknown solver {name!r}: choose one of {', '.join(SOLVERS)}")
     if not _available(name):
         if name == "highs":
-            raise NoSolver("HiGHS is not available: install it with `pip install highspy`, or run with --solver cbc")
+            raise NoSolver(
+                f"HiGHS is not available: install it with `{pip_install('highspy')}`, or run with --solver cbc"
+            )
         raise NoSolver(
-            "CBC is not available: it ships with PuLP 3 (`pip install 'pulp>=3.3,<4'`); or run with --solver highs"
+            f"CBC is not available: it ships with PuLP 3 (`{pip_install('pulp>=3.3,<4')}`); or run with --solver highs"
         )
 
 
