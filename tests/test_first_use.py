@@ -7,6 +7,7 @@ import pytest
 from conftest import ROOT, SAMPLE, ini, write_plan
 
 from portfolio_opt import InvalidWorkbook, read_plan
+from portfolio_opt.model.figures import short_amount
 
 ML_IDS = [f"ML-{k:02d}" for k in range(1, 26)]
 
@@ -274,3 +275,43 @@ def test_warnings_come_with_the_problems(tmp_path):
     r = CliRunner().invoke(main, ["validate", str(path), "--json"])
     data = json.loads(r.stdout)
     assert data["status"] == "invalid" and any("is read as 'Compliance'" in w for w in data["warnings"]), data
+
+
+def test_each_left_out_initiative_names_the_limit_that_keeps_it_out():
+    from portfolio_opt import explain, optimize
+    from portfolio_opt.core.rules.limits import contribution
+
+    plan = read_plan(SAMPLE)
+    result = explain(optimize(plan), workers=1)
+    uses = {u.limit.name: u for u in result.limits}
+    worth = {
+        name: u.value_ten_percent / (0.1 * u.limit.max)
+        for name, u in uses.items()
+        if u.value_ten_percent and u.limit.max
+    }
+    index = {ini.id: k for k, ini in enumerate(plan.initiatives)}
+    several = [r for r in result.initiatives if r.why and r.why.code.value == "limits" and len(r.why.items) > 1]
+    assert len(several) >= 10
+    for r in several:
+        taken = {n: abs(contribution(plan, uses[n].limit, index[r.id], 0)) * worth.get(n, 0.0) for n in r.why.items}
+        assert r.why.main == max(taken, key=taken.get), (r.id, taken)
+        assert r.reason.startswith(f"{r.why.main} (also "), r.reason
+        assert f"in at a score above {short_amount(r.break_even_score)}" in r.reason
+    assert len({r.reason for r in several}) == len(several), "no two left-out initiatives read the same"
+    budget = uses["budget"]
+    assert budget.step == 100_000 and budget.value_one_more > 0
+
+
+def test_the_budgets_value_of_one_more_step_says_per_how_much(tmp_path):
+    from openpyxl import load_workbook
+
+    from portfolio_opt import explain, optimize, save_results
+
+    out = tmp_path / "r.xlsx"
+    save_results(explain(optimize(read_plan(SAMPLE)), workers=1), out)
+    ws = load_workbook(out)["Summary"]
+    header = next(row for row in ws.iter_rows() if row[0].value == "Limit")
+    column = [c.value for c in header].index("Value of 1 more unit")
+    budget = next(row for row in ws.iter_rows(min_row=header[0].row) if row[0].value == "budget")
+    assert budget[column].value > 0
+    assert '" per 100,000"' in budget[column].number_format, budget[column].number_format

@@ -200,7 +200,7 @@ def _moves(
     (``singles``: each variant's solve); one done or stopped did not leave, its Status did."""
     order = {ini.id: k for k, ini in enumerate(this.initiatives)}
     finished = {ini.id: ini.stage.value.lower() for ini in this.initiatives if ini.stage in (Stage.DONE, Stage.STOPPED)}
-    moves = []
+    moves: list[tuple[str, str, tuple[str, ...]]] = []
     for move, ids in (("entered", set(after) - set(before)), ("left", set(before) - set(after))):
         for i in sorted(ids, key=lambda x: order.get(x, len(order))):
             if move == "left" and i in finished:  # it did not leave: it is done (or was stopped)

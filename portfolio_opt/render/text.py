@@ -358,8 +358,8 @@ def _attribution(r: QuarterReview) -> list[str]:
     same moves on their own, those moves once (initiatives by ID and name)."""
     names = {ini.id: ini.name for ini in r.result.plan.initiatives}
     blocks: dict[tuple[tuple[str, str], ...], list[str]] = {}
-    for cause, moved in r.by_change():
-        blocks.setdefault(tuple(moved), []).append(cause)
+    for cause, moves in r.by_change():
+        blocks.setdefault(tuple(moves), []).append(cause)
     lines = ["Moves           what each change moves on its own:"] if blocks else []
     for moved, causes in blocks.items():
         lines += [f"    {cause}" for cause in causes]

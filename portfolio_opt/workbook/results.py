@@ -94,7 +94,8 @@ EXPLAIN_TEXT = (
     "selected, forced in if not), by re-solving. Break-even score / cost: the score above which, "
     "or the cost below which, an unselected initiative would be selected, all else equal; 'never' "
     "when no such value exists. Value of 1 more unit / 10% more: what one more unit of a limit's "
-    "room (Max up, or Min down) would add, by re-solving."
+    "room (Max up, or Min down) would add, by re-solving; for money the unit is a round step of "
+    "about 1% of the bound, and the cell says it (per 100,000)."
 )
 
 
@@ -268,8 +269,10 @@ def _limits_table(ws, result: Result, money: str, r: int) -> int:
         fmt = limit_format(use.limit, money)
         for c in (2, 3, 4, 5):
             set_format(ws.cell(row=r + 1 + k, column=c), fmt)
-        for c in (7, 8):
-            set_format(ws.cell(row=r + 1 + k, column=c), money)
+        # money's "1 more unit" is a step of about 1% of the bound: the cell says per how much
+        per = money if use.step == 1 else f'{money}" per {use.step:,.0f}"'
+        set_format(ws.cell(row=r + 1 + k, column=7), per)
+        set_format(ws.cell(row=r + 1 + k, column=8), money)
     if not rows:
         put(ws, r + 1, 1, "No limits: set a Budget in Settings or rows in Constraints")
         end = r + 1

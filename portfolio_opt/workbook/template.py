@@ -56,7 +56,8 @@ EXPLAIN_TEXT = (
     "selected, forced in if not), by re-solving. Break-even score / cost: the score above which, "
     "or the cost below which, an unselected initiative would be selected, all else equal; 'never' "
     "when no such value exists. Value of 1 more unit / 10% more: what one more unit of a limit's "
-    "room (Max up, or Min down) would add, by re-solving."
+    "room (Max up, or Min down) would add, by re-solving; for money the unit is a round step of "
+    "about 1% of the bound, and the cell says it (per 100,000)."
 )
 
 
