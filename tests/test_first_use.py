@@ -4,7 +4,7 @@ that fails if it comes back."""
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT, SAMPLE, ini, write_plan
+from conftest import HEADERS, ROOT, SAMPLE, ini, write_plan
 
 from portfolio_opt import InvalidWorkbook, read_plan
 from portfolio_opt.model.figures import short_amount
@@ -315,3 +315,32 @@ def test_the_budgets_value_of_one_more_step_says_per_how_much(tmp_path):
     budget = next(row for row in ws.iter_rows(min_row=header[0].row) if row[0].value == "budget")
     assert budget[column].value > 0
     assert '" per 100,000"' in budget[column].number_format, budget[column].number_format
+
+
+def _buys(tmp_path, rows, headers):
+    from portfolio_opt import optimize, save_results
+    from portfolio_opt.render.sections import sections
+    from portfolio_opt.workbook.outputs import read_output
+
+    out = tmp_path / "r.xlsx"
+    save_results(optimize(read_plan(write_plan(tmp_path / "plan.xlsx", rows, headers=headers))), out)
+    (buys,) = [s for s in sections(read_output(out)) if s.id == "buys"]
+    return {i.title: i for i in buys.items}
+
+
+def test_one_initiative_per_outcome_metric_is_a_table_not_a_chart(tmp_path):
+    pytest.importorskip("matplotlib")
+    rows = [ini(f"I{k:02d}", 1, impact=1000 * (k + 1), theme="Core") + (f"Metric {k}",) for k in range(25)]
+    items = _buys(tmp_path, rows, HEADERS + ("Outcome metric",))
+    table = items["By outcome metric: each has one initiative (25)"]
+    assert table.kind == "details" and len(table.rows) == 25
+    assert table.rows[0][:2] == ["Metric 24", "I24"], "largest expected value first"
+    assert items["By theme"].kind == "chart"
+
+
+def test_a_chart_by_group_shows_the_top_groups_and_other(tmp_path):
+    pytest.importorskip("matplotlib")
+    rows = [ini(f"I{k:02d}", 1, impact=1000 * (k + 1), theme=f"T{k // 2:02d}") for k in range(40)]
+    chart = _buys(tmp_path, rows, HEADERS)["By theme"]
+    assert chart.svg.count('id="bar-0-') == 12
+    assert "other (9 themes)" in chart.svg and ">T19<" in chart.svg and ">T00<" not in chart.svg

@@ -55,6 +55,8 @@ from portfolio_opt.workbook.outputs import OutputBook, Table
 CLOSEST = 10
 #: bars per chart at most (the rest are in the table)
 MOST_BARS = 30
+#: a chart by group shows at most this many bars, the smallest groups summed in "other"
+MOST_GROUPS = 12
 
 
 @dataclass
@@ -177,25 +179,58 @@ def _buys(book: OutputBook) -> Section | None:
         return None
     s = Section("buys", "What the portfolio buys")
     for key in (OUTCOME_METRIC, THEME, OWNER):
-        groups = {
-            name: [sum(_num(rows[k][0][column].value) for k in members) for column in (RANKING.score, RANKING.cost)]
-            for name, members in group_by_key(_group_name(r, ini, key) for r, ini in rows).items()
-        }
-        if len(groups) <= 1 and "(none)" in groups:
+        members = group_by_key(_group_name(r, ini, key) for r, ini in rows)
+        if len(members) <= 1 and "(none)" in members:
             continue
-        order = sorted(groups, key=lambda n: -groups[n][0])[:MOST_BARS]
-        s.items.append(
-            Item(
-                "chart",
-                title=f"By {key.lower()}",
-                svg=charts.bars(
-                    order,
-                    {"Expected value": [groups[n][0] for n in order], "Cost": [groups[n][1] for n in order]},
-                    f"Expected value and cost by {key.lower()}",
-                ),
-            )
-        )
+        if len(members) > 1 and all(len(m) == 1 for m in members.values()):
+            # a chart of one initiative per bar is the ranking again: the pairs, as a table
+            s.items.append(_one_each(key, members, rows))
+            continue
+        s.items.append(_group_chart(key, members, rows))
     return s if s.items else None
+
+
+def _sums(members: list[int], rows: list) -> list[float]:
+    """Expected value and cost of the selected rows at ``members``."""
+    return [sum(_num(rows[k][0][column].value) for k in members) for column in (RANKING.score, RANKING.cost)]
+
+
+def _group_chart(key: str, members: dict[str, list[int]], rows: list) -> Item:
+    """Expected value and cost by group, the largest first: at most MOST_GROUPS bars, the rest
+    summed in one "other" bar (more bars than that a reader does not scan)."""
+    order = sorted(members, key=lambda n: -_sums(members[n], rows)[0])
+    if len(order) > MOST_GROUPS:
+        rest = order[MOST_GROUPS - 1 :]
+        other = f"other ({len(rest)} {key.lower()}s)"
+        members = {n: members[n] for n in order[: MOST_GROUPS - 1]} | {other: [k for n in rest for k in members[n]]}
+        order = order[: MOST_GROUPS - 1] + [other]
+    sums = {n: _sums(members[n], rows) for n in order}
+    return Item(
+        "chart",
+        title=f"By {key.lower()}",
+        svg=charts.bars(
+            order,
+            {"Expected value": [sums[n][0] for n in order], "Cost": [sums[n][1] for n in order]},
+            f"Expected value and cost by {key.lower()}",
+        ),
+    )
+
+
+def _one_each(key: str, members: dict[str, list[int]], rows: list) -> Item:
+    """Each group's one initiative, as a collapsed table (ordered by expected value)."""
+    pairs = sorted(
+        ((name, rows[m[0]][0]) for name, m in members.items()), key=lambda x: -_num(x[1][RANKING.score].value)
+    )
+    return Item(
+        "details",
+        title=f"By {key.lower()}: each has one initiative ({len(pairs)})",
+        header=[key, RANKING.id, RANKING.name, RANKING.score, RANKING.cost],
+        rows=[
+            [name, r[RANKING.id].text, r[RANKING.name].text, r[RANKING.score].text, r[RANKING.cost].text]
+            for name, r in pairs
+        ],
+        numeric=[False, False, False, True, True],
+    )
 
 
 def _ranking(book: OutputBook) -> Section | None:
