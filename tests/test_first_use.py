@@ -344,3 +344,30 @@ def test_a_chart_by_group_shows_the_top_groups_and_other(tmp_path):
     chart = _buys(tmp_path, rows, HEADERS)["By theme"]
     assert chart.svg.count('id="bar-0-') == 12
     assert "other (9 themes)" in chart.svg and ">T19<" in chart.svg and ">T00<" not in chart.svg
+
+
+def test_terminal_output_uses_the_currency_and_names_initiatives(tmp_path):
+    from click.testing import CliRunner
+
+    from portfolio_opt.cli import main
+
+    rows = [ini("A", 2, impact=3000), ini("B", 2, impact=2000, name="Billing revamp"), ini("C", 1, impact=100)]
+    path = write_plan(tmp_path / "plan.xlsx", rows, settings=[("Budget", 3), ("Currency", "€")])
+    r = CliRunner().invoke(main, ["optimize", str(path), "-o", str(tmp_path / "r.xlsx")])
+    assert r.exit_code == 0, r.output
+    assert "Cost            €3 of budget €3 (100.0%)" in r.stdout, r.stdout
+    r = CliRunner().invoke(
+        main,
+        [
+            "compare",
+            str(ROOT / "data" / "plan_cto.xlsx"),
+            str(ROOT / "data" / "plan_cfo.xlsx"),
+            "-o",
+            str(tmp_path / "c.xlsx"),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    names = {i.id: i.name for i in read_plan(ROOT / "data" / "plan_cto.xlsx").initiatives}
+    adds = next(line for line in r.stdout.splitlines() if "(adds " in line)
+    first = adds.split("(adds ")[1].split(",")[0].split(";")[0]
+    assert first.split(" ", 1)[1] == names[first.split(" ", 1)[0]], adds

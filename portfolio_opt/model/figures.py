@@ -44,9 +44,19 @@ def readable_step(x: float) -> float:
     return max(m * power for m in (1, 2, 5) if m * power <= x * (1 + 1e-12))
 
 
-def money(x: float | None) -> str:
-    """A whole amount with thousands separators, or ``none``."""
-    return "none" if x is None else f"{x:,.0f}"
+def money(x: float | None, currency: str = "") -> str:
+    """A whole amount with thousands separators, or ``none``; with the plan's Currency setting
+    before it when given (a symbol joined, a code spaced).
+
+    >>> money(1_200_000), money(-5_000, "€"), money(30_000, "EUR")
+    ('1,200,000', '-€5,000', 'EUR 30,000')
+    """
+    if x is None:
+        return "none"
+    if not currency:
+        return f"{x:,.0f}"
+    sign, body = ("-" if x < 0 else ""), f"{abs(x):,.0f}"
+    return f"{sign}{currency} {body}" if currency[-1].isalpha() else f"{sign}{currency}{body}"
 
 
 def num(x: float) -> str:
