@@ -371,3 +371,21 @@ def test_terminal_output_uses_the_currency_and_names_initiatives(tmp_path):
     adds = next(line for line in r.stdout.splitlines() if "(adds " in line)
     first = adds.split("(adds ")[1].split(",")[0].split(";")[0]
     assert first.split(" ", 1)[1] == names[first.split(" ", 1)[0]], adds
+
+
+def test_ranges_say_they_score_their_mean(tmp_path):
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from portfolio_opt.cli import main
+
+    headers = HEADERS + ("Impact low", "Impact high")
+    rows = [ini("A", 1, impact=1000) + (400, 2200), ini("B", 1, impact=900) + (None, None)]
+    path = write_plan(tmp_path / "plan.xlsx", rows, headers=headers, settings=[("Budget", 2)])
+    out = tmp_path / "r.xlsx"
+    r = CliRunner().invoke(main, ["optimize", str(path), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    said = "1 initiative gives a range"
+    assert said in r.stdout and "A: Impact 1,000 most likely, 1,200 on average" in r.stdout, r.stdout
+    notes = [c.value for row in load_workbook(out)["Summary"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(said in n and "scores the mean of its range" in n for n in notes)

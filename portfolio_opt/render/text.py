@@ -76,6 +76,11 @@ def summary_lines(result: Result, output: str | None = None) -> list[str]:
             plan = result.plan
             lines.append(f"  entered {named(plan, r.entered) or 'none'}; left {named(plan, r.left) or 'none'}")
     lines += _cost_risk_lines(result) + _funding_lines(result)
+    from portfolio_opt.core.ranges import ranges_note  # numpy: not for printing --help
+
+    ranged = ranges_note(result.plan)
+    if ranged:
+        lines.append(f"Note            {ranged}")
     if output:
         lines.append(f"Written         {output}")
     return lines

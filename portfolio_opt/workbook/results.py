@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
+from portfolio_opt.core.ranges import ranges_note
 from portfolio_opt.core.rules import unit_of
 from portfolio_opt.core.scoring import discounted_years
 from portfolio_opt.model.figures import Unit, num
@@ -155,6 +156,9 @@ def _summary_sheet(ws, result: Result, money: str) -> None:
     if result.plan.criteria is not None or result.plan.settings.scoring is not Scoring.EXPECTED_VALUE:
         r = _criteria_table(ws, result, r) + 2
     notes = [SCORING_TEXT, RANKING_TEXT, EXPLAIN_TEXT]
+    ranged = ranges_note(result.plan)
+    if ranged:
+        notes.append(ranged)
     if result.explain_note:
         notes.append(result.explain_note)
     notes += [f"Warning: {w}" for w in result.warnings]
