@@ -389,3 +389,29 @@ def test_ranges_say_they_score_their_mean(tmp_path):
     assert said in r.stdout and "A: Impact 1,000 most likely, 1,200 on average" in r.stdout, r.stdout
     notes = [c.value for row in load_workbook(out)["Summary"].iter_rows() for c in row if isinstance(c.value, str)]
     assert any(said in n and "scores the mean of its range" in n for n in notes)
+
+
+def test_the_scenario_sheets_keep_descriptions_and_read_budget_used_as_a_share(tmp_path):
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from portfolio_opt.cli import main
+
+    path = tmp_path / "plan.xlsx"
+    wb = load_workbook(SAMPLE)
+    ws = wb["Scenarios"]
+    column = [c.value for c in ws[1]].index("Description") + 1
+    ws.cell(row=2, column=column, value="Finance's worst case for next year")
+    wb.save(path)
+    out = tmp_path / "s.xlsx"
+    r = CliRunner().invoke(main, ["scenarios", str(path), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "    Finance's worst case for next year" in r.stdout.splitlines()
+    summary = load_workbook(out)["Scenario summary"]
+    rows = {row[0].value: row for row in summary.iter_rows(min_row=2)}
+    assert rows["Description"][2].value == "Finance's worst case for next year"
+    used = rows["Budget used"]
+    assert all(c.value is None or 0 < c.value <= 1 for c in used[1:]) and "%" in used[1].number_format
+    chart = summary._charts[0]
+    title = "".join(run.t for p in chart.y_axis.title.tx.rich.p for run in p.r or [])
+    assert title == "Amount"

@@ -817,6 +817,7 @@ class SideBySideMeasures(NamedTuple):
     conflict: str = "Conflict (if infeasible)"
     adds: str = "Adds (against the optimum)"
     drops: str = "Drops (against the optimum)"
+    description: str = "Description"
 
 
 SIDE_BY_SIDE = SideBySideMeasures()

@@ -475,6 +475,7 @@ class Scenario:
     name: str
     changes: tuple[Change, ...]
     where: str = ""
+    description: str = ""  #: the row's Description (or Notes) cell, kept for the outputs
 
 
 @dataclass(frozen=True)

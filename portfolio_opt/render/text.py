@@ -136,6 +136,7 @@ def scenario_lines(run, output: str | None = None) -> list[str]:
     lines = []
     base = run.results[0].solved
     cur = run.plan.settings.currency
+    described = {sc.name: sc.description for sc in run.plan.scenarios}
     for r in run.results:
         value = money(r.solved.objective, cur) if r.solved.ok else r.solved.status.value
         delta = ""
@@ -143,6 +144,7 @@ def scenario_lines(run, output: str | None = None) -> list[str]:
             delta = f" ({r.solved.objective - base.objective:+,.0f})"
         cost = f", cost {money(r.solved.total_cost, cur)}" if r.solved.ok else ""
         lines.append(f"{r.name}: {value}{delta}{cost}")
+        lines += [f"    {d}" for d in (described.get(r.name),) if d]
         lines += [f"    entered {named(run.plan, [i])}: {cause}" for i, cause in r.entered]
         lines += [f"    left    {named(run.plan, [i])}: {cause}" for i, cause in r.left]
         if r.solved.conflict:

@@ -220,7 +220,8 @@ def _scenario_summary(ws, run: ScenarioRun) -> None:
     charted = [v for r in run.results for v in (r.solved.objective, r.solved.total_cost) if isinstance(v, (int, float))]
     chart = bar_chart("col", min(charted, default=0.0))
     chart.title = "Expected value and cost by scenario"
-    chart.y_axis.title = "Currency"
+    currency = run.plan.settings.currency
+    chart.y_axis.title = f"Amount ({currency})" if currency else "Amount"
     chart.height, chart.width = 9, 18
     data = Reference(ws, min_col=1, max_col=len(names) + 1, min_row=3, max_row=4)
     chart.add_data(data, from_rows=True, titles_from_data=True)
@@ -250,18 +251,20 @@ def _scenario_measures(run: ScenarioRun, money: str) -> list[_Measure]:
         (m.left, [len(r.left) for r in run.results], "0"),
     ]
     for k, lim in enumerate(plan.all_limits()):
-        measures.append(
-            (
-                _limit_used(lim),
-                [r.solved.limit_use[k] if r.solved.ok and k < len(r.solved.limit_use) else None for r in run.results],
-                money if lim.column == "Cost" else NUMBER,
-            )
-        )
+        used = [r.solved.limit_use[k] if r.solved.ok and k < len(r.solved.limit_use) else None for r in run.results]
+        if lim.label == "budget":  # Budget used is a share of the budget, as in every Summary
+            shares = [u / r.budget if u is not None and r.budget else None for u, r in zip(used, run.results)]
+            measures.append((_limit_used(lim), shares, PERCENT))
+            continue
+        measures.append((_limit_used(lim), used, money if lim.column == "Cost" else NUMBER))
     if any(r.risk for r in run.results):  # each portfolio judged on the same fresh worlds
         level = plan.settings.risk_level
         target = plan.settings.value_target
         for key, label, fmt in _risk_measures(level, target, money):
             measures.append((label, [r.risk.get(key) if r.risk else None for r in run.results], fmt))
+    described = {sc.name: sc.description for sc in plan.scenarios}
+    if any(described.values()):
+        measures.append((m.description, [""] + [described.get(r.name, "") for r in run.results[1:]], None))
     measures.append((m.changes, ["(as the workbook stands)"] + ["; ".join(r.changes) for r in run.results[1:]], None))
     measures.append((m.conflict, ["; ".join(r.solved.conflict) for r in run.results], None))
     return measures

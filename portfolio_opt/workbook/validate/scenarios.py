@@ -55,6 +55,8 @@ class ScenariosSheet:
         out: list[Scenario] = []
         names_seen: dict[str, str] = {}
         nc = cols.by_norm["scenario"]
+        # the Description (or Notes) columns: not changes, but what the outputs say of each scenario
+        described = [c for c, h in enumerate(cols.headers) if h and normalize_header(h) in _NOTES[1:]]
         for r in range(header_row + 1, len(sheet.rows)):
             row = sheet.rows[r]
             if all(v is None for v in row):
@@ -69,7 +71,9 @@ class ScenariosSheet:
                     continue
                 changes.extend(rule.read(_Cell(self, sheet, r, c, cols.headers[c], ids), target, limit_name))
             self._check_budget(sheet.address(r, nc), name, changes, settings)
-            out.append(Scenario(name, tuple(changes), sheet.address(r, nc)))
+            notes = [row[c] for c in described if c < len(row) and row[c] is not None and str(row[c]).strip()]
+            text = " ".join(str(v).strip() for v in notes)
+            out.append(Scenario(name, tuple(changes), sheet.address(r, nc), text))
         return out
 
     def _parsers(
