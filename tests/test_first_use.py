@@ -415,3 +415,31 @@ def test_the_scenario_sheets_keep_descriptions_and_read_budget_used_as_a_share(t
     chart = summary._charts[0]
     title = "".join(run.t for p in chart.y_axis.title.tx.rich.p for run in p.r or [])
     assert title == "Amount"
+
+
+def test_the_frontier_chart_reads_apart_and_says_why_it_stops(tmp_path):
+    import re
+    import zipfile
+
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from portfolio_opt.cli import main
+
+    out = tmp_path / "f.xlsx"
+    r = CliRunner().invoke(main, ["frontier", str(SAMPLE), "--steps", "6", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    with zipfile.ZipFile(out) as z:
+        xml = z.read(next(n for n in z.namelist() if n.startswith("xl/charts/chart"))).decode()
+    names = re.findall(r"<(?:c:)?tx><(?:c:)?v>([^<]+)</(?:c:)?v></(?:c:)?tx>", xml)
+    assert names == ["Best expected value", "Most any portfolio could reach", "Current budget"], names
+    assert "LP bound" not in xml
+    series = re.findall(r"<(?:c:)?ser>.*?</(?:c:)?ser>", xml, re.S)
+    colours = [re.search(r'<a:ln[^>]*><a:solidFill><a:srgbClr val="(\w+)"', s).group(1) for s in series[:2]]
+    assert len(set(colours)) == 2, colours
+    current = series[2]
+    filled = r'<(?:c:)?marker>.*<a:solidFill[^>]*><a:srgbClr val="C0392B"'
+    assert re.search(filled, current, re.S), "the current budget's point has a fill of its own"
+    assert re.search(r'<(?:c:)?legendPos val="b"', xml)
+    notes = [c.value for row in load_workbook(out)["Frontier"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(n.startswith("The curve stops at a budget of") and "Data eng FTE" in n for n in notes), notes

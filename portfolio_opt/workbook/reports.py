@@ -12,6 +12,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.worksheet.pagebreak import Break
 
 from portfolio_opt.analyses.compare import Comparison, matrix
@@ -101,8 +102,9 @@ def write_frontier(f: Frontier, path: str | os.PathLike, force: bool = False, ru
     ws.title = OUTPUT.frontier
     last = _frontier_table(ws, f, money)
     _frontier_chart(ws, f, last)
-    if f.warnings:
-        write_notes(ws, last + 2, [f"Warning: {w}" for w in f.warnings], title="Warnings", last_column=len(FRONTIER))
+    notes = [n for n in (f.why_it_stops(), _BOUND_NOTE) if n] + [f"Warning: {w}" for w in f.warnings]
+    # the notes wrap within the columns the first printed page holds (Budget .. Marginal value)
+    write_notes(ws, last + 2, notes, title="Reading the frontier", last_column=6)
     _run_info(
         wb,
         f.plan,
@@ -154,31 +156,61 @@ def _frontier_table(ws, f: Frontier, money: str) -> int:
     return last
 
 
+#: What the frontier's bound is, in the words the chart's legend and the notes use
+_BOUND_LABEL = "Most any portfolio could reach"
+_BOUND_NOTE = (
+    f"{_BOUND_LABEL} (the table's LP bound): what a portfolio could be worth at each budget if "
+    "initiatives could be taken in part; the real best is at or below it."
+)
+#: The frontier chart's series: (label, colour, marker, dashed), each its own colour so the
+#: lines read apart in print and in LibreOffice as in Excel
+_FRONTIER_SERIES = {
+    2: ("Best expected value", "2F6DB5", "circle", False),
+    3: (_BOUND_LABEL, "8C8C8C", "none", True),
+}
+
+
 def _frontier_chart(ws, f: Frontier, last: int) -> None:
     """The best value and its bound against the budget, read from the table above row ``last``,
-    with the plan's own budget as a point of its own."""
+    with the plan's own budget as a point of its own; the legend below, never cut."""
+    from openpyxl.chart.marker import Marker
+    from openpyxl.chart.series import SeriesLabel
+
     chart = ScatterChart()
     chart.title = "Efficient frontier: best expected value at each budget"
-    chart.style = 13
+    chart.style = 2  # a plain style: the colours are set per series below
     chart.x_axis.title = "Budget"
     chart.y_axis.title = "Expected value"
-    chart.height, chart.width = 9, 18
+    chart.height, chart.width = 10, 18
+    chart.legend.position = "b"  # below the plot: a legend at the side was cut ("Expected v")
     xs = Reference(ws, min_col=1, min_row=2, max_row=last)
     order = len(FRONTIER) if any(p.order_value is not None for p in f.points) else None
-    for col in (2, 3) + ((order,) if order else ()):
-        ys = Reference(ws, min_col=col, min_row=1, max_row=last)
-        series = Series(ys, xs, title_from_data=True)
-        series.marker.symbol = "circle" if col == 2 else "none"
+    looks = dict(_FRONTIER_SERIES) | ({order: ("Funding order", "E07B39", "triangle", False)} if order else {})
+    for col, (label, colour, symbol, dashed) in looks.items():
+        series = Series(Reference(ws, min_col=col, min_row=2, max_row=last), xs)
+        series.tx = SeriesLabel(v=label)
+        series.marker = Marker(symbol=symbol, size=6)
+        if symbol != "none":
+            series.marker.graphicalProperties = GraphicalProperties(solidFill=colour)
+            series.marker.graphicalProperties.line.solidFill = colour
+        series.graphicalProperties.line.solidFill = colour
+        series.graphicalProperties.line.width = 22000
+        if dashed:
+            series.graphicalProperties.line.prstDash = "dash"
+        series.smooth = False
         chart.series.append(series)
     current = next((r for r, p in enumerate(f.points, start=2) if p.current), None)
     if current is not None:
+        # a point of its own, drawn by its marker (filled, outlined): LibreOffice hides a
+        # series without a line unless its marker has a fill of its own
         mark = Series(
             Reference(ws, min_col=2, min_row=current, max_row=current),
             Reference(ws, min_col=1, min_row=current, max_row=current),
-            title="Current budget",
         )
-        mark.marker.symbol = "diamond"
-        mark.marker.size = 11
+        mark.tx = SeriesLabel(v="Current budget")
+        mark.marker = Marker(symbol="diamond", size=12)
+        mark.marker.graphicalProperties = GraphicalProperties(solidFill="C0392B")
+        mark.marker.graphicalProperties.line.solidFill = "7B241C"
         mark.graphicalProperties.line.noFill = True
         chart.series.append(mark)
     _axes_visible(chart)
