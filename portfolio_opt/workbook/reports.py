@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
@@ -182,14 +182,15 @@ def _frontier_chart(ws, f: Frontier, last: int) -> None:
     chart.x_axis.title = "Budget"
     chart.y_axis.title = "Expected value"
     chart.height, chart.width = 10, 18
-    chart.legend.position = "b"  # below the plot: a legend at the side was cut ("Expected v")
+    if chart.legend is not None:
+        chart.legend.position = "b"  # below the plot: a legend at the side was cut ("Expected v")
     xs = Reference(ws, min_col=1, min_row=2, max_row=last)
     order = len(FRONTIER) if any(p.order_value is not None for p in f.points) else None
     looks = dict(_FRONTIER_SERIES) | ({order: ("Funding order", "E07B39", "triangle", False)} if order else {})
     for col, (label, colour, symbol, dashed) in looks.items():
         series = Series(Reference(ws, min_col=col, min_row=2, max_row=last), xs)
         series.tx = SeriesLabel(v=label)
-        series.marker = Marker(symbol=symbol, size=6)
+        series.marker = Marker(symbol=cast(Any, symbol), size=6)
         if symbol != "none":
             series.marker.graphicalProperties = GraphicalProperties(solidFill=colour)
             series.marker.graphicalProperties.line.solidFill = colour
