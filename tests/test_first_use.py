@@ -443,3 +443,28 @@ def test_the_frontier_chart_reads_apart_and_says_why_it_stops(tmp_path):
     assert re.search(r'<(?:c:)?legendPos val="b"', xml)
     notes = [c.value for row in load_workbook(out)["Frontier"].iter_rows() for c in row if isinstance(c.value, str)]
     assert any(n.startswith("The curve stops at a budget of") and "Data eng FTE" in n for n in notes), notes
+
+
+def test_a_printed_ranking_row_is_tall_only_for_what_its_pages_need(tmp_path):
+    from openpyxl import load_workbook
+
+    from portfolio_opt import explain, optimize, save_results
+    from portfolio_opt.workbook.style import CHARS_PER_UNIT, LANDSCAPE_UNITS
+
+    out = tmp_path / "r.xlsx"
+    save_results(explain(optimize(read_plan(SAMPLE)), workers=1), out)
+    ws = load_workbook(out)["Ranking"]
+    header = [c.value for c in ws[1]]
+    widths = [ws.column_dimensions[c.column_letter].width for c in ws[1]]
+    first_page = next(k for k in range(len(widths)) if sum(widths[: k + 1]) > LANDSCAPE_UNITS)
+    cap = LANDSCAPE_UNITS - sum(widths[:2]) - 1
+    for row in ws.iter_rows(min_row=2, max_row=41):
+        if ws.row_dimensions[row[0].row].height is None:
+            continue
+        # a tall row holds a text too long for its column on the first page, or for a page of its own
+        long_here = any(
+            isinstance(c.value, str) and len(c.value) > widths[k] * CHARS_PER_UNIT
+            for k, c in enumerate(row[:first_page])
+        )
+        long_later = any(isinstance(c.value, str) and len(c.value) > cap * CHARS_PER_UNIT for c in row[first_page:])
+        assert long_here or long_later, [(h, c.value) for h, c in zip(header, row) if isinstance(c.value, str)]
