@@ -468,3 +468,26 @@ def test_a_printed_ranking_row_is_tall_only_for_what_its_pages_need(tmp_path):
         )
         long_later = any(isinstance(c.value, str) and len(c.value) > cap * CHARS_PER_UNIT for c in row[first_page:])
         assert long_here or long_later, [(h, c.value) for h, c in zip(header, row) if isinstance(c.value, str)]
+
+
+def test_the_blank_template_prints_readably_with_required_columns_marked_and_an_example(tmp_path):
+    from openpyxl import load_workbook
+
+    from portfolio_opt import write_template
+    from portfolio_opt.workbook.validate.initiatives import REQUIRED_LABELS
+
+    path = tmp_path / "blank.xlsx"
+    write_template(path)
+    wb = load_workbook(path)
+    guide = wb["Instructions"]
+    merged = {str(m).split(":")[0] for m in guide.merged_cells.ranges}
+    long_lines = [c for c in guide["A"] if isinstance(c.value, str) and len(c.value) > 40 and c.row < 40]
+    assert long_lines and all(c.coordinate in merged for c in long_lines), "a guide line spans the page"
+    table = next(r for r in guide.iter_rows() if r[0].value == "Initiatives column")
+    assert [c.value for c in table[:3]] == ["Initiatives column", "What to enter", "Example"]
+    examples = {r[0].value: r[2].value for r in guide.iter_rows(min_row=table[0].row + 1) if r[0].value}
+    assert examples["Cost"] == "850k" and examples["ID"] == "INI-001"
+    ws = wb["Initiatives"]
+    dark = {c.value for c in ws[1] if c.fill.fgColor.rgb and c.fill.fgColor.rgb.endswith("1F4E78")}
+    required = {c.value for c in ws[1] if c.value.split(" (")[0] in REQUIRED_LABELS.values()}
+    assert dark == required and {"ID", "Name", "Cost"} <= dark

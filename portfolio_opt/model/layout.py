@@ -989,6 +989,7 @@ class InstructionsColumns(NamedTuple):
 
     column: str = "Initiatives column"
     help: str = "What to enter"
+    example: str = "Example"
 
 
 INSTRUCTIONS_TABLE = InstructionsColumns()
