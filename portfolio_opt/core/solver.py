@@ -142,8 +142,23 @@ def quiesce() -> None:
     _HIGHS_THREADS = _UNSET
 
 
+def _before_fork() -> None:
+    """Make a fork safe for the solver: PuLP imported whole, and no HiGHS thread left.
+
+    A child forked while another thread of the parent is importing PuLP inherits that import's
+    lock, held for ever: its first solve hung importing PuLP (seen: ``compare --db``, whose
+    worker forked while the parent was loading the solver). Importing it here, in the forking
+    thread, waits for any import under way to finish before the fork copies the locks.
+    """
+    try:
+        _pulp()
+    except ImportError:  # no PuLP: nothing to import, and no solve to hang
+        pass
+    quiesce()
+
+
 if hasattr(os, "register_at_fork"):  # POSIX: where processes fork
-    os.register_at_fork(before=quiesce, after_in_child=prepare_worker)
+    os.register_at_fork(before=_before_fork, after_in_child=prepare_worker)
 
 
 def check_solver(name: str) -> None:

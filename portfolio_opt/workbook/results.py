@@ -716,20 +716,9 @@ def _capacity_sheet(ws, result: Result, money: str) -> None:
             use = by_period.get(p)
             if use is None:
                 continue
-            bound = use.limit.max if use.limit.max is not None else use.limit.min
-            surplus = use.slack
-            # the limit's own name, as the Summary, JSON and terminal give it; the period beside it
-            rows.append(
-                (
-                    use.limit.name,
-                    use.limit.period_label or label,
-                    use.limit.min,
-                    use.limit.max,
-                    use.used,
-                    surplus,
-                    bound,
-                )
-            )
+            lim = use.limit  # its own name, as the Summary, JSON and terminal give it; the period beside it
+            bound = lim.max if lim.max is not None else lim.min
+            rows.append((lim.name, lim.period_label or label, lim.min, lim.max, use.used, use.slack, bound))
     last = write_table(ws, CAPACITY, rows)
     k = 2
     for by_period in groups.values():
