@@ -491,3 +491,21 @@ def test_the_blank_template_prints_readably_with_required_columns_marked_and_an_
     dark = {c.value for c in ws[1] if c.fill.fgColor.rgb and c.fill.fgColor.rgb.endswith("1F4E78")}
     required = {c.value for c in ws[1] if c.value.split(" (")[0] in REQUIRED_LABELS.values()}
     assert dark == required and {"ID", "Name", "Cost"} <= dark
+
+
+def test_the_review_workbook_says_each_change_once_with_its_moves(tmp_path):
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from portfolio_opt.cli import main
+
+    q1, out = tmp_path / "q1.xlsx", tmp_path / "review.xlsx"
+    assert CliRunner().invoke(main, ["optimize", str(SAMPLE), "-o", str(q1), "--explain-limit", "0"]).exit_code == 0
+    r = CliRunner().invoke(main, ["review", str(q1), str(ROOT / "data" / "sample_q2.xlsx"), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    ws = load_workbook(out)["Quarter review"]
+    cells = [[c.value for c in row] for row in ws.iter_rows()]
+    top = next(k for k, row in enumerate(cells) if row[:2] == ["Change", "Moves it makes on its own"])
+    table = {row[0]: row[1] for row in cells[top + 1 :] if row[0]}
+    assert table["INI-001: Status Proposed → In progress"].startswith("entered INI-031 ")
+    assert table["settings and limits"].count("left ") == 2

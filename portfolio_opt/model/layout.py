@@ -970,6 +970,16 @@ class MoveColumns(NamedTuple):
 REVIEW_MOVES = MoveColumns()
 
 
+class AttributionColumns(NamedTuple):
+    """Quarter review: each change once, with the moves it makes on its own."""
+
+    change: str = "Change"
+    moved: str = "Moves it makes on its own"
+
+
+REVIEW_ATTRIBUTION = AttributionColumns()
+
+
 class EstimateChangeColumns(NamedTuple):
     """Estimate changes (a column per quarter, named by its workbook, follows)."""
 

@@ -28,6 +28,7 @@ from portfolio_opt.model.layout import (
     MEASURES,
     OUTPUT,
     PLAN_MATRIX,
+    REVIEW_ATTRIBUTION,
     REVIEW_MOVES,
     RISK_BY_INITIATIVE,
     RISK_BY_THEME,
@@ -928,6 +929,7 @@ def _quarter_review(ws, r, money: str) -> None:
         freeze=False,
         autofilter=False,
     )
+    end = _attribution_table(ws, r, names, end + 2)
     fit_widths(ws, maximum=60)
     write_notes(
         ws,
@@ -941,6 +943,18 @@ def _quarter_review(ws, r, money: str) -> None:
         ],
         last_column=4,
     )
+
+
+def _attribution_table(ws, r, names: dict[str, str], top: int) -> int:
+    """Each change once, with the initiatives it moves on its own (the moves table above repeats
+    a change after every initiative it moved); returns the last row written."""
+    rows = [
+        (cause, "; ".join(f"{move} {i} {names.get(i, '')}".rstrip() for move, i in moved))
+        for cause, moved in r.by_change()
+    ]
+    if not rows:
+        return top - 2
+    return write_table(ws, REVIEW_ATTRIBUTION, rows, start_row=top, freeze=False, autofilter=False)
 
 
 def _estimate_changes(ws, r) -> None:
