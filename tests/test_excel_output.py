@@ -113,7 +113,8 @@ def test_template_has_every_setting_and_checks_that_speak(tmp_path):
     assert {SETTING_NAMES[n][0] for n in names} == {attr for attr, _ in SETTING_NAMES.values()}
     ws = wb["Initiatives"]
     checks = ws.data_validations.dataValidation + wb["Settings"].data_validations.dataValidation
-    assert checks and all(v.showErrorMessage and v.error for v in checks)
+    # a check speaks by its error, or (the amounts, which have no rule: issue 33) by its prompt
+    assert checks and all((v.showErrorMessage and v.error) or (v.showInputMessage and v.prompt) for v in checks)
     name_col = [c.value for c in ws[1]].index("Name") + 1
     assert ws.column_dimensions[ws.cell(1, name_col).column_letter].width >= 30
     # a blank template validates its defaults: blank settings mean the default
@@ -204,6 +205,7 @@ def test_limit_names_are_unique_and_never_a_cell_reference(tmp_path):
     assert [c["name"] for c in json.loads(proc.stdout)["constraints"]] == names
     wb = load_workbook(out)
     capacity = {r[0] for r in wb["Capacity"].iter_rows(min_row=2, values_only=True) if r[0]}
-    assert capacity == {"Cost [each quarter]", "Cost"}
+    # one name per limit in every sheet (issue 33): Capacity names each period's limit as the Summary does
+    assert capacity == {lim.name for lim in plan.all_limits() if lim.period is not None}
     summary = [r[0] for r in wb["Summary"].iter_rows(values_only=True)]
     assert all(n in summary for n in names)

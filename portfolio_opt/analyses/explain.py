@@ -31,7 +31,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from portfolio_opt.core import formulation, reduction, solver
+from portfolio_opt.core.reasons import reason_text
 from portfolio_opt.core.rules import Chosen, limit_rule
+from portfolio_opt.core.rules.limits import contribution
 from portfolio_opt.core.scoring import objective_coefficients, plan_scores
 from portfolio_opt.core.solver import LinearProgram, Row
 from portfolio_opt.core.value import portfolio_value
@@ -40,7 +42,7 @@ from portfolio_opt.core.value import portfolio_value
 # them without loading this module (re-exported here)
 from portfolio_opt.model.defaults import AUTO, FULL_UP_TO, MIN_TIME, TIME_FACTOR, WORK  # noqa: F401
 from portfolio_opt.model.plan import Decision, Objective, Plan, normalize_header
-from portfolio_opt.model.result import InitiativeResult, LimitUse, Result, Status
+from portfolio_opt.model.result import InitiativeResult, LimitUse, ReasonCode, Result, Status
 from portfolio_opt.runtime import pool, progress
 
 #: below this many solves, worker processes cost more than they save
@@ -153,8 +155,48 @@ def explain(
     new_limits = [
         _explain_limit(use, k, tasks, by_task, reference) if limits else use for k, use in enumerate(result.limits)
     ]
+    if limits:
+        new_rows = _kept_out_by(plan, new_rows, new_limits, index)
     note = _explain_note(plan, len(chosen), len(tasks), reference, outcomes, budget, left_out)
     return replace(result, initiatives=tuple(new_rows), limits=tuple(new_limits), explain_note=note)
+
+
+def _kept_out_by(
+    plan: Plan, rows: Sequence[InitiativeResult], uses: Sequence[LimitUse], index: dict[str, int]
+) -> list[InitiativeResult]:
+    """The rows left out by several limits, each with the one that keeps it out named first.
+
+    That is the limit whose room it would take is worth the most: its use of the limit times
+    what one unit of the limit is worth to the portfolio (the 10% re-solve's gain per unit of
+    room). A left-out row gets its break-even score too, when it was explained, so rows the
+    same limits block still read apart.
+    """
+    worth: dict[str, tuple[int, float]] = {}  #: limit name -> (position, value of a unit of room)
+    for k, use in enumerate(uses):
+        rule = limit_rule(k, use.limit)
+        room = 0.1 * abs(rule.room(use)[1])
+        if use.value_ten_percent and room > 0:
+            worth[use.limit.name] = (k, use.value_ten_percent / room)
+    out = []
+    for r in rows:
+        why = r.why
+        if r.selected or why is None or why.code is not ReasonCode.LIMITS or len(why.items) < 2:
+            out.append(r)
+            continue
+        i = index[r.id]
+        taken = {
+            name: abs(contribution(plan, uses[worth[name][0]].limit, i, 0)) * worth[name][1]
+            for name in why.items
+            if name in worth
+        }
+        main = max(taken, key=lambda n: (taken[n], -why.items.index(n)), default="")
+        if not main or taken[main] <= 0:
+            out.append(r)
+            continue
+        be = r.break_even_score
+        new = replace(why, main=main, amounts=(be,) if be is not None and "break_even_score" not in r.unsettled else ())
+        out.append(replace(r, why=new, reason=reason_text(new)))
+    return out
 
 
 def _not_explained(result: Result) -> str:
@@ -568,6 +610,7 @@ def _explain_limit(use: LimitUse, k: int, tasks: Sequence[Task], by_task: dict, 
     one, ten = (by_task[t] for t in tasks if t.kind is TaskKind.LIMIT and t.k == k)
     return replace(
         use,
+        step=limit_rule(k, use.limit).step(),
         value_one_more=None if one.value is None else max(0.0, one.value - reference),
         value_ten_percent=None if ten.value is None else max(0.0, ten.value - reference),
         unsettled=tuple(name for name, o in (("value_one_more", one), ("value_ten_percent", ten)) if not o.settled),

@@ -20,6 +20,8 @@ from dataclasses import dataclass, replace
 
 from portfolio_opt.analyses import batch
 from portfolio_opt.core import formulation, solver
+from portfolio_opt.core.rules import Chosen
+from portfolio_opt.core.rules.limits import limit_uses
 from portfolio_opt.core.scoring import objective_coefficients
 from portfolio_opt.model.plan import Decision, Plan
 from portfolio_opt.model.result import Status
@@ -62,6 +64,27 @@ class Frontier:
     solves: int
     seconds: float
     warnings: tuple[str, ...] = ()
+
+    def why_it_stops(self) -> str:
+        """Why the curve ends where it does: a higher budget buys nothing more, as the limits
+        the last portfolio fills bind first (the words the Frontier sheet and chart carry)."""
+        top = next((p for p in reversed(self.points) if p.objective is not None), None)
+        if top is None:
+            return ""
+        plan = self.plan
+        chosen = Chosen.of([ini.id in set(top.selected) for ini in plan.initiatives])
+        full = [u.limit.name for u in limit_uses(plan, chosen) if u.binding and u.limit.label != "budget"]
+        if plan.settings.periods:  # starts are not kept with a point: its per-period use is not told
+            full = []
+        because = (
+            f"{' and '.join(full[:3])}{' and more' if len(full) > 3 else ''} {'bind' if len(full) > 1 else 'binds'}"
+            if full
+            else "the other limits and rules allow nothing more of value"
+        )
+        return (
+            f"The curve stops at a budget of {top.budget:,.0f}: more budget buys nothing, as {because} "
+            f"(its best portfolio costs {top.total_cost or 0:,.0f})."
+        )
 
 
 #: The progress stage of finding the frontier's range (:func:`budget_range`)

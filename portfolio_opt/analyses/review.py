@@ -59,6 +59,20 @@ class QuarterReview:
     moves: tuple[tuple[str, str, str], ...]  #: (ID, entered/left, cause)
     solves: int
     seconds: float
+    #: each move's causes, one per move in ``moves`` order (the labels that move it on their own,
+    #: or ("the changes together",) or ("its Status",))
+    causes: tuple[tuple[str, ...], ...] = ()
+
+    def by_change(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Each cause once, with the moves it makes: (change, [(move, ID), ...]), the changes
+        in ``labels`` order, then "its Status" and "the changes together" (said once each, as
+        a reader wants it: what changed, then which initiatives each change moved)."""
+        order = {label: k for k, label in enumerate(self.labels)}
+        moved: dict[str, list[tuple[str, str]]] = {}
+        for (i, move, _), causes in zip(self.moves, self.causes):
+            for cause in causes:
+                moved.setdefault(cause, []).append((move, i))
+        return sorted(moved.items(), key=lambda kv: order.get(kv[0], len(order) + (kv[0] != "its Status")))
 
 
 def _typed(ini, norm: str) -> Any:
@@ -106,6 +120,7 @@ def review_quarters(
         )
     base, singles = solved[0], solved[1:]
     last_selected = tuple(last.selection) if last.selection is not None else base.selected
+    moves = _moves(this, base.selected, result.selected, variants, singles)
     return QuarterReview(
         last_name,
         this_name,
@@ -114,9 +129,10 @@ def review_quarters(
         result,
         tuple(changes),
         tuple(label for label, _ in variants),
-        tuple(_moves(this, base.selected, result.selected, variants, singles)),
+        tuple((i, move, "; ".join(causes)) for i, move, causes in moves),
         len(variants) + 2,
         time.perf_counter() - started,
+        tuple(causes for _, _, causes in moves),
     )
 
 
@@ -178,24 +194,24 @@ def _moves(
     after: Sequence[str],
     variants: Sequence[tuple[str, Plan]],
     singles: Sequence[batch.PlanOutcome],
-) -> list[tuple[str, str, str]]:
+) -> list[tuple[str, str, tuple[str, ...]]]:
     """Each initiative that entered or left between last quarter's optimum (``before``) and this
     quarter's (``after``), in this quarter's order, with the changes that move it on their own
     (``singles``: each variant's solve); one done or stopped did not leave, its Status did."""
     order = {ini.id: k for k, ini in enumerate(this.initiatives)}
     finished = {ini.id: ini.stage.value.lower() for ini in this.initiatives if ini.stage in (Stage.DONE, Stage.STOPPED)}
-    moves = []
+    moves: list[tuple[str, str, tuple[str, ...]]] = []
     for move, ids in (("entered", set(after) - set(before)), ("left", set(before) - set(after))):
         for i in sorted(ids, key=lambda x: order.get(x, len(order))):
             if move == "left" and i in finished:  # it did not leave: it is done (or was stopped)
-                moves.append((i, finished[i], "its Status"))
+                moves.append((i, finished[i], ("its Status",)))
                 continue
             causes = [
                 label
                 for (label, _), res in zip(variants, singles)
                 if res.ok and ((i in res.selected) if move == "entered" else (i not in res.selected))
             ]
-            moves.append((i, move, "; ".join(causes) if causes else "the changes together"))
+            moves.append((i, move, tuple(causes) or ("the changes together",)))
     return moves
 
 

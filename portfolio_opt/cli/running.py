@@ -45,6 +45,7 @@ def report_error(exc: po.PortfolioError, as_json: bool) -> None:
             echo_err(f"  {p}")
         if n > MOST_PROBLEMS_SHOWN:
             echo_err(f"  ... and {n - MOST_PROBLEMS_SHOWN} more (all of them are in --json)")
+        warn(exc.warnings)  # with the problems, not only once they are fixed
         if as_json:
             print_json(exc.to_dict())
         return

@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from portfolio_opt.model.plan import Initiative, Objective, Plan, Stage
+from portfolio_opt.model.plan import Initiative, Objective, Plan, Stage, group_by_key
 
 #: how Status cells are read (ignoring case and spaces)
 STAGES = {
@@ -209,9 +209,7 @@ def realization(plan: Plan) -> list[Realization]:
 def rollup(rows: Sequence[Realization], key: str) -> list[tuple[str, int, float, float, float | None]]:
     """Realization summed by ``owner``, ``outcome_metric`` or ``theme``: (name, count,
     forecast, actual, rate), in name order."""
-    groups: dict[str, list[Realization]] = {}
-    for r in rows:
-        groups.setdefault(getattr(r, key) or "(none)", []).append(r)
+    groups = {name: [rows[k] for k in members] for name, members in group_by_key(getattr(r, key) for r in rows).items()}
     out: list[tuple[str, int, float, float, float | None]] = []
     for name in sorted(groups, key=str.casefold):
         f = math.fsum(r.forecast_to_date for r in groups[name])

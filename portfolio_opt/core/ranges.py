@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from portfolio_opt.model.plan import Distribution, Initiative, Settings
+from portfolio_opt.model.plan import Distribution, Initiative, Plan, Settings
 
 
 def mean_of(low: float, mode: float, high: float, distribution: Distribution = Distribution.TRIANGULAR) -> float:
@@ -154,3 +154,28 @@ def expected_score(ini: Initiative, settings: Settings, shift: float = 0.0) -> f
 
     d = expected(years, *time_range(ini), settings.distribution, kinks=(floor, h - shift))
     return ini.probability * (impact - ini.run_cost) * d
+
+
+def ranges_note(plan: Plan) -> str | None:
+    """What the outputs say when initiatives give ranges: each scores the mean of its range, so
+    adding a range moves its expected value though its most likely figures stay (None when no
+    initiative has one)."""
+    ranged = [ini for ini in plan.initiatives if ini.ranged]
+    if not ranged:
+        return None
+
+    def mean_impact(ini: Initiative) -> float:
+        low = ini.impact if ini.impact_low is None else ini.impact_low
+        high = ini.impact if ini.impact_high is None else ini.impact_high
+        return mean_of(low, ini.impact, high, plan.settings.distribution)
+
+    # the example is the range whose mean moves furthest from its most likely Impact
+    ini = max(ranged, key=lambda i: (abs(mean_impact(i) - i.impact), -plan.index(i.id)))
+    example = ""
+    if abs(mean_impact(ini) - ini.impact) > 0.5:
+        example = f" (e.g. {ini.id}: Impact {ini.impact:,.0f} most likely, {mean_impact(ini):,.0f} on average)"
+    return (
+        f"Ranges: {len(ranged)} {'initiatives give' if len(ranged) != 1 else 'initiative gives'} a range (low / high), "
+        f"and each scores the mean of its range{example}: adding a range moves the expected value "
+        f"even where the most likely figures stay ({plan.settings.distribution.value} ranges)."
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from portfolio_opt.model.figures import short_amount
 from portfolio_opt.model.result import Reason, ReasonCode
 
 #: Reasons that are the same words every time
@@ -43,7 +44,13 @@ def reason_text(why: Reason) -> str:
         text = "exclusive with " + listed(why.items)
     elif why.code is ReasonCode.LIMITS:
         costly = [f"{name} (the penalty outweighs it)" for name in why.costly]
-        text = listed(list(why.items) + costly)
+        others = [x for x in why.items if x != why.main]
+        if why.main:  # the one that keeps it out, then the others it would also strain
+            text = why.main + (f" (also {listed(others + costly)})" if others or costly else "")
+        else:
+            text = listed(list(why.items) + costly)
+        if why.amounts:
+            text += f"; in at a score above {short_amount(why.amounts[0])}"
     elif why.code is ReasonCode.STOP:
         where = f" within {listed(why.items)}" if why.items else ""
         text = f"stop: the remaining {why.amounts[0]:,.0f} earns more elsewhere{where}"
@@ -105,6 +112,13 @@ def reason_sentence(why: Reason) -> str:
             "it fits, but the risk-aware objective (Risk objective cvar) prefers a portfolio whose worst "
             "outcomes are better, and this one adds more to the spread than to the mean"
         )
+    elif code is ReasonCode.LIMITS and why.main:
+        others = [x for x in why.items if x != why.main]
+        text = f"{why.main} keeps it out: the room it would take there is worth more than it adds" + (
+            f" (it would also strain {listed(others)})" if others else ""
+        )
+        if why.amounts:
+            text += f"; it would be in at a score above {why.amounts[0]:,.0f}"
     elif code is ReasonCode.LIMITS:
         text = f"it does not fit alongside the selected portfolio within these limits: {reason_text(why)}"
     else:

@@ -23,7 +23,7 @@ from importlib import metadata
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from portfolio_opt.model.errors import NoSolver
+from portfolio_opt.model.errors import NoSolver, pip_install
 from portfolio_opt.model.layout import SOLVERS
 from portfolio_opt.model.result import Status
 from portfolio_opt.runtime import progress, stopping
@@ -142,8 +142,23 @@ def quiesce() -> None:
     _HIGHS_THREADS = _UNSET
 
 
+def _before_fork() -> None:
+    """Make a fork safe for the solver: PuLP imported whole, and no HiGHS thread left.
+
+    A child forked while another thread of the parent is importing PuLP inherits that import's
+    lock, held for ever: its first solve hung importing PuLP (seen: ``compare --db``, whose
+    worker forked while the parent was loading the solver). Importing it here, in the forking
+    thread, waits for any import under way to finish before the fork copies the locks.
+    """
+    try:
+        _pulp()
+    except ImportError:  # no PuLP: nothing to import, and no solve to hang
+        pass
+    quiesce()
+
+
 if hasattr(os, "register_at_fork"):  # POSIX: where processes fork
-    os.register_at_fork(before=quiesce, after_in_child=prepare_worker)
+    os.register_at_fork(before=_before_fork, after_in_child=prepare_worker)
 
 
 def check_solver(name: str) -> None:
@@ -152,9 +167,11 @@ def check_solver(name: str) -> None:
         raise NoSolver(f"unknown solver {name!r}: choose one of {', '.join(SOLVERS)}")
     if not _available(name):
         if name == "highs":
-            raise NoSolver("HiGHS is not available: install it with `pip install highspy`, or run with --solver cbc")
+            raise NoSolver(
+                f"HiGHS is not available: install it with `{pip_install('highspy')}`, or run with --solver cbc"
+            )
         raise NoSolver(
-            "CBC is not available: it ships with PuLP 3 (`pip install 'pulp>=3.3,<4'`); or run with --solver highs"
+            f"CBC is not available: it ships with PuLP 3 (`{pip_install('pulp>=3.3,<4')}`); or run with --solver highs"
         )
 
 

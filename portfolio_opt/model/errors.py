@@ -20,8 +20,31 @@ Anything else that escapes is a bug and exits 1.
 
 from __future__ import annotations
 
+import os
+import shlex
+import sys
 from dataclasses import dataclass
 from typing import Any
+
+
+def pip_install(requirement: str) -> str:
+    """The command that installs ``requirement`` into the Python running this program: its own
+    ``python -m pip`` (a bare ``pip`` may belong to another Python than the venv's), quoted
+    for the shell the user types it in.
+
+    >>> pip_install("portfolio-opt[report]").endswith(' -m pip install "portfolio-opt[report]"')
+    True
+    """
+    python = sys.executable or "python"
+    # a requirement with [] or a version bound in double quotes, as the README writes it: []
+    # is a shell pattern, > a redirection
+    wanted = requirement if requirement.replace("-", "").replace("_", "").isalnum() else f'"{requirement}"'
+    if os.name == "nt":  # cmd and PowerShell quote with double quotes only
+        shown = f'"{python}"' if " " in python else python
+    else:
+        shown = shlex.quote(python)
+    return f"{shown} -m pip install {wanted}"
+
 
 EXIT_OK = 0  #: solved
 EXIT_BUG = 1  #: a bug: an error nobody raised on purpose
@@ -102,20 +125,26 @@ class PortfolioError(Exception):
 
 
 class InvalidWorkbook(PortfolioError, ValueError):
-    """The planning workbook cannot be used as it is; ``problems`` lists every reason."""
+    """The planning workbook cannot be used as it is; ``problems`` lists every reason, and
+    ``warnings`` what the reading would also have said (themes merged, ...), so a planner sees
+    both in one run rather than the warnings only once the problems are fixed."""
 
     exit_code = EXIT_INVALID
 
-    def __init__(self, problems: list[Problem] | tuple[Problem, ...], source: str = ""):
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...], source: str = "", warnings: tuple[str, ...] = ()):
         self.problems = tuple(problems)
         self.source = source
+        self.warnings = tuple(warnings)
         head = f"{source}: " if source else ""
         n = len(self.problems)
         super().__init__(f"{head}{n} problem{'s' if n != 1 else ''} in the planning workbook")
 
     def to_dict(self) -> dict[str, Any]:
         """The error as the ``--json`` output reports it: status ``invalid`` and every problem."""
-        return {"status": "invalid", "problems": [p.to_dict() for p in self.problems]}
+        out: dict[str, Any] = {"status": "invalid", "problems": [p.to_dict() for p in self.problems]}
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        return out
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 
 
 class Unit(enum.Enum):
@@ -30,9 +31,32 @@ def short_amount(x: float) -> str:
     return f"{x:,.0f}"
 
 
-def money(x: float | None) -> str:
-    """A whole amount with thousands separators, or ``none``."""
-    return "none" if x is None else f"{x:,.0f}"
+def readable_step(x: float) -> float:
+    """The largest round amount (1, 2 or 5 times a power of ten) not above ``x``, at least 1:
+    a step a reader takes in at a glance (1% of a budget of 10.8M: 100,000).
+
+    >>> readable_step(108_000), readable_step(25_000), readable_step(0.4)
+    (100000.0, 20000.0, 1.0)
+    """
+    if x < 1:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(x))
+    return max(m * power for m in (1, 2, 5) if m * power <= x * (1 + 1e-12))
+
+
+def money(x: float | None, currency: str = "") -> str:
+    """A whole amount with thousands separators, or ``none``; with the plan's Currency setting
+    before it when given (a symbol joined, a code spaced).
+
+    >>> money(1_200_000), money(-5_000, "€"), money(30_000, "EUR")
+    ('1,200,000', '-€5,000', 'EUR 30,000')
+    """
+    if x is None:
+        return "none"
+    if not currency:
+        return f"{x:,.0f}"
+    sign, body = ("-" if x < 0 else ""), f"{abs(x):,.0f}"
+    return f"{sign}{currency} {body}" if currency[-1].isalpha() else f"{sign}{currency}{body}"
 
 
 def num(x: float) -> str:

@@ -86,3 +86,14 @@ def closest(typed: str, ids: Sequence[str]) -> tuple[str, ...]:
             break  # a tie at the top, too many, or read further than the closest
         out += tier
     return tuple(out)
+
+
+def did_you_mean(typed: str, ids: Sequence[str]) -> str:
+    """The hint a message about an unknown ID ends with: `` (did you mean ML-03?)``, or nothing
+    when no ID stands out (:func:`closest`); every place that names an unknown ID says it so.
+
+    >>> did_you_mean("ML-O3", [f"ML-{k:02d}" for k in range(1, 26)])
+    ' (did you mean ML-03?)'
+    """
+    found = closest(typed, ids)
+    return f" (did you mean {', '.join(found)}?)" if found else ""

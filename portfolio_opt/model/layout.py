@@ -864,6 +864,7 @@ class SideBySideMeasures(NamedTuple):
     conflict: str = "Conflict (if infeasible)"
     adds: str = "Adds (against the optimum)"
     drops: str = "Drops (against the optimum)"
+    description: str = "Description"
 
 
 SIDE_BY_SIDE = SideBySideMeasures()
@@ -1016,6 +1017,16 @@ class MoveColumns(NamedTuple):
 REVIEW_MOVES = MoveColumns()
 
 
+class AttributionColumns(NamedTuple):
+    """Quarter review: each change once, with the moves it makes on its own."""
+
+    change: str = "Change"
+    moved: str = "Moves it makes on its own"
+
+
+REVIEW_ATTRIBUTION = AttributionColumns()
+
+
 class EstimateChangeColumns(NamedTuple):
     """Estimate changes (a column per quarter, named by its workbook, follows)."""
 
@@ -1035,6 +1046,7 @@ class InstructionsColumns(NamedTuple):
 
     column: str = "Initiatives column"
     help: str = "What to enter"
+    example: str = "Example"
 
 
 INSTRUCTIONS_TABLE = InstructionsColumns()

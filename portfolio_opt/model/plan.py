@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -40,6 +40,26 @@ def text_key(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return " ".join(str(value).split()).casefold()
+
+
+def group_by_key(names: Iterable[Any]) -> dict[str, list[int]]:
+    """Positions of ``names`` grouped as the optimizer groups themes, owners and metrics: by
+    :func:`text_key`, each group shown as its first spelling (stripped); blanks are ``(none)``.
+
+    Every output that groups initiatives by a text (the page's charts, the realization
+    rollups) groups by this, so ``"Compliance "`` and ``"compliance"`` are one group everywhere.
+
+    >>> group_by_key(["Compliance", "Growth", "compliance ", None])
+    {'Compliance': [0, 2], 'Growth': [1], '(none)': [3]}
+    """
+    shown: dict[str, str] = {}
+    out: dict[str, list[int]] = {}
+    for k, name in enumerate(names):
+        blank = name is None or not str(name).strip()
+        key = "" if blank else text_key(name)
+        label = shown.setdefault(key, "(none)" if blank else " ".join(str(name).split()))
+        out.setdefault(label, []).append(k)
+    return out
 
 
 class Decision(enum.Enum):
@@ -248,6 +268,19 @@ class Limit:
         inside = f"{self.qualifier}, {self.period_label}" if self.qualifier else self.period_label
         return f"{self._base} [{inside}]"
 
+    @staticmethod
+    def family_of(name: str, period_label: str) -> str:
+        """The family of the per-period limit named ``name`` in period ``period_label`` (the
+        inverse of :attr:`name`, for readers of a written sheet that holds only the names).
+
+        >>> Limit.family_of("Cost [each quarter, 2027-Q1]", "2027-Q1"), Limit.family_of("Cost [P1]", "P1")
+        ('Cost [each quarter]', 'Cost')
+        """
+        for tail, family_tail in ((f", {period_label}]", "]"), (f" [{period_label}]", "")):
+            if period_label and name.endswith(tail):
+                return name[: -len(tail)] + family_tail
+        return name
+
     def applies_to(self, initiative: Initiative) -> bool:
         """True when the initiative is in its Scope (every initiative is, without one)."""
         if self.scope is None:
@@ -442,6 +475,7 @@ class Scenario:
     name: str
     changes: tuple[Change, ...]
     where: str = ""
+    description: str = ""  #: the row's Description (or Notes) cell, kept for the outputs
 
 
 @dataclass(frozen=True)

@@ -101,8 +101,11 @@ class Reason:
     hot: tuple[str, ...] = ()
     costly: tuple[str, ...] = ()
     #: the figures a review reason names: ``stop`` (remaining cost,), ``retire-costly``
-    #: (run cost, benefit)
+    #: (run cost, benefit); ``limits``: (its break-even score,) when it is known
     amounts: tuple[float, ...] = ()
+    #: ``limits``: the one limit that keeps it out when several do (the first of ``items``): the
+    #: one whose room it would take is worth the most
+    main: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code", ReasonCode(self.code))  # a misspelt code fails where it is made
@@ -170,6 +173,9 @@ class LimitUse:
     penalty_cost: float = 0.0
     #: ``value_one_more`` / ``value_ten_percent`` when the time allowed did not settle them
     unsettled: tuple[str, ...] = ()
+    #: the room ``value_one_more`` is for: 1 in the limit's units, or for money a readable step
+    #: of about 1% of its bound (100,000 of a budget of 10.8M)
+    step: float = 1.0
 
     @property
     def slack(self) -> float | None:

@@ -150,6 +150,7 @@ def _limit_dict(u: LimitUse) -> dict[str, Any]:
         "slack": _clean(u.slack),
         "binding": u.binding,
         "value_one_more": _clean(u.value_one_more),
+        "one_more_step": u.step,
         "value_ten_percent": _clean(u.value_ten_percent),
         "unsettled": list(u.unsettled),
         "source": u.limit.source,

@@ -15,7 +15,7 @@ import os
 import shutil
 import subprocess
 
-from portfolio_opt.model.errors import OutputError, Unavailable
+from portfolio_opt.model.errors import OutputError, Unavailable, pip_install
 from portfolio_opt.render.sections import kind_of, sections
 from portfolio_opt.runtime import atomic, stopping
 from portfolio_opt.workbook.outputs import read_output
@@ -27,7 +27,7 @@ def _need():
     missing = [m for m in ("jinja2", "matplotlib") if importlib.util.find_spec(m) is None]
     if missing:
         raise Unavailable(
-            f'the report needs the report extra ({", ".join(missing)} missing): pip install "portfolio-opt[report]"'
+            f"the report needs the report extra ({', '.join(missing)} missing): {pip_install('portfolio-opt[report]')}"
         )
 
 

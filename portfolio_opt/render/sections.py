@@ -48,6 +48,7 @@ from portfolio_opt.model.layout import (
     total_label,
     whatif_column,
 )
+from portfolio_opt.model.plan import Limit, group_by_key
 from portfolio_opt.render import charts
 from portfolio_opt.workbook.outputs import OutputBook, Table
 
@@ -55,6 +56,8 @@ from portfolio_opt.workbook.outputs import OutputBook, Table
 CLOSEST = 10
 #: bars per chart at most (the rest are in the table)
 MOST_BARS = 30
+#: a chart by group shows at most this many bars, the smallest groups summed in "other"
+MOST_GROUPS = 12
 
 
 @dataclass
@@ -164,12 +167,12 @@ def _joined(book: OutputBook) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     return [(d, by_id.get(str(d[RANKING.id].value), {})) for d in rows]
 
 
-def _group_name(ranked: dict[str, Any], initiative: dict[str, Any], key: str) -> str:
-    """An initiative's outcome metric, theme or owner (from Initiatives, else the Ranking)."""
-    value = initiative.get(key)
-    if value is None and key in ranked:
-        value = ranked[key].value
-    return "(none)" if value is None else str(value)
+def _group_name(ranked: dict[str, Any], initiative: dict[str, Any], key: str) -> Any:
+    """An initiative's outcome metric, theme or owner: from the Ranking, which holds it as the
+    optimizer read it, else from the copied Initiatives row."""
+    if key in ranked and ranked[key].value is not None:
+        return ranked[key].value
+    return initiative.get(key)
 
 
 def _buys(book: OutputBook) -> Section | None:
@@ -178,26 +181,58 @@ def _buys(book: OutputBook) -> Section | None:
         return None
     s = Section("buys", "What the portfolio buys")
     for key in (OUTCOME_METRIC, THEME, OWNER):
-        groups: dict[str, list[float]] = {}
-        for r, ini in rows:
-            g = groups.setdefault(_group_name(r, ini, key), [0.0, 0.0])
-            g[0] += _num(r[RANKING.score].value)
-            g[1] += _num(r[RANKING.cost].value)
-        if len(groups) <= 1 and "(none)" in groups:
+        members = group_by_key(_group_name(r, ini, key) for r, ini in rows)
+        if len(members) <= 1 and "(none)" in members:
             continue
-        order = sorted(groups, key=lambda n: -groups[n][0])[:MOST_BARS]
-        s.items.append(
-            Item(
-                "chart",
-                title=f"By {key.lower()}",
-                svg=charts.bars(
-                    order,
-                    {"Expected value": [groups[n][0] for n in order], "Cost": [groups[n][1] for n in order]},
-                    f"Expected value and cost by {key.lower()}",
-                ),
-            )
-        )
+        if len(members) > 1 and all(len(m) == 1 for m in members.values()):
+            # a chart of one initiative per bar is the ranking again: the pairs, as a table
+            s.items.append(_one_each(key, members, rows))
+            continue
+        s.items.append(_group_chart(key, members, rows))
     return s if s.items else None
+
+
+def _sums(members: list[int], rows: list) -> list[float]:
+    """Expected value and cost of the selected rows at ``members``."""
+    return [sum(_num(rows[k][0][column].value) for k in members) for column in (RANKING.score, RANKING.cost)]
+
+
+def _group_chart(key: str, members: dict[str, list[int]], rows: list) -> Item:
+    """Expected value and cost by group, the largest first: at most MOST_GROUPS bars, the rest
+    summed in one "other" bar (more bars than that a reader does not scan)."""
+    order = sorted(members, key=lambda n: -_sums(members[n], rows)[0])
+    if len(order) > MOST_GROUPS:
+        rest = order[MOST_GROUPS - 1 :]
+        other = f"other ({len(rest)} {key.lower()}s)"
+        members = {n: members[n] for n in order[: MOST_GROUPS - 1]} | {other: [k for n in rest for k in members[n]]}
+        order = order[: MOST_GROUPS - 1] + [other]
+    sums = {n: _sums(members[n], rows) for n in order}
+    return Item(
+        "chart",
+        title=f"By {key.lower()}",
+        svg=charts.bars(
+            order,
+            {"Expected value": [sums[n][0] for n in order], "Cost": [sums[n][1] for n in order]},
+            f"Expected value and cost by {key.lower()}",
+        ),
+    )
+
+
+def _one_each(key: str, members: dict[str, list[int]], rows: list) -> Item:
+    """Each group's one initiative, as a collapsed table (ordered by expected value)."""
+    pairs = sorted(
+        ((name, rows[m[0]][0]) for name, m in members.items()), key=lambda x: -_num(x[1][RANKING.score].value)
+    )
+    return Item(
+        "details",
+        title=f"By {key.lower()}: each has one initiative ({len(pairs)})",
+        header=[key, RANKING.id, RANKING.name, RANKING.score, RANKING.cost],
+        rows=[
+            [name, r[RANKING.id].text, r[RANKING.name].text, r[RANKING.score].text, r[RANKING.cost].text]
+            for name, r in pairs
+        ],
+        numeric=[False, False, False, True, True],
+    )
 
 
 def _ranking(book: OutputBook) -> Section | None:
@@ -229,10 +264,12 @@ def _ranking(book: OutputBook) -> Section | None:
 
 def _limits(book: OutputBook) -> Section | None:
     t = book.table(OUTPUT.summary, LIMITS.limit)
-    if t is None or not t.rows:
+    # a plan without limits has one note row ("No limits: ...") under the header, not a limit
+    rows = [r for r in t.rows if len(r) == len(t.header)] if t is not None else []
+    if t is None or not rows:
         return None
     b = t.column(LIMITS.binding)
-    order = sorted(t.rows, key=lambda r: (r[b].value != "Yes",)) if b is not None else t.rows
+    order = sorted(rows, key=lambda r: (r[b].value != "Yes",)) if b is not None else rows
     s = Section("limits", "The limits")
     uses = []
     for r in order:
@@ -323,8 +360,9 @@ def _schedule(book: OutputBook) -> Section | None:
         by: dict[str, dict[str, float]] = {}
         tops: dict[str, float] = {}
         for d in cap.as_dicts():
-            name = str(d[CAPACITY.limit].value)
-            by.setdefault(name, {})[str(d[CAPACITY.period].value)] = _num(d[CAPACITY.used].value)
+            period = str(d[CAPACITY.period].value)
+            name = Limit.family_of(str(d[CAPACITY.limit].value), period)  # a chart per Constraints row
+            by.setdefault(name, {})[period] = _num(d[CAPACITY.used].value)
             if isinstance(d[CAPACITY.max].value, (int, float)):
                 tops[name] = max(tops.get(name, 0.0), d[CAPACITY.max].value)
         for name, used in list(by.items())[:6]:

@@ -18,8 +18,24 @@ if TYPE_CHECKING:  # the analyses load numpy and the solver: not for printing --
     from portfolio_opt.core.simulation import Simulation
 
 
+def _money_of(plan: Plan) -> Any:
+    """Amounts as the plan's Currency setting shows them (``€1,200,000``)."""
+    currency = plan.settings.currency
+    return lambda x: money(x, currency)
+
+
+def named(plan: Plan, ids: Any, most: int = 6) -> str:
+    """Initiatives by ID and name, as a reader knows them: ``INI-031 A/B testing platform``,
+    the first ``most`` and how many more."""
+    names = {ini.id: ini.name for ini in plan.initiatives}
+    ids = list(ids)
+    shown = ", ".join(f"{i} {names[i]}" if names.get(i) else i for i in ids[:most])
+    return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
+
+
 def summary_lines(result: Result, output: str | None = None) -> list[str]:
     """The short summary ``optimize`` prints."""
+    money = _money_of(result.plan)
     gap = result.solver.gap
     gap_text = f"gap {gap:.4%}" if gap is not None else "gap unknown"
     status = result.status.value
@@ -58,8 +74,14 @@ def summary_lines(result: Result, output: str | None = None) -> list[str]:
             fmt = (lambda x: f"{x:.1%}") if key == "prob_target" else money
             lines.append(f"  {name:<10} {fmt(a):>14} (expected-value portfolio {fmt(b)})")
         if r.entered or r.left:
-            lines.append(f"  entered {', '.join(r.entered) or 'none'}; left {', '.join(r.left) or 'none'}")
+            plan = result.plan
+            lines.append(f"  entered {named(plan, r.entered) or 'none'}; left {named(plan, r.left) or 'none'}")
     lines += _cost_risk_lines(result) + _funding_lines(result)
+    from portfolio_opt.core.ranges import ranges_note  # numpy: not for printing --help
+
+    ranged = ranges_note(result.plan)
+    if ranged:
+        lines.append(f"Note            {ranged}")
     if output:
         lines.append(f"Written         {output}")
     return lines
@@ -67,6 +89,7 @@ def summary_lines(result: Result, output: str | None = None) -> list[str]:
 
 def _cost_risk_lines(result: Result) -> list[str]:
     """The budget's confidence on fresh worlds, and the reserve it needs (the contingency)."""
+    money = _money_of(result.plan)
     risk = result.cost_risk
     if risk is None:
         return []
@@ -80,6 +103,7 @@ def _cost_risk_lines(result: Result) -> list[str]:
 
 def _funding_lines(result: Result) -> list[str]:
     """The funding order: each budget's cut line, the expected value and the price of one order."""
+    money = _money_of(result.plan)
     f = result.funding
     if f is None:
         return []
@@ -112,15 +136,18 @@ def scenario_lines(run, output: str | None = None) -> list[str]:
     """What ``scenarios`` prints: each scenario's value against the baseline, and who moved why."""
     lines = []
     base = run.results[0].solved
+    cur = run.plan.settings.currency
+    described = {sc.name: sc.description for sc in run.plan.scenarios}
     for r in run.results:
-        value = f"{r.solved.objective:,.0f}" if r.solved.ok else r.solved.status.value
+        value = money(r.solved.objective, cur) if r.solved.ok else r.solved.status.value
         delta = ""
         if r is not run.results[0] and r.solved.ok and base.ok:
             delta = f" ({r.solved.objective - base.objective:+,.0f})"
-        cost = f", cost {r.solved.total_cost:,.0f}" if r.solved.ok else ""
+        cost = f", cost {money(r.solved.total_cost, cur)}" if r.solved.ok else ""
         lines.append(f"{r.name}: {value}{delta}{cost}")
-        lines += [f"    entered {i}: {cause}" for i, cause in r.entered]
-        lines += [f"    left    {i}: {cause}" for i, cause in r.left]
+        lines += [f"    {d}" for d in (described.get(r.name),) if d]
+        lines += [f"    entered {named(run.plan, [i])}: {cause}" for i, cause in r.entered]
+        lines += [f"    left    {named(run.plan, [i])}: {cause}" for i, cause in r.left]
         if r.solved.conflict:
             lines.append(f"    conflict: {'; '.join(r.solved.conflict)}")
         if r.risk:
@@ -135,14 +162,19 @@ def comparison_lines(c, output: str | None = None) -> list[str]:
         eff = (
             f"{r.efficiency:.1%}" if r.efficiency is not None else ("n/a (breaks the rules)" if r.violations else "n/a")
         )
+        cur = r.plan.settings.currency
         lines.append(
-            f"{r.name}: value {r.objective:,.0f}, cost {r.total_cost:,.0f}, {len(r.selected)} initiatives, "
-            f"efficiency {eff}"
+            f"{r.name}: value {money(r.objective, cur)}, cost {money(r.total_cost, cur)}, "
+            f"{len(r.selected)} initiatives, efficiency {eff}"
         )
         if r.optimal.ok:
             lines.append(
-                f"    optimum at this cost: {r.optimal.objective:,.0f}"
-                + (f" (adds {', '.join(r.adds)}; drops {', '.join(r.drops)})" if r.adds or r.drops else "")
+                f"    optimum at this cost: {money(r.optimal.objective, cur)}"
+                + (
+                    f" (adds {named(r.plan, r.adds) or 'none'}; drops {named(r.plan, r.drops) or 'none'})"
+                    if r.adds or r.drops
+                    else ""
+                )
             )
         lines += [f"    breaks: {v}" for v in r.violations]
         if r.risk:
@@ -168,6 +200,7 @@ def _ids(ids) -> str:
 
 def story(result: Result, initiative_id: str) -> list[str]:
     """One initiative's decision in plain sentences (for ``portfolio-opt explain``)."""
+    money = _money_of(result.plan)
     r = result.by_id(initiative_id)
     plan = result.plan
     ini = plan.initiatives[plan.index(initiative_id)]
@@ -187,6 +220,7 @@ def story(result: Result, initiative_id: str) -> list[str]:
 
 def _funding_place(result: Result, initiative_id: str) -> list[str]:
     """Why it sits where it does in the funding order: the budgets that fund it and those that do not."""
+    money = _money_of(result.plan)
     f = result.funding
     if f is None:
         return []
@@ -224,6 +258,7 @@ def _headline(result: Result, r: InitiativeResult, ini: Initiative) -> str:
 
 def _score_line(plan: Plan, r: InitiativeResult, ini: Initiative) -> str:
     """Its score and how the plan's scoring makes it, its cost, and its value per unit of cost."""
+    money = _money_of(plan)
     s = plan.settings
     score_text = money(r.score) if s.scoring.is_money else f"{r.score:,.3f}"
     return f"Score {score_text} = {_formula(plan, r, ini)}; cost {money(ini.cost)}" + (
@@ -235,6 +270,7 @@ def _score_line(plan: Plan, r: InitiativeResult, ini: Initiative) -> str:
 
 def _formula(plan: Plan, r: InitiativeResult, ini: Initiative) -> str:
     """The formula of the plan's scoring, with the initiative's figures where it has them."""
+    money = _money_of(plan)
     from portfolio_opt.core.scoring import discounted_years
 
     s = plan.settings
@@ -268,6 +304,7 @@ def _formula(plan: Plan, r: InitiativeResult, ini: Initiative) -> str:
 def _what_it_would_take(result: Result, r: InitiativeResult, ini: Initiative) -> list[str]:
     """What flipping the decision would lose, and for one left out the score or cost that would
     bring it in; or why that is not known."""
+    money = _money_of(result.plan)
     if not r.explained:
         return ["What it would take: not computed. " + (result.explain_note or "See --explain-limit.")]
     if r.flip_note:
@@ -355,6 +392,24 @@ def _ceil_to_scale(x: float, higher: bool) -> float:
     return (_m.ceil(x * 10 - 1e-9) if higher else _m.floor(x * 10 + 1e-9)) / 10
 
 
+def _attribution(r: QuarterReview) -> list[str]:
+    """What moved the portfolio: each change said once, and under the changes that make the
+    same moves on their own, those moves once (initiatives by ID and name)."""
+    names = {ini.id: ini.name for ini in r.result.plan.initiatives}
+    blocks: dict[tuple[tuple[str, str], ...], list[str]] = {}
+    for cause, moves in r.by_change():
+        blocks.setdefault(tuple(moves), []).append(cause)
+    lines = ["Moves           what each change moves on its own:"] if blocks else []
+    for moved, causes in blocks.items():
+        lines += [f"    {cause}" for cause in causes]
+        kinds = dict.fromkeys(m for m, _ in moved)
+        said = [
+            f"{kind} " + ", ".join(f"{i} {names.get(i, '')}".rstrip() for m, i in moved if m == kind) for kind in kinds
+        ]
+        lines.append("        → " + "; ".join(said))
+    return lines
+
+
 def review_lines(r: QuarterReview, output: str | None = None) -> list[str]:
     """What ``review`` prints."""
     res = r.result
@@ -366,7 +421,7 @@ def review_lines(r: QuarterReview, output: str | None = None) -> list[str]:
         "Decisions       " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
         f"Changes         {len(r.labels)}: " + "; ".join(r.labels[:4]) + (" ..." if len(r.labels) > 4 else ""),
     ]
-    lines += [f"    {m:<7} {i}: {c}" for i, m, c in r.moves]
+    lines += _attribution(r)
     flagged = [x for x in res.realization if x.flag]
     if flagged:
         lines.append("Realization     " + "; ".join(f"{x.id} {x.flag}" for x in flagged))

@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from portfolio_opt.model.errors import ClusterError
+from portfolio_opt.model.errors import ClusterError, pip_install
 from portfolio_opt.runtime import progress, stopping
 
 if TYPE_CHECKING:  # distributed loads only inside cluster()
@@ -63,7 +63,9 @@ def cluster(address: str | None) -> Iterator[Client | None]:
     try:
         from distributed import Client
     except ImportError as exc:
-        raise ClusterError('running on a cluster needs Dask distributed: pip install "portfolio-opt[cluster]"') from exc
+        raise ClusterError(
+            f"running on a cluster needs Dask distributed: {pip_install('portfolio-opt[cluster]')}"
+        ) from exc
     try:
         client = Client(address, timeout="10s", set_as_default=False)
     except (OSError, TimeoutError) as exc:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from portfolio_opt.model.errors import StoreError, Unavailable
+from portfolio_opt.model.errors import StoreError, Unavailable, pip_install
 
 #: the variable that names the store (a URL or a file) for every command
 VARIABLE = "PORTFOLIO_OPT_DB"
@@ -103,10 +103,7 @@ def sqlalchemy() -> Any:
 
 
 def _missing(what: str, extra: str) -> str:
-    return (
-        f"the plan of record needs {what}, which is not installed: "
-        f'{sys.executable} -m pip install "portfolio-opt[{extra}]"'
-    )
+    return f"the plan of record needs {what}, which is not installed: {pip_install(f'portfolio-opt[{extra}]')}"
 
 
 def engine(url: str) -> Any:

@@ -162,21 +162,55 @@ def _digits(digits: str) -> float | Refusal:
     )
 
 
-def _points_refusal(digits: str) -> Refusal:
+def _points_refusal(digits: str, listed: bool = False) -> Refusal:
     """Digits whose points come before groups of three (``950.000``, ``1.200.000``): thousands
-    separators in much of Europe, so the number is not guessed."""
+    separators in much of Europe, so the number is not guessed. ``listed``: the number is an
+    item of a comma-separated list, where a comma cannot separate thousands."""
     whole = digits.replace(".", "")
+    commas = "" if listed else f" (or {int(whole):,})"
     if digits.count(".") > 1:
         return Refusal(
             "ambiguous-separator",
             "uses points to separate thousands",
-            f"Write {whole} (or {int(whole):,}): the decimal separator is a point, thousands are separated by commas",
+            f"Write {whole}{commas}: the decimal separator is a point"
+            + ("" if listed else ", thousands are separated by commas"),
         )
     return Refusal(
         "ambiguous-separator",
         "is ambiguous: a point followed by three digits reads as a thousands separator in many countries",
-        f"Write {whole} (or {int(whole):,}) if the point separates thousands, or {digits}0 if it is a decimal point",
+        f"Write {digits}0 if the point is a decimal point, or {whole}{commas} if it separates thousands",
     )
+
+
+#: What separates the items of a list cell (a profile: ``50%, 30%, 20%``)
+_LIST_SEPARATORS = re.compile(r"[,;/]")
+
+
+def parse_list(value: Any, amount: bool = False) -> tuple[float, ...] | tuple[str, Refusal]:
+    """A list cell (items separated by commas, semicolons or slashes) as its numbers, or the
+    first item that is not one with its own refusal (why, and how to write it).
+
+    >>> parse_list("50%, 30%; 20%")
+    (0.5, 0.3, 0.2)
+    >>> item, refusal = parse_list("5.044, 1.839, 0.0")
+    >>> item, refusal.code, refusal.fix
+    ('5.044', 'ambiguous-separator', 'Write 5.0440 if the point is a decimal point, or 5044 if it separates thousands')
+    """
+    if not isinstance(value, str):
+        number = _parse_cell(value)
+        return (str(value), number) if isinstance(number, Refusal) else (number,)
+    out: list[float] = []
+    for item in (p.strip() for p in _LIST_SEPARATORS.split(value)):
+        if not item:
+            continue
+        number = _parse_text(item, amount)
+        if isinstance(number, Refusal) and number.code == "ambiguous-separator":
+            digits = _AMOUNT.match(item.replace("\u2212", "-").strip("() "))
+            number = _points_refusal(digits["num"].strip(), listed=True) if digits else number
+        if isinstance(number, Refusal):
+            return item, number
+        out.append(number)
+    return tuple(out)
 
 
 def _scaled(number: float, m: re.Match, negative: bool) -> float | Refusal:

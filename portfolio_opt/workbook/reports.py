@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.worksheet.pagebreak import Break
 
 from portfolio_opt.analyses.compare import Comparison, matrix
@@ -27,6 +28,7 @@ from portfolio_opt.model.layout import (
     MEASURES,
     OUTPUT,
     PLAN_MATRIX,
+    REVIEW_ATTRIBUTION,
     REVIEW_MOVES,
     RISK_BY_INITIATIVE,
     RISK_BY_THEME,
@@ -46,6 +48,7 @@ from portfolio_opt.workbook.style import (
     PERCENT2,
     RATIO,
     YES_FILL,
+    bar_chart,
     first_sheet,
     fit_widths,
     font,
@@ -101,8 +104,9 @@ def write_frontier(f: Frontier, path: str | os.PathLike, force: bool = False, ru
     ws.title = OUTPUT.frontier
     last = _frontier_table(ws, f, money)
     _frontier_chart(ws, f, last)
-    if f.warnings:
-        write_notes(ws, last + 2, [f"Warning: {w}" for w in f.warnings], title="Warnings", last_column=len(FRONTIER))
+    notes = [n for n in (f.why_it_stops(), _BOUND_NOTE) if n] + [f"Warning: {w}" for w in f.warnings]
+    # the notes wrap within the columns the first printed page holds (Budget .. Marginal value)
+    write_notes(ws, last + 2, notes, title="Reading the frontier", last_column=6)
     _run_info(
         wb,
         f.plan,
@@ -154,31 +158,62 @@ def _frontier_table(ws, f: Frontier, money: str) -> int:
     return last
 
 
+#: What the frontier's bound is, in the words the chart's legend and the notes use
+_BOUND_LABEL = "Most any portfolio could reach"
+_BOUND_NOTE = (
+    f"{_BOUND_LABEL} (the table's LP bound): what a portfolio could be worth at each budget if "
+    "initiatives could be taken in part; the real best is at or below it."
+)
+#: The frontier chart's series: (label, colour, marker, dashed), each its own colour so the
+#: lines read apart in print and in LibreOffice as in Excel
+_FRONTIER_SERIES = {
+    2: ("Best expected value", "2F6DB5", "circle", False),
+    3: (_BOUND_LABEL, "8C8C8C", "none", True),
+}
+
+
 def _frontier_chart(ws, f: Frontier, last: int) -> None:
     """The best value and its bound against the budget, read from the table above row ``last``,
-    with the plan's own budget as a point of its own."""
+    with the plan's own budget as a point of its own; the legend below, never cut."""
+    from openpyxl.chart.marker import Marker
+    from openpyxl.chart.series import SeriesLabel
+
     chart = ScatterChart()
     chart.title = "Efficient frontier: best expected value at each budget"
-    chart.style = 13
+    chart.style = 2  # a plain style: the colours are set per series below
     chart.x_axis.title = "Budget"
     chart.y_axis.title = "Expected value"
-    chart.height, chart.width = 9, 18
+    chart.height, chart.width = 10, 18
+    if chart.legend is not None:
+        chart.legend.position = "b"  # below the plot: a legend at the side was cut ("Expected v")
     xs = Reference(ws, min_col=1, min_row=2, max_row=last)
     order = len(FRONTIER) if any(p.order_value is not None for p in f.points) else None
-    for col in (2, 3) + ((order,) if order else ()):
-        ys = Reference(ws, min_col=col, min_row=1, max_row=last)
-        series = Series(ys, xs, title_from_data=True)
-        series.marker.symbol = "circle" if col == 2 else "none"
+    looks = dict(_FRONTIER_SERIES) | ({order: ("Funding order", "E07B39", "triangle", False)} if order else {})
+    for col, (label, colour, symbol, dashed) in looks.items():
+        series = Series(Reference(ws, min_col=col, min_row=2, max_row=last), xs)
+        series.tx = SeriesLabel(v=label)
+        series.marker = Marker(symbol=cast(Any, symbol), size=6)
+        if symbol != "none":
+            series.marker.graphicalProperties = GraphicalProperties(solidFill=colour)
+            series.marker.graphicalProperties.line.solidFill = colour
+        series.graphicalProperties.line.solidFill = colour
+        series.graphicalProperties.line.width = 22000
+        if dashed:
+            series.graphicalProperties.line.prstDash = "dash"
+        series.smooth = False
         chart.series.append(series)
     current = next((r for r, p in enumerate(f.points, start=2) if p.current), None)
     if current is not None:
+        # a point of its own, drawn by its marker (filled, outlined): LibreOffice hides a
+        # series without a line unless its marker has a fill of its own
         mark = Series(
             Reference(ws, min_col=2, min_row=current, max_row=current),
             Reference(ws, min_col=1, min_row=current, max_row=current),
-            title="Current budget",
         )
-        mark.marker.symbol = "diamond"
-        mark.marker.size = 11
+        mark.tx = SeriesLabel(v="Current budget")
+        mark.marker = Marker(symbol="diamond", size=12)
+        mark.marker.graphicalProperties = GraphicalProperties(solidFill="C0392B")
+        mark.marker.graphicalProperties.line.solidFill = "7B241C"
         mark.graphicalProperties.line.noFill = True
         chart.series.append(mark)
     _axes_visible(chart)
@@ -217,10 +252,11 @@ def _scenario_summary(ws, run: ScenarioRun) -> None:
     names = [r.name for r in run.results]
     measures = _scenario_measures(run, money)
     _side_by_side(ws, names, measures)
-    chart = BarChart()
-    chart.type = "col"
+    charted = [v for r in run.results for v in (r.solved.objective, r.solved.total_cost) if isinstance(v, (int, float))]
+    chart = bar_chart("col", min(charted, default=0.0))
     chart.title = "Expected value and cost by scenario"
-    chart.y_axis.title = "Currency"
+    currency = run.plan.settings.currency
+    chart.y_axis.title = f"Amount ({currency})" if currency else "Amount"
     chart.height, chart.width = 9, 18
     data = Reference(ws, min_col=1, max_col=len(names) + 1, min_row=3, max_row=4)
     chart.add_data(data, from_rows=True, titles_from_data=True)
@@ -256,18 +292,20 @@ def _scenario_measures(run: ScenarioRun, money: str) -> list[_Measure]:
         (m.left, [len(r.left) for r in run.results], "0"),
     ]
     for k, lim in enumerate(plan.all_limits()):
-        measures.append(
-            (
-                _limit_used(lim),
-                [r.solved.limit_use[k] if r.solved.ok and k < len(r.solved.limit_use) else None for r in run.results],
-                money if lim.column == "Cost" else NUMBER,
-            )
-        )
+        used = [r.solved.limit_use[k] if r.solved.ok and k < len(r.solved.limit_use) else None for r in run.results]
+        if lim.label == "budget":  # Budget used is a share of the budget, as in every Summary
+            shares = [u / r.budget if u is not None and r.budget else None for u, r in zip(used, run.results)]
+            measures.append((_limit_used(lim), shares, PERCENT))
+            continue
+        measures.append((_limit_used(lim), used, money if lim.column == "Cost" else NUMBER))
     if any(r.risk for r in run.results):  # each portfolio judged on the same fresh worlds
         level = plan.settings.risk_level
         target = plan.settings.value_target
         for key, label, fmt in _risk_measures(level, target, money):
             measures.append((label, [r.risk.get(key) if r.risk else None for r in run.results], fmt))
+    described = {sc.name: sc.description for sc in plan.scenarios}
+    if any(described.values()):
+        measures.append((m.description, [""] + [described.get(r.name, "") for r in run.results[1:]], None))
     measures.append((m.changes, ["(as the workbook stands)"] + ["; ".join(r.changes) for r in run.results[1:]], None))
     measures.append((m.conflict, ["; ".join(r.solved.conflict) for r in run.results], None))
     return measures
@@ -356,8 +394,8 @@ def _comparison_sheet(ws, c: Comparison, money: str) -> None:
     header, rows, formats = _comparison_rows(c, money)
     last = write_table(ws, header, rows, formats)
     fit_widths(ws, maximum=36)
-    chart = BarChart()
-    chart.type = "col"
+    charted = [v for row in rows for v in (row[1], row[5]) if isinstance(v, (int, float))]
+    chart = bar_chart("col", min(charted, default=0.0))
     chart.title = "Plan value against the optimum at the same cost"
     chart.height, chart.width = 9, 18
     chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=last), titles_from_data=True)
@@ -610,8 +648,7 @@ def _curve_rows(values) -> list[tuple[float, float]]:
 
 def _histogram_chart(ws, top: int, last: int) -> BarChart:
     """Share of worlds by portfolio value, from the histogram table in rows ``top`` to ``last``."""
-    hist = BarChart()
-    hist.type = "col"
+    hist = bar_chart("col")
     hist.title = "Portfolio value: share of worlds"
     hist.y_axis.title = "Share of worlds"
     hist.x_axis.title = "Portfolio value"
@@ -830,8 +867,7 @@ def _frequency_chart(ws, count: int, end: int) -> BarChart:
     """Selection frequency by initiative, bars across, the most selected on top: the 60 most
     selected of the ``count`` in the table that ends at row ``end`` (beyond that a chart is
     unreadable)."""
-    chart = BarChart()
-    chart.type = "bar"
+    chart = bar_chart("bar")
     chart.title = "Selection frequency by initiative"
     chart.x_axis.title = None
     chart.y_axis.title = "Share of versions"
@@ -900,6 +936,7 @@ def _quarter_review(ws, r, money: str) -> None:
         freeze=False,
         autofilter=False,
     )
+    end = _attribution_table(ws, r, names, end + 2)
     fit_widths(ws, maximum=60)
     write_notes(
         ws,
@@ -913,6 +950,18 @@ def _quarter_review(ws, r, money: str) -> None:
         ],
         last_column=4,
     )
+
+
+def _attribution_table(ws, r, names: dict[str, str], top: int) -> int:
+    """Each change once, with the initiatives it moves on its own (the moves table above repeats
+    a change after every initiative it moved); returns the last row written."""
+    rows = [
+        (cause, "; ".join(f"{move} {i} {names.get(i, '')}".rstrip() for move, i in moved))
+        for cause, moved in r.by_change()
+    ]
+    if not rows:
+        return top - 2
+    return write_table(ws, REVIEW_ATTRIBUTION, rows, start_row=top, freeze=False, autofilter=False)
 
 
 def _estimate_changes(ws, r) -> None:

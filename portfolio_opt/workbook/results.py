@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
+from portfolio_opt.core.ranges import ranges_note
 from portfolio_opt.core.rules import unit_of
 from portfolio_opt.core.scoring import discounted_years
 from portfolio_opt.model.figures import Unit, num
@@ -56,6 +57,7 @@ from portfolio_opt.workbook.style import (
     WRAP,
     YES_FILL,
     Look,
+    bar_chart,
     collector_paused,
     fill_cell,
     fill_column,
@@ -95,7 +97,8 @@ EXPLAIN_TEXT = (
     "selected, forced in if not), by re-solving. Break-even score / cost: the score above which, "
     "or the cost below which, an unselected initiative would be selected, all else equal; 'never' "
     "when no such value exists. Value of 1 more unit / 10% more: what one more unit of a limit's "
-    "room (Max up, or Min down) would add, by re-solving."
+    "room (Max up, or Min down) would add, by re-solving; for money the unit is a round step of "
+    "about 1% of the bound, and the cell says it (per 100,000)."
 )
 
 
@@ -160,6 +163,9 @@ def _summary_sheet(ws, result: Result, money: str, what_if: whatif.WhatIf | None
         notes.append(whatif.how_text(what_if))
     elif len(result.plan.initiatives) > whatif.WHATIF_MAX:
         notes.append(whatif.TOO_BIG_TEXT)
+    ranged = ranges_note(result.plan)
+    if ranged:
+        notes.append(ranged)
     if result.explain_note:
         notes.append(result.explain_note)
     notes += [f"Warning: {w}" for w in result.warnings]
@@ -277,8 +283,10 @@ def _limits_table(ws, result: Result, money: str, r: int) -> int:
         fmt = limit_format(use.limit, money)
         for c in (2, 3, 4, 5):
             set_format(ws.cell(row=r + 1 + k, column=c), fmt)
-        for c in (7, 8):
-            set_format(ws.cell(row=r + 1 + k, column=c), money)
+        # money's "1 more unit" is a step of about 1% of the bound: the cell says per how much
+        per = money if use.step == 1 else f'{money}" per {use.step:,.0f}"'
+        set_format(ws.cell(row=r + 1 + k, column=7), per)
+        set_format(ws.cell(row=r + 1 + k, column=8), money)
     if not rows:
         put(ws, r + 1, 1, "No limits: set a Budget in Settings or rows in Constraints")
         end = r + 1
@@ -442,11 +450,10 @@ def _realization_by_group(ws, rows: Sequence[Realization], money: str) -> None:
 def _realization_chart(ws, top: int, end: int, below: int) -> None:
     """Forecast against actual by outcome metric, read from the table in rows ``top`` (its
     header) to ``end``, on a page of its own from row ``below``."""
-    from openpyxl.chart import BarChart, Reference
+    from openpyxl.chart import Reference
     from openpyxl.worksheet.pagebreak import Break
 
-    chart = BarChart()
-    chart.type = "bar"  # bars across: the metrics' names read level at the left
+    chart = bar_chart("bar")  # bars across: the metrics' names read level at the left
     chart.title = "Forecast against actual value to date, by outcome metric"
     chart.height, chart.width = max(7.0, 1.2 * (end - top) + 3), 16
     chart.x_axis.scaling.orientation = "maxMin"  # in the table's order, top down
@@ -733,14 +740,14 @@ def _capacity_sheet(ws, result: Result, money: str) -> None:
             continue
         groups.setdefault(lim.family, {})[lim.period] = limit_use
     rows = []
-    for name, by_period in groups.items():
+    for by_period in groups.values():
         for p, label in enumerate(labels):
             use = by_period.get(p)
             if use is None:
                 continue
-            bound = use.limit.max if use.limit.max is not None else use.limit.min
-            surplus = use.slack
-            rows.append((name, use.limit.period_label or label, use.limit.min, use.limit.max, use.used, surplus, bound))
+            lim = use.limit  # its own name, as the Summary, JSON and terminal give it; the period beside it
+            bound = lim.max if lim.max is not None else lim.min
+            rows.append((lim.name, lim.period_label or label, lim.min, lim.max, use.used, use.slack, bound))
     last = write_table(ws, CAPACITY, rows)
     k = 2
     for by_period in groups.values():

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from portfolio_opt.core.changes import headers_help
@@ -57,7 +58,8 @@ EXPLAIN_TEXT = (
     "selected, forced in if not), by re-solving. Break-even score / cost: the score above which, "
     "or the cost below which, an unselected initiative would be selected, all else equal; 'never' "
     "when no such value exists. Value of 1 more unit / 10% more: what one more unit of a limit's "
-    "room (Max up, or Min down) would add, by re-solving."
+    "room (Max up, or Min down) would add, by re-solving; for money the unit is a round step of "
+    "about 1% of the bound, and the cell says it (per 100,000)."
 )
 
 
@@ -131,6 +133,10 @@ def _initiatives_sheet(
     header = [c[0] for c in columns]
     rows = [[ini.get(h) for h in header] for ini in initiatives]
     write_table(ws, header, rows, [c[1] for c in columns])
+    for k, column in enumerate(columns, start=1):
+        if column[2].startswith("Required"):  # marked on screen and on paper (see the Instructions)
+            cell = ws.cell(row=1, column=k)
+            cell.fill, cell.font = _REQUIRED_FILL, _REQUIRED_FONT
     checked = max(len(rows), 1) + _ROOM_ROWS  # rows under the header that keep the checks
     letters = {h: ws.cell(row=1, column=k + 1).column_letter for k, h in enumerate(header)}
     _initiative_checks(ws, letters, checked + 1)
@@ -156,22 +162,35 @@ def _initiative_checks(ws, letters: dict[str, str], last_row: int) -> None:
         prompt="Must (forced in), Exclude (forced out) or blank",
     )
     decision.add(f"{letters['Decision']}2:{letters['Decision']}{last_row}")
+    # Number checks warn and never stop: the reader accepts more than Excel's rules can say
+    # (a Probability typed "0,7"), and checks every cell itself when the plan is read.
     probability = _validation(
         type="decimal",
         operator="between",
         formula1="0",
         formula2="1",
-        error="A probability between 0% and 100% (type 70% or 0.7)",
+        error="A probability between 0% and 100% (type 70% or 0.7). Keep it anyway? The check on reading will say.",
         errorTitle="Probability",
+        errorStyle="warning",
     )
     probability.add(f"{letters['Probability']}2:{letters['Probability']}{last_row}")
-    nonneg = _validation(
-        type="decimal", operator="greaterThanOrEqual", formula1="0", error="A number, not negative", errorTitle="Number"
-    )
-    for h in ("Time to value (months)", "Cost", "Run cost (per year)"):
-        nonneg.add(f"{letters[h]}2:{letters[h]}{last_row}")
-    for v in (decision, probability, nonneg):
+    checks = [decision, probability]
+    # Amounts and months get no rule at all, only a prompt: an Excel rule cannot accept 450k or
+    # $1.5M, which the reader reads (see portfolio_opt.workbook.parse)
+    for h, prompt in _AMOUNT_PROMPTS:
+        v = _validation(type=None, errorTitle=h, prompt=prompt, showErrorMessage=False)
+        v.add(f"{letters[h]}2:{letters[h]}{last_row}")
+        checks.append(v)
+    for v in checks:
         ws.add_data_validation(v)
+
+
+#: The amount and month columns' prompts (they have no Excel rule: see _initiative_checks)
+_AMOUNT_PROMPTS = (
+    ("Time to value (months)", "Months from start until the value begins, e.g. 6 (not negative)"),
+    ("Cost", "The one-time cost, not negative: 1200000, 450k or $1.5M are all read"),
+    ("Run cost (per year)", "The yearly running cost, not negative: 80000, 80k or $0.1M are all read"),
+)
 
 
 def _constraints_sheet(ws, constraints: Sequence[dict[str, Any]]) -> None:
@@ -304,7 +323,8 @@ CONSTRAINT_OPTIONAL = layout.CONSTRAINT_OPTIONAL
 def _validation(**kwargs) -> DataValidation:
     """A drop-down or number check that says what is wrong when a wrong value is typed."""
     prompt = kwargs.pop("prompt", None)
-    v = DataValidation(allow_blank=True, showErrorMessage=True, errorStyle="stop", **kwargs)
+    kwargs = {"showErrorMessage": True, "errorStyle": "stop", **kwargs}
+    v = DataValidation(allow_blank=True, **kwargs)
     if prompt:
         v.prompt, v.promptTitle, v.showInputMessage = prompt, kwargs.get("errorTitle"), True
     return v
@@ -313,23 +333,60 @@ def _validation(**kwargs) -> DataValidation:
 def _instructions(ws, columns) -> None:
     """The Instructions sheet: how to fill in each sheet, then every column with what to enter."""
     put(ws, 1, 1, "portfolio_opt planning workbook").font = TITLE_FONT
-    lines = _guide()
+    ws.merge_cells("A1:C1")
+    ws.column_dimensions["A"].width = 26
+    ws.column_dimensions["B"].width = 70
+    ws.column_dimensions["C"].width = 28
+    # each line of the guide across the whole page, wrapped there: in column A alone (26
+    # characters) print wrapped every sentence over three rows
+    lines = [_REQUIRED_NOTE] + _guide()
     for k, line in enumerate(lines, start=3):
-        put(ws, k, 1, line)
+        put(ws, k, 1, line).alignment = WRAP
+        ws.merge_cells(start_row=k, start_column=1, end_row=k, end_column=3)
+        if len(line) > _GUIDE_CHARS:
+            ws.row_dimensions[k].height = 15 * (1 + len(line) // _GUIDE_CHARS) + 2
     r = len(lines) + 4
     write_table(
         ws,
         INSTRUCTIONS_TABLE,
-        [(c[0], c[2]) for c in columns],
+        [(c[0], c[2], _EXAMPLE.get(c[0])) for c in columns],
         start_row=r,
         freeze=False,
         autofilter=False,
     )
-    ws.column_dimensions["A"].width = 26
-    ws.column_dimensions["B"].width = 90
-    for row in ws.iter_rows(min_row=r + 1, max_row=r + len(columns), min_col=2, max_col=2):
+    for row in ws.iter_rows(min_row=r + 1, max_row=r + len(columns), min_col=1, max_col=3):
         for cell in row:
             cell.alignment = WRAP
+            if cell.column == 1 and str(columns[cell.row - r - 1][2]).startswith("Required"):
+                cell.font = HEADER_FONT
+
+
+#: The header of a required Initiatives column: dark, so a required column shows in print too
+_REQUIRED_FILL = PatternFill("solid", fgColor="1F4E78")
+_REQUIRED_FONT = Font(bold=True, color="FFFFFF")
+#: The guide's lines are merged across the Instructions' three columns: this many characters a line
+_GUIDE_CHARS = 130
+#: How the template marks the columns a plan must fill in
+_REQUIRED_NOTE = (
+    "Required columns have a dark header in Initiatives (and read 'Required.' below); the Example "
+    "column shows one row filled in, as the reader reads it (450k and $1.5M are amounts too)."
+)
+#: One Initiatives row filled in, as the Instructions' Example column shows it
+_EXAMPLE: dict[str, Any] = {
+    "ID": "INI-001",
+    "Name": "Churn prediction model v2",
+    "Owner": "A. Okafor",
+    "Theme": "Retention",
+    "Outcome metric": "Monthly churn rate",
+    "Impact (per year)": "2.4M",
+    "Probability": "65%",
+    "Time to value (months)": "6",
+    "Cost": "850k",
+    "Run cost (per year)": "120k",
+    "Depends on": "INI-004",
+    "Exclusive group": "(blank)",
+    "Decision": "(blank)",
+}
 
 
 def _guide() -> list[str]:

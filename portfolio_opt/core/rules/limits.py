@@ -25,7 +25,7 @@ from typing import ClassVar
 
 from portfolio_opt.core.rules.base import Chosen, Columns, On, Part, Program, Rule, Violation, build_cache
 from portfolio_opt.core.schedule import demand
-from portfolio_opt.model.figures import Unit, num
+from portfolio_opt.model.figures import Unit, num, readable_step
 from portfolio_opt.model.plan import Limit, Plan, normalize_header
 from portfolio_opt.model.result import LimitUse
 
@@ -193,7 +193,11 @@ class LimitRule(Rule):
         return 1e-9 * max(1.0, abs(lim.max or 0.0), abs(lim.min or 0.0))
 
     def step(self) -> float:
-        """One more unit of room, in its own units (a Max rises, a Min falls by this much)."""
+        """One more unit of room, in its own units (a Max rises, a Min falls by this much); for
+        money, a readable step of about 1% of its bound (100,000 of a budget of 10.8M), as one
+        more unit of a currency buys nothing."""
+        if self.unit is Unit.MONEY:
+            return readable_step(0.01 * max(abs(self.hi or 0.0), abs(self.lo or 0.0)))
         return 1.0
 
     def room(self, use: LimitUse) -> tuple[str, float]:

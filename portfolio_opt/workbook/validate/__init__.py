@@ -39,7 +39,7 @@ def load_plan(raw: RawWorkbook) -> Plan:
     c = Collector()
     plan = _read(raw, c)
     if c.problems:
-        raise InvalidWorkbook(c.problems, raw.name)
+        raise InvalidWorkbook(c.problems, raw.name, tuple(c.warnings))
     assert plan is not None
     return plan
 

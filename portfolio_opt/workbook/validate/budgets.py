@@ -7,9 +7,9 @@ column headed by an initiative's ID gives that initiative's Impact (per year) in
 
 from __future__ import annotations
 
-import difflib
 import math
 
+from portfolio_opt.model.ids import did_you_mean
 from portfolio_opt.model.layout import BUDGETS
 from portfolio_opt.model.plan import BudgetWorld, Settings, normalize_header, text_key
 from portfolio_opt.workbook.raw import RawSheet
@@ -63,8 +63,7 @@ class BudgetsSheet:
             if text_key(text) in ids:
                 out[k] = ids[text_key(text)]
                 continue
-            close = difflib.get_close_matches(str(text), sorted(ids.values()), n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
+            hint = did_you_mean(str(text), list(ids.values()))
             self.c.add(
                 "unknown-id",
                 sheet.address(header_row, k),

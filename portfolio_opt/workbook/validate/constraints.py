@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from portfolio_opt.workbook.validate.problems import (
     _fold_name,
     _percent,
     _show,
+    closest_header,
     parse_number,
 )
 
@@ -140,7 +140,8 @@ class ConstraintsSheet:
                 name,
             )
             return None
-        close = difflib.get_close_matches(str(name), list(targets.numeric) + [COUNT], n=1)
+        meant = closest_header(str(name), list(targets.numeric) + [COUNT])
+        close = [meant] if meant else []
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         if close and close[0] != COUNT and self.c.header_typo(close[0], str(name), sheet.address(r, cc)):
             return None
@@ -334,7 +335,8 @@ class ConstraintsSheet:
         left, op, right = m.group(1).strip(), m.group(2), m.group(3).strip()
         norm = normalize_header(left)
         if norm not in by_norm:
-            close = difflib.get_close_matches(left, list(by_norm.values()), n=1)
+            meant = closest_header(left, list(by_norm.values()))
+            close = [meant] if meant else []
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             if close and self.c.header_typo(close[0], left, sheet.address(r, c)):
                 return _INVALID

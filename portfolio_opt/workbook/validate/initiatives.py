@@ -3,14 +3,14 @@ dependencies (cycles refused), and a Selected column marking a hand-made plan.""
 
 from __future__ import annotations
 
-import difflib
 import math
-import re
 from dataclasses import replace
 
 from portfolio_opt.core.lifecycle import months_between, parse_stage, parse_when
+from portfolio_opt.model.ids import did_you_mean
 from portfolio_opt.model.layout import INITIATIVES, OUTPUT, RANKING, WHATIF
 from portfolio_opt.model.plan import Decision, Initiative, Stage, normalize_header, text_key
+from portfolio_opt.workbook.parse import Refusal, parse_list
 from portfolio_opt.workbook.raw import RawSheet
 from portfolio_opt.workbook.validate.problems import (
     _INVALID,
@@ -21,6 +21,8 @@ from portfolio_opt.workbook.validate.problems import (
     _id_text,
     _show,
     _truthy,
+    _unit_of,
+    closest_header,
     parse_number,
     split_ids,
 )
@@ -122,14 +124,16 @@ class InitiativesSheet:
         unknown = [h for h in cols.headers if h and normalize_header(h) not in FIELDS]
         for key in missing:
             label = REQUIRED_LABELS[key]
-            close = difflib.get_close_matches(label.casefold(), [h.casefold() for h in unknown], n=1, cutoff=0.7)
-            if close:
-                typo = next(h for h in unknown if h.casefold() == close[0])
+            # headers are matched as read, without case, spaces or a (unit): "Time to valeu
+            # (months)" is a misspelling of Time to value as much as "Time to valeu" is
+            typo = closest_header(label, unknown, cutoff=0.7)
+            if typo:
+                self.c.renamed[typo] = label
                 self.c.add(
                     "missing-column",
                     sheet.address(header_row, cols.headers.index(typo)),
                     f"required column {label!r} is missing; the header {typo!r} looks like a misspelling of it",
-                    f"Rename the header {typo!r} to {label!r}",
+                    f"Rename the header {typo!r} to {label + _unit_of(typo)!r}",
                     typo,
                 )
             else:
@@ -509,24 +513,37 @@ class InitiativesSheet:
             and row[col["costprofile"]] is not None
             and self.c.cell_ok(sheet, r, col["costprofile"], "Cost profile")
         ):
-            parts = [p.strip() for p in re.split(r"[,;/]", str(row[col["costprofile"]])) if p.strip()]
-            shares = [parse_number(p) for p in parts]
-            given = [x for x in shares if x is not None]
-            if not shares or len(given) < len(shares) or any(x < 0 for x in given) or sum(given) <= 0:
-                self.c.add(
-                    "bad-cost-profile",
-                    sheet.address(r, col["costprofile"]),
-                    f"Cost profile {_show(row[col['costprofile']])}: must be shares per build period, "
-                    "e.g. 50%, 30%, 20%",
-                    "List one non-negative share per build period, separated by commas",
-                )
-            else:
-                total = sum(given)
-                out["cost_profile"] = tuple(x / total for x in given)
+            shares = self.listed(
+                sheet, r, col["costprofile"], "Cost profile", "bad-cost-profile", "share", "e.g. 50%, 30%, 20%"
+            )
+            if shares is not None:
+                total = sum(shares)
+                out["cost_profile"] = tuple(x / total for x in shares)
         profiles = self.profiles(sheet, r, row, col, out.get("duration"))
         if profiles:
             out["profiles"] = profiles
         return out
+
+    def listed(self, sheet, r, c, label, code, noun, example) -> tuple[float, ...] | None:
+        """A profile cell's numbers, one per build period; None, with a problem that names the
+        item at fault, its own reason and its fix, when one is not a non-negative number (or,
+        for shares, when they add up to nothing)."""
+        value = sheet.rows[r][c]
+        parsed = parse_list(value, amount=True)  # as every number the checks read
+        fix = f"List one non-negative {noun} per build period, separated by commas ({example})"
+        if parsed and isinstance(parsed[-1], Refusal):
+            item, refusal = parsed
+            why, fix = f"its item {item!r} {refusal.reason}", f"{refusal.fix}; {fix[0].lower()}{fix[1:]}"
+        elif not parsed:
+            why = f"is empty: it must be one {noun} per build period"
+        elif any(x < 0 for x in parsed):
+            why = f"its item {_show(next(x for x in parsed if x < 0))} is negative"
+        elif noun == "share" and sum(parsed) <= 0:
+            why = "its shares add up to 0: a cost must be spread over some period"
+        else:
+            return tuple(float(x) for x in parsed)
+        self.c.add(code, sheet.address(r, c), f"{label} {_show(value)}: {why}", fix, value)
+        return None
 
     def profiles(self, sheet, r, row, col, duration) -> dict[str, tuple[float, ...]]:
         """``<column> profile`` cells: the column's use in each build period, as multipliers
@@ -544,17 +561,8 @@ class InitiativesSheet:
                 continue  # the header itself is reported once, in profile_headers
             if not self.c.cell_ok(sheet, r, c, header):
                 continue
-            parts = [p.strip() for p in re.split(r"[,;/]", str(row[c])) if p.strip()]
-            factors = [parse_number(p) for p in parts]
-            given = [x for x in factors if x is not None]
-            if not factors or len(given) < len(factors) or any(x < 0 for x in given):
-                self.c.add(
-                    "bad-profile",
-                    sheet.address(r, c),
-                    f"{header} {_show(row[c])}: must be one multiplier per build period, e.g. 100%, 50%",
-                    "List one non-negative percentage per build period, separated by commas",
-                    row[c],
-                )
+            factors = self.listed(sheet, r, c, header, "bad-profile", "multiplier", "e.g. 100%, 50%")
+            if factors is None:
                 continue
             periods = max(1, math.ceil((duration or 0) / self.ctx.period_length - 1e-9)) if duration else 1
             if len(factors) != periods:
@@ -563,7 +571,7 @@ class InitiativesSheet:
                     f"{sheet.address(r, c)} {header} has {len(factors)} entries for "
                     f"{periods} build period{'s' if periods != 1 else ''}: {fate}"
                 )
-            out[base] = tuple(given)
+            out[base] = tuple(factors)
         return out
 
     def profile_headers(self, sheet, header_row, cols, numeric) -> None:
@@ -600,8 +608,7 @@ class InitiativesSheet:
             resolved.append(replace(ini, depends_on=deps) if deps != ini.depends_on else ini)
             for dep in ini.depends_on:
                 if text_key(dep) not in seen:
-                    close = difflib.get_close_matches(dep, sorted(v[0] for v in seen.values()), n=1)
-                    hint = f" (did you mean {close[0]}?)" if close else ""
+                    hint = did_you_mean(dep, [v[0] for v in seen.values()])
                     self.c.add(
                         "unknown-dependency",
                         sheet.address(r, c),

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from portfolio_opt.model.errors import Problem
@@ -29,6 +29,38 @@ def parse_number(value: Any, amount: bool = True) -> float | None:
     """A cell as a number by the rule of :mod:`portfolio_opt.parse`, or ``None`` when it is not one."""
     number = _parse.parse_number(value, amount=amount)
     return None if isinstance(number, _parse.Refusal) else number
+
+
+def _unit_of(header: str) -> str:
+    """A header's trailing ``(unit)`` with the space before it (kept when a header is renamed).
+
+    >>> _unit_of("Time to valeu (months)"), _unit_of("Cots")
+    (' (months)', '')
+    """
+    m = re.search(r"\s*\([^()]*\)\s*$", header)
+    return m.group(0).rstrip() if m else ""
+
+
+def closest_header(typed: str, headers: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The header ``typed`` most likely misspells, as written in the sheet; None when none is
+    close or the closest tie (nothing says which was meant).
+
+    Headers are compared as they are matched (:func:`normalize_header`: no case, spaces or
+    ``(unit)``), so ``Data eng FET (people)`` is one letter swap from ``Data eng FTE``.
+
+    >>> closest_header("Data eng FTE", ["ML eng FTE", "Data eng FET (people)"])
+    'Data eng FET (people)'
+    """
+    stems: dict[str, str] = {}
+    for h in headers:
+        stems.setdefault(normalize_header(h), h)
+    wanted = normalize_header(typed)
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, wanted, stem).ratio(), stem) for stem in stems), key=lambda x: -x[0]
+    )
+    if not scored or scored[0][0] < cutoff or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return stems[scored[0][1]]
 
 
 #: Where an amount belongs: a currency symbol or a k / M / bn suffix is understood there.
@@ -92,6 +124,8 @@ class Collector:
         self._spellings: dict[str, dict[str, tuple[str, str]]] = {}
         self._header_typos: dict[tuple[str, str], list[str]] = {}  #: (header, name used) -> cells
         self.initiatives_sheet: tuple | None = None
+        #: Initiatives headers reported as a misspelled required column -> that column's label
+        self.renamed: dict[str, str] = {}
 
     def add(self, code: str, where: str, message: str, fix: str = "", value: Any = None) -> None:
         """Record a problem at ``where``: its code, what is wrong with the value, and the fix."""
@@ -208,7 +242,7 @@ class Collector:
         """
         if not self.initiatives_sheet or normalize_header(header) in KNOWN_FIELDS:
             return False  # a header the tool knows is spelled right: the reference is not
-        if difflib.SequenceMatcher(None, header.casefold(), named.casefold()).ratio() < 0.75:
+        if difflib.SequenceMatcher(None, normalize_header(header), normalize_header(named)).ratio() < 0.75:
             return False
         self._header_typos.setdefault((header, named.strip()), []).append(where)
         return True
@@ -220,13 +254,22 @@ class Collector:
         sheet, header_row, cols, _ = self.initiatives_sheet
         for (header, named), cells in self._header_typos.items():
             c = cols.headers.index(header)
+            if normalize_header(self.renamed.get(header, "")) == normalize_header(named):
+                self._also_named(sheet.address(header_row, c), named, cells)
+                continue  # one misspelling, one problem: the missing column's rename fixes both
             self.add(
                 "misspelled-column",
                 sheet.address(header_row, c),
                 f"the header {header!r} is named {named!r} by {', '.join(cells)}",
-                f"Rename the header to {named!r}, or correct the name where it is used",
+                f"Rename the header to {named + _unit_of(header)!r}, or correct the name where it is used",
                 header,
             )
+
+    def _also_named(self, where: str, named: str, cells: list[str]) -> None:
+        """Add to the problem at ``where`` (a misspelled required column) the cells that name it."""
+        for k, p in enumerate(self.problems):
+            if p.where == where and p.code == "missing-column":
+                self.problems[k] = replace(p, message=f"{p.message} ({', '.join(cells)} names it {named!r})")
 
     def canonical(self, label: str, text: str, where: str) -> str:
         """One spelling per key: ``platform `` after ``Platform`` is read as ``Platform``, with a warning."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from portfolio_opt.core.changes import CHANGES, ChangeRule, SetSetting, headers_help
+from portfolio_opt.model.ids import did_you_mean
 from portfolio_opt.model.layout import SCENARIOS, SETTING_NAMES
 from portfolio_opt.model.plan import Change, Limit, Scenario, Settings, normalize_header, text_key
 from portfolio_opt.workbook.raw import RawSheet
@@ -55,6 +55,8 @@ class ScenariosSheet:
         out: list[Scenario] = []
         names_seen: dict[str, str] = {}
         nc = cols.by_norm["scenario"]
+        # the Description (or Notes) columns: not changes, but what the outputs say of each scenario
+        described = [c for c, h in enumerate(cols.headers) if h and normalize_header(h) in _NOTES[1:]]
         for r in range(header_row + 1, len(sheet.rows)):
             row = sheet.rows[r]
             if all(v is None for v in row):
@@ -69,7 +71,9 @@ class ScenariosSheet:
                     continue
                 changes.extend(rule.read(_Cell(self, sheet, r, c, cols.headers[c], ids), target, limit_name))
             self._check_budget(sheet.address(r, nc), name, changes, settings)
-            out.append(Scenario(name, tuple(changes), sheet.address(r, nc)))
+            notes = [row[c] for c in described if c < len(row) and row[c] is not None and str(row[c]).strip()]
+            text = " ".join(str(v).strip() for v in notes)
+            out.append(Scenario(name, tuple(changes), sheet.address(r, nc), text))
         return out
 
     def _parsers(
@@ -237,8 +241,7 @@ class _Cell:
             if self.reader.ctx.rows_unread:
                 continue  # the Initiatives rows could not be read: no ID can be checked
             if text_key(written) not in self.known:
-                close = difflib.get_close_matches(ini_id, sorted(self.known.values()), n=1)
-                hint = f" (did you mean {close[0]}?)" if close else ""
+                hint = did_you_mean(ini_id, list(self.known.values()))
                 self.refuse(
                     "unknown-id",
                     f"{label} names {ini_id!r}, which is not an ID{hint}",
