@@ -125,6 +125,7 @@ _LAZY.update(
     on_progress="runtime.progress:listening",
     run_interruptibly="runtime.stopping",
     cluster="runtime.pool",
+    before_workers="runtime.pool",
 )
 
 
@@ -206,6 +207,7 @@ __all__ = [
     "WORK",
     "__version__",
     "alternatives",
+    "before_workers",
     "cluster",
     "compare",
     "default_store",

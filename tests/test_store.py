@@ -587,16 +587,18 @@ def test_without_the_store_extra_the_message_names_it_and_this_pip():
     assert out.startswith("8 ") and f'{sys.executable} -m pip install "portfolio-opt[store]"' in out
 
 
-def test_a_process_forked_while_the_store_opens_waits_for_it(tmp_path):
-    """The sweeps fork their workers while the store opens in a thread beside the run: the fork
-    waits for the opening, so no worker inherits a lock the opening thread held (compare hung
+def _twice(x, state):
+    return 2 * x
+
+
+def test_worker_processes_start_after_the_store_being_opened_is_open(tmp_path):
+    """The sweeps fork their workers while the store opens in a thread beside the run: they wait
+    for the opening first, so no worker inherits a lock the opening thread held (compare hung
     under load when one did)."""
     from portfolio_opt.cli.recording import Recording
+    from portfolio_opt.runtime.pool import pool_map
 
     recording = Recording(f"sqlite:///{tmp_path / 'record.db'}", [])
-    pid = os.fork()
-    if pid == 0:
-        os._exit(0)
-    os.waitpid(pid, 0)
-    assert recording.store is not None, "the fork did not wait for the store to open"
+    assert pool_map(_twice, list(range(6)), workers=2) == [0, 2, 4, 6, 8, 10]
+    assert recording.store is not None, "the workers started before the store was open"
     recording.store.close()

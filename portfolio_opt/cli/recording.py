@@ -5,7 +5,6 @@ run's own output, which is written all the same."""
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any
 
@@ -23,15 +22,17 @@ _OPENING: set[threading.Thread] = set()
 
 
 def _finish_opening() -> None:
-    """Wait for every store being opened before this process forks (the sweeps' worker
-    processes): a child forked while the opening thread holds a lock (an import's, the
-    database driver's) would inherit it held, and wait for it forever."""
+    """Wait for every store being opened, before the sweeps fork their worker processes: a
+    child forked while the opening thread holds a lock (an import's, the logging module's, the
+    database driver's) would inherit it held, and wait for it for ever. (Not a fork hook: the
+    logging module's own hook holds its lock by then, which the opening thread may be waiting
+    for.)"""
     for thread in list(_OPENING):
         if thread is not threading.current_thread():
             thread.join()
 
 
-os.register_at_fork(before=_finish_opening)
+po.before_workers(_finish_opening)
 
 
 class Recording:

@@ -46,6 +46,25 @@ def default_workers() -> int:
 
 
 _STATE: dict[str, Any] = {}
+#: what must finish before worker processes are forked: a thread of the caller's that may hold
+#: a lock (an import's, the logging module's, a database driver's), which a child forked then
+#: would inherit held and wait for for ever
+_BEFORE_WORKERS: list[Callable[[], None]] = []
+
+
+def before_workers(wait: Callable[[], None]) -> Callable[[], None]:
+    """Have ``wait()`` called, in the calling thread, each time before worker processes are
+    started (not inside the fork, where other libraries' fork hooks hold their locks)."""
+    if wait not in _BEFORE_WORKERS:
+        _BEFORE_WORKERS.append(wait)
+    return wait
+
+
+def _settle() -> None:
+    for wait in list(_BEFORE_WORKERS):
+        wait()
+
+
 #: the Dask client sweeps run on, inside :func:`cluster` (None: worker processes here)
 _CLIENT: Client | None = None
 #: how often a task is tried again when its worker dies or it fails on the cluster
@@ -146,6 +165,7 @@ def pool_map(
     size = 1 if len(items) <= 64 else math.ceil(len(items) / (workers * 32))
     chunks = [(fn, list(items[k : k + size])) for k in range(0, len(items), size)]
     ctx = multiprocessing.get_context("fork")
+    _settle()
     results: list[list[R]] = []
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init, initargs=(state,)) as pool:
         for chunk in pool.map(_run_chunk, chunks):
@@ -165,6 +185,7 @@ class Pool:
 
     def __enter__(self) -> Pool:
         if self.workers > 1 and _CLIENT is None:
+            _settle()
             ctx = multiprocessing.get_context("fork")
             self._executor = ProcessPoolExecutor(
                 self.workers, mp_context=ctx, initializer=_init, initargs=(self.state,)
