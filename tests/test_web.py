@@ -317,3 +317,60 @@ def test_the_upload_reader_refuses_a_name_that_is_no_workbook():
     with pytest.raises(rooms.Refused) as caught:
         rooms.read_upload("../../etc/passwd", b"x")
     assert caught.value.problems[0].where == "file"
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def test_serve_prints_its_address_with_the_token_and_stops_on_ctrl_c():
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from webserver import free_port, httpx
+
+    port = free_port()
+    env = dict(os.environ, PORTFOLIO_OPT_TOKEN=TOKEN, PORTFOLIO_OPT_DB="sqlite://")
+    command = [sys.executable, "-m", "portfolio_opt", "serve", str(SAMPLE), "--port", str(port), "--no-browser"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        assert line.strip() == f"The portfolio room is at http://127.0.0.1:{port}/?token={TOKEN}"
+        url = f"http://127.0.0.1:{port}/api/plans"
+        for _ in range(200):
+            try:
+                reply = httpx.get(url, headers={"authorization": f"Bearer {TOKEN}"})
+                break
+            except httpx.TransportError:
+                import time
+
+                time.sleep(0.05)
+        assert reply.status_code == 200 and reply.json()[0]["initiatives"] == 40
+        assert httpx.get(url).status_code == 401
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == po.EXIT_INTERRUPTED, err
+    assert "Traceback" not in err
+
+
+def test_serve_without_the_web_extra_names_it():
+    import subprocess
+    import sys
+
+    code = "import sys; sys.modules['fastapi'] = None\nimport portfolio_opt as po\npo.serve(open_browser=False)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "the web room needs the 'web' extra" in proc.stderr
+    assert 'python -m pip install "portfolio-opt[web]"' in proc.stderr
+
+
+def test_a_non_loopback_host_with_a_weak_token_does_not_start(monkeypatch):
+    from click.testing import CliRunner
+
+    from portfolio_opt.cli import main
+
+    monkeypatch.setenv("PORTFOLIO_OPT_TOKEN", "short")
+    result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", "--no-browser"])
+    assert result.exit_code == 2 and "at least 22 url-safe characters" in result.output

@@ -79,6 +79,7 @@ function fillFilters() {
     for (const v of values) { const o = el("option", v); o.value = v; select.append(o); }
     select.parentElement.hidden = values.length === 0;
   }
+  $("initiatives").classList.toggle("no-status", !state.rows.some((r) => r.status !== null));
 }
 
 // ---------------------------------------------------------------- what-ifs
@@ -210,6 +211,7 @@ async function story(id) {
   box.replaceChildren();
   if (status !== 200) { showProblems(data && data.problems); return; }
   for (const line of data.story) box.append(el("p", line));
+  box.append(el("p", "(The story is told of the plan as given, before any what-if.)", "muted"));
 }
 
 // ---------------------------------------------------------------- frontier (SVG, built as DOM)
@@ -247,7 +249,8 @@ function drawFrontier() {
   chart.append(mark);
   const t1 = svg("text", { x: P, y: H - 8, class: "axis" }); t1.textContent = money(x0);
   const t2 = svg("text", { x: W - P, y: H - 8, class: "axis end" }); t2.textContent = money(x1);
-  chart.append(t1, t2);
+  const t3 = svg("text", { x: P, y: P / 2 + 4, class: "axis" }); t3.textContent = "best value " + money(y1);
+  chart.append(t1, t2, t3);
   box.append(chart);
   state.frontierScale = { X, x0, x1 };
   markFrontier();
