@@ -283,12 +283,15 @@ def test_a_full_pool_answers_503_and_the_server_lives_on(tmp_path):
     with room([str(SAMPLE)], f"sqlite:///{tmp_path / 'r.db'}", workers=1, queue=0) as running:
         pid = running.client.get("/api/plans").json()[0]["id"]
         pool = running.app.state.pool
+        asked = running.client.post(f"/api/plans/{pid}/solve", json={"budget": 8e6})
         pool.slots.acquire()  # the one solve slot taken, as by a long solve
         try:
             busy = running.client.post(f"/api/plans/{pid}/solve", json={"budget": 9e6})
             assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
             assert busy.json()["problems"][0]["where"] == "server"
             assert running.client.get("/api/plans").status_code == 200, "pages are not blocked by solves"
+            again = running.client.post(f"/api/plans/{pid}/solve", json={"budget": 8e6})
+            assert again.status_code == 200 and again.content == asked.content, "a what-if asked again needs no slot"
         finally:
             pool.slots.release()
         assert running.client.post(f"/api/plans/{pid}/solve", json={"budget": 9e6}).status_code == 200

@@ -7,6 +7,7 @@ a solve waits for a slot of the bounded pool (:class:`~portfolio_opt.web.room.So
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 import portfolio_opt as po
 from portfolio_opt.web import security
 from portfolio_opt.web.records import Scenarios
-from portfolio_opt.web.room import Busy, Plans, Refusal, Refused, SolvePool, answer_dict, changes_of
+from portfolio_opt.web.room import Busy, Plans, Refusal, Refused, SolvePool, answer_dict, changes_of, dumps
 
 #: the most a JSON request body may be (bytes); uploads have their own limit
 MAX_BODY = 64 * 1024
@@ -105,6 +106,11 @@ def _errors(app: FastAPI) -> None:
         return JSONResponse({"problems": [p.to_dict() for p in problems]}, 422)
 
 
+def as_json(data: Any, status: int = 200) -> Response:
+    """``data`` as a JSON answer, without FastAPI's generic encoder (see :func:`~portfolio_opt.web.room.dumps`)."""
+    return Response(dumps(data), status, media_type="application/json")
+
+
 def _said(error: dict[str, Any]) -> str:
     value = error.get("input")
     shown = repr(value) if isinstance(value, (str, int, float, bool)) or value is None else type(value).__name__
@@ -147,12 +153,11 @@ def _routes(app: FastAPI) -> None:
         return {"id": plans.add(file.filename or "upload.xlsx", data).id}
 
     @app.get("/api/plans/{plan_id}")
-    def plan(plan_id: str) -> dict[str, Any]:
+    def plan(plan_id: str) -> Response:
         """The plan's initiatives (with owner, outcome metric and status), limits and optimum."""
         room = plans.get(plan_id)
-        with pool.slot():
-            answer = room.warm.solve([])
-        return room.summary() | {"rows": _rows(room.plan), "result": answer_dict(room, answer)}
+        result = json.loads(room.answer([], pool, answer_dict))
+        return as_json(room.summary() | {"rows": _rows(room.plan), "result": result})
 
 
 def _solve_routes(app: FastAPI) -> None:
@@ -164,20 +169,19 @@ def _solve_routes(app: FastAPI) -> None:
         """The exact optimum with the what-if's changes, and what entered and left against the plan as given."""
         room = plans.get(plan_id)
         changes = changes_of(room.plan, what_if.model_dump())
-        with pool.slot():
-            try:
-                answer = room.warm.solve(changes)
-            except (po.Infeasible, po.NoPortfolioFound) as exc:
-                return _unsolved(room.id, exc)
-        return answer_dict(room, answer)
+        try:
+            text = room.answer(changes, pool, answer_dict)
+        except (po.Infeasible, po.NoPortfolioFound) as exc:
+            return _unsolved(room.id, exc)
+        return Response(text, media_type="application/json")
 
     @app.get("/api/plans/{plan_id}/frontier")
-    def frontier(plan_id: str, steps: Annotated[int, Query(ge=2, le=MAX_STEPS)] = 12) -> dict[str, Any]:
+    def frontier(plan_id: str, steps: Annotated[int, Query(ge=2, le=MAX_STEPS)] = 12) -> Response:
         """The efficient frontier: the best value at ``steps`` budgets, the plan's budget marked."""
         room = plans.get(plan_id)
         with pool.slot():
             f = po.frontier(room.plan, steps=steps, workers=1)
-        return po.to_dict(f) | {"budget": room.plan.settings.budget}
+        return as_json(po.to_dict(f) | {"budget": room.plan.settings.budget})
 
     @app.get("/api/plans/{plan_id}/initiatives/{initiative_id}")
     def initiative(plan_id: str, initiative_id: str) -> dict[str, Any]:
