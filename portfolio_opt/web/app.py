@@ -189,12 +189,17 @@ def _solve_routes(app: FastAPI) -> None:
         room = plans.get(plan_id)
         if initiative_id not in room.plan:
             raise Refused([Refusal("initiative", f"{initiative_id!r} is not an initiative ID of the plan", "")], 404)
-        if "result" not in room.story_cache:
-            with pool.slot():
-                room.story_cache["result"] = po.explain(po.optimize(room.plan))
-        result = room.story_cache["result"]
-        row = next(r for r in po.to_dict(result)["initiatives"] if r["id"] == initiative_id)
-        return {"id": initiative_id, "story": po.story(result, initiative_id), "figures": row}
+        if initiative_id not in room.story_cache:
+            with pool.slot():  # its re-solves only (regret, break-even), as `explain` does
+                result = room.warm.solve([]).result()
+                result = po.explain(result, initiative_ids=[initiative_id], limits=False)
+            row = next(r for r in po.to_dict(result)["initiatives"] if r["id"] == initiative_id)
+            room.story_cache[initiative_id] = {
+                "id": initiative_id,
+                "story": po.story(result, initiative_id),
+                "figures": row,
+            }
+        return room.story_cache[initiative_id]
 
 
 def _unsolved(plan_id: str, exc: Exception) -> JSONResponse:
