@@ -31,6 +31,7 @@ from portfolio_opt.model.errors import (
 )
 from portfolio_opt.model.plan import (
     Change,
+    ChangeKind,
     Decision,
     Distribution,
     Initiative,
@@ -153,6 +154,7 @@ __all__ = [
     "Approval",
     "ApprovalOutcome",
     "Change",
+    "ChangeKind",
     "Comparison",
     "ConflictItem",
     "Decision",

@@ -81,7 +81,7 @@ def create_app(
     _scenario_routes(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     guard = security.Guard(app, tokens or {}, MAX_BODY, MAX_UPLOAD)
-    guard.state = app.state  # type: ignore[attr-defined]  (tests reach the pool through the guard)
+    guard.state = app.state  # (tests reach the pool through the guard)
     return guard
 
 

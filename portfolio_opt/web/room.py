@@ -249,7 +249,7 @@ def changes_of(plan: po.Plan, body: Mapping[str, Any]) -> list[po.Change]:
     problems: list[Refusal] = []
     budget = body.get("budget")
     if budget is not None:
-        changes.append(po.Change("budget", float(budget), f"Budget {float(budget):,.0f}"))
+        changes.append(po.Change(po.ChangeKind.BUDGET, float(budget), f"Budget {float(budget):,.0f}"))
     for field, label in (("force_in", "Force in"), ("force_out", "Force out"), ("clear", "Clear")):
         for k, typed in enumerate(body.get(field) or ()):
             try:
@@ -257,7 +257,7 @@ def changes_of(plan: po.Plan, body: Mapping[str, Any]) -> list[po.Change]:
             except po.UnknownInitiative as exc:
                 problems.append(_unknown_id(f"{field}[{k}]", exc))
                 continue
-            changes.append(po.Change(field, None, f"{label} {ini}", ini))
+            changes.append(po.Change(po.ChangeKind(field), None, f"{label} {ini}", ini))
     by_name: dict[str, list[int]] = {}
     for k, lim in enumerate(plan.limits):
         by_name.setdefault(lim.name, []).append(k)
@@ -271,7 +271,7 @@ def changes_of(plan: po.Plan, body: Mapping[str, Any]) -> list[po.Change]:
             if value is not None:
                 ks = tuple(by_name[name])
                 label = f"{side.capitalize()} {name} {float(value):,g}"
-                changes.append(po.Change(f"limit_{side}", float(value), label, ks))
+                changes.append(po.Change(po.ChangeKind(f"limit_{side}"), float(value), label, ks))
     if problems:
         raise Refused(problems)
     return changes

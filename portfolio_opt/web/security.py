@@ -105,6 +105,9 @@ class Guard:
     """The middleware: security headers on every answer, then the token (401), the body size
     (413; a POST must say its length) and, for a POST resting on the cookie, the CSRF check (403)."""
 
+    #: the app's state (its plans, pool and scenarios), reachable through the guard
+    state: Any = None
+
     def __init__(self, app: ASGIApp, tokens: dict[str, str], max_body: int, max_upload: int):
         self.app, self.tokens, self.max_body, self.max_upload = app, tokens, max_body, max_upload
 
