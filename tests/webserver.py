@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import socket
 import threading
 import time
@@ -31,11 +32,14 @@ class Running:
     url: str
     app: Any
     client: Any
+    clients: list = dataclasses.field(default_factory=list)
 
     def as_(self, token: str | None = None, **headers: str) -> Any:
-        """A client with ``token`` as Bearer (none: no token at all)."""
+        """A client with ``token`` as Bearer (none: no token at all), closed with the room."""
         auth = {"authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.url, headers=auth | headers, timeout=60)
+        client = httpx.Client(base_url=self.url, headers=auth | headers, timeout=60)
+        self.clients.append(client)
+        return client
 
 
 def free_port() -> int:
@@ -63,7 +67,8 @@ def room(workbooks: list[str], db: str, **options: Any) -> Iterator[Running]:
     try:
         yield running
     finally:
-        running.client.close()
+        for client in running.clients:
+            client.close()
         server.should_exit = True
         thread.join(30)
         app.state.scenarios.close()
