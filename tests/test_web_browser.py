@@ -96,6 +96,15 @@ def test_forcing_out_shows_the_fresh_optimum(page):
     assert _funded(page) == _ids(fresh)
     page.click("#undo")
     expect(page.locator("#left")).to_have_text("none")
+    plan = po.read_plan(SAMPLE)
+    k = [lim.name for lim in plan.limits].index("ML eng FTE")
+    limits = tuple(dataclasses.replace(lim, max=12.0) if j == k else lim for j, lim in enumerate(plan.limits))
+    tighter = po.optimize(dataclasses.replace(plan, limits=limits))
+    page.locator("input.bound[data-limit='ML eng FTE']").fill("12")
+    page.locator("input.bound[data-limit='ML eng FTE']").dispatch_event("change")
+    expect(page.locator("#objective")).to_have_text(_money(tighter.objective))
+    page.click("#reset")
+    expect(page.locator("#changes")).to_have_text("The plan as given")
     expect(page.locator("#objective")).to_have_text(_money(po.optimize(po.read_plan(SAMPLE)).objective))
 
 
@@ -142,3 +151,16 @@ def test_workbook_text_shows_as_text(page, tmp_path):
     shown = page.eval_on_selector_all("#initiatives tbody button.link", "bs => bs.map(b => b.textContent)")
     assert sorted(shown) == sorted(names)
     assert page.locator("#initiatives script, #initiatives a").count() == 0
+
+
+def test_a_big_plan_shows_its_first_rows_until_asked_for_all(page, tmp_path):
+    # values per cost spread wide, so the plan (and its frontier) solves at once
+    rows = [ini(f"B{k:03d}", 100 + k, impact=1000 * ((37 * k) % 97 + 1)) for k in range(250)]
+    path = write_plan(tmp_path / "big.xlsx", rows, settings=[("Budget", 5000)])
+    page.set_input_files("#file", str(path))
+    page.click("#upload button")
+    expect(page.locator("#initiatives tbody tr")).to_have_count(200)
+    page.click("#more-rows")
+    expect(page.locator("#initiatives tbody tr")).to_have_count(250)
+    page.click("#initiatives tr[data-id='B249'] button[data-action=force_in]")
+    expect(page.locator("#entered")).to_contain_text("B249")

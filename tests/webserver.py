@@ -54,7 +54,9 @@ def room(workbooks: list[str], db: str, **options: Any) -> Iterator[Running]:
     tokens = {TOKEN: "approver", VIEWER: "viewer", EDITOR: "editor"}
     app = po.create_app(workbooks, tokens, db, **options)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    # a frontier still being traced does not hold the teardown
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -71,4 +73,5 @@ def room(workbooks: list[str], db: str, **options: Any) -> Iterator[Running]:
             client.close()
         server.should_exit = True
         thread.join(30)
+        assert app.state.pool.idle(120), "a solve still runs after two minutes"
         app.state.scenarios.close()

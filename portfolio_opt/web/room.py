@@ -112,10 +112,23 @@ class SolvePool:
     """
 
     def __init__(self, workers: int = 2, queue: int = 64):
+        self.workers = workers
         self.slots = threading.BoundedSemaphore(workers)
         self.queue = queue
         self._waiting = 0
         self._lock = threading.Lock()
+
+    def idle(self, timeout: float) -> bool:
+        """Wait until no solve runs (at most ``timeout`` seconds); True when none does. A solve
+        left running when the process ends would be cut inside the solver's threads."""
+        taken = 0
+        for _ in range(self.workers):
+            if not self.slots.acquire(timeout=timeout):
+                break
+            taken += 1
+        for _ in range(taken):
+            self.slots.release()
+        return taken == self.workers
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:

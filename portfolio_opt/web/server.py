@@ -80,4 +80,5 @@ def serve(
     say("Ctrl-C stops it.")
     if open_browser:
         threading.Timer(1.0, webbrowser.open, (url,)).start()
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    # Ctrl-C stops it within seconds even while a long solve or frontier is being answered
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, timeout_graceful_shutdown=3)

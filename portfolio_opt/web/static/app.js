@@ -150,9 +150,29 @@ function renderLimits() {
     bar.append(fill);
     const slack = c.slack === null ? "" : c.binding ? " — binding" : ` — slack ${money(c.slack)}`;
     const bounds = (c.min !== null ? `min ${money(c.min)} ` : "") + (c.max !== null ? `max ${money(c.max)}` : "");
-    row.append(el("div", `${c.name}${c.period ? " (" + c.period + ")" : ""}: ${money(c.used)} (${bounds.trim()})${slack}`), bar);
+    const head = el("div", `${c.name}${c.period ? " (" + c.period + ")" : ""}: ${money(c.used)} (${bounds.trim()})${slack}`);
+    if (c.name !== "budget" && !c.share && (c.max !== null || c.min !== null)) head.append(boundBox(c));
+    row.append(head, bar);
     box.append(row);
   }
+}
+
+function boundBox(c) {
+  // a limit's bound as a what-if: Max where it has one, else Min
+  const side = c.max !== null ? "max" : "min";
+  const box = el("input", null, "bound");
+  box.type = "number"; box.step = "any"; box.value = c[side];
+  box.dataset.limit = c.name;
+  box.title = `Set ${c.name}'s ${side === "max" ? "Max" : "Min"}`;
+  box.setAttribute("aria-label", box.title);
+  box.addEventListener("change", () => {
+    const v = Number(box.value);
+    if (box.value === "" || !Number.isFinite(v)) return;
+    change((w) => { w.limits = Object.assign({}, w.limits, { [c.name]: Object.assign({}, w.limits[c.name], { [side]: v }) }); });
+  });
+  const label = el("label", ` ${side === "max" ? "Max" : "Min"} `, "muted");
+  label.append(box);
+  return label;
 }
 
 function visibleRows() {
@@ -171,16 +191,22 @@ function visibleRows() {
   return rows;
 }
 
+// a big plan's table shows this many rows until asked for all (a thousand rows take the
+// browser most of a second to lay out, on every answer)
+const ROWS_SHOWN = 200;
+
 function renderTable() {
   const body = document.querySelector("#initiatives tbody");
   const w = state.whatIf;
-  body.replaceChildren();
-  for (const r of visibleRows()) {
+  const rows = visibleRows();
+  const shown = state.allRows ? rows : rows.slice(0, ROWS_SHOWN);
+  const fragment = document.createDocumentFragment();
+  for (const r of shown) {
     const tr = el("tr", null, r.selected ? "in" : "out");
     tr.dataset.id = r.id;
     const name = el("button", r.name, "link");
     name.type = "button";
-    name.addEventListener("click", () => story(r.id));
+    name.dataset.action = "story";
     const forced = w.force_in.includes(r.id) ? "force_in" : w.force_out.includes(r.id) ? "force_out" : null;
     const cells = [r.rank, r.id, name, r.theme, r.owner, r.status, money(r.cost), money(r.score), r.selected ? "Yes" : "No", r.reason];
     for (const [k, v] of cells.entries()) {
@@ -189,18 +215,31 @@ function renderTable() {
       tr.append(td);
     }
     const actions = el("td", null, "actions");
-    for (const [label, how] of [["In", "force_in"], ["Out", "force_out"], ["Clear", null]]) {
+    for (const [label, how] of [["In", "force_in"], ["Out", "force_out"], ["Clear", "clear"]]) {
       const b = el("button", label);
       b.type = "button";
-      b.dataset.action = how || "clear";
-      b.title = how ? `${label === "In" ? "Force" : "Force"} ${r.id} ${label.toLowerCase()}` : `Let the optimizer decide ${r.id}`;
-      if ((how && forced === how) || (!how && !forced)) b.className = "on";
-      b.addEventListener("click", () => decide(r.id, how));
+      b.dataset.action = how;
+      b.title = how === "clear" ? `Let the optimizer decide ${r.id}` : `Force ${r.id} ${label.toLowerCase()}`;
+      if (forced === how || (how === "clear" && !forced)) b.className = "on";
       actions.append(b);
     }
     tr.append(actions);
-    body.append(tr);
+    fragment.append(tr);
   }
+  body.replaceChildren(fragment);
+  const more = $("more-rows");
+  more.hidden = rows.length <= ROWS_SHOWN;
+  more.textContent = state.allRows ? `Show the first ${ROWS_SHOWN}` : `Show all ${rows.length.toLocaleString("en-US")} initiatives`;
+}
+
+function onTableClick(event) {
+  // one listener for every row's buttons (a big plan has thousands)
+  const button = event.target.closest("button[data-action]");
+  const row = button && button.closest("tr[data-id]");
+  if (!row) return;
+  const id = row.dataset.id, action = button.dataset.action;
+  if (action === "story") story(id);
+  else decide(id, action === "clear" ? null : action);
 }
 
 async function story(id) {
@@ -338,6 +377,8 @@ async function start() {
   $("reset").addEventListener("click", () => { if (state.history.length || state.result !== state.baseline) { state.history.push(JSON.stringify(state.whatIf)); state.whatIf = blank(); solve(); } });
   $("save").addEventListener("click", saveScenario);
   for (const id of ["f-theme", "f-owner", "f-metric", "f-status", "f-selected"]) $(id).addEventListener("change", renderTable);
+  document.querySelector("#initiatives tbody").addEventListener("click", onTableClick);
+  $("more-rows").addEventListener("click", () => { state.allRows = !state.allRows; renderTable(); });
   for (const th of document.querySelectorAll("#initiatives th[data-key]")) {
     th.addEventListener("click", () => {
       const key = th.dataset.key;
