@@ -377,3 +377,14 @@ def test_a_non_loopback_host_with_a_weak_token_does_not_start(monkeypatch):
     monkeypatch.setenv("PORTFOLIO_OPT_TOKEN", "short")
     result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", "--no-browser"])
     assert result.exit_code == 2 and "at least 22 url-safe characters" in result.output
+
+
+def test_a_store_that_cannot_be_used_is_said_and_the_room_lives_on(tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the store's folder should be")
+    with room([str(SAMPLE)], f"sqlite:///{blocked / 'record.db'}") as running:
+        pid = running.client.get("/api/plans").json()[0]["id"]
+        reply = running.client.post(f"/api/plans/{pid}/scenarios", json={"name": "x"})
+        assert reply.status_code == 503, reply.text
+        assert reply.json()["problems"][0]["where"] == "store" and "Traceback" not in reply.text
+        assert running.client.post(f"/api/plans/{pid}/solve", json={"budget": 9e6}).status_code == 200

@@ -97,6 +97,14 @@ def _errors(app: FastAPI) -> None:
         problem = Refusal("server", "every solve slot is busy and the queue is full", "Try again in a moment")
         return JSONResponse({"problems": [problem.to_dict()]}, 503, headers={"retry-after": "1"})
 
+    @app.exception_handler(po.PortfolioError)
+    def library(request: Request, exc: po.PortfolioError) -> JSONResponse:
+        # the store unreachable or an extra missing is the server's state (503); the rest, the request's
+        status = 503 if isinstance(exc, (po.StoreError, po.Unavailable)) else 422
+        where = "store" if isinstance(exc, (po.StoreError, po.RecordRefused)) else "request"
+        problem = Refusal(where, str(exc), "See the message; the server's log has no more")
+        return JSONResponse({"problems": [problem.to_dict()]}, status)
+
     @app.exception_handler(RequestValidationError)
     def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
