@@ -388,3 +388,19 @@ def test_a_store_that_cannot_be_used_is_said_and_the_room_lives_on(tmp_path):
         assert reply.status_code == 503, reply.text
         assert reply.json()["problems"][0]["where"] == "store" and "Traceback" not in reply.text
         assert running.client.post(f"/api/plans/{pid}/solve", json={"budget": 9e6}).status_code == 200
+
+
+def test_an_approver_makes_a_scenario_the_plan_of_record(server, plan_id):
+    sid = server.client.post(f"/api/plans/{plan_id}/scenarios", json={"name": "Q1", "budget": 9e6}).json()["id"]
+    verdict = {"by": "Dana", "role": "Finance", "period": "2027-Q1"}
+    editor = server.as_(EDITOR)
+    assert editor.post(f"/api/scenarios/{sid}/approve", json=verdict).status_code == 403
+    reply = server.client.post(f"/api/scenarios/{sid}/approve", json=verdict)
+    assert reply.status_code == 200, reply.text
+    fresh = po.optimize(po.read_plan(SAMPLE), budget=9e6)
+    record = server.client.get("/api/record").json()
+    of_record = next(p for p in record["plans_of_record"] if p["period"] == "2027-Q1")
+    assert of_record["run_id"] == reply.json()["run"]
+    assert of_record["objective"] == pytest.approx(fresh.objective, rel=1e-9)
+    again = server.client.post(f"/api/scenarios/{sid}/approve", json=verdict)
+    assert again.status_code == 422 and again.json()["problems"][0]["where"] == "store", "a settled period stays"

@@ -55,6 +55,16 @@ class WhatIf(BaseModel):
     limits: dict[str, Bounds] = Field(default_factory=dict)
 
 
+class Verdict(BaseModel):
+    """An approval of a scenario: who approves, in which role of the approval policy, for which period."""
+
+    model_config = ConfigDict(extra="forbid")
+    by: str = Field(min_length=1, max_length=200)
+    role: str = Field(min_length=1, max_length=200)
+    period: str | None = Field(None, max_length=40)
+    note: str = Field("", max_length=2000)
+
+
 class NewScenario(WhatIf):
     """A what-if saved under a name."""
 
@@ -262,6 +272,22 @@ def _scenario_routes(app: FastAPI) -> None:
     def scenario(scenario_id: int) -> dict[str, Any]:
         """A saved scenario: its plan, its what-if and who saved it when."""
         return scenarios.get(scenario_id)[1]
+
+    @app.post("/api/scenarios/{scenario_id}/approve")
+    def approve(request: Request, scenario_id: int, verdict: Verdict) -> dict[str, Any]:
+        """Approve a scenario's portfolio for a period (a token with the approver role): recorded
+        as a run, and the period's plan of record once every role the policy requires approved."""
+        need(request, "approver")
+        room, data = scenarios.get(scenario_id)
+        changes = changes_of(room.plan, data["what_if"])
+        with pool.slot():
+            result = room.warm.solve(changes).result()
+        return scenarios.approve(room, result, data, verdict.model_dump())
+
+    @app.get("/api/record")
+    def record() -> dict[str, Any]:
+        """The plan of record: each period's, the approvals and the policy."""
+        return scenarios.record()
 
     @app.get("/api/scenarios/{scenario_id}/result.xlsx", response_class=Response)
     def workbook(scenario_id: int) -> Response:

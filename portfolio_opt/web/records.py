@@ -57,6 +57,24 @@ class Scenarios:
                 return room, self._shown(room, s)
         raise Refused([Refusal("id", f"no scenario has the id {scenario_id}", "GET /api/scenarios lists them")], 404)
 
+    def approve(self, room: Room, result: Any, scenario: dict[str, Any], verdict: dict[str, Any]) -> dict[str, Any]:
+        """Record the scenario's optimum (``result``) as a run and approve it for a period, as
+        ``portfolio-opt approve`` does: when every role the policy requires has approved, it is
+        the period's plan of record. Raises :class:`~portfolio_opt.RecordRefused` when refused."""
+        store = self.store()
+        run = store.record_run("optimize", result, by=verdict["by"])
+        outcome = store.approve(run.id, verdict["by"], verdict["role"], verdict.get("period"), verdict.get("note", ""))
+        return {"scenario": scenario["id"], "run": run.id} | outcome.to_dict()
+
+    def record(self) -> dict[str, Any]:
+        """Every period's plan of record and the approvals, as the store keeps them."""
+        store = self.store()
+        return {
+            "plans_of_record": [p.to_dict() for p in store.plans_of_record()],
+            "approvals": [a.to_dict() for a in store.approvals()],
+            "policy": store.policy().to_dict(),
+        }
+
     def _room(self, record_id: str) -> Room:
         """The room of a recorded plan: the one the server holds, else loaded from the store."""
         if record_id in self._by_record:
