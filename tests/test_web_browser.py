@@ -123,6 +123,13 @@ def test_dragging_the_budget_and_saving_a_scenario_whose_link_reloads_it(page, s
     path = tmp_path / "result.xlsx"
     download.value.save_as(path)
     assert po.read_plan(path).settings.budget == 8_000_000
+    page.fill("#approve-by", "Dana <i>")
+    page.fill("#approve-role", "Finance")
+    page.fill("#approve-period", "2031-Q4")
+    page.click("#approve button")
+    expect(page.locator("#approved")).to_contain_text("Approved by Dana <i> (Finance) for 2031-Q4")
+    expect(page.locator("#record")).to_contain_text("2031-Q4: run ")
+    expect(page.locator("#record")).to_contain_text(_money(fresh.objective))
     again = page.context.new_page()
     again.goto(server.url + href)
     again.wait_for_selector("body[data-ready=yes]")

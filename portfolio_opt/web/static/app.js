@@ -326,6 +326,35 @@ function showScenario(s) {
   const file = el("a", "Download results workbook");
   file.href = `/api/scenarios/${s.id}/result.xlsx`; file.id = "result-link"; file.setAttribute("download", "");
   box.replaceChildren(link, document.createTextNode(" · "), file);
+  state.scenario = s;
+  $("approve").hidden = state.role !== "approver";
+  $("approved").textContent = "";
+}
+
+async function approve(event) {
+  event.preventDefault();
+  if (!state.scenario) return;
+  const body = { by: $("approve-by").value.trim(), role: $("approve-role").value.trim() };
+  const period = $("approve-period").value.trim();
+  if (period) body.period = period;
+  const { status, data } = await api(`/api/scenarios/${state.scenario.id}/approve`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  });
+  if (status !== 200) { showProblems(data && data.problems); return; }
+  showProblems([]);
+  const a = data.approval || {};
+  $("approved").textContent = `Approved by ${a.by} (${a.role}) for ${a.period}` +
+    (data.missing && data.missing.length ? `; still needed: ${data.missing.join(", ")}` : "; it is the plan of record");
+  loadRecord();
+}
+
+async function loadRecord() {
+  const { status, data } = await api("/api/record");
+  const list = $("record");
+  list.replaceChildren();
+  if (status !== 200) { list.append(el("li", "The plan of record cannot be read (see the server's store).")); return; }
+  for (const p of data.plans_of_record) list.append(el("li", `${p.period}: run ${p.run_id}, value ${money(p.objective)}`));
+  if (!data.plans_of_record.length) list.append(el("li", "No period has a plan of record yet."));
 }
 
 async function fromHash() {
@@ -376,6 +405,7 @@ async function start() {
   $("undo").addEventListener("click", () => { if (state.history.length) { state.whatIf = JSON.parse(state.history.pop()); solve(); } });
   $("reset").addEventListener("click", () => { if (state.history.length || state.result !== state.baseline) { state.history.push(JSON.stringify(state.whatIf)); state.whatIf = blank(); solve(); } });
   $("save").addEventListener("click", saveScenario);
+  $("approve").addEventListener("submit", approve);
   for (const id of ["f-theme", "f-owner", "f-metric", "f-status", "f-selected"]) $(id).addEventListener("change", renderTable);
   document.querySelector("#initiatives tbody").addEventListener("click", onTableClick);
   $("more-rows").addEventListener("click", () => { state.allRows = !state.allRows; renderTable(); });
@@ -388,6 +418,7 @@ async function start() {
   }
   window.addEventListener("hashchange", fromHash);
   if (!(await fromHash())) await loadPlans();
+  loadRecord();
   document.body.dataset.ready = "yes";
 }
 
