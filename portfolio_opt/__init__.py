@@ -31,6 +31,7 @@ from portfolio_opt.model.errors import (
 )
 from portfolio_opt.model.plan import (
     Change,
+    ChangeKind,
     Decision,
     Distribution,
     Initiative,
@@ -52,8 +53,9 @@ from portfolio_opt.model.version import __version__
 #: explanations, frontier, scenarios, comparison, alternatives, robustness, simulation, review;
 #: workbook: reading, validating and writing spreadsheets; render: JSON, text, the leadership
 #: page; store: the plan of record (plans, runs, approvals, history in SQLite or PostgreSQL);
+#: web: the portfolio room (``portfolio-opt serve``: live what-ifs in the browser, a JSON API);
 #: cli: the ``portfolio-opt`` command.
-LAYERS = ("model", "runtime", "core", "analyses", "workbook", "render", "store", "cli")
+LAYERS = ("model", "runtime", "core", "analyses", "workbook", "render", "store", "web", "cli")
 
 
 #: Everything that solves, reads or writes is imported on first use: the reading and saving
@@ -92,6 +94,7 @@ _LAZY.update(
     Robustness="analyses.robustness",
     robustness="analyses.robustness",
     optimize="core.optimize",
+    WarmPlan="core.warm",
     ScenarioResult="analyses.scenarios",
     ScenarioRun="analyses.scenarios",
     run_scenarios="analyses.scenarios",
@@ -118,6 +121,8 @@ _LAZY.update(
     ScenarioRecord="store.records",
     Verification="store.records",
 )
+# the portfolio room (FastAPI, uvicorn: the web extra): loaded when served
+_LAZY.update(create_app="web.app", serve="web.server")
 # how a run is watched, stopped and spread: progress events, a stop that leaves nothing behind,
 # a Dask cluster for the sweeps
 _LAZY.update(
@@ -150,6 +155,7 @@ __all__ = [
     "Approval",
     "ApprovalOutcome",
     "Change",
+    "ChangeKind",
     "Comparison",
     "ConflictItem",
     "Decision",
@@ -205,11 +211,13 @@ __all__ = [
     "UnknownInitiative",
     "Verification",
     "WORK",
+    "WarmPlan",
     "__version__",
     "alternatives",
     "before_workers",
     "cluster",
     "compare",
+    "create_app",
     "default_store",
     "diff_portfolios",
     "discounted_years",
@@ -233,6 +241,7 @@ __all__ = [
     "save_scenarios",
     "save_simulation",
     "score",
+    "serve",
     "simulate_plan",
     "store_for_run",
     "story",

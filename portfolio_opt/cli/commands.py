@@ -16,6 +16,7 @@ from portfolio_opt.cli.options import (
     budget_option,
     check_page,
     cluster_option,
+    db_option,
     force_option,
     json_option,
     options,
@@ -484,3 +485,37 @@ def explain_command(
     else:
         for line in lines:
             click.echo(line)
+
+
+@command(name="serve")
+@click.argument("workbooks", nargs=-1, type=INPUT, metavar="[WORKBOOK ...]")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address to listen on; any other than this machine's needs a token of at least 128 bits in "
+    "PORTFOLIO_OPT_TOKEN.",
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="The port to listen on.")
+@options(
+    db_option(
+        "The plan-of-record store where scenarios are saved: a URL or a file (default: PORTFOLIO_OPT_DB, "
+        "else the default store)."
+    )
+)
+@click.option("--no-browser", is_flag=True, help="Print the address but do not open a browser.")
+def serve_command(workbooks: tuple[str, ...], host: str, port: int, db: str | None, no_browser: bool) -> None:
+    """Open the portfolio room: live, exact what-ifs in the browser (needs the web extra).
+
+    Prints the address with its token (PORTFOLIO_OPT_TOKEN, else a random one) and opens it.
+
+    \b
+    Example:
+      portfolio-opt serve plan.xlsx
+    """
+    try:
+        po.serve(workbooks, host=host, port=port, db=db, open_browser=not no_browser, say=click.echo)
+    except ValueError as exc:
+        if isinstance(exc, po.PortfolioError):  # an invalid workbook is the library's to report
+            raise
+        raise click.UsageError(str(exc)) from None

@@ -486,6 +486,8 @@ class _Fit:
 
     def confidence(self, i: int) -> Reason | None:
         """Why it is out when it fits at its Cost but the Budget confidence would not hold with it."""
+        if self.plan.settings.budget_confidence is None or self.plan.budget_limit is None:
+            return None  # no such rule (plan_rules would say so only after building every rule)
         rule = next((r for r in plan_rules(self.plan) if isinstance(r, BudgetConfidence)), None)
         if rule is None:
             return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
@@ -811,8 +811,9 @@ def _explanation_cells(r) -> list[Any]:
 
 
 def _input_tables(plan: Plan) -> list[Table]:
-    """The input sheets, with the Settings sheet showing the settings as used."""
-    tables = list(plan.tables)
+    """The input sheets, with the Settings sheet showing the settings as used and the
+    Initiatives sheet the decisions as used (a what-if's force in or out)."""
+    tables = [_decisions_as_used(t, plan) if t.name.strip().casefold() == "initiatives" else t for t in plan.tables]
     names = [t.name.strip().casefold() for t in tables]
     wanted = SETTINGS.casefold()
     settings = settings_table(plan.settings, next((t for t in tables if t.name.strip().casefold() == wanted), None))
@@ -821,6 +822,26 @@ def _input_tables(plan: Plan) -> list[Table]:
     elif len(settings.rows) > 1:
         tables.append(settings)
     return tables
+
+
+def _decisions_as_used(table: Table, plan: Plan) -> Table:
+    """The Initiatives sheet with each Decision cell saying the decision the plan used, where a
+    change (a scenario's, a what-if's) made it differ from the cell as read."""
+    rows = [list(r) for r in table.rows]
+    header = next((r for r in rows[:10] if any(v is not None for v in r)), [])
+    wanted = [k for k, v in enumerate(header) if isinstance(v, str) and v.strip().casefold() == "decision"]
+    if not wanted:
+        return table
+    k, changed = wanted[0], False
+    for ini in plan.initiatives:
+        r = ini.row - 1
+        if not 0 < r < len(rows) or k >= len(rows[r]):
+            continue
+        from portfolio_opt.workbook.validate.initiatives import DECISIONS
+
+        if DECISIONS.get(str(rows[r][k] or "").strip().casefold()) is not ini.decision:
+            rows[r][k], changed = ini.decision.value or None, True
+    return replace(table, rows=tuple(tuple(r) for r in rows)) if changed else table
 
 
 #: Settings rows as written, (label, attribute), one per setting, from the reader's table
