@@ -75,9 +75,10 @@ def postgres_admin():
     return admin
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def db(request, tmp_path):
-    """A new, empty store's URL, on each database."""
+    """A new, empty store's URL, on each database (PostgreSQL's with --slow, as CI runs them: a
+    real server's setup and teardown per test would double the default run)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'record.db'}"
         return
