@@ -115,3 +115,32 @@ def test_a_copy_with_another_program_builds_its_own():
         fresh = read_plan(QUARTERLY).with_settings(**changes)
         assert formulation.build(copy) == formulation.build(fresh)
         assert formulation.build(copy) != formulation.build(plan)
+
+
+def test_a_start_never_stands_in_for_the_better_portfolio_highs_proved():
+    """HiGHS, handed a start, can say optimal with the bound of a better portfolio it found and
+    hand back the start's values (found by the limit-kind brute force, a soft limit at penalty 0
+    and a soft Count minimum): the answer is the optimum all the same."""
+    from portfolio_opt.core.solver import LinearProgram, Row, solve
+
+    lp = LinearProgram(
+        objective=(-0.0001174, 15655.3179, 23482.9771, 7827.6589, -0.000274, -0.0, -100000.0),
+        lower=(0.0,) * 7,
+        upper=(1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0),
+        integer=(True,) * 5 + (False, False),
+        rows=(
+            Row((0, 1, 2, 3, 4), (10000.0, 30000.0, 10000.0, 10000.0, 10000.0), None, 30000.0),
+            Row((0, 1, 2, 3, 5), (1.0, 2.0, 3.0, 1.0, -1.0), None, 2.0),
+            Row((0, 1, 2, 3, 4, 6), (1.0,) * 6, 1.0, None),
+            Row((2, 3), (-1.0, 1.0), None, 0.0),
+            Row((0, 4), (-1.0, 1.0), None, 0.0),
+            Row((1, 4), (-1.0, 1.0), None, 0.0),
+            Row((2, 4), (-1.0, 1.0), None, 0.0),
+            Row((3, 4), (-1.0, 1.0), None, 0.0),
+        ),
+    )
+    fresh = solve(lp, "highs", 1e-4)
+    started = solve(lp, "highs", 1e-4, start=(0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0))
+    assert fresh.objective == pytest.approx(31310.6, abs=0.1)
+    assert started.objective == pytest.approx(fresh.objective, rel=1e-9)
+    assert started.values is not None and round(started.values[3]) == 1

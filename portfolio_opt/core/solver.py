@@ -613,7 +613,22 @@ def _solve_highs_direct(
         if prog.mip and start is not None:
             _give_start(h, start, lp.n_vars)
         h.run()
-    return _highs_solution(h, lp, prog, relax, time.perf_counter() - started)
+    solution = _highs_solution(h, lp, prog, relax, time.perf_counter() - started)
+    if start is not None and _stale(solution, gap, abs_gap):
+        # HiGHS can say optimal with the bound of a better portfolio it found while handing
+        # back the start's values (seen when presolve settles a small program): solve again
+        # without the start rather than give a portfolio short of the optimum
+        return _solve_highs_direct(lp, gap, time_limit, relax, threads, abs_gap, presolve, None, target)
+    return solution
+
+
+def _stale(sol: Solution, gap: float, abs_gap: float | None) -> bool:
+    """True when an optimal solution's values fall short of its own bound by more than the gap
+    allows: the values are not those of the portfolio the bound was proved with."""
+    if sol.status is not Status.OPTIMAL or sol.objective is None or sol.bound is None:
+        return False
+    allowed = max(gap * max(abs(sol.bound), 1.0), abs_gap or 0.0)
+    return sol.bound - sol.objective > 2 * allowed + 1e-6 * max(abs(sol.bound), 1.0)
 
 
 class KeptRelaxation:
