@@ -4,7 +4,7 @@
 // Text from a workbook or a scenario's name is only ever set with textContent.
 "use strict";
 
-const compared = { scenarios: [] };
+const compared = { scenarios: [], plan: null };
 
 function percent(x) { return x === null || x === undefined ? "none" : (x * 100).toFixed(1) + "%"; }
 function idList(ids) { return ids.length ? ids.join(", ") : "none"; }
@@ -14,7 +14,10 @@ async function loadCompareList() {
   if (!state.plan) { box.replaceChildren(); return; }
   const { status, data } = await api("/api/scenarios");
   if (status !== 200) { box.replaceChildren(el("p", "The saved scenarios cannot be read (see the server's store).", "muted")); return; }
-  const ticked = new Set([...box.querySelectorAll("input:checked")].map((i) => i.value));
+  // another plan opened: its scenarios are others, and the last comparison was of the plan before
+  const ticked = compared.plan === state.plan.id ? new Set([...box.querySelectorAll("input:checked")].map((i) => i.value)) : new Set();
+  if (compared.plan !== state.plan.id) $("compare-result").replaceChildren();
+  compared.plan = state.plan.id;
   compared.scenarios = data.filter((s) => s.plan === state.plan.id);
   box.replaceChildren();
   if (!compared.scenarios.length) box.append(el("p", "No scenario of this plan is saved yet.", "muted"));
