@@ -123,6 +123,7 @@ def test_dragging_the_budget_and_saving_a_scenario_whose_link_reloads_it(page, s
     path = tmp_path / "result.xlsx"
     download.value.save_as(path)
     assert po.read_plan(path).settings.budget == 8_000_000
+    assert page.get_attribute("#page-link", "href") == href.replace("/#scenario=", "/api/scenarios/") + "/page.html"
     page.fill("#approve-by", "Dana <i>")
     page.fill("#approve-role", "Finance")
     page.fill("#approve-period", "2031-Q4")
@@ -171,3 +172,56 @@ def test_a_big_plan_shows_its_first_rows_until_asked_for_all(page, tmp_path):
     expect(page.locator("#initiatives tbody tr")).to_have_count(250)
     page.click("#initiatives tr[data-id='B249'] button[data-action=force_in]")
     expect(page.locator("#entered")).to_contain_text("B249")
+
+
+@pytest.fixture
+def two_saved(server) -> list[int]:
+    """Two scenarios saved through the API (before the page opens, so it lists them)."""
+    pid = server.client.get("/api/plans").json()[0]["id"]
+    return [
+        server.client.post(f"/api/plans/{pid}/scenarios", json=body).json()["id"]
+        for body in ({"name": "Lean <i>", "budget": 7_000_000}, {"name": "No Must", "force_out": ["INI-011"]})
+    ]
+
+
+def test_ticking_two_saved_scenarios_shows_them_beside_the_optimum(two_saved, page):
+    ids = two_saved
+    for sid in ids:
+        page.check(f"#compare-list input[value='{sid}']")
+    page.click("#compare")
+    table = page.locator("#compare-table")
+    expect(table.locator("thead th")).to_have_count(4)
+    heads = [h.split("\n")[0] for h in table.locator("thead th").all_inner_texts()[1:]]
+    assert heads == ["Optimum", "Lean <i>", "No Must"], "names shown as text"
+    plan = po.read_plan(SAMPLE)
+    lean = po.optimize(plan, budget=7_000_000)
+    values = table.locator("tr[data-row=value] td").all_inner_texts()
+    assert values == [_money(po.optimize(plan).objective), _money(lean.objective), values[2]]
+    breaks = table.locator("tr[data-row=breaks] td")
+    assert breaks.nth(2).get_attribute("class") == "broken" and "Must INI-011" in breaks.nth(2).inner_text()
+    assert breaks.nth(1).inner_text() == "none" and breaks.nth(1).get_attribute("class") is None
+    assert table.locator("tr[data-row=efficiency] td").nth(2).inner_text().startswith("none")
+    differ = page.locator("#compare-differ tbody tr[data-id='INI-011'] td")
+    assert differ.all_inner_texts()[-3:] == ["In", "In", "–"]
+    assert page.locator("#compare-result script, #compare-result i").count() == 0
+
+
+def test_an_uploaded_hand_made_plan_stands_beside_the_optimum(page, tmp_path):
+    result = po.optimize(po.read_plan(SAMPLE))
+    path = tmp_path / "cfo_plan.xlsx"
+    po.save_results(result, path)
+    book = openpyxl.load_workbook(path)
+    sheet = book["Ranking"]
+    heads = [c.value for c in sheet[1]]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, heads.index("ID") + 1).value == "INI-011")
+    sheet.cell(row, heads.index("In plan") + 1).value = "No"  # the Must left out by hand
+    book.save(path)
+    page.set_input_files("#compare-file", str(path))
+    page.click("#compare-upload button")
+    table = page.locator("#compare-table")
+    expect(table.locator("thead th")).to_have_count(3)
+    assert table.locator("thead th").nth(2).inner_text().startswith("cfo_plan")
+    broken = table.locator("tr[data-row=breaks] td").nth(1)
+    expect(broken).to_have_class("broken")
+    assert "Must INI-011" in broken.inner_text()
+    assert table.locator("tr[data-row=left] td").nth(1).inner_text() == "INI-011"

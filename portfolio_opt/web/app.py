@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
 import portfolio_opt as po
-from portfolio_opt.web import security
+from portfolio_opt.web import compare, security
 from portfolio_opt.web.records import Scenarios
 from portfolio_opt.web.room import Busy, Plans, Refusal, Refused, SolvePool, answer_dict, changes_of, dumps
 
@@ -89,6 +89,7 @@ def create_app(
     _routes(app)
     _solve_routes(app)
     _scenario_routes(app)
+    compare.register(app, need, MAX_UPLOAD)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     guard = security.Guard(app, tokens or {}, MAX_BODY, MAX_UPLOAD)
     guard.state = app.state  # (tests reach the pool through the guard)

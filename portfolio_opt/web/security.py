@@ -144,7 +144,7 @@ class Guard:
                 fix = "Send state-changing requests from the room's own page (or with X-CSRF from GET /api/session)"
                 await _answer(send, 403, {"problems": [_problem("Origin", "cross-site request refused", fix)]})
                 return
-            limit = self.max_upload if scope["path"] == "/api/plans" else self.max_body
+            limit = self.max_upload if _uploads(scope["path"]) else self.max_body
             size = headers.get("content-length", "")
             # a body of unknown length could grow without end: the page and every client send one
             # (and the server refuses a body longer than it says)
@@ -176,6 +176,11 @@ class Guard:
 
 
 _TOKEN_FIX = "Open the address the server printed (it carries ?token=), or send Authorization: Bearer <token>"
+
+
+def _uploads(path: str) -> bool:
+    """True for a route that takes a workbook (a plan, or a hand-made plan to compare)."""
+    return path == "/api/plans" or (path.startswith("/api/plans/") and path.endswith("/compare/upload"))
 
 
 def _problem(where: str, message: str, fix: str) -> dict[str, str]:

@@ -67,6 +67,7 @@ async function openPlan(id, whatIf) {
   $("story").replaceChildren(); $("story-hint").hidden = false;
   if (whatIf) await solve(); else render();
   loadFrontier();
+  document.dispatchEvent(new CustomEvent("room:scenarios"));
 }
 
 function fillFilters() {
@@ -325,8 +326,11 @@ function showScenario(s) {
   link.href = s.link; link.id = "scenario-link";
   const file = el("a", "Download results workbook");
   file.href = `/api/scenarios/${s.id}/result.xlsx`; file.id = "result-link"; file.setAttribute("download", "");
-  box.replaceChildren(link, document.createTextNode(" · "), file);
+  const page = el("a", "Download leadership page");
+  page.href = `/api/scenarios/${s.id}/page.html`; page.id = "page-link"; page.setAttribute("download", "");
+  box.replaceChildren(link, document.createTextNode(" · "), file, document.createTextNode(" · "), page);
   state.scenario = s;
+  document.dispatchEvent(new CustomEvent("room:scenarios"));
   $("approve").hidden = state.role !== "approver";
   $("approved").textContent = "";
 }
