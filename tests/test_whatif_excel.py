@@ -321,6 +321,75 @@ def test_compare_reads_an_edited_workbook_as_the_same_hand_made_plan(tmp_path):
     assert a.efficiency is not None or a.violations
 
 
+def _pinned(path: Path, out: Path, chosen: set[str], starts: dict[str, str]) -> None:
+    """The planning workbook at ``path`` as a hand-made plan of ``chosen``, each initiative in
+    ``starts`` held to its period (Earliest start = Latest start), as a planner writes it."""
+    _hand_made(path, out, chosen)
+    wb = load_workbook(out)
+    ws = wb["Initiatives"]
+    header = [c.value for c in ws[1]]
+    id_col = header.index("ID") + 1
+    for r in range(2, ws.max_row + 1):
+        ini = ws.cell(r, id_col).value
+        if ini in starts:
+            ws.cell(r, header.index("Earliest start") + 1).value = starts[ini]
+            ws.cell(r, header.index("Latest start") + 1).value = starts[ini]
+    wb.save(out)
+
+
+def _same_comparison(a, b) -> None:
+    """Two compare reports that say the same of their plans."""
+    assert a.selected == b.selected and a.violations == b.violations
+    assert a.objective == pytest.approx(b.objective) and a.total_value == pytest.approx(b.total_value)
+    assert a.total_cost == pytest.approx(b.total_cost)
+    assert a.optimal.objective == pytest.approx(b.optimal.objective)
+    assert a.efficiency == pytest.approx(b.efficiency)
+
+
+@pytest.mark.slow
+def test_compare_reads_an_edited_start_as_the_hand_made_plans_start(tmp_path):
+    result, path = _write(tmp_path, QUARTERLY)
+    labels = result.plan.settings.period_labels()
+    selected = {r.id for r in result.initiatives if r.selected}
+    starts = {r.id: r.start for r in result.initiatives if r.selected}
+    moved = "INI-008"  # nothing needs it, and its window is the whole plan: any later quarter is allowed
+    later = labels[labels.index(starts[moved]) + 1]
+    edited = tmp_path / "edited.xlsx"
+    _edit(path, edited, {}, {moved: later})
+    hand, free = tmp_path / "hand.xlsx", tmp_path / "free.xlsx"
+    _pinned(QUARTERLY, hand, selected, {moved: later})
+    _hand_made(QUARTERLY, free, selected)
+    plans = read_plans([edited, hand, free], marked=True)
+    ini = plans[0][1].initiatives[plans[0][1].index(moved)]
+    assert (ini.earliest, ini.latest) == (labels.index(later),) * 2
+    assert any(moved in w and later in w and "Your start" in w for w in plans[0][1].warnings)
+    a, b, c = compare(plans).plans
+    _same_comparison(a, b)
+    # the start counted: a quarter later is worth less than the optimizer's schedule of the same initiatives
+    assert a.objective < c.objective - 1.0 and c.objective == pytest.approx(result.objective)
+    # a start left as written (or moved back to it) is not pinned: the plan is the optimizer's again
+    _edit(path, tmp_path / "back.xlsx", {}, {moved: starts[moved]})
+    back = read_plan(tmp_path / "back.xlsx")
+    assert all(
+        i.earliest == j.earliest and i.latest == j.latest for i, j in zip(back.initiatives, result.plan.initiatives)
+    )
+
+
+def test_an_edited_start_outside_its_window_is_refused_naming_its_cell(tmp_path):
+    result, path = _write(tmp_path, QUARTERLY)
+    labels = result.plan.settings.period_labels()
+    ini = next(i for i in result.plan.initiatives if i.latest is not None and i.latest < len(labels) - 1)
+    too_late = labels[ini.latest + 1]
+    _edit(path, tmp_path / "late.xlsx", {ini.id: True}, {ini.id: too_late})
+    with pytest.raises(InvalidWorkbook) as caught:
+        read_plans([tmp_path / "late.xlsx"], marked=True)
+    (problem,) = caught.value.problems
+    header = [c.value for c in load_workbook(path)["Ranking"][1]]
+    letter = get_column_letter(header.index(RANKING.your_start) + 1)
+    assert problem.code == "start-outside-window" and problem.where.startswith(f"late.xlsx: Ranking!{letter}")
+    assert ini.id in problem.message and too_late in problem.message and labels[ini.latest] in problem.message
+
+
 def test_review_reads_last_quarters_edited_workbook_as_its_plan(tmp_path):
     result, path = _write(tmp_path, SINGLE)
     dropped = next(r.id for r in result.initiatives if r.selected)
