@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from portfolio_opt import InvalidWorkbook, compare, optimize, read_plan, read_plans, save_results
 from portfolio_opt.core.rules import Chosen, LimitRule, limit_rules, limit_uses, plan_rules
 from portfolio_opt.core.rules.confidence import BudgetConfidence
+from portfolio_opt.core.schedule import window
 from portfolio_opt.core.value import portfolio_value, scores_at
 from portfolio_opt.model.layout import RANKING, SUMMARY, WHATIF, total_label
 from portfolio_opt.model.plan import Decision
@@ -525,6 +526,46 @@ def test_libreoffice_computes_npv_and_a_reviews_stop_costs_as_the_library_does(t
     done = convert([p for _, p in edited], "xlsx", tmp_path / "computed")
     for (plan, target), computed in zip(edited, done):
         _assert_agrees(plan, _computed(computed), _library(plan, *_selection(target)))
+
+
+@needs_soffice
+@pytest.mark.slow
+def test_libreoffice_flags_a_start_outside_its_window_as_a_broken_rule(tmp_path):
+    result, path = _write(tmp_path, QUARTERLY)
+    plan = result.plan
+    labels = plan.settings.period_labels()
+    narrowed = [i for i in plan.initiatives if len(window(i, plan.settings)) < len(labels)]
+    late = next(i for i in narrowed if i.latest is not None and i.id in result.selected)
+    early = next(i for i in narrowed if i.earliest)
+    cases = {
+        "none": ({}, {}),
+        "too late": ({}, {late.id: labels[late.latest + 1]}),
+        "too early": ({early.id: True}, {early.id: labels[early.earliest - 1]}),
+        "early but out": ({early.id: False}, {early.id: labels[0]}),  # not in the plan: nothing broken
+    }
+    edited = []
+    for name, (flips, moves) in cases.items():
+        out = tmp_path / "edited" / f"{name.replace(' ', '-')}.xlsx"
+        out.parent.mkdir(exist_ok=True)
+        _edit(path, out, flips, moves)
+        edited.append(out)
+    done = convert(edited, "xlsx", tmp_path / "computed")
+    flagged = {}
+    for name, out, computed_path in zip(cases, edited, done):
+        in_plan, starts = _selection(out)
+        library = _library(plan, in_plan, starts)
+        outside = {
+            i.id
+            for i in plan.initiatives
+            if in_plan[i.id] and labels.index(starts[i.id]) not in window(i, plan.settings)
+        }
+        computed = _computed(computed_path)
+        rows = {text.split()[0]: broken for text, broken in computed["rules"].items() if "Earliest and Latest" in text}
+        assert set(rows) == {i.id for i in narrowed}
+        assert {k for k, v in rows.items() if v == "Yes"} == outside, name
+        assert computed["measures"][WHATIF.rules_broken] == len(library["rules"]) + len(outside), name
+        flagged[name] = outside
+    assert flagged == {"none": set(), "too late": {late.id}, "too early": {early.id}, "early but out": set()}
 
 
 def test_a_plan_without_limits_or_rules_gets_a_what_if_that_says_so(tmp_path):

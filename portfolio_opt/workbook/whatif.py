@@ -680,6 +680,7 @@ def _rule_rows(w: WhatIf) -> tuple[list[tuple[str, str | None]], list[str]]:
                 f'IF(COUNTIFS({IN_PLAN},"{YES}",{START_NO},0)>0,"{YES}","{NO}")',
             )
         )
+        rows += _window_rows(w)
     for rule in plan_rules(plan):
         if isinstance(rule, BudgetConfidence):
             rows.append((f"Budget kept with {rule.confidence:.0%} confidence", None))
@@ -688,6 +689,36 @@ def _rule_rows(w: WhatIf) -> tuple[list[tuple[str, str | None]], list[str]]:
                 "check an edited plan with compare."
             )
     return rows, notes
+
+
+def _window_rows(w: WhatIf) -> list[tuple[str, str]]:
+    """A rule per initiative whose Earliest or Latest start narrows its start: Yes when it is in
+    the edited plan and its ``Your start`` is a period before or after that window (a start that
+    is no period at all is the rule above)."""
+    plan, labels = w.plan, w.labels
+    rows = []
+    for i, ini in enumerate(plan.initiatives):
+        allowed = window(ini, plan.settings)
+        if not len(allowed) or (allowed[0] == 0 and allowed[-1] == len(labels) - 1):
+            continue
+        this = f'{KEY},{i + 1},{IN_PLAN},"{YES}"'
+        outside = []
+        if allowed[0] > 0:  # a period number (1-based) below its first allowed one
+            outside.append(f'COUNTIFS({this},{START_NO},">0",{START_NO},"<{allowed[0] + 1}")')
+        if allowed[-1] < len(labels) - 1:
+            outside.append(f'COUNTIFS({this},{START_NO},">{allowed[-1] + 1}")')
+        span = (
+            f"in {labels[allowed[0]]}"
+            if len(allowed) == 1
+            else f"between {labels[allowed[0]]} and {labels[allowed[-1]]}"
+        )
+        rows.append(
+            (
+                f"{ini.id} starts {span} (its Earliest and Latest start)",
+                f'IF({"+".join(outside)}>0,"{YES}","{NO}")',
+            )
+        )
+    return rows
 
 
 def _rule_table(ws, lay: _Layout, rows: list[tuple[str, str | None]]) -> int:
