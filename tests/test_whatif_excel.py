@@ -19,7 +19,17 @@ from conftest import ROOT, convert
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from portfolio_opt import InvalidWorkbook, compare, optimize, read_plan, read_plans, save_results
+from portfolio_opt import (
+    InvalidWorkbook,
+    compare,
+    optimize,
+    read_plan,
+    read_plans,
+    review_quarters,
+    save_results,
+    save_review,
+)
+from portfolio_opt.core.lifecycle import out_cost_total
 from portfolio_opt.core.rules import Chosen, LimitRule, limit_rules, limit_uses, plan_rules
 from portfolio_opt.core.rules.confidence import BudgetConfidence
 from portfolio_opt.core.schedule import window
@@ -83,16 +93,16 @@ def _library(plan, in_plan: dict[str, bool], starts: dict[str, str]) -> dict:
     return {
         "value": math.fsum(s for s, m in zip(scores, mask) if m),
         "objective": portfolio_value(plan, chosen),
-        "cost": math.fsum(ini.cost for ini, m in zip(plan.initiatives, mask) if m),
+        "cost": math.fsum(ini.cost for ini, m in zip(plan.initiatives, mask) if m) + out_cost_total(plan, mask),
         "uses": {u.limit.name: u.used for u in limit_uses(plan, chosen)},
         "over": {r.limit.name: bool(r.check(plan, chosen)) for r in limit_rules(plan)},
         "rules": broken_rules,
     }
 
 
-def _computed(path: Path) -> dict:
-    """The "Your edits" tables of ``path`` as a spreadsheet computed them (cached values)."""
-    ws = load_workbook(path, data_only=True)["Summary"]
+def _computed(path: Path, sheet: str = "Summary") -> dict:
+    """The "Your edits" tables of ``path`` (on ``sheet``) as a spreadsheet computed them (cached values)."""
+    ws = load_workbook(path, data_only=True)[sheet]
     rows = list(ws.iter_rows(values_only=True))
     heads = {row[0]: k for k, row in enumerate(rows) if row and row[0] in (WHATIF.title, WHATIF.limit, WHATIF.rule)}
 
@@ -566,6 +576,41 @@ def test_libreoffice_flags_a_start_outside_its_window_as_a_broken_rule(tmp_path)
         assert computed["measures"][WHATIF.rules_broken] == len(library["rules"]) + len(outside), name
         flagged[name] = outside
     assert flagged == {"none": set(), "too late": {late.id}, "too early": {early.id}, "early but out": set()}
+
+
+@needs_soffice
+@pytest.mark.slow
+def test_reviews_workbook_has_the_what_if_of_its_new_optimum_and_reads_back_as_a_hand_made_plan(tmp_path):
+    _, q1 = _write(tmp_path, SINGLE)
+    this = ROOT / "data" / "sample_q2.xlsx"
+    review = review_quarters(read_plan(q1), read_plan(this))
+    result, plan = review.result, review.result.plan
+    path = tmp_path / "review.xlsx"
+    save_review(review, path)
+    wb = load_workbook(path)
+    assert wb.sheetnames[:3] == ["Quarter review", "Estimate changes", "Value realization"]
+    assert {"Ranking", "Initiatives", "Settings"} <= set(wb.sheetnames) and wb["Quarter review"].protection.sheet
+    selected = {r.id for r in result.initiatives if r.selected}
+    out_one = sorted(selected)[0]
+    extra = next(r.id for r in result.initiatives if not r.selected and r.decision != "stopped")
+    cases = {"none": {}, "edited": {out_one: False, extra: True}}
+    edited = []
+    for name, flips in cases.items():
+        edited.append(tmp_path / f"{name}.xlsx")
+        _edit(path, edited[-1], flips)
+    done = convert(edited, "xlsx", tmp_path / "computed")
+    for out, computed_path in zip(edited, done):
+        _assert_agrees(plan, _computed(computed_path, "Quarter review"), _library(plan, *_selection(out)))
+    m = _computed(done[0], "Quarter review")["measures"]
+    assert _close(m[SUMMARY.total_cost], result.total_cost) and _close(m[WHATIF.share], 1.0)
+    # the edited review workbook is this quarter's plan with In plan as the selection, as compare reads it
+    mine = (selected - {out_one}) | {extra}
+    hand = tmp_path / "hand.xlsx"
+    _hand_made(this, hand, mine)
+    plans = read_plans([edited[1], hand], marked=True)
+    assert set(plans[0][1].selection) == mine
+    a, b = compare(plans).plans
+    _same_comparison(a, b)
 
 
 def test_a_plan_without_limits_or_rules_gets_a_what_if_that_says_so(tmp_path):

@@ -886,7 +886,7 @@ def _frequency_chart(ws, count: int, end: int) -> BarChart:
 def write_review(r, path: str | os.PathLike, force: bool = False, run_id: str | None = None) -> None:
     """Quarter review (values, decisions, moves and their causes), Estimate changes, Value
     realization, Run info."""
-    from portfolio_opt.workbook.results import realization_sheet
+    from portfolio_opt.workbook.results import realization_sheet, write_whatif
 
     res = r.result
     plan = res.plan
@@ -894,10 +894,11 @@ def write_review(r, path: str | os.PathLike, force: bool = False, run_id: str | 
     wb = Workbook()
     ws = first_sheet(wb)
     ws.title = OUTPUT.quarter_review
-    _quarter_review(ws, r, money)
+    end = _quarter_review(ws, r, money)
     _estimate_changes(wb.create_sheet(OUTPUT.estimate_changes), r)
     if res.realization:
         realization_sheet(wb.create_sheet(OUTPUT.value_realization), res, money)
+    write_whatif(wb, res, ws, end + 2)  # this quarter's optimum, to edit; its Ranking and input sheets after
     _run_info(
         wb,
         plan,
@@ -911,9 +912,9 @@ def write_review(r, path: str | os.PathLike, force: bool = False, run_id: str | 
     save_atomic(wb, path, force)
 
 
-def _quarter_review(ws, r, money: str) -> None:
+def _quarter_review(ws, r, money: str) -> int:
     """Both quarters' optimum values, this quarter's cost and decisions counted, then every move
-    between the two optima with its cause, and how the causes are found."""
+    between the two optima with its cause, and how the causes are found; the last row written."""
     res = r.result
     counts: dict[str, int] = {}
     for x in res.initiatives:
@@ -938,7 +939,7 @@ def _quarter_review(ws, r, money: str) -> None:
     )
     end = _attribution_table(ws, r, names, end + 2)
     fit_widths(ws, maximum=60)
-    write_notes(
+    return write_notes(
         ws,
         end + 2,
         [

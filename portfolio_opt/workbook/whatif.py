@@ -16,6 +16,7 @@ columns of the Ranking, so with no edits every figure is the optimizer's. Limits
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -92,11 +93,13 @@ _FIXED_NAMES = frozenset({IN_PLAN, START, START_NO, KEY, GROUP, COST, PERIOD_LIS
 HOW_TEXT = (
     f"Your edits: change {RANKING.in_plan} (Yes or No) on the Ranking{{start}} and the '{WHATIF.title}' tables "
     "follow: value, cost, every limit's use and the rules broken (their rows turn red). With no edits they "
-    "are the optimizer's figures. The Ranking and the Summary are protected without a password so the "
+    "are the optimizer's figures. The Ranking and the {sheet} are protected without a password so the "
     f"formulas stay intact: only {RANKING.in_plan}{{start_cells}} can be changed. Filtering works as it is; to "
     "sort in Excel, unprotect the sheet first (Review > Unprotect Sheet). compare and review read an edited "
     f"workbook's {RANKING.in_plan} as a hand-made plan."
 )
+#: The title over :data:`HOW_TEXT` in a workbook whose notes are not the Summary's (review's)
+TRY_TITLE = "Try your own plan"
 #: What :data:`HOW_TEXT` says of the start in a multi-period plan
 START_TEXT = f" (and {RANKING.your_start}, the period it starts in)"
 #: What a figure no formula states shows (a note under the tables says why)
@@ -165,6 +168,7 @@ class WhatIf:
                 number[i] = g
         if any(number):
             w.helpers.append(Helper(WHATIF.group, GROUP, number))
+        w.cost_formula()
         for part in [lambda: w.value_formula(objective=False), lambda: w.value_formula(objective=True)] + [
             (lambda rule=rule: w.use_formula(rule)) for rule in limit_rules(plan)
         ]:
@@ -206,6 +210,16 @@ class WhatIf:
         if t is None:
             return f'SUMIFS({name},{IN_PLAN},"{YES}")'
         return f'SUMIFS({name},{IN_PLAN},"{YES}",{START_NO},{t + 1})'
+
+    def cost_formula(self) -> str:
+        """The edited total cost, as a result counts it: the Cost of the initiatives in the plan,
+        and the stop or retire cost of each running one left out (a review's)."""
+        cost = f'SUMIFS({COST},{IN_PLAN},"{YES}")'
+        outs = [ini.out_cost for ini in self.plan.initiatives]
+        if not any(outs):
+            return cost
+        kept = self._sumifs(self.helper(("out",), WHATIF.out_cost, outs), None)
+        return f"{cost}+{_number(math.fsum(outs))}-{kept}"
 
     def value_formula(self, objective: bool) -> str:
         """The edited total score (``objective``: the objective's coefficients, before penalties)."""
@@ -488,7 +502,7 @@ def _measure_table(ws, w: WhatIf, money: str, lay: _Layout, rules: list[LimitRul
     rows: dict[str, tuple[Any, str | None, str | None]] = {
         total_label(s.scoring): (res.total_value, value, value_fmt),
         SUMMARY.objective_value: (opt_objective, objective, money),
-        SUMMARY.total_cost: (res.total_cost, f'SUMIFS({COST},{IN_PLAN},"{YES}")', money),
+        SUMMARY.total_cost: (res.total_cost, w.cost_formula(), money),
         SUMMARY.budget_left: ((s.budget or 0.0) - res.total_cost, f"{_number(s.budget or 0.0)}-{cost}", money),
         SUMMARY.selected: (len(res.selected), f'COUNTIFS({IN_PLAN},"{YES}")', "0"),
         WHATIF.share: (
@@ -738,8 +752,8 @@ def _rule_table(ws, lay: _Layout, rows: list[tuple[str, str | None]]) -> int:
     return k
 
 
-def how_text(w: WhatIf) -> str:
-    """The Summary's note on how to use the what-if."""
+def how_text(w: WhatIf, sheet: str = OUTPUT.summary) -> str:
+    """The note on how to use the what-if, over its tables on ``sheet``."""
     if w.timed:
-        return HOW_TEXT.format(start=START_TEXT, start_cells=f" and {RANKING.your_start}")
-    return HOW_TEXT.format(start="", start_cells="")
+        return HOW_TEXT.format(start=START_TEXT, start_cells=f" and {RANKING.your_start}", sheet=sheet)
+    return HOW_TEXT.format(start="", start_cells="", sheet=sheet)
