@@ -646,3 +646,29 @@ def test_a_hand_made_plans_results_keep_its_selection_until_in_plan_is_edited(tm
     assert set(read_plan(tmp_path / "edited.xlsx").selection) == {
         r.id for r in result.initiatives if r.selected and r.id != flip
     }
+
+
+def test_workbooks_of_several_portfolios_say_why_they_have_no_what_if(tmp_path):
+    """compare, alternatives and scenarios hold several portfolios: no In plan (which one would it
+    edit?), and a note on their first sheet saying how to try edits on one of them."""
+    from portfolio_opt import alternatives, run_scenarios, save_alternatives, save_comparison, save_scenarios
+    from portfolio_opt.workbook.whatif import NO_WHATIF_ALTERNATIVES, NO_WHATIF_COMPARE, NO_WHATIF_SCENARIOS
+
+    plan = read_plan(SINGLE)
+    written = {
+        NO_WHATIF_COMPARE: tmp_path / "compare.xlsx",
+        NO_WHATIF_ALTERNATIVES: tmp_path / "alternatives.xlsx",
+        NO_WHATIF_SCENARIOS: tmp_path / "scenarios.xlsx",
+    }
+    save_comparison(
+        compare(read_plans([ROOT / "data" / "plan_cto.xlsx", ROOT / "data" / "plan_cfo.xlsx"])),
+        written[NO_WHATIF_COMPARE],
+    )
+    save_alternatives(alternatives(plan, 2), written[NO_WHATIF_ALTERNATIVES])
+    save_scenarios(run_scenarios(plan), written[NO_WHATIF_SCENARIOS])
+    for note, path in written.items():
+        wb = load_workbook(path)
+        assert "Ranking" not in wb.sheetnames, path.name
+        first = [c.value for row in wb.worksheets[0].iter_rows() for c in row if c.value is not None]
+        assert note in first, path.name
+        assert not any(isinstance(v, str) and v.startswith("=") for v in first), path.name

@@ -40,6 +40,7 @@ from portfolio_opt.model.layout import (
     SIDE_BY_SIDE,
 )
 from portfolio_opt.model.plan import Objective
+from portfolio_opt.workbook import whatif
 from portfolio_opt.workbook.results import limit_format, run_info_rows, write_run_info
 from portfolio_opt.workbook.style import (
     NO_FILL,
@@ -263,6 +264,7 @@ def _scenario_summary(ws, run: ScenarioRun) -> None:
     chart.set_categories(Reference(ws, min_col=2, max_col=len(names) + 1, min_row=1, max_row=1))
     _axes_visible(chart)
     ws.add_chart(chart, f"A{len(measures) + 4}")
+    write_notes(ws, len(measures) + 24, [whatif.NO_WHATIF_SCENARIOS], last_column=min(len(names) + 1, 6))
 
 
 def _scenario_measures(run: ScenarioRun, money: str) -> list[_Measure]:
@@ -403,14 +405,16 @@ def _comparison_sheet(ws, c: Comparison, money: str) -> None:
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last))
     _axes_visible(chart)
     ws.add_chart(chart, f"A{last + 3}")
+    end = last + 20
     if c.differences:
-        write_notes(
+        end = write_notes(
             ws,
             last + 22,
             c.differences,
             title="Differences between the plans' initiatives, figures, settings and limits",
             last_column=len(header),
         )
+    write_notes(ws, end + 2, [whatif.NO_WHATIF_COMPARE], last_column=len(header))
 
 
 def _comparison_rows(c: Comparison, money: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]], list[str | None]]:
@@ -760,6 +764,7 @@ def _alternatives_summary(ws, a, names: list[str], money: str) -> None:
     ]
     if a.note:
         notes.append(a.note[0].upper() + a.note[1:] + ".")
+    notes.append(whatif.NO_WHATIF_ALTERNATIVES)
     write_notes(ws, last + 2, notes, last_column=len(names) + 1)
 
 

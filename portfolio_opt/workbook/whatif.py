@@ -112,6 +112,24 @@ TOO_BIG_TEXT = (
     f"'{WHATIF.title}' tables (the formulas would make the workbook slow to open)."
 )
 
+#: Why a workbook of several portfolios has no what-if, and how to try edits on one of them
+NO_WHATIF_COMPARE = (
+    f"No what-if in this workbook: it holds several portfolios (each plan, and the optimum at each plan's cost). "
+    f"To try edits on one in Excel, optimize its plan (with --budget at the plan's cost for that optimum): the "
+    f"results workbook's Ranking has {RANKING.in_plan} and its Summary the '{WHATIF.title}' tables, and the "
+    "edited results workbook can be compared again as a hand-made plan."
+)
+NO_WHATIF_ALTERNATIVES = (
+    "No what-if in this workbook: it holds several portfolios side by side. To try one in Excel, optimize the "
+    f"plan and set {RANKING.in_plan} on the results workbook's Ranking to the alternative's initiatives (the "
+    f"{OUTPUT.alternatives_matrix} sheet lists them): the Summary's '{WHATIF.title}' tables show its figures."
+)
+NO_WHATIF_SCENARIOS = (
+    "No what-if in this workbook: it holds a portfolio per scenario, each under changed rules. To try edits in "
+    "Excel, make a scenario's changes in the planning workbook and optimize it: the results workbook's Ranking "
+    f"has {RANKING.in_plan} and its Summary the '{WHATIF.title}' tables."
+)
+
 
 class TooLong(Exception):
     """A formula longer than :data:`MAX_FORMULA`."""
