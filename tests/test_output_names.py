@@ -125,11 +125,19 @@ def test_the_writers_and_the_page_take_every_output_name_from_the_layout(tmp_pat
 
 def test_a_results_workbook_adds_only_sheets_the_reader_skips(tmp_path):
     """``layout.OUTPUT_SHEETS`` is what a plan read from a results workbook leaves out: every
-    sheet the results writer adds (robustness's too, and the risk workbook's) is in it, and no
+    sheet the results writer adds (robustness's too, review's and the risk workbook's) is in it, and no
     input sheet is."""
     from openpyxl import load_workbook
 
-    from portfolio_opt import optimize, read_plan, save_results, save_simulation, simulate_plan
+    from portfolio_opt import (
+        optimize,
+        read_plan,
+        review_quarters,
+        save_results,
+        save_review,
+        save_simulation,
+        simulate_plan,
+    )
     from portfolio_opt.analyses.robustness import robustness
     from portfolio_opt.workbook.files import save_robustness
 
@@ -143,6 +151,11 @@ def test_a_results_workbook_adds_only_sheets_the_reader_skips(tmp_path):
         assert [t.name for t in again.tables] == [t.name for t in plan.tables], name
     out = tmp_path / "robust.xlsx"
     save_robustness(robustness(read_plan(ROOT / "data" / "sample_plan.xlsx"), samples=3), out)
+    written |= set(load_workbook(out, read_only=True).sheetnames) - set(layout.INPUT_SHEETS)
+    out = tmp_path / "review.xlsx"  # review's, with its new optimum's Ranking and input sheets (the what-if)
+    save_review(
+        review_quarters(read_plan(tmp_path / "sample_plan.xlsx"), read_plan(ROOT / "data" / "sample_q2.xlsx")), out
+    )
     written |= set(load_workbook(out, read_only=True).sheetnames) - set(layout.INPUT_SHEETS)
     out = tmp_path / "risk.xlsx"
     save_simulation(simulate_plan(read_plan(ROOT / "data" / "sample_risk.xlsx"), 200, 1)[0], out)

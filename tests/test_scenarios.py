@@ -197,6 +197,35 @@ def test_bad_scenario_rows_name_their_cells(tmp_path):
     assert "INI-999" in text and "Scenarios!" in text
 
 
+def test_a_scenario_says_a_limits_one_name_however_its_header_spells_it(tmp_path):
+    """One name per limit in every sheet (issue 33): ``Change: Data eng FTE`` names the limit of
+    the column ``Data eng FTE (people)`` (a unit is no part of a name, as with headers), and
+    ``max: ml eng fte`` the limit ``ML eng FTE``; each change says the limit as the Summary does."""
+    path = tmp_path / "plan.xlsx"
+    wb = load_workbook(SAMPLE)
+    for c in wb["Initiatives"][1]:
+        if c.value == "Data eng FTE":
+            c.value = "Data eng FTE (people)"
+    ws = wb["Scenarios"]
+    ws.cell(row=1, column=ws.max_column + 1, value="max: ml eng fte")
+    ws.append(["ML capped"] + [None] * (ws.max_column - 2) + [16])
+    wb.save(path)
+    plan = read_plan(path)
+    names = {lim.name for lim in plan.all_limits()}
+    assert "Data eng FTE (people)" in names and "ML eng FTE" in names
+    labels = {sc.name: [ch.label for ch in sc.changes] for sc in plan.scenarios}
+    assert labels["Data team halved"] == ["Data eng FTE (people) change -50%"]
+    assert labels["ML capped"] == ["Max ML eng FTE 16"]
+    out = tmp_path / "scenarios.xlsx"
+    proc = run_cli("scenarios", path, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    rows = {r[0]: r[1:] for r in load_workbook(out)["Scenario summary"].iter_rows(values_only=True)}
+    assert "Data eng FTE (people) used" in rows
+    header = rows["Measure"]
+    assert rows["Changes"][header.index("Data team halved")] == "Data eng FTE (people) change -50%"
+    assert rows["Changes"][header.index("ML capped")] == "Max ML eng FTE 16"
+
+
 # --------------------------------------------------------------------------- compare
 
 

@@ -19,9 +19,20 @@ from conftest import ROOT, convert
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from portfolio_opt import InvalidWorkbook, compare, optimize, read_plan, read_plans, save_results
+from portfolio_opt import (
+    InvalidWorkbook,
+    compare,
+    optimize,
+    read_plan,
+    read_plans,
+    review_quarters,
+    save_results,
+    save_review,
+)
+from portfolio_opt.core.lifecycle import out_cost_total
 from portfolio_opt.core.rules import Chosen, LimitRule, limit_rules, limit_uses, plan_rules
 from portfolio_opt.core.rules.confidence import BudgetConfidence
+from portfolio_opt.core.schedule import window
 from portfolio_opt.core.value import portfolio_value, scores_at
 from portfolio_opt.model.layout import RANKING, SUMMARY, WHATIF, total_label
 from portfolio_opt.model.plan import Decision
@@ -82,16 +93,16 @@ def _library(plan, in_plan: dict[str, bool], starts: dict[str, str]) -> dict:
     return {
         "value": math.fsum(s for s, m in zip(scores, mask) if m),
         "objective": portfolio_value(plan, chosen),
-        "cost": math.fsum(ini.cost for ini, m in zip(plan.initiatives, mask) if m),
+        "cost": math.fsum(ini.cost for ini, m in zip(plan.initiatives, mask) if m) + out_cost_total(plan, mask),
         "uses": {u.limit.name: u.used for u in limit_uses(plan, chosen)},
         "over": {r.limit.name: bool(r.check(plan, chosen)) for r in limit_rules(plan)},
         "rules": broken_rules,
     }
 
 
-def _computed(path: Path) -> dict:
-    """The "Your edits" tables of ``path`` as a spreadsheet computed them (cached values)."""
-    ws = load_workbook(path, data_only=True)["Summary"]
+def _computed(path: Path, sheet: str = "Summary") -> dict:
+    """The "Your edits" tables of ``path`` (on ``sheet``) as a spreadsheet computed them (cached values)."""
+    ws = load_workbook(path, data_only=True)[sheet]
     rows = list(ws.iter_rows(values_only=True))
     heads = {row[0]: k for k, row in enumerate(rows) if row and row[0] in (WHATIF.title, WHATIF.limit, WHATIF.rule)}
 
@@ -321,6 +332,75 @@ def test_compare_reads_an_edited_workbook_as_the_same_hand_made_plan(tmp_path):
     assert a.efficiency is not None or a.violations
 
 
+def _pinned(path: Path, out: Path, chosen: set[str], starts: dict[str, str]) -> None:
+    """The planning workbook at ``path`` as a hand-made plan of ``chosen``, each initiative in
+    ``starts`` held to its period (Earliest start = Latest start), as a planner writes it."""
+    _hand_made(path, out, chosen)
+    wb = load_workbook(out)
+    ws = wb["Initiatives"]
+    header = [c.value for c in ws[1]]
+    id_col = header.index("ID") + 1
+    for r in range(2, ws.max_row + 1):
+        ini = ws.cell(r, id_col).value
+        if ini in starts:
+            ws.cell(r, header.index("Earliest start") + 1).value = starts[ini]
+            ws.cell(r, header.index("Latest start") + 1).value = starts[ini]
+    wb.save(out)
+
+
+def _same_comparison(a, b) -> None:
+    """Two compare reports that say the same of their plans."""
+    assert a.selected == b.selected and a.violations == b.violations
+    assert a.objective == pytest.approx(b.objective) and a.total_value == pytest.approx(b.total_value)
+    assert a.total_cost == pytest.approx(b.total_cost)
+    assert a.optimal.objective == pytest.approx(b.optimal.objective)
+    assert a.efficiency == pytest.approx(b.efficiency)
+
+
+@pytest.mark.slow
+def test_compare_reads_an_edited_start_as_the_hand_made_plans_start(tmp_path):
+    result, path = _write(tmp_path, QUARTERLY)
+    labels = result.plan.settings.period_labels()
+    selected = {r.id for r in result.initiatives if r.selected}
+    starts = {r.id: r.start for r in result.initiatives if r.selected}
+    moved = "INI-008"  # nothing needs it, and its window is the whole plan: any later quarter is allowed
+    later = labels[labels.index(starts[moved]) + 1]
+    edited = tmp_path / "edited.xlsx"
+    _edit(path, edited, {}, {moved: later})
+    hand, free = tmp_path / "hand.xlsx", tmp_path / "free.xlsx"
+    _pinned(QUARTERLY, hand, selected, {moved: later})
+    _hand_made(QUARTERLY, free, selected)
+    plans = read_plans([edited, hand, free], marked=True)
+    ini = plans[0][1].initiatives[plans[0][1].index(moved)]
+    assert (ini.earliest, ini.latest) == (labels.index(later),) * 2
+    assert any(moved in w and later in w and "Your start" in w for w in plans[0][1].warnings)
+    a, b, c = compare(plans).plans
+    _same_comparison(a, b)
+    # the start counted: a quarter later is worth less than the optimizer's schedule of the same initiatives
+    assert a.objective < c.objective - 1.0 and c.objective == pytest.approx(result.objective)
+    # a start left as written (or moved back to it) is not pinned: the plan is the optimizer's again
+    _edit(path, tmp_path / "back.xlsx", {}, {moved: starts[moved]})
+    back = read_plan(tmp_path / "back.xlsx")
+    assert all(
+        i.earliest == j.earliest and i.latest == j.latest for i, j in zip(back.initiatives, result.plan.initiatives)
+    )
+
+
+def test_an_edited_start_outside_its_window_is_refused_naming_its_cell(tmp_path):
+    result, path = _write(tmp_path, QUARTERLY)
+    labels = result.plan.settings.period_labels()
+    ini = next(i for i in result.plan.initiatives if i.latest is not None and i.latest < len(labels) - 1)
+    too_late = labels[ini.latest + 1]
+    _edit(path, tmp_path / "late.xlsx", {ini.id: True}, {ini.id: too_late})
+    with pytest.raises(InvalidWorkbook) as caught:
+        read_plans([tmp_path / "late.xlsx"], marked=True)
+    (problem,) = caught.value.problems
+    header = [c.value for c in load_workbook(path)["Ranking"][1]]
+    letter = get_column_letter(header.index(RANKING.your_start) + 1)
+    assert problem.code == "start-outside-window" and problem.where.startswith(f"late.xlsx: Ranking!{letter}")
+    assert ini.id in problem.message and too_late in problem.message and labels[ini.latest] in problem.message
+
+
 def test_review_reads_last_quarters_edited_workbook_as_its_plan(tmp_path):
     result, path = _write(tmp_path, SINGLE)
     dropped = next(r.id for r in result.initiatives if r.selected)
@@ -458,6 +538,81 @@ def test_libreoffice_computes_npv_and_a_reviews_stop_costs_as_the_library_does(t
         _assert_agrees(plan, _computed(computed), _library(plan, *_selection(target)))
 
 
+@needs_soffice
+@pytest.mark.slow
+def test_libreoffice_flags_a_start_outside_its_window_as_a_broken_rule(tmp_path):
+    result, path = _write(tmp_path, QUARTERLY)
+    plan = result.plan
+    labels = plan.settings.period_labels()
+    narrowed = [i for i in plan.initiatives if len(window(i, plan.settings)) < len(labels)]
+    late = next(i for i in narrowed if i.latest is not None and i.id in result.selected)
+    early = next(i for i in narrowed if i.earliest)
+    cases = {
+        "none": ({}, {}),
+        "too late": ({}, {late.id: labels[late.latest + 1]}),
+        "too early": ({early.id: True}, {early.id: labels[early.earliest - 1]}),
+        "early but out": ({early.id: False}, {early.id: labels[0]}),  # not in the plan: nothing broken
+    }
+    edited = []
+    for name, (flips, moves) in cases.items():
+        out = tmp_path / "edited" / f"{name.replace(' ', '-')}.xlsx"
+        out.parent.mkdir(exist_ok=True)
+        _edit(path, out, flips, moves)
+        edited.append(out)
+    done = convert(edited, "xlsx", tmp_path / "computed")
+    flagged = {}
+    for name, out, computed_path in zip(cases, edited, done):
+        in_plan, starts = _selection(out)
+        library = _library(plan, in_plan, starts)
+        outside = {
+            i.id
+            for i in plan.initiatives
+            if in_plan[i.id] and labels.index(starts[i.id]) not in window(i, plan.settings)
+        }
+        computed = _computed(computed_path)
+        rows = {text.split()[0]: broken for text, broken in computed["rules"].items() if "Earliest and Latest" in text}
+        assert set(rows) == {i.id for i in narrowed}
+        assert {k for k, v in rows.items() if v == "Yes"} == outside, name
+        assert computed["measures"][WHATIF.rules_broken] == len(library["rules"]) + len(outside), name
+        flagged[name] = outside
+    assert flagged == {"none": set(), "too late": {late.id}, "too early": {early.id}, "early but out": set()}
+
+
+@needs_soffice
+@pytest.mark.slow
+def test_reviews_workbook_has_the_what_if_of_its_new_optimum_and_reads_back_as_a_hand_made_plan(tmp_path):
+    _, q1 = _write(tmp_path, SINGLE)
+    this = ROOT / "data" / "sample_q2.xlsx"
+    review = review_quarters(read_plan(q1), read_plan(this))
+    result, plan = review.result, review.result.plan
+    path = tmp_path / "review.xlsx"
+    save_review(review, path)
+    wb = load_workbook(path)
+    assert wb.sheetnames[:3] == ["Quarter review", "Estimate changes", "Value realization"]
+    assert {"Ranking", "Initiatives", "Settings"} <= set(wb.sheetnames) and wb["Quarter review"].protection.sheet
+    selected = {r.id for r in result.initiatives if r.selected}
+    out_one = sorted(selected)[0]
+    extra = next(r.id for r in result.initiatives if not r.selected and r.decision != "stopped")
+    cases = {"none": {}, "edited": {out_one: False, extra: True}}
+    edited = []
+    for name, flips in cases.items():
+        edited.append(tmp_path / f"{name}.xlsx")
+        _edit(path, edited[-1], flips)
+    done = convert(edited, "xlsx", tmp_path / "computed")
+    for out, computed_path in zip(edited, done):
+        _assert_agrees(plan, _computed(computed_path, "Quarter review"), _library(plan, *_selection(out)))
+    m = _computed(done[0], "Quarter review")["measures"]
+    assert _close(m[SUMMARY.total_cost], result.total_cost) and _close(m[WHATIF.share], 1.0)
+    # the edited review workbook is this quarter's plan with In plan as the selection, as compare reads it
+    mine = (selected - {out_one}) | {extra}
+    hand = tmp_path / "hand.xlsx"
+    _hand_made(this, hand, mine)
+    plans = read_plans([edited[1], hand], marked=True)
+    assert set(plans[0][1].selection) == mine
+    a, b = compare(plans).plans
+    _same_comparison(a, b)
+
+
 def test_a_plan_without_limits_or_rules_gets_a_what_if_that_says_so(tmp_path):
     from conftest import write_plan
 
@@ -491,3 +646,29 @@ def test_a_hand_made_plans_results_keep_its_selection_until_in_plan_is_edited(tm
     assert set(read_plan(tmp_path / "edited.xlsx").selection) == {
         r.id for r in result.initiatives if r.selected and r.id != flip
     }
+
+
+def test_workbooks_of_several_portfolios_say_why_they_have_no_what_if(tmp_path):
+    """compare, alternatives and scenarios hold several portfolios: no In plan (which one would it
+    edit?), and a note on their first sheet saying how to try edits on one of them."""
+    from portfolio_opt import alternatives, run_scenarios, save_alternatives, save_comparison, save_scenarios
+    from portfolio_opt.workbook.whatif import NO_WHATIF_ALTERNATIVES, NO_WHATIF_COMPARE, NO_WHATIF_SCENARIOS
+
+    plan = read_plan(SINGLE)
+    written = {
+        NO_WHATIF_COMPARE: tmp_path / "compare.xlsx",
+        NO_WHATIF_ALTERNATIVES: tmp_path / "alternatives.xlsx",
+        NO_WHATIF_SCENARIOS: tmp_path / "scenarios.xlsx",
+    }
+    save_comparison(
+        compare(read_plans([ROOT / "data" / "plan_cto.xlsx", ROOT / "data" / "plan_cfo.xlsx"])),
+        written[NO_WHATIF_COMPARE],
+    )
+    save_alternatives(alternatives(plan, 2), written[NO_WHATIF_ALTERNATIVES])
+    save_scenarios(run_scenarios(plan), written[NO_WHATIF_SCENARIOS])
+    for note, path in written.items():
+        wb = load_workbook(path)
+        assert "Ranking" not in wb.sheetnames, path.name
+        first = [c.value for row in wb.worksheets[0].iter_rows() for c in row if c.value is not None]
+        assert note in first, path.name
+        assert not any(isinstance(v, str) and v.startswith("=") for v in first), path.name

@@ -477,6 +477,8 @@ OUTPUT_SHEETS = (
     OUTPUT.value_realization,
     OUTPUT.realization_by_group,
     OUTPUT.whatif_lists,
+    OUTPUT.quarter_review,
+    OUTPUT.estimate_changes,
 )
 
 
@@ -658,6 +660,7 @@ class WhatIfColumns(NamedTuple):
     use: str = "What-if: {limit}"
     use_at: str = "What-if: {limit}, build period {k}"
     saved: str = "What-if: stop or retire cost saved"
+    out_cost: str = "What-if: stop or retire cost"
     period: str = "Period"
     number: str = "Number"
 

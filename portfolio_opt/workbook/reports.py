@@ -40,6 +40,7 @@ from portfolio_opt.model.layout import (
     SIDE_BY_SIDE,
 )
 from portfolio_opt.model.plan import Objective
+from portfolio_opt.workbook import whatif
 from portfolio_opt.workbook.results import limit_format, run_info_rows, write_run_info
 from portfolio_opt.workbook.style import (
     NO_FILL,
@@ -263,6 +264,7 @@ def _scenario_summary(ws, run: ScenarioRun) -> None:
     chart.set_categories(Reference(ws, min_col=2, max_col=len(names) + 1, min_row=1, max_row=1))
     _axes_visible(chart)
     ws.add_chart(chart, f"A{len(measures) + 4}")
+    write_notes(ws, len(measures) + 24, [whatif.NO_WHATIF_SCENARIOS], last_column=min(len(names) + 1, 6))
 
 
 def _scenario_measures(run: ScenarioRun, money: str) -> list[_Measure]:
@@ -403,14 +405,16 @@ def _comparison_sheet(ws, c: Comparison, money: str) -> None:
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last))
     _axes_visible(chart)
     ws.add_chart(chart, f"A{last + 3}")
+    end = last + 20
     if c.differences:
-        write_notes(
+        end = write_notes(
             ws,
             last + 22,
             c.differences,
             title="Differences between the plans' initiatives, figures, settings and limits",
             last_column=len(header),
         )
+    write_notes(ws, end + 2, [whatif.NO_WHATIF_COMPARE], last_column=len(header))
 
 
 def _comparison_rows(c: Comparison, money: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]], list[str | None]]:
@@ -760,6 +764,7 @@ def _alternatives_summary(ws, a, names: list[str], money: str) -> None:
     ]
     if a.note:
         notes.append(a.note[0].upper() + a.note[1:] + ".")
+    notes.append(whatif.NO_WHATIF_ALTERNATIVES)
     write_notes(ws, last + 2, notes, last_column=len(names) + 1)
 
 
@@ -886,7 +891,7 @@ def _frequency_chart(ws, count: int, end: int) -> BarChart:
 def write_review(r, path: str | os.PathLike, force: bool = False, run_id: str | None = None) -> None:
     """Quarter review (values, decisions, moves and their causes), Estimate changes, Value
     realization, Run info."""
-    from portfolio_opt.workbook.results import realization_sheet
+    from portfolio_opt.workbook.results import realization_sheet, write_whatif
 
     res = r.result
     plan = res.plan
@@ -894,10 +899,11 @@ def write_review(r, path: str | os.PathLike, force: bool = False, run_id: str | 
     wb = Workbook()
     ws = first_sheet(wb)
     ws.title = OUTPUT.quarter_review
-    _quarter_review(ws, r, money)
+    end = _quarter_review(ws, r, money)
     _estimate_changes(wb.create_sheet(OUTPUT.estimate_changes), r)
     if res.realization:
         realization_sheet(wb.create_sheet(OUTPUT.value_realization), res, money)
+    write_whatif(wb, res, ws, end + 2)  # this quarter's optimum, to edit; its Ranking and input sheets after
     _run_info(
         wb,
         plan,
@@ -911,9 +917,9 @@ def write_review(r, path: str | os.PathLike, force: bool = False, run_id: str | 
     save_atomic(wb, path, force)
 
 
-def _quarter_review(ws, r, money: str) -> None:
+def _quarter_review(ws, r, money: str) -> int:
     """Both quarters' optimum values, this quarter's cost and decisions counted, then every move
-    between the two optima with its cause, and how the causes are found."""
+    between the two optima with its cause, and how the causes are found; the last row written."""
     res = r.result
     counts: dict[str, int] = {}
     for x in res.initiatives:
@@ -938,7 +944,7 @@ def _quarter_review(ws, r, money: str) -> None:
     )
     end = _attribution_table(ws, r, names, end + 2)
     fit_widths(ws, maximum=60)
-    write_notes(
+    return write_notes(
         ws,
         end + 2,
         [

@@ -141,6 +141,25 @@ def write_results(
         save_atomic(wb, path, force)
 
 
+def write_whatif(wb: Workbook, result: Result, ws, row: int) -> int:
+    """The what-if of ``result`` in another command's workbook (review's, of its new optimum): a
+    note on how to use it on ``ws`` from ``row`` with the "Your edits" tables under it, the
+    Ranking with its editable In plan, and the input sheets as used, so that compare and review
+    read the edited workbook as a hand-made plan, as they read an optimize results workbook.
+    Returns the last row written on ``ws``."""
+    money = money_format(result.plan.settings.currency)
+    if not whatif.applies(result):
+        return write_notes(ws, row, [whatif.TOO_BIG_TEXT], title=whatif.TRY_TITLE, last_column=len(LIMITS))
+    what_if = whatif.WhatIf.of(result)
+    end = write_notes(ws, row, [whatif.how_text(what_if, ws.title)], title=whatif.TRY_TITLE, last_column=len(LIMITS))
+    end = whatif.write_summary(ws, what_if, money, end + 2, limit_format)
+    whatif.protect(ws)
+    _ranking_sheet(stream(wb.create_sheet(OUTPUT.ranking)), result, money, what_if)
+    for table in _input_tables(result.plan):
+        _copy_table(stream(wb.create_sheet(safe_title(table.name))), table)
+    return end
+
+
 def _summary_sheet(ws, result: Result, money: str, what_if: whatif.WhatIf | None = None) -> None:
     """The Summary sheet: the headline figures, every limit's use, the risk and committee tables
     when they apply, the what-if of your edits (``what_if``), and notes on how to read it all."""

@@ -16,6 +16,7 @@ columns of the Ranking, so with no edits every figure is the optimizer's. Limits
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -92,11 +93,13 @@ _FIXED_NAMES = frozenset({IN_PLAN, START, START_NO, KEY, GROUP, COST, PERIOD_LIS
 HOW_TEXT = (
     f"Your edits: change {RANKING.in_plan} (Yes or No) on the Ranking{{start}} and the '{WHATIF.title}' tables "
     "follow: value, cost, every limit's use and the rules broken (their rows turn red). With no edits they "
-    "are the optimizer's figures. The Ranking and the Summary are protected without a password so the "
+    "are the optimizer's figures. The Ranking and the {sheet} are protected without a password so the "
     f"formulas stay intact: only {RANKING.in_plan}{{start_cells}} can be changed. Filtering works as it is; to "
     "sort in Excel, unprotect the sheet first (Review > Unprotect Sheet). compare and review read an edited "
     f"workbook's {RANKING.in_plan} as a hand-made plan."
 )
+#: The title over :data:`HOW_TEXT` in a workbook whose notes are not the Summary's (review's)
+TRY_TITLE = "Try your own plan"
 #: What :data:`HOW_TEXT` says of the start in a multi-period plan
 START_TEXT = f" (and {RANKING.your_start}, the period it starts in)"
 #: What a figure no formula states shows (a note under the tables says why)
@@ -107,6 +110,24 @@ NOTES_TITLE = "Notes on your edits"
 TOO_BIG_TEXT = (
     f"No what-if: plans of more than {WHATIF_MAX:,} initiatives get no {RANKING.in_plan} column or "
     f"'{WHATIF.title}' tables (the formulas would make the workbook slow to open)."
+)
+
+#: Why a workbook of several portfolios has no what-if, and how to try edits on one of them
+NO_WHATIF_COMPARE = (
+    f"No what-if in this workbook: it holds several portfolios (each plan, and the optimum at each plan's cost). "
+    f"To try edits on one in Excel, optimize its plan (with --budget at the plan's cost for that optimum): the "
+    f"results workbook's Ranking has {RANKING.in_plan} and its Summary the '{WHATIF.title}' tables, and the "
+    "edited results workbook can be compared again as a hand-made plan."
+)
+NO_WHATIF_ALTERNATIVES = (
+    "No what-if in this workbook: it holds several portfolios side by side. To try one in Excel, optimize the "
+    f"plan and set {RANKING.in_plan} on the results workbook's Ranking to the alternative's initiatives (the "
+    f"{OUTPUT.alternatives_matrix} sheet lists them): the Summary's '{WHATIF.title}' tables show its figures."
+)
+NO_WHATIF_SCENARIOS = (
+    "No what-if in this workbook: it holds a portfolio per scenario, each under changed rules. To try edits in "
+    "Excel, make a scenario's changes in the planning workbook and optimize it: the results workbook's Ranking "
+    f"has {RANKING.in_plan} and its Summary the '{WHATIF.title}' tables."
 )
 
 
@@ -165,6 +186,7 @@ class WhatIf:
                 number[i] = g
         if any(number):
             w.helpers.append(Helper(WHATIF.group, GROUP, number))
+        w.cost_formula()
         for part in [lambda: w.value_formula(objective=False), lambda: w.value_formula(objective=True)] + [
             (lambda rule=rule: w.use_formula(rule)) for rule in limit_rules(plan)
         ]:
@@ -206,6 +228,16 @@ class WhatIf:
         if t is None:
             return f'SUMIFS({name},{IN_PLAN},"{YES}")'
         return f'SUMIFS({name},{IN_PLAN},"{YES}",{START_NO},{t + 1})'
+
+    def cost_formula(self) -> str:
+        """The edited total cost, as a result counts it: the Cost of the initiatives in the plan,
+        and the stop or retire cost of each running one left out (a review's)."""
+        cost = f'SUMIFS({COST},{IN_PLAN},"{YES}")'
+        outs = [ini.out_cost for ini in self.plan.initiatives]
+        if not any(outs):
+            return cost
+        kept = self._sumifs(self.helper(("out",), WHATIF.out_cost, outs), None)
+        return f"{cost}+{_number(math.fsum(outs))}-{kept}"
 
     def value_formula(self, objective: bool) -> str:
         """The edited total score (``objective``: the objective's coefficients, before penalties)."""
@@ -488,7 +520,7 @@ def _measure_table(ws, w: WhatIf, money: str, lay: _Layout, rules: list[LimitRul
     rows: dict[str, tuple[Any, str | None, str | None]] = {
         total_label(s.scoring): (res.total_value, value, value_fmt),
         SUMMARY.objective_value: (opt_objective, objective, money),
-        SUMMARY.total_cost: (res.total_cost, f'SUMIFS({COST},{IN_PLAN},"{YES}")', money),
+        SUMMARY.total_cost: (res.total_cost, w.cost_formula(), money),
         SUMMARY.budget_left: ((s.budget or 0.0) - res.total_cost, f"{_number(s.budget or 0.0)}-{cost}", money),
         SUMMARY.selected: (len(res.selected), f'COUNTIFS({IN_PLAN},"{YES}")', "0"),
         WHATIF.share: (
@@ -680,6 +712,7 @@ def _rule_rows(w: WhatIf) -> tuple[list[tuple[str, str | None]], list[str]]:
                 f'IF(COUNTIFS({IN_PLAN},"{YES}",{START_NO},0)>0,"{YES}","{NO}")',
             )
         )
+        rows += _window_rows(w)
     for rule in plan_rules(plan):
         if isinstance(rule, BudgetConfidence):
             rows.append((f"Budget kept with {rule.confidence:.0%} confidence", None))
@@ -688,6 +721,36 @@ def _rule_rows(w: WhatIf) -> tuple[list[tuple[str, str | None]], list[str]]:
                 "check an edited plan with compare."
             )
     return rows, notes
+
+
+def _window_rows(w: WhatIf) -> list[tuple[str, str]]:
+    """A rule per initiative whose Earliest or Latest start narrows its start: Yes when it is in
+    the edited plan and its ``Your start`` is a period before or after that window (a start that
+    is no period at all is the rule above)."""
+    plan, labels = w.plan, w.labels
+    rows = []
+    for i, ini in enumerate(plan.initiatives):
+        allowed = window(ini, plan.settings)
+        if not len(allowed) or (allowed[0] == 0 and allowed[-1] == len(labels) - 1):
+            continue
+        this = f'{KEY},{i + 1},{IN_PLAN},"{YES}"'
+        outside = []
+        if allowed[0] > 0:  # a period number (1-based) below its first allowed one
+            outside.append(f'COUNTIFS({this},{START_NO},">0",{START_NO},"<{allowed[0] + 1}")')
+        if allowed[-1] < len(labels) - 1:
+            outside.append(f'COUNTIFS({this},{START_NO},">{allowed[-1] + 1}")')
+        span = (
+            f"in {labels[allowed[0]]}"
+            if len(allowed) == 1
+            else f"between {labels[allowed[0]]} and {labels[allowed[-1]]}"
+        )
+        rows.append(
+            (
+                f"{ini.id} starts {span} (its Earliest and Latest start)",
+                f'IF({"+".join(outside)}>0,"{YES}","{NO}")',
+            )
+        )
+    return rows
 
 
 def _rule_table(ws, lay: _Layout, rows: list[tuple[str, str | None]]) -> int:
@@ -707,8 +770,8 @@ def _rule_table(ws, lay: _Layout, rows: list[tuple[str, str | None]]) -> int:
     return k
 
 
-def how_text(w: WhatIf) -> str:
-    """The Summary's note on how to use the what-if."""
+def how_text(w: WhatIf, sheet: str = OUTPUT.summary) -> str:
+    """The note on how to use the what-if, over its tables on ``sheet``."""
     if w.timed:
-        return HOW_TEXT.format(start=START_TEXT, start_cells=f" and {RANKING.your_start}")
-    return HOW_TEXT.format(start="", start_cells="")
+        return HOW_TEXT.format(start=START_TEXT, start_cells=f" and {RANKING.your_start}", sheet=sheet)
+    return HOW_TEXT.format(start="", start_cells="", sheet=sheet)

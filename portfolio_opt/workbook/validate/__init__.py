@@ -83,6 +83,7 @@ def _read(raw: RawWorkbook, c: Collector) -> Plan | None:
     scenarios = ScenariosSheet(c, ctx).read({k: v[0] for k, v in ctx.all_ids.items()}, limits, settings)
     worlds = BudgetsSheet(c, ctx).read({k: v[0] for k, v in ctx.all_ids.items()}, settings)
     selection = initiatives_sheet.selection(sheet, initiatives)
+    initiatives = initiatives_sheet.with_starts(initiatives)
     if c.problems:
         return None
     tables = tuple(

@@ -85,6 +85,8 @@ class InitiativesSheet:
 
     def __init__(self, c: Collector, ctx: SheetContext):
         self.c, self.ctx = c, ctx
+        #: starts edited in a results workbook's ``Your start``: ID -> (0-based period, its cell)
+        self.starts: dict[str, tuple[int, str]] = {}
 
     def read(self, sheet: RawSheet) -> tuple[list[Initiative], list[str], list[str]]:
         """The Initiatives rows as initiatives, with the sheet's headers and its numeric columns;
@@ -638,8 +640,9 @@ class InitiativesSheet:
         if marked is not None:
             chosen, optimizer = marked
             own = any(normalize_header(v) == "selected" for row in sheet.rows[:10] for v in row if v is not None)
-            if not own or set(chosen) != set(optimizer):
+            if not own or set(chosen) != set(optimizer) or self.starts:
                 return chosen
+        self.starts = {}  # the plan is a Selected column: no start of it was edited
         source = sheet
         header_row, cols = self.c.header(sheet, "id")
         if "selected" not in cols.by_norm:
@@ -682,30 +685,14 @@ class InitiativesSheet:
         optimizer's choice); None without an In plan column. A damaged column is a problem
         naming its cell."""
         ranking = self.ctx.raw.sheet(OUTPUT.ranking)
-        if ranking is None:
+        found = None if ranking is None else self._in_plan_columns(ranking)
+        if ranking is None or found is None:
             return None
-        header_row, cols = self.c.header(ranking, "id")
-        key = normalize_header(RANKING.in_plan)
-        if key not in cols.by_norm:
-            if normalize_header(WHATIF.key) in cols.by_norm:  # written with the what-if, its column lost
-                self.c.add(
-                    "no-in-plan",
-                    ranking.address(header_row, 0),
-                    f"the Ranking has no {RANKING.in_plan!r} column (its header was changed or the column removed)",
-                    f"Put the header {RANKING.in_plan!r} back over the Yes/No column, or optimize again",
-                )
-            return None
-        pc, ic = cols.by_norm[key], cols.by_norm.get("id")
-        if ic is None:
-            self.c.add(
-                "no-in-plan",
-                ranking.address(header_row, pc),
-                f"the Ranking has an {RANKING.in_plan!r} column but no ID column to say which initiative each row is",
-                "Put the ID column back, or optimize again",
-            )
-            return None
+        header_row, cols, pc, ic = found
         known = {text_key(i.id): i.id for i in initiatives}
+        by_id = {i.id: i for i in initiatives}
         sc = cols.by_norm.get("selected")
+        timed = bool(self.ctx.labels) and normalize_header(RANKING.your_start) in cols.by_norm
         chosen, optimizer = [], []
         for r in range(header_row + 1, len(ranking.rows)):
             row = ranking.rows[r]
@@ -732,11 +719,89 @@ class InitiativesSheet:
                     raw_id,
                 )
                 continue
+            picked = sc is not None and sc < len(row) and bool(_truthy(row[sc]))
             if flag:
                 chosen.append(ini_id)
-            if sc is not None and sc < len(row) and _truthy(row[sc]):
+                if timed:
+                    self._your_start(ranking, r, cols, by_id[ini_id], picked)
+            if picked:
                 optimizer.append(ini_id)
         return tuple(chosen), tuple(optimizer)
+
+    def _in_plan_columns(self, ranking: RawSheet) -> tuple[int, _Columns, int, int] | None:
+        """The Ranking's header row, columns, and its In plan and ID columns; None without an
+        In plan column (a problem when the what-if's other columns show it was lost)."""
+        header_row, cols = self.c.header(ranking, "id")
+        key = normalize_header(RANKING.in_plan)
+        if key not in cols.by_norm:
+            if normalize_header(WHATIF.key) in cols.by_norm:  # written with the what-if, its column lost
+                self.c.add(
+                    "no-in-plan",
+                    ranking.address(header_row, 0),
+                    f"the Ranking has no {RANKING.in_plan!r} column (its header was changed or the column removed)",
+                    f"Put the header {RANKING.in_plan!r} back over the Yes/No column, or optimize again",
+                )
+            return None
+        pc, ic = cols.by_norm[key], cols.by_norm.get("id")
+        if ic is None:
+            self.c.add(
+                "no-in-plan",
+                ranking.address(header_row, pc),
+                f"the Ranking has an {RANKING.in_plan!r} column but no ID column to say which initiative each row is",
+                "Put the ID column back, or optimize again",
+            )
+            return None
+        return header_row, cols, pc, ic
+
+    def _your_start(self, ranking: RawSheet, r: int, cols: _Columns, ini: Initiative, picked: bool) -> None:
+        """Keep row r's ``Your start`` in :attr:`starts` when a person changed it: it differs from
+        the start it was written with (the optimizer's for an initiative it selected, else the
+        first period of its start window). A start outside that window is a problem at its cell."""
+        row, labels = ranking.rows[r], self.ctx.labels
+        yc = cols.by_norm[normalize_header(RANKING.your_start)]
+        value = row[yc] if yc < len(row) else None
+        if value is None or not self.c.cell_ok(ranking, r, yc, RANKING.your_start):
+            return
+        k = self.ctx.period(self.c, ranking, r, yc, value, RANKING.your_start)
+        if not isinstance(k, int):
+            return
+        lo = max(0, ini.earliest or 0)
+        hi = len(labels) - 1 if ini.latest is None else min(len(labels) - 1, ini.latest)
+        start_col = cols.by_norm.get(normalize_header(RANKING.start))
+        written = row[start_col] if picked and start_col is not None and start_col < len(row) else None
+        was = labels.index(str(written)) if str(written) in labels else lo
+        if k == was:
+            return
+        if not lo <= k <= hi:
+            self.c.add(
+                "start-outside-window",
+                ranking.address(r, yc),
+                f"{RANKING.your_start} {labels[k]} of {ini.id} is outside its start window, "
+                f"{labels[lo]} to {labels[hi]} (Earliest start and Latest start on Initiatives)",
+                f"Choose a period from {labels[lo]} to {labels[hi]}, or widen the window on Initiatives "
+                "and optimize again",
+                value,
+            )
+            return
+        self.starts[ini.id] = (k, ranking.address(r, yc))
+
+    def with_starts(self, initiatives: list[Initiative]) -> list[Initiative]:
+        """The initiatives with each edited start (:attr:`starts`) as its whole start window, so
+        a hand-made plan starts them where the person said (as Earliest start = Latest start)."""
+        if not self.starts:
+            return initiatives
+        labels = self.ctx.labels
+        for ini_id, (k, cell) in self.starts.items():
+            self.c.warnings.append(
+                f"{cell} {RANKING.your_start} {labels[k]}: {ini_id} starts in {labels[k]} in this plan "
+                "(read as its Earliest start and Latest start)"
+            )
+        return [
+            replace(ini, earliest=self.starts[ini.id][0], latest=self.starts[ini.id][0])
+            if ini.id in self.starts
+            else ini
+            for ini in initiatives
+        ]
 
 
 def _cycles(graph: dict[str, tuple[str, ...]]) -> list[list[str]]:

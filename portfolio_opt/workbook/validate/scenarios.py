@@ -16,6 +16,7 @@ from portfolio_opt.workbook.validate.problems import (
     _Columns,
     _fold_name,
     _percent,
+    _unit_of,
     split_ids,
 )
 from portfolio_opt.workbook.validate.settings import SettingsSheet
@@ -97,8 +98,11 @@ class ScenariosSheet:
                 parsers[c] = (SetSetting(), _SETTINGS[norm], "")
             elif colon and words and words[0] in _BY_PREFIX and words[1:] in ([], ["share"]):
                 match = self._limits_named(sheet.address(header_row, c), text, limits, limit_names)
-                if match is not None:
-                    parsers[c] = (_BY_PREFIX[words[0]], match, name.strip())
+                if match is not None:  # the change says the limit's one name, however the header spells it
+                    ks, first, shown = match
+                    if words[1:] == ["share"] and shown.endswith(" share"):
+                        shown = shown[: -len(" share")]
+                    parsers[c] = (_BY_PREFIX[words[0]], (ks, first), shown)
             else:
                 self.c.add(
                     "unknown-scenario-column",
@@ -111,10 +115,10 @@ class ScenariosSheet:
 
     def _limits_named(
         self, where: str, text: str, limits: list[Limit], limit_names: dict
-    ) -> tuple[tuple[int, ...], Limit] | None:
+    ) -> tuple[tuple[int, ...], Limit, str] | None:
         """The limits a header such as ``Max: Cost`` or ``Max share: Cost`` changes (their
-        positions in ``limits``, and the first); None when it names none its change applies
-        to (reported, unless the row it names has a problem of its own)."""
+        positions in ``limits``, the first, and the name the limits go by); None when it names
+        none its change applies to (reported, unless the row it names has a problem of its own)."""
         fold = _fold_name
         word, _, name = text.partition(":")
         words = word.strip().casefold().split()
@@ -183,30 +187,36 @@ class ScenariosSheet:
             )
 
 
-def _limit_names(limits: list[Limit]) -> dict[str, tuple[tuple[int, ...], Limit]]:
+def _limit_names(limits: list[Limit]) -> dict[str, tuple[tuple[int, ...], Limit, str]]:
     """Every name a Scenarios header may give a limit, folded -> (the positions in ``limits`` of
-    the limits it names, the first of them).
+    the limits it names, the first of them, the name they go by in every sheet).
 
     A limit by its full name (``Data eng FTE [2027-Q2]``), or a per-period limit's base name
-    for every period at once (``Data eng FTE``).
+    for every period at once (``Data eng FTE``); each also without its column's unit, as
+    headers are matched (``Data eng FTE`` names the limit ``Data eng FTE (people)``).
     """
     fold = _fold_name
-    limit_names: dict[str, tuple[tuple[int, ...], Limit]] = {}
+    limit_names: dict[str, tuple[tuple[int, ...], Limit, str]] = {}
     for k, lim in enumerate(limits):  # names first: they are unique
-        limit_names[fold(lim.name)] = ((k,), lim)
+        limit_names[fold(lim.name)] = ((k,), lim, lim.name)
     exact = set(limit_names)
     for k, lim in enumerate(limits):
-        keys = []
+        names = [lim.name]
         if lim.period is not None:  # every period of its row, and of every row on its column
-            keys.append(fold(lim.family))
-            keys.append(fold(lim.name.split(" [", 1)[0]))
+            base = lim.name.split(" [", 1)[0]
             # "Cost [2027-Q2]" for a row of every quarter whose name says "each quarter"
-            keys.append(fold(f"{lim.name.split(' [', 1)[0]} [{lim.period_label}]"))
-        for key in dict.fromkeys(keys):
+            names += [lim.family, base, f"{base} [{lim.period_label}]"]
+        unit = _unit_of(lim.column)
+        spelled = [(name, name) for name in names]
+        if unit:  # and each without the column's unit, shown with it
+            spelled += [(name.replace(lim.column, lim.column[: -len(unit)].rstrip(), 1), name) for name in names]
+        for typed, shown in dict.fromkeys(spelled):
+            key = fold(typed)
             if key in exact:
                 continue
-            ks, first = limit_names.get(key, ((), lim))
-            limit_names[key] = (ks + (k,), first)
+            ks, first, _ = limit_names.get(key, ((), lim, shown))
+            if k not in ks:
+                limit_names[key] = (ks + (k,), first, shown)
     return limit_names
 
 
