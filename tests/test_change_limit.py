@@ -11,7 +11,7 @@ import itertools
 
 import openpyxl
 import pytest
-from conftest import ROOT
+from conftest import ROOT, examples
 from hypothesis import HealthCheck, given, settings
 from random_plans import Recipe, limit, one_of, plans, steps
 
@@ -81,7 +81,7 @@ CHANGING = Recipe(
 
 
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans(CHANGING))
 def test_max_per_period_change_equals_brute_force(solver, plan):
     best = brute(plan)

@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import DATA, ROOT, SAMPLE, convert, differences
+from conftest import DATA, ROOT, SAMPLE, convert, differences, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -302,7 +302,7 @@ CELL_VALUES = st.one_of(
 FORMATS = st.sampled_from(["General", "0%", "0.00", "yyyy-mm-dd", "h:mm:ss", "[h]:mm", "#,##0_)", '"x"0', "@"])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.integers(1, 30), st.integers(1, 12), CELL_VALUES, FORMATS), max_size=60))
 def test_random_grids(cells):
     wb = Workbook()

@@ -8,7 +8,7 @@ import itertools
 import math
 
 import pytest
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, examples
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from random_plans import plans, random_plan
@@ -37,7 +37,7 @@ def feasible_points(lp):
             yield math.fsum(c * v for c, v in zip(lp.objective, x)), x
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans(), data=st.data())
 def test_bound_and_fixes_hold_for_any_prices(plan, data):
     lp = formulation.build(plan, objective_coefficients(plan), break_ties=False)
