@@ -93,6 +93,7 @@ def _overrunning(n: int = 6) -> tuple[Initiative, ...]:
     )
 
 
+@pytest.mark.slow
 def test_the_confidence_met_on_fresh_worlds_is_within_sampling_error_of_the_target():
     plan = Plan(_overrunning(10), settings=Settings(budget=1.5e6, budget_confidence=0.8, risk_samples=400))
     result = optimize(plan)

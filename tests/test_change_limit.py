@@ -136,6 +136,7 @@ def test_a_share_of_a_missing_max_and_a_plan_without_periods_are_refused(tmp_pat
     assert [(p.code, p.where) for p in err.value.problems] == [("no-periods", "Constraints!E2")]
 
 
+@pytest.mark.slow
 def test_the_optimum_ramps_smoothly_and_the_ranking_says_what_keeps_one_out(tmp_path):
     plan = read_plan(_quarterly_with(tmp_path, 800_000))
     result = optimize(plan)

@@ -75,7 +75,7 @@ def same(warm: WarmPlan, changes) -> None:
 
 
 @pytest.mark.parametrize("solver_name", ["highs", "cbc"])
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [0, pytest.param(1, marks=pytest.mark.slow), pytest.param(2, marks=pytest.mark.slow)])
 def test_warm_what_ifs_equal_fresh_solves(solver_name, seed):
     plan = random_plan(80, seed=seed).with_settings(solver=solver_name, gap=1e-9)
     warm = WarmPlan(plan)
