@@ -10,6 +10,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import conftest
 import pytest
 from conftest import ROOT, SAMPLE, convert, run_cli
 from openpyxl import load_workbook
@@ -21,6 +22,8 @@ from portfolio_opt.workbook.reader import read_workbook
 
 needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 SAMPLES = sorted((ROOT / "data").glob("*.xlsx"))
+#: the samples whose solve takes seconds: their conversions are checked with --slow (CI)
+LONG_SOLVES = {"sample_quarterly", "sample_risk", "sample_budgets"}
 
 
 @pytest.fixture(scope="module")
@@ -28,17 +31,15 @@ def converted(tmp_path_factory) -> dict[str, dict[str, Path]]:
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice is not installed")
     folder = tmp_path_factory.mktemp("converted")
-    # the broken sample rides along: one LibreOffice start per kind converts every workbook
-    sources = SAMPLES + [broken_sample(tmp_path_factory.mktemp("broken") / "broken.xlsx")]
+    # the broken sample rides along: one LibreOffice start per kind converts every workbook (the
+    # samples whose cases run only with --slow are converted only then)
+    samples = [p for p in SAMPLES if conftest.FULL or p.stem not in LONG_SOLVES]
+    sources = samples + [broken_sample(tmp_path_factory.mktemp("broken") / "broken.xlsx")]
     found = {p.stem: {"xlsx": p} for p in sources}
     for kind in ("ods", "xls"):
         for path in convert(sources, kind, folder):
             found[path.stem][kind] = path
     return found
-
-
-#: the samples whose solve takes seconds: their conversions are checked with --slow (CI)
-LONG_SOLVES = {"sample_quarterly", "sample_risk", "sample_budgets"}
 
 
 @needs_soffice
