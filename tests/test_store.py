@@ -133,6 +133,7 @@ def _recorded(url: str, tmp_path: Path, plan=SAMPLE, name: str = "q1.xlsx", *ext
 # --------------------------------------------------------------------------- the lifecycle
 
 
+@pytest.mark.slow
 def test_record_approve_by_two_roles_plan_of_record_immutable_and_reject(db, tmp_path):
     q1 = _recorded(db, tmp_path)
     run_id = dict(openpyxl.load_workbook(q1)["Run info"].iter_rows(values_only=True))["Run ID"]
