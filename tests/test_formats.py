@@ -22,8 +22,9 @@ from portfolio_opt.workbook.reader import read_workbook
 
 needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 SAMPLES = sorted((ROOT / "data").glob("*.xlsx"))
-#: the samples whose solve takes seconds: their conversions are checked with --slow (CI)
-LONG_SOLVES = {"sample_quarterly", "sample_risk", "sample_budgets"}
+#: the samples checked with --slow only (CI): those whose solve takes seconds, and the two plans
+#: made like the first sample (the default run converts that one, a review and a committee's)
+LONG_SOLVES = {"sample_quarterly", "sample_risk", "sample_budgets", "plan_cfo", "plan_cto"}
 
 
 @pytest.fixture(scope="module")
