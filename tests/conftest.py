@@ -46,8 +46,25 @@ def pytest_addoption(parser):
     )
 
 
+#: whether this run is the full one (``--slow``, as CI runs): set when pytest starts, before any
+#: test module is imported, so a module's ``@settings(max_examples=examples(n))`` sees it
+FULL = False
+
+#: the share of a property test's examples the default run draws (``--slow`` draws every one)
+DEFAULT_SHARE = 0.25
+
+
 def pytest_configure(config):
+    global FULL
     config.addinivalue_line("markers", "slow: a long case, run with --slow (CI runs every one)")
+    FULL = bool(config.getoption("--slow"))
+
+
+def examples(n: int) -> int:
+    """How many examples a hypothesis test draws: all ``n`` with --slow (CI), a quarter of them
+    (at least 5) in a developer's default run, which keeps every property test but not its full
+    search."""
+    return n if FULL else max(5, round(n * DEFAULT_SHARE))
 
 
 def pytest_collection_modifyitems(config, items):

@@ -11,7 +11,7 @@ import math
 from dataclasses import replace
 
 import pytest
-from conftest import reduced
+from conftest import examples, reduced
 from hypothesis import HealthCheck, given, settings
 from random_plans import Recipe, between, limit, plans, random_plan, steps
 
@@ -76,7 +76,7 @@ def brute_force(plan: Plan) -> float | None:
 
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 @pytest.mark.parametrize("reduce", [False, True], ids=["whole", "reduced"])
-@settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(70), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans())
 def test_optimizer_equals_brute_force(solver, reduce, plan):
     best = brute_force(plan)

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from random_plans import SMALL, between, one_of, plans, times
@@ -69,7 +70,7 @@ def brute_force(plan: Plan) -> float | None:
 
 @pytest.mark.parametrize("solver_name", ["highs", "cbc"])
 @pytest.mark.parametrize("objective", ["expected", "cvar"])
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans(RANGED))
 def test_budget_confidence_equals_brute_force(solver_name, objective, plan):
     plan = plan.with_settings(risk_objective=objective, risk_weight=0.5, solver=solver_name)
@@ -92,6 +93,7 @@ def _overrunning(n: int = 6) -> tuple[Initiative, ...]:
     )
 
 
+@pytest.mark.slow
 def test_the_confidence_met_on_fresh_worlds_is_within_sampling_error_of_the_target():
     plan = Plan(_overrunning(10), settings=Settings(budget=1.5e6, budget_confidence=0.8, risk_samples=400))
     result = optimize(plan)
@@ -191,7 +193,7 @@ def budget_worlds(draw):
 
 
 @pytest.mark.parametrize("solver_name", ["highs", "cbc"])
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=budget_worlds())
 def test_the_funding_order_equals_every_nested_family_enumerated(solver_name, plan):
     plan = plan.with_settings(solver=solver_name)
@@ -223,7 +225,7 @@ def _waterline(plan: Plan) -> float:
     return total
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=budget_worlds())
 def test_the_order_is_never_worse_than_the_value_per_cost_waterline(plan):
     plan = plan.with_settings(risk_objective="expected")

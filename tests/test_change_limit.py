@@ -11,7 +11,7 @@ import itertools
 
 import openpyxl
 import pytest
-from conftest import ROOT
+from conftest import ROOT, examples
 from hypothesis import HealthCheck, given, settings
 from random_plans import Recipe, limit, one_of, plans, steps
 
@@ -81,7 +81,7 @@ CHANGING = Recipe(
 
 
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans(CHANGING))
 def test_max_per_period_change_equals_brute_force(solver, plan):
     best = brute(plan)
@@ -136,6 +136,7 @@ def test_a_share_of_a_missing_max_and_a_plan_without_periods_are_refused(tmp_pat
     assert [(p.code, p.where) for p in err.value.problems] == [("no-periods", "Constraints!E2")]
 
 
+@pytest.mark.slow
 def test_the_optimum_ramps_smoothly_and_the_ranking_says_what_keeps_one_out(tmp_path):
     plan = read_plan(_quarterly_with(tmp_path, 800_000))
     result = optimize(plan)

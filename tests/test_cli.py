@@ -115,7 +115,7 @@ def test_help_lists_exit_codes_and_examples():
         assert f"portfolio-opt {command} " in readme, f"{command} is documented in the README"
 
 
-@pytest.mark.parametrize("solver", ["highs", "cbc"])
+@pytest.mark.parametrize("solver", ["highs", pytest.param("cbc", marks=pytest.mark.slow)])
 def test_time_limit_reports_feasible_with_gap(tmp_path, solver):
     from test_orlib import MKNAPCB1, workbook
 

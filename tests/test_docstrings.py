@@ -11,6 +11,7 @@ says, as ``help()`` shows it, and needs none of its own.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
 import sys
@@ -37,12 +38,18 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """A package module's syntax tree, parsed once per run (the checks only read it)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def definitions():
     """(module, qualified name, node) of every module and every public definition in it: its
     classes and functions, and the methods, properties and classes of its public classes."""
     for path in sorted(PACKAGE.rglob("*.py")):
         module = module_name(path)
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         yield module, "", tree
         for node in tree.body:
             if not _public(node):
@@ -109,12 +116,13 @@ def test_every_docstring_starts_with_a_sentence():
     assert not short, short
 
 
-def documented_constants() -> set[str]:
+@functools.cache
+def documented_constants() -> frozenset[str]:
     """Names assigned at the top of a package module under a ``#:`` comment (or with one at the end of the line)."""
     out = set()
     for path in PACKAGE.rglob("*.py"):
-        lines = path.read_text().splitlines()
-        for node in ast.parse("\n".join(lines)).body:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for node in _tree(path).body:
             targets = (
                 node.targets
                 if isinstance(node, ast.Assign)
@@ -125,7 +133,13 @@ def documented_constants() -> set[str]:
             above = node.lineno >= 2 and lines[node.lineno - 2].lstrip().startswith("#:")
             if above or "  #: " in lines[node.end_lineno - 1]:
                 out.update(t.id for t in targets if isinstance(t, ast.Name))
-    return out
+    return frozenset(out)
+
+
+@functools.cache
+def _module_tree(name: str) -> ast.Module:
+    """An imported module's syntax tree, from its source, parsed once per run."""
+    return ast.parse(inspect.getsource(importlib.import_module(name)))
 
 
 @pytest.mark.parametrize("name", [n for n in portfolio_opt.__all__ if not n.startswith("__")])
@@ -134,8 +148,7 @@ def test_every_exported_name_has_a_docstring_of_its_own(name):
     if not (inspect.isclass(obj) or inspect.isfunction(obj)):  # a constant: a ``#:`` comment says what it is
         assert name in documented_constants(), f"{name} has no ``#:`` comment where it is defined"
         return
-    module = importlib.import_module(obj.__module__)
-    tree = ast.parse(inspect.getsource(module))
+    tree = _module_tree(obj.__module__)
     node = next(
         n
         for n in tree.body

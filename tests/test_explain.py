@@ -8,7 +8,7 @@ import json
 from dataclasses import replace
 
 import pytest
-from conftest import SAMPLE, reduced, run_cli
+from conftest import SAMPLE, examples, reduced, run_cli
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from random_plans import Recipe, apart, limit, of_total, one_of, plans, steps, the_previous
@@ -64,7 +64,7 @@ def with_cost(plan: Plan, i: int, cost: float) -> Plan:
 
 
 @pytest.mark.parametrize("reduce", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["whole", "reduced"])
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans())
 def test_regret_equals_brute_force(reduce, plan):
     best = brute_force(plan)
@@ -86,7 +86,7 @@ def test_regret_equals_brute_force(reduce, plan):
             assert r.regret == pytest.approx(best - other, rel=1e-6, abs=1e-3)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans(PRICED), data=st.data())
 def test_break_even_score_flips_the_decision(plan, data):
     assume(brute_force(plan) is not None)
@@ -108,7 +108,7 @@ def test_break_even_score_flips_the_decision(plan, data):
 
 
 @pytest.mark.parametrize("reduce", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["whole", "reduced"])
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans(PRICED), data=st.data())
 def test_break_even_cost_flips_the_decision(reduce, plan, data):
     assume(brute_force(plan) is not None)

@@ -277,12 +277,11 @@ def test_warnings_come_with_the_problems(tmp_path):
     assert data["status"] == "invalid" and any("is read as 'Compliance'" in w for w in data["warnings"]), data
 
 
-def test_each_left_out_initiative_names_the_limit_that_keeps_it_out():
-    from portfolio_opt import explain, optimize
+def test_each_left_out_initiative_names_the_limit_that_keeps_it_out(explained_sample):
     from portfolio_opt.core.rules.limits import contribution
 
     plan = read_plan(SAMPLE)
-    result = explain(optimize(plan), workers=1)
+    result = explained_sample
     uses = {u.limit.name: u for u in result.limits}
     worth = {
         name: u.value_ten_percent / (0.1 * u.limit.max)
@@ -302,13 +301,21 @@ def test_each_left_out_initiative_names_the_limit_that_keeps_it_out():
     assert budget.step == 100_000 and budget.value_one_more > 0
 
 
-def test_the_budgets_value_of_one_more_step_says_per_how_much(tmp_path):
+@pytest.fixture(scope="module")
+def explained_sample():
+    """The sample optimized and explained, once for the tests that only read it."""
+    from portfolio_opt import explain, optimize
+
+    return explain(optimize(read_plan(SAMPLE)), workers=1)
+
+
+def test_the_budgets_value_of_one_more_step_says_per_how_much(tmp_path, explained_sample):
     from openpyxl import load_workbook
 
-    from portfolio_opt import explain, optimize, save_results
+    from portfolio_opt import save_results
 
     out = tmp_path / "r.xlsx"
-    save_results(explain(optimize(read_plan(SAMPLE)), workers=1), out)
+    save_results(explained_sample, out)
     ws = load_workbook(out)["Summary"]
     header = next(row for row in ws.iter_rows() if row[0].value == "Limit")
     column = [c.value for c in header].index("Value of 1 more unit")
@@ -445,14 +452,14 @@ def test_the_frontier_chart_reads_apart_and_says_why_it_stops(tmp_path):
     assert any(n.startswith("The curve stops at a budget of") and "Data eng FTE" in n for n in notes), notes
 
 
-def test_a_printed_ranking_row_is_tall_only_for_what_its_pages_need(tmp_path):
+def test_a_printed_ranking_row_is_tall_only_for_what_its_pages_need(tmp_path, explained_sample):
     from openpyxl import load_workbook
 
-    from portfolio_opt import explain, optimize, save_results
+    from portfolio_opt import save_results
     from portfolio_opt.workbook.style import CHARS_PER_UNIT, LANDSCAPE_UNITS
 
     out = tmp_path / "r.xlsx"
-    save_results(explain(optimize(read_plan(SAMPLE)), workers=1), out)
+    save_results(explained_sample, out)
     ws = load_workbook(out)["Ranking"]
     header = [c.value for c in ws[1]]
     widths = [ws.column_dimensions[c.column_letter].width for c in ws[1]]

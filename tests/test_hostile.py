@@ -124,7 +124,7 @@ def test_a_listed_sheet_whose_part_is_missing_is_refused(tmp_path):
     refused(tmp_path, path, "Constraints", "not in the file")
 
 
-@pytest.mark.parametrize("damage", ["truncated-xml", "garbage-part"])
+@pytest.mark.parametrize("damage", ["truncated-xml", pytest.param("garbage-part", marks=pytest.mark.slow)])
 def test_a_corrupt_part_is_refused(tmp_path, damage):
     contents = parts()
     sheet = contents["xl/worksheets/sheet2.xml"]
@@ -180,7 +180,7 @@ def test_a_far_cell_near_the_table_is_read(tmp_path):
     assert proc.returncode == 0 and "XFD1 has no header" in proc.stderr
 
 
-@pytest.mark.parametrize("value", [1e16, -1e300, "1e20"])
+@pytest.mark.parametrize("value", [1e16, pytest.param(-1e300, marks=pytest.mark.slow), "1e20"])
 def test_numbers_beyond_the_documented_range_are_refused_at_their_cell(tmp_path, value):
     from openpyxl import load_workbook
 

@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 
 import pytest
-from conftest import reduced
+from conftest import examples, reduced
 from hypothesis import HealthCheck, assume, given, settings
 from random_plans import Recipe, each_earlier, limit, one_of, plans, profile, steps
 
@@ -172,7 +172,7 @@ def check(plan: Plan, solver: str, reduce: bool) -> None:
 
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 @pytest.mark.parametrize("reduce", [False, True], ids=["whole", "reduced"])
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans(recipe(timed=False)))
 def test_single_period_limit_kinds_equal_brute_force(solver, reduce, plan):
     check(plan, solver, reduce)
@@ -180,7 +180,7 @@ def test_single_period_limit_kinds_equal_brute_force(solver, reduce, plan):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans(recipe(timed=True)))
 def test_multi_period_limit_kinds_equal_brute_force(solver, plan):
     assume(any(ini.profiles for ini in plan.initiatives) or plan.limits[0].period is None)

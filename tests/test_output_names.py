@@ -98,6 +98,7 @@ def _vocabulary() -> set[str]:
     return names - {layout.ID, layout.NAME, layout.THEME, layout.OWNER, layout.OUTCOME_METRIC, layout.COST}
 
 
+@pytest.mark.slow
 def test_the_writers_and_the_page_take_every_output_name_from_the_layout(tmp_path):
     plain = _run(ROOT, tmp_path / "plain")
     renamed = _run(_renamed_package(tmp_path / "copy"), tmp_path / "renamed")

@@ -155,7 +155,16 @@ def _assert_same_as_openpyxl(monkeypatch, folder, save):
     (folder / "theirs.xlsx").unlink()
 
 
-@pytest.mark.parametrize("sample", ["sample_plan", "sample_criteria", "sample_q2", "sample_risk", "sample_quarterly"])
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "sample_plan",
+        "sample_criteria",
+        "sample_q2",
+        pytest.param("sample_risk", marks=pytest.mark.slow),
+        pytest.param("sample_quarterly", marks=pytest.mark.slow),
+    ],
+)
 def test_results_workbooks_are_the_bytes_openpyxl_writes(tmp_path, monkeypatch, sample):
     result = optimize(read_plan(ROOT / "data" / f"{sample}.xlsx"))
     _assert_same_as_openpyxl(monkeypatch, tmp_path, lambda path: save_results(result, path))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 from conftest import SAMPLE, run_cli
 
 from portfolio_opt import read_plan
@@ -106,6 +107,7 @@ def test_json_mode_keeps_stdout_to_the_json(tmp_path):
     assert "Scenarios" not in proc.stdout
 
 
+@pytest.mark.slow
 def test_a_long_solve_says_how_close_its_best_portfolio_is_and_answers_the_same(monkeypatch):
     """HiGHS reports, while it searches, how close its best portfolio is to the best possible;
     the report reads the search and never steers it."""

@@ -8,7 +8,7 @@ import itertools
 import math
 
 import pytest
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, examples
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from random_plans import plans, random_plan
@@ -37,7 +37,7 @@ def feasible_points(lp):
             yield math.fsum(c * v for c, v in zip(lp.objective, x)), x
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans(), data=st.data())
 def test_bound_and_fixes_hold_for_any_prices(plan, data):
     lp = formulation.build(plan, objective_coefficients(plan), break_ties=False)
@@ -151,6 +151,7 @@ QUARTERLY = ROOT / "data" / "sample_quarterly.xlsx"
 optimize_module = importlib.import_module("portfolio_opt.core.optimize")  # (the package's name is the function)
 
 
+@pytest.mark.slow
 def test_a_multi_period_reduced_program_is_presolved_and_equals_the_whole_solve(monkeypatch):
     """A multi-period reduced program keeps its timed dependencies and per-period limits, and
     the search needs HiGHS's presolve of them: it is asked for, and the answer is still the
@@ -178,7 +179,7 @@ def test_a_multi_period_reduced_program_is_presolved_and_equals_the_whole_solve(
     assert cut.objective == pytest.approx(whole.objective, rel=1e-9)
 
 
-@pytest.mark.parametrize("path", [QUARTERLY, None])
+@pytest.mark.parametrize("path", [pytest.param(QUARTERLY, marks=pytest.mark.slow), None])
 def test_the_best_portfolio_found_starts_every_later_round(path, monkeypatch):
     """A round whose guess was too high still found a true portfolio: each later round (and the
     whole program, when it comes to that) starts its search from it, so it prunes by it from the
@@ -226,7 +227,7 @@ def test_only_multi_period_plans_presolve_their_reduced_programs(path, presolved
     assert asked == [presolved]
 
 
-@pytest.mark.parametrize("seed", [0, 2, 5])
+@pytest.mark.parametrize("seed", [pytest.param(0, marks=pytest.mark.slow), pytest.param(2, marks=pytest.mark.slow), 5])
 def test_a_portfolio_within_the_gap_of_the_bound_needs_no_search_to_prove_it(seed):
     """On plans whose LP is already right, the dive (the LP's whole columns kept, the few split
     ones decided) lands near the bound, small searches around it (the columns of smallest

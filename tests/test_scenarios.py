@@ -333,17 +333,17 @@ def test_shipped_workbooks_are_what_the_script_builds(tmp_path):
 # --------------------------------------------------------------------------- frontier: what users expect
 
 
-def test_steps_gives_that_many_round_budgets_with_the_current_one_among_them():
+@pytest.mark.parametrize("steps", [4, 8, pytest.param(25, marks=pytest.mark.slow)])
+def test_steps_gives_that_many_round_budgets_with_the_current_one_among_them(steps):
     plan = read_plan(SAMPLE)
-    for steps in (4, 8, 25):
-        f = frontier(plan, steps=steps)
-        assert len(f.points) == steps
-        current = [p for p in f.points if p.current]
-        assert len(current) == 1 and current[0].budget == plan.settings.budget
-        others = [p.budget for p in f.points if not p.current]
-        unit = min(b2 - b1 for b1, b2 in zip(others, others[1:]))
-        assert all(b % 10_000 == 0 for b in others), others  # round figures, not 1,234,567.89
-        assert unit > 0
+    f = frontier(plan, steps=steps)
+    assert len(f.points) == steps
+    current = [p for p in f.points if p.current]
+    assert len(current) == 1 and current[0].budget == plan.settings.budget
+    others = [p.budget for p in f.points if not p.current]
+    unit = min(b2 - b1 for b1, b2 in zip(others, others[1:]))
+    assert all(b % 10_000 == 0 for b in others), others  # round figures, not 1,234,567.89
+    assert unit > 0
 
 
 def test_the_default_upper_end_is_where_value_stops_growing():

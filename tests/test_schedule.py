@@ -8,7 +8,7 @@ import json
 import math
 
 import pytest
-from conftest import ROOT, reduced, run_cli
+from conftest import ROOT, examples, reduced, run_cli
 from hypothesis import HealthCheck, given, settings
 from openpyxl import load_workbook
 from random_plans import Recipe, each_earlier, limit, one_of, plans, steps
@@ -97,7 +97,7 @@ def feasible(plan: Plan, choice) -> bool:
 
 
 @pytest.mark.parametrize("reduce", [False, True], ids=["whole", "reduced"])
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans(TIMED))
 def test_multi_period_equals_brute_force(reduce, plan):
     best = brute(plan)

@@ -78,6 +78,7 @@ def test_our_highs_options_give_the_same_optimum_as_its_defaults(seed, monkeypat
     assert ours.objective == pytest.approx(plain.objective, rel=1e-9)
 
 
+@pytest.mark.slow
 def test_explanations_are_the_same_with_highs_defaults(monkeypatch):
     result = optimize(random_plan(60, 4))
     ours = explain(result, max_initiatives=None, workers=1)

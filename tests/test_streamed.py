@@ -33,7 +33,7 @@ def _both_ways(monkeypatch, folder, save) -> tuple[bytes, bytes]:
 @pytest.mark.parametrize(
     "sample",
     [
-        "sample_quarterly",  # multi-period: the Schedule, its build and live fills
+        pytest.param("sample_quarterly", marks=pytest.mark.slow),  # multi-period: the Schedule, its build, live fills
         "sample_risk",  # risk: ranges in the copies, the risk columns
         "sample_q2",  # a review: decisions, dates in the copies, the realization sheets
         "sample_criteria",  # committee scoring: criteria columns, several input sheets
@@ -194,6 +194,7 @@ def test_a_streamed_sheet_wraps_and_grows_rows_as_a_sheet_of_cells_does(tmp_path
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@pytest.mark.slow
 def test_libreoffice_reads_the_streamed_sheets(tmp_path):
     result = optimize(read_plan(ROOT / "data" / "sample_quarterly.xlsx"))
     save_results(result, tmp_path / "r.xlsx")

@@ -4,6 +4,7 @@ to the layout module that names every sheet, column and setting."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -22,12 +23,19 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+@functools.cache
+def _nodes(path: Path) -> tuple[ast.AST, ...]:
+    """Every node of a module's syntax tree, parsed once per run (the checks below each walk
+    every module: parsing them anew for each check was most of this file's time)."""
+    return tuple(ast.walk(ast.parse(path.read_text())))
+
+
 def _imports(path: Path) -> set[str]:
     """Every package module a module imports, at the top or inside a function."""
     name = _module_name(path)
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
     out = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in _nodes(path):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
@@ -46,6 +54,7 @@ def _imports(path: Path) -> set[str]:
     return {m for m in out if _exists(m)}
 
 
+@functools.cache
 def _exists(module: str) -> bool:
     rel = Path(*module.split("."))
     return (ROOT / rel).with_suffix(".py").exists() or (ROOT / rel / "__init__.py").exists()
@@ -53,8 +62,13 @@ def _exists(module: str) -> bool:
 
 def graph() -> dict[str, set[str]]:
     # the package's __init__ is the public face: it re-exports every layer by design
+    return {name: set(targets) for name, targets in _graph().items()}
+
+
+@functools.cache
+def _graph() -> dict[str, frozenset[str]]:
     return {
-        _module_name(p): {m for m in _imports(p) if m != "portfolio_opt"}
+        _module_name(p): frozenset(m for m in _imports(p) if m != "portfolio_opt")
         for p in PACKAGE.rglob("*.py")
         if _module_name(p) != "portfolio_opt"
     }
@@ -109,13 +123,19 @@ def test_no_import_cycles():
 
 
 def _imports_library(path: Path, library: str) -> bool:
-    tree = ast.parse(path.read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == library for a in node.names):
-            return True
-        if isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] == library:
-            return True
-    return False
+    return library in _libraries(path)
+
+
+@functools.cache
+def _libraries(path: Path) -> frozenset[str]:
+    """The top-level names a module imports absolutely, at the top or inside a function."""
+    found = set()
+    for node in _nodes(path):
+        if isinstance(node, ast.Import):
+            found.update(a.name.split(".")[0] for a in node.names)
+        if isinstance(node, ast.ImportFrom) and not node.level:
+            found.add((node.module or "").split(".")[0])
+    return frozenset(found)
 
 
 def test_only_the_solver_module_imports_pulp_and_only_the_workbook_layer_touches_spreadsheet_libraries():
@@ -203,7 +223,7 @@ def test_no_function_in_the_package_is_longer_than_a_screen():
     fits in LONGEST lines, so each does one job a reader takes in at once."""
     long = []
     for path in PACKAGE.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in _nodes(path):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 lines = node.end_lineno - node.lineno + 1
                 if lines > LONGEST:

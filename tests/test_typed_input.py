@@ -7,7 +7,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import HEADERS, ROOT, SAMPLE, ini, write_plan
+from conftest import HEADERS, ROOT, SAMPLE, examples, ini, write_plan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -336,7 +336,7 @@ SHEETS = {
 
 
 @pytest.mark.slow
-@settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(50), deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_corrupting_cells_never_crashes(tmp_path_factory, data):
     """Any cells of a valid plan, corrupted: exit 0, 3 or 4, never 1 (a bug)."""

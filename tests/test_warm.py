@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from random_plans import REALISTIC, SMALL, Recipe, limit, one_of, plans, random_plan, steps
@@ -75,7 +75,7 @@ def same(warm: WarmPlan, changes) -> None:
 
 
 @pytest.mark.parametrize("solver_name", ["highs", "cbc"])
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [0, pytest.param(1, marks=pytest.mark.slow), pytest.param(2, marks=pytest.mark.slow)])
 def test_warm_what_ifs_equal_fresh_solves(solver_name, seed):
     plan = random_plan(80, seed=seed).with_settings(solver=solver_name, gap=1e-9)
     warm = WarmPlan(plan)
@@ -84,7 +84,7 @@ def test_warm_what_ifs_equal_fresh_solves(solver_name, seed):
         same(warm, random_whatif(plan, rng))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans(SMALL), seed=st.integers(0, 10_000))
 def test_warm_what_ifs_on_every_rule_kind_equal_fresh_solves(plan, seed):
     try:
@@ -112,7 +112,7 @@ TIMED = Recipe(
 )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans(TIMED), seed=st.integers(0, 10_000))
 def test_warm_what_ifs_on_multi_period_plans_equal_fresh_solves(plan, seed):
     try:

@@ -247,6 +247,7 @@ def _plans(server) -> list[str]:
     return sorted(p["id"] for p in server.client.get("/api/plans").json())
 
 
+@pytest.mark.slow
 def test_a_hostile_upload_is_refused_quickly_and_nothing_is_kept(server, tmp_path):
     import time
 

@@ -108,6 +108,7 @@ def test_forcing_out_shows_the_fresh_optimum(page):
     expect(page.locator("#objective")).to_have_text(_money(po.optimize(po.read_plan(SAMPLE)).objective))
 
 
+@pytest.mark.slow
 def test_dragging_the_budget_and_saving_a_scenario_whose_link_reloads_it(page, server, tmp_path):
     fresh = po.optimize(po.read_plan(SAMPLE), budget=8_000_000)
     page.locator("#budget-range").fill("8000000")
@@ -161,6 +162,7 @@ def test_workbook_text_shows_as_text(page, tmp_path):
     assert page.locator("#initiatives script, #initiatives a").count() == 0
 
 
+@pytest.mark.slow
 def test_a_big_plan_shows_its_first_rows_until_asked_for_all(page, tmp_path):
     # values per cost spread wide, so the plan (and its frontier) solves at once
     rows = [ini(f"B{k:03d}", 100 + k, impact=1000 * ((37 * k) % 97 + 1)) for k in range(250)]

@@ -124,6 +124,7 @@ def test_nothing_half_written_on_failure(tmp_path, sample_result, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_libreoffice_opens_the_results(tmp_path, sample_result):
     save_results(sample_result, tmp_path / "r.xlsx")
