@@ -257,3 +257,45 @@ def test_a_search_stops_at_its_target():
     early = solver.solve(lp, "highs", 0.0, None, target=target)
     assert early.objective >= target and keeps(lp, early.values)
     assert early.status.value == "feasible" and early.objective < whole.objective
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan=plans(), data=st.data())
+def test_swaps_only_ever_reach_better_portfolios_of_the_program(plan, data):
+    """A swap search from any portfolio of the program ends at another portfolio of it (every
+    row kept: limits, dependencies, exclusive groups, decisions), worth more, and never past
+    the best one there is."""
+    from portfolio_opt.core.swaps import swap_search
+
+    lp = formulation.build(plan, objective_coefficients(plan), break_ties=False)
+    points = list(feasible_points(lp))
+    assume(points)
+    value, start = data.draw(st.sampled_from(points))
+    reduced = [data.draw(st.sampled_from([0.0, 1.0, -3.0, 1e5])) for _ in range(lp.n_vars)]
+    found = swap_search(lp, reduced, start, goal=math.inf)
+    if found is None:
+        return
+    worth = math.fsum(c * v for c, v in zip(lp.objective, found))
+    assert keeps(lp, found) and all(v in (0.0, 1.0) for v in found)
+    assert value < worth <= max(v for v, _ in points) + 1e-6
+
+
+def test_a_swap_puts_the_better_initiative_in_the_budget_the_worse_one_held():
+    """A portfolio that spent its budget on the weaker of two initiatives is moved to the
+    stronger one in one swap; the search stops once the goal is reached."""
+    from portfolio_opt import Initiative, Plan, Settings
+    from portfolio_opt.core.swaps import swap_search
+
+    plan = Plan(
+        (Initiative("A", "a", 1e6, 0.5, 6, 4e5), Initiative("B", "b", 3e6, 0.9, 3, 4e5)),
+        settings=Settings(budget=500_000),
+    )
+    lp = formulation.build(plan)
+    from portfolio_opt.core.rules import Columns
+
+    weak = [0.0] * lp.n_vars
+    for j in Columns.of(plan).by_ini[0]:
+        weak[j] = 1.0
+    found = swap_search(lp, [0.0] * lp.n_vars, weak, goal=math.inf)
+    assert found is not None and keeps(lp, found)
+    assert formulation.selection(plan, found).selected == (False, True)
