@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 
 from portfolio_opt.core import solver
 from portfolio_opt.core.solver import LinearProgram, Row, Solution
-from portfolio_opt.core.swaps import swap_search
+from portfolio_opt.core.swaps import likeliest, swap_search
 from portfolio_opt.model.result import Status
 
 #: programs with fewer integer columns than this are solved as they are
@@ -334,17 +334,15 @@ def improve(
     presolve: bool = False,
 ) -> Solution | None:
     """``best`` improved until it is within ``gap`` of the bound, if a few small searches can:
-    each keeps every 0-1 column of ``best`` but those whose reduced costs are smallest (the
-    columns a better portfolio is likeliest to change), a larger set each time, and stops as
+    each keeps every 0-1 column of ``best`` but those a better portfolio is likeliest to change
+    (:func:`~portfolio_opt.core.swaps.likeliest`: those on the side the bound argues against,
+    then those of smallest reduced cost), a larger set each time, and stops as
     soon as it finds a portfolio close enough to the bound. The bound proves such a portfolio;
     the searches only have to find it."""
     if best is None or bound.value - _worth(best) > IMPROVE_WITHIN * gap * max(abs(bound.value), 1.0):
         return best
     goal = bound.value - gap * abs(bound.value)
-    candidates = sorted(
-        (j for j in range(lp.n_vars) if lp.integer[j] and lp.upper[j] - lp.lower[j] == 1.0),
-        key=lambda j: (abs(bound.reduced[j]), j),
-    )
+    candidates = likeliest(lp, bound.reduced, _portfolio(best))
     for size in NEIGHBOURHOODS:
         if _worth(best) >= goal or size > len(candidates) // 4:
             break  # (a neighbourhood of more than a quarter of the program is not small: the rounds do better)

@@ -62,10 +62,9 @@ def swap_search(
     Each move is the best of: one column in, or one in and one out, that keeps every row.
     """
     x = [float(round(v)) if lp.integer[j] else float(v) for j, v in enumerate(values)]
-    free = [j for j in range(lp.n_vars) if lp.integer[j] and lp.lower[j] == 0.0 and lp.upper[j] == 1.0]
-    if not free:
+    chosen = likeliest(lp, reduced, x)[:columns]
+    if not chosen:
         return None
-    chosen = sorted(free, key=lambda j: (abs(reduced[j]), j))[:columns]
     rows = _rows(lp, chosen, x)
     if rows is None:
         return None
@@ -90,6 +89,21 @@ def swap_search(
     for k, j in enumerate(chosen):
         x[j] = float(inside[k])
     return tuple(x)
+
+
+def likeliest(lp: LinearProgram, reduced: Sequence[float], values: Sequence[float]) -> list[int]:
+    """The open 0-1 columns in the order a better portfolio is likeliest to change them: first
+    those where ``values`` sits on the side its reduced cost argues against (each costs its
+    whole reduced cost against the bound, so a portfolio within the gap of the bound changes
+    every one whose cost is larger than the gap: after a Must is cleared, say, the old optimum
+    still holds an initiative the bound wants out), then by smallest reduced cost."""
+    open_ = [j for j in range(lp.n_vars) if lp.integer[j] and lp.lower[j] == 0.0 and lp.upper[j] == 1.0]
+
+    def against(j: int) -> bool:
+        d = reduced[j]
+        return (d > 0 and values[j] < 0.5) or (d < 0 and values[j] > 0.5)
+
+    return sorted(open_, key=lambda j: (not against(j), abs(reduced[j]), j))
 
 
 def _rows(lp: LinearProgram, chosen: Sequence[int], x: Sequence[float]) -> _Rows | None:
