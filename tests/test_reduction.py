@@ -259,7 +259,7 @@ def test_a_search_stops_at_its_target():
     assert early.status.value == "feasible" and early.objective < whole.objective
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans(), data=st.data())
 def test_swaps_only_ever_reach_better_portfolios_of_the_program(plan, data):
     """A swap search from any portfolio of the program ends at another portfolio of it (every
