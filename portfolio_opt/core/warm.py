@@ -131,7 +131,15 @@ class WarmPlan:
             solution = solver.solve(lp, s.solver, s.gap, s.time_limit, threads=self.threads, start=start)
         else:
             solution = reduction.solve(
-                lp, s.solver, s.gap, s.time_limit, self.threads, presolve=bool(s.periods), relaxed=relaxed, start=start
+                lp,
+                s.solver,
+                s.gap,
+                s.time_limit,
+                self.threads,
+                presolve=bool(s.periods),
+                relaxed=relaxed,
+                start=start,
+                swaps=True,
             )
         if not solution.has_solution or solution.values is None:
             if solution.status is Status.NO_SOLUTION:
