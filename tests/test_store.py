@@ -613,3 +613,15 @@ def test_worker_processes_start_after_the_store_being_opened_is_open(tmp_path):
     assert pool_map(_twice, list(range(6)), workers=2) == [0, 2, 4, 6, 8, 10]
     assert recording.store is not None, "the workers started before the store was open"
     recording.store.close()
+
+
+def test_a_store_named_by_a_uri_filename_makes_its_folder_not_one_named_after_the_uri(tmp_path, monkeypatch):
+    """``sqlite:///file:/path/db?uri=true`` (SQLite's URI filenames, e.g. for ``mode=ro``) makes
+    the folder the path names, never a folder called ``file:`` in the working directory."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    path = tmp_path / "records" / "plan.db"
+    with po.open_store(f"sqlite:///file:{path}?uri=true") as store:
+        assert store.history().runs == ()
+    assert path.exists() and list(work.iterdir()) == []

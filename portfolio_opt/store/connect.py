@@ -122,7 +122,10 @@ def _sqlite_engine(sa: Any, url: str) -> Any:
     """SQLite as the record needs it: WAL, foreign keys, a busy timeout, and transactions begun
     by this code (``BEGIN IMMEDIATE`` for a write, so two writers never deadlock on upgrading a
     read lock), not by the driver."""
-    path = url.split("///", 1)[1] if "///" in url else ""
+    path = (url.split("///", 1)[1] if "///" in url else "").split("?", 1)[0]
+    if path.startswith("file:"):  # a URI filename (``?uri=true``): its path follows the scheme
+        path = path[len("file:") :]
+        path = path[2:] if path.startswith("//") else path
     if path and path != ":memory:":
         folder = os.path.dirname(os.path.abspath(path))
         try:
