@@ -737,10 +737,11 @@ def _gap_news(say: progress.Note, gap: float, offset: float = 0.0) -> Callable[[
             if math.isfinite(out.mip_primal_bound) and math.isfinite(out.mip_gap):
                 # HiGHS minimizes the negated objective: its primal bound is minus the best value
                 best = offset - float(out.mip_primal_bound)
-                bound = offset - float(out.mip_dual_bound) if math.isfinite(out.mip_dual_bound) else None
+                dual = float(getattr(out, "mip_dual_bound", math.nan))
+                bound = offset - dual if math.isfinite(dual) else None
                 found = relative_gap(best, bound)
                 shown = out.mip_gap if found is None else found
-                say(f"best so far within {_share(shown)} (target {goal})", best, bound, shown)
+                say(progress.Standing(f"best so far within {_share(shown)} (target {goal})", best, bound, shown))
             else:
                 say("no portfolio found yet")
         except Exception:  # progress must never break a solve (e.g. stderr closed)

@@ -46,13 +46,24 @@ class Event:
 Listener = Callable[[Event], None]
 
 
-class Note(Protocol):
-    """How work inside a stage says how it stands: words, and a solve's figures when it has them."""
+class Standing(str):
+    """A long solve's note: its words (it is the string), with its figures beside them (the best
+    value found, the bound, the gap), so whoever says a note may pass either."""
 
-    def __call__(
-        self, text: str, best: float | None = None, bound: float | None = None, gap: float | None = None
-    ) -> None:
-        """Say ``text`` (and the figures) as an event of the innermost open stage."""
+    best: float | None
+    bound: float | None
+    gap: float | None
+
+    def __new__(
+        cls, text: str, best: float | None = None, bound: float | None = None, gap: float | None = None
+    ) -> Standing:
+        said = super().__new__(cls, text)
+        said.best, said.bound, said.gap = best, bound, gap
+        return said
+
+
+#: how work inside a stage says how it stands (see :func:`noting`): words, or a :class:`Standing`
+Note = Callable[[str], None]
 
 
 class Step(Protocol):
@@ -64,9 +75,7 @@ class Step(Protocol):
 
 _listener: contextvars.ContextVar[Listener | None] = contextvars.ContextVar("portfolio_opt_progress", default=None)
 #: the innermost open stage's way of saying how its work stands (see :func:`noting`)
-_noter: contextvars.ContextVar[Note | None] = contextvars.ContextVar(
-    "portfolio_opt_progress_note", default=None
-)
+_noter: contextvars.ContextVar[Note | None] = contextvars.ContextVar("portfolio_opt_progress_note", default=None)
 
 
 @contextlib.contextmanager
@@ -103,8 +112,10 @@ def stage(name: str, total: int | None = None) -> Iterator[Step]:
         done += n
         listener(Event(name, done, total, time.perf_counter() - started))
 
-    def say(text: str, best: float | None = None, bound: float | None = None, gap: float | None = None) -> None:
-        listener(Event(name, done, total, time.perf_counter() - started, note=text, best=best, bound=bound, gap=gap))
+    def say(text: str) -> None:
+        best, bound, gap = (text.best, text.bound, text.gap) if isinstance(text, Standing) else (None, None, None)
+        seconds = time.perf_counter() - started
+        listener(Event(name, done, total, seconds, note=str(text), best=best, bound=bound, gap=gap))
 
     listener(Event(name, 0, total, 0.0))
     token = _noter.set(say)
