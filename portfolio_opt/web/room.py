@@ -310,14 +310,15 @@ def _settings_of(plan: po.Plan, body: Mapping[str, Any], problems: list[Refusal]
         if objective not in allowed:
             problems.append(_not_a_choice("objective", objective, allowed))
         elif objective != plan.settings.objective.value:
-            kind = po.Objective(objective)
-            changes.append(po.Change(po.ChangeKind.SETTING, kind, f"Objective {kind.value}", "objective"))
+            aim = po.Objective(objective)
+            changes.append(po.Change(po.ChangeKind.SETTING, aim, f"Objective {aim.value}", "objective"))
     return changes
 
 
 def _not_a_choice(field: str, value: Any, allowed: Sequence[str]) -> Refusal:
     """A setting the plan does not allow, with the ones it does."""
-    return Refusal(field, f"{value!r} is not a {field} this plan allows", f"Use one of: {', '.join(allowed)}")
+    article = "an" if field[0] in "aeiou" else "a"
+    return Refusal(field, f"{value!r} is not {article} {field} this plan allows", f"Use one of: {', '.join(allowed)}")
 
 
 def changes_of(plan: po.Plan, body: Mapping[str, Any]) -> list[po.Change]:
