@@ -187,3 +187,15 @@ def test_an_objective_or_scoring_the_plan_does_not_allow_is_refused_with_the_cho
     }
     plain = server.client.post(f"/api/plans/{_plan_id(server, 'sample_plan')}/solve", json={"scoring": "blend"})
     assert plain.status_code == 422 and plain.json()["problems"][0]["fix"] == "Use one of: expected value"
+
+
+def test_a_scenario_keeps_its_objective_and_scoring(server):
+    plan_id = _plan_id(server, "sample_criteria")
+    body = {"name": "NPV, plain", "objective": "npv", "scoring": "expected value", "force_out": ["INI-002"]}
+    saved = server.client.post(f"/api/plans/{plan_id}/scenarios", json=body)
+    assert saved.status_code == 201, saved.text
+    again = server.client.get(f"/api/scenarios/{saved.json()['id']}").json()
+    assert again["what_if"]["objective"] == "npv" and again["what_if"]["scoring"] == "expected value"
+    assert again["changes"] == ["Scoring expected value", "Objective npv", "Force out INI-002"]
+    reloaded = server.client.post(f"/api/plans/{plan_id}/solve", json=again["what_if"]).json()
+    assert reloaded["settings"] == {"objective": "npv", "scoring": "expected value"}

@@ -93,6 +93,8 @@ class Room:
                 self.answers.move_to_end(key)
                 return self.answers[key]
         with pool.slot(), po.stop_when(stop or threading.Event()):
+            if stop is not None and stop.is_set():  # cancelled while it waited for its slot
+                raise po.NoPortfolioFound("stopped at the user's request before the search began")
             answer = self.warm.solve(changes)
             data = shape(self, answer)
         text = dumps(data)
