@@ -199,3 +199,26 @@ def test_a_scenario_keeps_its_objective_and_scoring(server):
     assert again["changes"] == ["Scoring expected value", "Objective npv", "Force out INI-002"]
     reloaded = server.client.post(f"/api/plans/{plan_id}/solve", json=again["what_if"]).json()
     assert reloaded["settings"] == {"objective": "npv", "scoring": "expected value"}
+
+
+def test_a_job_cancelled_while_it_waits_for_a_slot_never_starts_its_search(server):
+    quarterly, sample = _plan_id(server, "sample_quarterly"), _plan_id(server, "sample_plan")
+    workers = server.app.state.pool.workers
+    long = []
+    for k in range(workers):  # every slot taken by a long what-if (one plan's wait their turn inside theirs)
+        body = {"force_out": ["INI-004", f"INI-0{13 + k}"], "wait": False}
+        reply = server.client.post(f"/api/plans/{quarterly}/solve", json=body)
+        assert reply.status_code == 202, reply.text
+        long.append(reply.json()["job"])
+    queued = server.client.post(f"/api/plans/{sample}/solve", json={"force_out": ["INI-007"], "wait": False})
+    assert queued.status_code == 202 and queued.json()["message"].startswith("Solving for")
+    asked = time.monotonic()
+    data = server.client.post(f"/api/jobs/{queued.json()['job']}/cancel").json()
+    assert time.monotonic() - asked < 2, "it stops waiting at once"
+    assert data["status"] == "stopped" and data["answer"] is None
+    assert data["message"].endswith("before any portfolio was found.")
+    for job in long:
+        assert server.client.post(f"/api/jobs/{job}/cancel").json()["status"] in ("stopped", "done")
+    assert server.app.state.pool.idle(10), "no solve slot is left held"
+    quick = server.client.post(f"/api/plans/{sample}/solve", json={"force_out": ["INI-007"]})
+    assert quick.status_code == 200 and quick.json()["status"] == "optimal"

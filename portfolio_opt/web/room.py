@@ -92,9 +92,7 @@ class Room:
             if key in self.answers:
                 self.answers.move_to_end(key)
                 return self.answers[key]
-        with pool.slot(), po.stop_when(stop or threading.Event()):
-            if stop is not None and stop.is_set():  # cancelled while it waited for its slot
-                raise po.NoPortfolioFound("stopped at the user's request before the search began")
+        with pool.slot(stop), po.stop_when(stop or threading.Event()):
             answer = self.warm.solve(changes)
             data = shape(self, answer)
         text = dumps(data)
@@ -144,15 +142,18 @@ class SolvePool:
         return taken == self.workers
 
     @contextlib.contextmanager
-    def slot(self) -> Iterator[None]:
-        """Hold a solve slot for the ``with`` block, waiting in the queue; :class:`Busy` when full."""
+    def slot(self, stop: threading.Event | None = None) -> Iterator[None]:
+        """Hold a solve slot for the ``with`` block, waiting in the queue; :class:`Busy` when full.
+        Setting ``stop`` while it waits gives up the wait (:class:`~portfolio_opt.NoPortfolioFound`)."""
         if not self.slots.acquire(blocking=False):
             with self._lock:
                 if self._waiting >= self.queue:
                     raise Busy()
                 self._waiting += 1
             try:
-                self.slots.acquire()
+                while not self.slots.acquire(timeout=0.05 if stop is not None else None):
+                    if stop is not None and stop.is_set():  # cancelled before its search began
+                        raise po.NoPortfolioFound("stopped at the user's request before the search began")
             finally:
                 with self._lock:
                     self._waiting -= 1
