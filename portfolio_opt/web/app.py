@@ -29,6 +29,7 @@ from portfolio_opt.web.room import (
     Plans,
     Refusal,
     Refused,
+    Room,
     SolvePool,
     answer_dict,
     changes_of,
@@ -106,6 +107,7 @@ def create_app(
     _errors(app)
     _routes(app)
     _solve_routes(app)
+    _job_routes(app)
     _scenario_routes(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     guard = security.Guard(app, tokens or {}, MAX_BODY, MAX_UPLOAD)
@@ -201,7 +203,6 @@ def _routes(app: FastAPI) -> None:
 def _solve_routes(app: FastAPI) -> None:
     plans: Plans = app.state.plans
     pool: SolvePool = app.state.pool
-    jobs: Jobs = app.state.jobs
 
     @app.post("/api/plans/{plan_id}/solve")
     def solve(plan_id: str, what_if: WhatIf) -> Any:
@@ -211,29 +212,12 @@ def _solve_routes(app: FastAPI) -> None:
         room = plans.get(plan_id)
         changes = changes_of(room.plan, what_if.model_dump())
         if not what_if.wait:
-            job = jobs.start(room, changes)
-            if job.finished.wait(MOMENT) and job.state == "done" and job.answer is not None:
-                return Response(job.answer, media_type="application/json")
-            if job.state == "failed":
-                return Response(job.to_json(), job.status_code, media_type="application/json")
-            return Response(
-                job.to_json(), 202, media_type="application/json", headers={"location": f"/api/jobs/{job.id}"}
-            )
+            return _as_job(app.state.jobs, room, changes)
         try:
             text = room.answer(changes, pool, answer_dict)
         except (po.Infeasible, po.NoPortfolioFound) as exc:
             return _unsolved(room.id, exc)
         return Response(text, media_type="application/json")
-
-    @app.get("/api/jobs/{job_id}")
-    def job(job_id: str) -> Response:
-        """How a long what-if stands: elapsed, the best value found so far, the bound, the gap; the answer once done."""
-        return Response(jobs.get(job_id).to_json(), media_type="application/json")
-
-    @app.post("/api/jobs/{job_id}/cancel")
-    def cancel(job_id: str) -> Response:
-        """Stop a long what-if: it answers stopped, with the best portfolio found and its gap (if any)."""
-        return Response(jobs.cancel(job_id).to_json(), media_type="application/json")
 
     @app.get("/api/plans/{plan_id}/frontier")
     def frontier(plan_id: str, steps: Annotated[int, Query(ge=2, le=MAX_STEPS)] = 12) -> Response:
@@ -260,6 +244,31 @@ def _solve_routes(app: FastAPI) -> None:
                 "figures": row,
             }
         return room.story_cache[initiative_id]
+
+
+def _as_job(jobs: Jobs, room: Room, changes: list[po.Change]) -> Response:
+    """A what-if solving as a job: its answer when it is done within a moment (as a waiting
+    what-if's), else 202 with the job to follow."""
+    job = jobs.start(room, changes)
+    if job.finished.wait(MOMENT) and job.state == "done" and job.answer is not None:
+        return Response(job.answer, media_type="application/json")
+    if job.state == "failed":
+        return Response(job.to_json(), job.status_code, media_type="application/json")
+    return Response(job.to_json(), 202, media_type="application/json", headers={"location": f"/api/jobs/{job.id}"})
+
+
+def _job_routes(app: FastAPI) -> None:
+    jobs: Jobs = app.state.jobs
+
+    @app.get("/api/jobs/{job_id}")
+    def job(job_id: str) -> Response:
+        """How a long what-if stands: elapsed, the best value found so far, the bound, the gap; the answer once done."""
+        return Response(jobs.get(job_id).to_json(), media_type="application/json")
+
+    @app.post("/api/jobs/{job_id}/cancel")
+    def cancel(job_id: str) -> Response:
+        """Stop a long what-if: it answers stopped, with the best portfolio found and its gap (if any)."""
+        return Response(jobs.cancel(job_id).to_json(), media_type="application/json")
 
 
 def _unsolved(plan_id: str, exc: Exception) -> JSONResponse:
