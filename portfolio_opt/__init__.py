@@ -129,6 +129,7 @@ _LAZY.update(
     ProgressEvent="runtime.progress:Event",
     on_progress="runtime.progress:listening",
     run_interruptibly="runtime.stopping",
+    stop_when="runtime.stopping",
     cluster="runtime.pool",
     before_workers="runtime.pool",
 )
@@ -243,6 +244,7 @@ __all__ = [
     "score",
     "serve",
     "simulate_plan",
+    "stop_when",
     "store_for_run",
     "story",
     "to_dict",

@@ -240,7 +240,7 @@ def test_no_request_reads_a_file_of_the_server(server, plan_id):
         assert "root:" not in reply.text and "[project]" not in reply.text
     paths = server.client.get("/openapi.json").json()["paths"]
     names = {p["name"] for route in paths.values() for op in route.values() for p in op.get("parameters", [])}
-    assert names == {"plan_id", "initiative_id", "scenario_id", "steps"}, "ids the server made, never a path"
+    assert names == {"plan_id", "initiative_id", "scenario_id", "job_id", "steps"}, "ids the server made, never a path"
 
 
 def _plans(server) -> list[str]:

@@ -398,6 +398,7 @@ def solve_fixed(
         presolve=presolve,
         start=None if start is None else [start[j] for j in keep],
         target=None if target is None else target - offset,
+        offset=offset,
     )
     return sol if sol.values is None else _in_full(lp, keep, sol, offset)
 

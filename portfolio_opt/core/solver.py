@@ -207,6 +207,7 @@ def solve(
     presolve: bool = True,
     start: Sequence[float] | None = None,
     target: float | None = None,
+    offset: float = 0.0,
 ) -> Solution:
     """Solve ``lp`` (maximize) with the named solver.
 
@@ -219,14 +220,17 @@ def solve(
     it from the first node; a start that breaks a row is checked and dropped by HiGHS). CBC
     starts without it. ``target`` stops HiGHS as soon as it finds a solution worth that much
     (FEASIBLE, with the bound at that moment): for a caller that holds a bound of its own under
-    which that is enough. Nothing is printed on stdout.
+    which that is enough. ``offset`` is what the objective leaves out (a reduced program's fixed
+    columns): added to the figures a long solve reports, never to the solution. A stop asked
+    for with :func:`~portfolio_opt.runtime.stopping.stop_when` ends a HiGHS search as its time
+    limit would. Nothing is printed on stdout.
     """
     check_solver(solver)
     refused = _refused(lp, solver)
     if refused is not None:
         return refused
     if solver == "highs":
-        return _solve_highs_direct(lp, gap, time_limit, relax, threads, abs_gap, presolve, start, target)
+        return _solve_highs_direct(lp, gap, time_limit, relax, threads, abs_gap, presolve, start, target, offset)
     return _solve_with_cbc(lp, gap, time_limit, relax, threads, abs_gap)
 
 
@@ -504,14 +508,24 @@ def _new_highs(
     return h
 
 
-def _watch(h: Any, gap: float, target: float | None) -> None:
-    """The MIP callbacks: news of how a long solve stands (when someone listens), and a stop as
+def _watch(h: Any, gap: float, target: float | None, offset: float = 0.0) -> None:
+    """The MIP callbacks: news of how a long solve stands (when someone listens), a stop when
+    the caller asks for one (:func:`~portfolio_opt.runtime.stopping.stop_when`), and a stop as
     soon as a portfolio worth ``target`` is found (the caller has a bound that makes it enough)."""
     if not hasattr(h, "cbMipInterrupt"):
         return
     say = progress.noting()
     if say is not None:
-        h.cbMipInterrupt.subscribe(_gap_news(say, gap))
+        h.cbMipInterrupt.subscribe(_gap_news(say, gap, offset))
+    stop = stopping.stop_event()
+    if stop is not None:
+
+        def asked(event: HighsCallbackEvent) -> None:
+            # HiGHS then ends as at its time limit: the best portfolio found, with its bound
+            if stop.is_set() and event.data_in is not None:
+                event.data_in.user_interrupt = True
+
+        h.cbMipInterrupt.subscribe(asked)
     if target is not None:
         # HiGHS minimizes the negated objective: its primal bound is minus the best value found
         def enough(event: HighsCallbackEvent) -> None:
@@ -596,6 +610,7 @@ def _solve_highs_direct(
     presolve: bool,
     start: Sequence[float] | None = None,
     target: float | None = None,
+    offset: float = 0.0,
 ) -> Solution:
     """HiGHS through highspy, the program handed over as arrays."""
     import highspy
@@ -608,7 +623,7 @@ def _solve_highs_direct(
     h = _new_highs(gap, abs_gap, threads, time_limit, presolve, prog.mip)
     with _quiet_stdout():
         if prog.mip:
-            _watch(h, gap, target)
+            _watch(h, gap, target, offset)
         h.passModel(prog.model)
         if prog.mip and start is not None:
             _give_start(h, start, lp.n_vars)
@@ -618,7 +633,7 @@ def _solve_highs_direct(
         # HiGHS can say optimal with the bound of a better portfolio it found while handing
         # back the start's values (seen when presolve settles a small program): solve again
         # without the start rather than give a portfolio short of the optimum
-        return _solve_highs_direct(lp, gap, time_limit, relax, threads, abs_gap, presolve, None, target)
+        return _solve_highs_direct(lp, gap, time_limit, relax, threads, abs_gap, presolve, None, target, offset)
     return solution
 
 
@@ -703,11 +718,13 @@ def _shape(row: Row) -> tuple[bool, bool, bool]:
 GAP_NEWS_EVERY = 1.0
 
 
-def _gap_news(say: Callable[[str], None], gap: float) -> Callable[[HighsCallbackEvent], None]:
+def _gap_news(say: progress.Note, gap: float, offset: float = 0.0) -> Callable[[HighsCallbackEvent], None]:
     """A HiGHS MIP callback that says, at most once a second, how close the best portfolio
     found so far is to the best possible (the bound), and the gap the search stops at: on a long
-    solve a user sees whether to wait or to pass a looser ``--gap``. It reads, never steers:
-    the search and its answer are the same with it (``tests/test_progress.py``)."""
+    solve a user sees whether to wait or to pass a looser ``--gap``. The figures go with the
+    words: the best value and the bound in the maximizing sense (``offset`` added back), and the
+    gap between them. It reads, never steers: the search and its answer are the same with it
+    (``tests/test_progress.py``)."""
     last = [0.0]
     goal = _target(gap)
 
@@ -718,7 +735,13 @@ def _gap_news(say: Callable[[str], None], gap: float) -> Callable[[HighsCallback
                 return
             last[0] = out.running_time
             if math.isfinite(out.mip_primal_bound) and math.isfinite(out.mip_gap):
-                say(f"best so far within {_share(out.mip_gap)} (target {goal})")
+                # HiGHS minimizes the negated objective: its primal bound is minus the best value
+                best = offset - float(out.mip_primal_bound)
+                dual = float(getattr(out, "mip_dual_bound", math.nan))
+                bound = offset - dual if math.isfinite(dual) else None
+                found = relative_gap(best, bound)
+                shown = out.mip_gap if found is None else found
+                say(progress.Standing(f"best so far within {_share(shown)} (target {goal})", best, bound, shown))
             else:
                 say("no portfolio found yet")
         except Exception:  # progress must never break a solve (e.g. stderr closed)

@@ -33,6 +33,7 @@ from portfolio_opt.core.scoring import objective_coefficients, plan_scores
 from portfolio_opt.model.errors import NoPortfolioFound, PortfolioError
 from portfolio_opt.model.plan import Change, Decision, Limit, Plan
 from portfolio_opt.model.result import Result, Status
+from portfolio_opt.runtime import progress
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ class WarmPlan:
         started = time.perf_counter()
         changes = tuple(changes)
         plan = apply_changes(self.plan, changes)
-        with self._lock:
+        # a stage, so a listener hears how a long what-if's search stands (the portfolio room's page)
+        with self._lock, progress.stage("Solving the what-if"):
             lp = self.edited(plan)
             warm = lp is not None and not risk_aware(plan)
             if warm:

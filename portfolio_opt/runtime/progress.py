@@ -7,7 +7,9 @@ how to show it (the command line draws a line on a terminal; a library user may 
             step()
 
 Work inside a stage may also say how it stands (a long solve: how close its best portfolio is
-to the best possible) through :func:`noting`; that arrives as an event with a ``note``.
+to the best possible) through :func:`noting`; that arrives as an event with a ``note``, and a
+solve's figures (the best value found, the bound, the gap) beside it for a listener that draws
+its own line (the portfolio room's page does).
 
 Nothing is shown unless a listener is installed with :func:`listening`; the events cost next to
 nothing otherwise. Worker processes never report: their parent counts what comes back.
@@ -34,9 +36,34 @@ class Event:
     finished: bool = False
     #: how the stage's current work stands, in words (see :func:`noting`); "" when not said
     note: str = ""
+    #: a long solve's figures with its note: the best objective value found so far, the bound
+    #: (no portfolio can be worth more) and the relative gap between them; None when not known
+    best: float | None = None
+    bound: float | None = None
+    gap: float | None = None
 
 
 Listener = Callable[[Event], None]
+
+
+class Standing(str):
+    """A long solve's note: its words (it is the string), with its figures beside them (the best
+    value found, the bound, the gap), so whoever says a note may pass either."""
+
+    best: float | None
+    bound: float | None
+    gap: float | None
+
+    def __new__(
+        cls, text: str, best: float | None = None, bound: float | None = None, gap: float | None = None
+    ) -> Standing:
+        said = super().__new__(cls, text)
+        said.best, said.bound, said.gap = best, bound, gap
+        return said
+
+
+#: how work inside a stage says how it stands (see :func:`noting`): words, or a :class:`Standing`
+Note = Callable[[str], None]
 
 
 class Step(Protocol):
@@ -48,9 +75,7 @@ class Step(Protocol):
 
 _listener: contextvars.ContextVar[Listener | None] = contextvars.ContextVar("portfolio_opt_progress", default=None)
 #: the innermost open stage's way of saying how its work stands (see :func:`noting`)
-_noter: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar(
-    "portfolio_opt_progress_note", default=None
-)
+_noter: contextvars.ContextVar[Note | None] = contextvars.ContextVar("portfolio_opt_progress_note", default=None)
 
 
 @contextlib.contextmanager
@@ -88,7 +113,9 @@ def stage(name: str, total: int | None = None) -> Iterator[Step]:
         listener(Event(name, done, total, time.perf_counter() - started))
 
     def say(text: str) -> None:
-        listener(Event(name, done, total, time.perf_counter() - started, note=text))
+        best, bound, gap = (text.best, text.bound, text.gap) if isinstance(text, Standing) else (None, None, None)
+        seconds = time.perf_counter() - started
+        listener(Event(name, done, total, seconds, note=str(text), best=best, bound=bound, gap=gap))
 
     listener(Event(name, 0, total, 0.0))
     token = _noter.set(say)
@@ -99,7 +126,7 @@ def stage(name: str, total: int | None = None) -> Iterator[Step]:
         listener(Event(name, done, total, time.perf_counter() - started, finished=True))
 
 
-def noting() -> Callable[[str], None] | None:
+def noting() -> Note | None:
     """How to say how the innermost open stage's work stands (a long solve: how close its best
     portfolio is to the best possible), or None when nobody listens: callers skip the work of
     saying it then."""

@@ -7,6 +7,8 @@ solver processes.
   SIGTERM is acted on at once even while a solver holds the job inside C code: the partial
   files are removed, every process this one started is killed, and the process exits with
   130 (SIGINT) or 143 (SIGTERM).
+* :func:`stop_when` stops the solves run inside once an event is set, without ending the
+  process (a server's thread): each ends as at its time limit, with the best portfolio found.
 * Worker processes call :func:`exit_with_parent`: when the main process dies without cleaning
   up (SIGKILL, as a scheduler's timeout does), they notice within a second and exit, taking
   their own solver processes with them.
@@ -25,6 +27,8 @@ from types import FrameType
 from typing import Any
 
 _TEMPORARY: set[str] = set()
+#: the event that, once set, stops the solves run in this context (see :func:`stop_when`)
+_STOP: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("portfolio_opt_stop", default=None)
 _CLEANUPS: list[Callable[[], None]] = []
 _LOCK = threading.Lock()
 
@@ -172,6 +176,28 @@ def run_interruptibly(job: Callable[[], Any], on_stop: Callable[[int], None]) ->
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
+
+
+@contextlib.contextmanager
+def stop_when(event: threading.Event) -> Iterator[threading.Event]:
+    """Stop every solve run inside the block (in this thread) once ``event`` is set, from any
+    thread: the solver ends its search as at its time limit, keeping the best portfolio found
+    (a :class:`~portfolio_opt.Status` of FEASIBLE, with its bound and gap), or none found.
+
+    The process goes on (unlike :func:`run_interruptibly`): for a server stopping one user's
+    solve. HiGHS is asked between its steps, so the stop lands within a fraction of a second;
+    a CBC solve runs to its end or its time limit.
+    """
+    token = _STOP.set(event)
+    try:
+        yield event
+    finally:
+        _STOP.reset(token)
+
+
+def stop_event() -> threading.Event | None:
+    """The event that stops the solves run here (see :func:`stop_when`), or None."""
+    return _STOP.get()
 
 
 def exit_with_parent() -> None:

@@ -22,8 +22,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import portfolio_opt as po
 from portfolio_opt.web import compare, security
+from portfolio_opt.web.jobs import MOMENT, Jobs
 from portfolio_opt.web.records import Scenarios
-from portfolio_opt.web.room import Busy, Plans, Refusal, Refused, SolvePool, answer_dict, changes_of, dumps
+from portfolio_opt.web.room import (
+    Busy,
+    Plans,
+    Refusal,
+    Refused,
+    Room,
+    SolvePool,
+    answer_dict,
+    changes_of,
+    choices,
+    dumps,
+    unsolved_dict,
+)
 
 #: the most a JSON request body may be (bytes); uploads have their own limit
 MAX_BODY = 64 * 1024
@@ -53,6 +66,11 @@ class WhatIf(BaseModel):
     force_out: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=10_000)
     clear: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=10_000)
     limits: dict[str, Bounds] = Field(default_factory=dict)
+    #: what to maximize and how to score, where the plan allows (checked against the plan)
+    objective: str | None = Field(None, max_length=40)
+    scoring: str | None = Field(None, max_length=40)
+    #: False: a solve past a moment answers 202 with a job to follow (``GET /api/jobs/{job}``)
+    wait: bool = True
 
 
 class Verdict(BaseModel):
@@ -85,9 +103,11 @@ def create_app(
     for path in workbooks:
         plans.load(path)
     app.state.plans, app.state.pool, app.state.scenarios = plans, SolvePool(workers, queue), Scenarios(db, plans)
+    app.state.jobs = Jobs(app.state.pool)
     _errors(app)
     _routes(app)
     _solve_routes(app)
+    _job_routes(app)
     _scenario_routes(app)
     compare.register(app, need, MAX_UPLOAD)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
@@ -176,7 +196,9 @@ def _routes(app: FastAPI) -> None:
         """The plan's initiatives (with owner, outcome metric and status), limits and optimum."""
         room = plans.get(plan_id)
         result = json.loads(room.answer([], pool, answer_dict))
-        return as_json(room.summary() | {"rows": _rows(room.plan), "result": result})
+        settings = {"objective": room.plan.settings.objective.value, "scoring": str(room.plan.settings.scoring)}
+        extra = {"rows": _rows(room.plan), "result": result, "settings": settings, "choices": choices(room.plan)}
+        return as_json(room.summary() | extra)
 
 
 def _solve_routes(app: FastAPI) -> None:
@@ -185,9 +207,13 @@ def _solve_routes(app: FastAPI) -> None:
 
     @app.post("/api/plans/{plan_id}/solve")
     def solve(plan_id: str, what_if: WhatIf) -> Any:
-        """The exact optimum with the what-if's changes, and what entered and left against the plan as given."""
+        """The exact optimum with the what-if's changes, and what entered and left against the plan as given.
+
+        With ``"wait": false`` a solve that takes more than a moment answers 202 with a job to follow."""
         room = plans.get(plan_id)
         changes = changes_of(room.plan, what_if.model_dump())
+        if not what_if.wait:
+            return _as_job(app.state.jobs, room, changes)
         try:
             text = room.answer(changes, pool, answer_dict)
         except (po.Infeasible, po.NoPortfolioFound) as exc:
@@ -221,13 +247,34 @@ def _solve_routes(app: FastAPI) -> None:
         return room.story_cache[initiative_id]
 
 
+def _as_job(jobs: Jobs, room: Room, changes: list[po.Change]) -> Response:
+    """A what-if solving as a job: its answer when it is done within a moment (as a waiting
+    what-if's), else 202 with the job to follow."""
+    job = jobs.start(room, changes)
+    if job.finished.wait(MOMENT) and job.state == "done" and job.answer is not None:
+        return Response(job.answer, media_type="application/json")
+    if job.state == "failed":
+        return Response(job.to_json(), job.status_code, media_type="application/json")
+    return Response(job.to_json(), 202, media_type="application/json", headers={"location": f"/api/jobs/{job.id}"})
+
+
+def _job_routes(app: FastAPI) -> None:
+    jobs: Jobs = app.state.jobs
+
+    @app.get("/api/jobs/{job_id}")
+    def job(job_id: str) -> Response:
+        """How a long what-if stands: elapsed, the best value found so far, the bound, the gap; the answer once done."""
+        return Response(jobs.get(job_id).to_json(), media_type="application/json")
+
+    @app.post("/api/jobs/{job_id}/cancel")
+    def cancel(job_id: str) -> Response:
+        """Stop a long what-if: it answers stopped, with the best portfolio found and its gap (if any)."""
+        return Response(jobs.cancel(job_id).to_json(), media_type="application/json")
+
+
 def _unsolved(plan_id: str, exc: Exception) -> JSONResponse:
     """A what-if without a portfolio: infeasible (the conflict named) or stopped at its time limit."""
-    if isinstance(exc, po.Infeasible):
-        data = exc.to_dict()
-    else:
-        data = {"status": "no_portfolio", "message": str(exc)}
-    return JSONResponse(data | {"plan": plan_id, "entered": [], "left": [], "value_change": None}, 200)
+    return JSONResponse(unsolved_dict(plan_id, exc), 200)
 
 
 def _rows(plan: po.Plan) -> list[dict[str, Any]]:

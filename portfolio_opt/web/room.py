@@ -75,18 +75,29 @@ class Room:
     answers: collections.OrderedDict[tuple, bytes] = dataclasses.field(default_factory=collections.OrderedDict)
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
-    def answer(self, changes: Sequence[po.Change], pool: SolvePool, shape: Callable[[Room, Any], dict]) -> bytes:
+    def answer(
+        self,
+        changes: Sequence[po.Change],
+        pool: SolvePool,
+        shape: Callable[[Room, Any], dict],
+        stop: threading.Event | None = None,
+    ) -> bytes:
         """The what-if's answer as JSON (``shape`` makes it of the warm answer), solved in a slot
-        of ``pool`` unless it was answered already. Raises what :meth:`WarmPlan.solve` raises."""
+        of ``pool`` unless it was answered already. Raises what :meth:`WarmPlan.solve` raises.
+
+        Setting ``stop`` (from another thread) ends the solve as its time limit would, with the
+        best portfolio found: such an answer is not kept for the what-if asked again."""
         key = tuple((str(c.kind), repr(c.value), repr(c.target)) for c in changes)
         with self._lock:
             if key in self.answers:
                 self.answers.move_to_end(key)
                 return self.answers[key]
-        with pool.slot():
+        with pool.slot(stop), po.stop_when(stop or threading.Event()):
             answer = self.warm.solve(changes)
             data = shape(self, answer)
         text = dumps(data)
+        if stop is not None and stop.is_set() and answer.solved.solution.status is not po.Status.OPTIMAL:
+            return text  # cut short by the user: another time it may run to its end
         with self._lock:
             self.answers[key] = text
             while len(self.answers) > ANSWERS_KEPT:
@@ -131,15 +142,18 @@ class SolvePool:
         return taken == self.workers
 
     @contextlib.contextmanager
-    def slot(self) -> Iterator[None]:
-        """Hold a solve slot for the ``with`` block, waiting in the queue; :class:`Busy` when full."""
+    def slot(self, stop: threading.Event | None = None) -> Iterator[None]:
+        """Hold a solve slot for the ``with`` block, waiting in the queue; :class:`Busy` when full.
+        Setting ``stop`` while it waits gives up the wait (:class:`~portfolio_opt.NoPortfolioFound`)."""
         if not self.slots.acquire(blocking=False):
             with self._lock:
                 if self._waiting >= self.queue:
                     raise Busy()
                 self._waiting += 1
             try:
-                self.slots.acquire()
+                while not self.slots.acquire(timeout=0.05 if stop is not None else None):
+                    if stop is not None and stop.is_set():  # cancelled before its search began
+                        raise po.NoPortfolioFound("stopped at the user's request before the search began")
             finally:
                 with self._lock:
                     self._waiting -= 1
@@ -255,11 +269,67 @@ def _check_inflated(name: str, data: bytes) -> None:
 # ---------------------------------------------------------------------------- what-ifs
 
 
-def changes_of(plan: po.Plan, body: Mapping[str, Any]) -> list[po.Change]:
-    """The library's changes a what-if body asks for (budget, force_in, force_out, clear,
-    limits), in that order; :class:`Refused` naming every unknown ID or limit name."""
+def choices(plan: po.Plan, scoring: po.Scoring | None = None) -> dict[str, list[str]]:
+    """The objectives and scorings a what-if on ``plan`` may switch to (with ``scoring``, the
+    objectives that scoring allows): what the plan's columns can score.
+
+    Expected value needs only the columns every plan has; the plan's own scoring is always
+    there; weighted and blend need the criteria scores, which a plan read with either has (a
+    WSJF or RICE plan's scores are figures of their own, not criteria). NPV (benefit minus
+    cost) needs a scoring in money.
+
+    >>> from portfolio_opt import Initiative, Plan
+    >>> choices(Plan((Initiative("A", "a", 1e6, 0.6, 6, 4e5),)))
+    {'objective': ['value', 'npv'], 'scoring': ['expected value']}
+    """
+    own = plan.settings.scoring
+    scorings = [po.Scoring.EXPECTED_VALUE, own]
+    if own.uses_criteria:
+        scorings += [po.Scoring.WEIGHTED, po.Scoring.BLEND]
+    scoring = own if scoring is None else scoring
+    objectives = [po.Objective.VALUE] + ([po.Objective.NPV] if scoring.is_money else [])
+    return {
+        "objective": [o.value for o in objectives],
+        "scoring": [str(s) for s in po.Scoring if s in scorings],
+    }
+
+
+def _settings_of(plan: po.Plan, body: Mapping[str, Any], problems: list[Refusal]) -> list[po.Change]:
+    """The setting changes a what-if asks for (``scoring``, then ``objective``), each checked
+    against :func:`choices`; a refusal names the field, the value and the choices."""
     changes: list[po.Change] = []
+    scoring = body.get("scoring")
+    allowed = choices(plan)["scoring"]
+    if scoring is not None:
+        if scoring not in allowed:
+            problems.append(_not_a_choice("scoring", scoring, allowed))
+            scoring = None
+        elif scoring != plan.settings.scoring:
+            kind = po.Scoring(scoring)
+            changes.append(po.Change(po.ChangeKind.SETTING, kind, f"Scoring {kind}", "scoring"))
+    objective = body.get("objective")
+    if objective is not None:
+        allowed = choices(plan, None if scoring is None else po.Scoring(scoring))["objective"]
+        if objective not in allowed:
+            problems.append(_not_a_choice("objective", objective, allowed))
+        elif objective != plan.settings.objective.value:
+            aim = po.Objective(objective)
+            changes.append(po.Change(po.ChangeKind.SETTING, aim, f"Objective {aim.value}", "objective"))
+    return changes
+
+
+def _not_a_choice(field: str, value: Any, allowed: Sequence[str]) -> Refusal:
+    """A setting the plan does not allow, with the ones it does."""
+    article = "an" if field[0] in "aeiou" else "a"
+    return Refusal(field, f"{value!r} is not {article} {field} this plan allows", f"Use one of: {', '.join(allowed)}")
+
+
+def changes_of(plan: po.Plan, body: Mapping[str, Any]) -> list[po.Change]:
+    """The library's changes a what-if body asks for (scoring, objective, budget, force_in,
+    force_out, clear, limits), in that order; :class:`Refused` naming every unknown ID, limit
+    name or setting the plan does not allow."""
     problems: list[Refusal] = []
+    changes: list[po.Change] = _settings_of(plan, body, problems)
     budget = body.get("budget")
     if budget is not None:
         changes.append(po.Change(po.ChangeKind.BUDGET, float(budget), f"Budget {float(budget):,.0f}"))
@@ -305,7 +375,9 @@ def body_of(plan: po.Plan, changes: Sequence[po.Change]) -> dict[str, Any]:
     body: dict[str, Any] = {"budget": None, "force_in": [], "force_out": [], "clear": [], "limits": {}}
     for c in changes:
         kind = str(c.kind)
-        if kind == "budget":
+        if kind == "setting":
+            body[c.target] = c.value.value if isinstance(c.value, po.Objective) else str(c.value)
+        elif kind == "budget":
             body["budget"] = c.value
         elif kind in ("force_in", "force_out", "clear"):
             body[kind].append(c.target)
@@ -313,6 +385,15 @@ def body_of(plan: po.Plan, changes: Sequence[po.Change]) -> dict[str, Any]:
             name = plan.limits[c.target[0]].name
             body["limits"].setdefault(name, {})[kind.removeprefix("limit_")] = c.value
     return body
+
+
+def unsolved_dict(plan_id: str, exc: Exception) -> dict[str, Any]:
+    """A what-if without a portfolio: infeasible (the conflict named) or stopped at its time limit."""
+    if isinstance(exc, po.Infeasible):
+        data = exc.to_dict()
+    else:
+        data = {"status": "no_portfolio", "message": str(exc)}
+    return data | {"plan": plan_id, "entered": [], "left": [], "value_change": None}
 
 
 def dumps(data: Any) -> bytes:
@@ -327,14 +408,19 @@ def dumps(data: Any) -> bytes:
 
 
 def answer_dict(room: Room, answer: Any) -> dict[str, Any]:
-    """A what-if's answer: the ``optimize --json`` object plus what moved against the plan as given."""
+    """A what-if's answer: the ``optimize --json`` object plus what moved against the plan as
+    given, and the objective and scoring it was solved with. ``value_change`` is None when they
+    are not the plan's own: values measured two ways do not subtract."""
     result = answer.result()
     data = po.to_dict(result)
+    s, given = answer.plan.settings, room.plan.settings
+    same = (s.objective, s.scoring) == (given.objective, given.scoring)
     data.update(
         plan=room.id,
         entered=list(answer.entered),
         left=list(answer.left),
-        value_change=round(answer.value_change, 6),
+        value_change=round(answer.value_change, 6) if same else None,
+        settings={"objective": s.objective.value, "scoring": str(s.scoring)},
         baseline_objective=round(answer.baseline.objective, 6),
         changes=[c.label for c in answer.changes],
         seconds=round(answer.seconds, 4),

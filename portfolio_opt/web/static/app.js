@@ -1,14 +1,20 @@
 // The portfolio room's page: every change is a POST /api/plans/{id}/solve, an exact re-solve.
+// It asks with "wait": false: a re-solve of more than a moment answers 202 with a job, whose
+// progress (the gap still to close) the page polls and shows with a Cancel button; a newer
+// change cancels the job still running for the older one.
 // Text from a workbook is only ever set with textContent (never innerHTML): a name such as
 // <script>alert(1)</script> shows as that text.
 "use strict";
 
 const state = {
   csrf: "", role: "viewer", plan: null, rows: [], result: null, baseline: null,
-  whatIf: blank(), history: [], sort: { key: "rank", up: true }, asked: 0, scenario: null,
+  whatIf: blank(), history: [], sort: { key: "rank", up: true }, asked: 0, scenario: null, job: null,
 };
 
-function blank() { return { budget: null, force_in: [], force_out: [], clear: [], limits: {} }; }
+// how often (ms) the page asks how a running job stands
+const POLL_EVERY = 400;
+
+function blank() { return { budget: null, force_in: [], force_out: [], clear: [], limits: {}, objective: null, scoring: null }; }
 function $(id) { return document.getElementById(id); }
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -60,7 +66,7 @@ async function openPlan(id, whatIf) {
   state.plan = data; state.rows = data.rows; state.baseline = data.result; state.result = data.result;
   state.whatIf = whatIf || blank(); state.history = [];
   $("plan").value = id;
-  fillFilters();
+  fillFilters(); fillSettings();
   const budget = data.result.budget || data.result.total_cost;
   const range = $("budget-range");
   range.max = String(Math.ceil((budget * 2) / 50000) * 50000);
@@ -83,6 +89,22 @@ function fillFilters() {
   $("initiatives").classList.toggle("no-status", !state.rows.some((r) => r.status !== null));
 }
 
+function fillSettings() {
+  // the objectives and scorings the plan allows; the plan's own is the what-if's null
+  const own = state.plan.settings || {}, allowed = state.plan.choices || {};
+  for (const key of ["objective", "scoring"]) {
+    const select = $(`${key}-kind`);
+    select.replaceChildren();
+    for (const v of allowed[key] || []) { const o = el("option", v); o.value = v; select.append(o); }
+    select.value = state.whatIf[key] || own[key];
+    $(`${key}-box`).hidden = (allowed[key] || []).length < 2;
+  }
+}
+
+function pickSetting(key, value) {
+  change((w) => { w[key] = value === state.plan.settings[key] ? null : value; });
+}
+
 // ---------------------------------------------------------------- what-ifs
 
 function change(edit) {
@@ -100,12 +122,18 @@ function decide(id, how) {
 
 async function solve() {
   const asked = ++state.asked;
+  cancelJob(); // a newer what-if supersedes the one still solving
   $("busy").textContent = "Solving…";
   const started = performance.now();
-  const { status, data } = await api(`/api/plans/${encodeURIComponent(state.plan.id)}/solve`, {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(state.whatIf),
+  const body = Object.assign({}, state.whatIf, { wait: false });
+  let { status, data } = await api(`/api/plans/${encodeURIComponent(state.plan.id)}/solve`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
   });
-  if (asked !== state.asked) return; // a later change is on its way: this answer is stale
+  if (asked !== state.asked) { if (status === 202) cancel(data.job); return; } // stale: a later change is on its way
+  if (status === 202) {
+    ({ status, data } = await follow(data, asked));
+    if (status === null) return;
+  }
   const ms = Math.round(performance.now() - started);
   if (status !== 200) { $("busy").textContent = ""; showProblems(data && data.problems); return; }
   showProblems([]);
@@ -116,8 +144,56 @@ async function solve() {
     return;
   }
   state.result = data;
-  $("busy").textContent = `Exact optimum in ${ms} ms`;
+  $("busy").textContent = data.stopped || (data.status === "optimal" ? `Exact optimum in ${ms} ms` : `Best found in ${ms} ms (${data.status})`);
   render();
+}
+
+async function follow(job, asked) {
+  // poll a long what-if's job until it ends: its answer (as the solve route's), or null when
+  // a newer what-if took over
+  state.job = job.job;
+  showProgress(job);
+  while (job.status === "running") {
+    await new Promise((done) => setTimeout(done, POLL_EVERY));
+    if (asked !== state.asked) return { status: null, data: null };
+    const { status, data } = await api(`/api/jobs/${encodeURIComponent(job.job)}`);
+    if (asked !== state.asked) return { status: null, data: null };
+    if (status !== 200) { hideProgress(); return { status, data }; }
+    job = data;
+    showProgress(job);
+  }
+  hideProgress();
+  if (job.status === "failed") return { status: 422, data: job };
+  if (job.status === "stopped") {
+    if (!job.answer) { $("busy").textContent = job.message; return { status: null, data: null }; }
+    return { status: 200, data: Object.assign({}, job.answer, { stopped: job.message }) };
+  }
+  return { status: 200, data: job.answer };
+}
+
+function showProgress(job) {
+  const figures = job.best === null ? "" : ` Best so far ${money(job.best)}, bound ${money(job.bound)}, gap ${job.gap_percent}%.`;
+  $("progress-text").textContent = job.message + (figures && !job.message.includes("no portfolio") ? figures : "");
+  $("progress").hidden = false;
+  $("busy").textContent = "";
+}
+
+function hideProgress() { state.job = null; $("progress").hidden = true; }
+
+function cancel(job) {
+  api(`/api/jobs/${encodeURIComponent(job)}/cancel`, { method: "POST" });
+}
+
+function cancelJob() {
+  if (state.job) { cancel(state.job); hideProgress(); }
+}
+
+async function cancelClicked() {
+  // the job answers stopped, with the best portfolio found: the poll shows it
+  if (!state.job) return;
+  $("cancel").disabled = true;
+  await api(`/api/jobs/${encodeURIComponent(state.job)}/cancel`, { method: "POST" });
+  $("cancel").disabled = false;
 }
 
 function render() {
@@ -126,7 +202,10 @@ function render() {
   $("cost").textContent = money(r.total_cost) + (r.budget ? " of " + money(r.budget) : "");
   $("count").textContent = `${r.count} of ${state.rows.length}`;
   $("status").textContent = r.status;
-  $("value-change").textContent = r.value_change ? signed(r.value_change) + " vs plan" : "as planned";
+  const measured = r.settings && state.plan.settings && (r.settings.objective !== state.plan.settings.objective || r.settings.scoring !== state.plan.settings.scoring);
+  $("value-change").textContent = measured ? `measured as ${r.settings.objective}, ${r.settings.scoring}` : r.value_change ? signed(r.value_change) + " vs plan" : "as planned";
+  $("objective-label").textContent = r.objective_kind === "npv" ? "Net value (NPV)" : "Expected value";
+  fillSettings();
   const dc = r.total_cost - state.baseline.total_cost;
   $("cost-change").textContent = dc ? signed(dc) + " vs plan" : "as planned";
   $("entered").textContent = (r.entered || []).join(", ") || "none";
@@ -409,6 +488,8 @@ async function start() {
   $("undo").addEventListener("click", () => { if (state.history.length) { state.whatIf = JSON.parse(state.history.pop()); solve(); } });
   $("reset").addEventListener("click", () => { if (state.history.length || state.result !== state.baseline) { state.history.push(JSON.stringify(state.whatIf)); state.whatIf = blank(); solve(); } });
   $("save").addEventListener("click", saveScenario);
+  $("cancel").addEventListener("click", cancelClicked);
+  for (const key of ["objective", "scoring"]) $(`${key}-kind`).addEventListener("change", (e) => pickSetting(key, e.target.value));
   $("approve").addEventListener("submit", approve);
   for (const id of ["f-theme", "f-owner", "f-metric", "f-status", "f-selected"]) $(id).addEventListener("change", renderTable);
   document.querySelector("#initiatives tbody").addEventListener("click", onTableClick);
