@@ -117,3 +117,20 @@ def test_the_public_additions_say_what_they_do():
         obj = getattr(portfolio_opt, name)
         if callable(obj):
             assert (obj.__doc__ or "").strip(), name
+
+
+def test_settings_take_the_objective_as_its_text_as_they_take_the_scoring(tmp_path):
+    """``Settings(objective="npv")`` is the npv objective, not a string every ``is
+    Objective.NPV`` check reads as value (and every writer of ``.value`` fails on)."""
+    import dataclasses
+
+    from portfolio_opt import Objective, Settings, optimize, read_plan, save_results, to_dict
+
+    assert Settings(objective="npv").objective is Objective.NPV
+    with pytest.raises(ValueError, match="nvp"):
+        Settings(objective="nvp")
+    plan = read_plan(SAMPLE)
+    by_text = optimize(dataclasses.replace(plan, settings=dataclasses.replace(plan.settings, objective="npv")))
+    by_kind = optimize(plan.with_settings(objective=Objective.NPV))
+    assert to_dict(by_text)["objective_kind"] == "npv" and by_text.objective == by_kind.objective
+    save_results(by_text, tmp_path / "npv.xlsx")

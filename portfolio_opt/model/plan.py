@@ -399,7 +399,13 @@ class Settings:
     def __post_init__(self) -> None:
         # the settings that are kinds may be given as their text (``scoring="blend"``), as the
         # workbook and the command line give them; held as members, so a misspelt kind fails here
-        for name, kind in (("scoring", Scoring), ("risk_objective", RiskObjective), ("distribution", Distribution)):
+        kinds: tuple[tuple[str, type[enum.Enum]], ...] = (
+            ("objective", Objective),
+            ("scoring", Scoring),
+            ("risk_objective", RiskObjective),
+            ("distribution", Distribution),
+        )
+        for name, kind in kinds:
             object.__setattr__(self, name, kind(getattr(self, name)))
 
     def period_labels(self) -> list[str]:
