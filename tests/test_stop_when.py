@@ -39,3 +39,25 @@ def test_a_stop_from_another_thread_keeps_the_best_portfolio_found(monkeypatch):
     assert figures[0].note.startswith("best so far within")
     # outside the block nothing stops: the same program is solved to its end
     assert solver.solve(lp, "highs", 1e-2, 60).status is po.Status.OPTIMAL
+
+
+def test_a_search_stopped_at_once_on_a_plan_without_a_time_limit_says_it_was_stopped():
+    """A what-if cancelled before its search found anything, on a plan with no time limit (the
+    default), says it was stopped at the user's request: not a TypeError formatting the missing
+    limit (a job then reported "the solve failed"); a portfolio found before the stop says so in
+    its warning, not a time limit."""
+    from random_plans import random_plan
+
+    plan = random_plan(400, seed=3, time_limit=None)
+    warm = po.WarmPlan(plan)
+    stop = threading.Event()
+    stop.set()
+    said = []
+    for changes in ([po.Change(po.ChangeKind.SETTING, po.Objective.NPV, "", "objective")], []):
+        with po.stop_when(stop):
+            try:
+                said += warm.solve(changes).result().warnings
+            except po.NoPortfolioFound as exc:
+                said.append(str(exc))
+    assert said and all("time limit" not in text for text in said)
+    assert any(text.startswith("stopped at your request") for text in said)

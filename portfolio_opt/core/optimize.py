@@ -25,7 +25,7 @@ from portfolio_opt.model.result import (
     SolverInfo,
     Status,
 )
-from portfolio_opt.runtime import progress
+from portfolio_opt.runtime import progress, stopping
 
 #: multi-period programs with fewer columns than this are solved whole (see :func:`solve`)
 TIMED_WHOLE_BELOW = 1_000
@@ -178,6 +178,26 @@ class Solved:
         return Solved(scores, coefficients, list(chosen.selected), solution, starts, uses, value)
 
 
+def nothing_found(settings: Settings) -> NoPortfolioFound:
+    """The error of a search that stopped before it found any portfolio: stopped by whoever
+    asked (:func:`~portfolio_opt.runtime.stopping.stop_when`) or at the plan's time limit.
+
+    >>> str(nothing_found(Settings(time_limit=5)))
+    'the solver stopped at the time limit (5 s) before it found any portfolio: raise --time-limit or relax the limits'
+    """
+    event = stopping.stop_event()
+    if event is not None and event.is_set():
+        return NoPortfolioFound("stopped at your request before any portfolio was found")
+    if settings.time_limit is None:
+        return NoPortfolioFound(
+            "the solver stopped before it found any portfolio: relax the limits or try --solver cbc"
+        )
+    return NoPortfolioFound(
+        f"the solver stopped at the time limit ({settings.time_limit:g} s) before it found "
+        "any portfolio: raise --time-limit or relax the limits"
+    )
+
+
 def solve(plan: Plan, threads: int | None = None) -> Solved:
     """Solve the plan as it stands: the lean core of :func:`optimize` (same errors)."""
     settings = plan.settings
@@ -202,10 +222,7 @@ def solve(plan: Plan, threads: int | None = None) -> Solved:
 
         raise diagnose(plan)
     if solution.status is Status.NO_SOLUTION:
-        raise NoPortfolioFound(
-            f"the solver stopped at the time limit ({settings.time_limit:g} s) before it found "
-            "any portfolio: raise --time-limit or relax the limits"
-        )
+        raise nothing_found(settings)
     if not solution.has_solution or solution.values is None:
         raise PortfolioError(f"the solver failed ({', '.join(solution.messages)}); try --solver cbc")
     return Solved.of(plan, formulation.selection(plan, solution.values), solution)
@@ -302,10 +319,12 @@ def _warnings(plan: Plan, status: Status, gap: float | None) -> list[str]:
     warnings = list(plan.warnings)
     if status is Status.FEASIBLE:
         gap_text = f"{gap:.2%}" if gap is not None else "unknown"
-        warnings.append(
-            f"stopped at the time limit ({plan.settings.time_limit:g} s) before proving optimality: "
-            f"the portfolio is within {gap_text} of the best possible"
-        )
+        event, limit = stopping.stop_event(), plan.settings.time_limit
+        if event is not None and event.is_set():
+            why = "stopped at your request"
+        else:
+            why = "stopped" if limit is None else f"stopped at the time limit ({limit:g} s)"
+        warnings.append(f"{why} before proving optimality: the portfolio is within {gap_text} of the best possible")
     return warnings
 
 

@@ -26,11 +26,11 @@ from dataclasses import dataclass, replace
 
 from portfolio_opt.core import formulation, reduction, solver
 from portfolio_opt.core.changes import apply_changes
-from portfolio_opt.core.optimize import TIMED_WHOLE_BELOW, Solved, build_result, risk_aware
+from portfolio_opt.core.optimize import TIMED_WHOLE_BELOW, Solved, build_result, nothing_found, risk_aware
 from portfolio_opt.core.optimize import solve as fresh_solve
 from portfolio_opt.core.rules import Columns, limit_rule, share_build_cache
 from portfolio_opt.core.scoring import objective_coefficients, plan_scores
-from portfolio_opt.model.errors import NoPortfolioFound, PortfolioError
+from portfolio_opt.model.errors import PortfolioError
 from portfolio_opt.model.plan import Change, Decision, Limit, Plan
 from portfolio_opt.model.result import Result, Status
 from portfolio_opt.runtime import progress
@@ -145,9 +145,7 @@ class WarmPlan:
             )
         if not solution.has_solution or solution.values is None:
             if solution.status is Status.NO_SOLUTION:
-                raise NoPortfolioFound(
-                    f"the solver stopped at the time limit ({s.time_limit:g} s) before it found any portfolio"
-                )
+                raise nothing_found(s)
             if solution.status is Status.INFEASIBLE:
                 return fresh_solve(plan, self.threads)  # (the diagnosis names the conflict)
             raise PortfolioError(f"the solver failed ({', '.join(solution.messages)}); try --solver cbc")
