@@ -216,6 +216,8 @@ class _Search:
     def _swapped(self, bound: Bound, first: Solution) -> Solution:
         """``first``, or the better portfolio a few swaps reach (aiming within the gap of the bound)."""
         goal = bound.value - self.gap * abs(bound.value)
+        if _worth(first) >= goal:
+            return first  # (within the gap already: the bound proves it, nothing to look for)
         found = swap_search(self.lp, bound.reduced, _portfolio(first), goal)
         if found is None:
             return first
@@ -342,6 +344,8 @@ def improve(
     if best is None or bound.value - _worth(best) > IMPROVE_WITHIN * gap * max(abs(bound.value), 1.0):
         return best
     goal = bound.value - gap * abs(bound.value)
+    if _worth(best) >= goal:
+        return best
     candidates = likeliest(lp, bound.reduced, _portfolio(best))
     for size in NEIGHBOURHOODS:
         if _worth(best) >= goal or size > len(candidates) // 4:
