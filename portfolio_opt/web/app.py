@@ -342,9 +342,8 @@ def _scenario_routes(app: FastAPI) -> None:
         """The results workbook of a scenario, as ``optimize`` writes it, with its changes made."""
         room, data = scenarios.get(scenario_id)
         changes = changes_of(room.plan, data["what_if"])
-        with pool.slot():
-            result = room.warm.solve(changes).result()
-        with tempfile.TemporaryDirectory(prefix="portfolio-opt-result-") as folder:
+        with pool.slot(), tempfile.TemporaryDirectory(prefix="portfolio-opt-result-") as folder:
+            result = room.warm.solve(changes).result()  # (written in the slot too: see compare.py)
             path = os.path.join(folder, "result.xlsx")
             po.save_results(result, path)
             with open(path, "rb") as f:

@@ -96,10 +96,11 @@ def register(app: FastAPI, need: Callable[[Request, str], None], max_upload: int
         policy, which would refuse them)."""
         room, data = scenarios.get(scenario_id)
         changes = changes_of(room.plan, data["what_if"])
-        with pool.slot():
-            result = room.warm.solve(changes).result()
         title = f"Portfolio report: {room.name}, scenario {data['name']}"
-        with tempfile.TemporaryDirectory(prefix="portfolio-opt-page-") as folder:
+        # the workbook and the page are made in the slot too: on a large plan they take longer
+        # than the solve, and the pool is what bounds the server's work
+        with pool.slot(), tempfile.TemporaryDirectory(prefix="portfolio-opt-page-") as folder:
+            result = room.warm.solve(changes).result()
             workbook, page = os.path.join(folder, "result.xlsx"), os.path.join(folder, "page.html")
             po.save_results(result, workbook)
             po.write_report(workbook, page, title=title)

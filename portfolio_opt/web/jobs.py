@@ -33,8 +33,10 @@ MOMENT = 0.5
 FORGET_AFTER = 600.0
 #: the most finished jobs kept at once (the oldest are forgotten first)
 FINISHED_KEPT = 64
-#: how long (seconds) a cancel waits for the search to end before it answers anyway
-CANCEL_WAIT = 30.0
+#: how long (seconds) a cancel waits for the search to end before it answers anyway (the job
+#: still running then; the page follows it): a HiGHS search stops within moments, while a CBC
+#: search or one still building its program runs on, and a request thread is not held for it
+CANCEL_WAIT = 5.0
 #: the states of a job: running, then one of the others
 STATES = ("running", "done", "stopped", "failed")
 
