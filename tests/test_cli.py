@@ -99,6 +99,7 @@ def test_the_command_line_in_this_process_says_what_a_real_process_says(tmp_path
         written.append(list(load_workbook(out)["Ranking"].values) if out.exists() else None)
     assert said[0] == said[1]
     assert said[0][0] == code, said[0][2]
+    assert (written[0] is not None) == ("{out}" in case)  # a solve wrote its workbook both ways
     assert written[0] == written[1]
 
 
