@@ -1,12 +1,17 @@
-"""Shared helpers: build planning workbooks cell by cell, and run the CLI for real."""
+"""Shared helpers: build planning workbooks cell by cell, and run the CLI (in this process, or in
+a real one where the process is the point)."""
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
+import locale
 import os
 import subprocess
 import sys
+import tempfile
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -122,8 +127,9 @@ def ini(
     return (id_, name or f"Initiative {id_}", theme, impact, probability, ttv, cost, run_cost, depends, group, decision)
 
 
-def run_cli(*args: str, cwd: os.PathLike | str | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m portfolio_opt`` in a real process (so C-level output is seen too)."""
+def run_process(*args: str, cwd: os.PathLike | str | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m portfolio_opt`` in a real process: for a test whose point is the process
+    (its start, its imports, its signals, what a fresh interpreter reads)."""
     return subprocess.run(
         [sys.executable, "-m", "portfolio_opt", *map(str, args)],
         capture_output=True,
@@ -131,6 +137,84 @@ def run_cli(*args: str, cwd: os.PathLike | str | None = None) -> subprocess.Comp
         cwd=cwd,
         timeout=600,
     )
+
+
+def run_cli(*args: str, cwd: os.PathLike | str | None = None) -> subprocess.CompletedProcess:
+    """Run the command line in this process as ``python -m portfolio_opt`` runs it, and answer
+    as :func:`run_process` does: its exit code, and what it wrote to stdout and stderr.
+
+    Starting an interpreter and importing the package costs a second or two a call, which a
+    test that checks only output, exit codes and files does not need. File descriptors 1 and 2
+    are captured, so C-level output (the solver's, a forked worker's) is seen as a process's
+    would be; ``cwd`` is the working directory for the run; a SystemExit is the exit code, and
+    an exception escaping the command is a traceback on stderr and exit code 1, as Python ends
+    a process."""
+    from portfolio_opt.cli import main
+
+    argv = [os.fspath(a) if isinstance(a, os.PathLike) else str(a) for a in args]
+    here = os.getcwd()
+    with _captured() as said:
+        try:
+            if cwd is not None:
+                os.chdir(cwd)
+            main(args=argv, prog_name="portfolio-opt")
+            code = 0
+        except SystemExit as exc:
+            code = _exit_code(exc.code)
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+        finally:
+            os.chdir(here)
+    return subprocess.CompletedProcess([sys.executable, "-m", "portfolio_opt", *argv], code, *said)
+
+
+def _exit_code(code: object) -> int:
+    """The exit code a process ends with for ``sys.exit(code)`` (a text is said, then 1)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _decoded(file: Any) -> str:
+    """A captured stream as ``subprocess.run(text=True)`` reads it (universal newlines)."""
+    file.seek(0)
+    return io.TextIOWrapper(io.BytesIO(file.read()), encoding=locale.getpreferredencoding(False)).read()
+
+
+@contextlib.contextmanager
+def _captured():
+    """File descriptors 1 and 2 (and ``sys.stdout``, ``sys.stderr`` on them) written to two
+    temporary files, as a process's are to the pipes of ``subprocess.run``, and put back after;
+    the list yielded holds what was written to each, as text, once the block ends."""
+    encoding = locale.getpreferredencoding(False)
+    streams = sys.stdout, sys.stderr
+    for stream in streams:
+        stream.flush()
+    saved = os.dup(1), os.dup(2)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        os.dup2(out.fileno(), 1)
+        os.dup2(err.fileno(), 2)
+        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding=encoding)
+        sys.stderr = io.TextIOWrapper(
+            io.FileIO(2, "w", closefd=False), encoding=encoding, errors="backslashreplace", line_buffering=True
+        )
+        said: list[str] = []
+        try:
+            yield said
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            sys.stdout, sys.stderr = streams
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+            said.extend((_decoded(out), _decoded(err)))
 
 
 def run_json(*args: str) -> tuple[int, dict]:

@@ -1,11 +1,14 @@
-"""The CLI end to end on the shipped sample, as a user runs it (real processes, real files)."""
+"""The CLI end to end on the shipped sample, as a user runs it (real files; in this process, as
+``run_cli`` runs it, and in real processes where the process is the point, with a check that the
+two say the same)."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
-from conftest import SAMPLE, run_cli
+from conftest import SAMPLE, ini, run_cli, run_process, write_plan
 from openpyxl import load_workbook
 
 from portfolio_opt import optimize, read_plan
@@ -29,7 +32,8 @@ def test_optimize_sample_prints_a_summary(tmp_path):
 
 
 def test_optimize_json_is_the_only_thing_on_stdout(tmp_path):
-    proc = run_cli("optimize", SAMPLE, "-o", tmp_path / "r.xlsx", "--json")
+    # a real process: a fresh interpreter's solver, with nothing of this one's set up
+    proc = run_process("optimize", SAMPLE, "-o", tmp_path / "r.xlsx", "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)  # fails if the HiGHS banner or anything else got in
     assert data["status"] == "optimal"
@@ -48,6 +52,55 @@ def test_optimize_json_is_the_only_thing_on_stdout(tmp_path):
     result = optimize(read_plan(SAMPLE))
     assert data["selected"] == list(result.selected)
     assert data["objective"] == pytest.approx(result.objective)
+
+
+def _timeless(text: str) -> str:
+    """``text`` with its durations (``0.4 s``, ``"seconds": 0.41``) as ``T``: they differ run to run."""
+    text = re.sub(r"\d+(\.\d+)? ?s\b", "T", text)
+    return re.sub(r'"(seconds|solve_seconds)": [0-9.e-]+', r'"\1": T', text)
+
+
+#: commands run both ways, with the exit code each ends with ({out} is a file in the test's folder,
+#: the working directory of the run, where small.xlsx and bad.xlsx are): a default case of each
+#: kind of ending, the rest with --slow
+BOTH_WAYS = [
+    pytest.param(("optimize", "small.xlsx", "-o", "{out}", "--budget", "4"), 0, id="solve-relative-path"),
+    pytest.param(("validate", "bad.xlsx", "--json"), 3, id="invalid-json"),
+    pytest.param(("--help",), 0, id="help", marks=pytest.mark.slow),
+    pytest.param(("--version",), 0, id="version", marks=pytest.mark.slow),
+    pytest.param(("optimize", "--help"), 0, id="command-help", marks=pytest.mark.slow),
+    pytest.param(("nonsense",), 2, id="no-such-command", marks=pytest.mark.slow),
+    pytest.param(("validate", SAMPLE), 0, id="valid", marks=pytest.mark.slow),
+    pytest.param(("validate", "bad.xlsx"), 3, id="invalid", marks=pytest.mark.slow),
+    pytest.param(("explain", SAMPLE, "INI-999"), 2, id="library-error", marks=pytest.mark.slow),
+    pytest.param(("template", SAMPLE), 2, id="usage-error", marks=pytest.mark.slow),
+    pytest.param(("optimize", "small.xlsx", "-o", "{out}", "--json"), 0, id="solve-json", marks=pytest.mark.slow),
+    pytest.param(("optimize", "small.xlsx", "--budget", "-1"), 2, id="bad-option", marks=pytest.mark.slow),
+]
+
+
+def _timeless(text: str) -> str:
+    """``text`` with its durations (``0.4 s``, ``"seconds": 0.41``) as ``T``: they differ run to run."""
+    text = re.sub(r"\d+(\.\d+)? ?s\b", "T", text)
+    return re.sub(r'"(seconds|solve_seconds)": [0-9.e-]+', r'"\1": T', text)
+
+
+@pytest.mark.parametrize("case, code", BOTH_WAYS)
+def test_the_command_line_in_this_process_says_what_a_real_process_says(tmp_path, case, code):
+    """``run_cli`` (in this process) and ``run_process`` (a real one) give the same exit code,
+    stdout and stderr, and write the same workbook."""
+    write_plan(tmp_path / "bad.xlsx", [ini("A", -5), ini("A", 3, probability=2)])
+    write_plan(tmp_path / "small.xlsx", [ini("A", 3), ini("B", 4), ini("C", 5)], settings=[["Budget", 8]])
+    said, written = [], []
+    for how, run in (("in", run_cli), ("out", run_process)):
+        out = tmp_path / f"{how}.xlsx"
+        proc = run(*(str(a).format(out=out) for a in case), cwd=tmp_path)
+        said.append((proc.returncode, _timeless(proc.stdout.replace(str(out), "OUT")), _timeless(proc.stderr)))
+        written.append(list(load_workbook(out)["Ranking"].values) if out.exists() else None)
+    assert said[0] == said[1]
+    assert said[0][0] == code, said[0][2]
+    assert (written[0] is not None) == ("{out}" in case)  # a solve wrote its workbook both ways
+    assert written[0] == written[1]
 
 
 def test_sample_exercises_every_rule():
