@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import threading
 import zipfile
 
 import openpyxl
@@ -157,6 +158,32 @@ def test_a_story_under_a_what_if_is_kept_bounded_and_refuses_what_the_plan_lacks
         f"/api/plans/{plan_id}/initiatives/INI-001/story", json={"budget": 1000, "force_in": ["INI-001"]}
     ).json()
     assert none["status"] == "infeasible" and none["story"] == [] and none["conflict"]
+
+
+def test_what_ifs_of_one_plan_at_once_share_a_bounded_set_of_warm_programs():
+    plans, pool = rooms.Plans(), rooms.SolvePool(workers=4)
+    room_ = plans.load(str(SAMPLE))
+    plan = room_.plan
+    budgets = [6e6, 7e6, 8e6, 9e6, 7.5e6, 8.5e6]
+    answers: dict[float, dict] = {}
+
+    def ask(budget: float) -> None:
+        changes = rooms.changes_of(plan, {"budget": budget})
+        answers[budget] = json.loads(room_.answer(changes, pool, rooms.answer_dict))
+
+    with room_.free_warm() as held:  # one program busy: the next what-if makes the second
+        threads = [threading.Thread(target=ask, args=(b,)) for b in budgets]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert not any(t.is_alive() for t in threads), "answered while the first program was busy"
+        assert held is room_.warm
+    assert room_.warm_plans == rooms.WARM_PLANS == len(room_._idle), "never more than the bound, all given back"
+    for budget in budgets:
+        fresh = po.optimize(plan, budget=budget)
+        assert answers[budget]["objective"] == pytest.approx(fresh.objective, rel=1e-9)
+        assert sorted(_chosen(answers[budget])) == sorted(_ids(fresh))
 
 
 def test_the_stories_kept_are_bounded(monkeypatch):

@@ -33,6 +33,9 @@ ANSWERS_KEPT = 256
 #: how many stories each plan keeps told under a what-if (one per what-if and initiative): each
 #: is a few KB, and telling one again costs its regret and break-even re-solves
 STORIES_KEPT = 256
+#: how many warm programs each plan may hold, its what-ifs solved in whichever is free: a second
+#: is made the first time two what-ifs of the plan would otherwise queue for one
+WARM_PLANS = 2
 #: the most an uploaded workbook's parts may inflate to, all together (bytes): the archive
 #: checks allow much more for a file a user opens on purpose; a server bounds what anyone sends
 MAX_INFLATED = 128 * 1024 * 1024
@@ -80,6 +83,44 @@ class Room:
     #: dropped past :data:`STORIES_KEPT`
     stories: collections.OrderedDict[tuple, dict[str, Any]] = dataclasses.field(default_factory=collections.OrderedDict)
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    #: the warm programs free for a what-if, how many are made, and the turn to take one
+    _idle: list[po.WarmPlan] = dataclasses.field(default_factory=list)
+    _made: int = 1
+    _turn: threading.Condition = dataclasses.field(default_factory=threading.Condition)
+
+    def __post_init__(self) -> None:
+        self._idle.append(self.warm)
+
+    @property
+    def warm_plans(self) -> int:
+        """How many warm programs the plan holds (each a copy of its program in memory)."""
+        with self._turn:
+            return self._made
+
+    @contextlib.contextmanager
+    def free_warm(self) -> Iterator[po.WarmPlan]:
+        """A warm program of the plan that no what-if is using, for the ``with`` block: one held
+        already, a new one while fewer than :data:`WARM_PLANS` are, else the first given back."""
+        with self._turn:
+            while not self._idle and self._made >= WARM_PLANS:
+                self._turn.wait()
+            warm = self._idle.pop() if self._idle else None
+            if warm is None:
+                self._made += 1
+        if warm is None:
+            try:
+                warm = po.WarmPlan(self.plan)  # solves the plan as given, outside the turn
+            except BaseException:
+                with self._turn:
+                    self._made -= 1
+                    self._turn.notify()
+                raise
+        try:
+            yield warm
+        finally:
+            with self._turn:
+                self._idle.append(warm)
+                self._turn.notify()
 
     def answer(
         self,
@@ -98,8 +139,8 @@ class Room:
             if key in self.answers:
                 self.answers.move_to_end(key)
                 return self.answers[key]
-        with pool.slot(stop), po.stop_when(stop or threading.Event()):
-            answer = self.warm.solve(changes)
+        with pool.slot(stop), po.stop_when(stop or threading.Event()), self.free_warm() as warm:
+            answer = warm.solve(changes)
             data = shape(self, answer)
         text = dumps(data)
         if stop is not None and stop.is_set() and answer.solved.solution.status is not po.Status.OPTIMAL:
@@ -120,8 +161,8 @@ class Room:
             if key in self.stories:
                 self.stories.move_to_end(key)
                 return self.stories[key]
-        with pool.slot():  # the what-if's solve, then its re-solves for this one initiative
-            answer = self.warm.solve(changes)
+        with pool.slot(), self.free_warm() as warm:  # the what-if's solve, then its re-solves
+            answer = warm.solve(changes)
             result = po.explain(answer.result(), initiative_ids=[initiative_id], limits=False)
         row = next(r for r in po.to_dict(result)["initiatives"] if r["id"] == initiative_id)
         told = {
