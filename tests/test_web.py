@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import threading
 import zipfile
 
 import openpyxl
@@ -110,6 +111,88 @@ def test_the_frontier_and_an_initiatives_story(server, plan_id):
     story = server.client.get(f"/api/plans/{plan_id}/initiatives/INI-001").json()
     assert story["story"][0].startswith("INI-001 Churn prediction model v2") and "Dropping it" in story["story"][-1]
     assert server.client.get(f"/api/plans/{plan_id}/initiatives/INI-999").status_code == 404
+
+
+def test_an_initiatives_story_under_a_what_if_is_the_changed_plans_story(server, plan_id):
+    plan = po.read_plan(SAMPLE)
+    base, fresh = po.optimize(plan), _fresh(plan, out=("INI-001",))
+    entered = sorted(set(_ids(fresh)) - set(_ids(base)))
+    assert entered, "forcing INI-001 out brings others in"
+    body = {"force_out": ["INI-001"]}
+    for iid in (entered[0], "INI-001"):
+        told = server.client.post(f"/api/plans/{plan_id}/initiatives/{iid}/story", json=body)
+        assert told.status_code == 200
+        data = told.json()
+        expected = po.explain(fresh, initiative_ids=[iid], limits=False)
+        assert data["story"] == po.story(expected, iid)
+        assert data["id"] == iid and data["plan"] == plan_id and data["changes"] == ["Force out INI-001"]
+        row = next(r for r in expected.initiatives if r.id == iid)
+        assert data["figures"]["selected"] == row.selected and data["figures"]["regret"] == pytest.approx(row.regret)
+    told = server.client.post(f"/api/plans/{plan_id}/initiatives/{entered[0]}/story", json=body).json()
+    assert "is SELECTED" in told["story"][0], "one that entered under the what-if now says it is in"
+    # the plain GET still tells the plan as given: the same initiative is out there
+    given = server.client.get(f"/api/plans/{plan_id}/initiatives/{entered[0]}").json()
+    assert "is NOT selected" in given["story"][0] and "changes" not in given
+    assert given["story"] == po.story(po.explain(base, initiative_ids=[entered[0]], limits=False), entered[0])
+    # no changes is the plan as given, as the GET tells it
+    plain = server.client.post(f"/api/plans/{plan_id}/initiatives/{entered[0]}/story", json={}).json()
+    assert plain["story"] == given["story"] and plain["changes"] == []
+
+
+def test_a_story_under_a_what_if_is_kept_bounded_and_refuses_what_the_plan_lacks(server, plan_id):
+    room_ = server.app.state.plans.get(plan_id)
+    body = {"budget": 8_000_000, "force_in": ["ini-031"]}
+    first = server.client.post(f"/api/plans/{plan_id}/initiatives/ini-002/story", json=body).json()
+    assert first["id"] == "INI-002" and first["changes"] == ["Budget 8,000,000", "Force in INI-031"]
+    assert server.client.post(f"/api/plans/{plan_id}/initiatives/INI-002/story", json=body).json() == first
+    assert len(room_.stories) <= rooms.STORIES_KEPT
+    unknown = server.client.post(f"/api/plans/{plan_id}/initiatives/INI-0O1/story", json=body)
+    assert unknown.status_code == 404
+    problem = unknown.json()["problems"][0]
+    assert problem["where"] == "initiative" and "'INI-0O1'" in problem["message"] and "INI-001" in problem["fix"]
+    bad = server.client.post(f"/api/plans/{plan_id}/initiatives/INI-001/story", json={"force_out": ["nope"], "x": 1})
+    assert bad.status_code == 422 and {p["where"] for p in bad.json()["problems"]} == {"x"}
+    bad = server.client.post(f"/api/plans/{plan_id}/initiatives/INI-001/story", json={"force_out": ["INI-0O1"]})
+    assert bad.status_code == 422 and bad.json()["problems"][0]["where"] == "force_out[0]"
+    none = server.client.post(
+        f"/api/plans/{plan_id}/initiatives/INI-001/story", json={"budget": 1000, "force_in": ["INI-001"]}
+    ).json()
+    assert none["status"] == "infeasible" and none["story"] == [] and none["conflict"]
+
+
+def test_what_ifs_of_one_plan_at_once_share_a_bounded_set_of_warm_programs():
+    plans, pool = rooms.Plans(), rooms.SolvePool(workers=4)
+    room_ = plans.load(str(SAMPLE))
+    plan = room_.plan
+    budgets = [6e6, 7e6, 8e6, 9e6, 7.5e6, 8.5e6]
+    answers: dict[float, dict] = {}
+
+    def ask(budget: float) -> None:
+        changes = rooms.changes_of(plan, {"budget": budget})
+        answers[budget] = json.loads(room_.answer(changes, pool, rooms.answer_dict))
+
+    with room_.free_warm() as held:  # one program busy: the next what-if makes the second
+        threads = [threading.Thread(target=ask, args=(b,)) for b in budgets]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert not any(t.is_alive() for t in threads), "answered while the first program was busy"
+        assert held is room_.warm
+    assert room_.warm_plans == rooms.WARM_PLANS == len(room_._idle), "never more than the bound, all given back"
+    for budget in budgets:
+        fresh = po.optimize(plan, budget=budget)
+        assert answers[budget]["objective"] == pytest.approx(fresh.objective, rel=1e-9)
+        assert sorted(_chosen(answers[budget])) == sorted(_ids(fresh))
+
+
+def test_the_stories_kept_are_bounded(monkeypatch):
+    plans, pool = rooms.Plans(), rooms.SolvePool()
+    room_ = plans.load(str(SAMPLE))
+    monkeypatch.setattr(rooms, "STORIES_KEPT", 2)
+    for budget in (7e6, 8e6, 9e6):
+        room_.story(rooms.changes_of(room_.plan, {"budget": budget}), "INI-001", pool)
+    assert [key[0][0][1] for key in room_.stories] == ["8000000.0", "9000000.0"], "the oldest is dropped"
 
 
 def test_a_scenario_is_saved_in_the_store_reloaded_and_its_workbook_read_back(server, plan_id, tmp_path):

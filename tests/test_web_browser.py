@@ -108,6 +108,24 @@ def test_forcing_out_shows_the_fresh_optimum(page):
     expect(page.locator("#objective")).to_have_text(_money(po.optimize(po.read_plan(SAMPLE)).objective))
 
 
+def test_clicking_an_initiative_tells_its_story_under_the_what_if_on_the_page(page):
+    plan = po.read_plan(SAMPLE)
+    base, fresh = po.optimize(plan), _changed(plan, out=("INI-001",))
+    entered = sorted(set(_ids(fresh)) - set(_ids(base)))[0]
+    page.click(f"#initiatives tr[data-id='{entered}'] button[data-action=story]")
+    expect(page.locator("#story p.under")).to_have_text("Of the plan as given (no what-if).")
+    expect(page.locator("#story")).to_contain_text("is NOT selected")
+    page.click("#initiatives tr[data-id='INI-001'] button[data-action=force_out]")
+    expect(page.locator("#objective")).to_have_text(_money(fresh.objective))
+    # the story on show follows the what-if: now that of the changed plan, where it is in
+    expect(page.locator("#story p.under")).to_have_text("Under your what-if: Force out INI-001")
+    told = po.story(po.explain(fresh, initiative_ids=[entered], limits=False), entered)
+    expect(page.locator("#story p:not(.under)")).to_have_text(told)
+    page.click("#undo")
+    expect(page.locator("#story p.under")).to_have_text("Of the plan as given (no what-if).")
+    expect(page.locator("#story")).to_contain_text("is NOT selected")
+
+
 @pytest.mark.slow
 def test_dragging_the_budget_and_saving_a_scenario_whose_link_reloads_it(page, server, tmp_path):
     fresh = po.optimize(po.read_plan(SAMPLE), budget=8_000_000)

@@ -35,6 +35,7 @@ from portfolio_opt.web.room import (
     changes_of,
     choices,
     dumps,
+    initiative_of,
     unsolved_dict,
 )
 
@@ -57,8 +58,8 @@ class Bounds(BaseModel):
     max: float | None = None
 
 
-class WhatIf(BaseModel):
-    """A what-if: changes to the plan as given, all optional."""
+class Changes(BaseModel):
+    """A what-if's changes to the plan as given, all optional (a story under a what-if asks with these)."""
 
     model_config = ConfigDict(extra="forbid")
     budget: float | None = Field(None, ge=0, allow_inf_nan=False)
@@ -69,6 +70,11 @@ class WhatIf(BaseModel):
     #: what to maximize and how to score, where the plan allows (checked against the plan)
     objective: str | None = Field(None, max_length=40)
     scoring: str | None = Field(None, max_length=40)
+
+
+class WhatIf(Changes):
+    """A what-if to solve: its changes, and whether to wait for a long solve."""
+
     #: False: a solve past a moment answers 202 with a job to follow (``GET /api/jobs/{job}``)
     wait: bool = True
 
@@ -245,6 +251,20 @@ def _solve_routes(app: FastAPI) -> None:
                 "figures": row,
             }
         return room.story_cache[initiative_id]
+
+    @app.post("/api/plans/{plan_id}/initiatives/{initiative_id}/story")
+    def story(plan_id: str, initiative_id: str, what_if: Changes) -> Any:
+        """An initiative's story under a what-if (the ``/solve`` body's changes): why it is in or out,
+        what it would take and the value lost if flipped, all in the changed plan's optimum; ``changes``
+        says the what-if in words. A what-if without a portfolio answers as ``/solve`` does."""
+        room = plans.get(plan_id)
+        changes = changes_of(room.plan, what_if.model_dump())
+        found = initiative_of(room.plan, initiative_id)
+        try:
+            return as_json(room.story(changes, found, pool))
+        except (po.Infeasible, po.NoPortfolioFound) as exc:
+            told = {"id": found, "changes": [c.label for c in changes], "story": [], "figures": None}
+            return as_json(unsolved_dict(room.id, exc) | told)
 
 
 def _as_job(jobs: Jobs, room: Room, changes: list[po.Change]) -> Response:

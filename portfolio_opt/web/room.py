@@ -30,6 +30,12 @@ import portfolio_opt as po
 SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls")
 #: how many answers each plan keeps for a what-if asked again
 ANSWERS_KEPT = 256
+#: how many stories each plan keeps told under a what-if (one per what-if and initiative): each
+#: is a few KB, and telling one again costs its regret and break-even re-solves
+STORIES_KEPT = 256
+#: how many warm programs each plan may hold, its what-ifs solved in whichever is free: a second
+#: is made the first time two what-ifs of the plan would otherwise queue for one
+WARM_PLANS = 2
 #: the most an uploaded workbook's parts may inflate to, all together (bytes): the archive
 #: checks allow much more for a file a user opens on purpose; a server bounds what anyone sends
 MAX_INFLATED = 128 * 1024 * 1024
@@ -73,7 +79,48 @@ class Room:
     #: the latest answers as JSON, by their changes: undo, reset and a budget dragged back and
     #: forth ask the same what-ifs again, and an answer never changes (the plan does not)
     answers: collections.OrderedDict[tuple, bytes] = dataclasses.field(default_factory=collections.OrderedDict)
+    #: the latest stories told under a what-if, by (its changes, the initiative), the oldest
+    #: dropped past :data:`STORIES_KEPT`
+    stories: collections.OrderedDict[tuple, dict[str, Any]] = dataclasses.field(default_factory=collections.OrderedDict)
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    #: the warm programs free for a what-if, how many are made, and the turn to take one
+    _idle: list[po.WarmPlan] = dataclasses.field(default_factory=list)
+    _made: int = 1
+    _turn: threading.Condition = dataclasses.field(default_factory=threading.Condition)
+
+    def __post_init__(self) -> None:
+        self._idle.append(self.warm)
+
+    @property
+    def warm_plans(self) -> int:
+        """How many warm programs the plan holds (each a copy of its program in memory)."""
+        with self._turn:
+            return self._made
+
+    @contextlib.contextmanager
+    def free_warm(self) -> Iterator[po.WarmPlan]:
+        """A warm program of the plan that no what-if is using, for the ``with`` block: one held
+        already, a new one while fewer than :data:`WARM_PLANS` are, else the first given back."""
+        with self._turn:
+            while not self._idle and self._made >= WARM_PLANS:
+                self._turn.wait()
+            warm = self._idle.pop() if self._idle else None
+            if warm is None:
+                self._made += 1
+        if warm is None:
+            try:
+                warm = po.WarmPlan(self.plan)  # solves the plan as given, outside the turn
+            except BaseException:
+                with self._turn:
+                    self._made -= 1
+                    self._turn.notify()
+                raise
+        try:
+            yield warm
+        finally:
+            with self._turn:
+                self._idle.append(warm)
+                self._turn.notify()
 
     def answer(
         self,
@@ -87,13 +134,13 @@ class Room:
 
         Setting ``stop`` (from another thread) ends the solve as its time limit would, with the
         best portfolio found: such an answer is not kept for the what-if asked again."""
-        key = tuple((str(c.kind), repr(c.value), repr(c.target)) for c in changes)
+        key = _key(changes)
         with self._lock:
             if key in self.answers:
                 self.answers.move_to_end(key)
                 return self.answers[key]
-        with pool.slot(stop), po.stop_when(stop or threading.Event()):
-            answer = self.warm.solve(changes)
+        with pool.slot(stop), po.stop_when(stop or threading.Event()), self.free_warm() as warm:
+            answer = warm.solve(changes)
             data = shape(self, answer)
         text = dumps(data)
         if stop is not None and stop.is_set() and answer.solved.solution.status is not po.Status.OPTIMAL:
@@ -104,6 +151,33 @@ class Room:
                 self.answers.popitem(last=False)
         return text
 
+    def story(self, changes: Sequence[po.Change], initiative_id: str, pool: SolvePool) -> dict[str, Any]:
+        """The story of ``initiative_id`` (an ID of the plan) in the optimum of the plan with
+        ``changes`` made: why it is in or out, what it would take, the value lost if flipped, all
+        of the changed plan. Told in a slot of ``pool`` unless it was told already; raises what
+        :meth:`WarmPlan.solve` raises (an infeasible what-if has no story)."""
+        key = (_key(changes), initiative_id)
+        with self._lock:
+            if key in self.stories:
+                self.stories.move_to_end(key)
+                return self.stories[key]
+        with pool.slot(), self.free_warm() as warm:  # the what-if's solve, then its re-solves
+            answer = warm.solve(changes)
+            result = po.explain(answer.result(), initiative_ids=[initiative_id], limits=False)
+        row = next(r for r in po.to_dict(result)["initiatives"] if r["id"] == initiative_id)
+        told = {
+            "id": initiative_id,
+            "plan": self.id,
+            "changes": [c.label for c in answer.changes],
+            "story": po.story(result, initiative_id),
+            "figures": row,
+        }
+        with self._lock:
+            self.stories[key] = told
+            while len(self.stories) > STORIES_KEPT:
+                self.stories.popitem(last=False)
+        return told
+
     def summary(self) -> dict[str, Any]:
         """The plan as ``GET /api/plans`` lists it."""
         return {
@@ -113,6 +187,11 @@ class Room:
             "budget": self.plan.settings.budget,
             "limits": [lim.name for lim in self.plan.limits],
         }
+
+
+def _key(changes: Sequence[po.Change]) -> tuple:
+    """A what-if's changes as a key: the same changes asked again find the same answer."""
+    return tuple((str(c.kind), repr(c.value), repr(c.target)) for c in changes)
 
 
 class SolvePool:
@@ -358,6 +437,15 @@ def changes_of(plan: po.Plan, body: Mapping[str, Any]) -> list[po.Change]:
     if problems:
         raise Refused(problems)
     return changes
+
+
+def initiative_of(plan: po.Plan, typed: str) -> str:
+    """The ID of the initiative ``typed`` names (as the command line finds it: ini-7 is INI-007);
+    refused (404) naming it, with the IDs most likely meant."""
+    try:
+        return plan.find(typed)
+    except po.UnknownInitiative as exc:
+        raise Refused([_unknown_id("initiative", exc)], 404) from None
 
 
 def _unknown_id(where: str, exc: po.UnknownInitiative) -> Refusal:

@@ -9,6 +9,7 @@
 const state = {
   csrf: "", role: "viewer", plan: null, rows: [], result: null, baseline: null,
   whatIf: blank(), history: [], sort: { key: "rank", up: true }, asked: 0, scenario: null, job: null,
+  told: 0, story: null,
 };
 
 // how often (ms) the page asks how a running job stands
@@ -70,7 +71,7 @@ async function openPlan(id, whatIf) {
   const budget = data.result.budget || data.result.total_cost;
   const range = $("budget-range");
   range.max = String(Math.ceil((budget * 2) / 50000) * 50000);
-  $("story").replaceChildren(); $("story-hint").hidden = false;
+  $("story").replaceChildren(); $("story-hint").hidden = false; state.story = null; state.told++;
   if (whatIf) await solve(); else render();
   loadFrontier();
   document.dispatchEvent(new CustomEvent("room:scenarios"));
@@ -141,11 +142,13 @@ async function solve() {
     $("busy").textContent = "";
     showProblems([{ where: "What-if", message: data.status === "infeasible" ? "no portfolio keeps every limit and decision" : data.message,
       fix: (data.relaxations || []).join("; ") }]);
+    retell();
     return;
   }
   state.result = data;
   $("busy").textContent = data.stopped || (data.status === "optimal" ? `Exact optimum in ${ms} ms` : `Best found in ${ms} ms (${data.status})`);
   render();
+  retell();
 }
 
 async function follow(job, asked) {
@@ -323,14 +326,29 @@ function onTableClick(event) {
 }
 
 async function story(id) {
+  // the story under the what-if on the page (its figures those of the changed plan), asked
+  // again when the what-if changes; an answer overtaken by a later click or what-if is dropped
+  const told = ++state.told;
+  state.story = id;
   $("story-hint").hidden = true;
   const box = $("story");
   box.replaceChildren(el("p", "Working out the story…", "muted"));
-  const { status, data } = await api(`/api/plans/${encodeURIComponent(state.plan.id)}/initiatives/${encodeURIComponent(id)}`);
+  const path = `/api/plans/${encodeURIComponent(state.plan.id)}/initiatives/${encodeURIComponent(id)}/story`;
+  const { status, data } = await api(path, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(state.whatIf),
+  });
+  if (told !== state.told) return;
   box.replaceChildren();
   if (status !== 200) { showProblems(data && data.problems); return; }
+  const under = data.changes.length ? `Under your what-if: ${data.changes.join("; ")}` : "Of the plan as given (no what-if).";
+  box.append(el("p", under, "muted under"));
+  if (!data.story.length) { box.append(el("p", "No story: no portfolio satisfies this what-if.", "muted")); return; }
   for (const line of data.story) box.append(el("p", line));
-  box.append(el("p", "(The story is told of the plan as given, before any what-if.)", "muted"));
+}
+
+function retell() {
+  // the story on show follows the what-if the page shows
+  if (state.story) story(state.story);
 }
 
 // ---------------------------------------------------------------- frontier (SVG, built as DOM)
