@@ -329,3 +329,30 @@ def test_a_cleared_must_the_bound_wants_out_is_among_the_first_columns_a_search_
     assert first.index(w) < by_cost.index(w), "W comes sooner than its reduced cost alone would put it"
     answer = warm.solve([Change(ChangeKind.CLEAR, None, "", "W")])
     assert "W" in answer.left and answer.solved.objective >= optimize(cleared).objective * (1 - 1e-4)
+
+
+def test_a_what_if_whose_first_round_is_small_goes_straight_to_it(monkeypatch):
+    """On a what-if whose first round of fixing leaves few columns open, no neighbourhood search
+    runs before it (the round finds the better portfolio and proves it at once); on a larger one
+    they do. Either way the answer is a fresh solve's, within the gap."""
+    from portfolio_opt.core.warm import WarmPlan
+    from portfolio_opt.model.plan import Change, ChangeKind
+
+    plan = random_plan(400, seed=6)
+    warm = WarmPlan(plan)
+    changes = [Change(ChangeKind.BUDGET_CHANGE, 0.2, "")]
+    fresh = optimize(warm.plan.with_settings(budget=plan.settings.budget * 1.2))
+    searched = []
+    original = reduction.improve
+
+    def spy(*args, **kwargs):
+        searched.append(True)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(reduction, "improve", spy)
+    for at_once, expected in ((reduction.ROUND_AT_ONCE, False), (0, True)):
+        monkeypatch.setattr(reduction, "ROUND_AT_ONCE", at_once)
+        searched.clear()
+        answer = warm.solve(changes)
+        assert bool(searched) is expected
+        assert answer.solved.objective == pytest.approx(fresh.objective, rel=plan.settings.gap)

@@ -57,6 +57,11 @@ NEIGHBOURHOODS = (150, 300, 600, 1200)
 #: ... and only when that portfolio is within this many requested gaps of the bound (further
 #: off, the LP is not tight enough for a neighbourhood to close the gap)
 IMPROVE_WITHIN = 20
+#: a what-if skips those searches when the first round would leave at most this many columns
+#: open: on so small a program one round finds the better portfolio and proves it at once, where
+#: a neighbourhood search finds it (HiGHS's root and sub-MIPs, 100-250 ms at 1,000 initiatives)
+#: and the round then pays for the same root again (measured in benchmarks/bench_warm.py)
+ROUND_AT_ONCE = 300
 #: after the guesses, fixing at the best value found (conclusive) is tried only when that value
 #: is within this many margins of the bound; further off, the LP is not tight (multi-period
 #: plans can be 1% off), too little gets fixed, and the whole program is solved instead
@@ -209,9 +214,23 @@ class _Search:
                 first = Solution(Status.FEASIBLE, tuple(start), value, None, None, 0.0, self.solver_name, version)
         if self.swaps and first is not None:
             first = self._swapped(bound, first)
-        if self.solver_name == "highs":
+        if self.solver_name == "highs" and not (self.swaps and self._first_round_open(bound) <= ROUND_AT_ONCE):
             first = improve(lp, bound, first, self.gap, self.remaining, self.threads, self.presolve)
         return first
+
+    def margin(self, bound: Bound) -> float:
+        """How far below the bound the first guess of the target sits (one unit of the guesses)."""
+        return max(self.gap * GUESS, MIN_MARGIN) * max(abs(bound.value), 1.0)
+
+    def open_columns(self) -> int:
+        """The 0-1 columns the program leaves to decide."""
+        lp = self.lp
+        return sum(1 for j in range(lp.n_vars) if lp.integer[j] and lp.upper[j] - lp.lower[j] == 1.0)
+
+    def _first_round_open(self, bound: Bound) -> int:
+        """The columns the first round of fixing would leave open."""
+        _, fixed = fix(self.lp, bound, bound.value - GUESSES[0] * self.margin(bound))
+        return self.open_columns() - fixed
 
     def _swapped(self, bound: Bound, first: Solution) -> Solution:
         """``first``, or the better portfolio a few swaps reach (aiming within the gap of the bound)."""
@@ -239,9 +258,9 @@ class _Search:
         """The rounds of fixing: guesses of the target below the bound, then fixing at the best
         value found (conclusive); the whole program when they settle nothing."""
         lp = self.lp
-        margin = max(self.gap * GUESS, MIN_MARGIN) * max(abs(bound.value), 1.0)
+        margin = self.margin(bound)
         guesses = [bound.value - k * margin for k in GUESSES]
-        open_columns = sum(1 for j in range(lp.n_vars) if lp.integer[j] and lp.upper[j] - lp.lower[j] == 1.0)
+        open_columns = self.open_columns()
         while True:
             if guesses and (best is None or guesses[0] > _worth(best)):
                 target, conclusive = guesses.pop(0), False
