@@ -87,6 +87,8 @@ class InitiativesSheet:
         self.c, self.ctx = c, ctx
         #: starts edited in a results workbook's ``Your start``: ID -> (0-based period, its cell)
         self.starts: dict[str, tuple[int, str]] = {}
+        self._headed: list[tuple[int, str]] = []  #: the columns with a header: (column, header)
+        self._custom: list[str] = []  #: the numeric columns the tool does not read itself
 
     def read(self, sheet: RawSheet) -> tuple[list[Initiative], list[str], list[str]]:
         """The Initiatives rows as initiatives, with the sheet's headers and its numeric columns;
@@ -115,9 +117,9 @@ class InitiativesSheet:
                 "the sheet has a header but no initiatives",
                 "Add one row per initiative below the header",
             )
-        out = self._rows(sheet, cols, data_rows, seen, dep_cells)
+        out = self._rows(sheet, cols, data_rows, seen, dep_cells, numeric)
         out = self.dependencies(sheet, out, seen, dep_cells)
-        return _as_numbers(_without_done_prerequisites(out), numeric), headers, numeric
+        return _without_done_prerequisites(out), headers, numeric
 
     def _missing_columns(self, sheet: RawSheet, header_row: int, cols: _Columns) -> list[str]:
         """The required columns the header row lacks, each reported (at a header that looks
@@ -158,12 +160,19 @@ class InitiativesSheet:
                 self.c.warnings.append(f"{sheet.address(header_row, c)} has no header: the cells below it are ignored")
 
     def _rows(
-        self, sheet: RawSheet, cols: _Columns, data_rows: list[int], seen: dict, dep_cells: dict
+        self, sheet: RawSheet, cols: _Columns, data_rows: list[int], seen: dict, dep_cells: dict, numeric: list[str]
     ) -> list[Initiative]:
-        """Every data row that reads without a problem, as an initiative (the others reported)."""
+        """Every data row that reads without a problem, as an initiative (the others reported).
+
+        An initiative's ``values`` hold every cell by header, the numbers typed as text ("2",
+        "1,200") in the sheet's own numeric columns read as the numbers they are."""
         # the other columns are carried through: only error values and uncalculated formulas count
         carried = [(c, text) for c, text in enumerate(cols.headers) if text and normalize_header(text) not in FIELDS]
         odd_rows = {r for r, _ in sheet.uncalculated} | {r for r, _ in sheet.errors}
+        # worked out once for the sheet, not once a row: the headered columns, and the numeric
+        # columns the tool does not read itself (their values are kept as numbers)
+        self._headed = [(c, h) for c, h in enumerate(cols.headers) if h]
+        self._custom = [h for h in numeric if normalize_header(h) not in FIELDS]
         out: list[Initiative] = []
         for r in data_rows:
             if r in odd_rows:
@@ -173,6 +182,14 @@ class InitiativesSheet:
             if ini is not None:
                 out.append(ini)
         return out
+
+    def _values(self, row: tuple) -> dict:
+        """A row's cells by header, the sheet's own numeric columns as numbers."""
+        width = len(row)
+        values = {h: row[c] for c, h in self._headed if c < width}
+        for h in self._custom:
+            values[h] = parse_number(values.get(h))
+        return values
 
     def _initiative(self, sheet: RawSheet, r: int, cols: _Columns, seen: dict, dep_cells: dict) -> Initiative | None:
         """One row as an initiative, or None when a cell of it has a problem (reported).
@@ -211,7 +228,7 @@ class InitiativesSheet:
             decision=decision if review_decision is None else review_decision,
             theme=theme,
             row=r + 1,
-            values={h: row[c] for c, h in enumerate(cols.headers) if h and c < len(row)},
+            values=self._values(row),
         )
         fields.update(timing)
         fields.update(ranges)
@@ -866,17 +883,5 @@ def _without_done_prerequisites(initiatives: list[Initiative]) -> list[Initiativ
         return initiatives
     return [
         replace(ini, depends_on=tuple(d for d in ini.depends_on if d not in done)) if ini.depends_on else ini
-        for ini in initiatives
-    ]
-
-
-def _as_numbers(initiatives: list[Initiative], numeric: list[str]) -> list[Initiative]:
-    """The initiatives with the numbers typed as text ("2", "1,200") in their own numeric
-    columns read as the numbers they are."""
-    custom = [h for h in numeric if normalize_header(h) not in FIELDS]
-    if not custom:
-        return initiatives
-    return [
-        replace(ini, values={**ini.values, **{h: parse_number(ini.values.get(h)) for h in custom}})
         for ini in initiatives
     ]
