@@ -10,10 +10,11 @@ from portfolio_opt.core.lifecycle import months_between, parse_stage, parse_when
 from portfolio_opt.model.ids import did_you_mean
 from portfolio_opt.model.layout import INITIATIVES, OUTPUT, RANKING, WHATIF
 from portfolio_opt.model.plan import Decision, Initiative, Stage, normalize_header, text_key
-from portfolio_opt.workbook.parse import Refusal, parse_list
+from portfolio_opt.workbook.parse import MAX_MAGNITUDE, Refusal, parse_list
 from portfolio_opt.workbook.raw import RawSheet
 from portfolio_opt.workbook.validate.problems import (
     _INVALID,
+    _PLAIN,
     KNOWN_FIELDS,
     Collector,
     SheetContext,
@@ -864,14 +865,17 @@ def _data_rows(sheet: RawSheet, header_row: int) -> list[int]:
 def _numeric_columns(sheet: RawSheet, cols: _Columns, data_rows: list[int]) -> list[str]:
     """The headers of the columns whose every cell reads as a number (and one at least holds
     one), apart from the columns the tool reads as text and the ``<column> profile`` columns."""
-    numeric = [
-        h
-        for c, h in enumerate(cols.headers)
-        if h
-        and normalize_header(h) not in ("id", "name", "dependson", "exclusivegroup", "decision")
-        and all(sheet.rows[r][c] is None or parse_number(sheet.rows[r][c]) is not None for r in data_rows)
-        and any(sheet.rows[r][c] is not None for r in data_rows)
-    ]
+    rows = sheet.rows
+    numeric = []
+    for c, h in enumerate(cols.headers):
+        if not h or normalize_header(h) in ("id", "name", "dependson", "exclusivegroup", "decision"):
+            continue
+        cells = [v for v in (rows[r][c] for r in data_rows) if v is not None]
+        # a number cell within bounds reads as itself: only the others need the parser
+        if cells and all(
+            (type(v) in _PLAIN and -MAX_MAGNITUDE <= v <= MAX_MAGNITUDE) or parse_number(v) is not None for v in cells
+        ):
+            numeric.append(h)
     return [h for h in numeric if not (normalize_header(h).endswith("profile") and normalize_header(h) != "profile")]
 
 
