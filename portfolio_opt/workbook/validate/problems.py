@@ -208,12 +208,12 @@ class Collector:
         value = sheet.rows[r][c] if c < len(sheet.rows[r]) else None
         if not self.cell_ok(sheet, r, c, label):
             return None
-        if type(value) in _PLAIN and -_parse.MAX_MAGNITUDE <= value <= _parse.MAX_MAGNITUDE:
+        if (type(value) is float or type(value) is int) and -_parse.MAX_MAGNITUDE <= value <= _parse.MAX_MAGNITUDE:
             # what parse_number makes of a number within bounds, without its calls: most cells
             # of a big plan are numbers, and each is read here (a refusal takes the long way)
-            number = float(value)
-            if check is None or not check(number):
-                return number
+            plain = float(value)
+            if check is None or not check(plain):
+                return plain
         if value is None:
             if required:
                 self.add(
