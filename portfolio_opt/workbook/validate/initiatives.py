@@ -245,8 +245,9 @@ class InitiativesSheet:
                 "blank-id", sheet.address(r, c), "ID is blank", "Give every initiative a unique ID, e.g. INI-001"
             )
             return ""
-        if text_key(ini_id) in seen:
-            first_id, first_at = seen[text_key(ini_id)]
+        key = text_key(ini_id)
+        if key in seen:
+            first_id, first_at = seen[key]
             same = "" if first_id == ini_id else f" as {first_id!r} (IDs are compared ignoring case and spaces)"
             self.c.add(
                 "duplicate-id",
@@ -256,7 +257,7 @@ class InitiativesSheet:
                 ini_id,
             )
             return ""  # a duplicate row is dropped: nothing may look it up later
-        seen[text_key(ini_id)] = (ini_id, sheet.address(r, c))
+        seen[key] = (ini_id, sheet.address(r, c))
         return ini_id
 
     def _figures(self, sheet: RawSheet, r: int, col: dict[str, int], stage: Stage | None) -> dict:
