@@ -57,7 +57,8 @@ def test_no_neighbourhood_is_searched_when_the_first_portfolio_is_far_from_the_b
 @pytest.mark.slow
 def test_issue_30s_plan_of_100000_initiatives_is_proved_without_the_whole_program(monkeypatch):
     """At 100,000 initiatives the bound fixes 2% of the columns at the gap, so no round runs;
-    before the wider neighbourhoods the whole program went to HiGHS (more than ten minutes)."""
+    before the wider neighbourhoods the whole program went to HiGHS (still searching after
+    three minutes of CPU)."""
     lp = formulation.build(shaped_plan(100_000))
     wholes = []
     monkeypatch.setattr(reduction._Search, "whole", lambda self, start=None: wholes.append(1))

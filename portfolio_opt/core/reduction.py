@@ -277,8 +277,9 @@ class _Search:
         that of about three), so most reduced costs are below it and the bound fixes little at
         any target; yet the LP is as tight as ever and the portfolio within the gap lies a few
         changes from the first one, among a few thousand columns of smallest reduced cost
-        (issue 30's plan at 100,000: 2,400 columns, 0.3 s, where the whole program took HiGHS
-        more than ten minutes). Each search stops as soon as it finds a portfolio worth the goal.
+        (issue 30's plan at 100,000: 2,400 columns, 0.3 s, where HiGHS handed the whole program
+        was still searching after three minutes of CPU). Each search stops as soon as it finds
+        a portfolio worth the goal.
         """
         if self.solver_name != "highs" or best is None:
             return None, best
