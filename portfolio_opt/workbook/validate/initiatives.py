@@ -624,6 +624,10 @@ class InitiativesSheet:
         graph: dict[str, tuple[str, ...]] = {}
         resolved: list[Initiative] = []
         for ini in initiatives:
+            if not ini.depends_on:  # most initiatives: nothing to resolve
+                resolved.append(ini)
+                graph[ini.id] = ()
+                continue
             r, c = dep_cells.get(ini.id, (ini.row - 1, 0))
             deps = tuple(dict.fromkeys(seen[text_key(d)][0] for d in ini.depends_on if text_key(d) in seen))
             resolved.append(replace(ini, depends_on=deps) if deps != ini.depends_on else ini)
