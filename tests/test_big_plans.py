@@ -152,3 +152,43 @@ def test_no_collection_runs_while_a_plan_is_read_and_the_collector_is_left_as_it
         gc.callbacks.remove(heard)
         if was:
             gc.enable()
+
+
+def test_the_bounded_id_search_suggests_what_the_whole_distance_does():
+    """Suggestions for an unknown ID look through every ID of the plan (100,000 at most), each
+    distance bounded by the reach: the same suggestions, in the same order, as the distances
+    worked out in full; and a bounded distance is the distance itself whenever it is within."""
+    import random
+
+    from portfolio_opt.model import ids as idm
+
+    def reference(typed: str, known: list[str]) -> tuple[str, ...]:
+        wanted = idm.read_as(typed)
+        if len(wanted) < 2:
+            return ()
+        reach, plain = max(1, len(wanted) // 3), typed.casefold()
+        ranked: dict[tuple[int, int], list[str]] = {}
+        for k in known:
+            d = idm.edits(wanted, idm.read_as(k))
+            if d <= reach:
+                ranked.setdefault((d, idm.edits(plain, k.casefold())), []).append(k)
+        out: list[str] = []
+        for rank in sorted(ranked):
+            tier = ranked[rank]
+            if (not out and len(tier) > 1) or len(out) + len(tier) > idm.MOST or rank[0] > min(ranked)[0]:
+                break
+            out += tier
+        return tuple(out)
+
+    rng = random.Random(7)
+    alphabet = "abcOl01-_ 23xy"
+    words = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 9))) for _ in range(400)]
+    known = [f"INI-{k:03d}" for k in range(1, 60)] + [f"ML-{k:02d}" for k in range(1, 30)] + words[:200]
+    for typed in words[200:] + ["ini-7", "ML-O3", "INI-41", "Ml 1", "INI-0O7"]:
+        assert idm.closest(typed, known) == reference(typed, known), typed
+    for a in words[:60]:
+        for b in words[60:120]:
+            full = idm.edits(a, b)
+            for limit in (0, 1, 2, 3):
+                bounded = idm.edits(a, b, limit)
+                assert bounded == full if full <= limit else bounded > limit, (a, b, limit)
