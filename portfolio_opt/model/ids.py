@@ -11,6 +11,7 @@ as one.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -23,6 +24,7 @@ _SEPARATORS = re.compile(r"[\s\-_./:]+")
 _PADDED = re.compile(r"(?<!\d)0+(?=\d)")
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def read_as(text: str) -> str:
     """How a typed ID is read when looking for the ID meant: no case or separators, O as 0 and
     l as 1, no zero padding.
@@ -36,13 +38,16 @@ def read_as(text: str) -> str:
     return _SEPARATORS.sub("", unpadded).translate(_L_AS_ONE)
 
 
-def edits(a: str, b: str) -> int:
+def edits(a: str, b: str, limit: int | None = None) -> int:
     """The fewest insertions, deletions, substitutions and swaps of neighbours that turn ``a``
-    into ``b`` (optimal string alignment distance).
+    into ``b`` (optimal string alignment distance); with ``limit``, any number above it once
+    the distance is known to be (what is beyond the limit is not counted out).
 
-    >>> edits("churn", "chrun"), edits("ini17", "ini7"), edits("", "abc")
-    (1, 1, 3)
+    >>> edits("churn", "chrun"), edits("ini17", "ini7"), edits("", "abc"), edits("abc", "xyz", 1) > 1
+    (1, 1, 3, True)
     """
+    if limit is not None and abs(len(a) - len(b)) > limit:
+        return limit + 1  # each edit changes the length by one at most
     previous2: list[int] = []
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, start=1):
@@ -51,6 +56,10 @@ def edits(a: str, b: str) -> int:
             current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
                 current[j] = min(current[j], previous2[j - 2] + 1)
+        if limit is not None and min(current) > limit and min(previous) > limit:
+            # every later row is at least the smaller of this row's least and the last row's
+            # least plus one (a swap reaches back two rows): the distance is past the limit
+            return limit + 1
         previous2, previous = previous, current
     return previous[-1]
 
@@ -76,7 +85,8 @@ def closest(typed: str, ids: Sequence[str]) -> tuple[str, ...]:
     plain = typed.casefold()
     ranked: dict[tuple[int, int], list[str]] = {}
     for initiative_id in ids:
-        distance = edits(wanted, read_as(initiative_id))
+        # (bounded by the reach: a plan of 100,000 IDs is looked through for every unknown one)
+        distance = edits(wanted, read_as(initiative_id), reach)
         if distance <= reach:
             ranked.setdefault((distance, edits(plain, initiative_id.casefold())), []).append(initiative_id)
     out: list[str] = []

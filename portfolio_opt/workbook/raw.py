@@ -6,12 +6,14 @@ imports (the validator never imports the xlsx package).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from portfolio_opt.model.errors import InvalidWorkbook, Problem
 
 
+@functools.lru_cache(maxsize=1024)
 def column_letter(n: int) -> str:
     """The letters of 1-based column ``n``: 1 -> A, 27 -> AA.
 

@@ -661,21 +661,35 @@ def _longest_texts(ws, columns: int) -> dict[int, int]:
     """Each column's longest text below the header row (the header wraps at its spaces on
     purpose): column index (from 0) -> characters in its longest line."""
     header = int("".join(ch for ch in ws.freeze_panes if ch.isdigit())) - 1 if ws.freeze_panes else 1
+    top = max(header, 1)
     sheet = getattr(ws, "_streamed", None)
-    if sheet is not None:
-        cells = (
-            ((r, k + 1), v._value if type(v) is Cell else v)  # type: ignore[attr-defined]  # stubs: Cell slots
-            for r, (values, _) in sheet.rows.items()
-            for k, v in enumerate(values)
-        )
-    else:
-        cells = (((r, c), cell._value) for (r, c), cell in ws._cells.items())
     longest: dict[int, int] = {}
-    for (r, c), value in cells:
-        if r > max(header, 1) and c <= columns and isinstance(value, str):
-            size = max((len(line) for line in value.splitlines()), default=0)
-            longest[c - 1] = max(longest.get(c - 1, 0), size)
+    if sheet is None:
+        for (r, c), cell in ws._cells.items():
+            value = cell._value
+            if r > top and c <= columns and isinstance(value, str):
+                longest[c - 1] = max(longest.get(c - 1, 0), _longest_line(value))
+        return longest
+    # a streamed sheet row by row (its 100,000 rows are most of a big results workbook)
+    for r, (values, _) in sheet.rows.items():
+        if r <= top:
+            continue
+        for k, v in enumerate(values[:columns]):
+            if type(v) is Cell:
+                v = v._value  # type: ignore[attr-defined]  # stubs: Cell slots
+            if isinstance(v, str):
+                size = len(v) if v.isprintable() else _longest_line(v)
+                if size > longest.get(k, 0):
+                    longest[k] = size
+                elif k not in longest:
+                    longest[k] = size
     return longest
+
+
+def _longest_line(text: str) -> int:
+    """The characters in the longest line of ``text`` (a printable text is one line: every
+    character :meth:`str.splitlines` breaks at is unprintable)."""
+    return max((len(line) for line in text.splitlines()), default=0)
 
 
 def _wrap_cells(ws, widths: list[float]) -> None:

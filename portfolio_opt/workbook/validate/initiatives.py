@@ -10,10 +10,11 @@ from portfolio_opt.core.lifecycle import months_between, parse_stage, parse_when
 from portfolio_opt.model.ids import did_you_mean
 from portfolio_opt.model.layout import INITIATIVES, OUTPUT, RANKING, WHATIF
 from portfolio_opt.model.plan import Decision, Initiative, Stage, normalize_header, text_key
-from portfolio_opt.workbook.parse import Refusal, parse_list
+from portfolio_opt.workbook.parse import MAX_MAGNITUDE, Refusal, parse_list
 from portfolio_opt.workbook.raw import RawSheet
 from portfolio_opt.workbook.validate.problems import (
     _INVALID,
+    _PLAIN,
     KNOWN_FIELDS,
     Collector,
     SheetContext,
@@ -87,6 +88,8 @@ class InitiativesSheet:
         self.c, self.ctx = c, ctx
         #: starts edited in a results workbook's ``Your start``: ID -> (0-based period, its cell)
         self.starts: dict[str, tuple[int, str]] = {}
+        self._headed: list[tuple[int, str]] = []  #: the columns with a header: (column, header)
+        self._custom: list[str] = []  #: the numeric columns the tool does not read itself
 
     def read(self, sheet: RawSheet) -> tuple[list[Initiative], list[str], list[str]]:
         """The Initiatives rows as initiatives, with the sheet's headers and its numeric columns;
@@ -115,9 +118,9 @@ class InitiativesSheet:
                 "the sheet has a header but no initiatives",
                 "Add one row per initiative below the header",
             )
-        out = self._rows(sheet, cols, data_rows, seen, dep_cells)
+        out = self._rows(sheet, cols, data_rows, seen, dep_cells, numeric)
         out = self.dependencies(sheet, out, seen, dep_cells)
-        return _as_numbers(_without_done_prerequisites(out), numeric), headers, numeric
+        return _without_done_prerequisites(out), headers, numeric
 
     def _missing_columns(self, sheet: RawSheet, header_row: int, cols: _Columns) -> list[str]:
         """The required columns the header row lacks, each reported (at a header that looks
@@ -158,12 +161,19 @@ class InitiativesSheet:
                 self.c.warnings.append(f"{sheet.address(header_row, c)} has no header: the cells below it are ignored")
 
     def _rows(
-        self, sheet: RawSheet, cols: _Columns, data_rows: list[int], seen: dict, dep_cells: dict
+        self, sheet: RawSheet, cols: _Columns, data_rows: list[int], seen: dict, dep_cells: dict, numeric: list[str]
     ) -> list[Initiative]:
-        """Every data row that reads without a problem, as an initiative (the others reported)."""
+        """Every data row that reads without a problem, as an initiative (the others reported).
+
+        An initiative's ``values`` hold every cell by header, the numbers typed as text ("2",
+        "1,200") in the sheet's own numeric columns read as the numbers they are."""
         # the other columns are carried through: only error values and uncalculated formulas count
         carried = [(c, text) for c, text in enumerate(cols.headers) if text and normalize_header(text) not in FIELDS]
         odd_rows = {r for r, _ in sheet.uncalculated} | {r for r, _ in sheet.errors}
+        # worked out once for the sheet, not once a row: the headered columns, and the numeric
+        # columns the tool does not read itself (their values are kept as numbers)
+        self._headed = [(c, h) for c, h in enumerate(cols.headers) if h]
+        self._custom = [h for h in numeric if normalize_header(h) not in FIELDS]
         out: list[Initiative] = []
         for r in data_rows:
             if r in odd_rows:
@@ -173,6 +183,14 @@ class InitiativesSheet:
             if ini is not None:
                 out.append(ini)
         return out
+
+    def _values(self, row: tuple) -> dict:
+        """A row's cells by header, the sheet's own numeric columns as numbers."""
+        width = len(row)
+        values = {h: row[c] for c, h in self._headed if c < width}
+        for h in self._custom:
+            values[h] = parse_number(values.get(h))
+        return values
 
     def _initiative(self, sheet: RawSheet, r: int, cols: _Columns, seen: dict, dep_cells: dict) -> Initiative | None:
         """One row as an initiative, or None when a cell of it has a problem (reported).
@@ -211,7 +229,7 @@ class InitiativesSheet:
             decision=decision if review_decision is None else review_decision,
             theme=theme,
             row=r + 1,
-            values={h: row[c] for c, h in enumerate(cols.headers) if h and c < len(row)},
+            values=self._values(row),
         )
         fields.update(timing)
         fields.update(ranges)
@@ -227,8 +245,9 @@ class InitiativesSheet:
                 "blank-id", sheet.address(r, c), "ID is blank", "Give every initiative a unique ID, e.g. INI-001"
             )
             return ""
-        if text_key(ini_id) in seen:
-            first_id, first_at = seen[text_key(ini_id)]
+        key = text_key(ini_id)
+        if key in seen:
+            first_id, first_at = seen[key]
             same = "" if first_id == ini_id else f" as {first_id!r} (IDs are compared ignoring case and spaces)"
             self.c.add(
                 "duplicate-id",
@@ -238,7 +257,7 @@ class InitiativesSheet:
                 ini_id,
             )
             return ""  # a duplicate row is dropped: nothing may look it up later
-        seen[text_key(ini_id)] = (ini_id, sheet.address(r, c))
+        seen[key] = (ini_id, sheet.address(r, c))
         return ini_id
 
     def _figures(self, sheet: RawSheet, r: int, col: dict[str, int], stage: Stage | None) -> dict:
@@ -605,6 +624,10 @@ class InitiativesSheet:
         graph: dict[str, tuple[str, ...]] = {}
         resolved: list[Initiative] = []
         for ini in initiatives:
+            if not ini.depends_on:  # most initiatives: nothing to resolve
+                resolved.append(ini)
+                graph[ini.id] = ()
+                continue
             r, c = dep_cells.get(ini.id, (ini.row - 1, 0))
             deps = tuple(dict.fromkeys(seen[text_key(d)][0] for d in ini.depends_on if text_key(d) in seen))
             resolved.append(replace(ini, depends_on=deps) if deps != ini.depends_on else ini)
@@ -847,14 +870,17 @@ def _data_rows(sheet: RawSheet, header_row: int) -> list[int]:
 def _numeric_columns(sheet: RawSheet, cols: _Columns, data_rows: list[int]) -> list[str]:
     """The headers of the columns whose every cell reads as a number (and one at least holds
     one), apart from the columns the tool reads as text and the ``<column> profile`` columns."""
-    numeric = [
-        h
-        for c, h in enumerate(cols.headers)
-        if h
-        and normalize_header(h) not in ("id", "name", "dependson", "exclusivegroup", "decision")
-        and all(sheet.rows[r][c] is None or parse_number(sheet.rows[r][c]) is not None for r in data_rows)
-        and any(sheet.rows[r][c] is not None for r in data_rows)
-    ]
+    rows = sheet.rows
+    numeric = []
+    for c, h in enumerate(cols.headers):
+        if not h or normalize_header(h) in ("id", "name", "dependson", "exclusivegroup", "decision"):
+            continue
+        cells = [v for v in (rows[r][c] for r in data_rows) if v is not None]
+        # a number cell within bounds reads as itself: only the others need the parser
+        if cells and all(
+            (type(v) in _PLAIN and -MAX_MAGNITUDE <= v <= MAX_MAGNITUDE) or parse_number(v) is not None for v in cells
+        ):
+            numeric.append(h)
     return [h for h in numeric if not (normalize_header(h).endswith("profile") and normalize_header(h) != "profile")]
 
 
@@ -866,17 +892,5 @@ def _without_done_prerequisites(initiatives: list[Initiative]) -> list[Initiativ
         return initiatives
     return [
         replace(ini, depends_on=tuple(d for d in ini.depends_on if d not in done)) if ini.depends_on else ini
-        for ini in initiatives
-    ]
-
-
-def _as_numbers(initiatives: list[Initiative], numeric: list[str]) -> list[Initiative]:
-    """The initiatives with the numbers typed as text ("2", "1,200") in their own numeric
-    columns read as the numbers they are."""
-    custom = [h for h in numeric if normalize_header(h) not in FIELDS]
-    if not custom:
-        return initiatives
-    return [
-        replace(ini, values={**ini.values, **{h: parse_number(ini.values.get(h)) for h in custom}})
         for ini in initiatives
     ]

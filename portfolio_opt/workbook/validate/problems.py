@@ -25,8 +25,16 @@ _INVALID = object()
 KNOWN_FIELDS: set[str] = set()
 
 
+#: the cell types a number is read from as it is (bool, an int, is TRUE/FALSE: not these)
+_PLAIN = (int, float)
+
+
 def parse_number(value: Any, amount: bool = True) -> float | None:
     """A cell as a number by the rule of :mod:`portfolio_opt.parse`, or ``None`` when it is not one."""
+    # a float within bounds is itself (what the rule makes of it): most cells of a big plan
+    # are, and this is called for every cell of every numeric column
+    if type(value) in _PLAIN and -_parse.MAX_MAGNITUDE <= value <= _parse.MAX_MAGNITUDE:
+        return float(value)
     number = _parse.parse_number(value, amount=amount)
     return None if isinstance(number, _parse.Refusal) else number
 
@@ -161,6 +169,8 @@ class Collector:
 
     def cell_ok(self, sheet: RawSheet, r: int, c: int, label: str) -> bool:
         """False (and a problem) for uncalculated formulas and Excel error values."""
+        if not sheet.uncalculated and not sheet.errors:
+            return True  # the usual sheet: no cell to look up (called for every cell read)
         if (r, c) in sheet.uncalculated:
             self.add(
                 "uncalculated-formula",
@@ -198,6 +208,12 @@ class Collector:
         value = sheet.rows[r][c] if c < len(sheet.rows[r]) else None
         if not self.cell_ok(sheet, r, c, label):
             return None
+        if (type(value) is float or type(value) is int) and -_parse.MAX_MAGNITUDE <= value <= _parse.MAX_MAGNITUDE:
+            # what parse_number makes of a number within bounds, without its calls: most cells
+            # of a big plan are numbers, and each is read here (a refusal takes the long way)
+            plain = float(value)
+            if check is None or not check(plain):
+                return plain
         if value is None:
             if required:
                 self.add(
