@@ -131,7 +131,13 @@ class WarmPlan:
                 return fresh_solve(plan, self.threads)  # (the diagnosis names the conflict)
         if s.periods and lp.n_vars < TIMED_WHOLE_BELOW:
             solution = self._known(lp, start, s.gap) or solver.solve(
-                lp, s.solver, s.gap, s.time_limit, threads=self.threads, start=start
+                lp,
+                s.solver,
+                s.gap,
+                s.time_limit,
+                threads=self.threads,
+                start=start,
+                options=solver.HIGHS_TIMED_WHATIF_OPTIONS,
             )
         elif sum(lp.integer) < reduction.SMALL:
             solution = solver.solve(lp, s.solver, s.gap, s.time_limit, threads=self.threads, start=start)
