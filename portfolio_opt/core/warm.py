@@ -9,6 +9,9 @@ columns' bounds (or its one-start row), the budget and a hard limit (or a Max pe
 change) the sides of their row. The LP is then solved again from its last basis, the search
 starts from the last optimum, and the answer is proved within the plan's gap exactly as a
 fresh solve is (:func:`portfolio_opt.core.reduction.solve`: the same bound, the same rule).
+A small multi-period plan's what-if is searched whole from the last optimum (its LP is too weak
+for the fixing rounds), unless it only narrows the program and the last optimum still keeps it:
+then the plan's own solve has proved that optimum already, and it is the answer.
 Anything else (a setting, a soft or share limit, a solver other than HiGHS) builds the program
 again: slower, never different.
 
