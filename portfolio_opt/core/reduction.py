@@ -308,15 +308,19 @@ class _Search:
         candidates = likeliest(self.lp, bound.reduced, _portfolio(best))
         size = WIDER
         while size <= len(candidates) // 4:
-            lower, upper, kept = list(self.lp.lower), list(self.lp.upper), _portfolio(best)
-            for j in candidates[size:]:
-                lower[j] = upper[j] = round(kept[j])
-            near = replace(self.lp, lower=tuple(lower), upper=tuple(upper))
-            sol = solve_fixed(
-                near, "highs", self.gap, self.remaining(), self.threads, bound.value, self.presolve, kept, target=goal
+            found = search_near(
+                self.lp,
+                candidates[:size],
+                best,
+                bound.value,
+                goal,
+                self.gap,
+                self.remaining(),
+                self.threads,
+                self.presolve,
             )
-            if sol.has_solution and _worth(sol) > _worth(best):
-                best = replace(sol, status=Status.FEASIBLE)
+            if found is not best:
+                best = found
                 rel = solver.relative_gap(_worth(best), bound.value)
                 if rel is not None and rel <= self.gap:
                     return self.proved(best, bound), best
@@ -412,13 +416,33 @@ def improve(
     for size in NEIGHBOURHOODS:
         if _worth(best) >= goal or size > len(candidates) // 4:
             break  # (a neighbourhood of more than a quarter of the program is not small: the rounds do better)
-        lower, upper, kept = list(lp.lower), list(lp.upper), _portfolio(best)
-        for j in candidates[size:]:
+        best = search_near(lp, candidates[:size], best, bound.value, goal, gap, remaining(), threads, presolve)
+    return best
+
+
+def search_near(
+    lp: LinearProgram,
+    free: Sequence[int],
+    best: Solution,
+    reference: float,
+    goal: float,
+    gap: float,
+    time_limit: float | None,
+    threads: int | None,
+    presolve: bool,
+) -> Solution:
+    """``best``, or the better portfolio HiGHS finds when only the columns ``free`` may change
+    (every other 0-1 column kept as ``best`` has it), the search stopping once one is worth
+    ``goal``."""
+    lower, upper, kept = list(lp.lower), list(lp.upper), _portfolio(best)
+    chosen = set(free)
+    for j in range(lp.n_vars):
+        if j not in chosen and lp.integer[j] and lp.lower[j] == 0.0 and lp.upper[j] == 1.0:
             lower[j] = upper[j] = round(kept[j])
-        near = replace(lp, lower=tuple(lower), upper=tuple(upper))
-        sol = solve_fixed(near, "highs", gap, remaining(), threads, bound.value, presolve, best.values, target=goal)
-        if sol.has_solution and _worth(sol) > _worth(best):
-            best = replace(sol, status=Status.FEASIBLE)
+    near = replace(lp, lower=tuple(lower), upper=tuple(upper))
+    sol = solve_fixed(near, "highs", gap, time_limit, threads, reference, presolve, kept, target=goal)
+    if sol.has_solution and _worth(sol) > _worth(best):
+        return replace(sol, status=Status.FEASIBLE)
     return best
 
 
