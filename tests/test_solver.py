@@ -12,6 +12,7 @@ from portfolio_opt.analyses.explain import explain
 from portfolio_opt.core import formulation, solver
 from portfolio_opt.core.optimize import optimize
 from portfolio_opt.core.rules import Columns
+from portfolio_opt.model.result import Status
 
 
 def test_every_highs_option_we_set_is_one_highs_knows():
@@ -20,7 +21,7 @@ def test_every_highs_option_we_set_is_one_highs_knows():
 
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    for name, setting in solver.HIGHS_MIP_OPTIONS.items():
+    for name, setting in {**solver.HIGHS_MIP_OPTIONS, **solver.HIGHS_TIMED_WHATIF_OPTIONS}.items():
         assert h.setOptionValue(name, setting) == highspy.HighsStatus.kOk, name
         got = h.getOptionValue(name)  # highspy >= 1.13 answers (status, value)
         assert (got[1] if isinstance(got, tuple) else got) == setting, name
@@ -43,6 +44,38 @@ def test_the_options_reach_highs_on_a_mip_and_not_on_an_lp(monkeypatch):
     value = lambda got: got[1] if isinstance(got, tuple) else got  # noqa: E731
     assert {k: value(v) for k, v in seen[0].items()} == solver.HIGHS_MIP_OPTIONS
     assert all(value(v) != solver.HIGHS_MIP_OPTIONS[k] for k, v in seen[1].items())
+
+
+def test_options_asked_for_in_a_solve_reach_highs_on_top_of_ours(monkeypatch):
+    import highspy
+
+    seen: list[dict] = []
+    names = {**solver.HIGHS_MIP_OPTIONS, **solver.HIGHS_TIMED_WHATIF_OPTIONS}
+
+    class Spy(highspy.Highs):
+        def run(self):
+            seen.append({name: self.getOptionValue(name) for name in names})
+            return super().run()
+
+    monkeypatch.setattr(highspy, "Highs", Spy)
+    plan = read_plan(ROOT / "data" / "sample_quarterly.xlsx")
+    lp = formulation.build(plan)
+    asked = solver.solve(lp, "highs", 1e-2, None, options=solver.HIGHS_TIMED_WHATIF_OPTIONS)
+    plain = solver.solve(lp, "highs", 1e-2, None)
+    value = lambda got: got[1] if isinstance(got, tuple) else got  # noqa: E731
+    assert {k: value(v) for k, v in seen[0].items()} == names
+    assert all(value(seen[1][k]) != v for k, v in solver.HIGHS_TIMED_WHATIF_OPTIONS.items())
+    assert asked.has_solution and plain.has_solution
+
+
+@pytest.mark.parametrize("budget", [7e6, pytest.param(9e6, marks=pytest.mark.slow)])
+def test_the_what_if_options_give_the_same_optimum_on_a_multi_period_plan(budget):
+    lp = formulation.build(read_plan(ROOT / "data" / "sample_quarterly.xlsx").with_settings(budget=budget))
+    ours = solver.solve(lp, "highs", 1e-4, None, options=solver.HIGHS_TIMED_WHATIF_OPTIONS)
+    plain = solver.solve(lp, "highs", 1e-4, None)
+    assert ours.status is plain.status is Status.OPTIMAL
+    assert ours.objective == pytest.approx(plain.objective, rel=2e-4)
+    assert ours.bound is not None and plain.objective <= ours.bound * (1 + 1e-9)
 
 
 def test_a_start_is_handed_to_highs_as_its_first_portfolio():

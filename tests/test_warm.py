@@ -146,3 +146,25 @@ def test_an_infeasible_what_if_names_its_conflict():
     with pytest.raises(Infeasible) as err:
         warm.solve([Change(ChangeKind.BUDGET, 100_000.0, "Budget 100,000")])
     assert any("budget" in c.name for c in err.value.conflict)
+
+
+def test_a_what_if_that_only_narrows_a_multi_period_plan_is_proved_by_the_plans_own_solve():
+    plan = read_plan(ROOT / "data" / "sample_quarterly.xlsx")
+    warm = WarmPlan(plan)
+    base = warm.baseline
+    ids = [ini.id for ini in plan.initiatives]
+    chosen = [i for i, x in zip(ids, base.selected) if x]
+    out = [ini.id for ini, x in zip(plan.initiatives, base.selected) if not x and ini.decision is Decision.FREE]
+    narrowing = [
+        [Change(ChangeKind.FORCE_IN, None, "", chosen[0])],
+        [Change(ChangeKind.FORCE_OUT, None, "", out[0])],
+        [Change(ChangeKind.FORCE_IN, None, "", chosen[1]), Change(ChangeKind.FORCE_OUT, None, "", out[1])],
+        [Change(ChangeKind.BUDGET, base.uses[0].used, "Budget at the optimum's cost")],
+    ]
+    for changes in narrowing:
+        answer = warm.solve(changes)
+        # the plan's optimum, with the plan's own proof: no search was needed
+        assert answer.solved.selected == base.selected and answer.solved.starts == base.starts
+        assert answer.solved.solution.bound == base.solution.bound
+        assert answer.warm and not answer.entered and not answer.left and answer.value_change == 0
+    same(warm, narrowing[2])

@@ -17,7 +17,7 @@ import re
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from types import ModuleType
@@ -196,6 +196,19 @@ HIGHS_MIP_OPTIONS: dict[str, bool | int | float | str] = {
 }
 
 
+#: HiGHS options on top of :data:`HIGHS_MIP_OPTIONS` for a what-if on a small multi-period plan
+#: (:mod:`.warm`): its search starts from the plan's optimum and spends most of its time proving,
+#: and cuts separated at every node, from a pool of thousands, cost more than the nodes they save.
+#: On the quarterly sample's 40 slowest what-ifs of ``bench_warm.py`` a quarter less CPU (96 s
+#: against 128–130), on a random 100-initiative × 8-quarter plan 12% less, 60 × 8 the same; fresh
+#: solves keep their options (without cuts at the nodes a 200 × 8 plan took 78 s instead of 32,
+#: benchmarks/README.md).
+HIGHS_TIMED_WHATIF_OPTIONS: dict[str, bool | int | float | str] = {
+    "mip_allow_cut_separation_at_nodes": False,
+    "mip_pool_soft_limit": 1000,
+}
+
+
 def solve(
     lp: LinearProgram,
     solver: str = "highs",
@@ -208,6 +221,7 @@ def solve(
     start: Sequence[float] | None = None,
     target: float | None = None,
     offset: float = 0.0,
+    options: Mapping[str, bool | int | float | str] | None = None,
 ) -> Solution:
     """Solve ``lp`` (maximize) with the named solver.
 
@@ -223,14 +237,17 @@ def solve(
     which that is enough. ``offset`` is what the objective leaves out (a reduced program's fixed
     columns): added to the figures a long solve reports, never to the solution. A stop asked
     for with :func:`~portfolio_opt.runtime.stopping.stop_when` ends a HiGHS search as its time
-    limit would. Nothing is printed on stdout.
+    limit would. ``options`` are HiGHS options set on top of :data:`HIGHS_MIP_OPTIONS` for this
+    solve (e.g. :data:`HIGHS_TIMED_WHATIF_OPTIONS`). Nothing is printed on stdout.
     """
     check_solver(solver)
     refused = _refused(lp, solver)
     if refused is not None:
         return refused
     if solver == "highs":
-        return _solve_highs_direct(lp, gap, time_limit, relax, threads, abs_gap, presolve, start, target, offset)
+        return _solve_highs_direct(
+            lp, gap, time_limit, relax, threads, abs_gap, presolve, start, target, offset, options
+        )
     return _solve_with_cbc(lp, gap, time_limit, relax, threads, abs_gap)
 
 
@@ -485,7 +502,13 @@ def _sides(row: Row, f: float) -> list[tuple[float | None, float | None]]:
 
 
 def _new_highs(
-    gap: float, abs_gap: float | None, threads: int | None, time_limit: float | None, presolve: bool, mip: bool
+    gap: float,
+    abs_gap: float | None,
+    threads: int | None,
+    time_limit: float | None,
+    presolve: bool,
+    mip: bool,
+    options: Mapping[str, bool | int | float | str] | None = None,
 ) -> Any:
     """A quiet HiGHS with our options (a new Highs prints its banner before any option can stop it)."""
     import highspy
@@ -503,7 +526,7 @@ def _new_highs(
     if not presolve:
         h.setOptionValue("presolve", "off")
     if mip:
-        for name, setting in HIGHS_MIP_OPTIONS.items():
+        for name, setting in {**HIGHS_MIP_OPTIONS, **(options or {})}.items():
             h.setOptionValue(name, setting)
     return h
 
@@ -611,6 +634,7 @@ def _solve_highs_direct(
     start: Sequence[float] | None = None,
     target: float | None = None,
     offset: float = 0.0,
+    options: Mapping[str, bool | int | float | str] | None = None,
 ) -> Solution:
     """HiGHS through highspy, the program handed over as arrays."""
     import highspy
@@ -620,7 +644,7 @@ def _solve_highs_direct(
     prog = _highs_program(lp, relax)
     _highs_threads(highspy, threads)
     started = time.perf_counter()
-    h = _new_highs(gap, abs_gap, threads, time_limit, presolve, prog.mip)
+    h = _new_highs(gap, abs_gap, threads, time_limit, presolve, prog.mip, options)
     with _quiet_stdout():
         if prog.mip:
             _watch(h, gap, target, offset)
@@ -633,7 +657,9 @@ def _solve_highs_direct(
         # HiGHS can say optimal with the bound of a better portfolio it found while handing
         # back the start's values (seen when presolve settles a small program): solve again
         # without the start rather than give a portfolio short of the optimum
-        return _solve_highs_direct(lp, gap, time_limit, relax, threads, abs_gap, presolve, None, target, offset)
+        return _solve_highs_direct(
+            lp, gap, time_limit, relax, threads, abs_gap, presolve, None, target, offset, options
+        )
     return solution
 
 
