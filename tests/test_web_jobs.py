@@ -105,10 +105,10 @@ def test_a_long_what_if_becomes_a_job_whose_gap_shrinks_to_the_plans_target(serv
 
 def test_a_cancel_stops_the_job_with_the_best_portfolio_found_and_frees_its_slot(server):
     plan_id = _plan_id(server, "sample_quarterly")
-    # the quarterly sample's hardest what-ifs are raised budgets: this one searches for 5-6 s on
-    # the 2-core CI machine (the two forced out alone are answered in under a second), so the
+    # the quarterly sample's hardest what-ifs are raised budgets: this one searches for 16-18 s on
+    # the 2-core CI machine (INI-003 forced out alone is answered in under a second), so the
     # cancel, asked a moment after the 202, always finds it running
-    body = {"budget": 15_000_000, "force_out": ["INI-003", "INI-005"], "wait": False}
+    body = {"budget": 16_000_000, "force_out": ["INI-003"], "wait": False}
     started = server.client.post(f"/api/plans/{plan_id}/solve", json=body)
     assert started.status_code == 202, started.text
     job = started.json()["job"]
@@ -123,7 +123,7 @@ def test_a_cancel_stops_the_job_with_the_best_portfolio_found_and_frees_its_slot
         answer = data["answer"]
         assert answer["status"] == "feasible" and answer["solver"]["gap"] > 0
         assert f"{100 * answer['solver']['gap']:.2g}%" in data["message"]
-        assert {"INI-003", "INI-005"} <= set(answer["left"])
+        assert "INI-003" in answer["left"]
     assert server.app.state.pool.idle(5), "no solve slot is left held"
     assert server.client.get(f"/api/jobs/{job}").json()["status"] == "stopped"
     # a stopped answer is not kept: the same what-if asked again searches again (a kept one
