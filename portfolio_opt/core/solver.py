@@ -204,7 +204,7 @@ HIGHS_MIP_OPTIONS: dict[str, bool | int | float | str] = {
 #: solves keep their options (without cuts at the nodes a 200 × 8 plan took 78 s instead of 32,
 #: benchmarks/README.md). Branching trusts a column's pseudo-costs after 2 observations (HiGHS:
 #: 8, strong branching until then) and drops a cut the LP has not used for 3 rounds (HiGHS: 10):
-#: on the quarterly sample's 200 what-ifs the p95 2.0–2.2 s → 1.6–1.8 s over three random seeds,
+#: on the quarterly sample's 200 what-ifs the p95 1.8–2.2 s → 1.6–1.8 s over three random seeds,
 #: the 40 slowest 60.5 s against 67.4; random 60 × 8 and 100 × 8 plans the same or 8% less.
 HIGHS_TIMED_WHATIF_OPTIONS: dict[str, bool | int | float | str] = {
     "mip_allow_cut_separation_at_nodes": False,
